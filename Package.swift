@@ -1,0 +1,149 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "octoisp",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "octoisp", targets: ["octoisp"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+    ],
+    targets: [
+        // Domain values, identifiers, the permission catalog, clocks and errors. No I/O.
+        .target(
+            name: "OctoCore",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        // PostgreSQL access: client, migrations, tenant transactions, repositories, audit, secrets.
+        .target(
+            name: "OctoStore",
+            dependencies: [
+                "OctoCore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Migrations")],
+            swiftSettings: swiftSettings
+        ),
+        // Identity: password hashing, JWT access tokens, refresh tokens, API keys, TOTP, throttling.
+        .target(
+            name: "OctoAuth",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // libcrypto from Debian's libssl-dev, for the ciphers swift-crypto does not offer (DES).
+        .systemLibrary(
+            name: "CLibCrypto",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        // SNMP: BER codec, PDUs, USM and the async UDP client. Depends on nothing of ours.
+        .target(
+            name: "SNMP",
+            dependencies: [
+                "CLibCrypto",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // HTTP edge: the JSON API, the WebSocket hub, health and metrics.
+        .target(
+            name: "OctoHTTP",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                "OctoAuth",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            resources: [.copy("openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "octoisp",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                "OctoAuth",
+                "OctoHTTP",
+                "SNMP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Shared by the integration tests: per-test databases cloned from a migrated template.
+        .target(
+            name: "OctoTestSupport",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                "OctoAuth",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/OctoTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OctoCoreTests",
+            dependencies: ["OctoCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OctoStoreTests",
+            dependencies: ["OctoStore", "OctoAuth", "OctoTestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OctoHTTPTests",
+            dependencies: [
+                "OctoHTTP",
+                "OctoTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SNMPTests",
+            dependencies: ["SNMP"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

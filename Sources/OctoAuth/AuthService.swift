@@ -1,0 +1,350 @@
+import Crypto
+import Foundation
+import Logging
+import OctoCore
+import OctoStore
+
+/// An access token and the refresh token that renews it.
+public struct TokenPair: Codable, Sendable, Hashable {
+    /// Short-lived JWT for `Authorization: Bearer`.
+    public var accessToken: String
+    /// Opaque, single-use token for `/auth/refresh`.
+    public var refreshToken: String
+    /// Always `Bearer`.
+    public var tokenType: String = "Bearer"
+    /// Seconds until the access token expires.
+    public var expiresIn: Int
+}
+
+/// Where a request comes from, for throttling and the audit log.
+public struct ClientInfo: Sendable, Hashable {
+    /// Client address.
+    public var ip: String?
+    /// `User-Agent`.
+    public var userAgent: String?
+    /// Request id.
+    public var requestId: String?
+
+    /// Creates client info.
+    public init(ip: String?, userAgent: String? = nil, requestId: String? = nil) {
+        self.ip = ip
+        self.userAgent = userAgent
+        self.requestId = requestId
+    }
+}
+
+/// Sign-in, token rotation, API keys and the second factor.
+public struct AuthService: Sendable {
+    /// Throttling and lifetimes.
+    public struct Policy: Sendable {
+        /// Refresh token lifetime.
+        public var refreshLifetime: TimeInterval = 30 * 24 * 3600
+        /// Failed sign-ins per account before it is locked.
+        public var accountFailures = 5
+        /// Failed sign-ins per client address before it is locked.
+        public var addressFailures = 20
+        /// Window in which failures count.
+        public var failureWindow = 15 * 60
+        /// How long a lock lasts.
+        public var lockDuration = 15 * 60
+        /// Creates the default policy.
+        public init() {}
+    }
+
+    let database: Database
+    let hasher: PasswordHasher
+    let tokens: AccessTokens
+    let secrets: SecretBox
+    let policy: Policy
+    // A real bcrypt hash, checked when the account does not exist so timing does not tell.
+    let decoyHash: String
+
+    /// Creates the service.
+    public init(database: Database, hasher: PasswordHasher, tokens: AccessTokens, secrets: SecretBox, policy: Policy = Policy()) {
+        self.database = database
+        self.hasher = hasher
+        self.tokens = tokens
+        self.secrets = secrets
+        self.policy = policy
+        self.decoyHash = hasher.hash("decoy-password-never-used")
+    }
+
+    /// Runs `body` in the scope a principal's provider implies: its tenant, or the global path.
+    public func inScope<T: Sendable>(_ providerID: UUID?, _ body: (Transaction) async throws -> T) async throws -> T {
+        if let providerID { return try await database.withTenant(providerID, body) }
+        return try await database.withGlobal(body)
+    }
+
+    // MARK: Sign-in
+
+    /// Checks e-mail, password and (when enabled) TOTP; issues tokens. Failures are counted per
+    /// account and per address; locked keys get ``OctoError/Code/throttled`` with a retry time.
+    public func login(email: String, password: String, totpCode: String?, client: ClientInfo) async throws -> TokenPair {
+        let email = email.trimmingCharacters(in: .whitespaces).lowercased()
+        let accountKey = "account:\(email)"
+        let addressKey = client.ip.map { "ip:\($0)" }
+        let (lookup, wait) = try await database.withTenant(nil) { tx in
+            var wait = try await tx.loginThrottle.lockedFor(accountKey)
+            if let addressKey, let seconds = try await tx.loginThrottle.lockedFor(addressKey) { wait = max(wait ?? 0, seconds) }
+            return (try await tx.lookup.user(email: email), wait)
+        }
+        if let wait {
+            throw OctoError(.throttled, "too many failed sign-ins; try again later", retryAfter: wait)
+        }
+        guard let lookup else {
+            _ = hasher.verify(password, hash: decoyHash)
+            try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: nil, userID: nil, email: email, client: client, reason: "unknown account")
+            throw OctoError(.unauthenticated, "wrong e-mail or password")
+        }
+        let credentials = try await inScope(lookup.providerId) { tx in
+            (try await tx.users.credentials(lookup.userId),
+             try await lookup.providerId.asyncMap { try await tx.lookup.providerIsActive($0) } ?? true)
+        }
+        guard let user = credentials.0, hasher.verify(password, hash: user.passwordHash) else {
+            try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "wrong password")
+            throw OctoError(.unauthenticated, "wrong e-mail or password")
+        }
+        guard user.status == .active, credentials.1 else {
+            try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "account disabled")
+            throw OctoError(.unauthenticated, "account disabled")
+        }
+        if user.totpEnabled {
+            guard let totpCode, !totpCode.isEmpty else {
+                throw OctoError(.totpRequired, "enter the code from your authenticator app", field: "totp_code")
+            }
+            guard let sealed = user.totpSecret,
+                  TOTP(secret: Base32.decode(try secrets.open(sealed, context: totpContext(user.id))) ?? []).validate(totpCode, at: database.clock.now) else {
+                try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "wrong TOTP code")
+                throw OctoError(.unauthenticated, "wrong authenticator code")
+            }
+        }
+        return try await inScope(lookup.providerId) { tx in
+            try await tx.loginThrottle.reset(accountKey)
+            try await tx.users.touchLogin(user.id)
+            let pair = try await issue(userId: user.id, familyId: UUID(), in: tx, client: client)
+            try await tx.audit("auth.login", by: Actor(type: .user, id: user.id, label: user.email, ip: client.ip, requestId: client.requestId),
+                               target: ("user", user.id.lowercased))
+            return pair
+        }
+    }
+
+    private func recordFailure(accountKey: String, addressKey: String?, providerID: UUID?, userID: UUID?, email: String, client: ClientInfo, reason: String) async throws {
+        try await inScope(providerID) { tx in
+            try await tx.loginThrottle.recordFailure(accountKey, limit: policy.accountFailures, windowSeconds: policy.failureWindow, lockSeconds: policy.lockDuration)
+            if let addressKey {
+                try await tx.loginThrottle.recordFailure(addressKey, limit: policy.addressFailures, windowSeconds: policy.failureWindow, lockSeconds: policy.lockDuration)
+            }
+            try await tx.audit("auth.login_failed", by: Actor(type: .user, id: userID, label: email, ip: client.ip, requestId: client.requestId),
+                               target: userID.map { ("user", $0.lowercased) }, details: .object(["reason": .string(reason)]))
+        }
+    }
+
+    private func issue(userId: UUID, familyId: UUID, in tx: Transaction, client: ClientInfo) async throws -> TokenPair {
+        let refresh = "ort_" + RandomToken.base64URL(bytes: 32)
+        try await tx.sessions.insert(userId: userId, familyId: familyId, tokenHash: RandomToken.sha256(refresh),
+                                     expiresAt: database.clock.now + policy.refreshLifetime, ip: client.ip, userAgent: client.userAgent)
+        let access = try await tokens.issue(userId: userId, providerId: tx.providerID)
+        return TokenPair(accessToken: access, refreshToken: refresh, expiresIn: Int(tokens.lifetime))
+    }
+
+    // MARK: Refresh and logout
+
+    /// Exchanges a refresh token for a new pair. A token used twice means it leaked: the whole family
+    /// is revoked and the caller must sign in again.
+    public func refresh(_ refreshToken: String, client: ClientInfo) async throws -> TokenPair {
+        guard let found = try await database.withTenant(nil, { tx in try await tx.lookup.refreshToken(hash: RandomToken.sha256(refreshToken)) }) else {
+            throw OctoError(.unauthenticated, "invalid refresh token")
+        }
+        enum Outcome: Sendable { case pair(TokenPair), reused, invalid(String) }
+        let outcome: Outcome = try await inScope(found.providerId) { tx in
+            guard let record = try await tx.sessions.lock(found.tokenId) else { return .invalid("invalid refresh token") }
+            let actor = Actor(type: .user, id: record.userId, label: nil, ip: client.ip, requestId: client.requestId)
+            if record.rotatedAt != nil || record.revokedAt != nil {
+                let revoked = try await tx.sessions.revokeFamily(record.familyId)
+                try await tx.audit("auth.refresh_reuse", by: actor, target: ("user", record.userId.lowercased),
+                                   details: .object(["family_id": .string(record.familyId.lowercased), "revoked": .number(Double(revoked))]))
+                return .reused
+            }
+            guard record.expiresAt > database.clock.now else { return .invalid("refresh token expired") }
+            guard try await tx.users.principal(record.userId) != nil else { return .invalid("account disabled") }
+            try await tx.sessions.markRotated(record.id)
+            return .pair(try await issue(userId: record.userId, familyId: record.familyId, in: tx, client: client))
+        }
+        switch outcome {
+        case .pair(let pair): return pair
+        case .reused: throw OctoError(.unauthenticated, "refresh token was already used; all sessions of this sign-in were revoked")
+        case .invalid(let message): throw OctoError(.unauthenticated, message)
+        }
+    }
+
+    /// Revokes the sign-in the refresh token belongs to. Unknown tokens are ignored.
+    public func logout(_ refreshToken: String, client: ClientInfo) async throws {
+        guard let found = try await database.withTenant(nil, { tx in try await tx.lookup.refreshToken(hash: RandomToken.sha256(refreshToken)) }) else {
+            return
+        }
+        try await inScope(found.providerId) { tx in
+            guard let record = try await tx.sessions.lock(found.tokenId) else { return }
+            try await tx.sessions.revokeFamily(record.familyId)
+            try await tx.audit("auth.logout", by: Actor(type: .user, id: record.userId, label: nil, ip: client.ip, requestId: client.requestId),
+                               target: ("user", record.userId.lowercased))
+        }
+    }
+
+    // MARK: Principals
+
+    /// The principal behind an access token; disabled users and suspended providers are refused.
+    public func principal(accessToken: String) async throws -> Principal {
+        let claims = try await tokens.verify(accessToken)
+        let principal = try await inScope(claims.providerId) { tx -> Principal? in
+            if let providerId = claims.providerId, try await !tx.lookup.providerIsActive(providerId) { return nil }
+            return try await tx.users.principal(claims.userId)
+        }
+        guard let principal else { throw OctoError(.unauthenticated, "account disabled") }
+        return principal
+    }
+
+    /// The principal behind an API key `oik_<prefix>_<secret>`.
+    public func principal(apiKey: String) async throws -> Principal {
+        let parts = apiKey.split(separator: "_", maxSplits: 2)
+        guard parts.count == 3, parts[0] == "oik" else { throw OctoError(.unauthenticated, "invalid API key") }
+        guard let found = try await database.withTenant(nil, { tx in try await tx.lookup.apiKey(prefix: String(parts[1])) }) else {
+            throw OctoError(.unauthenticated, "invalid API key")
+        }
+        let principal = try await database.withTenant(found.providerId) { tx -> Principal? in
+            guard try await tx.lookup.providerIsActive(found.providerId) else { return nil }
+            return try await tx.apiKeys.authenticate(found.keyId, secretHash: RandomToken.sha256(String(parts[2])))
+        }
+        guard let principal else { throw OctoError(.unauthenticated, "invalid API key") }
+        return principal
+    }
+
+    // MARK: API keys
+
+    /// Creates an API key in the transaction's provider; the full key is returned only here.
+    public func createApiKey(_ input: ApiKeyInput, in tx: Transaction, by actor: Actor) async throws -> (key: ApiKey, secret: String) {
+        let role = try await tx.roles.get(key: input.roleKey ?? PredefinedRole.viewer.key)
+        guard role.key != PredefinedRole.globalAdmin.key else { throw OctoError.invalid("role_key", "API keys cannot hold global_admin") }
+        let prefix = RandomToken.hex(bytes: 6)
+        let secret = RandomToken.base64URL(bytes: 32)
+        let key = try await tx.apiKeys.create(name: input.name, prefix: prefix, secretHash: RandomToken.sha256(secret),
+                                              roleId: role.id, expiresAt: input.expiresAt, by: actor)
+        return (key, "oik_\(prefix)_\(secret)")
+    }
+
+    // MARK: Users
+
+    /// Creates a user in the transaction's scope after checking the password policy.
+    public func createUser(_ input: UserInput, in tx: Transaction, by actor: Actor) async throws -> User {
+        guard let email = input.email, !email.isEmpty else { throw OctoError.invalid("email", "email is required") }
+        guard let password = input.password else { throw OctoError.invalid("password", "password is required") }
+        try PasswordHasher.validate(password)
+        var role = try await resolveRole(input, in: tx)
+        if role == nil { role = try await tx.roles.get(key: PredefinedRole.viewer.key) }
+        guard let role else { throw OctoError.invalid("role_key", "unknown role") }
+        return try await tx.users.create(email: email, name: input.name ?? "", passwordHash: hasher.hash(password), roleId: role.id,
+                                         locale: input.locale ?? .ptBR, grants: input.grants ?? [], revocations: input.revocations ?? [],
+                                         by: actor)
+    }
+
+    /// Changes a user; a new password is checked and hashed, and ends the user's sessions.
+    public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor) async throws -> User {
+        if let password = input.password { try PasswordHasher.validate(password) }
+        let role = try await resolveRole(input, in: tx)
+        return try await tx.users.update(id, input, roleId: role?.id, passwordHash: input.password.map(hasher.hash), by: actor)
+    }
+
+    private func resolveRole(_ input: UserInput, in tx: Transaction) async throws -> Role? {
+        if let id = input.roleId {
+            do { return try await tx.roles.get(id) } catch let error as OctoError where error.code == .notFound {
+                throw OctoError.invalid("role_id", "unknown role")
+            }
+        }
+        if let key = input.roleKey { return try await tx.roles.get(key: key) }
+        return nil
+    }
+
+    /// Creates the first Global Admin when none exists. Returns the password when it was generated.
+    public func bootstrapAdmin(email: String, password: String?) async throws -> (created: Bool, generatedPassword: String?) {
+        try await database.withGlobal { tx in
+            if try await tx.users.globalAdminExists() { return (false, nil) }
+            let generated = password == nil ? RandomToken.base64URL(bytes: 15) : nil
+            _ = try await createUser(UserInput(email: email, name: "Global Admin", password: password ?? generated,
+                                               roleKey: PredefinedRole.globalAdmin.key),
+                                     in: tx, by: .system)
+            return (true, generated)
+        }
+    }
+
+    /// Sets a new password for the account with this e-mail (operator CLI); ends its sessions.
+    public func resetPassword(email: String, newPassword: String) async throws {
+        try PasswordHasher.validate(newPassword)
+        guard let found = try await database.withTenant(nil, { tx in try await tx.lookup.user(email: email) }) else {
+            throw OctoError.notFound("user")
+        }
+        _ = try await inScope(found.providerId) { tx in
+            try await tx.users.update(found.userId, UserInput(), roleId: nil, passwordHash: hasher.hash(newPassword), by: .system)
+        }
+    }
+
+    // MARK: Second factor
+
+    /// Starts TOTP enrolment: stores a new sealed secret (inactive) and returns it for the app.
+    public func beginTOTP(for principal: Principal) async throws -> (secret: String, uri: String) {
+        guard principal.kind == .user else { throw OctoError(.forbidden, "only users have a second factor") }
+        let secret = Base32.encode(TOTP.generateSecret())
+        try await inScope(principal.providerID) { tx in
+            guard let user = try await tx.users.credentials(principal.id), !user.totpEnabled else {
+                throw OctoError(.conflict, "the second factor is already enabled")
+            }
+            try await tx.users.setTOTP(principal.id, sealedSecret: try secrets.seal(secret, context: totpContext(principal.id)), enabled: false)
+        }
+        return (secret, TOTP(secret: Base32.decode(secret) ?? []).provisioningURI(account: principal.label))
+    }
+
+    /// Turns the second factor on (`enable`) or off after checking a current code.
+    public func confirmTOTP(for principal: Principal, code: String, enable: Bool, client: ClientInfo) async throws {
+        try await inScope(principal.providerID) { tx in
+            guard let user = try await tx.users.credentials(principal.id), let sealed = user.totpSecret else {
+                throw OctoError(.conflict, "start the second-factor set-up first")
+            }
+            let secret = Base32.decode(try secrets.open(sealed, context: totpContext(principal.id))) ?? []
+            guard TOTP(secret: secret).validate(code, at: database.clock.now) else {
+                throw OctoError.invalid("code", "wrong authenticator code")
+            }
+            try await tx.users.setTOTP(principal.id, sealedSecret: enable ? sealed : nil, enabled: enable)
+            try await tx.audit(enable ? "auth.totp_enabled" : "auth.totp_disabled",
+                               by: Actor(principal, ip: client.ip, requestId: client.requestId), target: ("user", principal.id.lowercased))
+        }
+    }
+
+    private func totpContext(_ userId: UUID) -> String { "user:\(userId.lowercased):totp" }
+}
+
+extension Optional {
+    func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
+        guard let value = self else { return nil }
+        return try await transform(value)
+    }
+}
+
+/// Random tokens and their hashes.
+enum RandomToken {
+    static func bytes(_ count: Int) -> [UInt8] {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
+    }
+
+    static func base64URL(bytes count: Int) -> String {
+        Data(bytes(count)).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "-")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    static func hex(bytes count: Int) -> String {
+        bytes(count).map { String(format: "%02x", $0) }.joined()
+    }
+
+    static func sha256(_ text: String) -> Data {
+        Data(SHA256.hash(data: Data(text.utf8)))
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A subscriber of a provider.
+public struct Customer: Codable, Sendable, Hashable {
+    /// Contract state.
+    public enum Status: String, Codable, Sendable, CaseIterable { case active, suspended, cancelled }
+    /// Identifier.
+    public var id: UUID
+    /// Owning provider.
+    public var providerId: UUID
+    /// The POP serving the customer.
+    public var popId: UUID?
+    /// Name.
+    public var name: String
+    /// CPF or CNPJ.
+    public var document: String?
+    /// Contact e-mail.
+    public var email: String?
+    /// Contact phone.
+    public var phone: String?
+    /// Service plan.
+    public var plan: String?
+    /// Id in the provider's ERP.
+    public var externalRef: String?
+    /// Contract state.
+    public var status: Status
+    /// Creation time.
+    public var createdAt: Date
+    /// Last change.
+    public var updatedAt: Date
+
+    /// Creates a customer value.
+    public init(id: UUID, providerId: UUID, popId: UUID?, name: String, document: String?, email: String?, phone: String?, plan: String?, externalRef: String?, status: Status, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.providerId = providerId
+        self.popId = popId
+        self.name = name
+        self.document = document
+        self.email = email
+        self.phone = phone
+        self.plan = plan
+        self.externalRef = externalRef
+        self.status = status
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Fields of a customer for create (name required) and update (absent fields stay; `pop_id: null` clears).
+public struct CustomerInput: Codable, Sendable {
+    /// Name.
+    public var name: String?
+    /// Serving POP.
+    public var popId: Nullable<UUID>?
+    /// CPF or CNPJ.
+    public var document: String?
+    /// Contact e-mail.
+    public var email: String?
+    /// Contact phone.
+    public var phone: String?
+    /// Service plan.
+    public var plan: String?
+    /// Id in the provider's ERP.
+    public var externalRef: String?
+    /// Contract state.
+    public var status: Customer.Status?
+
+    /// Creates the input; absent fields stay unchanged on update.
+    public init(name: String? = nil, popId: Nullable<UUID>? = nil, document: String? = nil, email: String? = nil, phone: String? = nil, plan: String? = nil, externalRef: String? = nil, status: Customer.Status? = nil) {
+        self.name = name
+        self.popId = popId
+        self.document = document
+        self.email = email
+        self.phone = phone
+        self.plan = plan
+        self.externalRef = externalRef
+        self.status = status
+    }
+}

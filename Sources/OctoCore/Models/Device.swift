@@ -1,0 +1,162 @@
+import Foundation
+
+/// A managed network element: CPE, ONT, router, switch, OLT…
+public struct Device: Codable, Sendable, Hashable {
+    /// What kind of equipment it is.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case cpe, ont, router, `switch`, olt, accessPoint = "access_point", server, other
+    }
+    /// Management state.
+    public enum Status: String, Codable, Sendable, CaseIterable {
+        /// Registered by itself (CWMP Inform, discovery) and not yet assigned or seen by a poller.
+        case pending
+        case online, offline, disabled
+    }
+    /// Identifier.
+    public var id: UUID
+    /// Owning provider.
+    public var providerId: UUID
+    /// POP it hangs from.
+    public var popId: UUID?
+    /// Customer it serves (CPE/ONT).
+    public var customerId: UUID?
+    /// Display name.
+    public var name: String
+    /// Kind.
+    public var kind: Kind
+    /// Manufacturer.
+    public var vendor: String?
+    /// Model name.
+    public var model: String?
+    /// Serial number.
+    public var serialNumber: String?
+    /// IEEE OUI (six hex digits).
+    public var oui: String?
+    /// TR-069 ProductClass.
+    public var productClass: String?
+    /// Software version.
+    public var firmware: String?
+    /// Hardware version.
+    public var hardwareVersion: String?
+    /// MAC address.
+    public var mac: String?
+    /// Management address.
+    public var managementIp: String?
+    /// State.
+    public var status: Status
+    /// Last contact.
+    public var lastSeenAt: Date?
+    /// Free text.
+    public var notes: String?
+    /// Creation time.
+    public var createdAt: Date
+    /// Last change.
+    public var updatedAt: Date
+
+    /// Creates a device value.
+    public init(id: UUID, providerId: UUID, popId: UUID?, customerId: UUID?, name: String, kind: Kind, vendor: String?, model: String?, serialNumber: String?, oui: String?, productClass: String?, firmware: String?, hardwareVersion: String?, mac: String?, managementIp: String?, status: Status, lastSeenAt: Date?, notes: String?, createdAt: Date, updatedAt: Date) {
+        self.id = id
+        self.providerId = providerId
+        self.popId = popId
+        self.customerId = customerId
+        self.name = name
+        self.kind = kind
+        self.vendor = vendor
+        self.model = model
+        self.serialNumber = serialNumber
+        self.oui = oui
+        self.productClass = productClass
+        self.firmware = firmware
+        self.hardwareVersion = hardwareVersion
+        self.mac = mac
+        self.managementIp = managementIp
+        self.status = status
+        self.lastSeenAt = lastSeenAt
+        self.notes = notes
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// Fields of a device for create (name required) and update (absent fields stay; `null` clears the
+/// POP or customer).
+public struct DeviceInput: Codable, Sendable {
+    /// Display name.
+    public var name: String?
+    /// Kind.
+    public var kind: Device.Kind?
+    /// POP.
+    public var popId: Nullable<UUID>?
+    /// Customer.
+    public var customerId: Nullable<UUID>?
+    /// Manufacturer.
+    public var vendor: String?
+    /// Model.
+    public var model: String?
+    /// Serial number.
+    public var serialNumber: String?
+    /// OUI.
+    public var oui: String?
+    /// ProductClass.
+    public var productClass: String?
+    /// Software version.
+    public var firmware: String?
+    /// Hardware version.
+    public var hardwareVersion: String?
+    /// MAC address.
+    public var mac: String?
+    /// Management IP address.
+    public var managementIp: String?
+    /// State.
+    public var status: Device.Status?
+    /// Free text.
+    public var notes: String?
+
+    /// Creates the input; absent fields stay unchanged on update.
+    public init(name: String? = nil, kind: Device.Kind? = nil, popId: Nullable<UUID>? = nil, customerId: Nullable<UUID>? = nil, vendor: String? = nil, model: String? = nil, serialNumber: String? = nil, oui: String? = nil, productClass: String? = nil, firmware: String? = nil, hardwareVersion: String? = nil, mac: String? = nil, managementIp: String? = nil, status: Device.Status? = nil, notes: String? = nil) {
+        self.name = name
+        self.kind = kind
+        self.popId = popId
+        self.customerId = customerId
+        self.vendor = vendor
+        self.model = model
+        self.serialNumber = serialNumber
+        self.oui = oui
+        self.productClass = productClass
+        self.firmware = firmware
+        self.hardwareVersion = hardwareVersion
+        self.mac = mac
+        self.managementIp = managementIp
+        self.status = status
+        self.notes = notes
+    }
+}
+
+/// Filters of a device list.
+public struct DeviceFilter: Sendable, Hashable {
+    /// Text search over name, serial, MAC, IP, vendor and model.
+    public var query: String?
+    /// Only this state.
+    public var status: Device.Status?
+    /// Only this kind.
+    public var kind: Device.Kind?
+    /// Only this vendor (exact, case-insensitive).
+    public var vendor: String?
+    /// Only devices under this POP.
+    public var popId: UUID?
+    /// Only devices of this customer.
+    public var customerId: UUID?
+    /// Only members of this group.
+    public var groupId: UUID?
+
+    /// Creates a filter; all fields optional.
+    public init(query: String? = nil, status: Device.Status? = nil, kind: Device.Kind? = nil, vendor: String? = nil, popId: UUID? = nil, customerId: UUID? = nil, groupId: UUID? = nil) {
+        self.query = query
+        self.status = status
+        self.kind = kind
+        self.vendor = vendor
+        self.popId = popId
+        self.customerId = customerId
+        self.groupId = groupId
+    }
+}

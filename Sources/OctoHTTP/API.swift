@@ -1,0 +1,118 @@
+import Foundation
+import Hummingbird
+import HummingbirdWebSocket
+import Logging
+import OctoAuth
+import OctoCore
+import OctoStore
+import Prometheus
+
+/// The HTTP API gateway: JSON under `/api/v1`, the realtime WebSocket, health, readiness and metrics.
+public struct API: Sendable {
+    let database: Database
+    let auth: AuthService
+    let hub: RealtimeHub
+    let configuration: APIConfiguration
+    let metrics: PrometheusCollectorRegistry
+
+    /// Creates the API over its services.
+    public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry) {
+        self.database = database
+        self.auth = auth
+        self.hub = hub
+        self.configuration = configuration
+        self.metrics = metrics
+    }
+
+    /// The provider a request acts in: the principal's own, or for a Global Admin the one named by
+    /// `X-Provider-Id` (which must exist). 400 when a Global Admin names none.
+    func tenant(_ request: Request, _ context: APIContext) async throws -> UUID {
+        let principal = try context.authenticated()
+        if let own = principal.providerID { return own }
+        guard let header = request.headers[.init("X-Provider-Id")!] else {
+            throw OctoError.invalid("X-Provider-Id", "Global Admins choose the provider to act in with the X-Provider-Id header")
+        }
+        guard let id = UUID(uuidString: header) else { throw OctoError.invalid("X-Provider-Id", "X-Provider-Id must be a UUID") }
+        _ = try await database.withGlobal { tx in try await tx.providers.get(id) }
+        return id
+    }
+
+    /// Runs `body` in the request's tenant.
+    func inTenant<T: Sendable>(_ request: Request, _ context: APIContext, _ body: (Transaction) async throws -> T) async throws -> T {
+        try await database.withTenant(try await tenant(request, context), logger: context.logger, body)
+    }
+
+    /// The routes, and the table of what they serve.
+    func buildRouter() -> (Router<APIContext>, [RouteTable.Entry]) {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RateLimitMiddleware(
+            perAddress: TokenBuckets(ratePerSecond: configuration.addressRate, burst: configuration.addressBurst),
+            perCredential: TokenBuckets(ratePerSecond: configuration.credentialRate, burst: configuration.credentialBurst)))
+        router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodySize))
+        router.add(middleware: AuthenticationMiddleware(auth: auth))
+        addSystemRoutes(to: router)
+        var routes = RouteTable(group: router.group("api/v1"))
+        addAuthRoutes(to: &routes)
+        addProviderRoutes(to: &routes)
+        addPopRoutes(to: &routes)
+        addCustomerRoutes(to: &routes)
+        addDeviceRoutes(to: &routes)
+        addUserRoutes(to: &routes)
+        addRoleRoutes(to: &routes)
+        addApiKeyRoutes(to: &routes)
+        addAuditRoutes(to: &routes)
+        return (router, routes.entries)
+    }
+
+    /// The endpoints the API serves, in OpenAPI path syntax.
+    public func endpoints() -> [(method: String, path: String)] {
+        buildRouter().1.map { ($0.method, $0.path) }
+    }
+
+    /// The HTTP server with the WebSocket upgrade on `/api/v1/ws`, as a service.
+    public func application(logger: Logger) -> some ApplicationProtocol {
+        let responder = EdgeResponder(inner: buildRouter().0.buildResponder())
+        return Application(
+            responder: responder,
+            server: .http1WebSocketUpgrade { request, channel, logger in
+                try await hub.upgrade(request, channel: channel, auth: auth, database: database, logger: logger)
+            },
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OctoISP"),
+            logger: logger
+        )
+    }
+}
+
+/// Wraps the whole router so every answer, unmatched paths included, carries a request id and
+/// errors have the JSON shape.
+struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == APIContext {
+    let inner: Inner
+    let middleware = APIErrorMiddleware()
+
+    func respond(to request: Request, context: APIContext) async throws -> Response {
+        try await middleware.handle(request, context: context) { request, context in
+            let response = try await inner.respond(to: request, context: context)
+            // The router answers unmatched paths with an empty 404; give it the error shape.
+            if response.status == .notFound && response.headers[.contentLength] == "0" {
+                throw OctoError(.notFound, "no such endpoint: \(request.method.rawValue) \(request.uri.path)")
+            }
+            return response
+        }
+    }
+}
+
+/// Applies the configured body limit to the context.
+struct BodyLimitMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let limit: Int
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        var context = context
+        context.maxBodySize = limit
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw OctoError(.payloadTooLarge, "request body is larger than \(limit) bytes")
+        }
+        return try await next(request, context)
+    }
+}

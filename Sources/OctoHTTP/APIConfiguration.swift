@@ -1,0 +1,36 @@
+/// Settings of the HTTP API.
+public struct APIConfiguration: Sendable {
+    /// Address to bind (`OCTOISP_HTTP_HOST`, default 127.0.0.1).
+    public var host = "127.0.0.1"
+    /// Port to bind (`OCTOISP_HTTP_PORT`, default 8080; 0 picks a free one).
+    public var port = 8080
+    /// Largest JSON body accepted, in bytes.
+    public var maxBodySize = 1 << 20
+    /// Sustained requests per second per client address.
+    public var addressRate = 50.0
+    /// Burst per client address.
+    public var addressBurst = 200
+    /// Sustained requests per second per credential.
+    public var credentialRate = 20.0
+    /// Burst per credential.
+    public var credentialBurst = 100
+
+    /// Defaults.
+    public init() {}
+
+    /// Defaults overridden by `OCTOISP_HTTP_HOST`, `OCTOISP_HTTP_PORT`, `OCTOISP_RATE_LIMIT_IP`
+    /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s) and `OCTOISP_MAX_BODY_BYTES`.
+    public init(environment: [String: String]) {
+        if let host = environment["OCTOISP_HTTP_HOST"] { self.host = host }
+        if let port = environment["OCTOISP_HTTP_PORT"].flatMap(Int.init) { self.port = port }
+        if let rate = environment["OCTOISP_RATE_LIMIT_IP"].flatMap(Double.init) {
+            addressRate = rate
+            addressBurst = max(1, Int(rate * 4))
+        }
+        if let rate = environment["OCTOISP_RATE_LIMIT_CREDENTIAL"].flatMap(Double.init) {
+            credentialRate = rate
+            credentialBurst = max(1, Int(rate * 5))
+        }
+        if let size = environment["OCTOISP_MAX_BODY_BYTES"].flatMap(Int.init) { maxBodySize = size }
+    }
+}

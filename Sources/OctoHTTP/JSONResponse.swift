@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+import OctoCore
+
+/// A JSON response with the platform's conventions and a status.
+public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
+    /// The body.
+    public var value: Value
+    /// The status (200 unless told).
+    public var status: HTTPResponse.Status
+
+    /// Creates a response.
+    public init(_ value: Value, status: HTTPResponse.Status = .ok) {
+        self.value = value
+        self.status = status
+    }
+
+    /// Encodes the body.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        var response = try OctoJSON.encoder.encode(value, from: request, context: context)
+        response.status = status
+        return response
+    }
+}
+
+/// An empty `204 No Content`.
+public struct NoContent: ResponseGenerator {
+    /// Creates the response.
+    public init() {}
+    /// `204`.
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        Response(status: .noContent)
+    }
+}
+
+extension Request {
+    /// The query parameter as text, `nil` when absent or empty.
+    func query(_ name: String) -> String? {
+        guard let value = uri.queryParameters[Substring(name)], !value.isEmpty else { return nil }
+        return String(value)
+    }
+
+    /// The query parameter as an integer; 400 when present but not one.
+    func queryInt(_ name: String) throws(OctoError) -> Int? {
+        guard let text = query(name) else { return nil }
+        guard let value = Int(text) else { throw .invalid(name, "\(name) must be an integer") }
+        return value
+    }
+
+    /// The query parameter as a UUID; 400 when present but not one.
+    func queryUUID(_ name: String) throws(OctoError) -> UUID? {
+        guard let text = query(name) else { return nil }
+        guard let value = UUID(uuidString: text) else { throw .invalid(name, "\(name) must be a UUID") }
+        return value
+    }
+
+    /// The query parameter as an ISO 8601 date; 400 when present but not one.
+    func queryDate(_ name: String) throws(OctoError) -> Date? {
+        guard let text = query(name) else { return nil }
+        guard let value = OctoJSON.parseDate(text) else { throw .invalid(name, "\(name) must be an ISO 8601 date-time") }
+        return value
+    }
+
+    /// The query parameter as a value of a string enum; 400 naming the allowed values otherwise.
+    func queryEnum<E: RawRepresentable & CaseIterable>(_ name: String, _ type: E.Type) throws(OctoError) -> E? where E.RawValue == String {
+        guard let text = query(name) else { return nil }
+        guard let value = E(rawValue: text) else {
+            throw .invalid(name, "\(name) must be one of: \(E.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
+    }
+
+    /// `limit` and `offset`.
+    func page() throws(OctoError) -> PageRequest {
+        try PageRequest(limit: try queryInt("limit"), offset: try queryInt("offset"))
+    }
+}
+
+extension APIContext {
+    /// A UUID path parameter; 400 when malformed.
+    func uuid(_ name: String = "id") throws(OctoError) -> UUID {
+        guard let text = parameters.get(name), let id = UUID(uuidString: text) else {
+            throw .invalid(name, "\(name) must be a UUID")
+        }
+        return id
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import OctoCore
+import PostgresNIO
+
+extension Transaction {
+    /// The tenant's devices.
+    public var devices: DeviceRepository { DeviceRepository(tx: self) }
+}
+
+/// Devices of the transaction's provider.
+public struct DeviceRepository: Sendable {
+    let tx: Transaction
+
+    static let columns = """
+        id, provider_id, pop_id, customer_id, name, kind, vendor, model, serial_number, oui, product_class, firmware,
+        hardware_version, mac, host(management_ip) AS management_ip, status, last_seen_at, notes, created_at, updated_at
+        """
+
+    static func decode(_ row: PostgresRandomAccessRow) throws -> Device {
+        Device(id: try row.get("id"), providerId: try row.get("provider_id"), popId: try row.get("pop_id"),
+               customerId: try row.get("customer_id"), name: try row.get("name"),
+               kind: Device.Kind(rawValue: try row.get("kind")) ?? .other,
+               vendor: try row.get("vendor"), model: try row.get("model"), serialNumber: try row.get("serial_number"),
+               oui: try row.get("oui"), productClass: try row.get("product_class"), firmware: try row.get("firmware"),
+               hardwareVersion: try row.get("hardware_version"), mac: try row.get("mac"),
+               managementIp: try row.get("management_ip"),
+               status: Device.Status(rawValue: try row.get("status")) ?? .pending,
+               lastSeenAt: try row.get("last_seen_at"), notes: try row.get("notes"),
+               createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
+    }
+
+    /// The WHERE clause of a filtered list (binds included).
+    static func whereClause(_ filter: DeviceFilter) -> PostgresQuery {
+        let pattern = filter.query.flatMap { $0.isEmpty ? nil : "%\(LikePattern.escape($0.lowercased()))%" }
+        return """
+            (\(pattern)::text IS NULL
+                OR device_search_text(name, serial_number, mac, management_ip, vendor, model) LIKE \(pattern))
+            AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
+            AND (\(filter.kind?.rawValue)::text IS NULL OR kind = \(filter.kind?.rawValue))
+            AND (\(filter.vendor)::text IS NULL OR lower(vendor) = lower(\(filter.vendor)))
+            AND (\(filter.popId)::uuid IS NULL OR pop_id = \(filter.popId))
+            AND (\(filter.customerId)::uuid IS NULL OR customer_id = \(filter.customerId))
+            AND (\(filter.groupId)::uuid IS NULL OR id IN (SELECT device_id FROM device_group_members WHERE group_id = \(filter.groupId)))
+            """
+    }
+
+    /// A page of devices ordered by name, with the number of matches.
+    public func list(_ filter: DeviceFilter, page: PageRequest) async throws -> Page<Device> {
+        let condition = Self.whereClause(filter)
+        let items = try await tx.query(PostgresQuery(
+            unsafeSQL: "SELECT \(Self.columns) FROM devices WHERE \(condition.sql) ORDER BY name, id LIMIT \(page.limit) OFFSET \(page.offset)",
+            binds: condition.binds)).map(Self.decode)
+        let total = try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS count FROM devices WHERE \(condition.sql)",
+                                                     binds: condition.binds)).first { try $0.get("count", as: Int.self) } ?? 0
+        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+    }
+
+    /// The device, or ``OctoError/Code/notFound``.
+    public func get(_ id: UUID) async throws -> Device {
+        guard let device = try await tx.query("SELECT \(unescaped: Self.columns) FROM devices WHERE id = \(id)").first(Self.decode) else {
+            throw OctoError.notFound("device")
+        }
+        return device
+    }
+
+    /// Creates a device.
+    public func create(_ input: DeviceInput, by actor: Actor) async throws -> Device {
+        guard let name = input.name?.trimmed, !name.isEmpty else { throw OctoError.invalid("name", "name is required") }
+        try Self.validate(input)
+        let id = try await tx.query("""
+            INSERT INTO devices (provider_id, pop_id, customer_id, name, kind, vendor, model, serial_number, oui,
+                                 product_class, firmware, hardware_version, mac, management_ip, status, notes)
+            VALUES (\(tx.providerID), \(input.popId?.wrapped), \(input.customerId?.wrapped), \(name),
+                    \(input.kind?.rawValue ?? "cpe"), \(input.vendor), \(input.model), \(input.serialNumber), \(input.oui),
+                    \(input.productClass), \(input.firmware), \(input.hardwareVersion), \(input.mac),
+                    \(input.managementIp)::inet, \(input.status?.rawValue ?? "pending"), \(input.notes))
+            RETURNING id
+            """).first { try $0.get("id", as: UUID.self) }!
+        let device = try await get(id)
+        try await tx.audit("device.create", by: actor, target: ("device", id.lowercased), before: Device?.none, after: device)
+        try await tx.publish(topic: "devices", data: .object(["event": .string("created"), "id": .string(id.lowercased)]))
+        return device
+    }
+
+    /// Changes the given fields.
+    public func update(_ id: UUID, _ input: DeviceInput, by actor: Actor) async throws -> Device {
+        let before = try await get(id)
+        if let name = input.name, name.trimmed.isEmpty { throw OctoError.invalid("name", "name must not be empty") }
+        try Self.validate(input)
+        try await tx.query("""
+            UPDATE devices SET name = coalesce(\(input.name?.trimmed), name), kind = coalesce(\(input.kind?.rawValue), kind),
+                pop_id = CASE WHEN \(input.popId != nil) THEN \(input.popId?.wrapped) ELSE pop_id END,
+                customer_id = CASE WHEN \(input.customerId != nil) THEN \(input.customerId?.wrapped) ELSE customer_id END,
+                vendor = coalesce(\(input.vendor), vendor), model = coalesce(\(input.model), model),
+                serial_number = coalesce(\(input.serialNumber), serial_number), oui = coalesce(\(input.oui), oui),
+                product_class = coalesce(\(input.productClass), product_class), firmware = coalesce(\(input.firmware), firmware),
+                hardware_version = coalesce(\(input.hardwareVersion), hardware_version), mac = coalesce(\(input.mac), mac),
+                management_ip = coalesce(\(input.managementIp)::inet, management_ip),
+                status = coalesce(\(input.status?.rawValue), status), notes = coalesce(\(input.notes), notes)
+            WHERE id = \(id)
+            """)
+        let after = try await get(id)
+        try await tx.audit("device.update", by: actor, target: ("device", id.lowercased), before: before, after: after)
+        try await tx.publish(topic: "devices", data: .object(["event": .string("updated"), "id": .string(id.lowercased)]))
+        return after
+    }
+
+    /// Deletes the device.
+    public func delete(_ id: UUID, by actor: Actor) async throws {
+        let before = try await get(id)
+        try await tx.query("DELETE FROM devices WHERE id = \(id)")
+        try await tx.audit("device.delete", by: actor, target: ("device", id.lowercased), before: before, after: Device?.none)
+        try await tx.publish(topic: "devices", data: .object(["event": .string("deleted"), "id": .string(id.lowercased)]))
+    }
+
+    static func validate(_ input: DeviceInput) throws(OctoError) {
+        if let ip = input.managementIp, !IPAddressText.isValid(ip) {
+            throw .invalid("management_ip", "not an IPv4 or IPv6 address")
+        }
+        if let oui = input.oui, !(oui.count == 6 && oui.allSatisfy(\.isHexDigit)) {
+            throw .invalid("oui", "an OUI is six hexadecimal digits")
+        }
+    }
+}
+
+/// Validation of IP address text without touching the network.
+enum IPAddressText {
+    static func isValid(_ text: String) -> Bool {
+        var v4 = in_addr()
+        var v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
+    }
+}

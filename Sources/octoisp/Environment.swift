@@ -1,0 +1,57 @@
+import Foundation
+import Logging
+import OctoAuth
+import OctoCore
+import OctoStore
+
+/// Configuration read from the environment (`DATABASE_URL`, `OCTOISP_*`).
+struct Environment {
+    let values: [String: String]
+
+    init(_ values: [String: String] = ProcessInfo.processInfo.environment) {
+        self.values = values
+    }
+
+    func required(_ name: String) throws -> String {
+        guard let value = values[name], !value.isEmpty else { throw ConfigurationError("\(name) is not set") }
+        return value
+    }
+
+    func url(_ name: String) throws -> DatabaseURL {
+        do {
+            return try DatabaseURL(try required(name))
+        } catch let error as OctoError {
+            throw ConfigurationError("\(name): \(error.message)")
+        }
+    }
+
+    /// The app role's URL and the global role's URL.
+    func databaseConfiguration() throws -> Database.Configuration {
+        Database.Configuration(app: try url("DATABASE_URL"), global: try url("OCTOISP_GLOBAL_DATABASE_URL"),
+                               maximumConnections: values["OCTOISP_DB_POOL"].flatMap(Int.init) ?? 20)
+    }
+
+    func secretBox() throws -> SecretBox {
+        do {
+            return try SecretBox(keyring: try required("OCTOISP_SECRET_KEY"))
+        } catch let error as OctoError {
+            throw ConfigurationError(error.message)
+        }
+    }
+
+    func accessTokens(clock: any WallClock) async throws -> AccessTokens {
+        do {
+            return try await AccessTokens(secret: try required("OCTOISP_JWT_SECRET"), clock: clock)
+        } catch let error as OctoError {
+            throw ConfigurationError(error.message)
+        }
+    }
+
+    var bcryptCost: UInt8 { values["OCTOISP_BCRYPT_COST"].flatMap(UInt8.init) ?? 12 }
+}
+
+/// A configuration problem, reported to the operator as is.
+struct ConfigurationError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Metrics
+import OctoAuth
+import OctoCore
+import OctoHTTP
+import OctoStore
+import Prometheus
+import ServiceLifecycle
+import UnixSignals
+
+/// A role a process can run.
+enum Role: String, CaseIterable, ExpressibleByArgument {
+    /// The JSON API, the realtime hub and the metrics endpoint.
+    case api
+}
+
+/// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the platform (all roles unless --roles narrows them).")
+
+    @Option(name: .long, parsing: .upToNextOption, help: "Roles to run: \(Role.allCases.map(\.rawValue).joined(separator: ", ")). Comma-separated or repeated.")
+    var roles: [String] = Role.allCases.map(\.rawValue)
+
+    @Flag(name: .long, help: "Do not apply migrations at start (they need OCTOISP_OWNER_DATABASE_URL).")
+    var skipMigrations = false
+
+    func parsedRoles() throws -> Set<Role> {
+        var result = Set<Role>()
+        for name in roles.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let role = Role(rawValue: name) else {
+                throw ValidationError("unknown role '\(name)'; available: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            result.insert(role)
+        }
+        guard !result.isEmpty else { throw ValidationError("no role given") }
+        return result
+    }
+
+    func run() async throws {
+        let environment = Environment()
+        Logs.bootstrap(environment)
+        let logger = Logger(label: "octoisp")
+        let roles = try parsedRoles()
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+
+        if !skipMigrations, environment.values["OCTOISP_OWNER_DATABASE_URL"] != nil {
+            try await Migrator(ownerURL: try environment.url("OCTOISP_OWNER_DATABASE_URL"), logger: logger).migrate()
+        }
+        let clock = SystemWallClock()
+        let databaseConfiguration = try environment.databaseConfiguration()
+        let database = Database(configuration: databaseConfiguration, clock: clock, logger: logger)
+        let auth = AuthService(database: database, hasher: PasswordHasher(cost: environment.bcryptCost),
+                               tokens: try await environment.accessTokens(clock: clock), secrets: try environment.secretBox())
+
+        var services: [any Service] = [database]
+        if roles.contains(.api) {
+            let hub = RealtimeHub()
+            let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry)
+            services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in hub.deliver(event) })
+            services.append(api.application(logger: logger))
+            services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
+        }
+        logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Creates the first Global Admin once the database pools run, then waits for shutdown.
+struct AdminBootstrap: Service {
+    let auth: AuthService
+    let environment: Environment
+    let logger: Logger
+
+    func run() async throws {
+        let email = environment.values["OCTOISP_ADMIN_EMAIL"] ?? "admin@octoisp.local"
+        let result = try await auth.bootstrapAdmin(email: email, password: environment.values["OCTOISP_ADMIN_PASSWORD"])
+        if result.created {
+            logger.notice("created the first Global Admin", metadata: ["email": "\(email)"])
+            if let password = result.generatedPassword {
+                // Printed once, on stdout only, never logged.
+                print("\nFirst Global Admin: \(email)\nPassword (shown only now): \(password)\n")
+            }
+        }
+        try? await gracefulShutdown()
+    }
+}

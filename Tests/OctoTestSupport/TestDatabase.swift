@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import OctoAuth
+import OctoCore
+import OctoStore
+import PostgresNIO
+
+/// What a test needs from the servers `make test` starts; a missing variable fails the test.
+public enum TestEnvironment {
+    /// The URL in `name`, or an error telling how to run the tests.
+    public static func url(_ name: String) throws -> DatabaseURL {
+        guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else {
+            throw TestSetupError("\(name) is not set: integration tests need the PostgreSQL that `make test` starts")
+        }
+        return try DatabaseURL(text)
+    }
+}
+
+/// A failure to set up a test's servers.
+public struct TestSetupError: Error, CustomStringConvertible {
+    /// What is missing.
+    public let description: String
+    /// Creates the error.
+    public init(_ description: String) { self.description = description }
+}
+
+/// A fresh database per test, cloned from a template that was migrated once per test process.
+public struct TestDatabase: Sendable {
+    /// The owner role on this database.
+    public let ownerURL: DatabaseURL
+    /// The app role on this database.
+    public let appURL: DatabaseURL
+    /// The global role on this database.
+    public let globalURL: DatabaseURL
+
+    static let template = TemplateDatabase()
+
+    /// Creates a database, runs `body` with the platform's services started on it, then drops it.
+    public static func with<T: Sendable>(clock: ManualWallClock = ManualWallClock(Date()),
+                                         _ body: @Sendable (TestStack) async throws -> T) async throws -> T {
+        let owner = try TestEnvironment.url("OCTOISP_TEST_OWNER_URL")
+        let app = try TestEnvironment.url("OCTOISP_TEST_APP_URL")
+        let global = try TestEnvironment.url("OCTOISP_TEST_GLOBAL_URL")
+        let templateName = try await template.name(owner: owner)
+        let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
+        try await template.admin(owner) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(templateName) OWNER octoisp_owner"), logger: Self.logger)
+        }
+        let database = TestDatabase(ownerURL: owner.with(database: String(name)), appURL: app.with(database: String(name)),
+                                    globalURL: global.with(database: String(name)))
+        do {
+            let result = try await database.run(clock: clock, body)
+            try await database.drop(name: String(name), owner: owner)
+            return result
+        } catch {
+            try? await database.drop(name: String(name), owner: owner)
+            throw error
+        }
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    func run<T: Sendable>(clock: ManualWallClock, _ body: @Sendable (TestStack) async throws -> T) async throws -> T {
+        let database = Database(configuration: .init(app: appURL, global: globalURL, maximumConnections: 8), clock: clock, logger: Self.logger)
+        let tokens = try await AccessTokens(secret: "test-secret-that-is-long-enough-0123456789", clock: clock)
+        let secrets = try SecretBox(keyring: SecretBox.generateKeyring())
+        let auth = AuthService(database: database, hasher: PasswordHasher(cost: 4), tokens: tokens, secrets: secrets)
+        let stack = TestStack(database: database, auth: auth, clock: clock, ownerURL: ownerURL, appURL: appURL, globalURL: globalURL)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await database.run(); return nil }
+            let result = try await body(stack)
+            group.cancelAll()
+            return result
+        }
+    }
+
+    func drop(name: String, owner: DatabaseURL) async throws {
+        try await Self.template.admin(owner) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+        }
+    }
+}
+
+/// The migrated template, created once per process.
+actor TemplateDatabase {
+    private var created: String?
+
+    func name(owner: DatabaseURL) async throws -> String {
+        if let created { return created }
+        let name = "octoisp_tpl_\(ProcessInfo.processInfo.processIdentifier)"
+        try await admin(owner) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestDatabase.logger)
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER octoisp_owner"), logger: TestDatabase.logger)
+        }
+        try await Migrator(ownerURL: owner.with(database: name), logger: TestDatabase.logger).migrate()
+        created = name
+        return name
+    }
+
+    /// Runs `body` on a connection to the maintenance database as the owner role (which has CREATEDB).
+    nonisolated func admin(_ owner: DatabaseURL, _ body: (PostgresConnection) async throws -> Void) async throws {
+        let connection = try await PostgresConnection.connect(configuration: owner.with(database: "postgres").connectionConfiguration(),
+                                                              id: 1, logger: TestDatabase.logger)
+        do {
+            try await body(connection)
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+}
+
+/// The platform's services on a test database.
+public struct TestStack: Sendable {
+    /// The pools.
+    public let database: Database
+    /// Authentication.
+    public let auth: AuthService
+    /// The clock the services read.
+    public let clock: ManualWallClock
+    /// The owner role on the test database.
+    public let ownerURL: DatabaseURL
+    /// The app role.
+    public let appURL: DatabaseURL
+    /// The global role.
+    public let globalURL: DatabaseURL
+
+    /// Runs `body` on a single connection as `url`'s role.
+    public func connect<T: Sendable>(_ url: DatabaseURL, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 2, logger: TestDatabase.logger)
+        do {
+            let result = try await body(connection)
+            try await connection.close()
+            return result
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// Creates a provider on the global path.
+    public func makeProvider(_ slug: String) async throws -> Provider {
+        try await database.withGlobal { tx in try await tx.providers.create(ProviderInput(slug: slug, name: slug.capitalized), by: .system) }
+    }
+
+    /// Creates a user with a predefined role in `provider` (a Global Admin when `nil`).
+    @discardableResult
+    public func makeUser(_ email: String, role: PredefinedRole, provider: UUID?, password: String = "correct horse battery") async throws -> User {
+        let input = UserInput(email: email, name: email, password: password, roleKey: role.key)
+        if let provider {
+            return try await database.withTenant(provider) { tx in try await auth.createUser(input, in: tx, by: .system) }
+        }
+        return try await database.withGlobal { tx in try await auth.createUser(input, in: tx, by: .system) }
+    }
+}

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages OctoISP needs when they are missing (only when running as root).
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+pg_bin() { ls -d /usr/lib/postgresql/15/bin 2>/dev/null; }
+
+[ -n "$(pg_bin)" ] || need+=(postgresql-15 postgresql-client-15)
+have pkg-config || need+=(pkg-config)
+[ -f /usr/include/openssl/evp.h ] || need+=(libssl-dev)
+have redis-server || need+=(redis-server)
+have snmpd || need+=(snmpd)
+have snmpget || need+=(snmp)
+have snmpsimd || need+=(snmpsim)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "missing packages: ${need[*]} — install them (apt-get install ${need[*]}) or run as root" >&2
+    exit 1
+  fi
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q >/dev/null
+  apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
+  # The packages start system-wide services; OctoISP runs its own private instances instead.
+  for svc in postgresql redis-server snmpd; do
+    (service "$svc" stop || true) >/dev/null 2>&1
+  done
+fi
