@@ -74,7 +74,6 @@ CREATE TABLE customers (
     FOREIGN KEY (provider_id, pop_id) REFERENCES pops (provider_id, id)
 );
 CREATE INDEX customers_pop ON customers (provider_id, pop_id);
-CREATE INDEX customers_search ON customers USING gin (name gin_trgm_ops);
 CREATE TRIGGER customers_touch BEFORE UPDATE ON customers FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
 
 -- Devices --------------------------------------------------------------------------------------------
@@ -119,6 +118,18 @@ CREATE FUNCTION device_search_text(name text, serial text, mac text, ip inet, ve
 CREATE INDEX devices_search ON devices
     USING gin (device_search_text(name, serial_number, mac, management_ip, vendor, model) gin_trgm_ops);
 CREATE TRIGGER devices_touch BEFORE UPDATE ON devices FOR EACH ROW EXECUTE FUNCTION touch_updated_at();
+
+-- Row-level security keeps non-leakproof operators such as LIKE from using an index, so a search
+-- under RLS would scan all of a provider's devices. This function runs the trigram search as the
+-- owner, restricted to the transaction's tenant by the same setting the policies read, and returns
+-- only ids; the caller still reads the rows under RLS.
+CREATE FUNCTION device_search_ids(p_pattern text) RETURNS SETOF uuid
+    LANGUAGE sql STABLE SECURITY DEFINER SET search_path = public
+    AS $$
+SELECT d.id FROM devices d
+WHERE d.provider_id = app_provider_id()
+  AND device_search_text(d.name, d.serial_number, d.mac, d.management_ip, d.vendor, d.model) LIKE p_pattern
+$$;
 
 CREATE TABLE device_groups (
     id          uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,

@@ -33,8 +33,7 @@ public struct DeviceRepository: Sendable {
     static func whereClause(_ filter: DeviceFilter) -> PostgresQuery {
         let pattern = filter.query.flatMap { $0.isEmpty ? nil : "%\(LikePattern.escape($0.lowercased()))%" }
         return """
-            (\(pattern)::text IS NULL
-                OR device_search_text(name, serial_number, mac, management_ip, vendor, model) LIKE \(pattern))
+            (\(pattern)::text IS NULL OR id IN (SELECT device_search_ids(\(pattern))))
             AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
             AND (\(filter.kind?.rawValue)::text IS NULL OR kind = \(filter.kind?.rawValue))
             AND (\(filter.vendor)::text IS NULL OR lower(vendor) = lower(\(filter.vendor)))
