@@ -30,3 +30,5 @@ for env in "$work"/*.env; do [ -f "$env" ] && source "$env"; done
 swift build --build-tests
 export OCTOISP_TEST_BINARY="$(swift build --show-bin-path)/octoisp"
 swift test --skip-build "$@"
+# The SNMP decoder under libFuzzer for a bounded number of inputs (longer runs: see README).
+scripts/fuzz-snmp.sh "${OCTOISP_FUZZ_RUNS:-200000}"

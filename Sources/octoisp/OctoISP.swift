@@ -1,11 +1,10 @@
 import ArgumentParser
 
 /// The OctoISP command line: one binary for every role.
-@main
 struct OctoISP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "octoisp",
         abstract: "Monitor, provision and manage ISP networks.",
-        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, Bench.self]
+        subcommands: [Serve.self, Migrate.self, Admin.self, Audit.self, SNMPCommand.self, Bench.self]
     )
 }

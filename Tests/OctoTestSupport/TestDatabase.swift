@@ -48,7 +48,7 @@ public struct TestDatabase: Sendable {
                                     globalURL: global.with(database: String(name)))
         do {
             let result = try await database.run(clock: clock, body)
-            try await database.drop(name: String(name), owner: owner)
+            try? await database.drop(name: String(name), owner: owner)
             return result
         } catch {
             try? await database.drop(name: String(name), owner: owner)
@@ -76,9 +76,18 @@ public struct TestDatabase: Sendable {
         }
     }
 
+    /// Drops the database once the pools have let go of it; a database that stays busy is left to
+    /// the throwaway cluster rather than failing a test that already ran.
     func drop(name: String, owner: DatabaseURL) async throws {
-        try await Self.template.admin(owner) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+        for _ in 0..<50 {
+            do {
+                try await Self.template.admin(owner) { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name)"), logger: Self.logger)
+                }
+                return
+            } catch {
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 }

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# (a) CPU seconds per varbind: `octoisp snmp bulkwalk` vs net-snmp's `snmpbulkwalk` on the same
+# snmpd, walking its whole tree (about 9,000 varbinds). Measured, not asserted.
+#
+#   bench/snmp/bulkwalk-cpu.sh [ROUNDS] [MAX_REPETITIONS]
+#
+# Prints, for each tool, the median CPU time (user + system, from wait4) of a full walk, the CPU
+# per varbind including process start-up, and the marginal CPU per varbind (full walk minus a
+# walk of the 'system' group, divided by the varbind difference), then the ratios.
+# Uses scripts/peers/snmp.sh to start snmpd on loopback; OCTOISP=path selects the binary
+# (default: a release build of this package).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/common.sh"
+rounds="${1:-9}"
+reps="${2:-50}"
+work="$(mktemp -d)"
+trap '"$bench_repo/scripts/peers/snmp.sh" stop "$work"; rm -rf "$work"' EXIT
+binary="$(octoisp_binary)"
+"$bench_repo/scripts/peers/snmp.sh" start "$work" >/dev/null
+source "$work/snmp.env"
+
+BENCH_DIR="$here" python3 - "$binary" "$SNMP_TEST_SNMPD" "$rounds" "$reps" <<'PY'
+import os, statistics, subprocess, sys
+sys.path.insert(0, os.environ["BENCH_DIR"])
+from cpu import cpu_seconds
+
+binary, agent, rounds, reps = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+tools = {
+    "octoisp snmp bulkwalk": lambda root: [binary, "snmp", "bulkwalk", "-v", "2c", "-c", "public", "-Cr", reps, agent, root],
+    "net-snmp snmpbulkwalk": lambda root: ["snmpbulkwalk", "-v2c", "-cpublic", "-Cr" + reps, "-On", agent, "." + root],
+}
+
+def count(args):
+    out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
+    return sum(1 for line in out.splitlines() if line.startswith(".") and "No more variables" not in line)
+
+results = {}
+for name, command in tools.items():
+    full_n, small_n = count(command("1")), count(command("1.3.6.1.2.1.1"))
+    full = statistics.median(cpu_seconds(command("1")) for _ in range(rounds))
+    small = statistics.median(cpu_seconds(command("1.3.6.1.2.1.1")) for _ in range(rounds))
+    per = full / full_n * 1e6
+    marginal = (full - small) / (full_n - small_n) * 1e6
+    results[name] = (per, marginal)
+    print("%s: %d varbinds, median %.4f CPU s per walk, %.2f us/varbind (start-up included), "
+          "%.2f us/varbind marginal" % (name, full_n, full, per, marginal))
+ours, theirs = results["octoisp snmp bulkwalk"], results["net-snmp snmpbulkwalk"]
+print("ratio octoisp/net-snmp: %.2fx per varbind with start-up, %.2fx marginal (goal <= 0.5x)"
+      % (ours[0] / theirs[0], ours[1] / theirs[1]))
+PY

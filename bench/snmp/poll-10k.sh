@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# (b) One client polls sysUpTime.0 + ifXTable from N devices at 127.1.x.y (default 10,000), all
+# answered by one snmpd bound to 0.0.0.0:PORT. Prints the full cycle time. Measured, not asserted.
+#
+#   bench/snmp/poll-10k.sh [DEVICES] [CONCURRENCY]
+#
+# OCTOISP=path selects the binary (default: a release build of this package).
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+source "$here/common.sh"
+devices="${1:-10000}"
+concurrency="${2:-200}"
+work="$(mktemp -d)"
+cleanup() {
+    if [[ -f "$work/snmpd.pid" ]]; then
+        local pid; pid="$(cat "$work/snmpd.pid")"
+        kill "$pid" 2>/dev/null || true
+        for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    fi
+    rm -rf "$work"
+}
+trap cleanup EXIT
+binary="$(octoisp_binary)"
+port="$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+mkdir -p "$work/persist"
+cat >"$work/snmpd.conf" <<CONF
+agentAddress udp:0.0.0.0:$port
+rocommunity public 127.0.0.0/8
+CONF
+SNMP_PERSISTENT_DIR="$work/persist" snmpd -C -c "$work/snmpd.conf" -Lf "$work/snmpd.log" -p "$work/snmpd.pid" -M /dev/null -I -smux
+for _ in $(seq 1 50); do
+    snmpget -v2c -c public -t 0.3 -r 0 "127.1.0.1:$port" 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && break
+    sleep 0.2
+done
+echo "snmpd on 0.0.0.0:$port; polling $devices devices from 127.1.0.1 (concurrency $concurrency)"
+if [[ -x /usr/bin/time ]]; then timer=(/usr/bin/time -f "client CPU: %U s user, %S s system, max RSS %M KiB"); else timer=(); fi
+"${timer[@]}" \
+    "$binary" snmp poll --first 127.1.0.1 --count "$devices" --port "$port" --concurrency "$concurrency" -c public
