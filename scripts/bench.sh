@@ -15,8 +15,7 @@ swift build -c release --product octoisp
 bin=.build/release/octoisp
 echo "== device list and search (API vs. SQL)"
 "$bin" bench devices "$@"
-for extra in bench/*.sh; do
-  [ -x "$extra" ] || continue
-  echo "== $extra"
-  "$extra" "$work"
-done
+echo "== SNMP bulkwalk CPU per varbind (octoisp vs. net-snmp)"
+OCTOISP="$PWD/$bin" bench/snmp/bulkwalk-cpu.sh 9 50
+echo "== SNMP poll of 10,000 devices"
+OCTOISP="$PWD/$bin" bench/snmp/poll-10k.sh
