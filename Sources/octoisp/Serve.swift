@@ -83,7 +83,7 @@ struct AdminBootstrap: Service {
             logger.notice("created the first Global Admin", metadata: ["email": "\(email)"])
             if let password = result.generatedPassword {
                 // Printed once, on stdout only, never logged.
-                print("\nFirst Global Admin: \(email)\nPassword (shown only now): \(password)\n")
+                FileHandle.standardOutput.write(Data("\nFirst Global Admin: \(email)\nPassword (shown only now): \(password)\n\n".utf8))
             }
         }
         try? await gracefulShutdown()
