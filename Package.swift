@@ -6,6 +6,10 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
+let testSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
 let package = Package(
     name: "octoisp",
     platforms: [.macOS(.v15)],
@@ -156,12 +160,12 @@ let package = Package(
         .testTarget(
             name: "OctoCoreTests",
             dependencies: ["OctoCore"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
         .testTarget(
             name: "OctoStoreTests",
             dependencies: ["OctoStore", "OctoAuth", "OctoTestSupport"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
         .testTarget(
             name: "OctoHTTPTests",
@@ -170,8 +174,9 @@ let package = Package(
                 "OctoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
         // A worker process the job-queue tests start and kill -9 mid-job.
         .executableTarget(
@@ -188,7 +193,7 @@ let package = Package(
         .testTarget(
             name: "SNMPTests",
             dependencies: ["SNMP"],
-            swiftSettings: swiftSettings
+            swiftSettings: testSettings
         ),
     ]
 )

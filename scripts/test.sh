@@ -28,4 +28,5 @@ done
 for env in "$work"/*.env; do [ -f "$env" ] && source "$env"; done
 
 swift build --build-tests
+export OCTOISP_TEST_BINARY="$(swift build --show-bin-path)/octoisp"
 swift test --skip-build "$@"

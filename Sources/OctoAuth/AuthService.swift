@@ -159,7 +159,8 @@ public struct AuthService: Sendable {
         let outcome: Outcome = try await inScope(found.providerId) { tx in
             guard let record = try await tx.sessions.lock(found.tokenId) else { return .invalid("invalid refresh token") }
             let actor = Actor(type: .user, id: record.userId, label: nil, ip: client.ip, requestId: client.requestId)
-            if record.rotatedAt != nil || record.revokedAt != nil {
+            if record.revokedAt != nil { return .invalid("refresh token revoked") }
+            if record.rotatedAt != nil {
                 let revoked = try await tx.sessions.revokeFamily(record.familyId)
                 try await tx.audit("auth.refresh_reuse", by: actor, target: ("user", record.userId.lowercased),
                                    details: .object(["family_id": .string(record.familyId.lowercased), "revoked": .number(Double(revoked))]))

@@ -51,6 +51,7 @@ public struct API: Sendable {
     func buildRouter() -> (Router<APIContext>, [RouteTable.Entry]) {
         let router = Router(context: APIContext.self)
         router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: RateLimitMiddleware(
             perAddress: TokenBuckets(ratePerSecond: configuration.addressRate, burst: configuration.addressBurst),
             perCredential: TokenBuckets(ratePerSecond: configuration.credentialRate, burst: configuration.credentialBurst)))

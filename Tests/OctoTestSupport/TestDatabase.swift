@@ -43,9 +43,7 @@ public struct TestDatabase: Sendable {
         let global = try TestEnvironment.url("OCTOISP_TEST_GLOBAL_URL")
         let templateName = try await template.name(owner: owner)
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(20)
-        try await template.admin(owner) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(templateName) OWNER octoisp_owner"), logger: Self.logger)
-        }
+        try await template.create(name, from: templateName, owner: owner)
         let database = TestDatabase(ownerURL: owner.with(database: String(name)), appURL: app.with(database: String(name)),
                                     globalURL: global.with(database: String(name)))
         do {
@@ -87,18 +85,31 @@ public struct TestDatabase: Sendable {
 
 /// The migrated template, created once per process.
 actor TemplateDatabase {
-    private var created: String?
+    private var creation: Task<String, any Error>?
 
     func name(owner: DatabaseURL) async throws -> String {
-        if let created { return created }
+        if let creation { return try await creation.value }
+        let task = Task { try await Self.createTemplate(owner: owner) }
+        creation = task
+        return try await task.value
+    }
+
+    private static func createTemplate(owner: DatabaseURL) async throws -> String {
         let name = "octoisp_tpl_\(ProcessInfo.processInfo.processIdentifier)"
-        try await admin(owner) { connection in
+        try await TestDatabase.template.admin(owner) { connection in
             try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: TestDatabase.logger)
             try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) OWNER octoisp_owner"), logger: TestDatabase.logger)
         }
         try await Migrator(ownerURL: owner.with(database: name), logger: TestDatabase.logger).migrate()
-        created = name
         return name
+    }
+
+    /// Clones the template; one clone at a time, since PostgreSQL refuses to copy a template that
+    /// another clone is reading.
+    func create(_ name: String, from template: String, owner: DatabaseURL) async throws {
+        try await admin(owner) { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template) OWNER octoisp_owner"), logger: TestDatabase.logger)
+        }
     }
 
     /// Runs `body` on a connection to the maintenance database as the owner role (which has CREATEDB).
@@ -110,7 +121,7 @@ actor TemplateDatabase {
             try await connection.close()
         } catch {
             try? await connection.close()
-            throw error
+            throw TestSetupError("database set-up failed: \(String(reflecting: error))")
         }
     }
 }
@@ -156,5 +167,14 @@ public struct TestStack: Sendable {
             return try await database.withTenant(provider) { tx in try await auth.createUser(input, in: tx, by: .system) }
         }
         return try await database.withGlobal { tx in try await auth.createUser(input, in: tx, by: .system) }
+    }
+}
+
+extension PostgresRowSequence {
+    /// The first column of every row.
+    public func values<T: PostgresDecodable>(_ type: T.Type) async throws -> [T] {
+        var values: [T] = []
+        for try await value in decode(T.self) { values.append(value) }
+        return values
     }
 }

@@ -42,6 +42,19 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
         return copy
     }
 
+    /// The full URL, password included, for handing to another process.
+    public var connectionString: String {
+        var components = URLComponents()
+        components.scheme = "postgres"
+        components.user = username
+        components.password = password
+        components.host = host
+        components.port = port
+        components.path = "/" + database
+        if requireTLS { components.queryItems = [URLQueryItem(name: "sslmode", value: "require")] }
+        return components.string ?? description
+    }
+
     /// The URL without its password.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 
