@@ -81,7 +81,7 @@ extension JobWorker {
                 if !accepted { logger.warning("claim was lost before the outcome was recorded; the job may run again") }
                 return accepted
             } catch {
-                if ContinuousClock.now + pause > deadline {
+                if Task.isCancelled || ContinuousClock.now + pause > deadline {
                     logger.error("could not record the job's outcome; it will run again", metadata: ["error": "\(error)"])
                     return false
                 }

@@ -82,9 +82,10 @@ public final class JobWorker: Service, Sendable {
                 }
                 var free = configuration.concurrency - inflight.count.withLock { $0 }
                 while free <= 0 {
-                    _ = await freedSignals.next()
+                    guard await freedSignals.next() != nil else { break }
                     free = configuration.concurrency - inflight.count.withLock { $0 }
                 }
+                if free <= 0 { break }
                 let claimed: [ClaimedJob]
                 do {
                     claimed = try await claimNext(limit: free)

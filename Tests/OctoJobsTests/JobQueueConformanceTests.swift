@@ -6,9 +6,14 @@ import PostgresNIO
 import OctoTestSupport
 import Testing
 
-/// One contract, both drivers.
+/// Every job-queue test, one at a time: the Redis restart test must not overlap the others.
 @Suite(.serialized)
-struct JobQueueConformanceTests {
+struct JobQueueTests {}
+
+extension JobQueueTests {
+/// One contract, both drivers.
+@Suite
+struct Conformance {
     @Test(arguments: Driver.allCases)
     func priorityThenDelay(driver: Driver) async throws {
         try await Harness.with(driver) { h in
@@ -63,7 +68,7 @@ struct JobQueueConformanceTests {
                 rounds += 1
             }
             #expect(recorder.labels.filter { $0 != "free" } == ["1", "2", "3"])
-            #expect(recorder.maxRunning == 2) // "free" beside one of the ordered jobs at most
+            #expect(recorder.maxRunning <= 2) // "free" beside one of the ordered jobs at most
         }
     }
 
@@ -181,9 +186,13 @@ struct JobQueueConformanceTests {
             let workers = [h.worker(first, recorder.handlers(), concurrency: 4), h.worker(second, recorder.handlers(), concurrency: 4)]
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in workers { group.addTask { try await worker.run() } }
-                try await eventually("12 jobs") { recorder.labels.count == 12 }
+                try await eventually("12 jobs") {
+                    guard recorder.labels.count == 12 else { return false }
+                    return try await h.jobs(first, provider).isEmpty
+                }
                 group.cancelAll()
             }
+
             #expect(recorder.maxRunning == 2)
         }
     }
@@ -247,4 +256,5 @@ struct JobQueueConformanceTests {
             #expect(try await h.jobs(queue, provider).count == 2)
         }
     }
+}
 }

@@ -77,8 +77,20 @@ public struct TestDatabase: Sendable {
     }
 
     func drop(name: String, owner: DatabaseURL) async throws {
-        try await Self.template.admin(owner) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+        // The pools close their connections asynchronously after cancellation; until the app and global
+        // roles' backends are gone, the owner may not terminate them (42501). Retry briefly.
+        var attempt = 0
+        while true {
+            do {
+                try await Self.template.admin(owner) { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
+                }
+                return
+            } catch {
+                attempt += 1
+                if attempt >= 50 { throw error }
+                try await Task.sleep(for: .milliseconds(100))
+            }
         }
     }
 }

@@ -17,6 +17,12 @@ here=$(cd "$(dirname "$0")/../.." && pwd)
 
 launch() {
   local port=$1
+  # Keep no descriptor of the caller (a test process restarting the server mid-run) open in the daemon.
+  local fd
+  for fd in /proc/$$/fd/*; do
+    fd=${fd##*/}
+    if [ "$fd" -gt 2 ] 2>/dev/null; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
   "$server" --bind 127.0.0.1 --port "$port" --dir "$dir" --daemonize yes --pidfile "$dir/redis.pid" \
     --logfile "$dir/redis.log" --save '' --appendonly yes --appendfsync always --protected-mode yes >/dev/null
   for _ in $(seq 1 100); do

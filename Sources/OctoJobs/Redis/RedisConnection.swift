@@ -4,6 +4,8 @@ import NIOPosix
 /// One connection to Redis. Commands are pipelined: many may be in flight, and replies complete them
 /// in order.
 final class RedisConnection: Sendable {
+    /// How long a command may wait for its reply before the connection is given up.
+    static let replyTimeout = TimeAmount.seconds(10)
     let channel: any Channel
 
     private init(channel: any Channel) {
@@ -55,8 +57,20 @@ final class RedisConnection: Sendable {
     func pipeline(_ commands: [[RESPArgument]]) async throws -> [RESPValue] {
         var buffer = channel.allocator.buffer(capacity: 64 * commands.count)
         for command in commands { buffer.writeRESPCommand(command) }
-        let promises = (0..<commands.count).map { _ in channel.eventLoop.makePromise(of: RESPValue.self) }
-        channel.writeAndFlush(RedisCommandHandler.Request(bytes: buffer, promises: promises), promise: nil)
+        let eventLoop = channel.eventLoop
+        let promises = (0..<commands.count).map { _ in eventLoop.makePromise(of: RESPValue.self) }
+        // A write to a channel that already closed never reaches the handler: fail the replies here.
+        // A reply that never comes (a server that stopped answering) fails after the timeout.
+        let written = eventLoop.makePromise(of: Void.self)
+        let timeout = eventLoop.scheduleTask(in: Self.replyTimeout) {
+            promises.forEach { $0.fail(RedisError(.connection, "no reply within \(Self.replyTimeout)")) }
+            self.channel.close(promise: nil)
+        }
+        written.futureResult.whenFailure { error in
+            promises.forEach { $0.fail(RedisError(.connection, "write failed: \(error)")) }
+        }
+        promises.last?.futureResult.whenComplete { _ in timeout.cancel() }
+        channel.writeAndFlush(RedisCommandHandler.Request(bytes: buffer, promises: promises), promise: written)
         var replies: [RESPValue] = []
         replies.reserveCapacity(commands.count)
         for promise in promises { replies.append(try await promise.futureResult.get()) }
