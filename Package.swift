@@ -87,12 +87,43 @@ let package = Package(
                 "OctoCore",
                 "OctoStore",
                 "OctoAuth",
+                "OctoJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             resources: [.copy("openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        // Job queues: the contract, the PostgreSQL and Redis drivers, workers and recurring schedules.
+        .target(
+            name: "OctoJobs",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Enqueue → run → ack throughput of both job-queue drivers (bench/jobs).
+        .executableTarget(
+            name: "octoisp-bench",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/jobs/Sources",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -102,6 +133,8 @@ let package = Package(
                 "OctoStore",
                 "OctoAuth",
                 "OctoHTTP",
+                "OctoJobs",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 "SNMP",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -145,6 +178,18 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: testSettings
+        ),
+        // A worker process the job-queue tests start and kill -9 mid-job.
+        .executableTarget(
+            name: "octoisp-jobs-fixture",
+            dependencies: ["OctoCore", "OctoStore", "OctoJobs", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/JobsFixture",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OctoJobsTests",
+            dependencies: ["OctoJobs", "OctoTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "SNMPTests",

@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import OctoAuth
 import OctoCore
+import OctoJobs
 import OctoStore
 import Prometheus
 
@@ -14,9 +15,13 @@ public struct API: Sendable {
     let hub: RealtimeHub
     let configuration: APIConfiguration
     let metrics: PrometheusCollectorRegistry
+    /// The job queue behind `/api/v1/jobs`; `nil` when this process has none.
+    let jobs: (any JobQueue)?
 
     /// Creates the API over its services.
-    public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry) {
+    public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
+                jobs: (any JobQueue)? = nil) {
+        self.jobs = jobs
         self.database = database
         self.auth = auth
         self.hub = hub
@@ -63,6 +68,7 @@ public struct API: Sendable {
         addRoleRoutes(to: &routes)
         addApiKeyRoutes(to: &routes)
         addAuditRoutes(to: &routes)
+        addJobRoutes(to: &routes)
         return (router, routes.entries)
     }
 

@@ -6,6 +6,7 @@ import Metrics
 import OctoAuth
 import OctoCore
 import OctoHTTP
+import OctoJobs
 import OctoStore
 import Prometheus
 import ServiceLifecycle
@@ -15,6 +16,8 @@ import UnixSignals
 enum Role: String, CaseIterable, ExpressibleByArgument {
     /// The JSON API, the realtime hub and the metrics endpoint.
     case api
+    /// Job workers, the recurring-job scheduler and the queue gauges.
+    case worker
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -57,9 +60,16 @@ struct Serve: AsyncParsableCommand {
                                tokens: try await environment.accessTokens(clock: clock), secrets: try environment.secretBox())
 
         var services: [any Service] = [database]
+        let jobs = try environment.jobQueue(database: database, clock: clock, logger: logger)
+        if roles.contains(.worker) {
+            services.append(JobWorker(queue: jobs, handlers: JobHandlers(), configuration: environment.workerConfiguration(), clock: clock, logger: logger))
+            services.append(JobScheduler(queue: jobs, schedules: [], clock: clock, logger: logger))
+            services.append(JobStatsReporter(queue: jobs, logger: logger))
+        }
         if roles.contains(.api) {
             let hub = RealtimeHub()
-            let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry)
+            let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
+                          jobs: jobs)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in hub.deliver(event) })
             services.append(api.application(logger: logger))
             services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))

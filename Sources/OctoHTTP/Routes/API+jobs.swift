@@ -1,0 +1,53 @@
+import Foundation
+import Hummingbird
+import OctoCore
+import OctoJobs
+import OctoStore
+
+extension API {
+    /// The tenant's jobs and dead letters.
+    func addJobRoutes(to routes: inout RouteTable) {
+        routes.get("jobs") { request, context in
+            try context.require(.settings, .read)
+            let filter = JobFilter(state: try request.queryEnum("state", JobState.self), type: request.query("type"), queue: request.query("queue"))
+            let page = try request.page()
+            let provider = try await tenant(request, context)
+            return JSONResponse(try await jobQueue().jobs(provider: provider, filter: filter, page: page))
+        }
+        routes.get("jobs/dead-letters") { request, context in
+            try context.require(.settings, .read)
+            let filter = JobFilter(state: .dead, type: request.query("type"), queue: request.query("queue"))
+            let page = try request.page()
+            let provider = try await tenant(request, context)
+            return JSONResponse(try await jobQueue().jobs(provider: provider, filter: filter, page: page))
+        }
+        routes.post("jobs/:id/retry") { request, context in
+            try context.require(.settings, .write)
+            let id = try context.uuid()
+            let provider = try await tenant(request, context)
+            try await deadLetter { try await jobQueue().retryDead(provider: provider, id: id) }
+            return NoContent()
+        }
+        routes.delete("jobs/:id") { request, context in
+            try context.require(.settings, .write)
+            let id = try context.uuid()
+            let provider = try await tenant(request, context)
+            try await deadLetter { try await jobQueue().discardDead(provider: provider, id: id) }
+            return NoContent()
+        }
+    }
+
+    func jobQueue() throws(OctoError) -> any JobQueue {
+        guard let jobs else { throw OctoError(.unavailable, "this process runs no job queue") }
+        return jobs
+    }
+
+    /// Maps a missing dead letter to 404.
+    func deadLetter(_ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch let error as JobError where error.code == .notFound {
+            throw OctoError.notFound("dead letter")
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import Logging
+import OctoCore
+import ServiceLifecycle
+
+/// Fires ``RecurringSchedule``s: every instance runs one, and the queue's per-period claim makes each
+/// period fire once across all of them.
+public struct JobScheduler: Service {
+    let queue: any JobQueue
+    let schedules: [RecurringSchedule]
+    let clock: any WallClock
+    let tick: Duration
+    let logger: Logger
+
+    /// Creates a scheduler that checks the schedules every `tick`.
+    public init(queue: any JobQueue, schedules: [RecurringSchedule], clock: any WallClock = SystemWallClock(),
+                tick: Duration = .seconds(1), logger: Logger) {
+        self.queue = queue
+        self.schedules = schedules
+        self.clock = clock
+        self.tick = tick
+        self.logger = logger
+    }
+
+    /// Checks the schedules until graceful shutdown.
+    public func run() async throws {
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            _ = await fireDue()
+            try? await Task.sleep(for: tick)
+        }
+    }
+
+    /// Fires every schedule whose current period nobody has fired yet; returns the names fired here.
+    public func fireDue() async -> [String] {
+        var fired: [String] = []
+        let now = clock.now
+        for schedule in schedules {
+            let period = schedule.period(containing: now)
+            do {
+                guard try await queue.claimScheduleFiring(name: schedule.name, period: period) else { continue }
+                for job in try await schedule.jobs(Date(timeIntervalSince1970: TimeInterval(period))) {
+                    _ = try await queue.enqueue(job)
+                }
+                fired.append(schedule.name)
+                logger.info("schedule fired", metadata: ["schedule": "\(schedule.name)", "period": "\(period)"])
+            } catch {
+                logger.error("schedule failed", metadata: ["schedule": "\(schedule.name)", "error": "\(error)"])
+            }
+        }
+        return fired
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import OctoCore
+import Logging
+import Metrics
+
+extension JobWorker {
+    /// Runs one claimed job with a heartbeat, then acks it or records the failure.
+    func execute(_ job: ClaimedJob) async {
+        var jobLogger = self.logger
+        jobLogger[metadataKey: "provider.id"] = "\(job.providerID.lowercased)"
+        jobLogger[metadataKey: "job.id"] = "\(job.id.lowercased)"
+        jobLogger[metadataKey: "job.type"] = "\(job.type)"
+        let logger = jobLogger
+        let dimensions = [("queue", job.queue), ("provider", job.providerID.lowercased)]
+        let started = ContinuousClock.now
+        let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.keepLeased(job, logger: logger) }
+            defer { group.cancelAll() }
+            do {
+                try await handlers.run(job, logger: logger)
+                return .success(())
+            } catch {
+                return .failure(error)
+            }
+        }
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "octoisp_job_duration_seconds", dimensions: dimensions).recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        switch outcome {
+        case .success:
+            if await settle(job, logger: logger, { try await self.queue.complete(job) }) {
+                Counter(label: "octoisp_jobs_completed_total", dimensions: dimensions).increment()
+            }
+        case .failure(let error):
+            let retryable = (error as? JobError)?.isRetryable ?? true
+            let message = (error as? JobError)?.description ?? String(describing: error)
+            if retryable && job.attempt < job.maxAttempts {
+                let delay = configuration.retry.delay(afterAttempt: job.attempt, random: random())
+                let retryAt = clock.now.addingTimeInterval(delay)
+                logger.warning("job failed; retrying", metadata: ["attempt": "\(job.attempt)", "retry.in": "\(delay)", "error": "\(message)"])
+                if await settle(job, logger: logger, { try await self.queue.fail(job, error: message, retryAt: retryAt) }) {
+                    Counter(label: "octoisp_jobs_retried_total", dimensions: dimensions).increment()
+                }
+            } else {
+                logger.error("job dead-lettered", metadata: ["attempt": "\(job.attempt)", "error": "\(message)"])
+                if await settle(job, logger: logger, { try await self.queue.fail(job, error: message, retryAt: nil) }) {
+                    Counter(label: "octoisp_jobs_dead_lettered_total", dimensions: dimensions).increment()
+                }
+            }
+        }
+    }
+
+    /// Extends the lease every third of its length until cancelled.
+    func keepLeased(_ job: ClaimedJob, logger: Logger) async {
+        let interval = Duration.milliseconds(Int64(max(0.05, configuration.lease / 3) * 1000))
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: interval)
+            } catch {
+                return
+            }
+            do {
+                if try await !queue.heartbeat(job, lease: configuration.lease) {
+                    logger.warning("lease lost; another worker may run this job again")
+                    return
+                }
+            } catch {
+                logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Runs an ack or failure record, retrying transport errors until the lease would have run out (after
+    /// that the job is recovered and runs again). Returns whether the queue accepted it.
+    func settle(_ job: ClaimedJob, logger: Logger, _ operation: @Sendable () async throws -> Bool) async -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.lease * 1000))
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                let accepted = try await operation()
+                if !accepted { logger.warning("claim was lost before the outcome was recorded; the job may run again") }
+                return accepted
+            } catch {
+                if Task.isCancelled || ContinuousClock.now + pause > deadline {
+                    logger.error("could not record the job's outcome; it will run again", metadata: ["error": "\(error)"])
+                    return false
+                }
+                logger.warning("recording the job's outcome failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+import Logging
+import Metrics
+import OctoCore
+import ServiceLifecycle
+import Synchronization
+
+/// Claims jobs from one or more queues and runs them through their handlers, as a `Service`.
+///
+/// Each running job's lease is extended every third of the lease (heartbeat). Success acks the job;
+/// a thrown error schedules a retry with the ``RetryPolicy`` until the job's attempts run out, then
+/// dead-letters it. Payloads that do not decode and unknown job types are dead-lettered at once.
+/// ``run()`` returns at graceful shutdown after the running jobs finish.
+public final class JobWorker: Service, Sendable {
+    /// How a worker runs.
+    public struct Configuration: Sendable {
+        /// Logical or physical queues to claim from.
+        public var queues: [String]
+        /// Also claim from the dedicated queues of large providers of those logical queues.
+        public var includeDedicated: Bool
+        /// Jobs run at once by this worker.
+        public var concurrency: Int
+        /// Lease length, in seconds.
+        public var lease: TimeInterval
+        /// Wait when no job is due.
+        public var pollInterval: Duration
+        /// Backoff between attempts.
+        public var retry: RetryPolicy
+        /// How often this worker returns expired leases to the queue.
+        public var recoveryInterval: Duration
+
+        /// Creates a configuration.
+        public init(queues: [String] = [JobQueueName.default], includeDedicated: Bool = true, concurrency: Int = 8,
+                    lease: TimeInterval = 30, pollInterval: Duration = .milliseconds(100), retry: RetryPolicy = RetryPolicy(),
+                    recoveryInterval: Duration = .seconds(1)) {
+            self.queues = queues
+            self.includeDedicated = includeDedicated
+            self.concurrency = max(1, concurrency)
+            self.lease = lease
+            self.pollInterval = pollInterval
+            self.retry = retry
+            self.recoveryInterval = recoveryInterval
+        }
+    }
+
+    /// This worker's identity in claims.
+    public let id: String
+    let queue: any JobQueue
+    let handlers: JobHandlers
+    let configuration: Configuration
+    let clock: any WallClock
+    let random: @Sendable () -> Double
+    let logger: Logger
+    private let physicalQueues: Mutex<(names: [String], next: Int, refreshed: ContinuousClock.Instant?)>
+
+    /// Creates a worker; nothing runs until ``run()``.
+    public init(queue: any JobQueue, handlers: JobHandlers, configuration: Configuration = Configuration(),
+                clock: any WallClock = SystemWallClock(), id: String? = nil,
+                random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) }, logger: Logger) {
+        self.id = id ?? "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().lowercased.prefix(8))"
+        self.queue = queue
+        self.handlers = handlers
+        self.configuration = configuration
+        self.clock = clock
+        self.random = random
+        self.logger = logger
+        physicalQueues = Mutex((configuration.queues, 0, nil))
+    }
+
+    /// Runs until cancelled or graceful shutdown; then lets running jobs finish.
+    public func run() async throws {
+        let (freed, freedContinuation) = AsyncStream<Void>.makeStream()
+        let inflight = InflightJobs()
+        var lastRecovery = ContinuousClock.now - configuration.recoveryInterval
+        logger.info("job worker started", metadata: ["worker": "\(id)", "queues": "\(configuration.queues)"])
+        await withDiscardingTaskGroup { group in
+            var freedSignals = freed.makeAsyncIterator()
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                if ContinuousClock.now - lastRecovery >= configuration.recoveryInterval {
+                    lastRecovery = .now
+                    await recover()
+                }
+                var free = configuration.concurrency - inflight.count.withLock { $0 }
+                while free <= 0 {
+                    guard await freedSignals.next() != nil else { break }
+                    free = configuration.concurrency - inflight.count.withLock { $0 }
+                }
+                if free <= 0 { break }
+                let claimed: [ClaimedJob]
+                do {
+                    claimed = try await claimNext(limit: free)
+                } catch {
+                    logger.warning("claim failed", metadata: ["error": "\(error)"])
+                    try? await Task.sleep(for: configuration.pollInterval * 5)
+                    continue
+                }
+                if claimed.isEmpty {
+                    try? await Task.sleep(for: configuration.pollInterval)
+                    continue
+                }
+                inflight.count.withLock { $0 += claimed.count }
+                for job in claimed {
+                    group.addTask {
+                        await self.execute(job)
+                        inflight.count.withLock { $0 -= 1 }
+                        freedContinuation.yield()
+                    }
+                }
+            }
+        }
+        freedContinuation.finish()
+        logger.info("job worker stopped", metadata: ["worker": "\(id)"])
+    }
+
+    /// Claims one batch (up to `limit` jobs) from the next queue that has due jobs and runs it to
+    /// completion. Returns how many jobs ran. For tests and tools that step the worker by hand.
+    @discardableResult
+    public func runOnce(limit: Int? = nil) async throws -> Int {
+        let jobs = try await claimNext(limit: limit ?? configuration.concurrency)
+        await withDiscardingTaskGroup { group in
+            for job in jobs { group.addTask { await self.execute(job) } }
+        }
+        return jobs.count
+    }
+
+    /// Claims from the queues in turn, starting after the one served last.
+    func claimNext(limit: Int) async throws -> [ClaimedJob] {
+        let names = try await currentQueues()
+        let start = physicalQueues.withLock { state in
+            state.next = (state.next + 1) % max(1, names.count)
+            return state.next
+        }
+        for offset in 0..<names.count {
+            let name = names[(start + offset) % names.count]
+            let jobs = try await queue.claim(queue: name, worker: id, lease: configuration.lease, limit: limit)
+            if !jobs.isEmpty { return jobs }
+        }
+        return []
+    }
+
+    /// The physical queues: the configured ones plus, when asked, the dedicated queues of large
+    /// providers (refreshed every few seconds).
+    func currentQueues() async throws -> [String] {
+        guard configuration.includeDedicated else { return configuration.queues }
+        let due = physicalQueues.withLock { state in state.refreshed.map { ContinuousClock.now - $0 > .seconds(5) } ?? true }
+        if due {
+            let logical = Set(configuration.queues)
+            let dedicated = try await queue.queues().filter { $0.contains("@") && logical.contains(JobQueueName.logical($0)) }
+            let names = configuration.queues + dedicated.filter { !configuration.queues.contains($0) }.sorted()
+            physicalQueues.withLock { $0.names = names; $0.refreshed = .now }
+            return names
+        }
+        return physicalQueues.withLock { $0.names }
+    }
+
+    func recover() async {
+        do {
+            let recovered = try await queue.recoverExpiredLeases()
+            if recovered > 0 { logger.notice("recovered jobs with expired leases", metadata: ["count": "\(recovered)"]) }
+        } catch {
+            logger.warning("lease recovery failed", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The number of jobs a worker runs right now.
+final class InflightJobs: Sendable {
+    let count = Mutex(0)
+}

@@ -1,0 +1,219 @@
+/// The Lua scripts that make every state change of the Redis driver atomic.
+///
+/// Keys, under the prefix `P`:
+/// - `P:job:<id>` hash: the job; `P:p:<provider>:jobs` zset: a provider's jobs by enqueue order;
+/// - `P:q:<queue>:lanes` zset: providers with ready jobs, scored by when they were last served;
+/// - `P:q:<queue>:ready:<provider>` zset: ready jobs by priority then enqueue order;
+/// - `P:q:<queue>:delayed` zset by run-at, `P:q:<queue>:running` zset by lease end;
+/// - `P:q:<queue>:counts` hash: `<provider>:ready|running|dead` counters;
+/// - `P:dedup:<provider>:<queue>:<key>`, `P:order:<provider>:<key>` list, `P:limits:<provider>` hash,
+///   `P:running:<provider>` counter, `P:queues` set, `P:seq` and `P:served` counters.
+enum RedisJobScripts {
+    static let common = """
+        local P = ARGV[1]
+        local function qkey(q, part) return P .. ':q:' .. q .. ':' .. part end
+        local function score(priority, seq) return string.format('%.0f', (1000 - tonumber(priority)) * 1e12 + tonumber(seq)) end
+        local function count(q, prov, state, delta) redis.call('HINCRBY', qkey(q, 'counts'), prov .. ':' .. state, delta) end
+        local function schedule(id, now)
+          local jk = P .. ':job:' .. id
+          local h = redis.call('HMGET', jk, 'queue', 'provider', 'priority', 'seq', 'run_at')
+          if tonumber(h[5]) > now then
+            redis.call('ZADD', qkey(h[1], 'delayed'), h[5], id)
+          else
+            redis.call('ZADD', qkey(h[1], 'ready:' .. h[2]), score(h[3], h[4]), id)
+            redis.call('ZADD', qkey(h[1], 'lanes'), 'NX', redis.call('GET', P .. ':served') or '0', h[2])
+          end
+        end
+        local function advance(prov, okey, id, now)
+          if okey == nil or okey == '' then return end
+          local ol = P .. ':order:' .. prov .. ':' .. okey
+          redis.call('LREM', ol, 1, id)
+          local nextId = redis.call('LINDEX', ol, 0)
+          if nextId then schedule(nextId, now) end
+        end
+        local function leave(jk, id, h)
+          redis.call('ZREM', qkey(h.queue, 'running'), id)
+          redis.call('DECR', P .. ':running:' .. h.provider)
+          count(h.queue, h.provider, 'running', -1)
+        end
+        local function appendHistory(jk, entry)
+          local history = cjson.decode(redis.call('HGET', jk, 'history') or '[]')
+          table.insert(history, cjson.decode(entry))
+          redis.call('HSET', jk, 'history', cjson.encode(history))
+        end
+
+        """
+
+    /// ARGV: P, queue, provider, id, type, payload, priority, run_at, max_attempts, dedup, ordering key, now.
+    static let enqueue = RedisScript(common + """
+        local q, prov, id, dedup, okey, now = ARGV[2], ARGV[3], ARGV[4], ARGV[10], ARGV[11], tonumber(ARGV[12])
+        if dedup ~= '' then
+          local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. dedup
+          local existing = redis.call('GET', dk)
+          if existing then return {0, existing} end
+          redis.call('SET', dk, id)
+        end
+        local seq = redis.call('INCR', P .. ':seq')
+        local jk = P .. ':job:' .. id
+        redis.call('HSET', jk, 'provider', prov, 'queue', q, 'type', ARGV[5], 'payload', ARGV[6], 'priority', ARGV[7],
+          'run_at', ARGV[8], 'attempts', 0, 'max_attempts', ARGV[9], 'dedup', dedup, 'okey', okey, 'seq', seq,
+          'state', 'ready', 'created', ARGV[12], 'history', '[]', 'last_error', '')
+        redis.call('ZADD', P .. ':p:' .. prov .. ':jobs', seq, id)
+        redis.call('SADD', P .. ':queues', q)
+        count(q, prov, 'ready', 1)
+        if okey ~= '' then
+          local ol = P .. ':order:' .. prov .. ':' .. okey
+          redis.call('RPUSH', ol, id)
+          if redis.call('LINDEX', ol, 0) ~= id then return {1, id} end
+        end
+        schedule(id, now)
+        return {1, id}
+        """)
+
+    /// ARGV: P, queue, now, lease_until, limit, worker, token.
+    static let claim = RedisScript(common + """
+        local q, now, leaseUntil, limit, worker, token = ARGV[2], tonumber(ARGV[3]), ARGV[4], tonumber(ARGV[5]), ARGV[6], ARGV[7]
+        local due = redis.call('ZRANGEBYSCORE', qkey(q, 'delayed'), '-inf', now, 'LIMIT', 0, 1000)
+        for _, id in ipairs(due) do
+          redis.call('ZREM', qkey(q, 'delayed'), id)
+          schedule(id, now)
+        end
+        local lanesKey = qkey(q, 'lanes')
+        local out = {}
+        for _, prov in ipairs(redis.call('ZRANGE', lanesKey, 0, 63)) do
+          if #out >= limit then break end
+          local allowed = limit - #out
+          local lk = P .. ':limits:' .. prov
+          local lim = redis.call('HMGET', lk, 'max', 'rate', 'burst', 'tokens', 'refilled')
+          local tokens = nil
+          if lim[1] then
+            allowed = math.min(allowed, tonumber(lim[1]) - tonumber(redis.call('GET', P .. ':running:' .. prov) or '0'))
+          end
+          if lim[2] then
+            tokens = math.min(tonumber(lim[3]), tonumber(lim[4]) + math.max(0, now - tonumber(lim[5])) / 1000 * tonumber(lim[2]))
+            allowed = math.min(allowed, math.floor(tokens))
+          end
+          if allowed > 0 then
+            local rk = qkey(q, 'ready:' .. prov)
+            local ids = redis.call('ZRANGE', rk, 0, allowed - 1)
+            if #ids == 0 then
+              redis.call('ZREM', lanesKey, prov)
+            else
+              for _, id in ipairs(ids) do
+                redis.call('ZREM', rk, id)
+                local jk = P .. ':job:' .. id
+                local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
+                redis.call('HSET', jk, 'state', 'running', 'token', token, 'lease_until', leaseUntil, 'worker', worker)
+                local h = redis.call('HMGET', jk, 'type', 'payload', 'max_attempts', 'okey', 'history', 'dedup')
+                if h[6] ~= '' then
+                  local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. h[6]
+                  if redis.call('GET', dk) == id then redis.call('DEL', dk) end
+                end
+                redis.call('ZADD', qkey(q, 'running'), leaseUntil, id)
+                redis.call('INCR', P .. ':running:' .. prov)
+                count(q, prov, 'ready', -1)
+                count(q, prov, 'running', 1)
+                out[#out + 1] = {id, prov, h[1], h[2], attempts, tonumber(h[3]), h[4], h[5]}
+              end
+              if tokens then redis.call('HSET', lk, 'tokens', tostring(tokens - #ids), 'refilled', now) end
+              redis.call('ZADD', lanesKey, redis.call('INCR', P .. ':served'), prov)
+            end
+          end
+        end
+        return out
+        """)
+
+    /// ARGV: P, id, token, lease_until. Returns 1 when the claim still holds.
+    static let heartbeat = RedisScript(common + """
+        local jk = P .. ':job:' .. ARGV[2]
+        local h = redis.call('HMGET', jk, 'state', 'token', 'queue')
+        if h[1] ~= 'running' or h[2] ~= ARGV[3] then return 0 end
+        redis.call('HSET', jk, 'lease_until', ARGV[4])
+        redis.call('ZADD', qkey(h[3], 'running'), 'XX', ARGV[4], ARGV[2])
+        return 1
+        """)
+
+    /// ARGV: P, id, token, now. Removes an acknowledged job.
+    static let complete = RedisScript(common + """
+        local id = ARGV[2]
+        local jk = P .. ':job:' .. id
+        local v = redis.call('HMGET', jk, 'state', 'token', 'provider', 'queue', 'okey')
+        if v[1] ~= 'running' or v[2] ~= ARGV[3] then return 0 end
+        leave(jk, id, {provider = v[3], queue = v[4]})
+        redis.call('DEL', jk)
+        redis.call('ZREM', P .. ':p:' .. v[3] .. ':jobs', id)
+        advance(v[3], v[5], id, tonumber(ARGV[4]))
+        return 1
+        """)
+
+    /// ARGV: P, id, token, now, error, retry_at ('' for dead), history entry JSON.
+    static let fail = RedisScript(common + """
+        local id, now = ARGV[2], tonumber(ARGV[4])
+        local jk = P .. ':job:' .. id
+        local v = redis.call('HMGET', jk, 'state', 'token', 'provider', 'queue', 'okey')
+        if v[1] ~= 'running' or v[2] ~= ARGV[3] then return 0 end
+        leave(jk, id, {provider = v[3], queue = v[4]})
+        appendHistory(jk, ARGV[7])
+        redis.call('HSET', jk, 'last_error', ARGV[5], 'token', '', 'worker', '')
+        if ARGV[6] == '' then
+          redis.call('HSET', jk, 'state', 'dead', 'dead_at', ARGV[4], 'run_at', ARGV[4])
+          count(v[4], v[3], 'dead', 1)
+          advance(v[3], v[5], id, now)
+        else
+          redis.call('HSET', jk, 'state', 'ready', 'run_at', ARGV[6])
+          count(v[4], v[3], 'ready', 1)
+          schedule(id, now)
+        end
+        return 1
+        """)
+
+    /// ARGV: P, now, ISO now. Recovers expired leases of every queue.
+    static let recover = RedisScript(common + """
+        local now = tonumber(ARGV[2])
+        local recovered = 0
+        for _, q in ipairs(redis.call('SMEMBERS', P .. ':queues')) do
+          for _, id in ipairs(redis.call('ZRANGEBYSCORE', qkey(q, 'running'), '-inf', '(' .. ARGV[2], 'LIMIT', 0, 1000)) do
+            local jk = P .. ':job:' .. id
+            local v = redis.call('HMGET', jk, 'provider', 'okey', 'attempts', 'max_attempts', 'worker')
+            leave(jk, id, {provider = v[1], queue = q})
+            local message = 'lease expired: worker ' .. (v[5] or '?') .. ' stopped heartbeating'
+            appendHistory(jk, cjson.encode({attempt = tonumber(v[3]), at = ARGV[3], error = message}))
+            redis.call('HSET', jk, 'last_error', message, 'token', '', 'worker', '')
+            if tonumber(v[3]) >= tonumber(v[4]) then
+              redis.call('HSET', jk, 'state', 'dead', 'dead_at', ARGV[2], 'run_at', ARGV[2])
+              count(q, v[1], 'dead', 1)
+              advance(v[1], v[2], id, now)
+            else
+              redis.call('HSET', jk, 'state', 'ready', 'run_at', ARGV[2])
+              count(q, v[1], 'ready', 1)
+              schedule(id, now)
+            end
+            recovered = recovered + 1
+          end
+        end
+        return recovered
+        """)
+
+    /// ARGV: P, provider, id, now, action ('retry' or 'discard'). Returns 1 when the dead letter existed.
+    static let dead = RedisScript(common + """
+        local prov, id, now = ARGV[2], ARGV[3], tonumber(ARGV[4])
+        local jk = P .. ':job:' .. id
+        local v = redis.call('HMGET', jk, 'state', 'provider', 'queue', 'okey')
+        if v[1] ~= 'dead' or v[2] ~= prov then return 0 end
+        count(v[3], prov, 'dead', -1)
+        if ARGV[5] == 'discard' then
+          redis.call('DEL', jk)
+          redis.call('ZREM', P .. ':p:' .. prov .. ':jobs', id)
+          return 1
+        end
+        redis.call('HSET', jk, 'state', 'ready', 'attempts', 0, 'run_at', ARGV[4], 'dead_at', '')
+        count(v[3], prov, 'ready', 1)
+        if v[4] ~= '' then
+          local ol = P .. ':order:' .. prov .. ':' .. v[4]
+          redis.call('RPUSH', ol, id)
+          if redis.call('LINDEX', ol, 0) ~= id then return 1 end
+        end
+        schedule(id, now)
+        return 1
+        """)
+}

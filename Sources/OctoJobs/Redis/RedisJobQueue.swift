@@ -1,0 +1,145 @@
+import Foundation
+import Logging
+import NIOCore
+import OctoCore
+
+/// The Redis driver: every state change is one Lua script (EVALSHA, falling back to EVAL), so claims,
+/// acks and failures are atomic however many worker processes share the server.
+///
+/// Durability follows the server's persistence settings: run Redis with `appendonly yes` so that a
+/// restart loses nothing. Time comes from the injected clock.
+public struct RedisJobQueue: JobQueue {
+    /// `redis`.
+    public var driver: String { "redis" }
+    let client: RedisClient
+    let prefix: String
+    let clock: any WallClock
+    let isLarge: @Sendable (UUID) async throws -> Bool
+    let logger: Logger
+
+    /// Creates the driver. `isLarge` tells which providers get a dedicated queue.
+    public init(client: RedisClient, prefix: String = "octoisp:jobs", clock: any WallClock = SystemWallClock(),
+                isLarge: @escaping @Sendable (UUID) async throws -> Bool = { _ in false }, logger: Logger) {
+        self.client = client
+        self.prefix = prefix
+        self.clock = clock
+        self.isLarge = isLarge
+        self.logger = logger
+    }
+
+    static func millis(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
+    static func date(_ millis: String?) -> Date { Date(timeIntervalSince1970: (Double(millis ?? "") ?? 0) / 1000) }
+
+    /// Stores a job (or finds the waiting duplicate).
+    public func enqueue(_ job: JobRequest) async throws -> EnqueueResult {
+        try job.validate()
+        let now = clock.now
+        let queue = try await isLarge(job.providerID) ? JobQueueName.dedicated(job.queue, provider: job.providerID) : job.queue
+        let reply = try await client.evaluate(RedisJobScripts.enqueue, arguments: [
+            .string(prefix), .string(queue), .string(job.providerID.lowercased), .string(job.id.lowercased), .string(job.type),
+            .bytes(ByteBuffer(bytes: job.payload)), .string(String(job.priority)), .string(Self.millis(job.runAt ?? now)),
+            .string(String(job.maxAttempts)), .string(job.dedupKey ?? ""), .string(job.orderingKey ?? ""), .string(Self.millis(now)),
+        ])
+        guard let parts = reply.array, parts.count == 2, let id = parts[1].string.flatMap(UUID.init(uuidString:)) else {
+            throw RedisError(.unexpectedReply, "enqueue answered \(reply)")
+        }
+        return parts[0].int == 1 ? .enqueued(id) : .duplicate(id)
+    }
+
+    /// Claims due jobs fairly across the queue's providers.
+    public func claim(queue: String, worker: String, lease: TimeInterval, limit: Int) async throws -> [ClaimedJob] {
+        let now = clock.now
+        let leaseUntil = now.addingTimeInterval(lease)
+        let token = UUID()
+        let reply = try await client.evaluate(RedisJobScripts.claim, arguments: [
+            .string(prefix), .string(queue), .string(Self.millis(now)), .string(Self.millis(leaseUntil)), .string(String(max(1, limit))),
+            .string(worker), .string(token.lowercased),
+        ])
+        return try (reply.array ?? []).map { item in
+            guard let v = item.array, v.count == 8, let id = v[0].string.flatMap(UUID.init(uuidString:)),
+                  let provider = v[1].string.flatMap(UUID.init(uuidString:)), let type = v[2].string,
+                  case .bulkString(let payload?) = v[3], let attempt = v[4].int, let maxAttempts = v[5].int else {
+                throw RedisError(.unexpectedReply, "claim answered \(item)")
+            }
+            let orderingKey = v[6].string.flatMap { $0.isEmpty ? nil : $0 }
+            let history = (try? OctoJSON.decoder.decode([JobAttempt].self, from: Data((v[7].string ?? "[]").utf8))) ?? []
+            return ClaimedJob(id: id, providerID: provider, queue: queue, type: type, payload: Data(payload.readableBytesView), attempt: Int(attempt),
+                              maxAttempts: Int(maxAttempts), orderingKey: orderingKey, leaseToken: token, leaseUntil: leaseUntil,
+                              history: history)
+        }
+    }
+
+    /// Extends a claim's lease.
+    public func heartbeat(_ job: ClaimedJob, lease: TimeInterval) async throws -> Bool {
+        try await client.evaluate(RedisJobScripts.heartbeat, arguments: [
+            .string(prefix), .string(job.id.lowercased), .string(job.leaseToken.lowercased), .string(Self.millis(clock.now.addingTimeInterval(lease))),
+        ]).int == 1
+    }
+
+    /// Removes an acknowledged job.
+    public func complete(_ job: ClaimedJob) async throws -> Bool {
+        try await client.evaluate(RedisJobScripts.complete, arguments: [
+            .string(prefix), .string(job.id.lowercased), .string(job.leaseToken.lowercased), .string(Self.millis(clock.now)),
+        ]).int == 1
+    }
+
+    /// Records a failed attempt.
+    public func fail(_ job: ClaimedJob, error: String, retryAt: Date?) async throws -> Bool {
+        let now = clock.now
+        let entry = String(decoding: try OctoJSON.encoder.encode(JobAttempt(attempt: job.attempt, at: now, error: error)), as: UTF8.self)
+        return try await client.evaluate(RedisJobScripts.fail, arguments: [
+            .string(prefix), .string(job.id.lowercased), .string(job.leaseToken.lowercased), .string(Self.millis(now)), .string(error),
+            .string(retryAt.map(Self.millis) ?? ""), .string(entry),
+        ]).int == 1
+    }
+
+    /// Returns expired leases to the queue.
+    public func recoverExpiredLeases() async throws -> Int {
+        let now = clock.now
+        return Int(try await client.evaluate(RedisJobScripts.recover, arguments: [
+            .string(prefix), .string(Self.millis(now)), .string(OctoJSON.formatDate(now)),
+        ]).int ?? 0)
+    }
+
+    /// Makes a dead letter ready again.
+    public func retryDead(provider: UUID, id: UUID) async throws {
+        try await deadLetter(provider: provider, id: id, action: "retry")
+    }
+
+    /// Deletes a dead letter.
+    public func discardDead(provider: UUID, id: UUID) async throws {
+        try await deadLetter(provider: provider, id: id, action: "discard")
+    }
+
+    private func deadLetter(provider: UUID, id: UUID, action: String) async throws {
+        let found = try await client.evaluate(RedisJobScripts.dead, arguments: [
+            .string(prefix), .string(provider.lowercased), .string(id.lowercased), .string(Self.millis(clock.now)), .string(action),
+        ]).int == 1
+        guard found else { throw JobError(.notFound, "no dead letter with this id", ["job.id": id.lowercased, "provider.id": provider.lowercased]) }
+    }
+
+    /// Sets or removes a provider's limits.
+    public func setLimits(_ limits: ProviderLimits?, provider: UUID) async throws {
+        let key = "\(prefix):limits:\(provider.lowercased)"
+        guard let limits else {
+            try await client.send(["DEL", .string(key)])
+            return
+        }
+        var fields: [RESPArgument] = ["burst", .string(String(limits.burst)), "tokens", .string(String(limits.burst)),
+                                      "refilled", .string(Self.millis(clock.now))]
+        if let max = limits.maxConcurrency { fields += ["max", .string(String(max))] }
+        if let rate = limits.ratePerSecond { fields += ["rate", .string(String(rate))] }
+        _ = try await client.pipeline([["DEL", .string(key)], ["HSET", .string(key)] + fields])
+    }
+
+    /// Claims the firing of a schedule's period (SET NX with a week's expiry).
+    public func claimScheduleFiring(name: String, period: Int64) async throws -> Bool {
+        let reply = try await client.send(["SET", .string("\(prefix):sched:\(name):\(period)"), "1", "NX", "EX", "604800"])
+        return !reply.isNull
+    }
+
+    /// The physical queues that have held jobs.
+    public func queues() async throws -> [String] {
+        try await client.send(["SMEMBERS", .string("\(prefix):queues")]).array?.compactMap(\.string).sorted() ?? []
+    }
+}

@@ -1,0 +1,20 @@
+import Logging
+import PostgresNIO
+
+extension Database {
+    /// Runs one statement on the global path outside an explicit transaction (it commits on its own),
+    /// returning its rows. For platform work that needs neither a tenant nor a multi-statement
+    /// transaction, such as acknowledging a job.
+    public func globalStatement(_ query: PostgresQuery, logger: Logger? = nil) async throws -> [PostgresRow] {
+        let logger = logger ?? self.logger
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await globalClient.query(query, logger: logger) {
+                rows.append(row)
+            }
+            return rows
+        } catch {
+            throw StoreError.translate(error)
+        }
+    }
+}
