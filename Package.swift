@@ -83,12 +83,40 @@ let package = Package(
                 "OctoCore",
                 "OctoStore",
                 "OctoAuth",
+                "OctoMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             resources: [.copy("openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        // Metrics store: series registry, compact raw chunks, ingest pipeline, rollups, retention, queries.
+        .target(
+            name: "OctoMetrics",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `metrics-bench`: ingest throughput, bytes per sample and chart latency of the metrics store.
+        .executableTarget(
+            name: "metrics-bench",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                "OctoMetrics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/metrics/Sources",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -99,6 +127,7 @@ let package = Package(
                 "OctoAuth",
                 "OctoHTTP",
                 "SNMP",
+                "OctoMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -138,6 +167,12 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OctoMetricsTests",
+            dependencies: ["OctoMetrics", "OctoHTTP", "OctoTestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
