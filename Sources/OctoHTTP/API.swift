@@ -4,6 +4,7 @@ import HummingbirdWebSocket
 import Logging
 import OctoAuth
 import OctoCore
+import OctoMetrics
 import OctoStore
 import Prometheus
 
@@ -14,9 +15,13 @@ public struct API: Sendable {
     let hub: RealtimeHub
     let configuration: APIConfiguration
     let metrics: PrometheusCollectorRegistry
+    /// The metrics store; its routes answer 503 without one.
+    let metricsStoreValue: MetricsStore?
 
     /// Creates the API over its services.
-    public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry) {
+    public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
+                metricsStore: MetricsStore? = nil) {
+        self.metricsStoreValue = metricsStore
         self.database = database
         self.auth = auth
         self.hub = hub
@@ -62,6 +67,7 @@ public struct API: Sendable {
         addRoleRoutes(to: &routes)
         addApiKeyRoutes(to: &routes)
         addAuditRoutes(to: &routes)
+        addMetricsRoutes(to: &routes)
         return (router, routes.entries)
     }
 

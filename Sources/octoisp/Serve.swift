@@ -6,6 +6,7 @@ import Metrics
 import OctoAuth
 import OctoCore
 import OctoHTTP
+import OctoMetrics
 import OctoStore
 import Prometheus
 import ServiceLifecycle
@@ -15,6 +16,8 @@ import UnixSignals
 enum Role: String, CaseIterable, ExpressibleByArgument {
     /// The JSON API, the realtime hub and the metrics endpoint.
     case api
+    /// The metrics store's maintenance: partitions, compaction, rollups and retention.
+    case metrics
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -59,10 +62,15 @@ struct Serve: AsyncParsableCommand {
         var services: [any Service] = [database]
         if roles.contains(.api) {
             let hub = RealtimeHub()
-            let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry)
+            let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
+                          metricsStore: MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock))
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in hub.deliver(event) })
             services.append(api.application(logger: logger))
             services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
+        }
+        if roles.contains(.metrics) {
+            services.append(MetricsMaintenance(database: database, retention: MetricsRetention(environment: environment.values),
+                                               clock: clock, logger: logger))
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
