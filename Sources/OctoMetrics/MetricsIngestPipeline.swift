@@ -7,7 +7,7 @@ import ServiceLifecycle
 import Synchronization
 
 /// The ingest path: callers ``submit(_:)`` samples of any provider; writers coalesce submissions into
-/// batches and COPY them into `metric_ingest`, one transaction per batch.
+/// batches and insert them into `metric_ingest`, one transaction per batch.
 ///
 /// - Acknowledged means committed: ``submit(_:)`` returns only after the batch holding its samples
 ///   committed, and throws if it could not be written within ``Configuration/retryFor``.
@@ -31,10 +31,14 @@ public final class MetricsIngestPipeline: Service, Sendable {
         public var publishLive: Bool
         /// Samples further than this in the future are refused.
         public var maxFuture: TimeInterval
+        /// How long one write attempt may take before it is abandoned and retried.
+        public var attemptTimeout: Duration
 
         /// Creates a configuration.
         public init(batchSize: Int = 20_000, maxPendingSamples: Int = 400_000, writers: Int = 2,
-                    retryFor: Duration = .seconds(60), publishLive: Bool = true, maxFuture: TimeInterval = 3_600) {
+                    retryFor: Duration = .seconds(60), publishLive: Bool = true, maxFuture: TimeInterval = 3_600,
+                    attemptTimeout: Duration = .seconds(10)) {
+            self.attemptTimeout = attemptTimeout
             self.batchSize = max(1, batchSize)
             self.maxPendingSamples = max(1, maxPendingSamples)
             self.writers = max(1, writers)
@@ -44,7 +48,7 @@ public final class MetricsIngestPipeline: Service, Sendable {
         }
     }
 
-    /// A sample with its provider, ready for COPY.
+    /// A sample with its provider, ready to insert.
     struct Row: Sendable {
         var providerID: UUID
         var seriesID: Int64
@@ -216,7 +220,7 @@ public final class MetricsIngestPipeline: Service, Sendable {
         var attempt = 0
         while true {
             do {
-                try await write(rows)
+                try await withAttemptTimeout { try await self.write(rows) }
                 counters.withLock { $0.batches += 1; $0.samples += count }
                 return .success(())
             } catch {
@@ -228,6 +232,21 @@ public final class MetricsIngestPipeline: Service, Sendable {
                 }
                 try? await Task.sleep(for: .milliseconds(min(2_000, 50 << min(attempt, 6))))
             }
+        }
+    }
+
+    /// Runs one write attempt, giving up after ``Configuration/attemptTimeout`` so an attempt stuck on a
+    /// connection the server dropped is abandoned and retried on a fresh one.
+    func withAttemptTimeout(_ body: @escaping @Sendable () async throws -> Void) async throws {
+        let timeout = configuration.attemptTimeout
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw OctoError(.unavailable, "metrics batch attempt timed out")
+            }
+            defer { group.cancelAll() }
+            try await group.next()
         }
     }
 

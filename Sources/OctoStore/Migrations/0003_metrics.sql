@@ -1,8 +1,8 @@
 -- Metrics store: a series registry, a small unindexed ingest table, compact raw chunks partitioned by
 -- day, rollups at five resolutions and the latest value per series.
 --
--- Layout of raw data: samples arrive in `metric_ingest` (one narrow row per sample, no index, so COPY
--- is as fast as into a plain table). The maintenance task moves them into `metric_chunks`: one row per
+-- Layout of raw data: samples arrive in `metric_ingest` (one narrow row per sample, no index, so inserts
+-- cost about what they cost in a plain table). The maintenance task moves them into `metric_chunks`: one row per
 -- series and hour holding two arrays (millisecond offsets into the hour and values), which costs a
 -- fraction of a row per sample. `metric_chunks` is range-partitioned by day; partitions are created
 -- ahead and dropped on retention by SECURITY DEFINER functions, since the app roles own nothing.
