@@ -88,6 +88,7 @@ let package = Package(
                 "OctoStore",
                 "OctoAuth",
                 "OctoJobs",
+                "OctoMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -113,6 +114,33 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Metrics store: series registry, compact raw chunks, ingest pipeline, rollups, retention, queries.
+        .target(
+            name: "OctoMetrics",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // `metrics-bench`: ingest throughput, bytes per sample and chart latency of the metrics store.
+        .executableTarget(
+            name: "metrics-bench",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                "OctoMetrics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/metrics/Sources",
+            swiftSettings: swiftSettings
+        ),
         // Enqueue → run → ack throughput of both job-queue drivers (bench/jobs).
         .executableTarget(
             name: "octoisp-bench",
@@ -136,6 +164,7 @@ let package = Package(
                 "OctoJobs",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "SNMP",
+                "OctoMetrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -190,6 +219,12 @@ let package = Package(
             name: "OctoJobsTests",
             dependencies: ["OctoJobs", "OctoTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "OctoMetricsTests",
+            dependencies: ["OctoMetrics", "OctoHTTP", "OctoTestSupport",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: testSettings
         ),
         .testTarget(
             name: "SNMPTests",

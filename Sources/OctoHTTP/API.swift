@@ -5,6 +5,7 @@ import Logging
 import OctoAuth
 import OctoCore
 import OctoJobs
+import OctoMetrics
 import OctoStore
 import Prometheus
 
@@ -18,10 +19,14 @@ public struct API: Sendable {
     /// The job queue behind `/api/v1/jobs`; `nil` when this process has none.
     let jobs: (any JobQueue)?
 
+    /// The metrics store; its routes answer 503 without one.
+    let metricsStoreValue: MetricsStore?
+
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
-                jobs: (any JobQueue)? = nil) {
+                jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil) {
         self.jobs = jobs
+        self.metricsStoreValue = metricsStore
         self.database = database
         self.auth = auth
         self.hub = hub
@@ -69,6 +74,7 @@ public struct API: Sendable {
         addApiKeyRoutes(to: &routes)
         addAuditRoutes(to: &routes)
         addJobRoutes(to: &routes)
+        addMetricsRoutes(to: &routes)
         return (router, routes.entries)
     }
 

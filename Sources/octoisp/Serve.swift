@@ -7,6 +7,7 @@ import OctoAuth
 import OctoCore
 import OctoHTTP
 import OctoJobs
+import OctoMetrics
 import OctoStore
 import Prometheus
 import ServiceLifecycle
@@ -18,6 +19,8 @@ enum Role: String, CaseIterable, ExpressibleByArgument {
     case api
     /// Job workers, the recurring-job scheduler and the queue gauges.
     case worker
+    /// The metrics store's maintenance: partitions, compaction, rollups and retention.
+    case metrics
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -69,10 +72,15 @@ struct Serve: AsyncParsableCommand {
         if roles.contains(.api) {
             let hub = RealtimeHub()
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
-                          jobs: jobs)
+                          jobs: jobs,
+                          metricsStore: MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock))
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in hub.deliver(event) })
             services.append(api.application(logger: logger))
             services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
+        }
+        if roles.contains(.metrics) {
+            services.append(MetricsMaintenance(database: database, retention: MetricsRetention(environment: environment.values),
+                                               clock: clock, logger: logger))
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

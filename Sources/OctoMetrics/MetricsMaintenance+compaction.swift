@@ -1,0 +1,67 @@
+import Foundation
+import OctoCore
+import OctoStore
+import PostgresNIO
+
+extension MetricsMaintenance {
+    /// Moves ingested samples inside the partitioned window into hourly chunks and discards those older
+    /// than raw retention. Returns (moved, discarded).
+    ///
+    /// Within a chunk, a millisecond holds one sample: the value already stored wins over a newly
+    /// ingested duplicate, which makes retried batches harmless.
+    func compact(_ tx: Transaction, now: Date) async throws -> (Int, Int) {
+        let lowMs = Int64(rawStart(now).timeIntervalSince1970 * 1000)
+        let highMs = Int64(Self.dayStart(now, plus: Self.daysAhead + 1).timeIntervalSince1970 * 1000)
+        var expired = 0
+        let expiredRows = try await tx.query("""
+            WITH gone AS (DELETE FROM metric_ingest WHERE at_ms < \(lowMs) RETURNING 1) SELECT count(*) FROM gone
+            """)
+        for try await (count) in expiredRows.decode(Int64.self) { expired = Int(count) }
+
+        let moved = try await tx.query("""
+            WITH moved AS (
+                DELETE FROM metric_ingest WHERE at_ms >= \(lowMs) AND at_ms < \(highMs)
+                RETURNING provider_id, series_id, at_ms, value
+            ), incoming AS (
+                SELECT provider_id, series_id, to_timestamp((at_ms - at_ms % 3600000) / 1000) AS chunk_start,
+                       (at_ms % 3600000)::integer AS off, at_ms, value
+                FROM moved
+            ), keys AS (
+                SELECT DISTINCT series_id, chunk_start FROM incoming
+            ), points AS (
+                SELECT c.provider_id, c.series_id, c.chunk_start, u.off, u.val, 0 AS fresh
+                FROM keys k
+                JOIN metric_chunks c ON c.series_id = k.series_id AND c.chunk_start = k.chunk_start
+                CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
+                UNION ALL
+                SELECT provider_id, series_id, chunk_start, off, value, 1 FROM incoming
+            ), kept AS (
+                SELECT DISTINCT ON (series_id, chunk_start, off) provider_id, series_id, chunk_start, off, val
+                FROM points ORDER BY series_id, chunk_start, off, fresh
+            ), merged AS (
+                SELECT provider_id, series_id, chunk_start, array_agg(off ORDER BY off) AS offsets,
+                       array_agg(val ORDER BY off) AS vals
+                FROM kept GROUP BY provider_id, series_id, chunk_start
+            ), dirty AS (
+                INSERT INTO metric_dirty (series_id, hour) SELECT series_id, chunk_start FROM keys
+                ON CONFLICT DO NOTHING
+            ), latest AS (
+                INSERT INTO metric_latest (provider_id, series_id, at, value)
+                SELECT DISTINCT ON (series_id) provider_id, series_id,
+                       timestamptz 'epoch' + at_ms * interval '1 millisecond', value
+                FROM moved ORDER BY series_id, at_ms DESC
+                ON CONFLICT (series_id) DO UPDATE SET at = excluded.at, value = excluded.value
+                    WHERE excluded.at > metric_latest.at
+            ), written AS (
+                INSERT INTO metric_chunks (provider_id, series_id, chunk_start, offsets, vals)
+                SELECT provider_id, series_id, chunk_start, offsets, vals FROM merged
+                ON CONFLICT (series_id, chunk_start) DO UPDATE SET offsets = excluded.offsets, vals = excluded.vals
+                RETURNING 1
+            )
+            SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM written)
+            """)
+        var count = 0
+        for try await (samples, _) in moved.decode((Int64, Int64).self) { count = Int(samples) }
+        return (count, expired)
+    }
+}

@@ -1,0 +1,129 @@
+import Foundation
+import Logging
+import OctoCore
+import OctoStore
+import PostgresNIO
+import ServiceLifecycle
+
+/// The platform task behind the metrics store, run on a schedule by one instance at a time (a
+/// transaction-level advisory lock; other instances skip the round):
+///
+/// 1. creates the daily raw partitions of the retention window and two days ahead;
+/// 2. compacts `metric_ingest` into hourly chunks (merging late samples, dropping duplicates),
+///    updates the latest values and marks the touched series-hours dirty;
+/// 3. recomputes the rollups of dirty hours at every resolution, so late samples count;
+/// 4. applies retention: drops expired raw partitions and deletes expired rollups.
+public struct MetricsMaintenance: Service, Sendable {
+    /// What one round did.
+    public struct Report: Sendable, Hashable {
+        /// Whether this instance held the lock (otherwise nothing ran).
+        public var ran: Bool = false
+        /// Raw partitions created.
+        public var createdPartitions = 0
+        /// Raw partitions dropped by retention.
+        public var droppedPartitions = 0
+        /// Samples moved from the ingest table into chunks.
+        public var compactedSamples = 0
+        /// Samples discarded because they were older than raw retention.
+        public var expiredSamples = 0
+        /// Rollup buckets written, per resolution.
+        public var rolledUp: [MetricResolution: Int] = [:]
+        /// Rollup buckets deleted by retention.
+        public var deletedBuckets = 0
+    }
+
+    /// Key of the advisory lock that makes a round single-run across instances.
+    public static let lockKey: Int64 = 0x6F63_746F_6D74_7263 // "octomtrc"
+    /// Days of raw partitions created ahead of today.
+    public static let daysAhead = 2
+
+    let database: Database
+    let retention: MetricsRetention
+    let interval: Duration
+    let clock: any WallClock
+    let logger: Logger
+
+    /// Creates the task; ``run()`` runs a round every `interval`.
+    public init(database: Database, retention: MetricsRetention = MetricsRetention(), interval: Duration = .seconds(60),
+                clock: any WallClock = SystemWallClock(), logger: Logger) {
+        self.database = database
+        self.retention = retention
+        self.interval = interval
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Runs rounds until graceful shutdown; a failed round is logged and retried at the next tick.
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let report = try await runOnce()
+                if report.ran {
+                    logger.debug("metrics maintenance", metadata: [
+                        "compacted": "\(report.compactedSamples)", "created_partitions": "\(report.createdPartitions)",
+                        "dropped_partitions": "\(report.droppedPartitions)", "rollups": "\(report.rolledUp.values.reduce(0, +))",
+                    ])
+                }
+            } catch {
+                logger.error("metrics maintenance failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+
+    /// One round at the clock's current time.
+    public func runOnce() async throws -> Report {
+        let now = clock.now
+        var report = Report()
+        // Partitions first, in their own short transaction (DDL takes locks on the parent).
+        guard let created = try await locked({ tx in try await createPartitions(tx, now: now) }) else { return report }
+        report.ran = true
+        report.createdPartitions = created
+        if let result = try await locked({ tx in
+            let (compacted, expired) = try await compact(tx, now: now)
+            let rolled = try await rollUp(tx)
+            return (compacted, expired, rolled)
+        }) {
+            report.compactedSamples = result.0
+            report.expiredSamples = result.1
+            report.rolledUp = result.2
+        }
+        if let result = try await locked({ tx in try await applyRetention(tx, now: now) }) {
+            report.droppedPartitions = result.0
+            report.deletedBuckets = result.1
+        }
+        return report
+    }
+
+    /// Runs `body` in a global transaction holding the maintenance lock; `nil` when another instance holds it.
+    func locked<T: Sendable>(_ body: (Transaction) async throws -> T) async throws -> T? {
+        try await database.withGlobal(logger: logger) { tx in
+            let rows = try await tx.query("SELECT pg_try_advisory_xact_lock(\(Self.lockKey))")
+            var acquired = false
+            for try await (value) in rows.decode(Bool.self) { acquired = value }
+            guard acquired else { return nil }
+            return try await body(tx)
+        }
+    }
+
+    /// Start of the UTC day `days` days from `now`.
+    static func dayStart(_ now: Date, plus days: Int) -> Date {
+        let seconds = (now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400
+        return Date(timeIntervalSince1970: seconds + Double(days) * 86_400)
+    }
+
+    /// The oldest instant raw data is kept for: the start of the oldest retained day.
+    func rawStart(_ now: Date) -> Date { Self.dayStart(now, plus: -retention.rawDays) }
+
+    func createPartitions(_ tx: Transaction, now: Date) async throws -> Int {
+        let from = rawStart(now), to = Self.dayStart(now, plus: Self.daysAhead)
+        let rows = try await tx.query("""
+            SELECT count(*) FILTER (WHERE metrics_create_partition(d::date))
+            FROM generate_series((\(from)::timestamptz AT TIME ZONE 'UTC')::date,
+                                 (\(to)::timestamptz AT TIME ZONE 'UTC')::date, interval '1 day') AS d
+            """)
+        var created = 0
+        for try await (count) in rows.decode(Int64.self) { created = Int(count) }
+        return created
+    }
+}

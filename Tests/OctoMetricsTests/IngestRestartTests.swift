@@ -1,0 +1,152 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import OctoCore
+import OctoMetrics
+import OctoStore
+import OctoTestSupport
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// A throwaway PostgreSQL cluster of its own, so the test can stop and start it.
+struct ThrowawayCluster: Sendable {
+    let directory: String
+    let port: Int
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    /// Runs a command with posix_spawn and waitpid (Foundation's Process can miss the exit of a child
+    /// whose grandchild, the server, lives on); output goes to a file.
+    @discardableResult
+    static func shell(_ arguments: [String]) throws -> String {
+        let log = NSTemporaryDirectory() + "octoisp-shell-\(UUID().uuidString).log"
+        defer { try? FileManager.default.removeItem(atPath: log) }
+        let command = arguments.map { "'\($0)'" }.joined(separator: " ") + " >'\(log)' 2>&1 </dev/null"
+        let words: [String] = ["/bin/bash", "-c", command]
+        let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+        defer { for pointer in argv { free(pointer) } }
+        var pid: pid_t = 0
+        guard posix_spawn(&pid, "/bin/bash", nil, nil, argv, environ) == 0 else { throw TestSetupError("cannot spawn \(command)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: log, encoding: .utf8)) ?? ""
+        guard (status >> 8) & 0xff == 0, status & 0x7f == 0 else { throw TestSetupError("\(command) failed: \(text)") }
+        return text
+    }
+
+    static func create() throws -> ThrowawayCluster {
+        let port = Int(try shell(["\(repository)/scripts/free-port.sh"]).trimmingCharacters(in: .whitespacesAndNewlines))!
+        let cluster = ThrowawayCluster(directory: NSTemporaryDirectory() + "octoisp-metrics-restart-\(UUID().uuidString.prefix(8))", port: port)
+        try cluster.start()
+        return cluster
+    }
+
+    func start() throws { try Self.shell(["\(Self.repository)/scripts/postgres.sh", "start", directory, "\(port)"]) }
+    func stop() throws { try Self.shell(["\(Self.repository)/scripts/postgres.sh", "stop", directory]) }
+    func destroy() {
+        try? stop()
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    func url(_ name: String) throws -> DatabaseURL {
+        let env = try String(contentsOfFile: directory + "/env", encoding: .utf8)
+        for line in env.split(separator: "\n") where line.hasPrefix("export \(name)=") {
+            return try DatabaseURL(String(line.dropFirst("export \(name)=".count)))
+        }
+        throw TestSetupError("\(name) missing in \(directory)/env")
+    }
+}
+
+/// What the producers saw.
+final class IngestOutcome: Sendable {
+    let acknowledged = Mutex<Set<Int>>([])
+    let failed = Mutex<Int>(0)
+}
+
+extension MetricsIntegrationTests {
+    @Suite struct IngestRestartTests {
+        @Test(.timeLimit(.minutes(5)))
+        func noAcknowledgedBatchIsLostWhenPostgreSQLRestartsMidIngest() async throws {
+            let cluster = try ThrowawayCluster.create()
+            defer { cluster.destroy() }
+            try await Migrator(ownerURL: try cluster.url("OCTOISP_OWNER_DATABASE_URL"), logger: MetricsTestLog.logger).migrate()
+            let clock = ManualWallClock(Date())
+            let database = Database(configuration: .init(app: try cluster.url("DATABASE_URL"), global: try cluster.url("OCTOISP_GLOBAL_DATABASE_URL"),
+                                                         maximumConnections: 8), clock: clock, logger: MetricsTestLog.logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await database.run() }
+                defer { group.cancelAll() }
+                let provider = try await database.withGlobal { tx in try await tx.providers.create(ProviderInput(slug: "acme", name: "Acme"), by: .system) }
+                let series = try await database.withTenant(provider.id) { tx in
+                    let device = try await tx.devices.create(DeviceInput(name: "olt-1"), by: .system)
+                    var series: [MetricSeries] = []
+                    for index in 0..<5 {
+                        series.append(try await tx.metricSeries.register(.init(deviceId: device.id, metric: "ifHCInOctets",
+                                                                                 labels: ["ifIndex": "\(index)"], kind: .counter)))
+                    }
+                    return series
+                }
+                let base = hourStart(clock.now, minus: 1)
+                let batches = 240, perBatch = 100 // timestamps per batch, × 5 series
+                let outcome = IngestOutcome()
+                let configuration = MetricsIngestPipeline.Configuration(batchSize: 2_000, maxPendingSamples: 10_000, writers: 2,
+                                                                        retryFor: .seconds(90), publishLive: true, attemptTimeout: .seconds(3))
+                let pipeline = MetricsIngestPipeline(database: database, configuration: configuration, clock: clock, logger: MetricsTestLog.logger)
+                try await withThrowingTaskGroup(of: Void.self) { ingest in
+                    ingest.addTask { await pipeline.writers() }
+                    // Three producers share the batches.
+                    for producer in 0..<3 {
+                        ingest.addTask {
+                            for batch in stride(from: producer, to: batches, by: 3) {
+                                var samples: [MetricSample] = []
+                                for step in 0..<perBatch {
+                                    let at = base.addingTimeInterval(Double(batch * perBatch + step) * 0.01)
+                                    for item in series { samples.append(MetricSample(seriesId: item.id, at: at, value: Double(batch * perBatch + step))) }
+                                }
+                                do {
+                                    try await pipeline.submit(samples)
+                                    outcome.acknowledged.withLock { _ = $0.insert(batch) }
+                                } catch {
+                                    outcome.failed.withLock { $0 += 1 }
+                                }
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
+                        }
+                    }
+                    // Restart PostgreSQL once a quarter of the batches are in.
+                    ingest.addTask {
+                        while outcome.acknowledged.withLock({ $0.count }) < batches / 4 { try await Task.sleep(for: .milliseconds(10)) }
+                        try ThrowawayCluster.shell(["\(ThrowawayCluster.repository)/scripts/postgres.sh", "stop", cluster.directory])
+                        try await Task.sleep(for: .seconds(2))
+                        try cluster.start()
+                    }
+                    // Wait for the producers and the restart, then let the writers drain.
+                    var finished = 0
+                    while finished < 4, try await ingest.next() != nil { finished += 1 }
+                    pipeline.close()
+                    try await ingest.waitForAll()
+                }
+                let acked = outcome.acknowledged.withLock { $0 }
+                #expect(pipeline.statistics.retries > 0, "the restart happened while batches were in flight")
+                #expect(acked.count + outcome.failed.withLock { $0 } == batches)
+                #expect(acked.count > batches / 4)
+                // Every acknowledged batch is stored in full.
+                let stored = try await database.withGlobal { tx in
+                    var counts: [Int: Int] = [:]
+                    let baseMs = Int64(base.timeIntervalSince1970 * 1000)
+                    let rows = try await tx.query("""
+                        SELECT (at_ms - \(baseMs)) / \(Int64(perBatch * 10)), count(DISTINCT (series_id, at_ms))
+                        FROM metric_ingest GROUP BY 1
+                        """)
+                    for try await (batch, count) in rows.decode((Int64, Int64).self) { counts[Int(batch)] = Int(count) }
+                    return counts
+                }
+                for batch in acked.sorted() {
+                    #expect(stored[batch] == perBatch * series.count, "batch \(batch)")
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,127 @@
+import Foundation
+import OctoCore
+@testable import OctoMetrics
+import OctoStore
+import OctoTestSupport
+import PostgresNIO
+import Testing
+
+extension MetricsIntegrationTests {
+    @Suite struct RollupTests {
+        @Test func rollupsAggregateEveryResolutionAndCountLateButNotDuplicateSamples() async throws {
+            try await TestDatabase.with { stack in
+                let fixture = try await MetricsFixture.make(stack)
+                let cpu = try await fixture.series("cpu", labels: ["core": "0"])
+                let hour = hourStart(stack.clock.now, minus: 3)
+                // One sample a minute for an hour, valued by its minute: 0, 1, …, 59.
+                let samples = (0..<60).map { MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(Double($0) * 60), value: Double($0)) }
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in try await pipeline.submit(samples) }
+                let first = try await fixture.maintenance().runOnce()
+                #expect(first.ran)
+                #expect(first.compactedSamples == 60)
+                #expect(first.rolledUp[.fiveMinutes] == 12)
+                #expect(first.rolledUp[.hour] == 1)
+                #expect(first.rolledUp[.day] == 1)
+                #expect(first.rolledUp[.week] == 1)
+                #expect(first.rolledUp[.thirtyDays] == 1)
+
+                var chart = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(3600), step: 300))
+                }
+                #expect(chart.resolution == "5m")
+                var points = try #require(chart.series.first).points
+                #expect(points.count == 12)
+                // Bucket k holds minutes 5k…5k+4.
+                for (k, point) in points.enumerated() {
+                    #expect(point.at == hour.addingTimeInterval(Double(k) * 300))
+                    #expect(point.min == Double(5 * k) && point.max == Double(5 * k + 4))
+                    #expect(point.sum == Double(25 * k + 10) && point.count == 5 && point.avg == Double(5 * k + 2))
+                    #expect(point.last == Double(5 * k + 4))
+                }
+                var hourly = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(3600), step: 3600))
+                }
+                #expect(hourly.resolution == "1h")
+                #expect(hourly.series.first?.points == [MetricsReader.Point(
+                    at: hour, min: 0, max: 59, avg: 29.5, sum: 1770, count: 60, last: 59,
+                    lastAt: hour.addingTimeInterval(59 * 60), rate: nil)])
+
+                // A late sample (30 s into the hour, 3 hours late) and a duplicate of minute 1 with another value.
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in
+                    try await pipeline.submit([MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(30), value: 100)])
+                    try await pipeline.submit([MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(60), value: 999)])
+                }
+                stack.clock.advance(by: 120)
+                let second = try await fixture.maintenance().runOnce()
+                #expect(second.compactedSamples == 2)
+                #expect(second.rolledUp[.fiveMinutes] == 12) // the whole dirty hour is recomputed
+                chart = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(3600), step: 300))
+                }
+                points = try #require(chart.series.first).points
+                #expect(points[0].count == 6 && points[0].max == 100 && points[0].sum == 110 && points[0].last == 4)
+                #expect(points[1].count == 5 && points[1].sum == 35)
+                hourly = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(3600), step: 3600))
+                }
+                let total = try #require(hourly.series.first?.points.first)
+                #expect(total.count == 61 && total.sum == 1870 && total.max == 100 && total.last == 59)
+                let daily = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(3600), step: 86_400))
+                }
+                #expect(daily.resolution == "1d")
+                #expect(daily.series.first?.points.first?.count == 61)
+
+                // Raw reads see the same samples, the duplicate collapsed.
+                let raw = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(120), step: 10))
+                }
+                #expect(raw.resolution == "raw")
+                #expect(raw.series.first?.points.map(\.last) == [0, 100, 1])
+
+                // Nothing changed: the next round writes nothing.
+                let third = try await fixture.maintenance().runOnce()
+                #expect(third.compactedSamples == 0 && third.rolledUp[.fiveMinutes] == 0)
+            }
+        }
+
+        @Test func duplicatesInOneBatchAndAcrossBatchesAreStoredOnce() async throws {
+            try await TestDatabase.with { stack in
+                let fixture = try await MetricsFixture.make(stack)
+                let temp = try await fixture.series("temperature")
+                let at = hourStart(stack.clock.now, minus: 1).addingTimeInterval(42.123)
+                let sample = MetricSample(seriesId: temp.id, at: at, value: 41.5)
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in
+                    try await pipeline.submit([sample, sample])
+                    try await pipeline.submit([sample])
+                }
+                _ = try await fixture.maintenance().runOnce()
+                let latest = try await fixture.reader { reader in try await reader.latest([temp.id]) }
+                #expect(latest.count == 1 && latest.first?.value == 41.5)
+                #expect(abs((latest.first?.at.timeIntervalSince1970 ?? 0) - at.timeIntervalSince1970) < 0.001)
+                let chart = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [temp.id], from: at.addingTimeInterval(-60), to: at.addingTimeInterval(60), step: 60))
+                }
+                #expect(chart.series.first?.points.map(\.count) == [1])
+            }
+        }
+
+        @Test func unknownSeriesAndNonFiniteValuesAreRefused() async throws {
+            try await TestDatabase.with { stack in
+                let fixture = try await MetricsFixture.make(stack)
+                let temp = try await fixture.series("temperature")
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in
+                    await #expect(throws: OctoError.self) {
+                        try await pipeline.submit([MetricSample(seriesId: 987_654, at: stack.clock.now, value: 1)])
+                    }
+                    await #expect(throws: OctoError.self) {
+                        try await pipeline.submit([MetricSample(seriesId: temp.id, at: stack.clock.now, value: .nan)])
+                    }
+                    await #expect(throws: OctoError.self) {
+                        try await pipeline.submit([MetricSample(seriesId: temp.id, at: stack.clock.now.addingTimeInterval(86_400), value: 1)])
+                    }
+                }
+            }
+        }
+    }
+}
