@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ACS
 import Hummingbird
 import Logging
 import Metrics
@@ -15,6 +16,8 @@ import UnixSignals
 enum Role: String, CaseIterable, ExpressibleByArgument {
     /// The JSON API, the realtime hub and the metrics endpoint.
     case api
+    /// The TR-069 ACS: the CWMP endpoint on `OCTOISP_CWMP_PORT` (default 7547).
+    case acs
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -63,6 +66,15 @@ struct Serve: AsyncParsableCommand {
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in hub.deliver(event) })
             services.append(api.application(logger: logger))
             services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
+        }
+        if roles.contains(.acs) {
+            let configuration = ACSConfiguration(environment: environment.values)
+            let engine = ACSEngine(database: database, configuration: configuration, clock: clock, logger: logger)
+            let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
+            let host = environment.values["OCTOISP_CWMP_HOST"] ?? "0.0.0.0"
+            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: configuration.maximumBodyBytes)
+            services.append(server.application(logger: logger))
+            services.append(ACSSweeper(engine: engine))
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
