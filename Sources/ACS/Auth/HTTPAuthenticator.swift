@@ -52,8 +52,8 @@ public struct HTTPAuthenticator: Sendable {
         }
     }
 
-    /// Whether `claim` proves knowledge of `credential`'s password for `method` on `uri`.
-    public func verify(_ claim: Claim, against credential: CWMPCredential, method: String) -> Bool {
+    /// Whether `claim` proves knowledge of `credential`'s password for `method` on `requestURI`.
+    public func verify(_ claim: Claim, against credential: CWMPCredential, method: String, requestURI: String) -> Bool {
         switch claim {
         case .basic(let username, let password):
             guard username == credential.username else { return false }
@@ -61,7 +61,7 @@ public struct HTTPAuthenticator: Sendable {
             return Self.constantTimeEqual(hash, credential.passwordHash)
         case .digest(let username, let parameters):
             guard username == credential.username, credential.realm == realm, parameters["realm"] == realm,
-                  let nonce = parameters["nonce"], validNonce(nonce), let uri = parameters["uri"],
+                  let nonce = parameters["nonce"], validNonce(nonce), let uri = parameters["uri"], uri == requestURI,
                   let response = parameters["response"]?.lowercased() else { return false }
             if let algorithm = parameters["algorithm"], algorithm.uppercased() != "MD5" { return false }
             let ha2 = Self.md5("\(method):\(uri)")

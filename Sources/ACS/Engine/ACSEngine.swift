@@ -122,7 +122,7 @@ public final class ACSEngine: Sendable {
         let credential = try await database.withTenant(providerID, logger: logger) { tx in
             try await tx.cwmpCredentials.find(username: HTTPAuthenticator.username(of: claim))
         }
-        guard let credential, authenticator.verify(claim, against: credential, method: request.method) else {
+        guard let credential, authenticator.verify(claim, against: credential, method: request.method, requestURI: request.uri) else {
             throw ACSError(.unauthenticated, "wrong credentials")
         }
         guard !request.body.isEmpty else { throw ACSError(.badRequest, "a session must start with an Inform") }
