@@ -30,6 +30,9 @@ struct CPESim: AsyncParsableCommand {
     @Option(help: "Sessions per CPE: the first is BOOTSTRAP+BOOT, the rest PERIODIC.")
     var sessions = 1
 
+    @Option(help: "Events of each CPE's first Inform: bootstrap (factory-fresh, the default), boot or periodic.")
+    var firstEvent = "bootstrap"
+
     @Option(help: "CPEs running at once.")
     var concurrency = 32
 
@@ -38,6 +41,13 @@ struct CPESim: AsyncParsableCommand {
         guard let mode = CPESessionRunner.AuthMode(rawValue: auth) else { throw ValidationError("--auth must be basic or digest") }
         guard let secret = password ?? ProcessInfo.processInfo.environment["OCTOISP_CPE_PASSWORD"] else {
             throw ValidationError("give --password or OCTOISP_CPE_PASSWORD")
+        }
+        let firstEvents: [InformEvent]
+        switch firstEvent {
+        case "bootstrap": firstEvents = [InformEvent(code: InformEvent.bootstrap), InformEvent(code: InformEvent.boot)]
+        case "boot": firstEvents = [InformEvent(code: InformEvent.boot)]
+        case "periodic": firstEvents = [InformEvent(code: InformEvent.periodic)]
+        default: throw ValidationError("--first-event must be bootstrap, boot or periodic")
         }
         guard count > 0, sessions > 0, concurrency > 0 else { throw ValidationError("--count, --sessions and --concurrency must be positive") }
         let data = try DataModel(csv: String(contentsOfFile: model, encoding: .utf8))
@@ -53,6 +63,7 @@ struct CPESim: AsyncParsableCommand {
                 next += 1
                 group.addTask {
                     var cpe = SimulatedCPE(model: data, index: index, connectionRequestURL: "http://127.0.0.\(2 + index % 250):7547/cr/\(index)")
+                    cpe.pendingEvents = firstEvents
                     var times: [Double] = []
                     do {
                         for _ in 0..<sessions { times.append(try await runner.run(&cpe).seconds) }
