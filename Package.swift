@@ -80,6 +80,40 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // CWMP (TR-069) codec: SOAP envelopes, RPCs, faults and xsd types, plus the session state
+        // machine. No I/O and no Foundation XML parser.
+        .target(
+            name: "CWMP",
+            dependencies: [],
+            swiftSettings: swiftSettings
+        ),
+        // The ACS: session coordination, automatic registration and the parameter-tree cache.
+        .target(
+            name: "ACS",
+            dependencies: [
+                "CWMP",
+                "OctoCore",
+                "OctoStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // A simulated CPE fleet replaying real data models, for tests, demos and benchmarks.
+        .target(
+            name: "CPESimulator",
+            dependencies: [
+                "CWMP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // HTTP edge: the JSON API, the WebSocket hub, health and metrics.
         .target(
             name: "OctoHTTP",
@@ -89,6 +123,8 @@ let package = Package(
                 "OctoAuth",
                 "OctoJobs",
                 "OctoMetrics",
+                "ACS",
+                "CWMP",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -165,6 +201,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "SNMP",
                 "OctoMetrics",
+                "CWMP",
+                "ACS",
+                "CPESimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -224,6 +263,24 @@ let package = Package(
             name: "OctoMetricsTests",
             dependencies: ["OctoMetrics", "OctoHTTP", "OctoTestSupport",
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "CWMPTests",
+            dependencies: ["CWMP"],
+            swiftSettings: testSettings
+        ),
+        .testTarget(
+            name: "ACSTests",
+            dependencies: [
+                "ACS",
+                "CWMP",
+                "CPESimulator",
+                "OctoHTTP",
+                "OctoTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

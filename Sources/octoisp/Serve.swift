@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ACS
 import Hummingbird
 import Logging
 import Metrics
@@ -21,6 +22,8 @@ enum Role: String, CaseIterable, ExpressibleByArgument {
     case worker
     /// The metrics store's maintenance: partitions, compaction, rollups and retention.
     case metrics
+    /// The TR-069 ACS: the CWMP endpoint on `OCTOISP_CWMP_PORT` (default 7547).
+    case acs
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -81,6 +84,15 @@ struct Serve: AsyncParsableCommand {
         if roles.contains(.metrics) {
             services.append(MetricsMaintenance(database: database, retention: MetricsRetention(environment: environment.values),
                                                clock: clock, logger: logger))
+        }
+        if roles.contains(.acs) {
+            let configuration = ACSConfiguration(environment: environment.values)
+            let engine = ACSEngine(database: database, configuration: configuration, clock: clock, logger: logger)
+            let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
+            let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
+            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: configuration.maximumBodyBytes)
+            services.append(server.application(logger: logger))
+            services.append(ACSSweeper(engine: engine))
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

@@ -1,0 +1,57 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A minimal HTTP/1.1 client: one request per connection (`Connection: close`), as a CPE that opens
+/// a new TCP connection for every message. Enough for the simulator and the integration tests.
+public enum HTTPExchange {
+    /// An answer.
+    public struct Answer: Sendable {
+        /// Status code.
+        public var status: Int
+        /// Headers; names may repeat.
+        public var headers: HTTPHeaders
+        /// Body bytes.
+        public var body: [UInt8]
+    }
+
+    /// Why an exchange failed.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        /// What happened.
+        public let description: String
+    }
+
+    /// POSTs `body` to `host:port` `path` with `headers`.
+    public static func post(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8]) async throws -> Answer {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.seconds(10))
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var fields = HTTPHeaders(headers)
+            fields.replaceOrAdd(name: "Host", value: "\(host):\(port)")
+            fields.replaceOrAdd(name: "Content-Length", value: String(body.count))
+            fields.replaceOrAdd(name: "Connection", value: "close")
+            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: fields)))
+            if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+            try await outbound.write(.end(nil))
+            var answer = Answer(status: 0, headers: [:], body: [])
+            for try await part in inbound {
+                switch part {
+                case .head(let head):
+                    answer.status = Int(head.status.code)
+                    answer.headers = head.headers
+                case .body(let buffer):
+                    answer.body += Array(buffer.readableBytesView)
+                case .end:
+                    return answer
+                }
+            }
+            throw Failure(description: "connection closed before the response ended")
+        }
+    }
+}

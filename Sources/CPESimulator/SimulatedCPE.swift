@@ -1,0 +1,108 @@
+import CWMP
+
+/// One simulated CPE: its data model, its identity and the events it will report next.
+public struct SimulatedCPE: Sendable {
+    /// The parameter tree.
+    public var model: DataModel
+    /// Events for the next Inform.
+    public var pendingEvents: [InformEvent]
+    /// The ParameterKey last set by the ACS.
+    public var parameterKey = ""
+    /// The connection-request URL it reports.
+    public var connectionRequestURL: String
+
+    /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
+    public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
+        var model = model
+        if index > 0 { model.identity.serialNumber += "-\(index)" }
+        self.model = model
+        self.pendingEvents = [InformEvent(code: InformEvent.bootstrap), InformEvent(code: InformEvent.boot)]
+        self.connectionRequestURL = connectionRequestURL
+    }
+
+    /// The Inform for the next session, with `currentTime` as sent.
+    public func inform(currentTime: String) -> Inform {
+        let root = model.root
+        var parameters: [ParameterValue] = []
+        for suffix in ["DeviceInfo.HardwareVersion", "DeviceInfo.SoftwareVersion", "DeviceInfo.ProvisioningCode"] {
+            if let node = model.nodes[root + suffix] { parameters.append(ParameterValue(name: root + suffix, value: node.value, type: node.type)) }
+        }
+        parameters.append(ParameterValue(name: root + "ManagementServer.ConnectionRequestURL", value: connectionRequestURL))
+        parameters.append(ParameterValue(name: root + "ManagementServer.ParameterKey", value: parameterKey))
+        return Inform(device: model.identity, events: pendingEvents, currentTime: currentTime, parameters: parameters)
+    }
+
+    /// Answers one RPC of the ACS against the model.
+    public mutating func answer(_ message: ACSMessage) -> CPEMessage {
+        switch message {
+        case .getParameterNames(let path, let nextLevel):
+            let base = path.isEmpty ? model.root : path
+            guard model.nodes[base] != nil else { return .fault(CWMPFault(code: .invalidParameterName, string: "Invalid parameter name")) }
+            guard base.hasSuffix(".") else {
+                if nextLevel { return .fault(CWMPFault(code: .invalidArguments, string: "NextLevel on a parameter")) }
+                return .getParameterNamesResponse([ParameterInfo(name: base, writable: model.nodes[base]?.writable ?? false)])
+            }
+            let names = model.subtree(base).filter { name in
+                guard nextLevel else { return true }
+                let rest = name.dropFirst(base.count)
+                return !rest.isEmpty && (rest.firstIndex(of: ".").map { $0 == rest.index(before: rest.endIndex) } ?? true)
+            }
+            return .getParameterNamesResponse(names.map { ParameterInfo(name: $0, writable: model.nodes[$0]?.writable ?? false) })
+        case .getParameterValues(let names):
+            var values: [ParameterValue] = []
+            for name in names {
+                guard model.nodes[name] != nil else { return .fault(CWMPFault(code: .invalidParameterName, string: "Invalid parameter name")) }
+                for path in name.hasSuffix(".") ? Array(model.subtree(name)) : [name] where !path.hasSuffix(".") {
+                    let node = model.nodes[path]!
+                    values.append(ParameterValue(name: path, value: node.value, type: node.type))
+                }
+            }
+            return .getParameterValuesResponse(values)
+        case .setParameterValues(let values, let key):
+            var faults: [CWMPFault.ParameterFault] = []
+            for value in values {
+                guard let node = model.nodes[value.name], !value.name.hasSuffix(".") else {
+                    faults.append(.init(name: value.name, code: .invalidParameterName, string: "Invalid parameter name"))
+                    continue
+                }
+                if !node.writable { faults.append(.init(name: value.name, code: .notWritable, string: "Attempt to set a non-writable parameter")) }
+                if node.type == "xsd:boolean" && XSD.boolean(value.value) == nil {
+                    faults.append(.init(name: value.name, code: .invalidParameterValue, string: "Invalid parameter value"))
+                }
+            }
+            guard faults.isEmpty else { return .fault(CWMPFault(code: .invalidArguments, string: "Invalid arguments", parameterFaults: faults)) }
+            for value in values { model.set(value.name, value: value.value) }
+            parameterKey = key
+            return .setParameterValuesResponse(status: 0)
+        case .getParameterAttributes(let names):
+            return .getParameterAttributesResponse(names.map { ParameterAttribute(name: $0, notification: 0) })
+        case .setParameterAttributes:
+            return .setParameterAttributesResponse
+        case .addObject(let name, let key):
+            guard name.hasSuffix("."), model.nodes[name] != nil else { return .fault(CWMPFault(code: .invalidParameterName, string: "Invalid object name")) }
+            parameterKey = key
+            return .addObjectResponse(instance: model.addInstance(name), status: 0)
+        case .deleteObject(let name, let key):
+            guard name.hasSuffix("."), model.nodes[name] != nil else { return .fault(CWMPFault(code: .invalidParameterName, string: "Invalid object name")) }
+            model.delete(name)
+            parameterKey = key
+            return .deleteObjectResponse(status: 0)
+        case .reboot(let key):
+            pendingEvents = [InformEvent(code: InformEvent.boot), InformEvent(code: InformEvent.mReboot, commandKey: key)]
+            return .rebootResponse
+        case .factoryReset:
+            pendingEvents = [InformEvent(code: InformEvent.bootstrap), InformEvent(code: InformEvent.boot)]
+            return .factoryResetResponse
+        case .scheduleInform:
+            return .scheduleInformResponse
+        case .getRPCMethods:
+            return .getRPCMethodsResponse(["GetRPCMethods", "GetParameterNames", "GetParameterValues", "SetParameterValues",
+                                           "GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
+                                           "Reboot", "FactoryReset", "ScheduleInform"])
+        case .download:
+            return .fault(CWMPFault(code: .methodNotSupported, string: "Download is not simulated"))
+        case .informResponse, .transferCompleteResponse, .autonomousTransferCompleteResponse, .getRPCMethodsResponse, .fault:
+            return .fault(CWMPFault(code: .requestDenied, string: "not an RPC"))
+        }
+    }
+}

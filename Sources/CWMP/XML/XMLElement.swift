@@ -1,0 +1,54 @@
+/// An element of a parsed XML document: qualified name split into prefix and local part, attributes,
+/// child elements and the concatenated character data.
+public struct XMLElement: Sendable, Hashable {
+    /// The namespace prefix (`soap` in `soap:Envelope`), empty when unprefixed.
+    public var prefix: String
+    /// The local name (`Envelope` in `soap:Envelope`).
+    public var name: String
+    /// Attributes by their qualified name, as written.
+    public var attributes: [String: String]
+    /// Child elements in document order.
+    public var children: [XMLElement]
+    /// Character data directly inside this element (entities resolved).
+    public var text: String
+
+    /// Creates an element.
+    public init(prefix: String = "", name: String, attributes: [String: String] = [:], children: [XMLElement] = [], text: String = "") {
+        self.prefix = prefix
+        self.name = name
+        self.attributes = attributes
+        self.children = children
+        self.text = text
+    }
+
+    /// The first child whose local name is `name`, compared case-insensitively (devices vary).
+    public func child(_ name: String) -> XMLElement? {
+        children.first { $0.name.caseInsensitiveEquals(name) }
+    }
+
+    /// Every child whose local name is `name`, compared case-insensitively.
+    public func children(named name: String) -> [XMLElement] {
+        children.filter { $0.name.caseInsensitiveEquals(name) }
+    }
+
+    /// The namespace URI bound to `prefix` by this element's own `xmlns` attributes, if any.
+    public func namespaceDeclaration(for prefix: String) -> String? {
+        attributes[prefix.isEmpty ? "xmlns" : "xmlns:\(prefix)"]
+    }
+
+    /// The value of the attribute whose local name (after any prefix) is `local`.
+    public func attribute(local: String) -> String? {
+        for (key, value) in attributes {
+            let localPart = key.split(separator: ":").last.map(String.init) ?? key
+            if localPart.caseInsensitiveEquals(local) { return value }
+        }
+        return nil
+    }
+}
+
+extension String {
+    /// ASCII case-insensitive equality.
+    func caseInsensitiveEquals(_ other: String) -> Bool {
+        self.utf8.count == other.utf8.count && self.lowercased() == other.lowercased()
+    }
+}

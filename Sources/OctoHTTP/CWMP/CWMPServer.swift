@@ -1,0 +1,69 @@
+import ACS
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+
+/// The CWMP endpoint `POST /cwmp/{providerSlug}` on its own port (7547 by default), serving the ACS.
+public struct CWMPServer: Sendable {
+    /// The ACS behind the endpoint.
+    public let engine: ACSEngine
+    /// Host to bind.
+    public var host: String
+    /// Port to bind (0 picks a free one).
+    public var port: Int
+    /// Largest body read from the socket; larger ones get 413 without being buffered.
+    public var maximumBodyBytes: Int
+
+    /// Creates the endpoint.
+    public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20) {
+        self.engine = engine
+        self.host = host
+        self.port = port
+        self.maximumBodyBytes = maximumBodyBytes
+    }
+
+    /// The router: one route, one method.
+    public func router() -> Router<CWMPContext> {
+        let router = Router(context: CWMPContext.self)
+        let engine = engine
+        let limit = maximumBodyBytes
+        router.post("/cwmp/:slug") { request, context -> Response in
+            let slug = context.parameters.get("slug") ?? ""
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+                return Self.plain(.contentTooLarge, "request body too large\n")
+            }
+            let body: ByteBuffer
+            do {
+                body = try await request.body.collect(upTo: limit)
+            } catch {
+                return Self.plain(.contentTooLarge, "request body too large\n")
+            }
+            let exchange = CWMPRequest(providerSlug: slug, method: "POST", uri: request.uri.description,
+                                       authorization: request.headers[.authorization],
+                                       cookies: request.headers[values: .cookie], body: Array(buffer: body),
+                                       remoteAddress: context.clientIP)
+            return Self.response(await engine.handle(exchange))
+        }
+        return router
+    }
+
+    static func plain(_ status: HTTPResponse.Status, _ text: String) -> Response {
+        Response(status: status, headers: [.contentType: "text/plain; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func response(_ answer: CWMPResponse) -> Response {
+        var headers = HTTPFields()
+        for (name, value) in answer.headers {
+            if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
+        }
+        return Response(status: HTTPResponse.Status(code: answer.status), headers: headers,
+                        body: answer.body.isEmpty ? .init() : .init(byteBuffer: ByteBuffer(string: answer.body)))
+    }
+
+    /// The HTTP server as a service; `onRunning` receives the bound port.
+    public func application(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
+        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "OctoISP-ACS"),
+                    onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import CPESimulator
+import CWMP
+import Foundation
+
+/// `octoisp cpe-sim`: simulated CPEs replaying a real data model against an ACS.
+struct CPESim: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cpe-sim",
+        abstract: "Run simulated CPEs from a data-model CSV against a CWMP endpoint.")
+
+    @Option(help: "The CWMP endpoint, e.g. http://127.0.0.1:7547/cwmp/acme.")
+    var acs: String
+
+    @Option(help: "How many CPEs (serial numbers get -1, -2, … after the first).")
+    var count = 1
+
+    @Option(help: "Data-model CSV (see ../shared/fixtures/tr069/devices/).")
+    var model: String
+
+    @Option(help: "CPE user name.")
+    var username: String
+
+    @Option(help: "CPE password (or OCTOISP_CPE_PASSWORD).")
+    var password: String?
+
+    @Option(help: "basic or digest.")
+    var auth = "basic"
+
+    @Option(help: "Sessions per CPE: the first is BOOTSTRAP+BOOT, the rest PERIODIC.")
+    var sessions = 1
+
+    @Option(help: "Events of each CPE's first Inform: bootstrap (factory-fresh, the default), boot or periodic.")
+    var firstEvent = "bootstrap"
+
+    @Option(help: "CPEs running at once.")
+    var concurrency = 32
+
+    func run() async throws {
+        guard let url = URL(string: acs), url.scheme == "http" || url.scheme == "https" else { throw ValidationError("--acs must be an http(s) URL") }
+        guard let mode = CPESessionRunner.AuthMode(rawValue: auth) else { throw ValidationError("--auth must be basic or digest") }
+        guard let secret = password ?? ProcessInfo.processInfo.environment["OCTOISP_CPE_PASSWORD"] else {
+            throw ValidationError("give --password or OCTOISP_CPE_PASSWORD")
+        }
+        let firstEvents: [InformEvent]
+        switch firstEvent {
+        case "bootstrap": firstEvents = [InformEvent(code: InformEvent.bootstrap), InformEvent(code: InformEvent.boot)]
+        case "boot": firstEvents = [InformEvent(code: InformEvent.boot)]
+        case "periodic": firstEvents = [InformEvent(code: InformEvent.periodic)]
+        default: throw ValidationError("--first-event must be bootstrap, boot or periodic")
+        }
+        guard count > 0, sessions > 0, concurrency > 0 else { throw ValidationError("--count, --sessions and --concurrency must be positive") }
+        let data = try DataModel(csv: String(contentsOfFile: model, encoding: .utf8))
+        let runner = CPESessionRunner(acs: url, username: username, password: secret, mode: mode)
+        print("model \(data.identity.manufacturer) \(data.identity.productClass): \(data.paths.count) paths (\(data.leafCount) parameters), root \(data.root)")
+        let start = Date()
+        var durations: [Double] = []
+        var failures: [String] = []
+        try await withThrowingTaskGroup(of: ([Double], String?).self) { group in
+            var next = 0
+            func launch() {
+                let index = next
+                next += 1
+                group.addTask {
+                    var cpe = SimulatedCPE(model: data, index: index, connectionRequestURL: "http://127.0.0.\(2 + index % 250):7547/cr/\(index)")
+                    cpe.pendingEvents = firstEvents
+                    var times: [Double] = []
+                    do {
+                        for _ in 0..<sessions { times.append(try await runner.run(&cpe).seconds) }
+                        return (times, nil)
+                    } catch {
+                        return (times, "CPE \(index): \(error)")
+                    }
+                }
+            }
+            for _ in 0..<min(concurrency, count) { launch() }
+            while let (times, failure) = try await group.next() {
+                durations += times
+                if let failure { failures.append(failure) }
+                if next < count { launch() }
+            }
+        }
+        let elapsed = Date().timeIntervalSince(start)
+        durations.sort()
+        func percentile(_ p: Double) -> Double { durations.isEmpty ? 0 : durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
+        print(String(format: "%d sessions in %.2f s (%.1f/s), p50 %.1f ms, p99 %.1f ms, %d failed CPEs",
+                     durations.count, elapsed, Double(durations.count) / max(elapsed, 0.001), percentile(0.5) * 1000, percentile(0.99) * 1000, failures.count))
+        for failure in failures.prefix(10) { print(failure) }
+        if !failures.isEmpty { throw ExitCode(1) }
+    }
+}

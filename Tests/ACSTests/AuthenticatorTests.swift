@@ -1,0 +1,57 @@
+import ACS
+import Foundation
+import OctoCore
+import Testing
+
+@Suite struct AuthenticatorTests {
+    let clock = ManualWallClock(Date(timeIntervalSince1970: 1_750_000_000))
+
+    func credential(_ authenticator: HTTPAuthenticator) -> CWMPCredential {
+        let material = HTTPAuthenticator.hashes(username: "cpe", password: "pass-word-1", realm: authenticator.realm)
+        return CWMPCredential(id: UUID(), providerID: UUID(), deviceID: nil, username: "cpe", salt: material.salt,
+                              passwordHash: material.hash, digestHA1: material.ha1, realm: authenticator.realm)
+    }
+
+    func digest(_ authenticator: HTTPAuthenticator, nonce: String, uri: String = "/cwmp/acme", password: String = "pass-word-1") -> String {
+        let ha1 = HTTPAuthenticator.md5("cpe:\(authenticator.realm):\(password)")
+        let ha2 = HTTPAuthenticator.md5("POST:\(uri)")
+        let response = HTTPAuthenticator.md5("\(ha1):\(nonce):00000001:abc:auth:\(ha2)")
+        return #"Digest username="cpe", realm="\#(authenticator.realm)", nonce="\#(nonce)", uri="\#(uri)", qop=auth, nc=00000001, cnonce="abc", response="\#(response)", algorithm=MD5"#
+    }
+
+    @Test func basicAndDigest() throws {
+        let authenticator = HTTPAuthenticator(realm: "OctoISP ACS", nonceLifetime: 300, clock: clock)
+        let stored = credential(authenticator)
+        let basic = try #require(HTTPAuthenticator.claim(from: "Basic " + Data("cpe:pass-word-1".utf8).base64EncodedString()))
+        #expect(authenticator.verify(basic, against: stored, method: "POST", requestURI: "/cwmp/acme"))
+        let wrong = try #require(HTTPAuthenticator.claim(from: "Basic " + Data("cpe:pass-word-2".utf8).base64EncodedString()))
+        #expect(!authenticator.verify(wrong, against: stored, method: "POST", requestURI: "/cwmp/acme"))
+        let nonce = authenticator.makeNonce()
+        let good = try #require(HTTPAuthenticator.claim(from: digest(authenticator, nonce: nonce)))
+        #expect(authenticator.verify(good, against: stored, method: "POST", requestURI: "/cwmp/acme"))
+        #expect(!authenticator.verify(good, against: stored, method: "POST", requestURI: "/cwmp/other"), "uri must match the request")
+        let badPassword = try #require(HTTPAuthenticator.claim(from: digest(authenticator, nonce: nonce, password: "nope-nope")))
+        #expect(!authenticator.verify(badPassword, against: stored, method: "POST", requestURI: "/cwmp/acme"))
+        let forged = try #require(HTTPAuthenticator.claim(from: digest(authenticator, nonce: "6b06f5fa-00000000000000000000000000000000")))
+        #expect(!authenticator.verify(forged, against: stored, method: "POST", requestURI: "/cwmp/acme"), "nonce not signed by us")
+        clock.advance(by: 301)
+        #expect(!authenticator.verify(good, against: stored, method: "POST", requestURI: "/cwmp/acme"), "nonce expired")
+    }
+
+    @Test func parsesQuotedParameters() {
+        let parameters = HTTPAuthenticator.parseParameters(#"username="a,b", realm="R \"x\"", nc=00000001, qop=auth"#)
+        #expect(parameters["username"] == "a,b")
+        #expect(parameters["realm"] == #"R "x""#)
+        #expect(parameters["nc"] == "00000001")
+        #expect(parameters["qop"] == "auth")
+        #expect(HTTPAuthenticator.claim(from: "Bearer xyz") == nil)
+        #expect(HTTPAuthenticator.claim(from: "Basic !!!") == nil)
+    }
+
+    @Test func sessionCookieAmongOthers() {
+        #expect(ACSEngine.sessionToken(in: ["a=1; octoisp_cwmp=abc; b=2"]) == "abc")
+        #expect(ACSEngine.sessionToken(in: ["a=1, octoisp_cwmp=\"def\""]) == "def")
+        #expect(ACSEngine.sessionToken(in: ["x=1", "octoisp_cwmp=ghi"]) == "ghi")
+        #expect(ACSEngine.sessionToken(in: ["octoisp_cwmp="]) == nil)
+    }
+}
