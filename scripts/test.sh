@@ -15,8 +15,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-OCTOISP_PG_FSYNC=off scripts/postgres.sh start "$work/postgres" "$(scripts/free-port.sh)"
+pg_port=$(scripts/free-port.sh)
+OCTOISP_PG_FSYNC=off scripts/postgres.sh start "$work/postgres" "$pg_port"
 source "$work/postgres/env"
+# Tests drop their per-test databases WITH (FORCE); in this throwaway cluster only, the owner may end
+# the app roles' lingering backends to do so.
+if [ "$(id -u)" -eq 0 ]; then su_user=postgres; else su_user=$(id -un); fi
+as_su() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+as_su /usr/lib/postgresql/15/bin/psql -h "$work/postgres/run" -p "$pg_port" -U "$su_user" -d postgres -qAt -c "GRANT pg_signal_backend TO octoisp_owner" >/dev/null
 export OCTOISP_TEST_OWNER_URL=$OCTOISP_OWNER_DATABASE_URL
 export OCTOISP_TEST_APP_URL=$DATABASE_URL
 export OCTOISP_TEST_GLOBAL_URL=$OCTOISP_GLOBAL_DATABASE_URL

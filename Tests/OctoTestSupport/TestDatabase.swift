@@ -76,17 +76,18 @@ public struct TestDatabase: Sendable {
         }
     }
 
-    /// Drops the database once the pools have let go of it; a database that stays busy is left to
-    /// the throwaway cluster rather than failing a test that already ran.
+    /// Drops the database, ending connections the pools have not closed yet (`make test` lets the
+    /// owner role signal backends for this). A database that cannot be dropped is left to the
+    /// throwaway cluster rather than failing a test that already ran.
     func drop(name: String, owner: DatabaseURL) async throws {
-        for _ in 0..<50 {
+        for _ in 0..<3 {
             do {
                 try await Self.template.admin(owner) { connection in
-                    try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name)"), logger: Self.logger)
+                    try await connection.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"), logger: Self.logger)
                 }
                 return
             } catch {
-                try await Task.sleep(for: .milliseconds(100))
+                try await Task.sleep(for: .milliseconds(200))
             }
         }
     }
