@@ -27,7 +27,7 @@ import Testing
         return Int(UInt16(bigEndian: address.sin_port))
     }
 
-    static func run(_ arguments: [String], environment: [String: String]) throws -> (Int32, String) {
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try binary())
         process.arguments = arguments
@@ -36,8 +36,11 @@ import Testing
         process.standardOutput = pipe
         process.standardError = pipe
         try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let data = try await offloaded {
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return data
+        }
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
 
@@ -54,7 +57,7 @@ import Testing
             environment["OCTOISP_CWMP_PORT"] = String(cwmpPort)
             environment["OCTOISP_CPE_PASSWORD"] = "process-cpe-pass"
 
-            let added = try Self.run(["acs", "add-credential", "--provider", "proc-isp", "--username", "cpe"], environment: environment)
+            let added = try await Self.run(["acs", "add-credential", "--provider", "proc-isp", "--username", "cpe"], environment: environment)
             #expect(added.0 == 0, "\(added.1)")
 
             let server = Process()
@@ -73,13 +76,13 @@ import Testing
             try #require(up, "the ACS did not start listening")
 
             let fixture = Fixtures.directory.appendingPathComponent("device-eg8145v5-no-voip.csv").path
-            let sim = try Self.run(["cpe-sim", "--acs", "http://127.0.0.1:\(cwmpPort)/cwmp/proc-isp", "--model", fixture, "--count", "3",
+            let sim = try await Self.run(["cpe-sim", "--acs", "http://127.0.0.1:\(cwmpPort)/cwmp/proc-isp", "--model", fixture, "--count", "3",
                                     "--username", "cpe", "--auth", "digest", "--sessions", "2"], environment: environment)
             #expect(sim.0 == 0, "\(sim.1)")
             #expect(sim.1.contains("6 sessions"), "\(sim.1)")
 
             server.terminate()
-            server.waitUntilExit()
+            try await offloaded { server.waitUntilExit() }
             #expect(server.terminationStatus == 0)
             let devices = try await stack.connect(stack.globalURL) { connection in
                 try await connection.query("SELECT count(*)::int FROM devices", logger: .init(label: "t")).values(Int.self)

@@ -75,7 +75,7 @@ struct Failures {
                 try await eventually("50 jobs before the restart") { recorder.labels.count >= 50 }
                 // system(3), not Process: the daemonised redis-server inherits the pipes Foundation watches
                 // to notice that its child exited.
-                #expect(system(restart) == 0)
+                #expect(try await offloaded { system(restart) } == 0)
                 var waited = 0
                 try await eventually(timeout: .seconds(60), "all 300 jobs after the restart") {
                     waited += 1

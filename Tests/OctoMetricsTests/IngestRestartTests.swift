@@ -69,7 +69,7 @@ extension MetricsIntegrationTests {
     @Suite struct IngestRestartTests {
         @Test(.timeLimit(.minutes(5)))
         func noAcknowledgedBatchIsLostWhenPostgreSQLRestartsMidIngest() async throws {
-            let cluster = try ThrowawayCluster.create()
+            let cluster = try await offloaded { try ThrowawayCluster.create() }
             defer { cluster.destroy() }
             try await Migrator(ownerURL: try cluster.url("OCTOISP_OWNER_DATABASE_URL"), logger: MetricsTestLog.logger).migrate()
             let clock = ManualWallClock(Date())
@@ -118,9 +118,9 @@ extension MetricsIntegrationTests {
                     // Restart PostgreSQL once a quarter of the batches are in.
                     ingest.addTask {
                         while outcome.acknowledged.withLock({ $0.count }) < batches / 4 { try await Task.sleep(for: .milliseconds(10)) }
-                        try ThrowawayCluster.shell(["\(ThrowawayCluster.repository)/scripts/postgres.sh", "stop", cluster.directory])
+                        _ = try await offloaded { try ThrowawayCluster.shell(["\(ThrowawayCluster.repository)/scripts/postgres.sh", "stop", cluster.directory]) }
                         try await Task.sleep(for: .seconds(2))
-                        try cluster.start()
+                        try await offloaded { try cluster.start() }
                     }
                     // Wait for the producers and the restart, then let the writers drain.
                     var finished = 0

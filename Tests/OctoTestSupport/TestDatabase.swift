@@ -188,3 +188,12 @@ extension PostgresRowSequence {
         return values
     }
 }
+
+/// Runs blocking work (waiting for a child process, `system(3)`) on its own thread, so it never holds
+/// one of the few threads Swift's cooperative pool has (two on a 2-core machine) while other tests
+/// wait for async progress.
+public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try body() }) }.start()
+    }
+}

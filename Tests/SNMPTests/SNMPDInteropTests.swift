@@ -15,7 +15,7 @@ struct SNMPDInteropTests {
         defer { Task { await client.close() } }
         let oids: [OID] = [.sysDescr, .sysObjectID, .sysUpTime, .sysName, [1, 3, 6, 1, 2, 1, 1, 99, 0]]
         let ours = try await client.get(oids, from: try Peers.target(agent, .v2c(community: "public")))
-        let theirs = try parseNetSNMP(runTool(["snmpget", "-v2c", "-c", "public", "-On", "-Oe", "-Ox", agent]
+        let theirs = try await parseNetSNMP(runTool(["snmpget", "-v2c", "-c", "public", "-On", "-Oe", "-Ox", agent]
             + oids.map(\.description)))
         expectMatches(ours, theirs)
         #expect(ours[4].value == .noSuchObject)
@@ -29,7 +29,7 @@ struct SNMPDInteropTests {
         let target = try Peers.target(agent, .v2c(community: "public"))
         for root in [Self.system, Self.ifTable, OID([1, 3, 6, 1, 6, 3])] {
             let ours = try await client.walk(root, on: target, method: method)
-            let theirs = try parseNetSNMP(runTool(["snmpwalk", "-v2c", "-c", "public", "-On", "-Oe", "-Ox", agent,
+            let theirs = try await parseNetSNMP(runTool(["snmpwalk", "-v2c", "-c", "public", "-On", "-Oe", "-Ox", agent,
                                                    root.description])).filter { !$0.value.isException }
             #expect(!ours.isEmpty)
             expectMatches(ours, theirs)
@@ -41,7 +41,7 @@ struct SNMPDInteropTests {
         let client = try await SNMPClient.start()
         defer { Task { await client.close() } }
         let ours = try await client.walk(Self.system, on: try Peers.target(agent, .v1(community: "public")))
-        let theirs = try parseNetSNMP(runTool(["snmpwalk", "-v1", "-c", "public", "-On", "-Oe", "-Ox", agent,
+        let theirs = try await parseNetSNMP(runTool(["snmpwalk", "-v1", "-c", "public", "-On", "-Oe", "-Ox", agent,
                                                Self.system.description]))
         expectMatches(ours, theirs)
     }
@@ -54,11 +54,11 @@ struct SNMPDInteropTests {
         let text = "noc-\(UInt32.random(in: 0...UInt32.max))@octoisp.test"
         let result = try await client.set([VarBind(.sysContact, .octetString(Array(text.utf8)))], on: target)
         #expect(result == [VarBind(.sysContact, .octetString(Array(text.utf8)))])
-        let theirs = try parseNetSNMP(runTool(["snmpget", "-v2c", "-c", "public", "-On", "-Ox", agent,
+        let theirs = try await parseNetSNMP(runTool(["snmpget", "-v2c", "-c", "public", "-On", "-Ox", agent,
                                                OID.sysContact.description]))
         #expect(theirs == [VarBind(.sysContact, .octetString(Array(text.utf8)))])
         // net-snmp's snmpset and our get agree too.
-        _ = try runTool(["snmpset", "-v2c", "-c", "private", agent, OID.sysLocation.description, "s", "rack 7"])
+        _ = try await runTool(["snmpset", "-v2c", "-c", "private", agent, OID.sysLocation.description, "s", "rack 7"])
         let ours = try await client.get([.sysLocation], from: try Peers.target(agent, .v2c(community: "public")))
         #expect(ours == [VarBind(.sysLocation, .octetString(Array("rack 7".utf8)))])
     }
@@ -102,7 +102,7 @@ struct SNMPDInteropTests {
         var arguments = ["snmpget", "-v3", "-u", name, "-l", user.securityLevel.rawValue, "-a", auth.rawValue,
                          "-A", Peers.authPassword]
         if let priv { arguments += ["-x", priv.rawValue, "-X", Peers.privPassword] }
-        let theirs = try parseNetSNMP(runTool(arguments + ["-On", "-Ox", agent, OID.sysDescr.description,
+        let theirs = try await parseNetSNMP(runTool(arguments + ["-On", "-Ox", agent, OID.sysDescr.description,
                                                            OID.sysName.description]))
         expectMatches(ours, theirs)
         let walked = try await client.walk(Self.system, on: target)

@@ -29,7 +29,19 @@ enum Peers {
 }
 
 /// Runs a program and returns its standard output, failing the test on a non-zero exit.
-func runTool(_ arguments: [String]) throws -> String {
+func runTool(_ arguments: [String]) async throws -> String {
+    // Waiting for the child on a thread of its own keeps Swift's small cooperative pool free.
+    let (status, data, errorData) = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, Data, Data), any Error>) in
+        Thread {
+            continuation.resume(with: Result { try runToolBlocking(arguments) })
+        }.start()
+    }
+    let text = String(decoding: data, as: UTF8.self)
+    try #require(status == 0, "\(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
+    return text
+}
+
+private func runToolBlocking(_ arguments: [String]) throws -> (Int32, Data, Data) {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
     process.arguments = arguments
@@ -41,10 +53,7 @@ func runTool(_ arguments: [String]) throws -> String {
     let data = output.fileHandleForReading.readDataToEndOfFile()
     let errorData = errors.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
-    let text = String(decoding: data, as: UTF8.self)
-    try #require(process.terminationStatus == 0,
-                 "\(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
-    return text
+    return (process.terminationStatus, data, errorData)
 }
 
 /// Parses net-snmp output printed with `-On -Oe -Ox` into varbinds. Opaque values (which

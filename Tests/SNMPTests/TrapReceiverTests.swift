@@ -21,15 +21,15 @@ struct TrapReceiverTests {
         let agent = "127.0.0.1:\(port)"
         let collector = Task { await collect(receiver, count: 3) }
 
-        _ = try runTool(["snmptrap", "-v2c", "-c", "public", agent, "4242", "1.3.6.1.6.3.1.1.5.3",
+        _ = try await runTool(["snmptrap", "-v2c", "-c", "public", agent, "4242", "1.3.6.1.6.3.1.1.5.3",
                          "1.3.6.1.2.1.2.2.1.1.7", "i", "7"])
         // snmpinform exits non-zero unless the inform is acknowledged.
-        _ = try runTool(["snmpinform", "-v2c", "-c", "public", "-t", "2", "-r", "1", agent, "", "1.3.6.1.4.1.8072.2.3.0.1",
+        _ = try await runTool(["snmpinform", "-v2c", "-c", "public", "-t", "2", "-r", "1", agent, "", "1.3.6.1.4.1.8072.2.3.0.1",
                          "1.3.6.1.2.1.1.5.0", "s", "inform me"])
-        _ = try runTool(["snmptrap", "-v1", "-c", "public", agent, "1.3.6.1.4.1.8072", "127.0.0.1", "6", "17", "99",
+        _ = try await runTool(["snmptrap", "-v1", "-c", "public", agent, "1.3.6.1.4.1.8072", "127.0.0.1", "6", "17", "99",
                          "1.3.6.1.2.1.1.6.0", "s", "v1 trap"])
         // A wrong community is dropped.
-        _ = try runTool(["snmptrap", "-v2c", "-c", "other", agent, "1", "1.3.6.1.6.3.1.1.5.1"])
+        _ = try await runTool(["snmptrap", "-v2c", "-c", "other", agent, "1", "1.3.6.1.6.3.1.1.5.1"])
 
         let events = await collector.value
         try #require(events.count == 3)
