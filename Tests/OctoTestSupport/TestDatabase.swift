@@ -48,10 +48,10 @@ public struct TestDatabase: Sendable {
                                     globalURL: global.with(database: String(name)))
         do {
             let result = try await database.run(clock: clock, body)
-            try? await database.drop(name: String(name), owner: owner)
+            database.dropLater(name: String(name), owner: owner)
             return result
         } catch {
-            try? await database.drop(name: String(name), owner: owner)
+            database.dropLater(name: String(name), owner: owner)
             throw error
         }
     }
@@ -74,6 +74,12 @@ public struct TestDatabase: Sendable {
             group.cancelAll()
             return result
         }
+    }
+
+    /// Drops the database in the background: the test's result never waits on clean-up, and the
+    /// cluster is thrown away at the end of the run anyway.
+    func dropLater(name: String, owner: DatabaseURL) {
+        Task.detached { try? await self.drop(name: name, owner: owner) }
     }
 
     /// Drops the database, ending connections the pools have not closed yet (`make test` lets the
