@@ -285,7 +285,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SNMPTests",
-            dependencies: ["SNMP"],
+            dependencies: ["SNMP", "OctoTestSupport"],
             swiftSettings: testSettings
         ),
     ]

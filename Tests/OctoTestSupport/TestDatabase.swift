@@ -120,11 +120,21 @@ actor TemplateDatabase {
         return name
     }
 
-    /// Clones the template; one clone at a time, since PostgreSQL refuses to copy a template that
-    /// another clone is reading.
+    /// Clones the template. PostgreSQL refuses to copy a template while a backend is still connected
+    /// to it (SQLSTATE 55006: the migrator's connection may take a moment to end), so that is retried.
     func create(_ name: String, from template: String, owner: DatabaseURL) async throws {
-        try await admin(owner) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template) OWNER octoisp_owner"), logger: TestDatabase.logger)
+        var attempt = 0
+        while true {
+            do {
+                try await admin(owner) { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template) OWNER octoisp_owner"),
+                                               logger: TestDatabase.logger)
+                }
+                return
+            } catch let error as TestSetupError where error.description.contains("55006") && attempt < 20 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(250))
+            }
         }
     }
 
@@ -195,7 +205,7 @@ extension PostgresRowSequence {
     }
 }
 
-/// Runs blocking work (waiting for a child process, `system(3)`) on its own thread, so it never holds
+/// Runs blocking work on its own thread, so it never holds
 /// one of the few threads Swift's cooperative pool has (two on a 2-core machine) while other tests
 /// wait for async progress.
 public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
