@@ -30,6 +30,11 @@ public protocol JobQueue: Sendable {
     @discardableResult
     func complete(_ job: ClaimedJob) async throws -> Bool
 
+    /// Acknowledges several jobs in one round trip; for each job, in order, whether its claim still held.
+    /// Workers group the acks of jobs that finish close together. A default implementation acks one
+    /// by one.
+    func complete(_ jobs: [ClaimedJob]) async throws -> [Bool]
+
     /// Records a failed attempt: the job becomes ready again at `retryAt`, or dead with `retryAt == nil`.
     @discardableResult
     func fail(_ job: ClaimedJob, error: String, retryAt: Date?) async throws -> Bool
@@ -63,6 +68,14 @@ public protocol JobQueue: Sendable {
 }
 
 extension JobQueue {
+    /// Acks one job after another.
+    public func complete(_ jobs: [ClaimedJob]) async throws -> [Bool] {
+        var accepted: [Bool] = []
+        accepted.reserveCapacity(jobs.count)
+        for job in jobs { accepted.append(try await complete(job)) }
+        return accepted
+    }
+
     /// Enqueues a typed payload.
     @discardableResult
     public func enqueue<P: JobPayload>(_ payload: P, provider: UUID, queue: String = JobQueueName.default, priority: Int = 0,

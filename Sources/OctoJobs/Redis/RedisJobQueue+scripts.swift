@@ -146,6 +146,27 @@ enum RedisJobScripts {
         return 1
         """)
 
+    /// ARGV: P, now, then id and token of each job. Removes the acknowledged jobs; one 1 or 0 per job.
+    static let completeMany = RedisScript(common + """
+        local now = tonumber(ARGV[2])
+        local out = {}
+        for i = 3, #ARGV, 2 do
+          local id, token = ARGV[i], ARGV[i + 1]
+          local jk = P .. ':job:' .. id
+          local v = redis.call('HMGET', jk, 'state', 'token', 'provider', 'queue', 'okey')
+          if v[1] ~= 'running' or v[2] ~= token then
+            out[#out + 1] = 0
+          else
+            leave(jk, id, {provider = v[3], queue = v[4]})
+            redis.call('DEL', jk)
+            redis.call('ZREM', P .. ':p:' .. v[3] .. ':jobs', id)
+            advance(v[3], v[5], id, now)
+            out[#out + 1] = 1
+          end
+        end
+        return out
+        """)
+
     /// ARGV: P, id, token, now, error, retry_at ('' for dead), history entry JSON.
     static let fail = RedisScript(common + """
         local id, now = ARGV[2], tonumber(ARGV[4])

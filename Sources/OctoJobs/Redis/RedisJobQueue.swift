@@ -83,6 +83,19 @@ public struct RedisJobQueue: JobQueue {
         ]).int == 1
     }
 
+    /// Removes acknowledged jobs with one script call.
+    public func complete(_ jobs: [ClaimedJob]) async throws -> [Bool] {
+        if jobs.isEmpty { return [] }
+        var arguments: [RESPArgument] = [.string(prefix), .string(Self.millis(clock.now))]
+        arguments.reserveCapacity(2 + 2 * jobs.count)
+        for job in jobs { arguments += [.string(job.id.lowercased), .string(job.leaseToken.lowercased)] }
+        let reply = try await client.evaluate(RedisJobScripts.completeMany, arguments: arguments)
+        guard let flags = reply.array, flags.count == jobs.count else {
+            throw RedisError(.unexpectedReply, "complete answered \(reply)")
+        }
+        return flags.map { $0.int == 1 }
+    }
+
     /// Records a failed attempt.
     public func fail(_ job: ClaimedJob, error: String, retryAt: Date?) async throws -> Bool {
         let now = clock.now
