@@ -20,6 +20,10 @@ public protocol JobQueue: Sendable {
     /// id is returned.
     func enqueue(_ job: JobRequest) async throws -> EnqueueResult
 
+    /// Stores several jobs in as few round trips as the driver allows; one result per job, in order.
+    /// A default implementation enqueues one by one.
+    func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult]
+
     /// Claims up to `limit` due jobs of the physical `queue` for `worker`, with a lease of `lease` seconds.
     func claim(queue: String, worker: String, lease: TimeInterval, limit: Int) async throws -> [ClaimedJob]
 
@@ -68,6 +72,14 @@ public protocol JobQueue: Sendable {
 }
 
 extension JobQueue {
+    /// Enqueues one job after another.
+    public func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult] {
+        var results: [EnqueueResult] = []
+        results.reserveCapacity(jobs.count)
+        for job in jobs { results.append(try await enqueue(job)) }
+        return results
+    }
+
     /// Acks one job after another.
     public func complete(_ jobs: [ClaimedJob]) async throws -> [Bool] {
         var accepted: [Bool] = []

@@ -47,6 +47,51 @@ public struct PostgresJobQueue: JobQueue {
         return try Self.enqueueResult(rows)
     }
 
+    /// Stores several jobs: one transaction and one statement per provider among them.
+    public func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult] {
+        var byProvider: [UUID: [Int]] = [:]
+        var providers: [UUID] = []
+        for (index, job) in jobs.enumerated() {
+            if byProvider[job.providerID] == nil { providers.append(job.providerID) }
+            byProvider[job.providerID, default: []].append(index)
+        }
+        var results = [EnqueueResult?](repeating: nil, count: jobs.count)
+        for provider in providers {
+            let indexes = byProvider[provider]!
+            let stored = try await database.withTenant(provider, logger: logger) { tx in
+                try await enqueue(indexes.map { jobs[$0] }, in: tx)
+            }
+            for (index, result) in zip(indexes, stored) { results[index] = result }
+        }
+        return results.map { $0! }
+    }
+
+    /// Stores several jobs inside the caller's tenant transaction, with one statement. Empty dedup and
+    /// ordering keys count as none (as on Redis).
+    public func enqueue(_ jobs: [JobRequest], in tx: Transaction) async throws -> [EnqueueResult] {
+        if jobs.isEmpty { return [] }
+        for job in jobs { try job.validate() }
+        let now = clock.now
+        let rows = try await tx.query("""
+            SELECT r.job_id, r.enqueued
+            FROM unnest(\(jobs.map(\.providerID)), \(jobs.map(\.id)), \(jobs.map(\.queue)), \(jobs.map(\.type)),
+                        \(jobs.map { ByteBuffer(bytes: $0.payload) }), \(jobs.map { Int32($0.priority) }),
+                        \(jobs.map { $0.runAt ?? now }), \(jobs.map { Int32($0.maxAttempts) }),
+                        \(jobs.map { $0.dedupKey ?? "" }), \(jobs.map { $0.orderingKey ?? "" }))
+                 WITH ORDINALITY AS j(provider, id, queue, type, payload, priority, run_at, max_attempts, dedup, ordering, n)
+            CROSS JOIN LATERAL job_enqueue(j.provider, j.id, j.queue, j.type, j.payload, j.priority, j.run_at, j.max_attempts,
+                                           NULLIF(j.dedup, ''), NULLIF(j.ordering, ''), \(now)) r
+            ORDER BY j.n
+            """)
+        var results: [EnqueueResult] = []
+        results.reserveCapacity(jobs.count)
+        for try await (id, enqueued) in rows.decode((UUID, Bool).self) {
+            results.append(enqueued ? .enqueued(id) : .duplicate(id))
+        }
+        guard results.count == jobs.count else { throw JobError(.backend, "job_enqueue returned \(results.count) rows for \(jobs.count) jobs") }
+        return results
+    }
+
     static func enqueueResult(_ rows: [PostgresRow]) throws -> EnqueueResult {
         guard let row = rows.first else { throw JobError(.backend, "job_enqueue returned no row") }
         let (id, enqueued) = try row.decode((UUID, Bool).self)
