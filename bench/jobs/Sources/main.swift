@@ -70,6 +70,8 @@ struct Measurement {
     var redisMicros: Double
     var machineMicros: Double
     var machineBusyShare: Double
+    /// Share of the run during which producers were still enqueueing.
+    var enqueueShare: Double
 }
 
 func measure(_ queue: any JobQueue, provider: UUID, workers: Int, batch: Int, redis: RedisClient?) async throws -> Measurement {
@@ -82,6 +84,7 @@ func measure(_ queue: any JobQueue, provider: UUID, workers: Int, batch: Int, re
                            logger: logger)
     let before = await CPUSample.now(redis: redis)
     let started = ContinuousClock.now
+    var enqueued = started
     try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await worker.run() }
         // Producers enqueue while the workers run: the figure covers enqueue, claim, run and ack.
@@ -104,6 +107,7 @@ func measure(_ queue: any JobQueue, provider: UUID, workers: Int, batch: Int, re
             }
             try await producers.waitForAll()
         }
+        enqueued = ContinuousClock.now
         while done.load(ordering: .relaxed) < jobCount { try await Task.sleep(for: .milliseconds(5)) }
         // Every handler ran; the figure covers their acks too, so wait until the queue is empty.
         while try await queue.stats().contains(where: { $0.providerId == provider && $0.queue == "bench" && $0.ready + $0.running > 0 }) {
@@ -113,20 +117,22 @@ func measure(_ queue: any JobQueue, provider: UUID, workers: Int, batch: Int, re
     }
     let elapsed = ContinuousClock.now - started
     let after = await CPUSample.now(redis: redis)
-    let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    func inSeconds(_ duration: Duration) -> Double { Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18 }
+    let seconds = inSeconds(elapsed)
     let perJob = 1e6 / Double(jobCount)
     return Measurement(jobsPerSecond: Double(jobCount) / seconds,
                        processMicros: (after.process - before.process) * perJob,
                        redisMicros: (after.redis - before.redis) * perJob,
                        machineMicros: (after.machineBusy - before.machineBusy) * perJob,
-                       machineBusyShare: (after.machineBusy - before.machineBusy) / max(0.001, after.machineTotal - before.machineTotal))
+                       machineBusyShare: (after.machineBusy - before.machineBusy) / max(0.001, after.machineTotal - before.machineTotal),
+                       enqueueShare: inSeconds(enqueued - started) / seconds)
 }
 
 func pad(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
 
 func report(_ driver: String, _ mode: String, _ workers: Int, _ m: Measurement) {
-    print(pad(driver, 9) + pad(mode, 9) + String(format: " workers=%-3d %8.0f jobs/s   cpu µs/job: bench %5.0f  redis %5.0f  machine %5.0f (busy %3.0f%%)",
-                 workers, m.jobsPerSecond, m.processMicros, m.redisMicros, m.machineMicros, m.machineBusyShare * 100))
+    print(pad(driver, 9) + pad(mode, 9) + String(format: " workers=%-3d %8.0f jobs/s   cpu µs/job: bench %5.0f  redis %5.0f  machine %5.0f (busy %3.0f%%)  enqueueing %3.0f%% of the run",
+                 workers, m.jobsPerSecond, m.processMicros, m.redisMicros, m.machineMicros, m.machineBusyShare * 100, m.enqueueShare * 100))
 }
 
 var results: [String: [Int: Double]] = [:]
