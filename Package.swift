@@ -240,6 +240,7 @@ let package = Package(
             name: "OctoHTTPTests",
             dependencies: [
                 "OctoHTTP",
+                "OctoJobs",
                 "OctoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),

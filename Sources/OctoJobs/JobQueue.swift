@@ -20,6 +20,10 @@ public protocol JobQueue: Sendable {
     /// id is returned.
     func enqueue(_ job: JobRequest) async throws -> EnqueueResult
 
+    /// Stores several jobs in as few round trips as the driver allows; one result per job, in order.
+    /// A default implementation enqueues one by one.
+    func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult]
+
     /// Claims up to `limit` due jobs of the physical `queue` for `worker`, with a lease of `lease` seconds.
     func claim(queue: String, worker: String, lease: TimeInterval, limit: Int) async throws -> [ClaimedJob]
 
@@ -29,6 +33,11 @@ public protocol JobQueue: Sendable {
     /// Acknowledges success: the job is removed. `false` when the claim was lost.
     @discardableResult
     func complete(_ job: ClaimedJob) async throws -> Bool
+
+    /// Acknowledges several jobs in one round trip; for each job, in order, whether its claim still held.
+    /// Workers group the acks of jobs that finish close together. A default implementation acks one
+    /// by one.
+    func complete(_ jobs: [ClaimedJob]) async throws -> [Bool]
 
     /// Records a failed attempt: the job becomes ready again at `retryAt`, or dead with `retryAt == nil`.
     @discardableResult
@@ -63,6 +72,22 @@ public protocol JobQueue: Sendable {
 }
 
 extension JobQueue {
+    /// Enqueues one job after another.
+    public func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult] {
+        var results: [EnqueueResult] = []
+        results.reserveCapacity(jobs.count)
+        for job in jobs { results.append(try await enqueue(job)) }
+        return results
+    }
+
+    /// Acks one job after another.
+    public func complete(_ jobs: [ClaimedJob]) async throws -> [Bool] {
+        var accepted: [Bool] = []
+        accepted.reserveCapacity(jobs.count)
+        for job in jobs { accepted.append(try await complete(job)) }
+        return accepted
+    }
+
     /// Enqueues a typed payload.
     @discardableResult
     public func enqueue<P: JobPayload>(_ payload: P, provider: UUID, queue: String = JobQueueName.default, priority: Int = 0,

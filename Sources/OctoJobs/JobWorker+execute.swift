@@ -4,8 +4,8 @@ import Logging
 import Metrics
 
 extension JobWorker {
-    /// Runs one claimed job with a heartbeat, then acks it or records the failure.
-    func execute(_ job: ClaimedJob) async {
+    /// Runs one claimed job with a heartbeat, then acks it (through `acks` when given) or records the failure.
+    func execute(_ job: ClaimedJob, acks: JobAcknowledger? = nil) async {
         var jobLogger = self.logger
         jobLogger[metadataKey: "provider.id"] = "\(job.providerID.lowercased)"
         jobLogger[metadataKey: "job.id"] = "\(job.id.lowercased)"
@@ -28,6 +28,7 @@ extension JobWorker {
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         switch outcome {
         case .success:
+            if let acks, acks.add(job) { return }
             if await settle(job, logger: logger, { try await self.queue.complete(job) }) {
                 Counter(label: "octoisp_jobs_completed_total", dimensions: dimensions).increment()
             }
@@ -66,6 +67,34 @@ extension JobWorker {
                 }
             } catch {
                 logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Acks finished jobs in one round trip, retrying transport errors like ``settle(_:logger:_:)``.
+    func acknowledge(_ jobs: [ClaimedJob]) async {
+        let deadline = ContinuousClock.now + .milliseconds(Int64(configuration.lease * 1000))
+        var pause = Duration.milliseconds(50)
+        while true {
+            do {
+                let accepted = try await queue.complete(jobs)
+                for (job, accepted) in zip(jobs, accepted) {
+                    if accepted {
+                        Counter(label: "octoisp_jobs_completed_total", dimensions: [("queue", job.queue), ("provider", job.providerID.lowercased)]).increment()
+                    } else {
+                        logger.warning("claim was lost before the outcome was recorded; the job may run again",
+                                       metadata: ["job.id": "\(job.id.lowercased)", "provider.id": "\(job.providerID.lowercased)"])
+                    }
+                }
+                return
+            } catch {
+                if Task.isCancelled || ContinuousClock.now + pause > deadline {
+                    logger.error("could not record the jobs' outcome; they will run again", metadata: ["error": "\(error)", "count": "\(jobs.count)"])
+                    return
+                }
+                logger.warning("recording the jobs' outcome failed; retrying", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
             }
         }
     }

@@ -7,7 +7,8 @@ import Synchronization
 
 /// Claims jobs from one or more queues and runs them through their handlers, as a `Service`.
 ///
-/// Each running job's lease is extended every third of the lease (heartbeat). Success acks the job;
+/// Each running job's lease is extended every third of the lease (heartbeat). Success acks the job
+/// (acks of jobs that finish close together share one round trip);
 /// a thrown error schedules a retry with the ``RetryPolicy`` until the job's attempts run out, then
 /// dead-letters it. Payloads that do not decode and unknown job types are dead-lettered at once.
 /// ``run()`` returns at graceful shutdown after the running jobs finish.
@@ -67,12 +68,24 @@ public final class JobWorker: Service, Sendable {
         physicalQueues = Mutex((configuration.queues, 0, nil))
     }
 
-    /// Runs until cancelled or graceful shutdown; then lets running jobs finish.
+    /// Runs until cancelled or graceful shutdown; then lets running jobs finish and flushes their acks.
     public func run() async throws {
+        logger.info("job worker started", metadata: ["worker": "\(id)", "queues": "\(configuration.queues)"])
+        let acks = JobAcknowledger()
+        await withDiscardingTaskGroup { group in
+            group.addTask { await acks.run { batch in await self.acknowledge(batch) } }
+            await claimAndRun(acks: acks)
+            acks.finish()
+        }
+        logger.info("job worker stopped", metadata: ["worker": "\(id)"])
+    }
+
+    /// The claim loop: claims as many jobs as there are free slots and runs each in a child task;
+    /// returns once cancelled or shutting down and every running job finished.
+    func claimAndRun(acks: JobAcknowledger) async {
         let (freed, freedContinuation) = AsyncStream<Void>.makeStream()
         let inflight = InflightJobs()
         var lastRecovery = ContinuousClock.now - configuration.recoveryInterval
-        logger.info("job worker started", metadata: ["worker": "\(id)", "queues": "\(configuration.queues)"])
         await withDiscardingTaskGroup { group in
             var freedSignals = freed.makeAsyncIterator()
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
@@ -101,7 +114,7 @@ public final class JobWorker: Service, Sendable {
                 inflight.count.withLock { $0 += claimed.count }
                 for job in claimed {
                     group.addTask {
-                        await self.execute(job)
+                        await self.execute(job, acks: acks)
                         inflight.count.withLock { $0 -= 1 }
                         freedContinuation.yield()
                     }
@@ -109,7 +122,6 @@ public final class JobWorker: Service, Sendable {
             }
         }
         freedContinuation.finish()
-        logger.info("job worker stopped", metadata: ["worker": "\(id)"])
     }
 
     /// Claims one batch (up to `limit` jobs) from the next queue that has due jobs and runs it to

@@ -6,7 +6,8 @@ import OctoStore
 import PostgresNIO
 
 extension Environment {
-    /// The job queue: Redis when `REDIS_URL` is set, PostgreSQL otherwise.
+    /// The job queue: Redis when `REDIS_URL` is set (keys under `OCTOISP_REDIS_PREFIX`, default
+    /// `octoisp:jobs`), PostgreSQL otherwise.
     func jobQueue(database: Database, clock: any WallClock, logger: Logger) throws -> any JobQueue {
         guard let text = values["REDIS_URL"], !text.isEmpty else {
             return PostgresJobQueue(database: database, clock: clock, logger: logger)
@@ -18,6 +19,7 @@ extension Environment {
             throw ConfigurationError("REDIS_URL: \(error.message)")
         }
         return RedisJobQueue(client: RedisClient(url: url, connections: values["OCTOISP_REDIS_POOL"].flatMap(Int.init) ?? 4, logger: logger),
+                             prefix: values["OCTOISP_REDIS_PREFIX"].flatMap { $0.isEmpty ? nil : $0 } ?? "octoisp:jobs",
                              clock: clock, isLarge: { provider in
                                  try await database.withGlobal { tx in
                                      for try await large in try await tx.query("SELECT large FROM providers WHERE id = \(provider)").decode(Bool.self) {

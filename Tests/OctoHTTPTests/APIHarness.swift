@@ -7,6 +7,7 @@ import NIOCore
 import OctoAuth
 import OctoCore
 import OctoHTTP
+import OctoJobs
 import OctoStore
 import OctoTestSupport
 import Prometheus
@@ -60,8 +61,10 @@ struct APIHarness: Sendable {
     let stack: TestStack
     let client: any TestClientProtocol
 
-    /// Starts the API on a free port over a fresh database and runs `body`.
+    /// Starts the API on a free port over a fresh database and runs `body`. `jobs` gives the API its
+    /// job queue (none by default).
     static func with(configure: @Sendable (inout APIConfiguration) -> Void = { _ in },
+                     jobs: @Sendable (TestStack) throws -> (any JobQueue)? = { _ in nil },
                      _ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with { stack in
             var configuration = APIConfiguration()
@@ -69,7 +72,7 @@ struct APIHarness: Sendable {
             configure(&configuration)
             let hub = RealtimeHub()
             let api = API(database: stack.database, auth: stack.auth, hub: hub, configuration: configuration,
-                          metrics: PrometheusCollectorRegistry())
+                          metrics: PrometheusCollectorRegistry(), jobs: try jobs(stack))
             var logger = Logger(label: "api-test")
             logger.logLevel = .warning
             let listener = EventListener(url: stack.appURL, logger: logger) { event in hub.deliver(event) }

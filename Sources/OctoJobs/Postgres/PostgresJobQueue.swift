@@ -23,40 +23,79 @@ public struct PostgresJobQueue: JobQueue {
         self.logger = logger ?? database.logger
     }
 
-    /// Stores a job in its own transaction in the job's provider.
+    /// Stores a job in a transaction of its own, bound to the job's provider (one round trip: the
+    /// `job_enqueue_as` function binds the tenant, then inserts under row-level security).
     public func enqueue(_ job: JobRequest) async throws -> EnqueueResult {
-        try await database.withTenant(job.providerID, logger: logger) { tx in try await enqueue(job, in: tx) }
+        try job.validate()
+        let now = clock.now
+        let rows = try await database.appStatement("""
+            SELECT job_id, enqueued FROM job_enqueue_as(\(job.providerID), \(job.id), \(job.queue), \(job.type), \(job.payload),
+                \(job.priority)::int4, \(job.runAt ?? now), \(job.maxAttempts)::int4, \(job.dedupKey), \(job.orderingKey), \(now))
+            """, logger: logger)
+        return try Self.enqueueResult(rows)
     }
 
     /// Stores a job inside the caller's tenant transaction: it exists exactly when the transaction commits.
     public func enqueue(_ job: JobRequest, in tx: Transaction) async throws -> EnqueueResult {
         try job.validate()
         let now = clock.now
-        let runAt = job.runAt ?? now
+        var rows: [PostgresRow] = []
+        for try await row in try await tx.query("""
+            SELECT job_id, enqueued FROM job_enqueue(\(job.providerID), \(job.id), \(job.queue), \(job.type), \(job.payload),
+                \(job.priority)::int4, \(job.runAt ?? now), \(job.maxAttempts)::int4, \(job.dedupKey), \(job.orderingKey), \(now))
+            """) { rows.append(row) }
+        return try Self.enqueueResult(rows)
+    }
+
+    /// Stores several jobs: one transaction and one statement per provider among them.
+    public func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult] {
+        var byProvider: [UUID: [Int]] = [:]
+        var providers: [UUID] = []
+        for (index, job) in jobs.enumerated() {
+            if byProvider[job.providerID] == nil { providers.append(job.providerID) }
+            byProvider[job.providerID, default: []].append(index)
+        }
+        var results = [EnqueueResult?](repeating: nil, count: jobs.count)
+        for provider in providers {
+            let indexes = byProvider[provider]!
+            let stored = try await database.withTenant(provider, logger: logger) { tx in
+                try await enqueue(indexes.map { jobs[$0] }, in: tx)
+            }
+            for (index, result) in zip(indexes, stored) { results[index] = result }
+        }
+        return results.map { $0! }
+    }
+
+    /// Stores several jobs inside the caller's tenant transaction, with one statement. Empty dedup and
+    /// ordering keys count as none (as on Redis).
+    public func enqueue(_ jobs: [JobRequest], in tx: Transaction) async throws -> [EnqueueResult] {
+        if jobs.isEmpty { return [] }
+        for job in jobs { try job.validate() }
+        let now = clock.now
         let rows = try await tx.query("""
-            WITH target AS (
-                SELECT CASE WHEN coalesce((SELECT large FROM providers WHERE id = \(job.providerID)), false)
-                            THEN \(job.queue) || '@' || \(job.providerID.lowercased) ELSE \(job.queue) END AS queue
-            ), lane AS (
-                INSERT INTO job_lanes (queue, provider_id) SELECT queue, \(job.providerID) FROM target
-                ON CONFLICT DO NOTHING
-            )
-            INSERT INTO jobs (id, provider_id, queue, type, payload, priority, state, run_at, max_attempts,
-                              dedup_key, ordering_key, created_at)
-            SELECT \(job.id), \(job.providerID), target.queue, \(job.type), \(job.payload), \(job.priority), 'ready',
-                   \(runAt), \(job.maxAttempts), \(job.dedupKey), \(job.orderingKey), \(now)
-            FROM target
-            ON CONFLICT (provider_id, queue, dedup_key) WHERE state = 'ready' AND dedup_key IS NOT NULL DO NOTHING
-            RETURNING id
+            SELECT r.job_id, r.enqueued
+            FROM unnest(\(jobs.map(\.providerID)), \(jobs.map(\.id)), \(jobs.map(\.queue)), \(jobs.map(\.type)),
+                        \(jobs.map { ByteBuffer(bytes: $0.payload) }), \(jobs.map { Int32($0.priority) }),
+                        \(jobs.map { $0.runAt ?? now }), \(jobs.map { Int32($0.maxAttempts) }),
+                        \(jobs.map { $0.dedupKey ?? "" }), \(jobs.map { $0.orderingKey ?? "" }))
+                 WITH ORDINALITY AS j(provider, id, queue, type, payload, priority, run_at, max_attempts, dedup, ordering, n)
+            CROSS JOIN LATERAL job_enqueue(j.provider, j.id, j.queue, j.type, j.payload, j.priority, j.run_at, j.max_attempts,
+                                           NULLIF(j.dedup, ''), NULLIF(j.ordering, ''), \(now)) r
+            ORDER BY j.n
             """)
-        for try await _ in rows { return .enqueued(job.id) }
-        let existing = try await tx.query("""
-            SELECT id FROM jobs WHERE provider_id = \(job.providerID) AND dedup_key = \(job.dedupKey) AND state = 'ready'
-              AND (queue = \(job.queue) OR queue = \(job.queue) || '@' || \(job.providerID.lowercased))
-            """)
-        for try await row in existing { return .duplicate(try row.decode(UUID.self)) }
-        // The waiting duplicate started between the two statements: store this one after all.
-        return try await enqueue(job, in: tx)
+        var results: [EnqueueResult] = []
+        results.reserveCapacity(jobs.count)
+        for try await (id, enqueued) in rows.decode((UUID, Bool).self) {
+            results.append(enqueued ? .enqueued(id) : .duplicate(id))
+        }
+        guard results.count == jobs.count else { throw JobError(.backend, "job_enqueue returned \(results.count) rows for \(jobs.count) jobs") }
+        return results
+    }
+
+    static func enqueueResult(_ rows: [PostgresRow]) throws -> EnqueueResult {
+        guard let row = rows.first else { throw JobError(.backend, "job_enqueue returned no row") }
+        let (id, enqueued) = try row.decode((UUID, Bool).self)
+        return enqueued ? .enqueued(id) : .duplicate(id)
     }
 
     /// Extends a claim's lease.
@@ -73,6 +112,19 @@ public struct PostgresJobQueue: JobQueue {
         try await !database.globalStatement("""
             DELETE FROM jobs WHERE id = \(job.id) AND state = 'running' AND lease_token = \(job.leaseToken) RETURNING 1
             """, logger: logger).isEmpty
+    }
+
+    /// Removes acknowledged jobs in one statement; for each job, whether its claim still held.
+    public func complete(_ jobs: [ClaimedJob]) async throws -> [Bool] {
+        if jobs.count == 1 { return [try await complete(jobs[0])] }
+        if jobs.isEmpty { return [] }
+        let deleted = try await database.globalStatement("""
+            DELETE FROM jobs j USING unnest(\(jobs.map(\.id))::uuid[], \(jobs.map(\.leaseToken))::uuid[]) AS d(id, token)
+            WHERE j.id = d.id AND j.state = 'running' AND j.lease_token = d.token
+            RETURNING j.id
+            """, logger: logger)
+        let removed = Set(try deleted.map { try $0.decode(UUID.self) })
+        return jobs.map { removed.contains($0.id) }
     }
 
     /// Records a failed attempt: ready again at `retryAt`, or dead.

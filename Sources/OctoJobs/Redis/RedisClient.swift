@@ -44,6 +44,26 @@ public final class RedisClient: Sendable {
         return try reply.throwingError()
     }
 
+    /// Runs a Lua script once per argument list, pipelined on one connection (one write, replies in
+    /// order). Calls the server answered NOSCRIPT are loaded and run again; only those, since the
+    /// others already ran. Error replies are thrown.
+    public func evaluate(_ script: RedisScript, batch: [[RESPArgument]]) async throws -> [RESPValue] {
+        if batch.isEmpty { return [] }
+        let connection = try await connection()
+        let commands: [[RESPArgument]] = batch.map { ["EVALSHA", .string(script.sha1), "0"] + $0 }
+        var replies = try await connection.pipeline(commands)
+        let missing = replies.indices.filter { index in
+            if case .error(let message) = replies[index], message.hasPrefix("NOSCRIPT") { return true }
+            return false
+        }
+        if !missing.isEmpty {
+            _ = try await connection.send(["SCRIPT", "LOAD", .string(script.source)]).throwingError()
+            let retried = try await connection.pipeline(missing.map { commands[$0] })
+            for (index, reply) in zip(missing, retried) { replies[index] = reply }
+        }
+        return try replies.map { try $0.throwingError() }
+    }
+
     /// Closes every connection.
     public func close() async {
         for slot in slots {

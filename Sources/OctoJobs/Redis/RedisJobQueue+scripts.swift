@@ -99,8 +99,10 @@ enum RedisJobScripts {
             if #ids == 0 then
               redis.call('ZREM', lanesKey, prov)
             else
+              -- One command per lane where one per job is not needed: the ids are the first of rk.
+              redis.call('ZREMRANGEBYRANK', rk, 0, #ids - 1)
+              local leases = {}
               for _, id in ipairs(ids) do
-                redis.call('ZREM', rk, id)
                 local jk = P .. ':job:' .. id
                 local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
                 redis.call('HSET', jk, 'state', 'running', 'token', token, 'lease_until', leaseUntil, 'worker', worker)
@@ -109,12 +111,18 @@ enum RedisJobScripts {
                   local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. h[6]
                   if redis.call('GET', dk) == id then redis.call('DEL', dk) end
                 end
-                redis.call('ZADD', qkey(q, 'running'), leaseUntil, id)
-                redis.call('INCR', P .. ':running:' .. prov)
-                count(q, prov, 'ready', -1)
-                count(q, prov, 'running', 1)
+                leases[#leases + 1] = leaseUntil
+                leases[#leases + 1] = id
+                if #leases >= 256 then
+                  redis.call('ZADD', qkey(q, 'running'), unpack(leases))
+                  leases = {}
+                end
                 out[#out + 1] = {id, prov, h[1], h[2], attempts, tonumber(h[3]), h[4], h[5]}
               end
+              if #leases > 0 then redis.call('ZADD', qkey(q, 'running'), unpack(leases)) end
+              redis.call('INCRBY', P .. ':running:' .. prov, #ids)
+              count(q, prov, 'ready', -#ids)
+              count(q, prov, 'running', #ids)
               if tokens then redis.call('HSET', lk, 'tokens', tostring(tokens - #ids), 'refilled', now) end
               redis.call('ZADD', lanesKey, redis.call('INCR', P .. ':served'), prov)
             end
@@ -144,6 +152,36 @@ enum RedisJobScripts {
         redis.call('ZREM', P .. ':p:' .. v[3] .. ':jobs', id)
         advance(v[3], v[5], id, tonumber(ARGV[4]))
         return 1
+        """)
+
+    /// ARGV: P, now, then id and token of each job. Removes the acknowledged jobs; one 1 or 0 per job.
+    static let completeMany = RedisScript(common + """
+        local now = tonumber(ARGV[2])
+        local out = {}
+        local left = {}
+        for i = 3, #ARGV, 2 do
+          local id, token = ARGV[i], ARGV[i + 1]
+          local jk = P .. ':job:' .. id
+          local v = redis.call('HMGET', jk, 'state', 'token', 'provider', 'queue', 'okey')
+          if v[1] ~= 'running' or v[2] ~= token then
+            out[#out + 1] = 0
+          else
+            redis.call('ZREM', qkey(v[4], 'running'), id)
+            local lane = v[4] .. ' ' .. v[3]
+            left[lane] = (left[lane] or 0) + 1
+            redis.call('DEL', jk)
+            redis.call('ZREM', P .. ':p:' .. v[3] .. ':jobs', id)
+            advance(v[3], v[5], id, now)
+            out[#out + 1] = 1
+          end
+        end
+        -- The running counters, once per queue and provider.
+        for lane, n in pairs(left) do
+          local q, prov = string.match(lane, '^(%S+) (%S+)$')
+          redis.call('DECRBY', P .. ':running:' .. prov, n)
+          count(q, prov, 'running', -n)
+        end
+        return out
         """)
 
     /// ARGV: P, id, token, now, error, retry_at ('' for dead), history entry JSON.

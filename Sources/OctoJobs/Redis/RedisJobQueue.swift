@@ -32,18 +32,31 @@ public struct RedisJobQueue: JobQueue {
 
     /// Stores a job (or finds the waiting duplicate).
     public func enqueue(_ job: JobRequest) async throws -> EnqueueResult {
-        try job.validate()
+        try await enqueue([job])[0]
+    }
+
+    /// Stores several jobs: one enqueue script per job, pipelined in one write.
+    public func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult] {
         let now = clock.now
-        let queue = try await isLarge(job.providerID) ? JobQueueName.dedicated(job.queue, provider: job.providerID) : job.queue
-        let reply = try await client.evaluate(RedisJobScripts.enqueue, arguments: [
-            .string(prefix), .string(queue), .string(job.providerID.lowercased), .string(job.id.lowercased), .string(job.type),
-            .bytes(ByteBuffer(bytes: job.payload)), .string(String(job.priority)), .string(Self.millis(job.runAt ?? now)),
-            .string(String(job.maxAttempts)), .string(job.dedupKey ?? ""), .string(job.orderingKey ?? ""), .string(Self.millis(now)),
-        ])
-        guard let parts = reply.array, parts.count == 2, let id = parts[1].string.flatMap(UUID.init(uuidString:)) else {
-            throw RedisError(.unexpectedReply, "enqueue answered \(reply)")
+        var large: [UUID: Bool] = [:]
+        var batch: [[RESPArgument]] = []
+        batch.reserveCapacity(jobs.count)
+        for job in jobs {
+            try job.validate()
+            if large[job.providerID] == nil { large[job.providerID] = try await isLarge(job.providerID) }
+            let queue = large[job.providerID]! ? JobQueueName.dedicated(job.queue, provider: job.providerID) : job.queue
+            batch.append([
+                .string(prefix), .string(queue), .string(job.providerID.lowercased), .string(job.id.lowercased), .string(job.type),
+                .bytes(ByteBuffer(bytes: job.payload)), .string(String(job.priority)), .string(Self.millis(job.runAt ?? now)),
+                .string(String(job.maxAttempts)), .string(job.dedupKey ?? ""), .string(job.orderingKey ?? ""), .string(Self.millis(now)),
+            ])
         }
-        return parts[0].int == 1 ? .enqueued(id) : .duplicate(id)
+        return try await client.evaluate(RedisJobScripts.enqueue, batch: batch).map { reply in
+            guard let parts = reply.array, parts.count == 2, let id = parts[1].string.flatMap(UUID.init(uuidString:)) else {
+                throw RedisError(.unexpectedReply, "enqueue answered \(reply)")
+            }
+            return parts[0].int == 1 ? .enqueued(id) : .duplicate(id)
+        }
     }
 
     /// Claims due jobs fairly across the queue's providers.
@@ -81,6 +94,19 @@ public struct RedisJobQueue: JobQueue {
         try await client.evaluate(RedisJobScripts.complete, arguments: [
             .string(prefix), .string(job.id.lowercased), .string(job.leaseToken.lowercased), .string(Self.millis(clock.now)),
         ]).int == 1
+    }
+
+    /// Removes acknowledged jobs with one script call.
+    public func complete(_ jobs: [ClaimedJob]) async throws -> [Bool] {
+        if jobs.isEmpty { return [] }
+        var arguments: [RESPArgument] = [.string(prefix), .string(Self.millis(clock.now))]
+        arguments.reserveCapacity(2 + 2 * jobs.count)
+        for job in jobs { arguments += [.string(job.id.lowercased), .string(job.leaseToken.lowercased)] }
+        let reply = try await client.evaluate(RedisJobScripts.completeMany, arguments: arguments)
+        guard let flags = reply.array, flags.count == jobs.count else {
+            throw RedisError(.unexpectedReply, "complete answered \(reply)")
+        }
+        return flags.map { $0.int == 1 }
     }
 
     /// Records a failed attempt.

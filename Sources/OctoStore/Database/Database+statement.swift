@@ -18,3 +18,21 @@ extension Database {
         }
     }
 }
+
+extension Database {
+    /// Runs one statement as the app role (`octoisp_app`) in a transaction of its own, outside any
+    /// tenant transaction: row-level security shows nothing unless the statement binds itself to a
+    /// tenant first (as the `job_enqueue_as` function does). One round trip.
+    public func appStatement(_ query: PostgresQuery, logger: Logger? = nil) async throws -> [PostgresRow] {
+        let logger = logger ?? self.logger
+        do {
+            var rows: [PostgresRow] = []
+            for try await row in try await appClient.query(query, logger: logger) {
+                rows.append(row)
+            }
+            return rows
+        } catch {
+            throw StoreError.translate(error)
+        }
+    }
+}
