@@ -33,24 +33,17 @@ struct TwoProcesses {
         environment["OCTOISP_FIXTURE_GLOBAL_URL"] = Failures.postgresURL(h.stack.globalURL)
         environment["OCTOISP_FIXTURE_REDIS_URL"] = ProcessInfo.processInfo.environment["OCTOISP_TEST_REDIS_URL"] ?? ""
         environment["OCTOISP_FIXTURE_PREFIX"] = h.prefix
-        var processes: [Process] = []
-        defer {
-            for process in processes where process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        }
+        var processes: [ChildProcess] = []
         for _ in 0..<2 {
-            let process = Process()
-            process.executableURL = try Failures.fixtureURL()
-            process.environment = environment
-            try process.run()
-            processes.append(process)
+            processes.append(try ChildProcess.start([try Failures.fixtureURL().path], environment: environment))
         }
         try await eventually(timeout: .seconds(60), "both worker processes to start") {
             Self.lines(log).filter { $0.hasPrefix("ready ") }.count == 2
         }
         try await body(log)
-        for process in processes { kill(process.processIdentifier, SIGKILL) }
         for process in processes {
-            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            process.send(SIGKILL)
+            _ = await process.termination()
         }
     }
 
