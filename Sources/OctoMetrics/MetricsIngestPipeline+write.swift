@@ -36,19 +36,26 @@ extension MetricsIngestPipeline {
         }
     }
 
-    /// One event per series of the batch, with its newest sample, on topic `metrics/<series id>`.
+    /// One event per provider of the batch on topic ``MetricsIngestPipeline/batchTopic``, saying how
+    /// many samples of how many series arrived and the newest time: the realtime relay of each API
+    /// process reads the values its clients subscribed to. One event per series would cost a NOTIFY
+    /// per series, tens of thousands per batch.
     func publish(_ batches: [[Row]], in tx: Transaction) async throws {
-        var newest: [Int64: Row] = [:]
+        var perProvider: [UUID: (samples: Int, series: Set<Int64>, newest: Int64)] = [:]
         for rows in batches {
-            for row in rows where (newest[row.seriesID]?.atMilliseconds ?? .min) < row.atMilliseconds {
-                newest[row.seriesID] = row
+            for row in rows {
+                var entry = perProvider[row.providerID] ?? (0, [], .min)
+                entry.samples += 1
+                entry.series.insert(row.seriesID)
+                entry.newest = max(entry.newest, row.atMilliseconds)
+                perProvider[row.providerID] = entry
             }
         }
-        let payloads = try newest.values.map { row in
-            try RealtimeEvent(providerId: row.providerID, topic: "metrics/\(row.seriesID)", data: .object([
-                "series_id": .number(Double(row.seriesID)),
-                "at": .string(OctoJSON.formatDate(Date(timeIntervalSince1970: Double(row.atMilliseconds) / 1000))),
-                "value": .number(row.value),
+        let payloads = try perProvider.map { provider, entry in
+            try RealtimeEvent(providerId: provider, topic: Self.batchTopic, data: .object([
+                "samples": .number(Double(entry.samples)),
+                "series": .number(Double(entry.series.count)),
+                "newest": .string(OctoJSON.formatDate(Date(timeIntervalSince1970: Double(entry.newest) / 1000))),
             ])).encoded()
         }
         try await tx.query("SELECT count(pg_notify(\(RealtimeEvent.channel), p)) FROM unnest(\(payloads)::text[]) AS p")

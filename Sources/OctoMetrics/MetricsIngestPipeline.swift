@@ -17,6 +17,9 @@ import Synchronization
 ///   and millisecond) collapse into one sample when the maintenance task compacts them, the first
 ///   stored value winning.
 public final class MetricsIngestPipeline: Service, Sendable {
+    /// Realtime topic of the per-provider, per-batch ingest event.
+    public static let batchTopic = "metrics"
+
     /// Tuning.
     public struct Configuration: Sendable {
         /// Samples per transaction, at most (whole submissions are never split).
@@ -27,7 +30,8 @@ public final class MetricsIngestPipeline: Service, Sendable {
         public var writers: Int
         /// How long a batch is retried (e.g. while PostgreSQL restarts) before its submitters get an error.
         public var retryFor: Duration
-        /// Whether each batch publishes the newest sample per series on `metrics/<series id>`.
+        /// Whether each batch publishes a ``MetricsIngestPipeline/batchTopic`` event per provider, from which
+        /// the API's realtime relay serves `metrics/<series id>` subscriptions.
         public var publishLive: Bool
         /// Samples further than this in the future are refused.
         public var maxFuture: TimeInterval

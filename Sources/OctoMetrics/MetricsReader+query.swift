@@ -78,6 +78,16 @@ extension MetricsReader {
                        min(val), max(val), sum(val), count(*), (array_agg(val ORDER BY at DESC))[1], max(at)
                 FROM kept GROUP BY 1, 2 ORDER BY 1, 2
                 """)
+        } else if step == resolution.seconds {
+            // One rollup bucket per step: read the rows as stored, in primary-key order.
+            rows = try await tx.query("""
+                SELECT series_id, bucket, min, max, sum, count::bigint, last, last_at
+                FROM metric_rollups
+                WHERE series_id = ANY(\(ids)) AND resolution = \(Int32(resolution.seconds))
+                  AND bucket >= date_bin(\(stepInterval) * interval '1 second', \(from)::timestamptz, \(MetricResolution.origin))
+                  AND bucket < \(to)
+                ORDER BY series_id, bucket
+                """)
         } else {
             rows = try await tx.query("""
                 SELECT series_id, date_bin(\(stepInterval) * interval '1 second', bucket, \(MetricResolution.origin)) AS b,

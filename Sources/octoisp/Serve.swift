@@ -74,10 +74,15 @@ struct Serve: AsyncParsableCommand {
         }
         if roles.contains(.api) {
             let hub = RealtimeHub()
+            let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
-                          jobs: jobs,
-                          metricsStore: MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock))
-            services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in hub.deliver(event) })
+                          jobs: jobs, metricsStore: metricsStore)
+            let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
+            services.append(live)
+            services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in
+                hub.deliver(event)
+                live.observe(event)
+            })
             services.append(api.application(logger: logger))
             services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
         }

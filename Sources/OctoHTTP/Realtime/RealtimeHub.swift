@@ -34,6 +34,14 @@ public final class RealtimeHub: Sendable {
         for continuation in targets { continuation.yield(text) }
     }
 
+    /// The series ids that clients of `provider` subscribed to as `metrics/<id>`.
+    public func subscribedSeries(of provider: UUID) -> [Int64] {
+        let topics = subscribers.withLock { subscribers in
+            subscribers.values.filter { $0.providerID == provider }.flatMap(\.topics)
+        }
+        return Array(Set(topics.compactMap { topic in topic.hasPrefix("metrics/") ? Int64(topic.dropFirst("metrics/".count)) : nil })).sorted()
+    }
+
     static func matches(_ topics: Set<String>, _ topic: String) -> Bool {
         if topics.contains("*") || topics.contains(topic) { return true }
         // `devices` also receives `devices/<id>`.
@@ -80,14 +88,23 @@ public final class RealtimeHub: Sendable {
         }
     }
 
-    private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, providerID: UUID, logger: Logger) async {
+    /// Registers a subscriber of `providerID` and returns its id and the JSON texts it is sent.
+    func attach(providerID: UUID, topics: Set<String> = []) -> (id: UUID, stream: AsyncStream<String>, continuation: AsyncStream<String>.Continuation) {
         let id = UUID()
         let (stream, continuation) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(1_000))
-        subscribers.withLock { $0[id] = Subscriber(providerID: providerID, topics: [], continuation: continuation) }
-        defer {
-            subscribers.withLock { _ = $0.removeValue(forKey: id) }
-            continuation.finish()
-        }
+        subscribers.withLock { $0[id] = Subscriber(providerID: providerID, topics: topics, continuation: continuation) }
+        return (id, stream, continuation)
+    }
+
+    /// Removes a subscriber.
+    func detach(_ id: UUID) {
+        let continuation = subscribers.withLock { $0.removeValue(forKey: id)?.continuation }
+        continuation?.finish()
+    }
+
+    private func serve(inbound: WebSocketInboundStream, outbound: WebSocketOutboundWriter, providerID: UUID, logger: Logger) async {
+        let (id, stream, continuation) = attach(providerID: providerID)
+        defer { detach(id) }
         await withTaskGroup(of: Void.self) { group in
             group.addTask {
                 for await text in stream {
