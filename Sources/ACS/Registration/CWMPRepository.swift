@@ -198,3 +198,19 @@ public struct CachedParameter: Sendable, Hashable {
     /// Whether it is an object.
     public var isObject: Bool
 }
+
+extension CWMPRepository {
+    /// Forgets cached leaves under `prefix` that a refresh did not return (deleted on the device).
+    public func forgetLeaves(under prefix: String, except names: [String], device: UUID) async throws {
+        try await tx.query("""
+            DELETE FROM device_parameters WHERE device_id = \(device) AND NOT is_object
+              AND left(path, \(prefix.count)) = \(prefix) AND NOT (path = ANY(\(names)::text[]))
+            """)
+    }
+
+    /// Forgets an object and everything below it.
+    public func forgetSubtree(_ prefix: String, device: UUID) async throws {
+        guard !prefix.isEmpty else { return }
+        try await tx.query("DELETE FROM device_parameters WHERE device_id = \(device) AND left(path, \(prefix.count)) = \(prefix)")
+    }
+}

@@ -1,5 +1,6 @@
 import CWMP
 import Foundation
+import OctoCore
 import Synchronization
 
 /// A session in progress in this process: the state machine plus what binds it to a tenant, a device
@@ -13,22 +14,67 @@ final class LiveSession: Sendable {
     let slug: String
     /// The device.
     let deviceID: UUID
+    /// `Device.` or `InternetGatewayDevice.`.
+    let root: String
+    /// Base URL of the file server for this device's downloads.
+    let fileBaseURL: String
 
     struct State {
         var machine: CWMPSession
         var busy = false
         /// Whether first-contact discovery runs in this session and has not failed.
         var discovering: Bool
+        /// Device tasks handed to the state machine and not yet settled, by id.
+        var tasks: [String: DeviceTask] = [:]
     }
 
     let state: Mutex<State>
 
-    init(token: String, providerID: UUID, slug: String, deviceID: UUID, machine: CWMPSession, discovering: Bool) {
+    init(token: String, providerID: UUID, slug: String, deviceID: UUID, root: String, fileBaseURL: String, machine: CWMPSession,
+         discovering: Bool) {
         self.token = token
         self.providerID = providerID
         self.slug = slug
         self.deviceID = deviceID
+        self.root = root
+        self.fileBaseURL = fileBaseURL
         self.state = Mutex(State(machine: machine, discovering: discovering))
+    }
+
+    /// Whether `input` may give the ACS the turn while no RPC waits in the machine's queue: then the
+    /// device's next queued task should be loaded first.
+    func wantsTask(before input: CWMPSession.Input) -> Bool {
+        state.withLock { state in
+            guard state.machine.queue.isEmpty else { return false }
+            switch (state.machine.state, input) {
+            case (.awaitingResponse, .message), (.awaitingResponse, .emptyPost), (.cpeTurn, .emptyPost): return true
+            default: return false
+            }
+        }
+    }
+
+    /// Hands a task's RPC to the state machine.
+    func load(_ task: DeviceTask, message: ACSMessage) {
+        state.withLock { state in
+            state.tasks[task.id.lowercased] = task
+            state.machine.enqueue(PendingRPC(message, purpose: .task(task.id.lowercased)))
+        }
+    }
+
+    /// The loaded task an RPC belongs to, forgotten once settled when `settle` is true.
+    func task(of rpc: PendingRPC, settle: Bool) -> DeviceTask? {
+        guard case .task(let id) = rpc.purpose else { return nil }
+        return state.withLock { state in settle ? state.tasks.removeValue(forKey: id) : state.tasks[id] }
+    }
+
+    /// Tasks loaded into the machine and never sent (the session ended first).
+    func unsentTasks() -> [DeviceTask] {
+        state.withLock { state in
+            state.machine.queue.compactMap { rpc in
+                guard case .task(let id) = rpc.purpose else { return nil }
+                return state.tasks.removeValue(forKey: id)
+            }
+        }
     }
 
     /// Claims the session for one request; `false` when another request is being handled.
