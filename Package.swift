@@ -282,7 +282,9 @@ let package = Package(
                 "CPESimulator",
                 "OctoHTTP",
                 "OctoTestSupport",
+                "OctoJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: testSettings

@@ -72,7 +72,8 @@ public actor SimulatedDevice {
         }
     }
 
-    func setConnectionRequestURL(_ url: String) {
+    /// Sets the ConnectionRequestURL the next Inform reports.
+    public func setConnectionRequestURL(_ url: String) {
         cpe.connectionRequestURL = url
     }
 }

@@ -204,13 +204,13 @@ extension CWMPRepository {
     public func forgetLeaves(under prefix: String, except names: [String], device: UUID) async throws {
         try await tx.query("""
             DELETE FROM device_parameters WHERE device_id = \(device) AND NOT is_object
-              AND left(path, \(prefix.count)) = \(prefix) AND NOT (path = ANY(\(names)::text[]))
+              AND starts_with(path, \(prefix)) AND NOT (path = ANY(\(names)::text[]))
             """)
     }
 
     /// Forgets an object and everything below it.
     public func forgetSubtree(_ prefix: String, device: UUID) async throws {
         guard !prefix.isEmpty else { return }
-        try await tx.query("DELETE FROM device_parameters WHERE device_id = \(device) AND left(path, \(prefix.count)) = \(prefix)")
+        try await tx.query("DELETE FROM device_parameters WHERE device_id = \(device) AND starts_with(path, \(prefix))")
     }
 }
