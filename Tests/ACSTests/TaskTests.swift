@@ -25,9 +25,14 @@ import Testing
             let refresh = try await harness.queue(#"{"type": "refresh", "path": "InternetGatewayDevice.ManagementServer."}"#, device: device)
             let reboot = try await harness.queue(#"{"type": "reboot", "command_key": "reboot-1"}"#, device: device)
             #expect(get.status == .queued)
+            let bogus = "InternetGatewayDevice.ManagementServer.RemovedByFirmware"
+            try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.cwmp.storeValues([ParameterValue(name: bogus, value: "x")], device: device)
+            }
 
             let report = try await cpe.runSession(events: [InformEvent(code: InformEvent.periodic)])
-            #expect(report.rpcs == ["GetParameterValues", "SetParameterValues", "AddObject", "DeleteObject", "GetParameterValues", "Reboot"])
+            #expect(report.rpcs == ["GetParameterValues", "SetParameterValues", "AddObject", "DeleteObject", "GetParameterNames",
+                                   "GetParameterValues", "Reboot"])
 
             let got = try await harness.task(get.id, device: device)
             #expect(got.status == .done)
@@ -55,6 +60,9 @@ import Testing
             #expect(cached[Self.interval]?.value == "300")
             #expect(cached["\(wan)2."] != nil)
             #expect(cached.keys.contains { $0.hasPrefix("\(wan)1.") } == false)
+            #expect(cached[bogus] == nil, "refresh forgets what the device no longer has")
+            #expect(cached["InternetGatewayDevice.ManagementServer.PeriodicInformInterval"]?.writable == true)
+            #expect(refreshed.result?["parameters"] != nil)
 
             // After the reboot the next session reports 1 BOOT and M Reboot with the CommandKey; a factory reset then runs.
             let reset = try await harness.queue(#"{"type": "factoryReset"}"#, device: device)

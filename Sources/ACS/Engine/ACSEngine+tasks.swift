@@ -10,7 +10,7 @@ extension ACSEngine {
     /// file is gone is settled as a fault and the next task is tried.
     func loadNextTask(_ live: LiveSession) async {
         do {
-            let loaded = try await database.withTenant(live.providerID, logger: logger) { tx -> (DeviceTask, ACSMessage)? in
+            let loaded = try await database.withTenant(live.providerID, logger: logger) { tx -> (DeviceTask, [ACSMessage])? in
                 while let task = try await tx.deviceTasks.claimNext(device: live.deviceID) {
                     var source: TaskPlan.DownloadSource?
                     if task.type == .download, let fileID = task.arguments.fileId {
@@ -27,12 +27,12 @@ extension ACSEngine {
                             fileType: task.arguments.fileType ?? stored.file.fileType, size: task.arguments.fileSize ?? Int(stored.file.size),
                             targetFileName: task.arguments.targetFileName ?? stored.file.name)
                     }
-                    return (task, TaskPlan.message(for: task, root: live.root, download: source))
+                    return (task, TaskPlan.messages(for: task, root: live.root, download: source))
                 }
                 return nil
             }
-            if let (task, message) = loaded {
-                live.load(task, message: message)
+            if let (task, messages) = loaded {
+                live.load(task, messages: messages)
                 logger.info("device task started", metadata: [
                     "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)",
                     "task.id": "\(task.id.lowercased)", "task.type": "\(task.type.rawValue)",
@@ -62,11 +62,13 @@ extension ACSEngine {
         switch (task.type, answer) {
         case (.getParameterValues, .getParameterValuesResponse(let values)):
             try await tx.cwmp.storeValues(values, device: device)
+        case (.refresh, .getParameterNamesResponse(let names)):
+            // The subtree as the device has it now: names, objects and writable flags; the rest is forgotten.
+            let prefix = task.arguments.path ?? names.first.map { String($0.name.prefix { $0 != "." }) + "." } ?? ""
+            if prefix.hasSuffix(".") { try await tx.cwmp.forget(under: prefix, except: names.map(\.name), device: device) }
+            try await tx.cwmp.storeNames(names, device: device)
         case (.refresh, .getParameterValuesResponse(let values)):
             try await tx.cwmp.storeValues(values, device: device)
-            if let path = task.arguments.path, path.hasSuffix(".") {
-                try await tx.cwmp.forgetLeaves(under: path, except: values.map(\.name), device: device)
-            }
         case (.setParameterValues, .setParameterValuesResponse):
             let values = (task.arguments.parameterValues ?? []).map { ParameterValue(name: $0.name, value: $0.value, type: $0.type ?? "xsd:string") }
             try await tx.cwmp.storeValues(values, device: device)

@@ -213,12 +213,18 @@ public final class ACSEngine: Sendable {
                 case .completed(let rpc, let answer):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.info("cwmp rpc completed", metadata: metadata)
-                    if let task = live.task(of: rpc, settle: true) { try await settle(task, answer: answer, of: live, in: tx) }
+                    if let (task, last) = live.answered(rpc) {
+                        if last {
+                            try await settle(task, answer: answer, of: live, in: tx)
+                        } else {
+                            try await updateCache(after: task, answer: answer, device: live.deviceID, in: tx)
+                        }
+                    }
                 case .faulted(let rpc, let fault):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     metadata["fault"] = "\(fault.code) \(fault.string)"
                     logger.notice("cwmp rpc faulted", metadata: metadata)
-                    if let task = live.task(of: rpc, settle: true) {
+                    if let task = live.abort(rpc) {
                         let (value, result) = TaskPlan.fault(fault)
                         try await tx.deviceTasks.finish(task.id, status: .fault, result: result, fault: value,
                                                         by: Actor(type: .device, id: live.deviceID, label: nil))
@@ -231,14 +237,14 @@ public final class ACSEngine: Sendable {
                 case .abandoned(let rpc):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.notice("cwmp rpc abandoned", metadata: metadata)
-                    if let task = live.task(of: rpc, settle: true) { try await tx.deviceTasks.requeue(task.id) }
+                    if let task = live.abort(rpc) { try await tx.deviceTasks.requeue(task.id) }
                 case .ended(let end):
                     ended = end
                 }
             }
             if let ended {
                 if ended == .completed && discovering { try await tx.cwmp.markDiscovered(live.deviceID) }
-                for task in live.unsentTasks() { try await tx.deviceTasks.requeue(task.id) }
+                for task in live.unsettledTasks() { try await tx.deviceTasks.requeue(task.id) }
                 try await tx.cwmp.releaseLease(live.deviceID, token: live.token)
             } else {
                 _ = try await tx.cwmp.renewLease(live.deviceID, token: live.token, seconds: configuration.session.idleTimeout + 5)

@@ -200,10 +200,10 @@ public struct CachedParameter: Sendable, Hashable {
 }
 
 extension CWMPRepository {
-    /// Forgets cached leaves under `prefix` that a refresh did not return (deleted on the device).
-    public func forgetLeaves(under prefix: String, except names: [String], device: UUID) async throws {
+    /// Forgets cached paths under `prefix` that a refresh did not return (deleted on the device).
+    public func forget(under prefix: String, except names: [String], device: UUID) async throws {
         try await tx.query("""
-            DELETE FROM device_parameters WHERE device_id = \(device) AND NOT is_object
+            DELETE FROM device_parameters WHERE device_id = \(device)
               AND starts_with(path, \(prefix)) AND NOT (path = ANY(\(names)::text[]))
             """)
     }

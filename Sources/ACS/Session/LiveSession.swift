@@ -53,27 +53,41 @@ final class LiveSession: Sendable {
         }
     }
 
-    /// Hands a task's RPC to the state machine.
-    func load(_ task: DeviceTask, message: ACSMessage) {
+    /// Hands a task's RPCs (one, or two for a refresh) to the state machine.
+    func load(_ task: DeviceTask, messages: [ACSMessage]) {
         state.withLock { state in
             state.tasks[task.id.lowercased] = task
-            state.machine.enqueue(PendingRPC(message, purpose: .task(task.id.lowercased)))
+            for message in messages { state.machine.enqueue(PendingRPC(message, purpose: .task(task.id.lowercased))) }
         }
     }
 
-    /// The loaded task an RPC belongs to, forgotten once settled when `settle` is true.
-    func task(of rpc: PendingRPC, settle: Bool) -> DeviceTask? {
+    /// The loaded task an answered RPC belongs to, and whether it was the task's last RPC (then the
+    /// task is forgotten here).
+    func answered(_ rpc: PendingRPC) -> (task: DeviceTask, last: Bool)? {
         guard case .task(let id) = rpc.purpose else { return nil }
-        return state.withLock { state in settle ? state.tasks.removeValue(forKey: id) : state.tasks[id] }
+        return state.withLock { state in
+            guard let task = state.tasks[id] else { return nil }
+            var last = !state.machine.queue.contains { $0.purpose == rpc.purpose }
+            if case .awaitingResponse(let sent) = state.machine.state, sent.purpose == rpc.purpose { last = false }
+            if last { state.tasks.removeValue(forKey: id) }
+            return (task, last)
+        }
     }
 
-    /// Tasks loaded into the machine and never sent (the session ended first).
-    func unsentTasks() -> [DeviceTask] {
+    /// The loaded task of a faulted or abandoned RPC; its remaining RPCs are dropped and it is forgotten here.
+    func abort(_ rpc: PendingRPC) -> DeviceTask? {
+        guard case .task(let id) = rpc.purpose else { return nil }
+        return state.withLock { state in
+            state.machine.dequeue(purpose: rpc.purpose)
+            return state.tasks.removeValue(forKey: id)
+        }
+    }
+
+    /// Tasks loaded into the machine and not settled when the session ended.
+    func unsettledTasks() -> [DeviceTask] {
         state.withLock { state in
-            state.machine.queue.compactMap { rpc in
-                guard case .task(let id) = rpc.purpose else { return nil }
-                return state.tasks.removeValue(forKey: id)
-            }
+            defer { state.tasks.removeAll() }
+            return Array(state.tasks.values)
         }
     }
 

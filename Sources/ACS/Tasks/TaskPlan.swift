@@ -12,7 +12,15 @@ enum TaskPlan {
         var targetFileName: String
     }
 
-    /// The RPC that runs `task` on a device whose tree starts at `root`.
+    /// The RPCs that run `task` on a device whose tree starts at `root`: one, or for a refresh
+    /// GetParameterNames then GetParameterValues of the subtree.
+    static func messages(for task: DeviceTask, root: String, download: DownloadSource?) -> [ACSMessage] {
+        guard task.type == .refresh else { return [message(for: task, root: root, download: download)] }
+        let path = task.arguments.path ?? root
+        return [.getParameterNames(path: path, nextLevel: false), .getParameterValues([path])]
+    }
+
+    /// The single RPC of a task other than refresh.
     static func message(for task: DeviceTask, root: String, download: DownloadSource?) -> ACSMessage {
         let input = task.arguments
         let parameterKey = input.parameterKey ?? task.commandKey
