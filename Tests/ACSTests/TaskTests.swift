@@ -303,4 +303,40 @@ import Testing
             #expect(items.map { $0.string("id")?.lowercased() } == [first.id.lowercased])
         }
     }
+
+    @Test func simulatorProcessListensForConnectionRequests() async throws {
+        try await TaskHarness.with(worker: false) { harness in
+            var environment = ProcessInfo.processInfo.environment
+            environment["OCTOISP_CPE_PASSWORD"] = ACSHarness.password
+            environment["OCTOISP_CR_PASSWORD"] = TaskHarness.connectionRequestPassword
+            let fixture = Fixtures.directory.appendingPathComponent("device-H199Z.csv").path
+            let arguments = ["cpe-sim", "--acs", harness.acsURL.absoluteString, "--model", fixture, "--count", "2", "--username", "cpe",
+                             "--auth", "digest", "--listen", "--cr-port", String(ACSProcessTests.freePort()), "--cr-username", "acs",
+                             "--duration", "8"]
+            async let simulator = ACSProcessTests.run(arguments, environment: environment)
+            var devices: [UUID] = []
+            let deadline = ContinuousClock.now + .seconds(30)
+            while devices.count < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                devices = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.query("""
+                        SELECT device_id FROM cwmp_devices WHERE connection_request_url LIKE 'http://127.2.%' AND discovered_at IS NOT NULL
+                        """).values(UUID.self)
+                }
+            }
+            #expect(devices.count == 2, "both simulated CPEs registered with their listener's URL")
+            for device in devices {
+                #expect(await harness.requester.request(device: device, provider: harness.provider.id) == .accepted(status: 200))
+            }
+            var woken = 0
+            while woken < 2, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                woken = try await harness.count("cwmp_informs WHERE events = ARRAY['6 CONNECTION REQUEST']")
+            }
+            #expect(woken == 2)
+            let (status, output) = try await simulator
+            #expect(status == 0, "\(output)")
+            #expect(output.contains("2 connection requests answered"), "\(output)")
+        }
+    }
 }
