@@ -120,11 +120,22 @@ actor TemplateDatabase {
         return name
     }
 
-    /// Clones the template; one clone at a time, since PostgreSQL refuses to copy a template that
-    /// another clone is reading.
+    /// Clones the template. PostgreSQL refuses (55006) while any backend is connected to the
+    /// template, e.g. the migrator's connection that is still shutting down, or another clone: retry
+    /// for a while instead of failing the test.
     func create(_ name: String, from template: String, owner: DatabaseURL) async throws {
-        try await admin(owner) { connection in
-            try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template) OWNER octoisp_owner"), logger: TestDatabase.logger)
+        var attempt = 0
+        while true {
+            do {
+                try await admin(owner) { connection in
+                    try await connection.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name) TEMPLATE \(template) OWNER octoisp_owner"),
+                                               logger: TestDatabase.logger)
+                }
+                return
+            } catch let error as TestSetupError where error.description.contains("55006") && attempt < 100 {
+                attempt += 1
+                try await Task.sleep(for: .milliseconds(50 + Int.random(in: 0..<100)))
+            }
         }
     }
 

@@ -31,13 +31,15 @@ extension ACSEngine {
                 }
                 return nil
             }
-            if let (task, messages) = loaded {
-                live.load(task, messages: messages)
-                logger.info("device task started", metadata: [
-                    "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)",
-                    "task.id": "\(task.id.lowercased)", "task.type": "\(task.type.rawValue)",
-                ])
+            guard let (task, messages) = loaded else {
+                live.noTasksLeft()
+                return
             }
+            live.load(task, messages: messages)
+            logger.info("device task started", metadata: [
+                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)",
+                "task.id": "\(task.id.lowercased)", "task.type": "\(task.type.rawValue)",
+            ])
         } catch {
             logger.error("loading the next device task failed", metadata: ["device.id": "\(live.deviceID.lowercased)", "error": "\(error)"])
         }

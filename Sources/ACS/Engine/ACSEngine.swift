@@ -151,7 +151,7 @@ public final class ACSEngine: Sendable {
         if registration.needsDiscovery { machine.enqueueDiscovery(root: inform.root) }
         let live = LiveSession(token: token, providerID: providerID, slug: request.providerSlug, deviceID: registration.deviceID,
                                root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "http://\(request.host ?? "127.0.0.1:7547")",
-                               machine: machine, discovering: registration.needsDiscovery)
+                               machine: machine, discovering: registration.needsDiscovery, hasQueuedTasks: registration.hasQueuedTasks)
         sessions.withLock { $0[token] = live }
         logger.info("cwmp session opened", metadata: [
             "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)",

@@ -17,6 +17,8 @@ public struct Registration: Sendable, Hashable {
     public var created: Bool
     /// Whether the parameter tree must be (re)discovered in this session.
     public var needsDiscovery: Bool
+    /// Whether device tasks were waiting when the session opened.
+    public var hasQueuedTasks: Bool
 }
 
 /// CWMP persistence of the transaction's provider.
@@ -85,7 +87,10 @@ public struct CWMPRepository: Sendable {
             ]))
             try await tx.publish(topic: "devices", data: .object(["event": .string("registered"), "id": .string(deviceID.lowercased)]))
         }
-        return Registration(deviceID: deviceID, created: created, needsDiscovery: discoveredAt == nil)
+        let queued = created ? false : try await tx.query("""
+            SELECT EXISTS (SELECT 1 FROM acs_tasks WHERE device_id = \(deviceID) AND status = 'queued') AS queued
+            """).acsFirst { try $0.acsColumn("queued", as: Bool.self) } ?? false
+        return Registration(deviceID: deviceID, created: created, needsDiscovery: discoveredAt == nil, hasQueuedTasks: queued)
     }
 
     /// Stores discovered names with their writable flags (objects end with a dot).

@@ -26,31 +26,39 @@ final class LiveSession: Sendable {
         var discovering: Bool
         /// Device tasks handed to the state machine and not yet settled, by id.
         var tasks: [String: DeviceTask] = [:]
+        /// Whether the device may still have queued tasks: known at Inform, cleared when none is left.
+        /// A task queued during the session runs in the next one, which its connection request asks for.
+        var mayHaveTasks: Bool
     }
 
     let state: Mutex<State>
 
     init(token: String, providerID: UUID, slug: String, deviceID: UUID, root: String, fileBaseURL: String, machine: CWMPSession,
-         discovering: Bool) {
+         discovering: Bool, hasQueuedTasks: Bool) {
         self.token = token
         self.providerID = providerID
         self.slug = slug
         self.deviceID = deviceID
         self.root = root
         self.fileBaseURL = fileBaseURL
-        self.state = Mutex(State(machine: machine, discovering: discovering))
+        self.state = Mutex(State(machine: machine, discovering: discovering, mayHaveTasks: hasQueuedTasks))
     }
 
     /// Whether `input` may give the ACS the turn while no RPC waits in the machine's queue: then the
     /// device's next queued task should be loaded first.
     func wantsTask(before input: CWMPSession.Input) -> Bool {
         state.withLock { state in
-            guard state.machine.queue.isEmpty else { return false }
+            guard state.mayHaveTasks, state.machine.queue.isEmpty else { return false }
             switch (state.machine.state, input) {
             case (.awaitingResponse, .message), (.awaitingResponse, .emptyPost), (.cpeTurn, .emptyPost): return true
             default: return false
             }
         }
+    }
+
+    /// Records that the device has no queued task left.
+    func noTasksLeft() {
+        state.withLock { $0.mayHaveTasks = false }
     }
 
     /// Hands a task's RPCs (one, or two for a refresh) to the state machine.

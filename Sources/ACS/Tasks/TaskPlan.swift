@@ -81,7 +81,8 @@ enum TaskPlan {
                                            "command_key": .string(task.commandKey)])
             return status == 1 ? .awaitingTransfer(result) : .done(result)
         default:
-            return .fault(DeviceTask.Fault(code: FaultCode.acsInvalidArguments.rawValue, string: "unexpected answer \(answer)"))
+            return .fault(DeviceTask.Fault(code: FaultCode.acsInvalidArguments.rawValue,
+                                           string: "unexpected answer: \(String(describing: answer).prefix(200))"))
         }
     }
 
