@@ -291,7 +291,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SNMPTests",
-            dependencies: ["SNMP"],
+            dependencies: ["SNMP", "OctoTestSupport"],
             swiftSettings: testSettings
         ),
     ]

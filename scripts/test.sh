@@ -34,7 +34,30 @@ done
 for env in "$work"/*.env; do [ -f "$env" ] && source "$env"; done
 
 swift build --build-tests
-export OCTOISP_TEST_BINARY="$(swift build --show-bin-path)/octoisp"
-swift test --skip-build "$@"
+bin_path=$(swift build --show-bin-path)
+export OCTOISP_TEST_BINARY="$bin_path/octoisp"
+# Each test target runs in a process of its own, so a test that restarts a server or kills a child
+# process cannot disturb another target's tests; one that hangs fails after OCTOISP_TEST_TIMEOUT.
+# Arguments (e.g. `--filter ACSTests`) run one `swift test` with them instead.
+limit=${OCTOISP_TEST_TIMEOUT:-20m}
+run_tests() {
+  local status=0
+  timeout --kill-after=30s "$limit" swift test --skip-build "$@" || status=$?
+  if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
+    echo "tests ($*) did not finish within $limit" >&2
+    pkill -9 -f "$bin_path/.*PackageTests.xctest" || true
+  fi
+  return "$status"
+}
+if [ "$#" -gt 0 ]; then
+  run_tests "$@"
+else
+  failed=()
+  for target in $(ls Tests | grep 'Tests$'); do
+    echo "== $target"
+    run_tests --filter "^$target\\." || failed+=("$target")
+  done
+  if [ "${#failed[@]}" -gt 0 ]; then echo "failed: ${failed[*]}" >&2; exit 1; fi
+fi
 # The SNMP decoder under libFuzzer for a bounded number of inputs (longer runs: see README).
 scripts/fuzz-snmp.sh "${OCTOISP_FUZZ_RUNS:-200000}"

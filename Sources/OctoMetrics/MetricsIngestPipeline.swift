@@ -235,19 +235,14 @@ public final class MetricsIngestPipeline: Service, Sendable {
         }
     }
 
-    /// Runs one write attempt, giving up after ``Configuration/attemptTimeout`` so an attempt stuck on a
-    /// connection the server dropped is abandoned and retried on a fresh one.
+    /// Runs one write attempt, giving up after ``Configuration/attemptTimeout``: an attempt stuck on a
+    /// connection the server dropped, or waiting for a pool that is reconnecting, is abandoned (not
+    /// awaited: a cancelled lease may not return promptly) and retried. An abandoned attempt that
+    /// commits later is harmless, since writes are idempotent.
     func withAttemptTimeout(_ body: @escaping @Sendable () async throws -> Void) async throws {
-        let timeout = configuration.attemptTimeout
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await body() }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw OctoError(.unavailable, "metrics batch attempt timed out")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
-        }
+        try await withAbandoningTimeout(configuration.attemptTimeout,
+                                        timeoutError: { OctoError(.unavailable, "metrics batch attempt timed out") },
+                                        body)
     }
 
     // MARK: - Validation

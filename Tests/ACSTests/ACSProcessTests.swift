@@ -28,20 +28,8 @@ import Testing
     }
 
     static func run(_ arguments: [String], environment: [String: String]) async throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = arguments
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = try await offloaded {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return data
-        }
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        let run = try await ChildProcess.run([try binary()] + arguments, environment: environment)
+        return (run.status, run.text)
     }
 
     @Test func serveRegisterAndSimulate() async throws {
@@ -60,14 +48,7 @@ import Testing
             let added = try await Self.run(["acs", "add-credential", "--provider", "proc-isp", "--username", "cpe"], environment: environment)
             #expect(added.0 == 0, "\(added.1)")
 
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: try Self.binary())
-            server.arguments = ["serve", "--roles", "acs", "--skip-migrations"]
-            server.environment = environment
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            defer { if server.isRunning { server.terminate() } }
+            let server = try ChildProcess.start([try Self.binary(), "serve", "--roles", "acs", "--skip-migrations"], environment: environment)
             var up = false
             for _ in 0..<100 where !up {
                 up = (try? await HTTPExchange.post(host: "127.0.0.1", port: cwmpPort, path: "/cwmp/proc-isp", headers: [], body: [])) != nil
@@ -81,9 +62,9 @@ import Testing
             #expect(sim.0 == 0, "\(sim.1)")
             #expect(sim.1.contains("6 sessions"), "\(sim.1)")
 
-            server.terminate()
-            try await offloaded { server.waitUntilExit() }
-            #expect(server.terminationStatus == 0)
+            server.send(SIGTERM)
+            let termination = await server.termination(within: .seconds(10))
+            #expect(termination == .exited(0), "\(server.errors())")
             let devices = try await stack.connect(stack.globalURL) { connection in
                 try await connection.query("SELECT count(*)::int FROM devices", logger: .init(label: "t")).values(Int.self)
             }

@@ -38,20 +38,8 @@ import Testing
     }
 
     static func run(_ arguments: [String], environment: [String: String]) async throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try binary())
-        process.arguments = arguments
-        process.environment = environment
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = try await offloaded {
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return data
-        }
-        return Run(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        let run = try await ChildProcess.run([try binary()] + arguments, environment: environment)
+        return Run(status: run.status, output: run.text)
     }
 
     static func freePort() throws -> Int {
@@ -93,14 +81,7 @@ import Testing
             #expect(refused.status != 0)
             #expect(refused.output.contains("10 characters"))
 
-            let server = Process()
-            server.executableURL = URL(fileURLWithPath: try Self.binary())
-            server.arguments = ["serve", "--roles", "api"]
-            server.environment = environment
-            server.standardOutput = FileHandle.nullDevice
-            server.standardError = FileHandle.nullDevice
-            try server.run()
-            defer { if server.isRunning { server.terminate() } }
+            let server = try ChildProcess.start([try Self.binary(), "serve", "--roles", "api"], environment: environment)
             var ready = false
             for _ in 0..<100 {
                 if let (status, _) = await Self.request("http://127.0.0.1:\(port)/ready"), status == 200 { ready = true; break }
@@ -115,10 +96,9 @@ import Testing
                                            body: #"{"email": "first@octoisp.test", "password": "first admin password"}"#)
             #expect(admin?.0 == 200)
 
-            kill(server.processIdentifier, SIGTERM)
-            for _ in 0..<100 where server.isRunning { try await Task.sleep(for: .milliseconds(100)) }
-            #expect(!server.isRunning)
-            #expect(server.terminationReason == .exit && server.terminationStatus == 0)
+            server.send(SIGTERM)
+            let termination = await server.termination(within: .seconds(10))
+            #expect(termination == .exited(0), "\(server.errors())")
             _ = provider
         }
     }

@@ -31,8 +31,6 @@ struct Failures {
             let queue = try h.makeQueue()
             let enqueued = try await queue.enqueue(Step(label: "victim"), provider: provider, maxAttempts: 3)
             let marker = FileManager.default.temporaryDirectory.appendingPathComponent("octoisp-fixture-\(UUID().lowercased)")
-            let process = Process()
-            process.executableURL = try Self.fixtureURL()
             var environment = ProcessInfo.processInfo.environment
             environment["OCTOISP_FIXTURE_DRIVER"] = driver.rawValue
             environment["OCTOISP_FIXTURE_MARKER"] = marker.path
@@ -40,14 +38,12 @@ struct Failures {
             environment["OCTOISP_FIXTURE_GLOBAL_URL"] = Self.postgresURL(h.stack.globalURL)
             environment["OCTOISP_FIXTURE_REDIS_URL"] = ProcessInfo.processInfo.environment["OCTOISP_TEST_REDIS_URL"] ?? ""
             environment["OCTOISP_FIXTURE_PREFIX"] = h.prefix
-            process.environment = environment
-            try process.run()
-            defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+            let process = try ChildProcess.start([try Self.fixtureURL().path], environment: environment)
             try await eventually(timeout: .seconds(60), "the fixture to start the job") { FileManager.default.fileExists(atPath: marker.path) }
-            kill(process.processIdentifier, SIGKILL)
-            while process.isRunning { try await Task.sleep(for: .milliseconds(20)) }
+            process.send(SIGKILL)
+            let termination = await process.termination()
             try? FileManager.default.removeItem(at: marker)
-            #expect(process.terminationReason == .uncaughtSignal)
+            #expect(termination == .signalled(SIGKILL))
 
             let running = try #require(try await h.jobs(queue, provider).first)
             #expect(running.id == enqueued.id && running.state == .running && running.attempts == 1)
@@ -73,9 +69,8 @@ struct Failures {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for worker in workers { group.addTask { try await worker.run() } }
                 try await eventually("50 jobs before the restart") { recorder.labels.count >= 50 }
-                // system(3), not Process: the daemonised redis-server inherits the pipes Foundation watches
-                // to notice that its child exited.
-                #expect(try await offloaded { system(restart) } == 0)
+                // The restarted redis-server is a daemon: started without the test's descriptors.
+                try await ChildProcess.shell(restart)
                 var waited = 0
                 try await eventually(timeout: .seconds(60), "all 300 jobs after the restart") {
                     waited += 1

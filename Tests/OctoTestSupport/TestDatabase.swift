@@ -120,9 +120,8 @@ actor TemplateDatabase {
         return name
     }
 
-    /// Clones the template. PostgreSQL refuses (55006) while any backend is connected to the
-    /// template, e.g. the migrator's connection that is still shutting down, or another clone: retry
-    /// for a while instead of failing the test.
+    /// Clones the template. PostgreSQL refuses to copy a template while a backend is still connected
+    /// to it (SQLSTATE 55006: the migrator's connection may take a moment to end), so that is retried.
     func create(_ name: String, from template: String, owner: DatabaseURL) async throws {
         var attempt = 0
         while true {
@@ -132,9 +131,9 @@ actor TemplateDatabase {
                                                logger: TestDatabase.logger)
                 }
                 return
-            } catch let error as TestSetupError where error.description.contains("55006") && attempt < 100 {
+            } catch let error as TestSetupError where error.description.contains("55006") && attempt < 20 {
                 attempt += 1
-                try await Task.sleep(for: .milliseconds(50 + Int.random(in: 0..<100)))
+                try await Task.sleep(for: .milliseconds(250))
             }
         }
     }
@@ -206,7 +205,7 @@ extension PostgresRowSequence {
     }
 }
 
-/// Runs blocking work (waiting for a child process, `system(3)`) on its own thread, so it never holds
+/// Runs blocking work on its own thread, so it never holds
 /// one of the few threads Swift's cooperative pool has (two on a 2-core machine) while other tests
 /// wait for async progress.
 public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {

@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import OctoTestSupport
 import Testing
 @testable import SNMP
 
@@ -28,32 +29,12 @@ enum Peers {
     }
 }
 
-/// Runs a program and returns its standard output, failing the test on a non-zero exit.
+/// Runs a program (looked up on `PATH`) and returns its standard output, failing the test on a
+/// non-zero exit.
 func runTool(_ arguments: [String]) async throws -> String {
-    // Waiting for the child on a thread of its own keeps Swift's small cooperative pool free.
-    let (status, data, errorData) = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<(Int32, Data, Data), any Error>) in
-        Thread {
-            continuation.resume(with: Result { try runToolBlocking(arguments) })
-        }.start()
-    }
-    let text = String(decoding: data, as: UTF8.self)
-    try #require(status == 0, "\(arguments.joined(separator: " ")) failed: \(String(decoding: errorData, as: UTF8.self))")
-    return text
-}
-
-private func runToolBlocking(_ arguments: [String]) throws -> (Int32, Data, Data) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    process.arguments = arguments
-    let output = Pipe()
-    let errors = Pipe()
-    process.standardOutput = output
-    process.standardError = errors
-    try process.run()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, data, errorData)
+    let run = try await ChildProcess.run(["/usr/bin/env"] + arguments)
+    try #require(run.succeeded, "\(arguments.joined(separator: " ")) failed (\(run.termination)): \(run.errors)")
+    return run.output
 }
 
 /// Parses net-snmp output printed with `-On -Oe -Ox` into varbinds. Opaque values (which
