@@ -87,15 +87,19 @@ let package = Package(
             dependencies: [],
             swiftSettings: swiftSettings
         ),
-        // The ACS: session coordination, automatic registration and the parameter-tree cache.
+        // The ACS: session coordination, automatic registration, the parameter-tree cache, device tasks,
+        // connection requests and the file server's metadata.
         .target(
             name: "ACS",
             dependencies: [
                 "CWMP",
                 "OctoCore",
                 "OctoStore",
+                "OctoJobs",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -279,7 +283,9 @@ let package = Package(
                 "CPESimulator",
                 "OctoHTTP",
                 "OctoTestSupport",
+                "OctoJobs",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: testSettings

@@ -40,6 +40,8 @@ public struct CPESessionRunner: Sendable {
     public let password: String
     /// Basic or Digest.
     public let mode: AuthMode
+    /// Bytes per `Range` request when fetching a download.
+    public var downloadChunkBytes = 64 * 1024
 
     /// Creates a runner.
     public init(acs: URL, username: String, password: String, mode: AuthMode) {
@@ -61,6 +63,10 @@ public struct CPESessionRunner: Sendable {
         }
         cpe.pendingEvents = []
         var outgoing: [UInt8] = []
+        if let transfer = cpe.pendingTransfer {
+            // The CPE's own request first: the outcome of the last download.
+            outgoing = Array(CWMPEncoder().encode(Envelope(version: .v1_0, id: "tc", message: CPEMessage.transferComplete(transfer))).utf8)
+        }
         while true {
             let (status, body) = try await post(outgoing, &state, &report)
             if status == 204 { break }
@@ -68,13 +74,61 @@ public struct CPESessionRunner: Sendable {
                 throw Failure(status: status, description: "ACS answered \(status): \(String(decoding: body.prefix(200), as: UTF8.self))")
             }
             let envelope = try CWMPDecoder().decodeACS(body)
+            if case .transferCompleteResponse = envelope.message {
+                cpe.pendingTransfer = nil
+                outgoing = []
+                continue
+            }
             report.rpcs.append(envelope.message.methodName)
             let answer = cpe.answer(envelope.message)
             outgoing = Array(CWMPEncoder().encode(Envelope(version: envelope.version, id: envelope.id, message: answer)).utf8)
         }
         if cpe.pendingEvents.isEmpty { cpe.pendingEvents = [InformEvent(code: InformEvent.periodic)] }
         report.seconds = Date().timeIntervalSince(start)
+        if cpe.pendingDownload != nil { await download(&cpe) }
         return report
+    }
+
+    /// Fetches the pending download over HTTP in `Range` chunks of ``downloadChunkBytes``, checks its
+    /// size, and leaves the outcome for the next session's TransferComplete.
+    public func download(_ cpe: inout SimulatedCPE) async {
+        guard let request = cpe.pendingDownload else { return }
+        let start = XSD.format(Date())
+        var failure: String?
+        var received = 0
+        if let url = URL(string: request.url), let host = url.host {
+            var path = url.path
+            if let query = url.query { path += "?" + query }
+            var total: Int?
+            while failure == nil, total.map({ received < $0 }) ?? true {
+                let range = "bytes=\(received)-\(received + downloadChunkBytes - 1)"
+                do {
+                    let answer = try await HTTPExchange.get(host: host, port: url.port ?? 80, path: path, headers: [("Range", range)])
+                    switch answer.status {
+                    case 206:
+                        let size = answer.headers.first(name: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
+                        total = size
+                        received += answer.body.count
+                        if answer.body.isEmpty { failure = "empty partial response" }
+                    case 200:
+                        received = answer.body.count
+                        total = received
+                    case 416 where received == 0:
+                        total = 0
+                    default:
+                        failure = "file server answered \(answer.status)"
+                    }
+                } catch {
+                    failure = "file server unreachable: \(error)"
+                }
+            }
+            if failure == nil, request.fileSize > 0, received != request.fileSize {
+                failure = "received \(received) bytes, expected \(request.fileSize)"
+            }
+        } else {
+            failure = "bad URL"
+        }
+        cpe.finishDownload(bytes: received, failure: failure, start: start, end: XSD.format(Date()))
     }
 
     struct ExchangeState {

@@ -23,6 +23,17 @@ public enum HTTPExchange {
 
     /// POSTs `body` to `host:port` `path` with `headers`.
     public static func post(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8]) async throws -> Answer {
+        try await request(.POST, host: host, port: port, path: path, headers: headers, body: body)
+    }
+
+    /// GETs `path` from `host:port` with `headers`.
+    public static func get(host: String, port: Int, path: String, headers: [(String, String)] = []) async throws -> Answer {
+        try await request(.GET, host: host, port: port, path: path, headers: headers, body: [])
+    }
+
+    /// Sends one request and reads the whole answer.
+    public static func request(_ method: HTTPMethod, host: String, port: Int, path: String, headers: [(String, String)],
+                               body: [UInt8]) async throws -> Answer {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.seconds(10))
             .connect(host: host, port: port) { channel in
@@ -36,7 +47,7 @@ public enum HTTPExchange {
             fields.replaceOrAdd(name: "Host", value: "\(host):\(port)")
             fields.replaceOrAdd(name: "Content-Length", value: String(body.count))
             fields.replaceOrAdd(name: "Connection", value: "close")
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: .POST, uri: path, headers: fields)))
+            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: fields)))
             if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
             try await outbound.write(.end(nil))
             var answer = Answer(status: 0, headers: [:], body: [])

@@ -10,6 +10,12 @@ public struct SimulatedCPE: Sendable {
     public var parameterKey = ""
     /// The connection-request URL it reports.
     public var connectionRequestURL: String
+    /// A Download the ACS asked for, fetched after the session.
+    public var pendingDownload: DownloadRequest?
+    /// The outcome of the last download, reported with TransferComplete in the next session.
+    public var pendingTransfer: TransferComplete?
+    /// Files downloaded so far (URL and byte count), newest last.
+    public var downloads: [(url: String, bytes: Int)] = []
 
     /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
     public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
@@ -92,17 +98,35 @@ public struct SimulatedCPE: Sendable {
             return .rebootResponse
         case .factoryReset:
             pendingEvents = [InformEvent(code: InformEvent.bootstrap), InformEvent(code: InformEvent.boot)]
+            parameterKey = ""
             return .factoryResetResponse
         case .scheduleInform:
             return .scheduleInformResponse
         case .getRPCMethods:
             return .getRPCMethodsResponse(["GetRPCMethods", "GetParameterNames", "GetParameterValues", "SetParameterValues",
                                            "GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
-                                           "Reboot", "FactoryReset", "ScheduleInform"])
-        case .download:
-            return .fault(CWMPFault(code: .methodNotSupported, string: "Download is not simulated"))
+                                           "Reboot", "FactoryReset", "ScheduleInform", "Download"])
+        case .download(let request):
+            guard request.url.hasPrefix("http://") else { return .fault(CWMPFault(code: FaultCode(rawValue: 9013), string: "Unsupported protocol for file transfer")) }
+            pendingDownload = request
+            return .downloadResponse(status: 1, startTime: "0001-01-01T00:00:00Z", completeTime: "0001-01-01T00:00:00Z")
         case .informResponse, .transferCompleteResponse, .autonomousTransferCompleteResponse, .getRPCMethodsResponse, .fault:
             return .fault(CWMPFault(code: .requestDenied, string: "not an RPC"))
         }
+    }
+}
+
+extension SimulatedCPE {
+    /// Records the outcome of the pending download: the next session reports `7 TRANSFER COMPLETE`,
+    /// `M Download` with its CommandKey and sends TransferComplete (with fault 9010 when `failure` is set).
+    public mutating func finishDownload(bytes: Int, failure: String?, start: String, end: String) {
+        guard let request = pendingDownload else { return }
+        pendingDownload = nil
+        if failure == nil { downloads.append((request.url, bytes)) }
+        pendingTransfer = TransferComplete(commandKey: request.commandKey,
+                                           fault: failure.map { CWMPFault(code: .downloadFailure, string: $0) },
+                                           startTime: start, completeTime: end)
+        pendingEvents.removeAll { $0.code == InformEvent.periodic }
+        pendingEvents += [InformEvent(code: InformEvent.transferComplete), InformEvent(code: InformEvent.mDownload, commandKey: request.commandKey)]
     }
 }

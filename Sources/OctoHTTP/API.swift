@@ -1,4 +1,5 @@
 import Foundation
+import ACS
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -21,11 +22,17 @@ public struct API: Sendable {
 
     /// The metrics store; its routes answer 503 without one.
     let metricsStoreValue: MetricsStore?
+    /// Queues device tasks (and their connection-request jobs on ``jobs``).
+    let deviceTasks: DeviceTaskService
+    /// Where uploaded files are stored; the file routes answer 503 without one.
+    let files: FileStore?
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
-                jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil) {
+                jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil) {
         self.jobs = jobs
+        self.deviceTasks = deviceTasks ?? DeviceTaskService(queue: jobs)
+        self.files = files
         self.metricsStoreValue = metricsStore
         self.database = database
         self.auth = auth
@@ -60,7 +67,7 @@ public struct API: Sendable {
         router.add(middleware: RateLimitMiddleware(
             perAddress: TokenBuckets(ratePerSecond: configuration.addressRate, burst: configuration.addressBurst),
             perCredential: TokenBuckets(ratePerSecond: configuration.credentialRate, burst: configuration.credentialBurst)))
-        router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodySize))
+        router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodySize, uploadLimit: files?.maximumBytes ?? configuration.maxBodySize))
         router.add(middleware: AuthenticationMiddleware(auth: auth))
         addSystemRoutes(to: router)
         var routes = RouteTable(group: router.group("api/v1"))
@@ -69,6 +76,8 @@ public struct API: Sendable {
         addPopRoutes(to: &routes)
         addCustomerRoutes(to: &routes)
         addDeviceRoutes(to: &routes)
+        addDeviceTaskRoutes(to: &routes)
+        addFileRoutes(to: &routes)
         addUserRoutes(to: &routes)
         addRoleRoutes(to: &routes)
         addApiKeyRoutes(to: &routes)
@@ -115,12 +124,14 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
     }
 }
 
-/// Applies the configured body limit to the context.
+/// Applies the configured body limit to the context; file uploads (`POST /api/v1/files`) have their own.
 struct BodyLimitMiddleware: RouterMiddleware {
     typealias Context = APIContext
     let limit: Int
+    let uploadLimit: Int
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        let limit = request.method == .post && request.uri.path == "/api/v1/files" ? uploadLimit : limit
         var context = context
         context.maxBodySize = limit
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {

@@ -7,7 +7,7 @@ import OctoStore
 /// `octoisp acs …`: operator tasks of the ACS.
 struct ACSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "acs", abstract: "TR-069 ACS operator tasks.",
-                                                    subcommands: [AddCredential.self])
+                                                    subcommands: [AddCredential.self, SetConnectionRequestCredential.self])
 
     /// `octoisp acs add-credential`: a CPE user name and password for a provider.
     struct AddCredential: AsyncParsableCommand {
@@ -34,6 +34,40 @@ struct ACSCommand: AsyncParsableCommand {
                 }
             }
             print("credential \(id.lowercased) created for \(user) in \(slug)")
+        }
+    }
+
+    /// `octoisp acs set-connection-request-credential`: what the ACS answers devices' connection-request challenges with.
+    struct SetConnectionRequestCredential: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-connection-request-credential",
+            abstract: "Set the user name and password the ACS sends to devices' ConnectionRequestURL (provider default, or one device).")
+
+        @Option(help: "Provider slug.") var provider: String
+        @Option(help: "Device id; the provider default when omitted.") var device: String?
+        @Option(help: "User name.") var username: String
+        @Option(help: "Password (or OCTOISP_CR_PASSWORD).") var password: String?
+
+        func run() async throws {
+            guard let secret = password ?? ProcessInfo.processInfo.environment["OCTOISP_CR_PASSWORD"] else {
+                throw ValidationError("give --password or OCTOISP_CR_PASSWORD")
+            }
+            let deviceID = try device.map { text in
+                guard let id = UUID(uuidString: text) else { throw ValidationError("--device must be a UUID") }
+                return id
+            }
+            let slug = provider
+            let user = username
+            let box = try Environment().secretBox()
+            try await withServices { database, _ in
+                guard let providerID = try await database.withTenant(nil, { tx in try await tx.lookup.provider(slug: slug) }) else {
+                    throw OctoError.notFound("provider")
+                }
+                try await database.withTenant(providerID) { tx in
+                    try await tx.connectionRequestCredentials.set(username: user, password: secret, device: deviceID, secrets: box, by: .system)
+                }
+            }
+            print("connection-request credential set for \(deviceID?.lowercased ?? "every device") in \(slug)")
         }
     }
 }

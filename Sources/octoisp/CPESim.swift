@@ -36,6 +36,24 @@ struct CPESim: AsyncParsableCommand {
     @Option(help: "CPEs running at once.")
     var concurrency = 32
 
+    @Flag(help: "Give each CPE a Digest-protected connection-request listener on 127.2.x.y (see --cr-port) and keep it running.")
+    var listen = false
+
+    @Option(help: "Port of the connection-request listeners.")
+    var crPort = 7547
+
+    @Option(help: "User name the ACS must send to the connection-request listeners.")
+    var crUsername = "acs"
+
+    @Option(help: "Password of the connection-request listeners (or OCTOISP_CR_PASSWORD).")
+    var crPassword: String?
+
+    @Option(help: "With --listen: seconds to keep listening after the first sessions (0: until interrupted).")
+    var duration = 0
+
+    @Option(help: "With --listen: seconds between PERIODIC informs (0: none).")
+    var periodic = 0
+
     func run() async throws {
         guard let url = URL(string: acs), url.scheme == "http" || url.scheme == "https" else { throw ValidationError("--acs must be an http(s) URL") }
         guard let mode = CPESessionRunner.AuthMode(rawValue: auth) else { throw ValidationError("--auth must be basic or digest") }
@@ -53,6 +71,13 @@ struct CPESim: AsyncParsableCommand {
         let data = try DataModel(csv: String(contentsOfFile: model, encoding: .utf8))
         let runner = CPESessionRunner(acs: url, username: username, password: secret, mode: mode)
         print("model \(data.identity.manufacturer) \(data.identity.productClass): \(data.paths.count) paths (\(data.leafCount) parameters), root \(data.root)")
+        if listen {
+            guard let crSecret = crPassword ?? ProcessInfo.processInfo.environment["OCTOISP_CR_PASSWORD"] else {
+                throw ValidationError("--listen needs --cr-password or OCTOISP_CR_PASSWORD")
+            }
+            try await runListening(data: data, runner: runner, firstEvents: firstEvents, crSecret: crSecret)
+            return
+        }
         let start = Date()
         var durations: [Double] = []
         var failures: [String] = []
@@ -87,5 +112,51 @@ struct CPESim: AsyncParsableCommand {
                      durations.count, elapsed, Double(durations.count) / max(elapsed, 0.001), percentile(0.5) * 1000, percentile(0.99) * 1000, failures.count))
         for failure in failures.prefix(10) { print(failure) }
         if !failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Each CPE with its connection-request listener: first sessions, then connection requests (and
+    /// periodic informs) until `--duration` runs out or the process is interrupted.
+    func runListening(data: DataModel, runner: CPESessionRunner, firstEvents: [InformEvent], crSecret: String) async throws {
+        let devices = (0..<count).map { index in
+            var cpe = SimulatedCPE(model: data, index: index)
+            cpe.pendingEvents = firstEvents
+            let host = "127.2.\(index / 254).\(index % 254 + 1)"
+            return SimulatedDevice(cpe: cpe, runner: runner,
+                                   listener: ConnectionRequestListener(host: host, port: crPort, username: crUsername, password: crSecret))
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            let (listening, ready) = AsyncStream.makeStream(of: String.self)
+            for device in devices {
+                group.addTask {
+                    try await device.serve(periodicInterval: periodic > 0 ? .seconds(periodic) : nil) { url in ready.yield(url) }
+                }
+            }
+            var urls = 0
+            for await _ in listening {
+                urls += 1
+                if urls == devices.count { break }
+            }
+            print("\(devices.count) connection-request listeners on 127.2.x.y:\(crPort)")
+            var failed = 0
+            for device in devices {
+                for _ in 0..<sessions {
+                    do { try await device.runSession() } catch { failed += 1; print("\(await device.cpe.model.identity.serialNumber): \(error)") }
+                }
+            }
+            print("first sessions done, \(failed) failed; waiting for connection requests")
+            if duration > 0 {
+                try await Task.sleep(for: .seconds(duration))
+                group.cancelAll()
+            } else {
+                try await group.next()
+            }
+        }
+        var requests = 0
+        var sessionsRun = 0
+        for device in devices {
+            requests += await device.connectionRequests
+            sessionsRun += await device.reports.count
+        }
+        print("\(sessionsRun) sessions, \(requests) connection requests answered")
     }
 }

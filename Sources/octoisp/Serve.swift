@@ -67,8 +67,13 @@ struct Serve: AsyncParsableCommand {
 
         var services: [any Service] = [database]
         let jobs = try environment.jobQueue(database: database, clock: clock, logger: logger)
+        let acsConfiguration = ACSConfiguration(environment: environment.values)
+        let files = FileStore(environment: environment.values)
         if roles.contains(.worker) {
-            services.append(JobWorker(queue: jobs, handlers: JobHandlers(), configuration: environment.workerConfiguration(), clock: clock, logger: logger))
+            var handlers = JobHandlers()
+            handlers.registerConnectionRequests(ConnectionRequester(database: database, secrets: try environment.secretBox(),
+                                                                    settings: acsConfiguration.connectionRequest, clock: clock, logger: logger))
+            services.append(JobWorker(queue: jobs, handlers: handlers, configuration: environment.workerConfiguration(), clock: clock, logger: logger))
             services.append(JobScheduler(queue: jobs, schedules: [], clock: clock, logger: logger))
             services.append(JobStatsReporter(queue: jobs, logger: logger))
         }
@@ -76,7 +81,8 @@ struct Serve: AsyncParsableCommand {
             let hub = RealtimeHub()
             let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
-                          jobs: jobs, metricsStore: metricsStore)
+                          jobs: jobs, metricsStore: metricsStore,
+                          deviceTasks: DeviceTaskService(queue: jobs, taskTimeout: acsConfiguration.taskTimeout), files: files)
             let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
             services.append(live)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in
@@ -91,11 +97,10 @@ struct Serve: AsyncParsableCommand {
                                                clock: clock, logger: logger))
         }
         if roles.contains(.acs) {
-            let configuration = ACSConfiguration(environment: environment.values)
-            let engine = ACSEngine(database: database, configuration: configuration, clock: clock, logger: logger)
+            let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger)
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
-            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: configuration.maximumBodyBytes)
+            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)
             services.append(server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
         }

@@ -129,3 +129,27 @@ import Testing
         #expect(session.receive(.emptyPost(at: start + 2)) == .finish(effects: [.abandoned(rpc), .ended(.completed)]))
     }
 }
+
+@Suite struct SessionQueueTests {
+    @Test func dequeueDropsOnlyTheNamedPurposeAndTheSessionMovesOn() {
+        let start = Date(timeIntervalSince1970: 1_750_000_000)
+        let inform = Inform(device: DeviceIdentity(manufacturer: "M", oui: "ABCDEF", productClass: "P", serialNumber: "S1"),
+                            events: [InformEvent(code: "2 PERIODIC")])
+        var session = CWMPSession(start: start)
+        _ = session.receive(.message(Envelope(version: .v1_0, id: "1", message: .inform(inform)), at: start))
+        session.enqueue(PendingRPC(.getParameterNames(path: "Device.", nextLevel: false), purpose: .task("a")))
+        session.enqueue(PendingRPC(.getParameterValues(["Device."]), purpose: .task("a")))
+        session.enqueue(PendingRPC(.reboot(commandKey: "k"), purpose: .task("b")))
+        guard case .send(let first, _) = session.receive(.emptyPost(at: start)) else { Issue.record("nothing sent"); return }
+        #expect(first.message == .getParameterNames(path: "Device.", nextLevel: false))
+        session.dequeue(purpose: .task("a"))
+        #expect(session.queue.map(\.purpose) == [.task("b")])
+        let fault = CPEMessage.fault(CWMPFault(code: .invalidParameterName, string: "Invalid parameter name"))
+        guard case .send(let next, let effects) = session.receive(.message(Envelope(version: .v1_0, id: first.id, message: fault), at: start)) else {
+            Issue.record("the next task was not sent")
+            return
+        }
+        #expect(next.message == .reboot(commandKey: "k"))
+        #expect(effects.count == 1)
+    }
+}

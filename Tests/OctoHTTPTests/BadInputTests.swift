@@ -116,7 +116,9 @@ import Testing
     }
 
     @Test func rateLimitsAnswer429WithRetryAfter() async throws {
-        try await APIHarness.with(configure: { $0.credentialRate = 1; $0.credentialBurst = 3 }) { harness in
+        // A slow refill: on a loaded machine six requests can take more than a second each, and a
+        // rate of 1/s would then never run the bucket dry.
+        try await APIHarness.with(configure: { $0.credentialRate = 0.02; $0.credentialBurst = 3 }) { harness in
             let provider = try await harness.stack.makeProvider("alfa")
             try await harness.stack.makeUser("admin@alfa.test", role: .providerAdmin, provider: provider.id)
             let token = try await harness.login("admin@alfa.test")

@@ -17,6 +17,15 @@ public struct ACSConfiguration: Sendable, Hashable {
     public var nonceLifetime: TimeInterval
     /// Seconds a provider slug stays cached.
     public var slugCacheSeconds: TimeInterval
+    /// Default seconds a device task may wait to be settled before it expires.
+    public var taskTimeout: TimeInterval = 86_400
+    /// Seconds a download the CPE accepted may wait for its TransferComplete before it expires.
+    public var transferTimeout: TimeInterval = 3_600
+    /// Base URL CPEs fetch files from (`http://acs.example.net:7547`); when unset, the `Host` the CPE
+    /// reached the CWMP endpoint with.
+    public var fileBaseURL: String?
+    /// Connection requests: timeout and the least interval between two requests to one device.
+    public var connectionRequest = ConnectionRequestSettings()
 
     /// Creates a configuration.
     public init(maximumBodyBytes: Int = 2 << 20, session: CWMPSession.Configuration = .init(), maximumSessions: Int = 20_000,
@@ -39,5 +48,24 @@ public struct ACSConfiguration: Sendable, Hashable {
         if let value = environment["OCTOISP_CWMP_IDLE_TIMEOUT"].flatMap(Double.init), value > 0 { session.idleTimeout = value }
         if let value = environment["OCTOISP_CWMP_DISCOVERY_BATCH"].flatMap(Int.init), value > 0 { session.discoveryBatchSize = value }
         if let value = environment["OCTOISP_CWMP_REALM"], !value.isEmpty { realm = value }
+        if let value = environment["OCTOISP_ACS_TASK_TIMEOUT"].flatMap(Double.init), value > 0 { taskTimeout = value }
+        if let value = environment["OCTOISP_ACS_TRANSFER_TIMEOUT"].flatMap(Double.init), value > 0 { transferTimeout = value }
+        if let value = environment["OCTOISP_CWMP_FILES_URL"], !value.isEmpty { fileBaseURL = value }
+        if let value = environment["OCTOISP_CWMP_CR_INTERVAL"].flatMap(Double.init), value >= 0 { connectionRequest.minimumInterval = value }
+        if let value = environment["OCTOISP_CWMP_CR_TIMEOUT"].flatMap(Double.init), value > 0 { connectionRequest.timeout = value }
+    }
+}
+
+/// How the ACS asks devices for a session.
+public struct ConnectionRequestSettings: Sendable, Hashable {
+    /// Seconds to wait for the device's answer.
+    public var timeout: TimeInterval
+    /// Least seconds between two connection requests to one device (across processes).
+    public var minimumInterval: TimeInterval
+
+    /// Creates settings (2 s timeout, at most one request per device every 10 s).
+    public init(timeout: TimeInterval = 2, minimumInterval: TimeInterval = 10) {
+        self.timeout = timeout
+        self.minimumInterval = minimumInterval
     }
 }

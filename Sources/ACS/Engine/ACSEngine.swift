@@ -150,7 +150,8 @@ public final class ACSEngine: Sendable {
         let action = machine.receive(.message(envelope, at: clock.now))
         if registration.needsDiscovery { machine.enqueueDiscovery(root: inform.root) }
         let live = LiveSession(token: token, providerID: providerID, slug: request.providerSlug, deviceID: registration.deviceID,
-                               machine: machine, discovering: registration.needsDiscovery)
+                               root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "http://\(request.host ?? "127.0.0.1:7547")",
+                               machine: machine, discovering: registration.needsDiscovery, hasQueuedTasks: registration.hasQueuedTasks)
         sessions.withLock { $0[token] = live }
         logger.info("cwmp session opened", metadata: [
             "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)",
@@ -175,6 +176,7 @@ public final class ACSEngine: Sendable {
                 throw ACSError(error.code == .tooLarge ? .tooLarge : .badRequest, error.description)
             }
         }
+        if live.wantsTask(before: input) { await loadNextTask(live) }
         let (action, discovering) = live.receive(input)
         try await apply(action.effects, of: live, discovering: discovering)
         switch action {
@@ -208,26 +210,41 @@ public final class ACSEngine: Sendable {
                     try await tx.cwmp.storeNames(names, device: live.deviceID)
                 case .discoveredValues(let values):
                     try await tx.cwmp.storeValues(values, device: live.deviceID)
-                case .completed(let rpc, _):
+                case .completed(let rpc, let answer):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.info("cwmp rpc completed", metadata: metadata)
+                    if let (task, last) = live.answered(rpc) {
+                        if last {
+                            try await settle(task, answer: answer, of: live, in: tx)
+                        } else {
+                            try await updateCache(after: task, answer: answer, device: live.deviceID, in: tx)
+                        }
+                    }
                 case .faulted(let rpc, let fault):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     metadata["fault"] = "\(fault.code) \(fault.string)"
                     logger.notice("cwmp rpc faulted", metadata: metadata)
+                    if let task = live.abort(rpc) {
+                        let (value, result) = TaskPlan.fault(fault)
+                        try await tx.deviceTasks.finish(task.id, status: .fault, result: result, fault: value,
+                                                        by: Actor(type: .device, id: live.deviceID, label: nil))
+                    }
                 case .transferCompleted(let transfer, let autonomous):
                     metadata["command_key"] = "\(transfer.commandKey)"
                     metadata["autonomous"] = "\(autonomous)"
                     logger.info("cwmp transfer complete", metadata: metadata)
+                    try await settleTransfer(transfer, autonomous: autonomous, of: live, in: tx)
                 case .abandoned(let rpc):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.notice("cwmp rpc abandoned", metadata: metadata)
+                    if let task = live.abort(rpc) { try await tx.deviceTasks.requeue(task.id) }
                 case .ended(let end):
                     ended = end
                 }
             }
             if let ended {
                 if ended == .completed && discovering { try await tx.cwmp.markDiscovered(live.deviceID) }
+                for task in live.unsettledTasks() { try await tx.deviceTasks.requeue(task.id) }
                 try await tx.cwmp.releaseLease(live.deviceID, token: live.token)
             } else {
                 _ = try await tx.cwmp.renewLease(live.deviceID, token: live.token, seconds: configuration.session.idleTimeout + 5)

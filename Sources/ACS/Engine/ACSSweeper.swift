@@ -1,7 +1,7 @@
 import Logging
 import ServiceLifecycle
 
-/// Closes idle sessions every second until shutdown.
+/// Closes idle sessions every second and expires overdue device tasks every ten, until shutdown.
 public struct ACSSweeper: Service {
     let engine: ACSEngine
 
@@ -12,8 +12,11 @@ public struct ACSSweeper: Service {
 
     /// Sweeps until cancelled.
     public func run() async throws {
+        var rounds = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await engine.sweep()
+            if rounds % 10 == 0 { await engine.expireTasks() }
+            rounds += 1
             try? await Task.sleep(for: .seconds(1))
         }
     }

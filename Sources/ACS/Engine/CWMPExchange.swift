@@ -14,9 +14,13 @@ public struct CWMPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's address.
     public var remoteAddress: String?
+    /// The `Host` header (`host[:port]`), for the URLs of files the CPE downloads.
+    public var host: String?
 
     /// Creates a request.
-    public init(providerSlug: String, method: String = "POST", uri: String, authorization: String?, cookies: [String], body: [UInt8], remoteAddress: String?) {
+    public init(providerSlug: String, method: String = "POST", uri: String, authorization: String?, cookies: [String], body: [UInt8],
+                remoteAddress: String?, host: String? = nil) {
+        self.host = host
         self.providerSlug = providerSlug
         self.method = method
         self.uri = uri

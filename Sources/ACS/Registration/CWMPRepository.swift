@@ -17,6 +17,8 @@ public struct Registration: Sendable, Hashable {
     public var created: Bool
     /// Whether the parameter tree must be (re)discovered in this session.
     public var needsDiscovery: Bool
+    /// Whether device tasks were waiting when the session opened.
+    public var hasQueuedTasks: Bool
 }
 
 /// CWMP persistence of the transaction's provider.
@@ -85,7 +87,10 @@ public struct CWMPRepository: Sendable {
             ]))
             try await tx.publish(topic: "devices", data: .object(["event": .string("registered"), "id": .string(deviceID.lowercased)]))
         }
-        return Registration(deviceID: deviceID, created: created, needsDiscovery: discoveredAt == nil)
+        let queued = created ? false : try await tx.query("""
+            SELECT EXISTS (SELECT 1 FROM acs_tasks WHERE device_id = \(deviceID) AND status = 'queued') AS queued
+            """).acsFirst { try $0.acsColumn("queued", as: Bool.self) } ?? false
+        return Registration(deviceID: deviceID, created: created, needsDiscovery: discoveredAt == nil, hasQueuedTasks: queued)
     }
 
     /// Stores discovered names with their writable flags (objects end with a dot).
@@ -197,4 +202,20 @@ public struct CachedParameter: Sendable, Hashable {
     public var writable: Bool?
     /// Whether it is an object.
     public var isObject: Bool
+}
+
+extension CWMPRepository {
+    /// Forgets cached paths under `prefix` that a refresh did not return (deleted on the device).
+    public func forget(under prefix: String, except names: [String], device: UUID) async throws {
+        try await tx.query("""
+            DELETE FROM device_parameters WHERE device_id = \(device)
+              AND starts_with(path, \(prefix)) AND NOT (path = ANY(\(names)::text[]))
+            """)
+    }
+
+    /// Forgets an object and everything below it.
+    public func forgetSubtree(_ prefix: String, device: UUID) async throws {
+        guard !prefix.isEmpty else { return }
+        try await tx.query("DELETE FROM device_parameters WHERE device_id = \(device) AND starts_with(path, \(prefix))")
+    }
 }

@@ -92,6 +92,11 @@ public struct CWMPSession: Sendable {
         queue.append(rpc)
     }
 
+    /// Drops queued (not yet sent) RPCs with `purpose`, e.g. the rest of a task whose first RPC faulted.
+    public mutating func dequeue(purpose: PendingRPC.Purpose) {
+        queue.removeAll { $0.purpose == purpose }
+    }
+
     /// Queues first-contact discovery under `root` (`Device.` or `InternetGatewayDevice.`):
     /// GetParameterNames of the whole tree, then GetParameterValues in batches. Runs before other
     /// queued RPCs.

@@ -4,10 +4,13 @@ import HTTPTypes
 import Logging
 import NIOCore
 
-/// The CWMP endpoint `POST /cwmp/{providerSlug}` on its own port (7547 by default), serving the ACS.
+/// The CWMP endpoint `POST /cwmp/{providerSlug}` on its own port (7547 by default), serving the ACS,
+/// and the file server CPEs download from: `GET /cwmp-files/{providerSlug}/{fileId}/{token}`.
 public struct CWMPServer: Sendable {
     /// The ACS behind the endpoint.
     public let engine: ACSEngine
+    /// Where downloadable files are stored; without one, file URLs answer 404.
+    public var files: FileStore?
     /// Host to bind.
     public var host: String
     /// Port to bind (0 picks a free one).
@@ -16,14 +19,15 @@ public struct CWMPServer: Sendable {
     public var maximumBodyBytes: Int
 
     /// Creates the endpoint.
-    public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20) {
+    public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20, files: FileStore? = nil) {
         self.engine = engine
+        self.files = files
         self.host = host
         self.port = port
         self.maximumBodyBytes = maximumBodyBytes
     }
 
-    /// The router: one route, one method.
+    /// The router: the CWMP endpoint and the file server.
     public func router() -> Router<CWMPContext> {
         let router = Router(context: CWMPContext.self)
         let engine = engine
@@ -42,9 +46,10 @@ public struct CWMPServer: Sendable {
             let exchange = CWMPRequest(providerSlug: slug, method: "POST", uri: request.uri.description,
                                        authorization: request.headers[.authorization],
                                        cookies: request.headers[values: .cookie], body: Array(buffer: body),
-                                       remoteAddress: context.clientIP)
+                                       remoteAddress: context.clientIP, host: request.head.authority)
             return Self.response(await engine.handle(exchange))
         }
+        addFileRoutes(to: router)
         return router
     }
 

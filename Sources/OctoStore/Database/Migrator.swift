@@ -59,12 +59,20 @@ public struct Migrator: Sendable {
         let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 1, logger: logger)
         do {
             let applied = try await migrate(migrations, on: connection)
+            try await Self.unlock(connection, logger: logger)
             try await connection.close()
             return applied
         } catch {
+            try? await Self.unlock(connection, logger: logger)
             try? await connection.close()
             throw error
         }
+    }
+
+    /// Releases the migration lock explicitly: closing the connection releases it too, but a close
+    /// the server has not seen yet would keep the next migrator waiting.
+    private static func unlock(_ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("SELECT pg_advisory_unlock_all()", logger: logger)
     }
 
     private func migrate(_ migrations: [Migration], on connection: PostgresConnection) async throws -> [Int] {
@@ -77,7 +85,7 @@ public struct Migrator: Sendable {
                 applied_at timestamptz NOT NULL DEFAULT now()
             )
             """, logger: logger)
-        // The lock is released when the connection closes.
+        // The lock is released explicitly at the end, and in any case when the connection closes.
 
         var known: [Int: String] = [:]
         for try await (version, checksum) in try await connection.query("SELECT version, checksum FROM schema_migrations", logger: logger)

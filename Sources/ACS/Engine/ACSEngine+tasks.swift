@@ -1,0 +1,142 @@
+import CWMP
+import Foundation
+import Logging
+import OctoCore
+import OctoStore
+import PostgresNIO
+
+extension ACSEngine {
+    /// Loads the device's next queued task into the session (marking it running). A download whose
+    /// file is gone is settled as a fault and the next task is tried.
+    func loadNextTask(_ live: LiveSession) async {
+        do {
+            let loaded = try await database.withTenant(live.providerID, logger: logger) { tx -> (DeviceTask, [ACSMessage])? in
+                while let task = try await tx.deviceTasks.claimNext(device: live.deviceID) {
+                    var source: TaskPlan.DownloadSource?
+                    if task.type == .download, let fileID = task.arguments.fileId {
+                        guard let stored = try await tx.acsFiles.find(fileID) else {
+                            try await tx.deviceTasks.finish(task.id, status: .fault, result: nil,
+                                                            fault: DeviceTask.Fault(code: FaultCode.acsInvalidArguments.rawValue,
+                                                                                    string: "the file was deleted before the download ran"),
+                                                            by: .system)
+                            continue
+                        }
+                        let base = live.fileBaseURL.hasSuffix("/") ? String(live.fileBaseURL.dropLast()) : live.fileBaseURL
+                        source = TaskPlan.DownloadSource(
+                            url: "\(base)/cwmp-files/\(live.slug)/\(fileID.lowercased)/\(stored.token)",
+                            fileType: task.arguments.fileType ?? stored.file.fileType, size: task.arguments.fileSize ?? Int(stored.file.size),
+                            targetFileName: task.arguments.targetFileName ?? stored.file.name)
+                    }
+                    return (task, TaskPlan.messages(for: task, root: live.root, download: source))
+                }
+                return nil
+            }
+            guard let (task, messages) = loaded else {
+                live.noTasksLeft()
+                return
+            }
+            live.load(task, messages: messages)
+            logger.info("device task started", metadata: [
+                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)",
+                "task.id": "\(task.id.lowercased)", "task.type": "\(task.type.rawValue)",
+            ])
+        } catch {
+            logger.error("loading the next device task failed", metadata: ["device.id": "\(live.deviceID.lowercased)", "error": "\(error)"])
+        }
+    }
+
+    /// Settles `task` with the device's successful answer and updates the parameter cache.
+    func settle(_ task: DeviceTask, answer: CPEMessage, of live: LiveSession, in tx: Transaction) async throws {
+        let actor = Actor(type: .device, id: live.deviceID, label: nil)
+        switch TaskPlan.outcome(of: task, answer: answer) {
+        case .done(let result):
+            try await updateCache(after: task, answer: answer, device: live.deviceID, in: tx)
+            try await tx.deviceTasks.finish(task.id, status: .done, result: result, fault: nil, by: actor)
+        case .awaitingTransfer(let result):
+            try await tx.deviceTasks.awaitTransfer(task.id, until: clock.now.addingTimeInterval(configuration.transferTimeout), result: result)
+        case .fault(let fault):
+            try await tx.deviceTasks.finish(task.id, status: .fault, result: nil, fault: fault, by: actor)
+        }
+    }
+
+    /// What a successful task changes in the cached tree.
+    func updateCache(after task: DeviceTask, answer: CPEMessage, device: UUID, in tx: Transaction) async throws {
+        switch (task.type, answer) {
+        case (.getParameterValues, .getParameterValuesResponse(let values)):
+            try await tx.cwmp.storeValues(values, device: device)
+        case (.refresh, .getParameterNamesResponse(let names)):
+            // The subtree as the device has it now: names, objects and writable flags; the rest is forgotten.
+            let prefix = task.arguments.path ?? names.first.map { String($0.name.prefix { $0 != "." }) + "." } ?? ""
+            if prefix.hasSuffix(".") { try await tx.cwmp.forget(under: prefix, except: names.map(\.name), device: device) }
+            try await tx.cwmp.storeNames(names, device: device)
+        case (.refresh, .getParameterValuesResponse(let values)):
+            try await tx.cwmp.storeValues(values, device: device)
+        case (.setParameterValues, .setParameterValuesResponse):
+            let values = (task.arguments.parameterValues ?? []).map { ParameterValue(name: $0.name, value: $0.value, type: $0.type ?? "xsd:string") }
+            try await tx.cwmp.storeValues(values, device: device)
+        case (.addObject, .addObjectResponse(let instance, _)):
+            try await tx.cwmp.storeNames([ParameterInfo(name: "\(task.arguments.objectName ?? "")\(instance).", writable: true)], device: device)
+        case (.deleteObject, .deleteObjectResponse):
+            try await tx.cwmp.forgetSubtree(task.arguments.objectName ?? "", device: device)
+        default:
+            break
+        }
+    }
+
+    /// A TransferComplete settles the running download with its CommandKey.
+    func settleTransfer(_ transfer: TransferComplete, autonomous: Bool, of live: LiveSession, in tx: Transaction) async throws {
+        guard let task = try await tx.deviceTasks.runningDownload(device: live.deviceID, commandKey: transfer.commandKey) else {
+            logger.notice("transfer complete matches no running download", metadata: [
+                "device.id": "\(live.deviceID.lowercased)", "command_key": "\(transfer.commandKey)", "autonomous": "\(autonomous)",
+            ])
+            return
+        }
+        let actor = Actor(type: .device, id: live.deviceID, label: nil)
+        var result: [String: JSONValue] = ["command_key": .string(transfer.commandKey), "start_time": .string(transfer.startTime),
+                                           "complete_time": .string(transfer.completeTime), "transfer_complete": .bool(true)]
+        if let fault = transfer.fault, fault.code.rawValue != 0 {
+            result["transfer_complete"] = .bool(false)
+            try await tx.deviceTasks.finish(task.id, status: .fault, result: .object(result),
+                                            fault: DeviceTask.Fault(code: fault.code.rawValue, string: fault.string), by: actor)
+        } else {
+            try await tx.deviceTasks.finish(task.id, status: .done, result: .object(result), fault: nil, by: actor)
+        }
+    }
+
+    /// Expires device tasks past their time limit in every provider (downloads without TransferComplete,
+    /// tasks of devices that never came back). Returns how many expired.
+    @discardableResult
+    public func expireTasks() async -> Int {
+        do {
+            let now = clock.now
+            let providers = try await database.globalStatement("""
+                SELECT DISTINCT provider_id FROM acs_tasks WHERE status IN ('queued', 'running') AND expires_at <= \(now) LIMIT 1000
+                """, logger: logger).map { try $0.decode(UUID.self) }
+            var expired = 0
+            for provider in providers {
+                expired += try await database.withTenant(provider, logger: logger) { tx in try await tx.deviceTasks.expire().count }
+            }
+            if expired > 0 { logger.notice("device tasks expired", metadata: ["count": "\(expired)"]) }
+            return expired
+        } catch {
+            logger.error("expiring device tasks failed", metadata: ["error": "\(error)"])
+            return 0
+        }
+    }
+}
+
+extension ACSEngine {
+    /// The file `id` of the provider named `slug` when `token` is its download token (compared in
+    /// constant time); `nil` otherwise, whatever the reason.
+    public func downloadableFile(slug: String, id: UUID, token: String) async -> (provider: UUID, file: StoredFile)? {
+        do {
+            guard let provider = try await provider(slug: slug) else { return nil }
+            let stored = try await database.withTenant(provider, logger: logger) { tx in try await tx.acsFiles.find(id) }
+            guard let stored, HTTPAuthenticator.constantTimeEqual(Array(stored.token.utf8), Array(token.utf8)) else { return nil }
+            return (provider, stored)
+        } catch {
+            logger.error("file lookup failed", metadata: ["file.id": "\(id.lowercased)", "error": "\(error)"])
+            return nil
+        }
+    }
+}

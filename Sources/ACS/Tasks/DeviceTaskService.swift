@@ -1,0 +1,38 @@
+import Foundation
+import OctoCore
+import OctoJobs
+import OctoStore
+
+/// Queues device tasks: the task row, its audit record, its realtime event and the connection-request
+/// job (ordering key: the device id) commit together. With the PostgreSQL job queue the job is stored
+/// in the same transaction; with Redis it is enqueued right after the commit.
+public struct DeviceTaskService: Sendable {
+    /// The queue for connection-request jobs; without one, tasks wait for the device's next Inform.
+    public let queue: (any JobQueue)?
+    /// Default seconds before an unsettled task expires.
+    public let taskTimeout: TimeInterval
+
+    /// Creates the service.
+    public init(queue: (any JobQueue)?, taskTimeout: TimeInterval = 86_400) {
+        self.queue = queue
+        self.taskTimeout = taskTimeout
+    }
+
+    /// Validates and queues a task for `device` of `provider`.
+    public func create(_ input: DeviceTaskInput, device: UUID, provider: UUID, database: Database, by actor: Actor) async throws -> DeviceTask {
+        let queue = queue
+        let (task, pending) = try await database.withTenant(provider) { tx -> (DeviceTask, JobRequest?) in
+            let task = try await tx.deviceTasks.create(input, device: device, timeout: taskTimeout, by: actor)
+            guard let queue else { return (task, nil) }
+            let job = try JobRequest(ConnectionRequestJob(deviceId: device, taskId: task.id), providerID: provider, maxAttempts: 1,
+                                     orderingKey: device.lowercased)
+            if let postgres = queue as? PostgresJobQueue {
+                _ = try await postgres.enqueue(job, in: tx)
+                return (task, nil)
+            }
+            return (task, job)
+        }
+        if let pending, let queue { _ = try await queue.enqueue(pending) }
+        return task
+    }
+}

@@ -1,0 +1,79 @@
+import CWMP
+import Foundation
+
+/// One simulated CPE over time: its sessions run one after another, and an optional
+/// connection-request listener starts a session with `6 CONNECTION REQUEST` whenever the ACS asks.
+public actor SimulatedDevice {
+    /// The CPE's state between sessions.
+    public private(set) var cpe: SimulatedCPE
+    /// What each session did, oldest first.
+    public private(set) var reports: [CPESessionRunner.Report] = []
+    /// Authenticated connection requests received.
+    public private(set) var connectionRequests = 0
+    /// Sessions that failed, with why.
+    public private(set) var failures: [String] = []
+    let runner: CPESessionRunner
+    let listener: ConnectionRequestListener?
+
+    /// Creates a device; with `listener`, ``serve(periodicInterval:onListening:)`` answers connection requests.
+    public init(cpe: SimulatedCPE, runner: CPESessionRunner, listener: ConnectionRequestListener? = nil) {
+        self.cpe = cpe
+        self.runner = runner
+        self.listener = listener
+    }
+
+    /// Runs one session now, adding `events` to the pending ones.
+    @discardableResult
+    public func runSession(events: [InformEvent] = []) async throws -> CPESessionRunner.Report {
+        var state = cpe
+        if !events.isEmpty {
+            state.pendingEvents.removeAll { $0.code == InformEvent.periodic }
+            state.pendingEvents += events.filter { event in !state.pendingEvents.contains { $0.code == event.code } }
+        }
+        do {
+            let report = try await runner.run(&state)
+            cpe = state
+            reports.append(report)
+            return report
+        } catch {
+            failures.append("\(error)")
+            throw error
+        }
+    }
+
+    /// Listens for connection requests (each starts a session) and, with `periodicInterval`, informs
+    /// periodically, until cancelled. `onListening` receives the URL the CPE reports.
+    public func serve(periodicInterval: Duration? = nil, onListening: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
+        let (requests, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            if let listener {
+                group.addTask {
+                    try await listener.run(bound: { url in
+                        await self.setConnectionRequestURL(url)
+                        await onListening(url)
+                    }, onRequest: { continuation.yield() })
+                }
+            } else {
+                await onListening("")
+            }
+            if let periodicInterval {
+                group.addTask {
+                    while !Task.isCancelled {
+                        try await Task.sleep(for: periodicInterval)
+                        _ = try? await self.runSession()
+                    }
+                }
+            }
+            for await _ in requests {
+                connectionRequests += 1
+                _ = try? await runSession(events: [InformEvent(code: InformEvent.connectionRequest)])
+            }
+            group.cancelAll()
+        }
+    }
+
+    /// Sets the ConnectionRequestURL the next Inform reports.
+    public func setConnectionRequestURL(_ url: String) {
+        cpe.connectionRequestURL = url
+    }
+}
