@@ -79,15 +79,7 @@ extension MetricsReader {
                 FROM kept GROUP BY 1, 2 ORDER BY 1, 2
                 """)
         } else if step == resolution.seconds {
-            // One rollup bucket per step: read the rows as stored, in primary-key order.
-            rows = try await tx.query("""
-                SELECT series_id, bucket, min, max, sum, count::bigint, last, last_at
-                FROM metric_rollups
-                WHERE series_id = ANY(\(ids)) AND resolution = \(Int32(resolution.seconds))
-                  AND bucket >= date_bin(\(stepInterval) * interval '1 second', \(from)::timestamptz, \(MetricResolution.origin))
-                  AND bucket < \(to)
-                ORDER BY series_id, bucket
-                """)
+            return try await storedBuckets(ids: ids, from: from, to: to, resolution: resolution)
         } else {
             rows = try await tx.query("""
                 SELECT series_id, date_bin(\(stepInterval) * interval '1 second', bucket, \(MetricResolution.origin)) AS b,
@@ -104,6 +96,36 @@ extension MetricsReader {
             in rows.decode((Int64, Date, Double, Double, Double, Int64, Double, Date).self) {
             result[id, default: []].append(Point(at: at, min: minimum, max: maximum, avg: count > 0 ? sum / Double(count) : 0,
                                                  sum: sum, count: Int(count), last: last, lastAt: lastAt, rate: nil))
+        }
+        return result
+    }
+
+    /// Rollup buckets of `resolution` as stored (the step is the bucket width): one row per series with
+    /// its buckets as arrays, so 30 days × 48 series decode as 48 rows rather than 34 000.
+    func storedBuckets(ids: [Int64], from: Date, to: Date, resolution: MetricResolution) async throws -> [Int64: [Point]] {
+        let width = Double(resolution.seconds)
+        let rows = try await tx.query("""
+            SELECT series_id, array_agg(bucket ORDER BY bucket), array_agg(min ORDER BY bucket), array_agg(max ORDER BY bucket),
+                   array_agg(sum ORDER BY bucket), array_agg(count::bigint ORDER BY bucket), array_agg(last ORDER BY bucket),
+                   array_agg(last_at ORDER BY bucket)
+            FROM metric_rollups
+            WHERE series_id = ANY(\(ids)) AND resolution = \(Int32(resolution.seconds))
+              AND bucket >= date_bin(\(width) * interval '1 second', \(from)::timestamptz, \(MetricResolution.origin))
+              AND bucket < \(to)
+            GROUP BY series_id
+            """)
+        var result: [Int64: [Point]] = [:]
+        for try await (id, buckets, minimums, maximums, sums, counts, lasts, lastAts)
+            in rows.decode((Int64, [Date], [Double], [Double], [Double], [Int64], [Double], [Date]).self) {
+            var points: [Point] = []
+            points.reserveCapacity(buckets.count)
+            for index in buckets.indices {
+                let count = counts[index]
+                points.append(Point(at: buckets[index], min: minimums[index], max: maximums[index],
+                                    avg: count > 0 ? sums[index] / Double(count) : 0, sum: sums[index], count: Int(count),
+                                    last: lasts[index], lastAt: lastAts[index], rate: nil))
+            }
+            result[id] = points
         }
         return result
     }
