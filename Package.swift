@@ -194,6 +194,25 @@ let package = Package(
             path: "bench/jobs/Sources",
             swiftSettings: swiftSettings
         ),
+        // The ACS reboot storm against a bare Hummingbird route (bench/acs).
+        .executableTarget(
+            name: "acs-bench",
+            dependencies: [
+                "ACS",
+                "CPESimulator",
+                "CWMP",
+                "OctoCore",
+                "OctoStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/acs/Sources",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "octoisp",
             dependencies: [

@@ -17,6 +17,10 @@ public struct ACSConfiguration: Sendable, Hashable {
     public var nonceLifetime: TimeInterval
     /// Seconds a provider slug stays cached.
     public var slugCacheSeconds: TimeInterval
+    /// Seconds a CPE credential read from the database is reused by this process (0: read it for every
+    /// Inform). A claim that fails against a cached credential is checked against the stored one again,
+    /// so this only bounds how long a deleted credential still works here.
+    public var credentialCacheSeconds: TimeInterval = 10
     /// Default seconds a device task may wait to be settled before it expires.
     public var taskTimeout: TimeInterval = 86_400
     /// Seconds a download the CPE accepted may wait for its TransferComplete before it expires.
@@ -48,6 +52,7 @@ public struct ACSConfiguration: Sendable, Hashable {
         if let value = environment["OCTOISP_CWMP_IDLE_TIMEOUT"].flatMap(Double.init), value > 0 { session.idleTimeout = value }
         if let value = environment["OCTOISP_CWMP_DISCOVERY_BATCH"].flatMap(Int.init), value > 0 { session.discoveryBatchSize = value }
         if let value = environment["OCTOISP_CWMP_REALM"], !value.isEmpty { realm = value }
+        if let value = environment["OCTOISP_CWMP_CREDENTIAL_CACHE"].flatMap(Double.init), value >= 0 { credentialCacheSeconds = value }
         if let value = environment["OCTOISP_ACS_TASK_TIMEOUT"].flatMap(Double.init), value > 0 { taskTimeout = value }
         if let value = environment["OCTOISP_ACS_TRANSFER_TIMEOUT"].flatMap(Double.init), value > 0 { transferTimeout = value }
         if let value = environment["OCTOISP_CWMP_FILES_URL"], !value.isEmpty { fileBaseURL = value }

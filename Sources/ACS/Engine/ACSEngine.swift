@@ -22,6 +22,8 @@ public final class ACSEngine: Sendable {
     let logger: Logger
     let sessions = Mutex<[String: LiveSession]>([:])
     let slugs = Mutex<[String: (id: UUID?, at: Date)]>([:])
+    let credentials: CredentialCache
+    let statements: CWMPStatements
 
     /// Creates the engine on `database`.
     public init(database: Database, configuration: ACSConfiguration = ACSConfiguration(), clock: any WallClock, logger: Logger) {
@@ -31,6 +33,8 @@ public final class ACSEngine: Sendable {
         self.logger = logger
         self.authenticator = HTTPAuthenticator(realm: configuration.realm, nonceLifetime: configuration.nonceLifetime, clock: clock)
         self.decoder = CWMPDecoder(limits: .init(maximumBytes: configuration.maximumBodyBytes))
+        self.credentials = CredentialCache(lifetime: configuration.credentialCacheSeconds)
+        self.statements = CWMPStatements(database: database, logger: logger)
     }
 
     /// Sessions live in this process.
@@ -119,10 +123,7 @@ public final class ACSEngine: Sendable {
         guard let claim = HTTPAuthenticator.claim(from: request.authorization) else {
             throw ACSError(.unauthenticated, "no usable Authorization header")
         }
-        let credential = try await database.withTenant(providerID, logger: logger) { tx in
-            try await tx.cwmpCredentials.find(username: HTTPAuthenticator.username(of: claim))
-        }
-        guard let credential, authenticator.verify(claim, against: credential, method: request.method, requestURI: request.uri) else {
+        guard let credential = try await verifiedCredential(claim, provider: providerID, request: request) else {
             throw ACSError(.unauthenticated, "wrong credentials")
         }
         guard !request.body.isEmpty else { throw ACSError(.badRequest, "a session must start with an Inform") }
@@ -138,13 +139,26 @@ public final class ACSEngine: Sendable {
 
         let token = Self.newToken()
         let leaseSeconds = configuration.session.idleTimeout + 5
-        let registration = try await database.withTenant(providerID, logger: logger) { tx in
-            let registration = try await tx.cwmp.register(inform, identity: identity, version: envelope.version,
-                                                          remoteIP: request.remoteAddress, leaseToken: token, leaseSeconds: leaseSeconds)
-            if let bound = credential.deviceID, bound != registration.deviceID {
-                throw ACSError(.unauthenticated, "credential is bound to another device")
+        // A registered device: one statement. A new one: a tenant transaction that also audits it.
+        let registration: Registration
+        switch try await statements.inform(inform, identity: identity, version: envelope.version, remoteIP: request.remoteAddress,
+                                           provider: providerID, boundDevice: credential.deviceID, leaseToken: token,
+                                           leaseSeconds: leaseSeconds) {
+        case .registered(let registered):
+            registration = registered
+        case .busy:
+            throw ACSError(.busy, "device is in a session elsewhere")
+        case .boundElsewhere:
+            throw ACSError(.unauthenticated, "credential is bound to another device")
+        case .unknown:
+            registration = try await database.withTenant(providerID, logger: logger) { tx in
+                let registration = try await tx.cwmp.register(inform, identity: identity, version: envelope.version,
+                                                              remoteIP: request.remoteAddress, leaseToken: token, leaseSeconds: leaseSeconds)
+                if let bound = credential.deviceID, bound != registration.deviceID {
+                    throw ACSError(.unauthenticated, "credential is bound to another device")
+                }
+                return registration
             }
-            return registration
         }
         var machine = CWMPSession(configuration: configuration.session, start: clock.now)
         let action = machine.receive(.message(envelope, at: clock.now))
@@ -197,9 +211,35 @@ public final class ACSEngine: Sendable {
         return CWMPResponse(status: 200, headers: headers, body: body)
     }
 
+    /// The credential `claim` names in `provider` if the claim proves its password. A credential this
+    /// process read recently is reused; one the claim fails against is read again before refusing.
+    func verifiedCredential(_ claim: HTTPAuthenticator.Claim, provider: UUID, request: CWMPRequest) async throws -> CWMPCredential? {
+        let username = HTTPAuthenticator.username(of: claim)
+        let now = clock.now
+        if let cached = credentials.credential(provider: provider, username: username, now: now),
+           authenticator.verify(claim, against: cached, method: request.method, requestURI: request.uri) {
+            return cached
+        }
+        let stored = try await database.withTenant(provider, logger: logger) { tx in try await tx.cwmpCredentials.find(username: username) }
+        guard let stored, authenticator.verify(claim, against: stored, method: request.method, requestURI: request.uri) else {
+            credentials.forget(provider: provider, username: username)
+            return nil
+        }
+        credentials.store(stored, now: now)
+        return stored
+    }
+
     /// Persists what a session learned, renews or releases its lease.
     func apply(_ effects: [SessionEffect], of live: LiveSession, discovering: Bool) async throws {
         var metadata: Logger.Metadata = ["provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)"]
+        if let end = Self.plainEnd(effects), !(end == .completed && discovering), !live.hasUnsettledTasks {
+            // Nothing to persist but the end: give the lease up in one statement.
+            try await statements.endSession(provider: live.providerID, device: live.deviceID, token: live.token)
+            sessions.withLock { _ = $0.removeValue(forKey: live.token) }
+            metadata["end"] = "\(end)"
+            logger.info("cwmp session ended", metadata: metadata)
+            return
+        }
         var ended: SessionEnd?
         try await database.withTenant(live.providerID, logger: logger) { tx in
             for effect in effects {
@@ -255,6 +295,15 @@ public final class ACSEngine: Sendable {
             metadata["end"] = "\(ended)"
             logger.info("cwmp session ended", metadata: metadata)
         }
+    }
+
+    /// The end of a session when `effects` hold nothing else to persist.
+    static func plainEnd(_ effects: [SessionEffect]) -> SessionEnd? {
+        guard case .ended(let end)? = effects.last else { return nil }
+        for effect in effects.dropLast() {
+            guard case .informed = effect else { return nil }
+        }
+        return end
     }
 
     func end(_ live: LiveSession, effects: [SessionEffect], discovering: Bool) async throws {

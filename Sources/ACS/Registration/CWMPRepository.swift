@@ -109,8 +109,7 @@ public struct CWMPRepository: Sendable {
 
     /// Stores values; a value that differs from a cached one is recorded in the change history.
     public func storeValues(_ values: [ParameterValue], device: UUID) async throws {
-        var seen = Set<String>()
-        let unique = values.reversed().filter { InformValidation.isParameterPath($0.name) && seen.insert($0.name).inserted }.reversed()
+        let unique = Self.cacheable(values)
         guard !unique.isEmpty else { return }
         let now = tx.clock.now
         try await tx.query("""
@@ -130,6 +129,12 @@ public struct CWMPRepository: Sendable {
                 updated_at = EXCLUDED.updated_at
             WHERE device_parameters.value IS DISTINCT FROM EXCLUDED.value OR device_parameters.type IS DISTINCT FROM EXCLUDED.type
             """)
+    }
+
+    /// The values worth caching: valid paths only, the last of duplicates, in their order.
+    static func cacheable(_ values: [ParameterValue]) -> [ParameterValue] {
+        var seen = Set<String>()
+        return Array(values.reversed().filter { InformValidation.isParameterPath($0.name) && seen.insert($0.name).inserted }.reversed())
     }
 
     /// Marks the parameter tree as discovered.

@@ -92,6 +92,11 @@ final class LiveSession: Sendable {
     }
 
     /// Tasks loaded into the machine and not settled when the session ended.
+    /// Whether device tasks were loaded and are not settled yet.
+    var hasUnsettledTasks: Bool {
+        state.withLock { !$0.tasks.isEmpty }
+    }
+
     func unsettledTasks() -> [DeviceTask] {
         state.withLock { state in
             defer { state.tasks.removeAll() }

@@ -1,0 +1,66 @@
+import ACS
+import CPESimulator
+import CWMP
+import Foundation
+import OctoCore
+import OctoStore
+import PostgresNIO
+
+/// The benchmark provider, its CPE credential and its devices, written with SQL so the storm measures
+/// the steady-state BOOT path (devices registered and their trees discovered beforehand).
+struct Seed {
+    let database: Database
+    let models: [DataModel]
+
+    /// Creates a provider with one CPE credential; returns its slug and id.
+    func provider(username: String, password: String) async throws -> (slug: String, id: UUID) {
+        let slug = "storm-\(UInt32.random(in: 0...UInt32.max))"
+        let provider = try await database.withGlobal { tx in
+            try await tx.providers.create(ProviderInput(slug: slug, name: "Reboot storm"), by: .system)
+        }
+        _ = try await database.withTenant(provider.id) { tx in
+            try await tx.cwmpCredentials.create(username: username, password: password, realm: ACSConfiguration().realm, by: .system)
+        }
+        return (slug, provider.id)
+    }
+
+    /// Registers CPEs `cpes` (see ``Storm/cpe(_:models:)``) as devices whose tree is discovered, in
+    /// batches of 20,000 per statement, then analyzes the tables.
+    func devices(_ cpes: Range<Int>, provider: UUID) async throws {
+        for (m, model) in models.enumerated() {
+            let serials = cpes.filter { $0 % models.count == m }.map { Storm.cpe($0, models: models).model.identity.serialNumber }
+            for start in stride(from: 0, to: serials.count, by: 20_000) {
+                let batch = Array(serials[start..<min(serials.count, start + 20_000)])
+                _ = try await database.withGlobal(acting: provider) { tx in
+                    try await tx.query("""
+                        WITH registered AS (
+                            INSERT INTO devices (provider_id, name, kind, vendor, model, serial_number, oui, product_class, status, last_seen_at)
+                            SELECT \(provider), \(model.identity.productClass) || ' ' || s, 'cpe', \(model.identity.manufacturer),
+                                   \(model.identity.productClass), s, \(model.identity.oui), \(model.identity.productClass), 'pending', now()
+                            FROM unnest(\(batch)::text[]) AS s
+                            RETURNING id
+                        )
+                        INSERT INTO cwmp_devices (provider_id, device_id, root, cwmp_version, last_inform_at, informs, discovered_at)
+                        SELECT \(provider), id, \(model.root), \(CWMPVersion.v1_0.namespace), now(), 1, now() FROM registered
+                        """)
+                }
+            }
+        }
+        try await database.withGlobal { tx in
+            try await tx.query("ANALYZE devices")
+            try await tx.query("ANALYZE cwmp_devices")
+        }
+    }
+
+    /// Informs stored and session leases left in `provider`.
+    func leftovers(provider: UUID) async throws -> (informs: Int, leases: Int) {
+        try await database.withTenant(provider) { tx in
+            var counts: [Int] = []
+            for try await row in try await tx.query("SELECT (SELECT count(*) FROM cwmp_informs)::int, (SELECT count(*) FROM cwmp_sessions)::int") {
+                let (informs, leases) = try row.decode((Int, Int).self)
+                counts = [informs, leases]
+            }
+            return (counts.first ?? 0, counts.last ?? 0)
+        }
+    }
+}

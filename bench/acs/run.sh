@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# ACS reboot storm: builds `octoisp` and `acs-bench` in release mode, starts a throwaway PostgreSQL
+# (fsync on, as in production) on a free port, `octoisp serve --roles acs` and the bare Hummingbird
+# route as processes of their own, runs the storms and tears everything down.
+#   bench/acs/run.sh [--cpes N] [--concurrency C] [--rounds R] [--register N]
+# Environment: BENCH_MODELS (data-model CSVs, space-separated; a TR-098 and a TR-181 model by default),
+# BENCH_LOG_LEVEL (the ACS's OCTOISP_LOG_LEVEL, notice by default), BENCH_PG_FSYNC (on), OCTOISP_DB_POOL,
+# BENCH_CONFIGURATION (release; debug for a quick check of the benchmark itself).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+fixtures=../shared/fixtures/tr069/devices
+models=${BENCH_MODELS:-"$fixtures/device-H199Z.csv $fixtures/device-9CA2F4-EC220_G5_V3-22275K2000315.csv"}
+configuration=${BENCH_CONFIGURATION:-release}
+for product in octoisp acs-bench; do
+  if ! log=$(swift build -c "$configuration" --product "$product" 2>&1); then echo "$log"; exit 1; fi
+done
+bin=$(swift build -c "$configuration" --show-bin-path)
+work=$(mktemp -d /tmp/octoisp-bench.XXXXXX)
+chmod 755 "$work"
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  scripts/postgres.sh stop "$work/postgres" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+OCTOISP_PG_FSYNC=${BENCH_PG_FSYNC:-on} scripts/postgres.sh start "$work/postgres" "$(scripts/free-port.sh)"
+source "$work/postgres/env"
+"$bin/octoisp" migrate >/dev/null 2>&1
+acs_port=$(scripts/free-port.sh)
+bare_port=$(scripts/free-port.sh)
+OCTOISP_SECRET_KEY="k1:$(head -c 32 /dev/urandom | base64 -w0)" OCTOISP_JWT_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" \
+  OCTOISP_CWMP_HOST=127.0.0.1 OCTOISP_CWMP_PORT=$acs_port OCTOISP_LOG_LEVEL=${BENCH_LOG_LEVEL:-notice} \
+  "$bin/octoisp" serve --roles acs >"$work/acs.log" 2>&1 &
+pids+=($!)
+"$bin/acs-bench" bare --port "$bare_port" >"$work/bare.log" 2>&1 &
+pids+=($!)
+for port in "$acs_port" "$bare_port"; do
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+done
+model_args=()
+for model in $models; do model_args+=(--model "$model"); done
+status=0
+"$bin/acs-bench" storm --acs "http://127.0.0.1:$acs_port/cwmp" --bare "http://127.0.0.1:$bare_port/cwmp" "${model_args[@]}" "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "== last lines of the ACS log"
+  tail -n 20 "$work/acs.log"
+fi
+exit "$status"
