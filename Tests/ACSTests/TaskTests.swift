@@ -311,9 +311,9 @@ import Testing
             environment["OCTOISP_CR_PASSWORD"] = TaskHarness.connectionRequestPassword
             let fixture = Fixtures.directory.appendingPathComponent("device-H199Z.csv").path
             let arguments = ["cpe-sim", "--acs", harness.acsURL.absoluteString, "--model", fixture, "--count", "2", "--username", "cpe",
-                             "--auth", "digest", "--listen", "--cr-port", String(ACSProcessTests.freePort()), "--cr-username", "acs",
+                             "--auth", "digest", "--listen", "--cr-port", String(TestEnvironment.freeTCPPort()), "--cr-username", "acs",
                              "--duration", "8"]
-            async let simulator = ACSProcessTests.run(arguments, environment: environment)
+            async let simulator = ChildProcess.octoisp(arguments, environment: environment)
             var devices: [UUID] = []
             let deadline = ContinuousClock.now + .seconds(30)
             while devices.count < 2, ContinuousClock.now < deadline {
@@ -334,9 +334,9 @@ import Testing
                 woken = try await harness.count("cwmp_informs WHERE events = ARRAY['6 CONNECTION REQUEST']")
             }
             #expect(woken == 2)
-            let (status, output) = try await simulator
-            #expect(status == 0, "\(output)")
-            #expect(output.contains("2 connection requests answered"), "\(output)")
+            let run = try await simulator
+            #expect(run.succeeded, "\(run.text)")
+            #expect(run.text.contains("2 connection requests answered"), "\(run.text)")
         }
     }
 }

@@ -172,36 +172,36 @@ import Testing
             let first = try await Self.deadLetter(queue, provider: alfa, type: "a.first")
             let second = try await Self.deadLetter(queue, provider: alfa, type: "a.second")
             let theirs = try await Self.deadLetter(queue, provider: beta)
-            func octoisp(_ arguments: String...) async throws -> ServerProcessTests.Run {
+            func octoisp(_ arguments: String...) async throws -> ChildProcess.Run {
                 try await ServerProcessTests.run(["jobs", "dead-letters"] + arguments, environment: environment)
             }
 
             let list = try await octoisp("list", "--provider", alfa.lowercased)
-            #expect(list.status == 0, "\(list.output)")
-            #expect(list.output.contains("2 dead letter(s)"))
-            #expect(list.output.contains(first.lowercased) && list.output.contains("a.first"))
-            #expect(list.output.contains(second.lowercased) && list.output.contains("planned failure"))
-            #expect(!list.output.contains(theirs.lowercased))
+            #expect(list.status == 0, "\(list.text)")
+            #expect(list.text.contains("2 dead letter(s)"))
+            #expect(list.text.contains(first.lowercased) && list.text.contains("a.first"))
+            #expect(list.text.contains(second.lowercased) && list.text.contains("planned failure"))
+            #expect(!list.text.contains(theirs.lowercased))
 
             // Another provider's job: refused, nothing changed.
             let foreign = try await octoisp("retry", "--provider", alfa.lowercased, theirs.lowercased)
             #expect(foreign.status != 0)
-            #expect(foreign.output.contains("no dead letter"), "\(foreign.output)")
+            #expect(foreign.text.contains("no dead letter"), "\(foreign.text)")
             let foreignDiscard = try await octoisp("discard", "--provider", alfa.lowercased, theirs.lowercased)
             #expect(foreignDiscard.status != 0)
             #expect(try await Self.state(queue, provider: beta, id: theirs) == .dead)
             let badID = try await octoisp("retry", "--provider", "not-a-uuid", first.lowercased)
-            #expect(badID.status != 0 && badID.output.contains("UUID"))
+            #expect(badID.status != 0 && badID.text.contains("UUID"))
 
             let retry = try await octoisp("retry", "--provider", alfa.lowercased, first.lowercased)
-            #expect(retry.status == 0, "\(retry.output)")
-            #expect(retry.output.contains("queued \(first.lowercased) again"))
+            #expect(retry.status == 0, "\(retry.text)")
+            #expect(retry.text.contains("queued \(first.lowercased) again"))
             #expect(try await Self.state(queue, provider: alfa, id: first) == .ready)
             let discard = try await octoisp("discard", "--provider", alfa.lowercased, second.lowercased)
-            #expect(discard.status == 0, "\(discard.output)")
+            #expect(discard.status == 0, "\(discard.text)")
             #expect(try await Self.state(queue, provider: alfa, id: second) == nil)
             let after = try await octoisp("list", "--provider", alfa.lowercased)
-            #expect(after.output.contains("0 dead letter(s)"))
+            #expect(after.text.contains("0 dead letter(s)"))
         }
     }
 }

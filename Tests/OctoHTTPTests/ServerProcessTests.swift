@@ -11,18 +11,6 @@ import Testing
 /// The `octoisp` executable as an operator runs it: migrate, create a user, serve, stop on SIGTERM,
 /// verify the audit log.
 @Suite struct ServerProcessTests {
-    struct Run {
-        var status: Int32
-        var output: String
-    }
-
-    static func binary() throws -> String {
-        guard let path = ProcessInfo.processInfo.environment["OCTOISP_TEST_BINARY"], FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestSetupError("OCTOISP_TEST_BINARY does not name the built octoisp executable; run the tests with `make test`")
-        }
-        return path
-    }
-
     static func environment(_ stack: TestStack, port: Int) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = stack.appURL.connectionString
@@ -37,22 +25,8 @@ import Testing
         return environment
     }
 
-    static func run(_ arguments: [String], environment: [String: String]) async throws -> Run {
-        let run = try await ChildProcess.run([try binary()] + arguments, environment: environment)
-        return Run(status: run.status, output: run.text)
-    }
-
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+    static func run(_ arguments: [String], environment: [String: String]) async throws -> ChildProcess.Run {
+        try await ChildProcess.octoisp(arguments, environment: environment)
     }
 
     static func request(_ url: String, method: String = "GET", body: String? = nil) async -> (Int, String)? {
@@ -66,22 +40,22 @@ import Testing
 
     @Test func migrateCreateUserServeAndStopGracefully() async throws {
         try await TestDatabase.with { stack in
-            let port = try Self.freePort()
+            let port = TestEnvironment.freeTCPPort()
             let environment = Self.environment(stack, port: port)
             let migrate = try await Self.run(["migrate"], environment: environment)
             #expect(migrate.status == 0)
-            #expect(migrate.output.contains("up to date"))
+            #expect(migrate.text.contains("up to date"))
 
             let provider = try await stack.makeProvider("alfa")
             let created = try await Self.run(["admin", "create-user", "--email", "noc@alfa.test", "--password", "correct horse battery",
                                               "--role", "noc", "--provider", "alfa"], environment: environment)
-            #expect(created.status == 0, "\(created.output)")
+            #expect(created.status == 0, "\(created.text)")
             let refused = try await Self.run(["admin", "create-user", "--email", "x@alfa.test", "--password", "short", "--provider", "alfa"],
                                              environment: environment)
             #expect(refused.status != 0)
-            #expect(refused.output.contains("10 characters"))
+            #expect(refused.text.contains("10 characters"))
 
-            let server = try ChildProcess.start([try Self.binary(), "serve", "--roles", "api"], environment: environment)
+            let server = try ChildProcess.start([try TestEnvironment.octoispBinary(), "serve", "--roles", "api"], environment: environment)
             var ready = false
             for _ in 0..<100 {
                 if let (status, _) = await Self.request("http://127.0.0.1:\(port)/ready"), status == 200 { ready = true; break }
@@ -112,7 +86,7 @@ import Testing
             }
             let intact = try await Self.run(["audit", "verify"], environment: environment)
             #expect(intact.status == 0)
-            #expect(intact.output.contains("intact"))
+            #expect(intact.text.contains("intact"))
             try await stack.connect(stack.ownerURL) { connection in
                 let logger = Logger(label: "test")
                 try await connection.query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update", logger: logger)
@@ -121,7 +95,7 @@ import Testing
             }
             let broken = try await Self.run(["audit", "verify"], environment: environment)
             #expect(broken.status == 1)
-            #expect(broken.output.contains("chain \(provider.id.lowercased) seq 2"))
+            #expect(broken.text.contains("chain \(provider.id.lowercased) seq 2"))
         }
     }
 }

@@ -108,6 +108,11 @@ public final class ChildProcess: Sendable {
         return Run(termination: termination, output: child.output(), errors: child.errors())
     }
 
+    /// Runs the `octoisp` executable that `make test` built with `arguments`.
+    public static func octoisp(_ arguments: [String], environment: [String: String]? = nil) async throws -> Run {
+        try await run([try TestEnvironment.octoispBinary()] + arguments, environment: environment)
+    }
+
     /// Runs `command` with `/bin/bash -c` and returns its output; throws with the output when it fails.
     @discardableResult
     public static func shell(_ command: String) async throws -> String {

@@ -7,6 +7,27 @@ import PostgresNIO
 
 /// What a test needs from the servers `make test` starts; a missing variable fails the test.
 public enum TestEnvironment {
+    /// The `octoisp` executable `make test` built (`OCTOISP_TEST_BINARY`).
+    public static func octoispBinary() throws -> String {
+        guard let path = ProcessInfo.processInfo.environment["OCTOISP_TEST_BINARY"], FileManager.default.isExecutableFile(atPath: path) else {
+            throw TestSetupError("OCTOISP_TEST_BINARY does not name the built octoisp executable; run the tests with `make test`")
+        }
+        return path
+    }
+
+    /// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
+    public static func freeTCPPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
     /// The URL in `name`, or an error telling how to run the tests.
     public static func url(_ name: String) throws -> DatabaseURL {
         guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else {
@@ -202,14 +223,5 @@ extension PostgresRowSequence {
         var values: [T] = []
         for try await value in decode(T.self) { values.append(value) }
         return values
-    }
-}
-
-/// Runs blocking work on its own thread, so it never holds
-/// one of the few threads Swift's cooperative pool has (two on a 2-core machine) while other tests
-/// wait for async progress.
-public func offloaded<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
