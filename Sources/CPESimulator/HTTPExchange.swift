@@ -47,9 +47,17 @@ public enum HTTPExchange {
             fields.replaceOrAdd(name: "Host", value: "\(host):\(port)")
             fields.replaceOrAdd(name: "Content-Length", value: String(body.count))
             fields.replaceOrAdd(name: "Connection", value: "close")
-            try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: fields)))
-            if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
-            try await outbound.write(.end(nil))
+            // A server may answer before it has read the whole request (a 401 challenge, a 413) and
+            // close the connection: then the rest of the request cannot be written, but its answer
+            // is already on the way and is what the caller needs.
+            var writeError: (any Error)?
+            do {
+                try await outbound.write(.head(HTTPRequestHead(version: .http1_1, method: method, uri: path, headers: fields)))
+                if !body.isEmpty { try await outbound.write(.body(.byteBuffer(ByteBuffer(bytes: body)))) }
+                try await outbound.write(.end(nil))
+            } catch {
+                writeError = error
+            }
             var answer = Answer(status: 0, headers: [:], body: [])
             for try await part in inbound {
                 switch part {
@@ -62,6 +70,7 @@ public enum HTTPExchange {
                     return answer
                 }
             }
+            if let writeError { throw writeError }
             throw Failure(description: "connection closed before the response ended")
         }
     }

@@ -140,7 +140,17 @@ struct CPESim: AsyncParsableCommand {
             var failed = 0
             for device in devices {
                 for _ in 0..<sessions {
-                    do { try await device.runSession() } catch { failed += 1; print("\(await device.cpe.model.identity.serialNumber): \(error)") }
+                    // Like a real CPE (TR-069's session retry policy), a failed session is retried
+                    // after a growing pause with the same pending events.
+                    for attempt in 1...3 {
+                        do {
+                            try await device.runSession()
+                            break
+                        } catch {
+                            print("\(await device.cpe.model.identity.serialNumber): \(error)\(attempt < 3 ? ", retrying" : "")")
+                            if attempt == 3 { failed += 1 } else { try await Task.sleep(for: .seconds(attempt)) }
+                        }
+                    }
                 }
             }
             print("first sessions done, \(failed) failed; waiting for connection requests")
