@@ -183,6 +183,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Profiles")],
             swiftSettings: swiftSettings
         ),
         // `metrics-bench`: ingest throughput, bytes per sample and chart latency of the metrics store.
