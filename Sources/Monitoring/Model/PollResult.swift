@@ -140,14 +140,18 @@ public struct PollResult: Hashable, Sendable, Codable {
     public var errors: [CollectorKind: String]
     /// How many varbinds the poll received.
     public var varbinds: Int
+    /// How long the poll took, in seconds, when the agent answered at least once.
+    public var pollSeconds: Double?
 
     public init(system: SystemInfo? = nil, health: [HealthReading] = [], interfaces: [InterfaceReading] = [],
-                optics: [OpticalReading] = [], errors: [CollectorKind: String] = [:], varbinds: Int = 0) {
+                optics: [OpticalReading] = [], errors: [CollectorKind: String] = [:], varbinds: Int = 0,
+                pollSeconds: Double? = nil) {
         self.system = system
         self.health = health
         self.interfaces = interfaces
         self.optics = optics
         self.errors = errors
         self.varbinds = varbinds
+        self.pollSeconds = pollSeconds
     }
 }
