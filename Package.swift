@@ -332,6 +332,7 @@ let package = Package(
         .testTarget(
             name: "MonitoringTests",
             dependencies: ["Monitoring", "SNMP", "OctoTestSupport"],
+            exclude: ["Recordings"],
             swiftSettings: testSettings
         ),
         // Inventory, discovery and distributed polling against PostgreSQL, the job queue and SNMP agents.
