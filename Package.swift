@@ -246,6 +246,7 @@ let package = Package(
                 "CWMP",
                 "ACS",
                 "CPESimulator",
+                "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
