@@ -165,6 +165,15 @@ import Testing
         #expect(vsolResult.health.filter { $0.kind == .temperature }.map(\.value) == [temperature!])
     }
 
+    @Test func uispFiberSensorTemperatures() async throws {
+        let rec = try recording("edgeosolt_uisp-fiber")
+        let (_, result) = try await poll("edgeosolt_uisp-fiber", [.health])
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let sensors = rec.numbers(OID("1.3.6.1.4.1.41112.1.5.4.2.1.3")!)
+        #expect(sensors.count == 5)
+        #expect(result.health.filter { $0.kind == .temperature }.map(\.value) == sensors.sorted { $0.key < $1.key }.map(\.value))
+    }
+
     @Test func linuxAndEdgeOSUseHostResources() async throws {
         for name in ["linux", "edgeos"] {
             let rec = try recording(name)
