@@ -167,6 +167,25 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Network monitoring: vendor profiles and fingerprinting, SNMP collectors, discovery, the
+        // device inventory and distributed polling through the job queue.
+        .target(
+            name: "Monitoring",
+            dependencies: [
+                "SNMP",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                "OctoMetrics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            resources: [.copy("Profiles")],
+            swiftSettings: swiftSettings
+        ),
         // `metrics-bench`: ingest throughput, bytes per sample and chart latency of the metrics store.
         .executableTarget(
             name: "metrics-bench",
@@ -227,6 +246,7 @@ let package = Package(
                 "CWMP",
                 "ACS",
                 "CPESimulator",
+                "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -307,6 +327,20 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
+            swiftSettings: testSettings
+        ),
+        // Fingerprints and collectors against snmpsimd serving the real-device recordings.
+        .testTarget(
+            name: "MonitoringTests",
+            dependencies: ["Monitoring", "SNMP", "OctoTestSupport"],
+            exclude: ["Recordings"],
+            swiftSettings: testSettings
+        ),
+        // Inventory, discovery and distributed polling against PostgreSQL, the job queue and SNMP agents.
+        .testTarget(
+            name: "PollingTests",
+            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport",
+                           .product(name: "PostgresNIO", package: "postgres-nio")],
             swiftSettings: testSettings
         ),
         .testTarget(

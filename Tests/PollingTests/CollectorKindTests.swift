@@ -1,0 +1,10 @@
+import Monitoring
+import Testing
+
+@Suite struct CollectorKindTests {
+    @Test func collectorNamesAreTheAPIs() {
+        #expect(CollectorKind.allCases.map(\.rawValue) == ["system", "health", "interfaces", "optics"])
+        #expect(CollectorKind(rawValue: "optics") == .optics)
+        #expect(CollectorKind(rawValue: "bogus") == nil)
+    }
+}
