@@ -2,6 +2,7 @@ import CWMP
 import Foundation
 import Logging
 import OctoCore
+import OctoJobs
 import OctoStore
 import PostgresNIO
 
@@ -52,11 +53,37 @@ extension ACSEngine {
         case .done(let result):
             try await updateCache(after: task, answer: answer, device: live.deviceID, in: tx)
             try await tx.deviceTasks.finish(task.id, status: .done, result: result, fault: nil, by: actor)
+            if task.type == .setParameterValues { try await provisioningSettled(task, fault: nil, of: live, in: tx) }
+            if task.type == .getParameterValues, task.commandKey.hasPrefix(ProvisioningService.driftCommandPrefix), let provisioning {
+                // A drift check read the device's values: correct what drifted.
+                let (_, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "drift", by: actor)
+                if let pending { try await provisioning.tasks.enqueue(pending) }
+            }
         case .awaitingTransfer(let result):
             try await tx.deviceTasks.awaitTransfer(task.id, until: clock.now.addingTimeInterval(configuration.transferTimeout), result: result)
         case .fault(let fault):
             try await tx.deviceTasks.finish(task.id, status: .fault, result: nil, fault: fault, by: actor)
+            if task.type == .setParameterValues {
+                try await tx.deviceProvisioning.taskSettled(task.id, done: false, parameterFaults: [], faultCode: fault.code, by: actor)
+            }
         }
+    }
+
+    /// Records the outcome of a provisioning SetParameterValues task: applied, or the CPE's fault per parameter.
+    func provisioningSettled(_ task: DeviceTask, fault: CWMPFault?, of live: LiveSession, in tx: Transaction) async throws {
+        let faults = (fault?.parameterFaults ?? []).map { DeviceProvisioning.ParameterFault(path: $0.name, code: $0.code.rawValue, string: $0.string) }
+        try await tx.deviceProvisioning.taskSettled(task.id, done: fault == nil, parameterFaults: faults, faultCode: fault?.code.rawValue,
+                                                    by: Actor(type: .device, id: live.deviceID, label: nil))
+    }
+
+    /// Provisions a device whose discovery just completed (first contact or BOOTSTRAP).
+    func provisionDiscovered(_ live: LiveSession, in tx: Transaction) async throws -> JobRequest? {
+        guard let provisioning else { return nil }
+        let (result, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "bootstrap", by: .system)
+        logger.info("device provisioned after discovery", metadata: [
+            "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)", "outcome": "\(result.outcome.rawValue)",
+        ])
+        return pending
     }
 
     /// What a successful task changes in the cached tree.
