@@ -84,6 +84,7 @@ public struct API: Sendable {
         addDeviceTaskRoutes(to: &routes)
         addFileRoutes(to: &routes)
         addProvisioningRoutes(to: &routes)
+        addRolloutRoutes(to: &routes)
         addUserRoutes(to: &routes)
         addRoleRoutes(to: &routes)
         addApiKeyRoutes(to: &routes)

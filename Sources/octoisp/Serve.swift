@@ -77,6 +77,7 @@ struct Serve: AsyncParsableCommand {
             handlers.registerConnectionRequests(ConnectionRequester(database: database, secrets: try environment.secretBox(),
                                                                     settings: acsConfiguration.connectionRequest, clock: clock, logger: logger))
             handlers.registerProvisioning(provisioning, database: database, clock: clock)
+            handlers.registerRollouts(provisioning, database: database)
             services.append(JobWorker(queue: jobs, handlers: handlers, configuration: environment.workerConfiguration(), clock: clock, logger: logger))
             let schedules = driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : []
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))

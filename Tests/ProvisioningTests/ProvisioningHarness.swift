@@ -62,6 +62,7 @@ struct ProvisioningHarness: Sendable {
             var handlers = JobHandlers()
             handlers.registerConnectionRequests(requester)
             handlers.registerProvisioning(service, database: stack.database, clock: stack.clock)
+            handlers.registerRollouts(service, database: stack.database)
             let jobWorker = JobWorker(queue: queue, handlers: handlers,
                                       configuration: .init(includeDedicated: false, concurrency: 2, pollInterval: .milliseconds(50)),
                                       clock: stack.clock, logger: quiet)

@@ -54,6 +54,7 @@ extension ACSEngine {
             try await updateCache(after: task, answer: answer, device: live.deviceID, in: tx)
             try await tx.deviceTasks.finish(task.id, status: .done, result: result, fault: nil, by: actor)
             if task.type == .setParameterValues { try await provisioningSettled(task, fault: nil, of: live, in: tx) }
+            try await rolloutSettled(task, status: .done, fault: nil, in: tx)
             if task.type == .getParameterValues, task.commandKey.hasPrefix(ProvisioningService.driftCommandPrefix), let provisioning {
                 // A drift check read the device's values: correct what drifted.
                 let (_, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "drift", by: actor)
@@ -66,6 +67,7 @@ extension ACSEngine {
             if task.type == .setParameterValues {
                 try await tx.deviceProvisioning.taskSettled(task.id, done: false, parameterFaults: [], faultCode: fault.code, by: actor)
             }
+            try await rolloutSettled(task, status: .fault, fault: fault, in: tx)
         }
     }
 
@@ -74,6 +76,15 @@ extension ACSEngine {
         let faults = (fault?.parameterFaults ?? []).map { DeviceProvisioning.ParameterFault(path: $0.name, code: $0.code.rawValue, string: $0.string) }
         try await tx.deviceProvisioning.taskSettled(task.id, done: fault == nil, parameterFaults: faults, faultCode: fault?.code.rawValue,
                                                     by: Actor(type: .device, id: live.deviceID, label: nil))
+    }
+
+    /// Records a settled task in the rollout it belongs to, if any (the next wave may start).
+    func rolloutSettled(_ task: DeviceTask, status: DeviceTask.Status, fault: DeviceTask.Fault?, in tx: Transaction) async throws {
+        guard let provisioning else { return }
+        var settled = task
+        settled.status = status
+        settled.fault = fault
+        if let pending = try await provisioning.rolloutTaskSettled(settled, in: tx) { try await provisioning.tasks.enqueue(pending) }
     }
 
     /// Provisions a device whose discovery just completed (first contact or BOOTSTRAP).

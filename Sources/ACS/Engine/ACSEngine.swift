@@ -275,6 +275,7 @@ public final class ACSEngine: Sendable {
                         try await tx.deviceTasks.finish(task.id, status: .fault, result: result, fault: value,
                                                         by: Actor(type: .device, id: live.deviceID, label: nil))
                         if task.type == .setParameterValues { try await provisioningSettled(task, fault: fault, of: live, in: tx) }
+                        try await rolloutSettled(task, status: .fault, fault: value, in: tx)
                     }
                 case .transferCompleted(let transfer, let autonomous):
                     metadata["command_key"] = "\(transfer.commandKey)"

@@ -135,6 +135,43 @@ extension API {
         }
     }
 
+    /// Bulk rollouts: start and cancel (`devices.execute`), progress and per-device results (`provisioning.read`).
+    func addRolloutRoutes(to routes: inout RouteTable) {
+        routes.post("provisioning/rollouts") { request, context in
+            try context.require(.devices, .execute)
+            let input = try await request.decode(as: RolloutInput.self, context: context)
+            let actor = try context.actor()
+            let provider = try await tenant(request, context)
+            return JSONResponse(try await provisioning.startRollout(input, provider: provider, database: database, by: actor), status: .created)
+        }
+        routes.get("provisioning/rollouts") { request, context in
+            try context.require(.provisioning, .read)
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.list(page: page) })
+        }
+        routes.get("provisioning/rollouts/:id") { request, context in
+            try context.require(.provisioning, .read)
+            let id = try context.uuid()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.get(id) })
+        }
+        routes.get("provisioning/rollouts/:id/devices") { request, context in
+            try context.require(.provisioning, .read)
+            let id = try context.uuid()
+            let status = request.query("status")
+            if let status, !["pending", "running", "succeeded", "failed", "skipped"].contains(status) {
+                throw OctoError.invalid("status", "status must be one of: pending, running, succeeded, failed, skipped")
+            }
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.devices(id, status: status, page: page) })
+        }
+        routes.post("provisioning/rollouts/:id/cancel") { request, context in
+            try context.require(.devices, .execute)
+            let id = try context.uuid()
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.cancel(id, by: actor) })
+        }
+    }
+
     /// Runs a template change and, in the same transaction (PostgreSQL queue) or right after, enqueues
     /// the job that applies the template's current version to the devices it matches.
     func templateChange(_ request: Request, _ context: APIContext,

@@ -1,4 +1,4 @@
--- 0009: provisioning — templates with immutable versions, per-device provisioning state.
+-- 0009: provisioning — templates with immutable versions, per-device provisioning state, bulk rollouts.
 -- Every table is provider-scoped: RLS ENABLED and FORCED, a USING + WITH CHECK policy on
 -- app.provider_id; composite foreign keys (provider_id, x_id) keep rows inside their tenant.
 
@@ -76,11 +76,53 @@ CREATE TABLE device_provisioning (
 );
 CREATE INDEX device_provisioning_task ON device_provisioning (provider_id, task_id) WHERE task_id IS NOT NULL;
 
+-- Bulk rollouts: an action (apply or a remote action) over a set of devices, in waves. The state lives
+-- here so any worker process can continue a rollout; per-device results are kept.
+CREATE TABLE provisioning_rollouts (
+    id                uuid NOT NULL DEFAULT gen_random_uuid() PRIMARY KEY,
+    provider_id       uuid NOT NULL REFERENCES providers (id) ON DELETE CASCADE,
+    name              text NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+    target            jsonb NOT NULL,
+    action            jsonb NOT NULL,
+    wave_size         integer NOT NULL CHECK (wave_size BETWEEN 1 AND 10000),
+    pause_seconds     integer NOT NULL CHECK (pause_seconds BETWEEN 0 AND 86400),
+    failure_threshold double precision NOT NULL CHECK (failure_threshold >= 0 AND failure_threshold <= 1),
+    status            text NOT NULL DEFAULT 'running' CHECK (status IN ('running', 'completed', 'stopped', 'cancelled')),
+    wave              integer NOT NULL DEFAULT 0,
+    total             integer NOT NULL DEFAULT 0,
+    next_wave_at      timestamptz,
+    stop_reason       text,
+    created_by        text,
+    created_at        timestamptz NOT NULL,
+    updated_at        timestamptz NOT NULL,
+    finished_at       timestamptz,
+    UNIQUE (provider_id, id)
+);
+
+CREATE TABLE provisioning_rollout_devices (
+    provider_id uuid NOT NULL REFERENCES providers (id) ON DELETE CASCADE,
+    rollout_id  uuid NOT NULL,
+    device_id   uuid NOT NULL,
+    position    integer NOT NULL,
+    wave        integer,
+    status      text NOT NULL DEFAULT 'pending'
+                CHECK (status IN ('pending', 'running', 'succeeded', 'failed', 'skipped')),
+    task_id     uuid,
+    outcome     text,
+    error       text,
+    updated_at  timestamptz NOT NULL,
+    PRIMARY KEY (provider_id, rollout_id, device_id),
+    FOREIGN KEY (provider_id, rollout_id) REFERENCES provisioning_rollouts (provider_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (provider_id, device_id) REFERENCES devices (provider_id, id) ON DELETE CASCADE
+);
+CREATE INDEX provisioning_rollout_devices_position ON provisioning_rollout_devices (provider_id, rollout_id, status, position);
+
 DO $$
 DECLARE
     t text;
 BEGIN
-    FOREACH t IN ARRAY ARRAY['provisioning_templates', 'provisioning_template_versions', 'device_provisioning']
+    FOREACH t IN ARRAY ARRAY['provisioning_templates', 'provisioning_template_versions', 'device_provisioning',
+                             'provisioning_rollouts', 'provisioning_rollout_devices']
     LOOP
         EXECUTE format('ALTER TABLE %I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE %I FORCE ROW LEVEL SECURITY', t);
@@ -89,6 +131,7 @@ BEGIN
     END LOOP;
 END $$;
 
-GRANT SELECT, INSERT, UPDATE ON provisioning_templates, device_provisioning TO octoisp_app, octoisp_global;
+GRANT SELECT, INSERT, UPDATE ON provisioning_templates, device_provisioning, provisioning_rollouts, provisioning_rollout_devices
+    TO octoisp_app, octoisp_global;
 -- Versions are append-only for the application roles.
 GRANT SELECT, INSERT ON provisioning_template_versions TO octoisp_app, octoisp_global;

@@ -12,6 +12,8 @@ public struct DeviceAction: Codable, Sendable, Hashable {
         case factoryReset = "factory_reset"
         /// Send the whole desired state again, even if the cache says it is in place.
         case reapply
+        /// Apply the desired state (only what differs), as after a template change.
+        case apply
     }
 
     /// What to do.

@@ -49,6 +49,9 @@ extension ProvisioningService {
                                before: TemplateSnapshot.mask(before.json), after: TemplateSnapshot.mask(overrides.json))
             let (apply, pending) = try await apply(device, in: tx, reason: "action", plan: plan, by: actor)
             return (ActionResult(action: action.type, apply: apply, taskId: apply.taskId), pending)
+        case .apply:
+            let (apply, pending) = try await apply(device, in: tx, reason: "action", by: actor)
+            return (ActionResult(action: action.type, apply: apply, taskId: apply.taskId), pending)
         case .reapply:
             let (apply, pending) = try await apply(device, in: tx, reason: "reapply", force: true, by: actor)
             return (ActionResult(action: action.type, apply: apply, taskId: apply.taskId), pending)
