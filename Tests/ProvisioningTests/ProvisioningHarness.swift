@@ -103,9 +103,13 @@ struct ProvisioningHarness: Sendable {
 
     /// A simulated CPE replaying fixture `model` (serial suffixed by `index`).
     func device(_ model: String = "device-H199Z.csv", index: Int = 0) throws -> SimulatedDevice {
-        let cpe = SimulatedCPE(model: try Fixtures.model(model), index: index)
+        device(parsed: try Fixtures.model(model), index: index)
+    }
+
+    /// A simulated CPE replaying an already parsed model.
+    func device(parsed model: DataModel, index: Int) -> SimulatedDevice {
         let runner = CPESessionRunner(acs: acsURL, username: "cpe", password: Self.cpePassword, mode: .basic)
-        return SimulatedDevice(cpe: cpe, runner: runner)
+        return SimulatedDevice(cpe: SimulatedCPE(model: model, index: index), runner: runner)
     }
 
     /// The id of the device with `serial`.

@@ -13,8 +13,10 @@ import Testing
     static let model = "device-eg8145v5-no-voip.csv"
     static let ssid = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"
 
-    /// Registers one CPE through a real discovery, then `count - 1` more devices with the same tree
-    /// (serials `<serial>-1` … as the simulator numbers them). Returns the simulated CPEs by device id.
+    /// Registers one CPE through a real discovery, then `count - 1` more devices as if discovered
+    /// (serials `<serial>-1` … as the simulator numbers them) carrying the Wi-Fi and management subtrees
+    /// of the first one's cached tree, which is what the rollout's action resolves against; no
+    /// connection-request URL, so the sessions are the test's. Returns the simulated CPEs by device id.
     func fleet(_ harness: ProvisioningHarness, count: Int) async throws -> [UUID: SimulatedDevice] {
         let first = try harness.device(Self.model)
         let firstID = try await harness.register(first)
@@ -30,25 +32,28 @@ import Testing
             try await tx.query("""
                 INSERT INTO cwmp_devices (provider_id, device_id, root, cwmp_version, connection_request_url, parameter_key, last_inform_at,
                                           last_events, informs, discovered_at)
-                SELECT c.provider_id, d.id, c.root, c.cwmp_version, c.connection_request_url, c.parameter_key, c.last_inform_at, c.last_events,
+                SELECT c.provider_id, d.id, c.root, c.cwmp_version, NULL, c.parameter_key, c.last_inform_at, c.last_events,
                        c.informs, c.discovered_at
                 FROM cwmp_devices c JOIN devices d ON d.serial_number LIKE \(serial + "-%") WHERE c.device_id = \(firstID)
                 """)
             try await tx.query("""
                 INSERT INTO device_parameters (provider_id, device_id, path, value, type, writable, is_object, updated_at)
                 SELECT p.provider_id, d.id, p.path, p.value, p.type, p.writable, p.is_object, p.updated_at
-                FROM device_parameters p JOIN devices d ON d.serial_number LIKE \(serial + "-%") WHERE p.device_id = \(firstID)
+                FROM device_parameters p JOIN devices d ON d.serial_number LIKE \(serial + "-%")
+                WHERE p.device_id = \(firstID) AND (p.path LIKE 'InternetGatewayDevice.LANDevice.1.WLANConfiguration.%'
+                                                     OR p.path LIKE 'InternetGatewayDevice.ManagementServer.%')
                 """)
         }
         let rows = try await harness.stack.database.withTenant(harness.provider.id) { tx in
             try await tx.query("SELECT id, serial_number FROM devices").decode((UUID, String).self).reduce(into: [(UUID, String)]()) { $0.append($1) }
         }
+        let parsed = try Fixtures.model(Self.model)
         var devices: [UUID: SimulatedDevice] = [:]
         for (id, deviceSerial) in rows {
             if id == firstID {
                 devices[id] = first
             } else if let index = Int(deviceSerial.dropFirst(serial.count + 1)) {
-                devices[id] = try harness.device(Self.model, index: index)
+                devices[id] = harness.device(parsed: parsed, index: index)
             }
         }
         #expect(devices.count == count)
@@ -92,7 +97,9 @@ import Testing
     @Test func rolloutOverAThousandCPEsRunsInWavesAndStopsAtTheFailureThreshold() async throws {
         try await ProvisioningHarness.with { harness in
             let count = 1_000
+            let seeding = ContinuousClock.now
             let devices = try await fleet(harness, count: count)
+            print("fleet of \(count) CPEs seeded in \(ContinuousClock.now - seeding)")
             // From the 301st device on, every CPE refuses the SSID (simulator hook): wave 4 fails entirely.
             let order = try await harness.stack.database.withTenant(harness.provider.id) { tx in
                 try await tx.query("SELECT id FROM devices ORDER BY created_at, id").values(UUID.self)
