@@ -127,6 +127,22 @@ import Testing
                 #expect(state.overrides["wifi"] == .array([.object(["band": .string("5GHz"), "enabled": .bool(enabled)])]))
             }
             #expect(try await harness.auditActions(target: device).filter { $0 == "provisioning.action" }.count == 2)
+            // A new key is applied, and kept only sealed: the state row shows it masked.
+            let keyChange = try await harness.call(.post, "/api/v1/devices/\(device.lowercased)/actions",
+                                                   json: #"{"type": "set_wifi", "band": "2.4GHz", "key": "brand-new-key-42"}"#)
+            #expect(keyChange.status == .accepted, "\(keyChange.text)")
+            #expect(try await cpe.runSession().rpcs == ["SetParameterValues"])
+            #expect(await cpe.cpe.model.nodes[Self.wlan + "1.KeyPassphrase"]?.value == "brand-new-key-42")
+            let row = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("SELECT p::text FROM device_provisioning p WHERE device_id = \(device)").values(String.self)
+            }
+            #expect(row.count == 1 && !row[0].contains("brand-new-key-42"))
+            let masked = try #require(try await harness.state(device))
+            #expect(masked.desired.first { $0.path == Self.wlan + "1.KeyPassphrase" }?.value == "********")
+            #expect(masked.status == .applied)
+            // The sealed overrides still hold the 5 GHz band switch and the key: nothing else to send.
+            let again = try await harness.call(.post, "/api/v1/devices/\(device.lowercased)/provisioning/apply")
+            #expect(again.json?["outcome"]?.stringValue == "unchanged", "\(again.text)")
             // A bad action is a 400 naming the field; nothing is queued.
             let count = try await harness.tasks(device).count
             let bad = try await harness.call(.post, "/api/v1/devices/\(device.lowercased)/actions",

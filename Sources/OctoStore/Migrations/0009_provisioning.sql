@@ -66,6 +66,7 @@ CREATE TABLE device_provisioning (
     rejected_paths   text[] NOT NULL DEFAULT '{}',
     errors           jsonb NOT NULL DEFAULT '[]',
     overrides        jsonb NOT NULL DEFAULT '{}',
+    overrides_sealed text,
     wifi_key_sealed  text,
     last_applied_at  timestamptz,
     last_checked_at  timestamptz,

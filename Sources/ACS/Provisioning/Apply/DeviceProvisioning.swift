@@ -39,7 +39,7 @@ public struct DeviceProvisioning: Codable, Sendable, Hashable {
     public var templateVersion: Int?
     /// The ParameterKey naming the desired state.
     public var parameterKey: String?
-    /// The desired parameters.
+    /// The desired parameters (values of secret fields masked).
     public var desired: [ParameterChange]
     /// Where it stands.
     public var status: Status
@@ -53,7 +53,8 @@ public struct DeviceProvisioning: Codable, Sendable, Hashable {
     public var rejectedPaths: [String]
     /// Resolution errors of the last apply.
     public var errors: [ProvisioningError]
-    /// Per-device settings laid over the template (remote actions).
+    /// Per-device settings laid over the template (remote actions), secrets masked; the full
+    /// overrides are stored sealed.
     public var overrides: JSONValue
     /// When the device last confirmed the desired state.
     public var lastAppliedAt: Date?
@@ -101,6 +102,17 @@ public struct DeviceProvisioningRepository: Sendable {
                 overrides = EXCLUDED.overrides, last_applied_at = EXCLUDED.last_applied_at, last_checked_at = EXCLUDED.last_checked_at,
                 updated_at = EXCLUDED.updated_at
             """)
+    }
+
+    /// The sealed per-device overrides (full JSON text), if any.
+    public func sealedOverrides(_ device: UUID) async throws -> String? {
+        try await tx.query("SELECT overrides_sealed FROM device_provisioning WHERE device_id = \(device)")
+            .acsFirst { try $0.acsColumn("overrides_sealed", as: String?.self) } ?? nil
+    }
+
+    /// Stores the sealed per-device overrides (the row exists: ``save(_:)`` ran first).
+    public func storeSealedOverrides(_ device: UUID, sealed: String?) async throws {
+        try await tx.query("UPDATE device_provisioning SET overrides_sealed = \(sealed) WHERE device_id = \(device)")
     }
 
     /// The sealed generated Wi-Fi key of a device, if one was generated.

@@ -38,13 +38,12 @@ extension ProvisioningService {
                 ?? DeviceProvisioning(deviceId: device, templateId: nil, templateVersion: nil, parameterKey: nil, desired: [], status: .pending,
                                       taskId: nil, reason: nil, faults: [], rejectedPaths: [], errors: [], overrides: .object([:]),
                                       lastAppliedAt: nil, lastCheckedAt: nil)
-            let before = try ProvisioningSettings(json: state.overrides)
+            let before = try ProvisioningSettings(json: try await storedOverrides(device, state: state, in: tx))
             let overrides = before.merging(settings)
             // Check first: nothing is stored when the change cannot be applied to this device.
             let plan = try await plan(device, in: tx, overrides: overrides.json)
             if let error = plan.errors.first { throw error.octoError }
-            state.overrides = overrides.json
-            try await tx.deviceProvisioning.save(state)
+            try await storeOverrides(overrides, state: &state, in: tx)
             try await tx.audit("provisioning.action", by: actor, target: ("device", device.lowercased),
                                before: TemplateSnapshot.mask(before.json), after: TemplateSnapshot.mask(overrides.json))
             let (apply, pending) = try await apply(device, in: tx, reason: "action", plan: plan, by: actor)

@@ -72,7 +72,7 @@ extension ProvisioningService {
         }
         state.templateId = plan.templateId
         state.templateVersion = plan.templateVersion
-        state.desired = plan.desired
+        state.desired = Self.masked(plan.desired)
         if plan.changes.isEmpty && !force {
             if state.status != .applying {
                 state.status = .applied

@@ -100,6 +100,38 @@ public struct ProvisioningService: Sendable {
         }
     }
 
+    /// The device's overrides in clear: opened from their sealed form, or as stored when no secret key is configured.
+    func storedOverrides(_ device: UUID, state: DeviceProvisioning?, in tx: Transaction) async throws -> JSONValue {
+        guard let secrets, let sealed = try await tx.deviceProvisioning.sealedOverrides(device) else { return state?.overrides ?? .object([:]) }
+        let text = try secrets.open(sealed, context: "provisioning-overrides:\(tx.providerID?.lowercased ?? "-"):\(device.lowercased)")
+        return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+    }
+
+    /// Stores `overrides` for `device`: masked in the state row, sealed in full (clear when no secret key is configured).
+    func storeOverrides(_ overrides: ProvisioningSettings, state: inout DeviceProvisioning, in tx: Transaction) async throws {
+        guard let secrets else {
+            state.overrides = overrides.json
+            try await tx.deviceProvisioning.save(state)
+            return
+        }
+        state.overrides = TemplateSnapshot.mask(overrides.json)
+        try await tx.deviceProvisioning.save(state)
+        let text = String(decoding: try JSONEncoder().encode(overrides.json), as: UTF8.self)
+        let sealed = try secrets.seal(text, context: "provisioning-overrides:\(tx.providerID?.lowercased ?? "-"):\(state.deviceId.lowercased)")
+        try await tx.deviceProvisioning.storeSealedOverrides(state.deviceId, sealed: sealed)
+    }
+
+    /// `changes` with the values of secret fields masked, as stored and audited.
+    static func masked(_ changes: [ParameterChange]) -> [ParameterChange] {
+        changes.map { change in
+            guard SettingsField(rawValue: String(change.field.prefix { $0 != "@" }))?.isSecret == true else { return change }
+            var masked = change
+            masked.value = "********"
+            masked.current = masked.current.map { _ in "********" }
+            return masked
+        }
+    }
+
     /// The device's generated Wi-Fi key, made (16 characters) and sealed on first use.
     func generatedKey(_ device: UUID, in tx: Transaction) async throws -> String {
         guard let secrets else {
@@ -121,7 +153,9 @@ public struct ProvisioningService: Sendable {
         let state = try await tx.deviceProvisioning.get(device)
         let chosen: (ProvisioningTemplate, TemplateVersion)?
         if let template { chosen = template } else { chosen = try await tx.provisioningTemplates.matching(context.facts, pop: context.popId) }
-        let settings = try await settings(device: device, context: context, version: chosen?.1, overrides: overrides ?? state?.overrides ?? .object([:]),
+        let stored: JSONValue
+        if let overrides { stored = overrides } else { stored = try await storedOverrides(device, state: state, in: tx) }
+        let settings = try await settings(device: device, context: context, version: chosen?.1, overrides: stored,
                                           extra: extra, in: tx)
         var plan = Plan(deviceId: device, templateId: chosen?.0.id, templateVersion: chosen?.1.version, mapping: [], desired: [],
                         parameterKey: "", changes: [], skipped: [], errors: [])

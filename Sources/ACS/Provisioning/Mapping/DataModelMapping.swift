@@ -1,5 +1,3 @@
-
-
 /// One mapping file (`Provisioning/Mappings/*.json`): abstract fields → parameter paths of one data model.
 /// A base file names its `root`; an override `extends` a base and applies to the devices its `match`
 /// selects, replacing band instances and whole field entries, and declaring fields `unsupported`.

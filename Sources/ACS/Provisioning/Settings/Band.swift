@@ -1,5 +1,3 @@
-
-
 /// A Wi-Fi band of the abstract settings model.
 public enum Band: String, Sendable, Hashable, Codable, CaseIterable, Comparable {
     /// 2.4 GHz.

@@ -1,5 +1,3 @@
-
-
 /// The difference between two template versions, per abstract field (secrets masked).
 public struct TemplateDiff: Codable, Sendable, Hashable {
     /// One field that differs.
