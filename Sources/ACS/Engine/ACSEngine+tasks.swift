@@ -90,11 +90,17 @@ extension ACSEngine {
     /// Provisions a device whose discovery just completed (first contact or BOOTSTRAP).
     func provisionDiscovered(_ live: LiveSession, in tx: Transaction) async throws -> JobRequest? {
         guard let provisioning else { return nil }
-        let (result, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "bootstrap", by: .system)
-        logger.info("device provisioned after discovery", metadata: [
-            "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)", "outcome": "\(result.outcome.rawValue)",
-        ])
-        return pending
+        do {
+            let (result, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "bootstrap", by: .system)
+            logger.info("device provisioned after discovery", metadata: [
+                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)", "outcome": "\(result.outcome.rawValue)",
+            ])
+            return pending
+        } catch let error as OctoError {
+            // A provisioning problem (e.g. a sealed key that cannot be opened) must not fail the session's end.
+            logger.error("provisioning after discovery failed", metadata: ["device.id": "\(live.deviceID.lowercased)", "error": "\(error.message)"])
+            return nil
+        }
     }
 
     /// What a successful task changes in the cached tree.
