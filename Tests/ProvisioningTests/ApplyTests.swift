@@ -3,6 +3,7 @@ import CPESimulator
 import CWMP
 import Foundation
 import OctoCore
+import OctoJobs
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
@@ -93,9 +94,12 @@ import Testing
             let serial = await cpe.cpe.model.identity.serialNumber
             // Someone changes the SSID on the device itself.
             await cpe.modify { $0.model.set(Self.wlan + "1.SSID", value: "hacked") }
-            let checks = try await harness.service.queueDriftChecks(provider: harness.provider.id, database: harness.stack.database,
-                                                                    before: harness.stack.clock.now.addingTimeInterval(60))
-            #expect(checks == 1)
+            // Not checked again within the interval; after it, the drift job (as the recurring schedule enqueues it) queues a check.
+            #expect(try await harness.service.queueDriftChecks(provider: harness.provider.id, database: harness.stack.database,
+                                                               before: harness.stack.clock.now.addingTimeInterval(-3_600)) == 0)
+            harness.stack.clock.advance(by: 7_200)
+            _ = try await harness.queue.enqueue(try JobRequest(ProvisioningDriftJob(olderThanSeconds: 3_600), providerID: harness.provider.id))
+            #expect(try await harness.eventually { try await harness.tasks(device).last?.type == .getParameterValues })
             let check = try await cpe.runSession(events: [InformEvent(code: InformEvent.periodic)])
             #expect(check.rpcs == ["GetParameterValues"])
             let fix = try await cpe.runSession(events: [InformEvent(code: InformEvent.connectionRequest)])

@@ -29,6 +29,7 @@ struct ProvisioningHarness: Sendable {
     let client: any TestClientProtocol
     let token: String
     let service: ProvisioningService
+    let queue: PostgresJobQueue
     let events: Events
 
     /// Realtime events seen on NOTIFY.
@@ -92,7 +93,7 @@ struct ProvisioningHarness: Sendable {
                         throw TestSetupError("login failed: \(login.status) \(login.text)")
                     }
                     try await body(ProvisioningHarness(stack: stack, provider: provider, engine: engine, cwmpPort: cwmpPort, client: client,
-                                                       token: token, service: service, events: events))
+                                                       token: token, service: service, queue: queue, events: events))
                 }
                 group.cancelAll()
             }
