@@ -79,26 +79,6 @@ public struct DataModelMapping: Sendable, Hashable, Decodable {
     }
 }
 
-/// What a mapping is matched against: the identity a device reports in its Inform.
-public struct DeviceFacts: Sendable, Hashable, Codable {
-    /// Manufacturer.
-    public var manufacturer: String
-    /// OUI.
-    public var oui: String
-    /// ProductClass.
-    public var productClass: String
-    /// SoftwareVersion.
-    public var firmware: String
-
-    /// Creates facts.
-    public init(manufacturer: String, oui: String, productClass: String, firmware: String) {
-        self.manufacturer = manufacturer
-        self.oui = oui
-        self.productClass = productClass
-        self.firmware = firmware
-    }
-}
-
 extension DataModelMapping.Match {
     /// Whether `facts` satisfy every criterion.
     public func matches(_ facts: DeviceFacts) -> Bool {
@@ -108,28 +88,5 @@ extension DataModelMapping.Match {
         }
         return any(manufacturer, facts.manufacturer) && any(oui, facts.oui) && any(productClass, facts.productClass)
             && any(firmware, facts.firmware)
-    }
-}
-
-/// Case-insensitive glob matching with `*` only.
-public enum Glob {
-    /// Whether `value` matches `pattern`.
-    public static func matches(_ pattern: String, _ value: String) -> Bool {
-        let pattern = Array(pattern.lowercased())
-        let value = Array(value.lowercased())
-        var p = 0, v = 0, star = -1, mark = 0
-        while v < value.count {
-            if p < pattern.count, pattern[p] != "*", pattern[p] == value[v] {
-                p += 1; v += 1
-            } else if p < pattern.count, pattern[p] == "*" {
-                star = p; mark = v; p += 1
-            } else if star >= 0 {
-                p = star + 1; mark += 1; v = mark
-            } else {
-                return false
-            }
-        }
-        while p < pattern.count, pattern[p] == "*" { p += 1 }
-        return p == pattern.count
     }
 }

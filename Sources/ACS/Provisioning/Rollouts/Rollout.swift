@@ -1,5 +1,4 @@
 import Foundation
-import OctoCore
 
 /// A bulk rollout: one action over a set of devices, in waves of ``waveSize`` with ``pauseSeconds``
 /// between them, stopped when the share of failed devices passes ``failureThreshold``.
@@ -91,49 +90,4 @@ public struct Rollout: Codable, Sendable, Hashable {
     public var updatedAt: Date
     /// When it ended.
     public var finishedAt: Date?
-}
-
-/// The body of `POST /api/v1/provisioning/rollouts`.
-public struct RolloutInput: Codable, Sendable, Hashable {
-    /// Name.
-    public var name: String
-    /// Which devices.
-    public var target: Rollout.Target
-    /// What to do.
-    public var action: DeviceAction
-    /// Devices per wave (default 50).
-    public var waveSize: Int?
-    /// Pause between waves in seconds (default 0).
-    public var pauseSeconds: Int?
-    /// Failure rate (0–1) that stops the rollout (default 0.1).
-    public var failureThreshold: Double?
-
-    /// Creates an input.
-    public init(name: String, target: Rollout.Target, action: DeviceAction, waveSize: Int? = nil, pauseSeconds: Int? = nil,
-                failureThreshold: Double? = nil) {
-        self.name = name
-        self.target = target
-        self.action = action
-        self.waveSize = waveSize
-        self.pauseSeconds = pauseSeconds
-        self.failureThreshold = failureThreshold
-    }
-}
-
-/// One device of a rollout and what came of it.
-public struct RolloutDevice: Codable, Sendable, Hashable {
-    /// The device.
-    public var deviceId: UUID
-    /// Its place in the rollout.
-    public var position: Int
-    /// The wave that handled it.
-    public var wave: Int?
-    /// `pending`, `running`, `succeeded`, `failed`, `skipped`.
-    public var status: String
-    /// The task queued for it.
-    public var taskId: UUID?
-    /// The apply outcome or action.
-    public var outcome: String?
-    /// Why it failed.
-    public var error: String?
 }
