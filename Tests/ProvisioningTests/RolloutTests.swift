@@ -182,4 +182,34 @@ import Testing
             #expect(try await harness.auditActions(target: id) == ["provisioning_rollout.create", "provisioning_rollout.cancel"])
         }
     }
+
+    @Test func expiredTasksCountAsFailedDevices() async throws {
+        try await ProvisioningHarness.with { harness in
+            let devices = try await fleet(harness, count: 3)
+            let response = try await harness.call(.post, "/api/v1/provisioning/rollouts", json: """
+                {"name": "unreachable", "target": {}, "action": {"type": "set_wifi", "band": "2.4GHz", "ssid": "Gone"}, "wave_size": 3,
+                 "failure_threshold": 1}
+                """)
+            #expect(response.status == .created, "\(response.text)")
+            let id = try #require(response.json?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
+            #expect(try await harness.eventually {
+                let running = try await harness.call(.get, "/api/v1/provisioning/rollouts/\(id.lowercased)/devices?status=running")
+                return running.json?["total"] == .number(3)
+            })
+            // The CPEs never come back: their tasks expire, the devices fail and the rollout completes. (Read from the
+            // database: two days later the test's access token has expired too.)
+            harness.stack.clock.advance(by: 2 * 86_400)
+            #expect(await harness.engine.expireTasks() == 3)
+            let read: @Sendable () async throws -> Rollout = {
+                try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.rollouts.get(id) }
+            }
+            #expect(try await harness.eventually { try await read().status == .completed })
+            #expect(try await read().counts.failed == 3)
+            let errors = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.rollouts.devices(id, status: "failed", page: try PageRequest(limit: 10, offset: 0)).items.compactMap(\.error)
+            }
+            #expect(errors == ["expired", "expired", "expired"])
+            for device in devices.keys { #expect(try await harness.state(device)?.status == .fault) }
+        }
+    }
 }

@@ -158,7 +158,17 @@ extension ACSEngine {
                 """, logger: logger).map { try $0.decode(UUID.self) }
             var expired = 0
             for provider in providers {
-                expired += try await database.withTenant(provider, logger: logger) { tx in try await tx.deviceTasks.expire().count }
+                expired += try await database.withTenant(provider, logger: logger) { tx in
+                    let tasks = try await tx.deviceTasks.expire()
+                    for task in tasks {
+                        // An apply that never ran is a fault of the device's provisioning; a rollout counts the device as failed.
+                        if task.type == .setParameterValues {
+                            try await tx.deviceProvisioning.taskSettled(task.id, done: false, parameterFaults: [], faultCode: nil, by: .system)
+                        }
+                        try await rolloutSettled(task, status: .expired, fault: nil, in: tx)
+                    }
+                    return tasks.count
+                }
             }
             if expired > 0 { logger.notice("device tasks expired", metadata: ["count": "\(expired)"]) }
             return expired
