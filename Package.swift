@@ -104,6 +104,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Provisioning/Mappings")],
             swiftSettings: swiftSettings
         ),
         // A simulated CPE fleet replaying real data models, for tests, demos and benchmarks.
@@ -341,6 +342,22 @@ let package = Package(
             name: "PollingTests",
             dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport",
                            .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: testSettings
+        ),
+        // Provisioning: settings model, data-model mappings per fixture model, templates, apply, actions.
+        .testTarget(
+            name: "ProvisioningTests",
+            dependencies: [
+                "ACS",
+                "CWMP",
+                "CPESimulator",
+                "OctoHTTP",
+                "OctoTestSupport",
+                "OctoJobs",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

@@ -16,6 +16,9 @@ public struct SimulatedCPE: Sendable {
     public var pendingTransfer: TransferComplete?
     /// Files downloaded so far (URL and byte count), newest last.
     public var downloads: [(url: String, bytes: Int)] = []
+    /// Parameters this CPE refuses to set although its model lists them as writable (fault 9008), to
+    /// simulate firmware quirks.
+    public var refusedPaths: Set<String> = []
 
     /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
     public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
@@ -71,7 +74,9 @@ public struct SimulatedCPE: Sendable {
                     faults.append(.init(name: value.name, code: .invalidParameterName, string: "Invalid parameter name"))
                     continue
                 }
-                if !node.writable { faults.append(.init(name: value.name, code: .notWritable, string: "Attempt to set a non-writable parameter")) }
+                if !node.writable || refusedPaths.contains(value.name) {
+                    faults.append(.init(name: value.name, code: .notWritable, string: "Attempt to set a non-writable parameter"))
+                }
                 if node.type == "xsd:boolean" && XSD.boolean(value.value) == nil {
                     faults.append(.init(name: value.name, code: .invalidParameterValue, string: "Invalid parameter value"))
                 }

@@ -72,6 +72,11 @@ public actor SimulatedDevice {
         }
     }
 
+    /// Changes the CPE's state between sessions (a local change on the device, a firmware quirk).
+    public func modify(_ change: @Sendable (inout SimulatedCPE) -> Void) {
+        change(&cpe)
+    }
+
     /// Sets the ConnectionRequestURL the next Inform reports.
     public func setConnectionRequestURL(_ url: String) {
         cpe.connectionRequestURL = url

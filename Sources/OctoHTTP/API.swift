@@ -26,12 +26,17 @@ public struct API: Sendable {
     let deviceTasks: DeviceTaskService
     /// Where uploaded files are stored; the file routes answer 503 without one.
     let files: FileStore?
+    /// Templates, dry runs, apply and remote actions.
+    let provisioning: ProvisioningService
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
-                jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil) {
+                jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
+                provisioning: ProvisioningService? = nil) {
         self.jobs = jobs
         self.deviceTasks = deviceTasks ?? DeviceTaskService(queue: jobs)
+        self.provisioning = provisioning ?? ProvisioningService(tasks: deviceTasks ?? DeviceTaskService(queue: jobs), secrets: nil,
+                                                                logger: Logger(label: "octoisp.provisioning"))
         self.files = files
         self.metricsStoreValue = metricsStore
         self.database = database
@@ -78,6 +83,8 @@ public struct API: Sendable {
         addDeviceRoutes(to: &routes)
         addDeviceTaskRoutes(to: &routes)
         addFileRoutes(to: &routes)
+        addProvisioningRoutes(to: &routes)
+        addRolloutRoutes(to: &routes)
         addUserRoutes(to: &routes)
         addRoleRoutes(to: &routes)
         addApiKeyRoutes(to: &routes)

@@ -54,6 +54,17 @@ struct CPESim: AsyncParsableCommand {
     @Option(help: "With --listen: seconds between PERIODIC informs (0: none).")
     var periodic = 0
 
+    @Option(help: "A parameter that the CPEs chosen by --refuse-share refuse to set (fault 9008); repeatable.")
+    var refuse: [String] = []
+
+    @Option(help: "Share (0–1) of the CPEs that refuse the --refuse parameters: those whose index modulo 100 is below share × 100.")
+    var refuseShare = 0.0
+
+    /// The parameters CPE `index` refuses to set.
+    func refused(_ index: Int) -> Set<String> {
+        Double(index % 100) < refuseShare * 100 ? Set(refuse) : []
+    }
+
     func run() async throws {
         guard let url = URL(string: acs), url.scheme == "http" || url.scheme == "https" else { throw ValidationError("--acs must be an http(s) URL") }
         guard let mode = CPESessionRunner.AuthMode(rawValue: auth) else { throw ValidationError("--auth must be basic or digest") }
@@ -68,6 +79,7 @@ struct CPESim: AsyncParsableCommand {
         default: throw ValidationError("--first-event must be bootstrap, boot or periodic")
         }
         guard count > 0, sessions > 0, concurrency > 0 else { throw ValidationError("--count, --sessions and --concurrency must be positive") }
+        guard (0...1).contains(refuseShare) else { throw ValidationError("--refuse-share must be between 0 and 1") }
         let data = try DataModel(csv: String(contentsOfFile: model, encoding: .utf8))
         let runner = CPESessionRunner(acs: url, username: username, password: secret, mode: mode)
         print("model \(data.identity.manufacturer) \(data.identity.productClass): \(data.paths.count) paths (\(data.leafCount) parameters), root \(data.root)")
@@ -89,6 +101,7 @@ struct CPESim: AsyncParsableCommand {
                 group.addTask {
                     var cpe = SimulatedCPE(model: data, index: index, connectionRequestURL: "http://127.0.0.\(2 + index % 250):7547/cr/\(index)")
                     cpe.pendingEvents = firstEvents
+                    cpe.refusedPaths = refused(index)
                     var times: [Double] = []
                     do {
                         for _ in 0..<sessions { times.append(try await runner.run(&cpe).seconds) }
@@ -120,6 +133,7 @@ struct CPESim: AsyncParsableCommand {
         let devices = (0..<count).map { index in
             var cpe = SimulatedCPE(model: data, index: index)
             cpe.pendingEvents = firstEvents
+            cpe.refusedPaths = refused(index)
             let host = "127.2.\(index / 254).\(index % 254 + 1)"
             return SimulatedDevice(cpe: cpe, runner: runner,
                                    listener: ConnectionRequestListener(host: host, port: crPort, username: crUsername, password: crSecret))

@@ -69,12 +69,18 @@ struct Serve: AsyncParsableCommand {
         let jobs = try environment.jobQueue(database: database, clock: clock, logger: logger)
         let acsConfiguration = ACSConfiguration(environment: environment.values)
         let files = FileStore(environment: environment.values)
+        let deviceTasks = DeviceTaskService(queue: jobs, taskTimeout: acsConfiguration.taskTimeout)
+        let provisioning = ProvisioningService(tasks: deviceTasks, secrets: try? environment.secretBox(), logger: logger)
+        let driftEvery = environment.values["OCTOISP_PROVISIONING_DRIFT_INTERVAL"].flatMap(Int64.init) ?? 86_400
         if roles.contains(.worker) {
             var handlers = JobHandlers()
             handlers.registerConnectionRequests(ConnectionRequester(database: database, secrets: try environment.secretBox(),
                                                                     settings: acsConfiguration.connectionRequest, clock: clock, logger: logger))
+            handlers.registerProvisioning(provisioning, database: database, clock: clock)
+            handlers.registerRollouts(provisioning, database: database)
             services.append(JobWorker(queue: jobs, handlers: handlers, configuration: environment.workerConfiguration(), clock: clock, logger: logger))
-            services.append(JobScheduler(queue: jobs, schedules: [], clock: clock, logger: logger))
+            let schedules = driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : []
+            services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
             services.append(JobStatsReporter(queue: jobs, logger: logger))
         }
         if roles.contains(.api) {
@@ -82,7 +88,7 @@ struct Serve: AsyncParsableCommand {
             let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
-                          deviceTasks: DeviceTaskService(queue: jobs, taskTimeout: acsConfiguration.taskTimeout), files: files)
+                          deviceTasks: deviceTasks, files: files, provisioning: provisioning)
             let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
             services.append(live)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in
@@ -97,7 +103,7 @@ struct Serve: AsyncParsableCommand {
                                                clock: clock, logger: logger))
         }
         if roles.contains(.acs) {
-            let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger)
+            let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning)
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
             let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)

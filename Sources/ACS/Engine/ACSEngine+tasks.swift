@@ -2,6 +2,7 @@ import CWMP
 import Foundation
 import Logging
 import OctoCore
+import OctoJobs
 import OctoStore
 import PostgresNIO
 
@@ -52,10 +53,53 @@ extension ACSEngine {
         case .done(let result):
             try await updateCache(after: task, answer: answer, device: live.deviceID, in: tx)
             try await tx.deviceTasks.finish(task.id, status: .done, result: result, fault: nil, by: actor)
+            if task.type == .setParameterValues { try await provisioningSettled(task, fault: nil, of: live, in: tx) }
+            try await rolloutSettled(task, status: .done, fault: nil, in: tx)
+            if task.type == .getParameterValues, task.commandKey.hasPrefix(ProvisioningService.driftCommandPrefix), let provisioning {
+                // A drift check read the device's values: correct what drifted.
+                let (_, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "drift", by: actor)
+                if let pending { try await provisioning.tasks.enqueue(pending) }
+            }
         case .awaitingTransfer(let result):
             try await tx.deviceTasks.awaitTransfer(task.id, until: clock.now.addingTimeInterval(configuration.transferTimeout), result: result)
         case .fault(let fault):
             try await tx.deviceTasks.finish(task.id, status: .fault, result: nil, fault: fault, by: actor)
+            if task.type == .setParameterValues {
+                try await tx.deviceProvisioning.taskSettled(task.id, done: false, parameterFaults: [], faultCode: fault.code, by: actor)
+            }
+            try await rolloutSettled(task, status: .fault, fault: fault, in: tx)
+        }
+    }
+
+    /// Records the outcome of a provisioning SetParameterValues task: applied, or the CPE's fault per parameter.
+    func provisioningSettled(_ task: DeviceTask, fault: CWMPFault?, of live: LiveSession, in tx: Transaction) async throws {
+        let faults = (fault?.parameterFaults ?? []).map { DeviceProvisioning.ParameterFault(path: $0.name, code: $0.code.rawValue, string: $0.string) }
+        try await tx.deviceProvisioning.taskSettled(task.id, done: fault == nil, parameterFaults: faults, faultCode: fault?.code.rawValue,
+                                                    by: Actor(type: .device, id: live.deviceID, label: nil))
+    }
+
+    /// Records a settled task in the rollout it belongs to, if any (the next wave may start).
+    func rolloutSettled(_ task: DeviceTask, status: DeviceTask.Status, fault: DeviceTask.Fault?, in tx: Transaction) async throws {
+        guard let provisioning else { return }
+        var settled = task
+        settled.status = status
+        settled.fault = fault
+        if let pending = try await provisioning.rolloutTaskSettled(settled, in: tx) { try await provisioning.tasks.enqueue(pending) }
+    }
+
+    /// Provisions a device whose discovery just completed (first contact or BOOTSTRAP).
+    func provisionDiscovered(_ live: LiveSession, in tx: Transaction) async throws -> JobRequest? {
+        guard let provisioning else { return nil }
+        do {
+            let (result, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "bootstrap", by: .system)
+            logger.info("device provisioned after discovery", metadata: [
+                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)", "outcome": "\(result.outcome.rawValue)",
+            ])
+            return pending
+        } catch let error as OctoError {
+            // A provisioning problem (e.g. a sealed key that cannot be opened) must not fail the session's end.
+            logger.error("provisioning after discovery failed", metadata: ["device.id": "\(live.deviceID.lowercased)", "error": "\(error.message)"])
+            return nil
         }
     }
 
@@ -114,7 +158,17 @@ extension ACSEngine {
                 """, logger: logger).map { try $0.decode(UUID.self) }
             var expired = 0
             for provider in providers {
-                expired += try await database.withTenant(provider, logger: logger) { tx in try await tx.deviceTasks.expire().count }
+                expired += try await database.withTenant(provider, logger: logger) { tx in
+                    let tasks = try await tx.deviceTasks.expire()
+                    for task in tasks {
+                        // An apply that never ran is a fault of the device's provisioning; a rollout counts the device as failed.
+                        if task.type == .setParameterValues {
+                            try await tx.deviceProvisioning.taskSettled(task.id, done: false, parameterFaults: [], faultCode: nil, by: .system)
+                        }
+                        try await rolloutSettled(task, status: .expired, fault: nil, in: tx)
+                    }
+                    return tasks.count
+                }
             }
             if expired > 0 { logger.notice("device tasks expired", metadata: ["count": "\(expired)"]) }
             return expired

@@ -3,6 +3,7 @@ import Crypto
 import Foundation
 import Logging
 import OctoCore
+import OctoJobs
 import OctoStore
 import Synchronization
 
@@ -24,10 +25,14 @@ public final class ACSEngine: Sendable {
     let slugs = Mutex<[String: (id: UUID?, at: Date)]>([:])
     let credentials: CredentialCache
     let statements: CWMPStatements
+    let provisioning: ProvisioningService?
 
-    /// Creates the engine on `database`.
-    public init(database: Database, configuration: ACSConfiguration = ACSConfiguration(), clock: any WallClock, logger: Logger) {
+    /// Creates the engine on `database`; with `provisioning`, devices are provisioned when their
+    /// first-contact (or BOOTSTRAP) discovery completes and apply tasks record their outcome.
+    public init(database: Database, configuration: ACSConfiguration = ACSConfiguration(), clock: any WallClock, logger: Logger,
+                provisioning: ProvisioningService? = nil) {
         self.database = database
+        self.provisioning = provisioning
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
@@ -241,6 +246,7 @@ public final class ACSEngine: Sendable {
             return
         }
         var ended: SessionEnd?
+        var pendingJob: JobRequest?
         try await database.withTenant(live.providerID, logger: logger) { tx in
             for effect in effects {
                 switch effect {
@@ -268,6 +274,8 @@ public final class ACSEngine: Sendable {
                         let (value, result) = TaskPlan.fault(fault)
                         try await tx.deviceTasks.finish(task.id, status: .fault, result: result, fault: value,
                                                         by: Actor(type: .device, id: live.deviceID, label: nil))
+                        if task.type == .setParameterValues { try await provisioningSettled(task, fault: fault, of: live, in: tx) }
+                        try await rolloutSettled(task, status: .fault, fault: value, in: tx)
                     }
                 case .transferCompleted(let transfer, let autonomous):
                     metadata["command_key"] = "\(transfer.commandKey)"
@@ -283,13 +291,17 @@ public final class ACSEngine: Sendable {
                 }
             }
             if let ended {
-                if ended == .completed && discovering { try await tx.cwmp.markDiscovered(live.deviceID) }
+                if ended == .completed && discovering {
+                    try await tx.cwmp.markDiscovered(live.deviceID)
+                    pendingJob = try await provisionDiscovered(live, in: tx)
+                }
                 for task in live.unsettledTasks() { try await tx.deviceTasks.requeue(task.id) }
                 try await tx.cwmp.releaseLease(live.deviceID, token: live.token)
             } else {
                 _ = try await tx.cwmp.renewLease(live.deviceID, token: live.token, seconds: configuration.session.idleTimeout + 5)
             }
         }
+        if let pendingJob, let provisioning { try? await provisioning.tasks.enqueue(pendingJob) }
         if let ended {
             sessions.withLock { _ = $0.removeValue(forKey: live.token) }
             metadata["end"] = "\(ended)"

@@ -20,19 +20,29 @@ public struct DeviceTaskService: Sendable {
 
     /// Validates and queues a task for `device` of `provider`.
     public func create(_ input: DeviceTaskInput, device: UUID, provider: UUID, database: Database, by actor: Actor) async throws -> DeviceTask {
-        let queue = queue
-        let (task, pending) = try await database.withTenant(provider) { tx -> (DeviceTask, JobRequest?) in
-            let task = try await tx.deviceTasks.create(input, device: device, timeout: taskTimeout, by: actor)
-            guard let queue else { return (task, nil) }
-            let job = try JobRequest(ConnectionRequestJob(deviceId: device, taskId: task.id), providerID: provider, maxAttempts: 1,
-                                     orderingKey: device.lowercased)
-            if let postgres = queue as? PostgresJobQueue {
-                _ = try await postgres.enqueue(job, in: tx)
-                return (task, nil)
-            }
-            return (task, job)
+        let (task, pending) = try await database.withTenant(provider) { tx in
+            try await create(input, device: device, in: tx, by: actor)
         }
-        if let pending, let queue { _ = try await queue.enqueue(pending) }
+        try await enqueue(pending)
         return task
+    }
+
+    /// Queues a task inside `tx`. With the PostgreSQL queue the connection-request job commits with it;
+    /// otherwise the returned job must be passed to ``enqueue(_:)`` after the commit.
+    public func create(_ input: DeviceTaskInput, device: UUID, in tx: Transaction, by actor: Actor) async throws -> (DeviceTask, JobRequest?) {
+        let task = try await tx.deviceTasks.create(input, device: device, timeout: taskTimeout, by: actor)
+        guard let queue, let provider = tx.providerID else { return (task, nil) }
+        let job = try JobRequest(ConnectionRequestJob(deviceId: device, taskId: task.id), providerID: provider, maxAttempts: 1,
+                                 orderingKey: device.lowercased)
+        if let postgres = queue as? PostgresJobQueue {
+            _ = try await postgres.enqueue(job, in: tx)
+            return (task, nil)
+        }
+        return (task, job)
+    }
+
+    /// Enqueues a connection-request job left over by ``create(_:device:in:by:)`` (Redis queue), after the commit.
+    public func enqueue(_ pending: JobRequest?) async throws {
+        if let pending, let queue { _ = try await queue.enqueue(pending) }
     }
 }
