@@ -129,6 +129,7 @@ let package = Package(
                 "OctoMetrics",
                 "ACS",
                 "CWMP",
+                "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -245,6 +246,7 @@ let package = Package(
                 "CWMP",
                 "ACS",
                 "CPESimulator",
+                "Monitoring",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -336,8 +338,9 @@ let package = Package(
         // Inventory, discovery and distributed polling against PostgreSQL, the job queue and SNMP agents.
         .testTarget(
             name: "PollingTests",
-            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport",
-                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport", "OctoHTTP",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSettings
         ),
         .testTarget(

@@ -26,11 +26,15 @@ public struct API: Sendable {
     let deviceTasks: DeviceTaskService
     /// Where uploaded files are stored; the file routes answer 503 without one.
     let files: FileStore?
+    /// Seals SNMP credentials; the credential routes answer 503 without it.
+    let secrets: SecretBox?
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
-                jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil) {
+                jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
+                secrets: SecretBox? = nil) {
         self.jobs = jobs
+        self.secrets = secrets
         self.deviceTasks = deviceTasks ?? DeviceTaskService(queue: jobs)
         self.files = files
         self.metricsStoreValue = metricsStore
@@ -84,6 +88,7 @@ public struct API: Sendable {
         addAuditRoutes(to: &routes)
         addJobRoutes(to: &routes)
         addMetricsRoutes(to: &routes)
+        addMonitoringRoutes(to: &routes)
         return (router, routes.entries)
     }
 

@@ -1,0 +1,130 @@
+import Foundation
+import Monitoring
+import OctoCore
+import OctoJobs
+import OctoMetrics
+import OctoStore
+import OctoTestSupport
+import PostgresNIO
+import SNMP
+import Testing
+
+extension PollingIntegrationTests {
+    @Suite struct PollTests {
+        @Test func pollOfTheTestAgentWritesIdentityInterfacesAndSamples() async throws {
+            let agent = try PollingPeers.snmpd()
+            try await TestDatabase.with { stack in
+                let fixture = try await PollingFixture.make(stack)
+                let credential = try await fixture.credential("public", community: "public", priority: 1)
+                let device = try await fixture.device(agent.host, port: agent.port, credential: credential.id)
+                let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                let pipeline = MetricsIngestPipeline(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                try await withSNMPClient { client in
+                    let service = fixture.service(client: client, queue: queue, pipeline: pipeline)
+                    async let writers: Void = pipeline.writers()
+                    let planned = try await service.plan(provider: fixture.provider, period: 1_000)
+                    #expect(planned.count == 1)
+                    let request = try #require(planned.first)
+                    #expect(request.queue == "snmp" && request.orderingKey == device.deviceId.lowercased)
+                    #expect(request.dedupKey == "snmp.poll:\(device.deviceId.lowercased):1000")
+                    let job = try JSONDecoder().decode(SNMPPollJob.self, from: request.payload)
+                    #expect(Set(job.collectors) == Set(CollectorKind.allCases))
+                    try await service.poll(job, provider: fixture.provider)
+                    pipeline.close()
+                    await writers
+                }
+                let state = try await fixture.state(device.deviceId)
+                #expect(state.reachability == "up" && state.consecutiveFailures == 0 && state.polls == 1)
+                #expect(state.sysName == "octo-test" && state.sysDescr == "OctoISP test agent")
+                #expect(state.vendor == "Net-SNMP" && state.sysObjectId?.hasPrefix("1.3.6.1.4.1.8072") == true)
+                #expect((state.uptimeTicks ?? 0) > 0 && (state.lastPollVarbinds ?? 0) > 4)
+                #expect(state.collectedAt.keys.contains("interfaces") && state.series["sysUpTime"] != nil)
+                let interfaces = try await stack.database.withTenant(fixture.provider) { tx in try await tx.snmpDevices.interfaces(device.deviceId) }
+                let loopback = try #require(interfaces.first { $0.name == "lo" })
+                #expect(loopback.status == "up" && loopback.inSeriesId != nil && loopback.outSeriesId != nil)
+                let stored = try await stack.database.withGlobal { tx in
+                    try await tx.query("SELECT count(*)::int FROM metric_ingest WHERE provider_id = \(fixture.provider)").values(Int.self)
+                }
+                #expect(stored.first ?? 0 == 1 + 2 * interfaces.count)
+                let online = try await stack.database.withTenant(fixture.provider) { tx in try await tx.devices.get(device.deviceId) }
+                #expect(online.status == .online && online.vendor == "Net-SNMP")
+
+                // The next cycle in the same minute plans nothing: every collector ran in its bucket.
+                try await withSNMPClient { client in
+                    let service = fixture.service(client: client, queue: queue)
+                    #expect(try await service.plan(provider: fixture.provider, period: 1_000).isEmpty)
+                    stack.clock.advance(by: 60)
+                    let next = try await service.plan(provider: fixture.provider, period: 1_060)
+                    let job = try JSONDecoder().decode(SNMPPollJob.self, from: try #require(next.first).payload)
+                    #expect(job.collectors == [.interfaces])
+                }
+            }
+        }
+
+        @Test func aDeadDeviceIsMarkedDownAfterItsTimeoutWithoutDelayingAnother() async throws {
+            let agent = try PollingPeers.snmpd()
+            try await TestDatabase.with { stack in
+                let fixture = try await PollingFixture.make(stack)
+                let credential = try await fixture.credential("public", community: "public", priority: 1)
+                let dead = try await fixture.device("127.0.0.1", port: TestEnvironment.freeTCPPort(), credential: credential.id)
+                let live = try await fixture.device(agent.host, port: agent.port, credential: credential.id)
+                let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                try await withSNMPClient { client in
+                    let service = fixture.service(client: client, queue: queue)
+                    var handlers = JobHandlers()
+                    service.register(in: &handlers)
+                    let worker = JobWorker(queue: queue, handlers: handlers,
+                                           configuration: .init(queues: ["snmp"], concurrency: 4, pollInterval: .milliseconds(20)),
+                                           clock: stack.clock, logger: PollingPeers.logger)
+                    // The dead device's poll is enqueued first.
+                    for device in [dead, live] {
+                        _ = try await queue.enqueue(SNMPPollJob(deviceId: device.deviceId, collectors: [.system, .interfaces], period: 0),
+                                                    provider: fixture.provider, queue: "snmp", orderingKey: device.deviceId.lowercased)
+                    }
+                    let started = ContinuousClock.now
+                    var liveUpAfter: Duration?
+                    var deadDownAfter: Duration?
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await worker.run() }
+                        while deadDownAfter == nil && ContinuousClock.now - started < .seconds(30) {
+                            if liveUpAfter == nil, try await fixture.state(live.deviceId).reachability == "up" { liveUpAfter = ContinuousClock.now - started }
+                            if try await fixture.state(dead.deviceId).reachability == "down" { deadDownAfter = ContinuousClock.now - started }
+                            try await Task.sleep(for: .milliseconds(25))
+                        }
+                        group.cancelAll()
+                    }
+                    let liveUp = try #require(liveUpAfter)
+                    let deadDown = try #require(deadDownAfter)
+                    #expect(liveUp < .milliseconds(900), "the live device waited for the dead one")
+                    #expect(deadDown >= .seconds(1) && liveUp < deadDown)
+                }
+                let state = try await fixture.state(dead.deviceId)
+                #expect(state.consecutiveFailures == 1 && state.failures == 1 && state.timeouts == 1)
+                #expect((state.lastPollMs ?? 0) >= 900 && state.lastError?.isEmpty == false)
+                let offline = try await stack.database.withTenant(fixture.provider) { tx in try await tx.devices.get(dead.deviceId) }
+                #expect(offline.status == .offline)
+            }
+        }
+
+        @Test func devicesOfAPopWithALiveAgentGoToItsQueue() async throws {
+            try await TestDatabase.with { stack in
+                let fixture = try await PollingFixture.make(stack)
+                let device = try await fixture.device("127.1.0.9", port: 161, credential: nil)
+                let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                let heartbeat = PopAgentHeartbeat(database: stack.database, provider: fixture.provider, pop: fixture.pop, agent: "edge-1",
+                                                  logger: PollingPeers.logger)
+                try await heartbeat.beat()
+                try await withSNMPClient { client in
+                    let service = fixture.service(client: client, queue: queue)
+                    let planned = try await service.plan(provider: fixture.provider, period: 0)
+                    #expect(planned.map(\.queue) == [SNMPQueues.pop(fixture.pop)])
+                    stack.clock.advance(by: SNMPQueues.agentFreshness + 1)
+                    // The agent went quiet: the POP's devices fall back to the shared pollers.
+                    let later = try await service.plan(provider: fixture.provider, period: 120)
+                    #expect(later.map(\.queue) == ["snmp"])
+                }
+                _ = device
+            }
+        }
+    }
+}
