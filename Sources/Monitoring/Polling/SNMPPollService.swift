@@ -114,6 +114,11 @@ public struct SNMPPollService: Sendable {
         guard let (plan, credentials) = loaded else { return }
         let collectors = Set(job.collectors)
         let started = ContinuousClock.now
+        let deviceMetadata: Logger.Metadata = ["device.id": "\(plan.deviceId.lowercased)"]
+        logger.debug("snmp poll started", metadata: deviceMetadata.merging(["at.ms": "\(Self.milliseconds(clock.now))"]) { $1 })
+        defer {
+            logger.debug("snmp poll finished", metadata: deviceMetadata.merging(["at.ms": "\(Self.milliseconds(clock.now))"]) { $1 })
+        }
         let settings = self.settings
         let poller = self.poller
         let outcome: Result<(DeviceIdentity, UUID, PollResult), any Error>
@@ -154,4 +159,6 @@ public struct SNMPPollService: Sendable {
             }
         }
     }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
 }
