@@ -184,6 +184,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.copy("Profiles")],
             swiftSettings: swiftSettings
         ),
         // `metrics-bench`: ingest throughput, bytes per sample and chart latency of the metrics store.
@@ -333,6 +334,7 @@ let package = Package(
         .testTarget(
             name: "MonitoringTests",
             dependencies: ["Monitoring", "SNMP", "OctoTestSupport"],
+            exclude: ["Recordings"],
             swiftSettings: testSettings
         ),
         // Inventory, discovery and distributed polling against PostgreSQL, the job queue and SNMP agents.

@@ -19,7 +19,7 @@ struct PollerServices {
                      logger: Logger) async throws -> PollerServices {
         let client = try await SNMPClient.start()
         let pipeline = MetricsIngestPipeline(database: database, clock: clock, logger: logger)
-        let polling = SNMPPollService(database: database, queue: jobs, poller: MIB2DevicePoller(client: client),
+        let polling = SNMPPollService(database: database, queue: jobs, poller: SNMPDevicePoller(client: client, catalog: try ProfileCatalog.bundled()),
                                       secrets: try environment.secretBox(), pipeline: pipeline,
                                       settings: PollSettings(environment: environment.values), clock: clock, logger: logger)
         var handlers = JobHandlers()

@@ -6,7 +6,8 @@ struct SNMPCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "snmp",
         abstract: "Query SNMP agents and receive traps (numeric OIDs only).",
-        subcommands: [Get.self, GetNext.self, Walk.self, BulkWalk.self, Set.self, Table.self, Trapd.self, Poll.self]
+        subcommands: [Get.self, GetNext.self, Walk.self, BulkWalk.self, Set.self, Table.self, Trapd.self, Poll.self,
+                      Identify.self]
     )
 }
 

@@ -22,7 +22,7 @@ extension PollingIntegrationTests {
                                                             by: .system)
                 }
                 try await withSNMPClient { client in
-                    let service = fixture.service(client: client, queue: PostgresJobQueue(database: stack.database, clock: stack.clock,
+                    let service = try fixture.service(client: client, queue: PostgresJobQueue(database: stack.database, clock: stack.clock,
                                                                                           logger: PollingPeers.logger))
                     let first = try await service.discover(range: range.id, provider: fixture.provider)
                     #expect(first.probed == 6)
@@ -35,7 +35,7 @@ extension PollingIntegrationTests {
                      try await tx.snmpDevices.list(pop: fixture.pop), try await tx.snmpDiscoveryRanges.list())
                 }
                 #expect(devices.compactMap(\.managementIp).sorted() == agents.addresses)
-                #expect(devices.allSatisfy { $0.popId == fixture.pop && $0.vendor == "Net-SNMP" && $0.kind == .server })
+                #expect(devices.allSatisfy { $0.popId == fixture.pop && $0.vendor == "net-snmp" && $0.kind == .server })
                 #expect(inventory.count == 4)
                 #expect(inventory.allSatisfy { $0.credentialId == right.id && $0.port == agents.port && $0.sysObjectId?.hasPrefix("1.3.6.1.4.1.8072") == true })
                 #expect(ranges.first?.lastFound == 4 && ranges.first?.lastRunAt != nil)

@@ -116,8 +116,8 @@ struct PollingFixture: Sendable {
 
     func service(client: SNMPClient, queue: any JobQueue, pipeline: MetricsIngestPipeline? = nil,
                  settings: PollSettings = PollSettings(requestTimeout: .milliseconds(500), retries: 1, pollTimeout: .seconds(3),
-                                                       discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500))) -> SNMPPollService {
-        SNMPPollService(database: stack.database, queue: queue, poller: MIB2DevicePoller(client: client), secrets: secrets,
+                                                       discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500))) throws -> SNMPPollService {
+        SNMPPollService(database: stack.database, queue: queue, poller: SNMPDevicePoller(client: client, catalog: try ProfileCatalog.bundled()), secrets: secrets,
                         pipeline: pipeline, settings: settings, clock: stack.clock, logger: PollingPeers.logger)
     }
 }

@@ -17,6 +17,8 @@ fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 fixtures="${SNMP_FIXTURES_DIR:-$repo/../shared/fixtures/snmp/librenms}"
+# Synthetic recordings the project authors (optics tables, moving counters), served next to the fixtures.
+synthetic="$repo/Tests/MonitoringTests/Recordings"
 
 AUTH_PROTOCOLS=(MD5 SHA SHA-224 SHA-256 SHA-384 SHA-512)
 PRIV_PROTOCOLS=(DES AES AES-192 AES-256 AES-192-C AES-256-C)
@@ -102,7 +104,7 @@ start() {
     # snmpsimd drops privileges when started as root: let it reach its cache and log.
     chmod a+rx "$dir"
     chmod 777 "$dir/snmpsim-cache"
-    snmpsimd --data-dir="$fixtures" --cache-dir="$dir/snmpsim-cache" \
+    snmpsimd --data-dir="$fixtures" --data-dir="$synthetic" --cache-dir="$dir/snmpsim-cache" \
         --agent-udpv4-endpoint="127.0.0.1:$snmpsim_port" --v2c-arch \
         --logging-method=file:"$dir/snmpsim.log" --pid-file="$dir/snmpsimd.pid" "${user_args[@]}" \
         >"$dir/snmpsimd.out" 2>&1 &

@@ -1,0 +1,126 @@
+import Foundation
+import SNMP
+
+/// Chooses the vendor profile of a device from what it says about itself. Pure: the SNMP reads happen
+/// in ``SNMPDevicePoller``, which asks this type what to read.
+///
+/// A profile matches when one of its rules holds: sysObjectID under one of the rule's prefixes (when
+/// given), sysDescr matching one of its patterns (when given), and every probe subtree present. The
+/// most specific match wins: score = 100 × arcs of the longest matching prefix + 50 for a sysDescr
+/// pattern + 20 per probe + `priority`. Nothing matching gives `generic`.
+public struct Fingerprinter: Sendable {
+    /// The profiles to choose from.
+    public let catalog: ProfileCatalog
+
+    /// Creates a fingerprinter over `catalog`.
+    public init(catalog: ProfileCatalog) {
+        self.catalog = catalog
+    }
+
+    /// The winning profile and its score.
+    public struct Match: Hashable, Sendable {
+        /// The profile.
+        public var profile: VendorProfile
+        /// How specific the match was (0 for `generic`).
+        public var score: Int
+    }
+
+    /// The probe subtrees worth checking for this sysObjectID and sysDescr: those of the rules whose
+    /// other parts already hold.
+    public func probes(sysObjectID: OID?, sysDescr: String) -> [OID] {
+        var seen: Set<OID> = []
+        var result: [OID] = []
+        for profile in catalog.compiled {
+            for rule in profile.rules where Self.score(rule, sysObjectID: sysObjectID, sysDescr: sysDescr, present: nil) != nil {
+                for probe in rule.probes where seen.insert(probe).inserted { result.append(probe) }
+            }
+        }
+        return result
+    }
+
+    /// The best profile for these facts. `present` holds the probe subtrees found on the device.
+    public func match(sysObjectID: OID?, sysDescr: String, present: Set<OID> = []) -> Match {
+        var best: Match?
+        for profile in catalog.compiled {
+            let scores = profile.rules.compactMap {
+                Self.score($0, sysObjectID: sysObjectID, sysDescr: sysDescr, present: present)
+            }
+            guard let top = scores.max() else { continue }
+            let score = top + (profile.profile.priority ?? 0)
+            if best.map({ score > $0.score }) ?? true { best = Match(profile: profile.profile, score: score) }
+        }
+        if let best { return best }
+        return Match(profile: catalog.profile(VendorProfile.genericID)!, score: 0)
+    }
+
+    /// The scalar OIDs whose values the profile's model, version and serial extractions read.
+    public func extractionOIDs(profile id: String) -> [OID] {
+        guard let profile = catalog.compiled.first(where: { $0.profile.id == id }) else { return [] }
+        return [profile.model, profile.version, profile.serial].compactMap { $0?.oid }
+    }
+
+    /// The device's identity under `profile`: model, version and serial from sysDescr and `values`
+    /// (the text of the extraction OIDs that answered).
+    public func identity(profile id: String, sysObjectID: OID?, sysDescr: String, values: [OID: String] = [:])
+        -> DeviceIdentity {
+        let compiled = catalog.compiled.first { $0.profile.id == id }
+            ?? catalog.compiled.first { $0.profile.id == VendorProfile.genericID }!
+        let profile = compiled.profile
+        return DeviceIdentity(profile: profile.id, vendor: profile.vendor, os: profile.os, kind: profile.kind,
+                              model: Self.extract(compiled.model, sysDescr: sysDescr, values: values),
+                              version: Self.extract(compiled.version, sysDescr: sysDescr, values: values),
+                              serial: Self.extract(compiled.serial, sysDescr: sysDescr, values: values),
+                              sysObjectID: sysObjectID?.description ?? "", sysDescr: sysDescr)
+    }
+
+    /// Matches and extracts in one step (for callers that already read every OID).
+    public func identify(sysObjectID: OID?, sysDescr: String, present: Set<OID> = [], values: [OID: String] = [:])
+        -> DeviceIdentity {
+        let match = match(sysObjectID: sysObjectID, sysDescr: sysDescr, present: present)
+        return identity(profile: match.profile.id, sysObjectID: sysObjectID, sysDescr: sysDescr, values: values)
+    }
+
+    /// The rule's score, or nil when it does not hold. `present == nil` skips the probe check.
+    static func score(_ rule: CompiledProfile.Rule, sysObjectID: OID?, sysDescr: String, present: Set<OID>?) -> Int? {
+        var score = 0
+        if !rule.prefixes.isEmpty {
+            guard let sysObjectID,
+                  let longest = rule.prefixes.filter({ sysObjectID.hasPrefix($0) }).map(\.count).max() else { return nil }
+            score += 100 * longest
+        }
+        if !rule.descr.isEmpty {
+            let range = NSRange(sysDescr.startIndex..., in: sysDescr)
+            guard rule.descr.contains(where: { $0.firstMatch(in: sysDescr, range: range) != nil }) else { return nil }
+            score += 50
+        }
+        if let present {
+            guard rule.probes.allSatisfy({ present.contains($0) }) else { return nil }
+            score += 20 * rule.probes.count
+        }
+        return score
+    }
+
+    static func extract(_ extraction: CompiledProfile.Extraction?, sysDescr: String, values: [OID: String]) -> String? {
+        guard let extraction else { return nil }
+        if let oid = extraction.oid, let value = values[oid] {
+            let text = extraction.pattern.map { firstCapture($0, in: value) } ?? clean(value)
+            if let text, !text.isEmpty { return text }
+        }
+        if let pattern = extraction.descr, let text = firstCapture(pattern, in: sysDescr), !text.isEmpty {
+            return text
+        }
+        return nil
+    }
+
+    static func firstCapture(_ regex: NSRegularExpression, in text: String) -> String? {
+        guard let match = regex.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) else { return nil }
+        let range = match.numberOfRanges > 1 ? match.range(at: 1) : match.range
+        guard range.location != NSNotFound, let swiftRange = Range(range, in: text) else { return nil }
+        return clean(String(text[swiftRange]))
+    }
+
+    static func clean(_ text: String) -> String? {
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        return trimmed.isEmpty ? nil : trimmed
+    }
+}

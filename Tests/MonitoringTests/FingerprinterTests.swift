@@ -1,0 +1,66 @@
+import Monitoring
+import SNMP
+import Testing
+
+@Suite struct FingerprinterTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        var sysObjectID: String
+        var sysDescr: String
+        var probes: [String] = []
+        var profile: String
+        var model: String? = nil
+        var version: String? = nil
+        var testDescription: String { "\(profile): \(sysObjectID)" }
+    }
+
+    /// sysObjectID/sysDescr pairs as the devices send them (not in the recordings).
+    static let cases: [Case] = [
+        Case(sysObjectID: "1.3.6.1.4.1.14988.1", sysDescr: "RouterOS CCR1036-8G-2S+", profile: "routeros", model: "CCR1036-8G-2S+"),
+        Case(sysObjectID: "1.3.6.1.4.1.2011.2.224", sysDescr: "Huawei Versatile Routing Platform Software\r\nVRP (R) software, Version 5.160 (S5720 V200R011C10SPC600)\r\nCopyright (C) 2000-2018 HUAWEI TECH Co., Ltd\r\nHUAWEI S5720-28X-SI-AC",
+             profile: "huawei-vrp", model: "S5720-28X-SI-AC", version: "V200R011C10SPC600"),
+        Case(sysObjectID: "1.3.6.1.4.1.2011.2.248", sysDescr: "Huawei Integrated Access Software", profile: "huawei-smartax"),
+        Case(sysObjectID: "1.3.6.1.4.1.2011.2.999", sysDescr: "Huawei Integrated Access Software", profile: "huawei-smartax"),
+        Case(sysObjectID: "1.3.6.1.4.1.3902.1082.1001.600.1", sysDescr: "C600 Version V1.2.1 Software, Copyright (c) by ZTE Corporation",
+             profile: "zte-zxa10", model: "C600", version: "V1.2.1"),
+        Case(sysObjectID: "1.3.6.1.4.1.26138.1.2.3", sysDescr: "OLT 8820i", profile: "intelbras"),
+        Case(sysObjectID: "1.3.6.1.4.1.11863.5.34", sysDescr: "JetStream 24-Port Gigabit L2 Managed Switch TL-SG3424", profile: "tplink", model: "TL-SG3424"),
+        Case(sysObjectID: "1.3.6.1.4.1.9.1.2494", sysDescr: "Cisco IOS Software [Amsterdam], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.3.4, RELEASE SOFTWARE (fc3)",
+             profile: "cisco-iosxe", version: "17.3.4"),
+        Case(sysObjectID: "1.3.6.1.4.1.9.1.1208", sysDescr: "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E4, RELEASE SOFTWARE (fc2)",
+             profile: "cisco-ios", model: "C2960X", version: "15.2(7)E4"),
+        Case(sysObjectID: "1.3.6.1.4.1.10002.1", sysDescr: "Linux 2.6.32.68 #1 Tue Oct 2 2018 mips", probes: ["1.3.6.1.4.1.41112.1.4"], profile: "ubiquiti-airos",
+             version: "2.6.32.68"),
+        Case(sysObjectID: "1.3.6.1.4.1.10002.1", sysDescr: "Linux 2.6.32.68 #1 Tue Oct 2 2018 mips", profile: "generic"),
+        Case(sysObjectID: "1.3.6.1.4.1.8072.3.2.10", sysDescr: "Linux pop1 6.1.0-18-amd64 #1 SMP x86_64", profile: "net-snmp-linux", version: "6.1.0-18-amd64"),
+        Case(sysObjectID: "1.3.6.1.4.1.99999.1", sysDescr: "Some appliance", profile: "generic"),
+        Case(sysObjectID: "", sysDescr: "", profile: "generic"),
+    ]
+
+    @Test(arguments: cases)
+    func identifies(_ c: Case) throws {
+        let fingerprinter = Fingerprinter(catalog: try ProfileCatalog.bundled())
+        let identity = fingerprinter.identify(sysObjectID: OID(c.sysObjectID), sysDescr: c.sysDescr,
+                                              present: Set(c.probes.compactMap(OID.init)))
+        #expect(identity.profile == c.profile)
+        #expect(identity.model == c.model)
+        #expect(identity.version == c.version)
+        #expect(identity.sysObjectID == (OID(c.sysObjectID)?.description ?? ""))
+    }
+
+    @Test func probesAreAskedOnlyForCandidates() throws {
+        let fingerprinter = Fingerprinter(catalog: try ProfileCatalog.bundled())
+        let airos = fingerprinter.probes(sysObjectID: OID("1.3.6.1.4.1.10002.1"), sysDescr: "Linux")
+        #expect(Set(airos) == [OID("1.3.6.1.4.1.41112.1.3")!, OID("1.3.6.1.4.1.41112.1.4")!])
+        #expect(fingerprinter.probes(sysObjectID: OID("1.3.6.1.4.1.14988.1"), sysDescr: "RouterOS").isEmpty)
+    }
+
+    @Test func theMostSpecificPrefixWins() throws {
+        let fingerprinter = Fingerprinter(catalog: try ProfileCatalog.bundled())
+        // Both Huawei profiles match sysObjectID 2011…; SmartAX's longer prefix and sysDescr beat VRP.
+        let smartax = fingerprinter.match(sysObjectID: OID("1.3.6.1.4.1.2011.2.248"), sysDescr: "Huawei Integrated Access Software")
+        let vrp = fingerprinter.match(sysObjectID: OID("1.3.6.1.4.1.2011.2.248"), sysDescr: "Huawei Versatile Routing Platform Software VRP")
+        #expect(smartax.profile.id == "huawei-smartax")
+        #expect(vrp.profile.id == "huawei-smartax")
+        #expect(fingerprinter.match(sysObjectID: OID("1.3.6.1.4.1.2011.2.360.1.5"), sysDescr: "VRP (R) software").profile.id == "huawei-vrp")
+    }
+}
