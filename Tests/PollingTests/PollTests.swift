@@ -114,14 +114,24 @@ extension PollingIntegrationTests {
                 let heartbeat = PopAgentHeartbeat(database: stack.database, provider: fixture.provider, pop: fixture.pop, agent: "edge-1",
                                                   logger: PollingPeers.logger)
                 try await heartbeat.beat()
+                let range = try await stack.database.withTenant(fixture.provider) { tx in
+                    try await tx.snmpDiscoveryRanges.create(DiscoveryRangeInput(popId: fixture.pop, cidr: "127.1.2.0/30", port: 1,
+                                                                                everySeconds: 300), by: .system)
+                }
                 try await withSNMPClient { client in
                     let service = try fixture.service(client: client, queue: queue)
                     let planned = try await service.plan(provider: fixture.provider, period: 0)
-                    #expect(planned.map(\.queue) == [SNMPQueues.pop(fixture.pop)])
+                    #expect(planned.map(\.queue) == [SNMPQueues.pop(fixture.pop), SNMPQueues.pop(fixture.pop)])
+                    #expect(planned.map(\.type) == ["snmp.poll", "snmp.discover"])
+                    // The sweep runs (nothing answers on port 1) and is not due again before its interval.
+                    let outcome = try await service.discover(range: range.id, provider: fixture.provider)
+                    #expect(outcome.probed == 2 && outcome.found == 0)
                     stack.clock.advance(by: SNMPQueues.agentFreshness + 1)
                     // The agent went quiet: the POP's devices fall back to the shared pollers.
                     let later = try await service.plan(provider: fixture.provider, period: 120)
-                    #expect(later.map(\.queue) == ["snmp"])
+                    #expect(later.map(\.queue) == ["snmp"] && later.map(\.type) == ["snmp.poll"])
+                    stack.clock.advance(by: 300)
+                    #expect(try await service.plan(provider: fixture.provider, period: 480).map(\.type) == ["snmp.poll", "snmp.discover"])
                 }
                 _ = device
             }

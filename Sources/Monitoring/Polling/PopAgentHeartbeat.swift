@@ -35,7 +35,8 @@ public struct PopAgentHeartbeat: Service {
             } catch {
                 logger.warning("agent heartbeat failed", metadata: ["error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            let interval = self.interval
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
         try? await database.withTenant(provider) { tx in
             try await tx.query("DELETE FROM snmp_pop_agents WHERE pop_id = \(pop) AND agent = \(agent)")
