@@ -233,6 +233,22 @@ let package = Package(
             path: "bench/acs/Sources",
             swiftSettings: swiftSettings
         ),
+        // One poller process polling 10,000 loopback devices through the job queue (bench/monitoring).
+        .executableTarget(
+            name: "monitoring-bench",
+            dependencies: [
+                "Monitoring",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                "OctoMetrics",
+                "SNMP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/monitoring/Sources",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "octoisp",
             dependencies: [
