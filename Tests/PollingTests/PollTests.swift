@@ -7,6 +7,7 @@ import OctoStore
 import OctoTestSupport
 import PostgresNIO
 import SNMP
+import Synchronization
 import Testing
 
 extension PollingIntegrationTests {
@@ -81,15 +82,26 @@ extension PollingIntegrationTests {
                         _ = try await queue.enqueue(SNMPPollJob(deviceId: device.deviceId, collectors: [.system, .interfaces], period: 0),
                                                     provider: fixture.provider, queue: "snmp", orderingKey: device.deviceId.lowercased)
                     }
-                    let started = ContinuousClock.now
+                    let events = Mutex<[RealtimeEvent]>([])
+                    let listener = EventListener(url: stack.appURL, logger: PollingPeers.logger) { event in events.withLock { $0.append(event) } }
                     var liveUpAfter: Duration?
                     var deadDownAfter: Duration?
                     try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await listener.run() }
+                        // Publish until the listener hears it, so no reachability event is missed.
+                        for _ in 0..<100 where !events.withLock({ $0.contains { $0.topic == "probe" } }) {
+                            try await stack.database.withTenant(fixture.provider) { tx in try await tx.publish(topic: "probe", data: .null) }
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        let started = ContinuousClock.now
                         group.addTask { try await worker.run() }
                         while deadDownAfter == nil && ContinuousClock.now - started < .seconds(30) {
                             if liveUpAfter == nil, try await fixture.state(live.deviceId).reachability == "up" { liveUpAfter = ContinuousClock.now - started }
                             if try await fixture.state(dead.deviceId).reachability == "down" { deadDownAfter = ContinuousClock.now - started }
                             try await Task.sleep(for: .milliseconds(25))
+                        }
+                        for _ in 0..<40 where events.withLock({ $0.filter { $0.topic == "devices" }.count }) < 2 {
+                            try await Task.sleep(for: .milliseconds(50))
                         }
                         group.cancelAll()
                     }
@@ -97,6 +109,13 @@ extension PollingIntegrationTests {
                     let deadDown = try #require(deadDownAfter)
                     #expect(liveUp < .milliseconds(900), "the live device waited for the dead one")
                     #expect(deadDown >= .seconds(1) && liveUp < deadDown)
+                    let reachability = events.withLock { $0 }.filter { $0.topic == "devices" && $0.providerId == fixture.provider }
+                        .compactMap { event -> String? in
+                            guard case .object(let data) = event.data, data["event"] == .string("reachability"),
+                                  case .string(let id)? = data["id"], case .string(let state)? = data["reachability"] else { return nil }
+                            return "\(id)=\(state)"
+                        }
+                    #expect(Set(reachability) == ["\(live.deviceId.lowercased)=up", "\(dead.deviceId.lowercased)=down"])
                 }
                 let state = try await fixture.state(dead.deviceId)
                 #expect(state.consecutiveFailures == 1 && state.failures == 1 && state.timeouts == 1)
