@@ -6,6 +6,7 @@ import Monitoring
 import NIOCore
 import OctoAuth
 import OctoCore
+import OctoJobs
 import OctoStore
 import OctoTestSupport
 import Prometheus
@@ -26,8 +27,9 @@ extension PollingIntegrationTests {
                 let b = try await PollingFixture.make(stack, slug: "beta")
                 let adminA = try await token(stack, "admin@alpha.test", role: .providerAdmin, provider: a.provider)
                 let viewerB = try await token(stack, "viewer@beta.test", role: .viewer, provider: b.provider)
+                let jobs = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
                 let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: APIConfiguration(),
-                              metrics: PrometheusCollectorRegistry(), secrets: a.secrets)
+                              metrics: PrometheusCollectorRegistry(), jobs: jobs, secrets: a.secrets)
                 let app = Application(responder: EdgeResponder(inner: api.buildRouter().0.buildResponder()))
                 try await app.test(.router) { client in
                     func call(_ method: HTTPRequest.Method, _ uri: String, _ token: String, _ body: String? = nil) async throws -> TestResponse {
@@ -57,8 +59,18 @@ extension PollingIntegrationTests {
                     let unknown = try await call(.patch, "/api/v1/devices/\(id)/snmp", adminA, #"{"intervals": {"bogus": 60}}"#)
                     #expect(unknown.status == .badRequest)
                     #expect(try await call(.get, "/api/v1/devices/\(id)/interfaces", adminA).status == .ok)
-                    let range = try await call(.post, "/api/v1/snmp/discovery-ranges", adminA, #"{"pop_id": "\#(a.pop.uuidString)", "cidr": "10.0.0.0/16"}"#)
-                    #expect(range.status == .badRequest)
+                    let wide = try await call(.post, "/api/v1/snmp/discovery-ranges", adminA, #"{"pop_id": "\#(a.pop.uuidString)", "cidr": "10.0.0.0/16"}"#)
+                    #expect(wide.status == .badRequest)
+                    let rangeCreated = try await call(.post, "/api/v1/snmp/discovery-ranges", adminA,
+                                                 #"{"pop_id": "\#(a.pop.uuidString)", "cidr": "127.1.3.0/24", "every_seconds": 3600}"#)
+                    #expect(rangeCreated.status == .created)
+                    let range = try OctoJSON.decoder.decode(DiscoveryRange.self, from: Data(rangeCreated.body.readableBytesView))
+                    #expect(range.cidr == "127.1.3.0/24" && range.everySeconds == 3600)
+                    let run = try await call(.post, "/api/v1/snmp/discovery-ranges/\(range.id.uuidString)/run", adminA)
+                    #expect(run.status == .accepted)
+                    #expect(try await call(.post, "/api/v1/snmp/discovery-ranges/\(range.id.uuidString)/run", viewerB).status == .forbidden)
+                    let queued = try await jobs.jobs(provider: a.provider, filter: JobFilter(type: "snmp.discover"), page: PageRequest(limit: 10, offset: 0))
+                    #expect(queued.items.count == 1 && queued.items.first?.queue == "snmp")
 
                     // Provider B sees none of it, and cannot change it.
                     #expect(try await call(.get, "/api/v1/devices/\(id)/snmp", viewerB).status == .notFound)
@@ -72,7 +84,8 @@ extension PollingIntegrationTests {
                     (try await tx.query("SELECT action FROM audit_log WHERE action LIKE 'snmp_%' ORDER BY seq").values(String.self),
                      try await tx.query("SELECT community_sealed FROM snmp_credentials").values(String.self))
                 }
-                #expect(actions == ["snmp_credential.create", "snmp_device.create", "snmp_device.update"])
+                #expect(actions == ["snmp_credential.create", "snmp_device.create", "snmp_device.update", "snmp_discovery_range.create",
+                                   "snmp_discovery_range.run"])
                 #expect(sealed.count == 1 && !sealed[0].contains("s3cr3t") && sealed[0].hasPrefix("v1."))
             }
         }

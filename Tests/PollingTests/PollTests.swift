@@ -14,7 +14,9 @@ extension PollingIntegrationTests {
     @Suite struct PollTests {
         @Test func pollOfTheTestAgentWritesIdentityInterfacesAndSamples() async throws {
             let agent = try PollingPeers.snmpd()
-            try await TestDatabase.with { stack in
+            // 10 s into a five-minute bucket, so one minute later only the one-minute collector is due again.
+            let start = Date(timeIntervalSince1970: (Date().timeIntervalSince1970 / 300).rounded(.down) * 300 + 10)
+            try await TestDatabase.with(clock: ManualWallClock(start)) { stack in
                 let fixture = try await PollingFixture.make(stack)
                 let credential = try await fixture.credential("public", community: "public", priority: 1)
                 let device = try await fixture.device(agent.host, port: agent.port, credential: credential.id)
@@ -59,6 +61,36 @@ extension PollingIntegrationTests {
                     let job = try JSONDecoder().decode(SNMPPollJob.self, from: try #require(next.first).payload)
                     #expect(job.collectors == [.interfaces])
                 }
+            }
+        }
+
+        @Test(arguments: [("SHA-256", "AES"), ("SHA", "DES"), ("MD5", nil)] as [(String, String?)])
+        func aV3CredentialIsSealedOpenedAndPolls(auth: String, priv: String?) async throws {
+            let agent = try PollingPeers.snmpd()
+            let environment = ProcessInfo.processInfo.environment
+            let authKey = environment["SNMP_TEST_AUTH_PASS"] ?? "authpass-octo1"
+            let privKey = environment["SNMP_TEST_PRIV_PASS"] ?? "privpass-octo1"
+            let user = "u_\(auth.replacingOccurrences(of: "-", with: "").lowercased())_\((priv ?? "none").lowercased())"
+            try await TestDatabase.with { stack in
+                let fixture = try await PollingFixture.make(stack)
+                let credential = try await stack.database.withTenant(fixture.provider) { tx in
+                    try await tx.snmpCredentials.create(SNMPCredentialInput(name: user, version: "v3", v3User: user, authProtocol: auth,
+                                                                            authKey: authKey, privProtocol: priv, privKey: priv == nil ? nil : privKey),
+                                                        secrets: fixture.secrets, by: .system)
+                }
+                #expect(credential.v3User == user && credential.authProtocol != nil && (credential.privProtocol != nil) == (priv != nil))
+                let device = try await fixture.device(agent.host, port: agent.port, credential: credential.id)
+                let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                try await withSNMPClient { client in
+                    try await fixture.service(client: client, queue: queue)
+                        .poll(SNMPPollJob(deviceId: device.deviceId, collectors: [.system], period: 0), provider: fixture.provider)
+                }
+                let state = try await fixture.state(device.deviceId)
+                #expect(state.reachability == "up" && state.sysName == "octo-test", "\(state.lastError ?? "")")
+                let stored = try await stack.database.withTenant(fixture.provider) { tx in
+                    try await tx.query("SELECT coalesce(auth_key_sealed, '') || coalesce(priv_key_sealed, '') FROM snmp_credentials").values(String.self)
+                }
+                #expect(stored.count == 1 && !stored[0].contains(authKey) && !stored[0].contains(privKey))
             }
         }
 
