@@ -129,6 +129,30 @@ import Testing
         #expect(result.optics.filter { $0.scope == .onu }.isEmpty)
     }
 
+    /// V-SOL answers ONU optics as text, `2.38 mW (3.77 dBm)`.
+    @Test func vsolONUOpticsFromTheirText() async throws {
+        let rec = try recording("vsolution_v1600d")
+        let (_, result) = try await poll("vsolution_v1600d", [.optics])
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let rx = rec.column(OID("1.3.6.1.4.1.37950.1.1.5.12.2.1.8.1.7")!)
+        let tx = rec.column(OID("1.3.6.1.4.1.37950.1.1.5.12.2.1.8.1.6")!)
+        let names = rec.column(OID("1.3.6.1.4.1.37950.1.1.5.12.1.25.1.9")!)
+        func dBm(_ text: String?) -> Double? {
+            guard let text, let open = text.lastIndex(of: "(") else { return nil }
+            return Double(text[text.index(after: open)...].prefix { $0 != " " && $0 != "d" })
+        }
+        let onus = result.optics.filter { $0.scope == .onu }
+        #expect(onus.count == rx.count)
+        #expect(onus.count == 16)
+        for onu in onus {
+            let index = try #require(OID(onu.index))
+            #expect(onu.rxDbm != nil)
+            #expect(onu.rxDbm == dBm(rx[index]), "\(onu.index)")
+            #expect(onu.txDbm == dBm(tx[index]), "\(onu.index)")
+            #expect(onu.label == names[index])
+        }
+    }
+
     @Test func ciscoCPUAndMemoryPools() async throws {
         let rec = try recording("ios_c3560")
         let (_, result) = try await poll("ios_c3560", [.health])
@@ -163,6 +187,15 @@ import Testing
         let temperature = vsol.values[OID("1.3.6.1.4.1.37950.1.1.5.10.12.5.9.0")!].flatMap { Double($0.text) }
         #expect(temperature != nil)
         #expect(vsolResult.health.filter { $0.kind == .temperature }.map(\.value) == [temperature!])
+    }
+
+    @Test func uispFiberSensorTemperatures() async throws {
+        let rec = try recording("edgeosolt_uisp-fiber")
+        let (_, result) = try await poll("edgeosolt_uisp-fiber", [.health])
+        #expect(result.errors.isEmpty, "\(result.errors)")
+        let sensors = rec.numbers(OID("1.3.6.1.4.1.41112.1.5.4.2.1.3")!)
+        #expect(sensors.count == 5)
+        #expect(result.health.filter { $0.kind == .temperature }.map(\.value) == sensors.sorted { $0.key < $1.key }.map(\.value))
     }
 
     @Test func linuxAndEdgeOSUseHostResources() async throws {

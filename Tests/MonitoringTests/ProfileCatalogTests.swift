@@ -12,7 +12,7 @@ import Testing
                    "ubiquiti-uisp-fiber", "cisco-ios", "cisco-iosxe", "juniper-junos", "net-snmp-linux"] {
             #expect(ids.contains(id), "missing profile \(id)")
         }
-        for id in ["huawei-smartax", "zte-zxa10", "fiberhome-an5516"] {
+        for id in ["huawei-smartax", "zte-zxa10", "fiberhome-an5516", "vsol"] {
             let profile = try #require(catalog.profile(id))
             #expect(profile.collectors.contains(.optics))
             #expect(profile.optics?.contains { $0.scope == .onu } == true, "\(id) has no ONU optics table")

@@ -29,7 +29,7 @@ extension SNMPDevicePoller {
             readings.append(HealthReading(kind: .memory, label: label, value: Self.percent(used, of: size)))
         }
 
-        let ucd = try await get([Self.ssCpuIdle, Self.memTotalReal, Self.memAvailReal, Self.memBuffer, Self.memCached],
+        let ucd = try await lenient([Self.ssCpuIdle, Self.memTotalReal, Self.memAvailReal, Self.memBuffer, Self.memCached],
                                 target, &counter)
         var values: [OID: Double] = [:]
         for varBind in ucd { if let number = Self.number(varBind.value) { values[varBind.oid] = number } }
@@ -66,7 +66,7 @@ extension SNMPDevicePoller {
         var names: [OID: String] = [:]
         for start in stride(from: 0, to: celsius.count, by: 20) {
             let batch = celsius[start..<min(start + 20, celsius.count)].map { Self.entPhysicalName.appending($0.0) }
-            for varBind in try await get(batch, target, &counter) {
+            for varBind in try await lenient(batch, target, &counter) {
                 if let index = varBind.oid.suffix(after: Self.entPhysicalName), let text = Self.displayText(varBind.value),
                    !text.isEmpty {
                     names[index] = text

@@ -9,10 +9,11 @@ extension SNMPDevicePoller {
             let rx = try await column(source.rx, target, &counter)
             let tx = try await column(source.tx, target, &counter)
             let labels = try await column(source.label, target, &counter)
+            let pattern = source.pattern.flatMap { try? NSRegularExpression(pattern: $0) }  // checked at load
             for index in Set(rx.keys).union(tx.keys).sorted() {
                 var reading = OpticalReading(scope: source.scope, index: index.description)
-                reading.rxDbm = Self.dBm(rx[index], source)
-                reading.txDbm = Self.dBm(tx[index], source)
+                reading.rxDbm = Self.dBm(rx[index], source, pattern)
+                reading.txDbm = Self.dBm(tx[index], source, pattern)
                 reading.label = Self.label(index: index, labels: labels, arcs: source.labelIndexArcs)
                 readings.append(reading)
             }
@@ -20,8 +21,12 @@ extension SNMPDevicePoller {
         return readings
     }
 
-    static func dBm(_ value: SNMPValue?, _ source: VendorProfile.OpticsSource) -> Double? {
-        guard let raw = number(value) else { return nil }
+    static func dBm(_ value: SNMPValue?, _ source: VendorProfile.OpticsSource, _ pattern: NSRegularExpression?) -> Double? {
+        var raw = number(value)
+        if let pattern, case .octetString(let octets) = value {
+            raw = Fingerprinter.firstCapture(pattern, in: text(octets)).flatMap(Double.init)
+        }
+        guard let raw else { return nil }
         if let invalid = source.invalid, invalid.contains(where: { Double($0) == raw }) { return nil }
         let scaled = raw * source.scale + (source.offset ?? 0)
         return (scaled * 1000).rounded() / 1000

@@ -34,9 +34,11 @@ public struct SNMPDevicePoller: DevicePolling {
         }
         let probes = fingerprinter.probes(sysObjectID: sysObjectID, sysDescr: sysDescr)
         var present: Set<OID> = []
-        if !probes.isEmpty {
-            let next = try await client.getNext(probes, from: target)
-            for (probe, varBind) in zip(probes, next) where !varBind.value.isException && varBind.oid.hasPrefix(probe) {
+        var counter = VarbindCounter()
+        for probe in probes {
+            // One probe per request: an SNMPv1 agent answers noSuchName past the end of its MIB.
+            for varBind in try await lenient([probe], target, &counter, next: true)
+            where !varBind.value.isException && varBind.oid.hasPrefix(probe) {
                 present.insert(probe)
             }
         }
@@ -44,7 +46,7 @@ public struct SNMPDevicePoller: DevicePolling {
         var values: [OID: String] = [:]
         let extraction = fingerprinter.extractionOIDs(profile: match.profile.id)
         if !extraction.isEmpty {
-            for varBind in try await client.get(extraction, from: target) {
+            for varBind in try await lenient(extraction, target, &counter) {
                 if let text = Self.displayText(varBind.value) { values[varBind.oid] = text }
             }
         }
@@ -97,6 +99,31 @@ public struct SNMPDevicePoller: DevicePolling {
         let varBinds = try await client.get(oids, from: target)
         counter.count += varBinds.count
         return varBinds
+    }
+
+    /// GET (or GETNEXT) that tolerates SNMPv1's noSuchName: on an agent error it asks again one OID at
+    /// a time and leaves out the OIDs the agent refuses.
+    func lenient(_ oids: [OID], _ target: SNMPTarget, _ counter: inout VarbindCounter, next: Bool = false)
+        async throws -> [VarBind] {
+        func request(_ oids: [OID]) async throws -> [VarBind] {
+            let varBinds = next ? try await client.getNext(oids, from: target) : try await client.get(oids, from: target)
+            counter.count += varBinds.count
+            return varBinds
+        }
+        do {
+            return try await request(oids)
+        } catch let error as SNMPError where error.code == .agentError {
+            guard oids.count > 1 else { return [] }
+            var varBinds: [VarBind] = []
+            for oid in oids {
+                do {
+                    varBinds += try await request([oid])
+                } catch let error as SNMPError where error.code == .agentError {
+                    continue
+                }
+            }
+            return varBinds
+        }
     }
 
     func walk(_ root: OID, _ target: SNMPTarget, _ counter: inout VarbindCounter) async throws -> [VarBind] {

@@ -217,6 +217,7 @@ struct CompiledProfile: @unchecked Sendable {
             guard source.rx != nil || source.tx != nil else {
                 throw ProfileError(.invalidValue, file: file, "\(field): give rx or tx")
             }
+            if let pattern = source.pattern { _ = try regex(pattern, "\(field).pattern") }
             if let arcs = source.labelIndexArcs, arcs < 1 {
                 throw ProfileError(.invalidValue, file: file, "\(field).labelIndexArcs must be at least 1")
             }

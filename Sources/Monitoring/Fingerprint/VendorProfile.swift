@@ -107,6 +107,9 @@ public struct VendorProfile: Hashable, Sendable, Codable {
         public var offset: Double?
         /// Raw values that mean "no reading".
         public var invalid: [Int64]?
+        /// For agents that answer text (`0.03 mW (-14.61 dBm)`): a regular expression whose capture group 1
+        /// is the number to scale.
+        public var pattern: String?
         /// A text column naming the row (e.g. ifName for ifIndex-indexed tables).
         public var label: String?
         /// How many leading arcs of the row index address the label column (default: the whole index).
