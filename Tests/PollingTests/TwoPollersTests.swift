@@ -123,6 +123,9 @@ extension PollingIntegrationTests {
                     let after = (survivorIntervals[device] ?? []).filter { $0.lowerBound >= killedAt - 1 }
                     #expect(!after.isEmpty, "device \(device) was not taken over")
                 }
+                // The survivor stops gracefully on SIGTERM.
+                survivor.send(SIGTERM)
+                #expect(await survivor.termination(within: .seconds(30)) == .exited(0), "\(survivor.errors().suffix(2000))")
             }
         }
     }
