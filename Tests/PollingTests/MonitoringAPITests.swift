@@ -43,6 +43,12 @@ extension PollingIntegrationTests {
                     let createdText = String(buffer: created.body)
                     #expect(!createdText.contains("s3cr3t") && createdText.contains("\"version\":\"v2c\""))
                     let credential = try OctoJSON.decoder.decode(SNMPCredential.self, from: Data(created.body.readableBytesView))
+                    let renamed = try await call(.patch, "/api/v1/snmp/credentials/\(credential.id.uuidString)", adminA,
+                                                 #"{"name": "core-2", "community": "n3w-community"}"#)
+                    #expect(renamed.status == .ok && !String(buffer: renamed.body).contains("n3w"))
+                    let changeVersion = try await call(.patch, "/api/v1/snmp/credentials/\(credential.id.uuidString)", adminA, #"{"version": "v3"}"#)
+                    #expect(changeVersion.status == .badRequest)
+                    #expect(try await call(.get, "/api/v1/snmp/credentials/\(credential.id.uuidString)", viewerB).status == .notFound)
                     let device = try await call(.post, "/api/v1/snmp/devices", adminA,
                                                 #"{"address": "127.1.0.20", "pop_id": "\#(a.pop.uuidString)", "credential_id": "\#(credential.id.uuidString)"}"#)
                     #expect(device.status == .created)
@@ -84,9 +90,13 @@ extension PollingIntegrationTests {
                     (try await tx.query("SELECT action FROM audit_log WHERE action LIKE 'snmp_%' ORDER BY seq").values(String.self),
                      try await tx.query("SELECT community_sealed FROM snmp_credentials").values(String.self))
                 }
-                #expect(actions == ["snmp_credential.create", "snmp_device.create", "snmp_device.update", "snmp_discovery_range.create",
+                #expect(actions == ["snmp_credential.create", "snmp_credential.update", "snmp_device.create", "snmp_device.update", "snmp_discovery_range.create",
                                    "snmp_discovery_range.run"])
-                #expect(sealed.count == 1 && !sealed[0].contains("s3cr3t") && sealed[0].hasPrefix("v1."))
+                #expect(sealed.count == 1 && !sealed[0].contains("s3cr3t") && !sealed[0].contains("n3w") && sealed[0].hasPrefix("v1."))
+                let opened = try await stack.database.withTenant(a.provider) { tx in
+                    try await tx.snmpCredentials.candidates(pop: nil, secrets: a.secrets)
+                }
+                #expect(opened.map(\.credentials) == [.v2c(community: "n3w-community")])
             }
         }
     }

@@ -101,6 +101,54 @@ public struct SNMPCredentialRepository: Sendable {
         return credential
     }
 
+    /// Changes a credential's name or priority and replaces the secrets given (a new community, or new
+    /// v3 pass phrases for the protocols it has); audited without the secrets.
+    public func update(_ id: UUID, _ input: SNMPCredentialInput, secrets: SecretBox, by actor: Actor) async throws -> SNMPCredential {
+        let before = try await get(id)
+        if let name = input.name, !(1...200).contains(name.trimmingCharacters(in: .whitespaces).count) {
+            throw OctoError.invalid("name", "name must have 1 to 200 characters")
+        }
+        if let priority = input.priority, !(0...10_000).contains(priority) {
+            throw OctoError.invalid("priority", "priority must be within 0…10000")
+        }
+        if input.version != nil || input.popId != nil || input.deviceId != nil || input.v3User != nil
+            || input.authProtocol != nil || input.privProtocol != nil {
+            throw OctoError.invalid("version", "version, scope, user and protocols cannot change; create another credential")
+        }
+        var community: String?
+        var authKey: String?
+        var privKey: String?
+        if let text = input.community {
+            guard before.version == "v2c", (1...255).contains(text.utf8.count) else {
+                throw OctoError.invalid("community", "only a v2c credential has a community, of 1 to 255 bytes")
+            }
+            community = try seal(text, id: id, field: "community", secrets: secrets)
+        }
+        if let key = input.authKey {
+            guard before.authProtocol != nil, key.utf8.count >= 8 else {
+                throw OctoError.invalid("auth_key", "the credential has no authentication, or the pass phrase is shorter than 8")
+            }
+            authKey = try seal(key, id: id, field: "auth", secrets: secrets)
+        }
+        if let key = input.privKey {
+            guard before.privProtocol != nil, key.utf8.count >= 8 else {
+                throw OctoError.invalid("priv_key", "the credential has no privacy, or the pass phrase is shorter than 8")
+            }
+            privKey = try seal(key, id: id, field: "priv", secrets: secrets)
+        }
+        try await tx.query("""
+            UPDATE snmp_credentials SET name = coalesce(\(input.name?.trimmingCharacters(in: .whitespaces)), name),
+                priority = coalesce(\(input.priority.map { Int32($0) }), priority),
+                community_sealed = coalesce(\(community), community_sealed), auth_key_sealed = coalesce(\(authKey), auth_key_sealed),
+                priv_key_sealed = coalesce(\(privKey), priv_key_sealed), context_name = coalesce(\(input.contextName), context_name),
+                updated_at = \(tx.clock.now)
+            WHERE id = \(id)
+            """)
+        let after = try await get(id)
+        try await tx.audit("snmp_credential.update", by: actor, target: ("snmp_credential", id.lowercased), before: before, after: after)
+        return after
+    }
+
     /// Deletes a credential (devices that used it keep polling with none until discovery finds another).
     public func delete(_ id: UUID, by actor: Actor) async throws {
         let before = try await get(id)

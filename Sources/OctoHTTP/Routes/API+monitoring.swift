@@ -22,6 +22,21 @@ extension API {
                 try await tx.snmpCredentials.create(input, secrets: secrets, by: actor)
             }, status: .created)
         }
+        routes.get("snmp/credentials/:id") { request, context in
+            try context.require(.monitoring, .read)
+            let id = try context.uuid()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpCredentials.get(id) })
+        }
+        routes.patch("snmp/credentials/:id") { request, context in
+            try context.require(.monitoring, .write)
+            guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
+            let id = try context.uuid()
+            let input = try await request.decode(as: SNMPCredentialInput.self, context: context)
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                try await tx.snmpCredentials.update(id, input, secrets: secrets, by: actor)
+            })
+        }
         routes.delete("snmp/credentials/:id") { request, context in
             try context.require(.monitoring, .write)
             let id = try context.uuid()
