@@ -157,6 +157,30 @@ extension PollingIntegrationTests {
             }
         }
 
+        @Test func aDeviceWithoutACredentialTriesItsOwnThenThePopsThenTheProviders() async throws {
+            let agent = try PollingPeers.snmpd()
+            try await TestDatabase.with { stack in
+                let fixture = try await PollingFixture.make(stack)
+                try await fixture.credential("provider-wide", community: "wrong-provider", priority: 1)
+                let device = try await fixture.device(agent.host, port: agent.port, credential: nil)
+                let own = try await stack.database.withTenant(fixture.provider) { tx in
+                    try await tx.snmpCredentials.create(SNMPCredentialInput(name: "own", priority: 500, deviceId: device.deviceId,
+                                                                            community: "public"), secrets: fixture.secrets, by: .system)
+                }
+                let order = try await stack.database.withTenant(fixture.provider) { tx in
+                    try await tx.snmpCredentials.candidates(pop: fixture.pop, device: device.deviceId, secrets: fixture.secrets).map(\.id)
+                }
+                #expect(order.first == own.id && order.count == 2)
+                let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                try await withSNMPClient { client in
+                    try await fixture.service(client: client, queue: queue)
+                        .poll(SNMPPollJob(deviceId: device.deviceId, collectors: [.system], period: 0), provider: fixture.provider)
+                }
+                let state = try await fixture.state(device.deviceId)
+                #expect(state.reachability == "up" && state.credentialId == own.id)
+            }
+        }
+
         @Test func devicesOfAPopWithALiveAgentGoToItsQueue() async throws {
             try await TestDatabase.with { stack in
                 let fixture = try await PollingFixture.make(stack)

@@ -162,13 +162,13 @@ public struct SNMPCredentialRepository: Sendable {
         try await openAll("SELECT * FROM snmp_credentials WHERE id = \(id)", secrets: secrets).first
     }
 
-    /// The credentials discovery tries for a POP: the POP's own, then the provider-wide ones, each in
-    /// priority order. Device-scoped credentials are not tried.
-    public func candidates(pop: UUID?, secrets: SecretBox) async throws -> [OpenedSNMPCredential] {
+    /// The credentials to try, in order: the device's own (when `device` is given), the POP's, then the
+    /// provider-wide ones, each in priority order. Discovery, which has no device yet, passes none.
+    public func candidates(pop: UUID?, device: UUID? = nil, secrets: SecretBox) async throws -> [OpenedSNMPCredential] {
         try await openAll("""
             SELECT * FROM snmp_credentials
-            WHERE device_id IS NULL AND (pop_id IS NULL OR pop_id = \(pop))
-            ORDER BY (pop_id IS NULL), priority, name, id
+            WHERE (device_id IS NULL AND (pop_id IS NULL OR pop_id = \(pop))) OR device_id = \(device)
+            ORDER BY (device_id IS NULL), (pop_id IS NULL), priority, name, id
             """, secrets: secrets)
     }
 

@@ -109,7 +109,7 @@ public struct SNMPPollService: Sendable {
             if let id = plan.credentialId, let credential = try await tx.snmpCredentials.open(id, secrets: secrets) {
                 return (plan, [credential])
             }
-            return (plan, try await tx.snmpCredentials.candidates(pop: plan.popId, secrets: secrets))
+            return (plan, try await tx.snmpCredentials.candidates(pop: plan.popId, device: plan.deviceId, secrets: secrets))
         }
         guard let (plan, credentials) = loaded else { return }
         let collectors = Set(job.collectors)
