@@ -130,6 +130,7 @@ let package = Package(
                 "OctoMetrics",
                 "ACS",
                 "CWMP",
+                "Monitoring",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -231,6 +232,22 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             path: "bench/acs/Sources",
+            swiftSettings: swiftSettings
+        ),
+        // One poller process polling 10,000 loopback devices through the job queue (bench/monitoring).
+        .executableTarget(
+            name: "monitoring-bench",
+            dependencies: [
+                "Monitoring",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                "OctoMetrics",
+                "SNMP",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/monitoring/Sources",
             swiftSettings: swiftSettings
         ),
         .executableTarget(
@@ -340,8 +357,9 @@ let package = Package(
         // Inventory, discovery and distributed polling against PostgreSQL, the job queue and SNMP agents.
         .testTarget(
             name: "PollingTests",
-            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport",
-                           .product(name: "PostgresNIO", package: "postgres-nio")],
+            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport", "OctoHTTP",
+                           .product(name: "PostgresNIO", package: "postgres-nio"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSettings
         ),
         // Provisioning: settings model, data-model mappings per fixture model, templates, apply, actions.

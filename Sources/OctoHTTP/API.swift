@@ -28,12 +28,15 @@ public struct API: Sendable {
     let files: FileStore?
     /// Templates, dry runs, apply and remote actions.
     let provisioning: ProvisioningService
+    /// Seals SNMP credentials; the credential routes answer 503 without it.
+    let secrets: SecretBox?
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
-                provisioning: ProvisioningService? = nil) {
+                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil) {
         self.jobs = jobs
+        self.secrets = secrets
         self.deviceTasks = deviceTasks ?? DeviceTaskService(queue: jobs)
         self.provisioning = provisioning ?? ProvisioningService(tasks: deviceTasks ?? DeviceTaskService(queue: jobs), secrets: nil,
                                                                 logger: Logger(label: "octoisp.provisioning"))
@@ -91,6 +94,7 @@ public struct API: Sendable {
         addAuditRoutes(to: &routes)
         addJobRoutes(to: &routes)
         addMetricsRoutes(to: &routes)
+        addMonitoringRoutes(to: &routes)
         return (router, routes.entries)
     }
 

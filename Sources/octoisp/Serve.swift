@@ -4,6 +4,7 @@ import ACS
 import Hummingbird
 import Logging
 import Metrics
+import Monitoring
 import OctoAuth
 import OctoCore
 import OctoHTTP
@@ -24,6 +25,8 @@ enum Role: String, CaseIterable, ExpressibleByArgument {
     case metrics
     /// The TR-069 ACS: the CWMP endpoint on `OCTOISP_CWMP_PORT` (default 7547).
     case acs
+    /// SNMP polling and discovery: workers of queue `snmp` and the once-a-minute poll cycle.
+    case poller
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -88,7 +91,8 @@ struct Serve: AsyncParsableCommand {
             let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
-                          deviceTasks: deviceTasks, files: files, provisioning: provisioning)
+                          deviceTasks: deviceTasks, files: files, provisioning: provisioning,
+                          secrets: try environment.secretBox())
             let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
             services.append(live)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in
@@ -109,6 +113,12 @@ struct Serve: AsyncParsableCommand {
             let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)
             services.append(server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
+        }
+        if roles.contains(.poller) {
+            let poller = try await PollerServices.make(environment: environment, database: database, jobs: jobs,
+                                                       queues: [SNMPQueues.shared], clock: clock, logger: logger)
+            services += poller.services
+            services.append(JobScheduler(queue: jobs, schedules: [poller.polling.schedule()], clock: clock, logger: logger))
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

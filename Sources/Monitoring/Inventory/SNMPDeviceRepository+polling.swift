@@ -1,0 +1,247 @@
+import Foundation
+import OctoCore
+import OctoMetrics
+import OctoStore
+import PostgresNIO
+
+/// What a poll needs to know about a device before it talks to it.
+public struct SNMPPollPlan: Sendable, Hashable {
+    /// The device.
+    public var deviceId: UUID
+    /// Its POP.
+    public var popId: UUID?
+    /// The agent's address.
+    public var address: String
+    /// The agent's port.
+    public var port: Int
+    /// The credential to use.
+    public var credentialId: UUID?
+    /// Whether the device is polled at all.
+    public var enabled: Bool
+    /// The identity found earlier, if any.
+    public var identity: DeviceIdentity?
+    /// `up`, `down` or `unknown`.
+    public var reachability: String
+    /// Device-level metric series already registered.
+    public var series: [String: Int64]
+}
+
+/// One device eligible for the scheduler.
+struct SNMPScheduleCandidate: Sendable {
+    var deviceId: UUID
+    var popId: UUID?
+    var intervals: PollIntervals
+    var lastRun: [CollectorKind: Int64]
+}
+
+extension SNMPDeviceRepository {
+    /// The poll plan of a device, or `nil` when it has no SNMP state (deleted meanwhile).
+    public func pollPlan(_ device: UUID) async throws -> SNMPPollPlan? {
+        guard let row = try await get(deviceIfPresent: device) else { return nil }
+        var identity: DeviceIdentity?
+        if let profile = row.profile {
+            identity = DeviceIdentity(profile: profile, vendor: row.vendor ?? "", os: row.os ?? "", kind: "other",
+                                      model: row.model, version: row.version, serial: row.serial,
+                                      sysObjectID: row.sysObjectId ?? "", sysDescr: row.sysDescr ?? "")
+        }
+        return SNMPPollPlan(deviceId: device, popId: row.popId, address: row.address, port: row.port,
+                            credentialId: row.credentialId, enabled: row.enabled, identity: identity,
+                            reachability: row.reachability, series: row.series)
+    }
+
+    func get(deviceIfPresent device: UUID) async throws -> SNMPDevice? {
+        try await tx.query("\(unescaped: Self.select) WHERE s.device_id = \(device)").monitoringFirst(Self.decode)
+    }
+
+    /// Enabled devices with their intervals and when each collector last ran.
+    func scheduleCandidates() async throws -> [SNMPScheduleCandidate] {
+        try await tx.query("""
+            SELECT s.device_id, d.pop_id, s.intervals::text AS intervals, s.collected_at::text AS collected_at
+            FROM snmp_devices s JOIN devices d ON d.id = s.device_id WHERE s.enabled
+            """).monitoringRows { row in
+                let stored = JSONText.decode(try row.column("intervals", as: String.self), as: [String: Int].self, default: [:])
+                let collected = JSONText.decode(try row.column("collected_at", as: String.self), as: [String: Int64].self, default: [:])
+                var lastRun: [CollectorKind: Int64] = [:]
+                for (key, value) in collected { if let kind = CollectorKind(rawValue: key) { lastRun[kind] = value } }
+                return SNMPScheduleCandidate(deviceId: try row.column("device_id"), popId: try row.column("pop_id"),
+                                             intervals: PollIntervals(stored: stored), lastRun: lastRun)
+            }
+    }
+
+    /// Records a successful poll: identity, system group, reachability, interfaces and optics
+    /// inventory, metric series for new values. Publishes reachability and interface status changes.
+    /// Returns the samples to submit once this transaction commits.
+    public func recordSuccess(_ plan: SNMPPollPlan, identity: DeviceIdentity, credentialId: UUID?, result: PollResult,
+                              collectors: Set<CollectorKind>, durationMs: Int) async throws -> [MetricSample] {
+        let now = tx.clock.now
+        let device = plan.deviceId
+        var samples: [MetricSample] = []
+        var series = plan.series
+        func deviceSeries(_ key: String, metric: String, labels: [String: String] = [:], unit: String) async throws -> Int64 {
+            if let id = series[key] { return id }
+            let registered = try await tx.metricSeries.register(MetricSeriesInput(deviceId: device, metric: metric, labels: labels,
+                                                                                  unit: unit, kind: .gauge))
+            series[key] = registered.id
+            return registered.id
+        }
+        if let ticks = result.system?.uptimeTicks {
+            samples.append(MetricSample(seriesId: try await deviceSeries("sysUpTime", metric: "sysUpTime", unit: "s"),
+                                        at: now, value: Double(ticks) / 100))
+        }
+        for reading in result.health {
+            let unit = reading.kind == .temperature ? "celsius" : "percent"
+            let labels = reading.label.isEmpty ? [:] : ["label": reading.label]
+            let id = try await deviceSeries("\(reading.kind.rawValue)/\(reading.label)", metric: reading.kind.rawValue, labels: labels, unit: unit)
+            samples.append(MetricSample(seriesId: id, at: now, value: reading.value))
+        }
+        if collectors.contains(.interfaces) && result.errors[.interfaces] == nil {
+            samples += try await recordInterfaces(device, result.interfaces, at: now)
+        }
+        if collectors.contains(.optics) && result.errors[.optics] == nil {
+            samples += try await recordOptics(device, result.optics, at: now)
+        }
+        var collected = JSONText.decode(
+            try await tx.query("SELECT collected_at::text FROM snmp_devices WHERE device_id = \(device)")
+                .monitoringFirst { try $0.column("collected_at", as: String.self) }, as: [String: Int64].self, default: [:])
+        for collector in collectors where result.errors[collector] == nil {
+            collected[collector.rawValue] = Int64(now.timeIntervalSince1970.rounded(.down))
+        }
+        let failed = result.errors.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }
+        let system = result.system
+        try await tx.query("""
+            UPDATE snmp_devices SET profile = \(identity.profile), vendor = \(identity.vendor), os = \(identity.os),
+                model = \(identity.model), version = \(identity.version), serial = \(identity.serial),
+                sys_object_id = \(identity.sysObjectID), sys_descr = \(identity.sysDescr),
+                credential_id = coalesce(\(credentialId), credential_id),
+                sys_name = coalesce(\(system?.name), sys_name), sys_location = coalesce(\(system?.location), sys_location),
+                sys_contact = coalesce(\(system?.contact), sys_contact),
+                uptime_ticks = coalesce(\(system?.uptimeTicks.map(Int64.init)), uptime_ticks),
+                reachability_since = CASE WHEN reachability = 'up' THEN reachability_since ELSE \(now) END,
+                reachability = 'up', last_poll_at = \(now), last_poll_ms = \(Int32(clamping: durationMs)),
+                last_poll_varbinds = \(Int32(clamping: result.varbinds)),
+                last_error = \(failed.isEmpty ? nil : failed.joined(separator: "; ")),
+                consecutive_failures = 0, polls = polls + 1, collected_at = \(try JSONText.encode(collected))::jsonb,
+                series = \(try JSONText.encode(series))::jsonb, updated_at = \(now)
+            WHERE device_id = \(device)
+            """)
+        let kind = Device.Kind(rawValue: identity.kind) ?? .other
+        try await tx.query("""
+            UPDATE devices SET status = 'online', last_seen_at = \(now),
+                vendor = coalesce(vendor, \(identity.vendor)), model = coalesce(model, \(identity.model)),
+                kind = CASE WHEN kind = 'other' THEN \(kind.rawValue) ELSE kind END
+            WHERE id = \(device)
+            """)
+        if plan.reachability != "up" {
+            try await publishReachability(device, "up")
+        }
+        return samples
+    }
+
+    /// Records a failed poll: the device is down from its first failure; counts failures and timeouts.
+    public func recordFailure(_ plan: SNMPPollPlan, error: String, timedOut: Bool, durationMs: Int) async throws {
+        let now = tx.clock.now
+        try await tx.query("""
+            UPDATE snmp_devices SET
+                reachability_since = CASE WHEN reachability = 'down' THEN reachability_since ELSE \(now) END,
+                reachability = 'down', last_poll_at = \(now), last_poll_ms = \(Int32(clamping: durationMs)),
+                last_poll_varbinds = 0, last_error = \(String(error.prefix(1000))),
+                consecutive_failures = consecutive_failures + 1, polls = polls + 1, failures = failures + 1,
+                timeouts = timeouts + \(timedOut ? Int64(1) : Int64(0)), updated_at = \(now)
+            WHERE device_id = \(plan.deviceId)
+            """)
+        try await tx.query("UPDATE devices SET status = 'offline' WHERE id = \(plan.deviceId) AND status <> 'disabled'")
+        if plan.reachability != "down" {
+            try await publishReachability(plan.deviceId, "down")
+        }
+    }
+
+    private func publishReachability(_ device: UUID, _ state: String) async throws {
+        try await tx.publish(topic: "devices", data: .object([
+            "event": .string("reachability"), "id": .string(device.lowercased), "reachability": .string(state),
+        ]))
+    }
+
+    /// Upserts the interface rows, registers series for new interfaces or changed speeds, drops rows
+    /// the device no longer has, publishes oper-status changes; returns the octet samples.
+    private func recordInterfaces(_ device: UUID, _ readings: [InterfaceReading], at now: Date) async throws -> [MetricSample] {
+        var existing: [Int: (oper: Int?, speed: Int64?, bits: Int, inSeries: Int64?, outSeries: Int64?)] = [:]
+        for row in try await tx.query("""
+            SELECT if_index, oper_status, speed_bps, counter_bits, in_series_id, out_series_id FROM snmp_interfaces
+            WHERE device_id = \(device)
+            """).monitoringRows({ row in
+                (Int(try row.column("if_index", as: Int32.self)), try row.column("oper_status", as: Int32?.self).map(Int.init),
+                 try row.column("speed_bps", as: Int64?.self), Int(try row.column("counter_bits", as: Int16.self)),
+                 try row.column("in_series_id", as: Int64?.self), try row.column("out_series_id", as: Int64?.self))
+            }) {
+            existing[row.0] = (row.1, row.2, row.3, row.4, row.5)
+        }
+        var samples: [MetricSample] = []
+        for reading in readings {
+            let speed = reading.speedBitsPerSecond.map { Int64(clamping: $0) }
+            let old = existing[reading.ifIndex]
+            var inSeries = old?.inSeries
+            var outSeries = old?.outSeries
+            if inSeries == nil || outSeries == nil || old?.speed != speed || old?.bits != reading.octetCounterBits {
+                let maxRate = speed.flatMap { $0 > 0 ? Double($0) / 8 : nil }
+                let labels = ["ifIndex": String(reading.ifIndex)]
+                inSeries = try await tx.metricSeries.register(MetricSeriesInput(
+                    deviceId: device, metric: "ifInOctets", labels: labels, unit: "octets", kind: .counter,
+                    counterBits: reading.octetCounterBits, maxRate: maxRate)).id
+                outSeries = try await tx.metricSeries.register(MetricSeriesInput(
+                    deviceId: device, metric: "ifOutOctets", labels: labels, unit: "octets", kind: .counter,
+                    counterBits: reading.octetCounterBits, maxRate: maxRate)).id
+            }
+            let changed = old != nil && old?.oper != reading.operStatus
+            try await tx.query("""
+                INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, descr, alias, type, mac, mtu, speed_bps,
+                                             admin_up, oper_status, last_change_at, counter_bits, in_series_id, out_series_id,
+                                             updated_at)
+                VALUES (\(tx.providerID), \(device), \(Int32(clamping: reading.ifIndex)), \(reading.name), \(reading.descr),
+                        \(reading.alias), \(reading.type.map { Int32(clamping: $0) }), \(reading.mac),
+                        \(reading.mtu.map { Int32(clamping: $0) }), \(speed), \(reading.adminUp),
+                        \(reading.operStatus.map { Int32(clamping: $0) }), \(changed ? now : nil),
+                        \(Int16(clamping: reading.octetCounterBits)), \(inSeries), \(outSeries), \(now))
+                ON CONFLICT (provider_id, device_id, if_index) DO UPDATE SET name = excluded.name, descr = excluded.descr,
+                    alias = excluded.alias, type = excluded.type, mac = excluded.mac, mtu = excluded.mtu,
+                    speed_bps = excluded.speed_bps, admin_up = excluded.admin_up, oper_status = excluded.oper_status,
+                    last_change_at = coalesce(excluded.last_change_at, snmp_interfaces.last_change_at),
+                    counter_bits = excluded.counter_bits, in_series_id = excluded.in_series_id,
+                    out_series_id = excluded.out_series_id, updated_at = excluded.updated_at
+                """)
+            if changed {
+                try await tx.publish(topic: "devices", data: .object([
+                    "event": .string("interface"), "id": .string(device.lowercased), "if_index": .number(Double(reading.ifIndex)),
+                    "oper_status": .string(SNMPInterface.statusName(reading.operStatus)),
+                ]))
+            }
+            if let inSeries, let value = reading.inOctets { samples.append(MetricSample(seriesId: inSeries, at: now, value: Double(value))) }
+            if let outSeries, let value = reading.outOctets { samples.append(MetricSample(seriesId: outSeries, at: now, value: Double(value))) }
+        }
+        let seen = readings.map { Int32(clamping: $0.ifIndex) }
+        try await tx.query("DELETE FROM snmp_interfaces WHERE device_id = \(device) AND NOT (if_index = ANY(\(seen)))")
+        return samples
+    }
+
+    /// Upserts optical readings and their rx/tx power series; returns the samples.
+    private func recordOptics(_ device: UUID, _ readings: [OpticalReading], at now: Date) async throws -> [MetricSample] {
+        var samples: [MetricSample] = []
+        for reading in readings {
+            let labels = ["scope": reading.scope.rawValue, "index": reading.index]
+            let rx = try await tx.metricSeries.register(MetricSeriesInput(deviceId: device, metric: "opticalRxPower", labels: labels,
+                                                                          unit: "dBm", kind: .gauge)).id
+            let tx2 = try await tx.metricSeries.register(MetricSeriesInput(deviceId: device, metric: "opticalTxPower", labels: labels,
+                                                                           unit: "dBm", kind: .gauge)).id
+            try await tx.query("""
+                INSERT INTO snmp_optics (provider_id, device_id, scope, item, label, rx_dbm, tx_dbm, rx_series_id, tx_series_id, updated_at)
+                VALUES (\(tx.providerID), \(device), \(reading.scope.rawValue), \(reading.index), \(reading.label), \(reading.rxDbm),
+                        \(reading.txDbm), \(rx), \(tx2), \(now))
+                ON CONFLICT (provider_id, device_id, scope, item) DO UPDATE SET label = excluded.label, rx_dbm = excluded.rx_dbm,
+                    tx_dbm = excluded.tx_dbm, rx_series_id = excluded.rx_series_id, tx_series_id = excluded.tx_series_id,
+                    updated_at = excluded.updated_at
+                """)
+            if let value = reading.rxDbm { samples.append(MetricSample(seriesId: rx, at: now, value: value)) }
+            if let value = reading.txDbm { samples.append(MetricSample(seriesId: tx2, at: now, value: value)) }
+        }
+        return samples
+    }
+}

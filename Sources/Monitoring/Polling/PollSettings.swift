@@ -1,0 +1,47 @@
+import Foundation
+
+/// How polls and discovery sweeps talk to agents.
+public struct PollSettings: Sendable, Hashable {
+    /// Wait for each SNMP request attempt.
+    public var requestTimeout: Duration
+    /// Retransmissions after the first attempt.
+    public var retries: Int
+    /// The most a whole poll of one device may take; a dead device costs this once, never more.
+    public var pollTimeout: Duration
+    /// Probes a discovery sweep runs at once.
+    public var discoveryConcurrency: Int
+    /// Wait for a discovery probe (no retries).
+    public var discoveryTimeout: Duration
+
+    /// Creates settings.
+    public init(requestTimeout: Duration = .seconds(2), retries: Int = 1, pollTimeout: Duration = .seconds(30),
+                discoveryConcurrency: Int = 64, discoveryTimeout: Duration = .seconds(1)) {
+        self.requestTimeout = requestTimeout
+        self.retries = max(0, retries)
+        self.pollTimeout = pollTimeout
+        self.discoveryConcurrency = max(1, discoveryConcurrency)
+        self.discoveryTimeout = discoveryTimeout
+    }
+
+    /// Reads `OCTOISP_SNMP_TIMEOUT` (seconds per attempt, default 2), `OCTOISP_SNMP_RETRIES` (1),
+    /// `OCTOISP_SNMP_POLL_TIMEOUT` (seconds per device poll, 30), `OCTOISP_SNMP_DISCOVERY_CONCURRENCY` (64)
+    /// and `OCTOISP_SNMP_DISCOVERY_TIMEOUT` (seconds per probe, 1).
+    public init(environment: [String: String]) {
+        func seconds(_ name: String, _ fallback: Double) -> Duration {
+            .milliseconds(Int64((environment[name].flatMap(Double.init) ?? fallback) * 1000))
+        }
+        self.init(requestTimeout: seconds("OCTOISP_SNMP_TIMEOUT", 2),
+                  retries: environment["OCTOISP_SNMP_RETRIES"].flatMap(Int.init) ?? 1,
+                  pollTimeout: seconds("OCTOISP_SNMP_POLL_TIMEOUT", 30),
+                  discoveryConcurrency: environment["OCTOISP_SNMP_DISCOVERY_CONCURRENCY"].flatMap(Int.init) ?? 64,
+                  discoveryTimeout: seconds("OCTOISP_SNMP_DISCOVERY_TIMEOUT", 1))
+    }
+}
+
+/// A poll that ran out of its time.
+public struct PollTimeoutError: Error, CustomStringConvertible {
+    /// The limit that passed.
+    public var limit: Duration
+    /// `poll timed out after …`.
+    public var description: String { "poll timed out after \(limit)" }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import Logging
+import OctoCore
+import PostgresNIO
+import OctoJobs
+import OctoMetrics
+import OctoStore
+import SNMP
+
+/// Runs the SNMP jobs: plans cycles (``SNMPCycleJob``), polls devices (``SNMPPollJob``) and sweeps
+/// discovery ranges (``SNMPDiscoveryJob``) with an injected ``DevicePolling``.
+public struct SNMPPollService: Sendable {
+    let database: Database
+    let queue: any JobQueue
+    let poller: any DevicePolling
+    let secrets: SecretBox
+    let pipeline: MetricsIngestPipeline?
+    let settings: PollSettings
+    let clock: any WallClock
+    let logger: Logger
+
+    /// Creates the service. Without a pipeline samples are not stored (inventory and status still are).
+    public init(database: Database, queue: any JobQueue, poller: any DevicePolling, secrets: SecretBox,
+                pipeline: MetricsIngestPipeline?, settings: PollSettings = PollSettings(), clock: any WallClock = SystemWallClock(),
+                logger: Logger) {
+        self.database = database
+        self.queue = queue
+        self.poller = poller
+        self.secrets = secrets
+        self.pipeline = pipeline
+        self.settings = settings
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Registers the three handlers.
+    public func register(in handlers: inout JobHandlers) {
+        handlers.register(SNMPCycleJob.self) { job, context in
+            _ = try await plan(provider: context.providerID, period: job.period)
+        }
+        handlers.register(SNMPPollJob.self) { job, context in
+            try await poll(job, provider: context.providerID, logger: context.logger)
+        }
+        handlers.register(SNMPDiscoveryJob.self) { job, context in
+            _ = try await discover(range: job.rangeId, provider: context.providerID, logger: context.logger)
+        }
+    }
+
+    /// The schedule that fires every minute and enqueues one ``SNMPCycleJob`` per provider with
+    /// enabled SNMP devices or discovery ranges.
+    public func schedule(every seconds: Int64 = 60) -> RecurringSchedule {
+        RecurringSchedule(name: "snmp.cycle", every: seconds) { start in
+            let period = Int64(start.timeIntervalSince1970)
+            let providers = try await database.withGlobal { tx in
+                try await tx.query("""
+                    SELECT provider_id FROM snmp_devices WHERE enabled
+                    UNION SELECT provider_id FROM snmp_discovery_ranges WHERE enabled AND every_seconds IS NOT NULL
+                    """).monitoringRows { try $0.column("provider_id", as: UUID.self) }
+            }
+            return try providers.map { provider in
+                try JobRequest(SNMPCycleJob(period: period), providerID: provider, queue: SNMPQueues.shared, priority: 10,
+                               maxAttempts: 3, dedupKey: "snmp.cycle:\(period)")
+            }
+        }
+    }
+
+    /// Enqueues the provider's due polls and discovery sweeps; returns the requests it made.
+    @discardableResult
+    public func plan(provider: UUID, period: Int64) async throws -> [JobRequest] {
+        let now = clock.now
+        let (candidates, agentPops, ranges) = try await database.withTenant(provider) { tx in
+            let candidates = try await tx.snmpDevices.scheduleCandidates()
+            let fresh = now.addingTimeInterval(-SNMPQueues.agentFreshness)
+            let pops = Set(try await tx.query("SELECT DISTINCT pop_id FROM snmp_pop_agents WHERE last_seen_at > \(fresh)")
+                .monitoringRows { try $0.column("pop_id", as: UUID.self) })
+            let ranges = try await tx.snmpDiscoveryRanges.due(at: now)
+            return (candidates, pops, ranges)
+        }
+        func queueName(_ pop: UUID?) -> String {
+            if let pop, agentPops.contains(pop) { return SNMPQueues.pop(pop) }
+            return SNMPQueues.shared
+        }
+        var requests: [JobRequest] = []
+        for candidate in candidates {
+            let due = candidate.intervals.due(at: now, lastRun: candidate.lastRun)
+            guard !due.isEmpty else { continue }
+            let collectors = CollectorKind.allCases.filter(due.contains)
+            requests.append(try JobRequest(SNMPPollJob(deviceId: candidate.deviceId, collectors: collectors, period: period),
+                                           providerID: provider, queue: queueName(candidate.popId), maxAttempts: 3,
+                                           dedupKey: "snmp.poll:\(candidate.deviceId.lowercased):\(period)",
+                                           orderingKey: candidate.deviceId.lowercased))
+        }
+        for range in ranges {
+            requests.append(try JobRequest(SNMPDiscoveryJob(rangeId: range.id), providerID: provider, queue: queueName(range.popId),
+                                           priority: -10, maxAttempts: 2, dedupKey: "snmp.discover:\(range.id.lowercased)",
+                                           orderingKey: "discover:\(range.id.lowercased)"))
+        }
+        if !requests.isEmpty { _ = try await queue.enqueue(requests) }
+        logger.debug("snmp cycle planned", metadata: ["provider.id": "\(provider.lowercased)", "jobs": "\(requests.count)"])
+        return requests
+    }
+
+    /// Polls one device within ``PollSettings/pollTimeout`` and records the outcome. SNMP failures are
+    /// recorded, not thrown: the next cycle tries again. Database failures throw (the job retries).
+    public func poll(_ job: SNMPPollJob, provider: UUID, logger: Logger? = nil) async throws {
+        let logger = logger ?? self.logger
+        let loaded = try await database.withTenant(provider) { tx -> (SNMPPollPlan, [OpenedSNMPCredential])? in
+            guard let plan = try await tx.snmpDevices.pollPlan(job.deviceId), plan.enabled else { return nil }
+            if let id = plan.credentialId, let credential = try await tx.snmpCredentials.open(id, secrets: secrets) {
+                return (plan, [credential])
+            }
+            return (plan, try await tx.snmpCredentials.candidates(pop: plan.popId, device: plan.deviceId, secrets: secrets))
+        }
+        guard let (plan, credentials) = loaded else { return }
+        let collectors = Set(job.collectors)
+        let started = ContinuousClock.now
+        let deviceMetadata: Logger.Metadata = ["device.id": "\(plan.deviceId.lowercased)"]
+        logger.debug("snmp poll started", metadata: deviceMetadata.merging(["at.ms": "\(Self.milliseconds(clock.now))"]) { $1 })
+        defer {
+            logger.debug("snmp poll finished", metadata: deviceMetadata.merging(["at.ms": "\(Self.milliseconds(clock.now))"]) { $1 })
+        }
+        let settings = self.settings
+        let poller = self.poller
+        let outcome: Result<(DeviceIdentity, UUID, PollResult), any Error>
+        do {
+            outcome = .success(try await withAbandoningTimeout(settings.pollTimeout, timeoutError: { PollTimeoutError(limit: settings.pollTimeout) }) {
+                guard !credentials.isEmpty else { throw SNMPError(.invalidArgument, "no SNMP credential for this device") }
+                var lastError: any Error = SNMPError(.timeout, "no credential answered")
+                for credential in credentials {
+                    let target = try SNMPTarget(host: plan.address, port: plan.port, credentials: credential.credentials,
+                                                timeout: settings.requestTimeout, retries: settings.retries)
+                    do {
+                        let identity: DeviceIdentity
+                        if let known = plan.identity, plan.credentialId == credential.id { identity = known } else { identity = try await poller.identify(target) }
+                        return (identity, credential.id, try await poller.poll(target, identity: identity, collectors: collectors))
+                    } catch {
+                        lastError = error
+                    }
+                }
+                throw lastError
+            })
+        } catch {
+            outcome = .failure(error)
+        }
+        let elapsed = ContinuousClock.now - started
+        let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        switch outcome {
+        case .success(let (identity, credential, result)):
+            let samples = try await database.withTenant(provider) { tx in
+                try await tx.snmpDevices.recordSuccess(plan, identity: identity, credentialId: credential, result: result,
+                                                        collectors: collectors, durationMs: milliseconds)
+            }
+            if let pipeline, !samples.isEmpty { try await pipeline.submit(samples) }
+        case .failure(let error):
+            let timedOut = error is PollTimeoutError || (error as? SNMPError)?.code == .timeout
+            logger.info("snmp poll failed", metadata: ["device.id": "\(plan.deviceId.lowercased)", "error": "\(error)"])
+            try await database.withTenant(provider) { tx in
+                try await tx.snmpDevices.recordFailure(plan, error: "\(error)", timedOut: timedOut, durationMs: milliseconds)
+            }
+        }
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+}

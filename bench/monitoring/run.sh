@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Monitoring benchmark: one poller (monitoring-bench, release build) polls BENCH_DEVICES (10,000)
+# devices at 127.1.x.y, all answered by one snmpd bound to 0.0.0.0:PORT (as bench/snmp/poll-10k.sh),
+# through the job queue into a throwaway PostgreSQL. Prints the full-cycle time (system + interfaces)
+# and the poller's CPU per varbind. Goal: a cycle within 60 s. BUILD=debug measures a debug build.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+config="${BUILD:-release}"
+swift build -c "$config" --product monitoring-bench
+work=$(mktemp -d /tmp/octoisp-pollbench.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+    if [[ -f "$work/snmpd.pid" ]]; then kill "$(cat "$work/snmpd.pid")" 2>/dev/null || true; fi
+    scripts/postgres.sh stop "$work/postgres" || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
+scripts/postgres.sh start "$work/postgres" "$(scripts/free-port.sh)"
+source "$work/postgres/env"
+port="$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+mkdir -p "$work/persist"
+cat >"$work/snmpd.conf" <<CONF
+agentAddress udp:0.0.0.0:$port
+rocommunity public 127.0.0.0/8
+CONF
+SNMP_PERSISTENT_DIR="$work/persist" snmpd -C -c "$work/snmpd.conf" -Lf "$work/snmpd.log" -p "$work/snmpd.pid" -M /dev/null -I -smux
+for _ in $(seq 1 50); do
+    snmpget -v2c -c public -t 0.3 -r 0 "127.1.0.1:$port" 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && break
+    sleep 0.2
+done
+snmpd_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/snmpd.pid")/stat"; }
+before=$(snmpd_ticks)
+BENCH_SNMP_PORT="$port" "$(swift build -c "$config" --show-bin-path)/monitoring-bench"
+after=$(snmpd_ticks)
+awk -v t="$((after - before))" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "snmpd CPU over the run: %.1f s\n", t / hz }'
