@@ -20,6 +20,10 @@ public struct DiscoveryRange: Sendable, Codable, Hashable {
     public var lastFound: Int?
     /// The last sweep's error, if it failed.
     public var lastError: String?
+    /// How the last sweep used ICMP: `used`, `off`, or why it was unavailable (then SNMP alone ran).
+    public var lastIcmp: String?
+    /// Addresses that answered ICMP echo but no SNMP credential in the last sweep (not made devices).
+    public var lastIcmpOnly: [String]
     /// Creation time.
     public var createdAt: Date
 }
@@ -54,4 +58,10 @@ public struct DiscoveryOutcome: Sendable, Codable, Hashable {
     public var created: Int
     /// Devices updated.
     public var updated: Int
+    /// `used`, `off`, or why ICMP was unavailable (the sweep then used SNMP alone).
+    public var icmp: String = "off"
+    /// Addresses that answered ICMP echo (`nil` when ICMP was not used).
+    public var icmpAnswered: Int?
+    /// Addresses that answered ICMP echo but no SNMP credential, in address order.
+    public var icmpOnly: [String] = []
 }

@@ -13,7 +13,8 @@ public struct DiscoveryRangeRepository: Sendable {
     let tx: Transaction
 
     static let select = """
-        SELECT id, pop_id, cidr::text AS cidr, port, every_seconds, enabled, last_run_at, last_found, last_error, created_at
+        SELECT id, pop_id, cidr::text AS cidr, port, every_seconds, enabled, last_run_at, last_found, last_error, last_icmp,
+               last_icmp_only::text[] AS last_icmp_only, created_at
         FROM snmp_discovery_ranges
         """
 
@@ -23,7 +24,9 @@ public struct DiscoveryRangeRepository: Sendable {
                        everySeconds: try row.column("every_seconds", as: Int32?.self).map(Int.init),
                        enabled: try row.column("enabled"), lastRunAt: try row.column("last_run_at"),
                        lastFound: try row.column("last_found", as: Int32?.self).map(Int.init),
-                       lastError: try row.column("last_error"), createdAt: try row.column("created_at"))
+                       lastError: try row.column("last_error"), lastIcmp: try row.column("last_icmp"),
+                       lastIcmpOnly: try row.column("last_icmp_only", as: [String].self).map { $0.split(separator: "/").first.map(String.init) ?? $0 },
+                       createdAt: try row.column("created_at"))
     }
 
     /// Every range, by POP and address.
@@ -80,10 +83,10 @@ public struct DiscoveryRangeRepository: Sendable {
     }
 
     /// Records a sweep's result.
-    func finish(_ id: UUID, found: Int?, error: String?) async throws {
+    func finish(_ id: UUID, found: Int?, error: String?, icmp: String = "off", icmpOnly: [String] = []) async throws {
         try await tx.query("""
             UPDATE snmp_discovery_ranges SET last_run_at = \(tx.clock.now), last_found = \(found.map { Int32(clamping: $0) }),
-                last_error = \(error) WHERE id = \(id)
+                last_error = \(error), last_icmp = \(icmp), last_icmp_only = \(icmpOnly)::inet[] WHERE id = \(id)
             """)
     }
 }

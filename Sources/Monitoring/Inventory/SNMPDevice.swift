@@ -47,7 +47,7 @@ public struct SNMPDevice: Sendable, Codable, Hashable {
     public var sysContact: String?
     /// `sysUpTime.0` at the last poll, in hundredths of a second.
     public var uptimeTicks: Int64?
-    /// `up`, `down` or `unknown`.
+    /// `up`, `snmp_failing` (answers ICMP echo but not SNMP), `down` or `unknown`.
     public var reachability: String
     /// Since when the reachability holds.
     public var reachabilitySince: Date?
@@ -71,6 +71,12 @@ public struct SNMPDevice: Sendable, Codable, Hashable {
     public var series: [String: Int64]
     /// When discovery found it.
     public var discoveredAt: Date?
+    /// Mean ICMP echo round trip of the last measurement, in milliseconds (`nil`: no reply or never measured).
+    public var icmpRttMs: Double?
+    /// Probes lost in the last ICMP measurement, in percent.
+    public var icmpLossPercent: Double?
+    /// When ICMP last measured the device.
+    public var icmpCheckedAt: Date?
 }
 
 /// One interface of a device (Provider → POP → device → interface), with the metric series of its

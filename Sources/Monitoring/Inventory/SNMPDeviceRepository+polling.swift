@@ -20,7 +20,7 @@ public struct SNMPPollPlan: Sendable, Hashable {
     public var enabled: Bool
     /// The identity found earlier, if any.
     public var identity: DeviceIdentity?
-    /// `up`, `down` or `unknown`.
+    /// `up`, `snmp_failing`, `down` or `unknown`.
     public var reachability: String
     /// Device-level metric series already registered.
     public var series: [String: Int64]
@@ -70,9 +70,10 @@ extension SNMPDeviceRepository {
 
     /// Records a successful poll: identity, system group, reachability, interfaces and optics
     /// inventory, metric series for new values. Publishes reachability and interface status changes.
-    /// Returns the samples to submit once this transaction commits.
+    /// `latency` (ICMP or SNMP) becomes the `rtt` and `packetLoss` series and, for ICMP, the device's
+    /// `icmp_*` columns. Returns the samples to submit once this transaction commits.
     public func recordSuccess(_ plan: SNMPPollPlan, identity: DeviceIdentity, credentialId: UUID?, result: PollResult,
-                              collectors: Set<CollectorKind>, durationMs: Int) async throws -> [MetricSample] {
+                              collectors: Set<CollectorKind>, durationMs: Int, latency: LatencyMeasurement? = nil) async throws -> [MetricSample] {
         let now = tx.clock.now
         let device = plan.deviceId
         var samples: [MetricSample] = []
@@ -83,6 +84,9 @@ extension SNMPDeviceRepository {
                                                                                   unit: unit, kind: .gauge))
             series[key] = registered.id
             return registered.id
+        }
+        if let latency {
+            samples += try await recordLatency(latency, device: device, series: &series, at: now)
         }
         if let ticks = result.system?.uptimeTicks {
             samples.append(MetricSample(seriesId: try await deviceSeries("sysUpTime", metric: "sysUpTime", unit: "s"),
@@ -137,22 +141,64 @@ extension SNMPDeviceRepository {
         return samples
     }
 
-    /// Records a failed poll: the device is down from its first failure; counts failures and timeouts.
-    public func recordFailure(_ plan: SNMPPollPlan, error: String, timedOut: Bool, durationMs: Int) async throws {
+    /// Records a failed poll; counts failures and timeouts. The device is `down` from its first
+    /// failure, unless ICMP echo answered during the poll (`latency` with method `icmp`): then it is
+    /// `snmp_failing` (reachable, online, but not pollable). Returns the latency samples to submit.
+    @discardableResult
+    public func recordFailure(_ plan: SNMPPollPlan, error: String, timedOut: Bool, durationMs: Int,
+                              latency: LatencyMeasurement? = nil) async throws -> [MetricSample] {
         let now = tx.clock.now
+        let state = latency.map { $0.method == .icmp && $0.answered } == true ? "snmp_failing" : "down"
+        var series = plan.series
+        var samples: [MetricSample] = []
+        if let latency {
+            samples = try await recordLatency(latency, device: plan.deviceId, series: &series, at: now)
+        }
         try await tx.query("""
             UPDATE snmp_devices SET
-                reachability_since = CASE WHEN reachability = 'down' THEN reachability_since ELSE \(now) END,
-                reachability = 'down', last_poll_at = \(now), last_poll_ms = \(Int32(clamping: durationMs)),
+                reachability_since = CASE WHEN reachability = \(state) THEN reachability_since ELSE \(now) END,
+                reachability = \(state), last_poll_at = \(now), last_poll_ms = \(Int32(clamping: durationMs)),
                 last_poll_varbinds = 0, last_error = \(String(error.prefix(1000))),
                 consecutive_failures = consecutive_failures + 1, polls = polls + 1, failures = failures + 1,
-                timeouts = timeouts + \(timedOut ? Int64(1) : Int64(0)), updated_at = \(now)
+                timeouts = timeouts + \(timedOut ? Int64(1) : Int64(0)), series = \(try JSONText.encode(series))::jsonb,
+                updated_at = \(now)
             WHERE device_id = \(plan.deviceId)
             """)
-        try await tx.query("UPDATE devices SET status = 'offline' WHERE id = \(plan.deviceId) AND status <> 'disabled'")
-        if plan.reachability != "down" {
-            try await publishReachability(plan.deviceId, "down")
+        if state == "down" {
+            try await tx.query("UPDATE devices SET status = 'offline' WHERE id = \(plan.deviceId) AND status <> 'disabled'")
+        } else {
+            try await tx.query("UPDATE devices SET status = 'online', last_seen_at = \(now) WHERE id = \(plan.deviceId) AND status <> 'disabled'")
         }
+        if plan.reachability != state {
+            try await publishReachability(plan.deviceId, state)
+        }
+        return samples
+    }
+
+    /// Registers the `rtt` / `packetLoss` series the measurement needs, stores an ICMP measurement on
+    /// the device row, and returns the samples.
+    private func recordLatency(_ latency: LatencyMeasurement, device: UUID, series: inout [String: Int64],
+                               at now: Date) async throws -> [MetricSample] {
+        var samples: [MetricSample] = []
+        for item in latency.series {
+            let id: Int64
+            if let known = series[item.key] {
+                id = known
+            } else {
+                id = try await tx.metricSeries.register(MetricSeriesInput(deviceId: device, metric: item.metric,
+                                                                          labels: ["method": latency.method.rawValue],
+                                                                          unit: item.unit, kind: .gauge)).id
+                series[item.key] = id
+            }
+            samples.append(MetricSample(seriesId: id, at: now, value: item.value))
+        }
+        if latency.method == .icmp {
+            try await tx.query("""
+                UPDATE snmp_devices SET icmp_rtt_ms = \(latency.rttMs), icmp_loss_percent = \(Float(latency.lossPercent)),
+                    icmp_checked_at = \(now) WHERE device_id = \(device)
+                """)
+        }
+        return samples
     }
 
     private func publishReachability(_ device: UUID, _ state: String) async throws {

@@ -18,7 +18,7 @@ public struct SNMPDeviceRepository: Sendable {
                s.profile, s.vendor, s.os, s.model, s.version, s.serial, s.sys_object_id, s.sys_descr, s.sys_name,
                s.sys_location, s.sys_contact, s.uptime_ticks, s.reachability, s.reachability_since, s.last_poll_at,
                s.last_poll_ms, s.last_poll_varbinds, s.last_error, s.consecutive_failures, s.polls, s.failures,
-               s.timeouts, s.discovered_at
+               s.timeouts, s.discovered_at, s.icmp_rtt_ms, s.icmp_loss_percent, s.icmp_checked_at
         FROM snmp_devices s JOIN devices d ON d.id = s.device_id
         """
 
@@ -43,7 +43,9 @@ public struct SNMPDeviceRepository: Sendable {
             consecutiveFailures: Int(try row.column("consecutive_failures", as: Int32.self)),
             polls: try row.column("polls"), failures: try row.column("failures"), timeouts: try row.column("timeouts"),
             series: JSONText.decode(try row.column("series", as: String.self), as: [String: Int64].self, default: [:]),
-            discoveredAt: try row.column("discovered_at"))
+            discoveredAt: try row.column("discovered_at"), icmpRttMs: try row.column("icmp_rtt_ms"),
+            icmpLossPercent: try row.column("icmp_loss_percent", as: Float?.self).map(Double.init),
+            icmpCheckedAt: try row.column("icmp_checked_at"))
     }
 
     /// The device's SNMP state, or `notFound` (also for a device without one, or another provider's).

@@ -9,4 +9,8 @@ public protocol DevicePolling: Sendable {
 
     /// Runs the requested collectors of `identity`'s profile against `target`.
     func poll(_ target: SNMPTarget, identity: DeviceIdentity, collectors: Set<CollectorKind>) async throws -> PollResult
+
+    /// Times one small request to `target` (the latency fallback when ICMP cannot be used).
+    /// Throws the SNMP error when the agent does not answer.
+    func ping(_ target: SNMPTarget) async throws -> Duration
 }

@@ -6,11 +6,15 @@ import PostgresNIO
 import SNMP
 
 extension SNMPPollService {
-    /// Sweeps a discovery range: probes every host address with each candidate credential in order
+    /// Sweeps a discovery range. With ICMP on (``PollSettings/icmp``), one socket first pings every host
+    /// address once; then the addresses are probed over SNMP with each candidate credential in order
     /// (sysObjectID.0 and sysDescr.0, through ``DevicePolling/identify(_:)``), at most
-    /// ``PollSettings/discoveryConcurrency`` addresses at a time, then creates or updates the devices
-    /// that answered under the range's POP. ICMP is not used: raw sockets need privileges a poller
-    /// should not have, and an agent that does not answer SNMP cannot be polled anyway.
+    /// ``PollSettings/discoveryConcurrency`` at a time. Every address is SNMP-probed, even one that did
+    /// not answer ICMP: many devices filter echo. Agents that answered become or update devices under
+    /// the range's POP, with the ICMP round trip measured; addresses that answered ICMP but no SNMP
+    /// credential are reported (``DiscoveryOutcome/icmpOnly``, the range's `last_icmp_only`), not made
+    /// devices: they cannot be polled until a credential works. When no ICMP socket may be opened the
+    /// sweep runs with SNMP alone and says why in ``DiscoveryOutcome/icmp``.
     @discardableResult
     public func discover(range id: UUID, provider: UUID, logger: Logger? = nil) async throws -> DiscoveryOutcome {
         let logger = logger ?? self.logger
@@ -26,6 +30,18 @@ extension SNMPPollService {
         let settings = self.settings
         let poller = self.poller
         let port = range.port
+        var icmp = "off"
+        var echoes: [IPv4Address: ICMPPingResult]?
+        if var pinger = settings.icmp {
+            pinger.count = 1
+            do {
+                echoes = try await pinger.ping(hosts)
+                icmp = "used"
+            } catch {
+                icmp = "unavailable: \(error)"
+                logger.warning("icmp unavailable, discovery uses SNMP alone", metadata: ["range": "\(range.cidr)", "error": "\(error)"])
+            }
+        }
         var found: [(IPv4Address, UUID, DeviceIdentity)] = []
         await withTaskGroup(of: (IPv4Address, UUID, DeviceIdentity)?.self) { group in
             var next = 0
@@ -48,19 +64,26 @@ extension SNMPPollService {
             }
         }
         found.sort { $0.0 < $1.0 }
+        let agents = Set(found.map(\.0))
+        let icmpOnly = (echoes ?? [:]).filter { $0.value.reachable && !agents.contains($0.key) }.keys.sorted().map(\.description)
         let outcome = try await database.withTenant(provider) { tx in
             var created = 0
             for (address, credential, identity) in found {
                 if try await tx.snmpDevices.recordDiscovered(address: address, port: port, pop: range.popId, credentialId: credential,
-                                                             identity: identity, by: .system) {
+                                                             identity: identity, echo: echoes?[address], by: .system) {
                     created += 1
                 }
             }
             try await tx.snmpDiscoveryRanges.finish(id, found: found.count,
-                                                    error: credentials.isEmpty ? "no SNMP credential to try" : nil)
-            return DiscoveryOutcome(probed: hosts.count, found: found.count, created: created, updated: found.count - created)
+                                                    error: credentials.isEmpty ? "no SNMP credential to try" : nil,
+                                                    icmp: icmp, icmpOnly: icmpOnly)
+            return DiscoveryOutcome(probed: hosts.count, found: found.count, created: created, updated: found.count - created,
+                                    icmp: icmp, icmpAnswered: echoes.map { $0.values.filter(\.reachable).count }, icmpOnly: icmpOnly)
         }
-        logger.info("snmp discovery finished", metadata: ["range": "\(range.cidr)", "found": "\(outcome.found)", "created": "\(outcome.created)"])
+        logger.info("snmp discovery finished", metadata: [
+            "range": "\(range.cidr)", "found": "\(outcome.found)", "created": "\(outcome.created)", "icmp": "\(icmp)",
+            "icmp.answered": "\(outcome.icmpAnswered.map(String.init) ?? "-")", "icmp.only": "\(icmpOnly.count)",
+        ])
         return outcome
     }
 }

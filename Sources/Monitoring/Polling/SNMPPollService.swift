@@ -102,6 +102,11 @@ public struct SNMPPollService: Sendable {
 
     /// Polls one device within ``PollSettings/pollTimeout`` and records the outcome. SNMP failures are
     /// recorded, not thrown: the next cycle tries again. Database failures throw (the job retries).
+    ///
+    /// With ICMP on (``PollSettings/icmp``) the device is pinged while it is polled: the round trip and
+    /// loss become the `rtt` / `packetLoss` series (label `method=icmp`), and a device whose SNMP fails
+    /// while echo answers is `snmp_failing` rather than `down`. When no ICMP socket may be opened, a
+    /// timed SNMP GET with the credential that worked measures the round trip instead (`method=snmp`).
     public func poll(_ job: SNMPPollJob, provider: UUID, logger: Logger? = nil) async throws {
         let logger = logger ?? self.logger
         let loaded = try await database.withTenant(provider) { tx -> (SNMPPollPlan, [OpenedSNMPCredential])? in
@@ -121,6 +126,7 @@ public struct SNMPPollService: Sendable {
         }
         let settings = self.settings
         let poller = self.poller
+        async let echo = Self.echo(settings.icmp, address: plan.address)
         let outcome: Result<(DeviceIdentity, UUID, PollResult), any Error>
         do {
             outcome = .success(try await withAbandoningTimeout(settings.pollTimeout, timeoutError: { PollTimeoutError(limit: settings.pollTimeout) }) {
@@ -144,19 +150,55 @@ public struct SNMPPollService: Sendable {
         }
         let elapsed = ContinuousClock.now - started
         let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+        var latency: LatencyMeasurement?
+        let icmpError: (any Error)?
+        switch await echo {
+        case .success(let result)?:
+            latency = LatencyMeasurement(result)
+            icmpError = nil
+        case .failure(let error)?:
+            icmpError = error
+            logger.debug("icmp unavailable, latency measured over SNMP", metadata: deviceMetadata.merging(["error": "\(error)"]) { $1 })
+        case nil:
+            icmpError = nil
+        }
         switch outcome {
         case .success(let (identity, credential, result)):
+            if icmpError != nil, let opened = credentials.first(where: { $0.id == credential }),
+               let target = try? SNMPTarget(host: plan.address, port: plan.port, credentials: opened.credentials,
+                                            timeout: settings.requestTimeout, retries: 0) {
+                let rtt = try? await poller.ping(target)
+                latency = LatencyMeasurement(method: .snmp, rttMs: rtt.map(ICMPPinger.milliseconds), lossPercent: rtt == nil ? 100 : 0)
+            }
+            let measured = latency
             let samples = try await database.withTenant(provider) { tx in
                 try await tx.snmpDevices.recordSuccess(plan, identity: identity, credentialId: credential, result: result,
-                                                        collectors: collectors, durationMs: milliseconds)
+                                                        collectors: collectors, durationMs: milliseconds, latency: measured)
             }
             if let pipeline, !samples.isEmpty { try await pipeline.submit(samples) }
         case .failure(let error):
             let timedOut = error is PollTimeoutError || (error as? SNMPError)?.code == .timeout
-            logger.info("snmp poll failed", metadata: ["device.id": "\(plan.deviceId.lowercased)", "error": "\(error)"])
-            try await database.withTenant(provider) { tx in
-                try await tx.snmpDevices.recordFailure(plan, error: "\(error)", timedOut: timedOut, durationMs: milliseconds)
+            if icmpError != nil { latency = LatencyMeasurement(method: .snmp, rttMs: nil, lossPercent: 100) }
+            let measured = latency
+            logger.info("snmp poll failed", metadata: [
+                "device.id": "\(plan.deviceId.lowercased)", "error": "\(error)",
+                "icmp": "\(measured.map { $0.method == .icmp ? ($0.answered ? "answers" : "silent") : "unavailable" } ?? "off")",
+            ])
+            let samples = try await database.withTenant(provider) { tx in
+                try await tx.snmpDevices.recordFailure(plan, error: "\(error)", timedOut: timedOut, durationMs: milliseconds,
+                                                        latency: measured)
             }
+            if let pipeline, !samples.isEmpty { try await pipeline.submit(samples) }
+        }
+    }
+
+    /// Pings the device's address with `pinger`; `nil` when ICMP is off or the address is not IPv4.
+    static func echo(_ pinger: ICMPPinger?, address: String) async -> Result<ICMPPingResult, any Error>? {
+        guard let pinger, let target = IPv4Address(address) else { return nil }
+        do {
+            return .success(try await pinger.ping(target))
+        } catch {
+            return .failure(error)
         }
     }
 
