@@ -10,8 +10,8 @@ import SNMP
 import Testing
 
 extension PollingIntegrationTests {
-    /// ICMP echo in discovery sweeps and polls. Every loopback address answers echo; 192.0.2.200
-    /// (TEST-NET-1, unassigned here) answers nothing.
+    /// ICMP echo in discovery sweeps and polls. Every loopback address answers echo; the loopback
+    /// broadcast address 127.255.255.255 answers nothing (the kernel refuses to send to it).
     @Suite struct ICMPPollingTests {
         static let settings = PollSettings(requestTimeout: .milliseconds(500), retries: 0, pollTimeout: .seconds(3),
                                            discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500),
@@ -113,7 +113,7 @@ extension PollingIntegrationTests {
                 let live = try await fixture.device(agent.host, port: agent.port, credential: credential.id)
                 // Echo answers, SNMP does not: nothing listens on this UDP port.
                 let mute = try await fixture.device("127.1.4.9", port: TestEnvironment.freeTCPPort(), credential: credential.id)
-                let silent = try await fixture.device("192.0.2.200", port: agent.port, credential: credential.id)
+                let silent = try await fixture.device("127.255.255.255", port: agent.port, credential: credential.id)
                 let started = ContinuousClock.now
                 try await pollAll(fixture, stack, settings: Self.settings, devices: [live, mute, silent])
                 // Every poll (ICMP alongside SNMP) ends within the poll timeout.
