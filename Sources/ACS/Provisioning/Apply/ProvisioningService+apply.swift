@@ -74,7 +74,7 @@ extension ProvisioningService {
         state.templateVersion = plan.templateVersion
         state.desired = Self.masked(plan.desired)
         if plan.changes.isEmpty && !force {
-            if state.status != .applying {
+            if state.status != .applying && state.status != .verified {
                 state.status = .applied
                 state.parameterKey = plan.parameterKey
                 state.lastAppliedAt = state.lastAppliedAt ?? now
@@ -87,10 +87,15 @@ extension ProvisioningService {
             try await tx.deviceProvisioning.save(state)
             return (ApplyResult(outcome: .alreadyQueued, plan: plan, taskId: open.id), nil)
         }
-        // An earlier apply still waiting is superseded.
-        if let task = state.taskId, let open = try? await tx.deviceTasks.get(task, device: device), open.status == .queued {
-            _ = try await tx.deviceTasks.cancel(task, device: device, by: actor)
+        // An earlier apply, or the read-back of one, still waiting is superseded.
+        for task in [state.taskId, state.verifyTaskId].compactMap({ $0 }) {
+            if let open = try? await tx.deviceTasks.get(task, device: device), open.status == .queued {
+                _ = try await tx.deviceTasks.cancel(task, device: device, by: actor)
+            }
         }
+        state.verifyTaskId = nil
+        state.mismatches = []
+        state.unverifiedPaths = []
         let send = plan.changes.isEmpty ? plan.desired : plan.changes
         var input = DeviceTaskInput(type: .setParameterValues)
         input.parameterValues = send.prefix(500).map { DeviceTaskInput.ParameterValueInput(name: $0.path, value: $0.value, type: $0.type) }
