@@ -126,7 +126,7 @@ import Testing
             let fix = try await cpe.runSession(events: [InformEvent(code: InformEvent.connectionRequest)])
             #expect(fix.rpcs == ["SetParameterValues"])
             #expect(await cpe.cpe.model.nodes[Self.wlan + "1.SSID"]?.value == "Acme-\(serial)")
-            let last = try #require(try await harness.tasks(device).last)
+            let last = try #require(try await harness.tasks(device).last { $0.type == .setParameterValues })
             #expect(last.arguments.parameterValues?.map(\.name) == [Self.wlan + "1.SSID"], "only what drifted is sent")
             #expect(try await harness.state(device)?.status == .applied)
             #expect(try await harness.state(device)?.reason == "drift")
