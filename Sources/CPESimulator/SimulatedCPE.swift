@@ -19,6 +19,9 @@ public struct SimulatedCPE: Sendable {
     /// Parameters this CPE refuses to set although its model lists them as writable (fault 9008), to
     /// simulate firmware quirks.
     public var refusedPaths: Set<String> = []
+    /// Parameters this CPE accepts in SetParameterValues (status 0) but silently leaves unchanged, to
+    /// simulate firmware that acknowledges values it does not apply.
+    public var ignoredPaths: Set<String> = []
 
     /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
     public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
@@ -82,7 +85,7 @@ public struct SimulatedCPE: Sendable {
                 }
             }
             guard faults.isEmpty else { return .fault(CWMPFault(code: .invalidArguments, string: "Invalid arguments", parameterFaults: faults)) }
-            for value in values { model.set(value.name, value: value.value) }
+            for value in values where !ignoredPaths.contains(value.name) { model.set(value.name, value: value.value) }
             parameterKey = key
             return .setParameterValuesResponse(status: 0)
         case .getParameterAttributes(let names):

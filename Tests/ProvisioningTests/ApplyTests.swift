@@ -58,6 +58,22 @@ import Testing
             #expect(state.status == .applied)
             #expect(state.lastAppliedAt != nil)
             #expect(await cpe.cpe.parameterKey == state.parameterKey)
+            // Verification: the next session reads the applied paths back and finds the desired values.
+            let applyTask = try #require(state.taskId)
+            let verifyTask = try #require(state.verifyTaskId)
+            let readBack = try await cpe.runSession(events: [InformEvent(code: InformEvent.connectionRequest)])
+            #expect(readBack.rpcs == ["GetParameterValues"])
+            let sentPaths = try await harness.tasks(device).first { $0.id == applyTask }?.arguments.parameterValues?.map(\.name)
+            #expect(try await harness.tasks(device).first { $0.id == verifyTask }?.arguments.parameterNames == sentPaths)
+            let verified = try #require(try await harness.state(device))
+            #expect(verified.status == .verified)
+            #expect(verified.mismatches.isEmpty)
+            #expect(verified.lastVerifiedAt != nil)
+            #expect(try await harness.auditActions(target: device).last == "provisioning.verified")
+            let verifiedAudit = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("SELECT after::text FROM audit_log WHERE action = 'provisioning.verified' AND target_id = \(device.lowercased)").values(String.self)
+            }
+            #expect(verifiedAudit.count == 1 && verifiedAudit.first?.contains(key) == false)
             // The generated key is stored sealed, never in clear text.
             let sealed = try await harness.stack.database.withTenant(harness.provider.id) { tx in
                 try await tx.query("SELECT wifi_key_sealed FROM device_provisioning WHERE device_id = \(device)").values(String.self)
@@ -81,6 +97,7 @@ import Testing
             #expect(again.json?["outcome"]?.stringValue == "unchanged")
             #expect(again.json?["plan"]?["parameter_key"]?.stringValue == state.parameterKey)
             #expect(try await harness.tasks(device).count == tasksBefore)
+            #expect(try await harness.state(device)?.status == .verified)
             #expect(try await cpe.runSession(events: [InformEvent(code: InformEvent.periodic)]).rpcs.isEmpty)
         }
     }
@@ -91,6 +108,8 @@ import Testing
             let cpe = try harness.device()
             let device = try await harness.register(cpe)
             try await cpe.runSession()
+            #expect(try await cpe.runSession().rpcs == ["GetParameterValues"], "the read-back of the apply")
+            #expect(try await harness.state(device)?.status == .verified)
             let serial = await cpe.cpe.model.identity.serialNumber
             // Someone changes the SSID on the device itself.
             await cpe.modify { $0.model.set(Self.wlan + "1.SSID", value: "hacked") }
@@ -99,13 +118,15 @@ import Testing
                                                                before: harness.stack.clock.now.addingTimeInterval(-3_600)) == 0)
             harness.stack.clock.advance(by: 7_200)
             _ = try await harness.queue.enqueue(try JobRequest(ProvisioningDriftJob(olderThanSeconds: 3_600), providerID: harness.provider.id))
-            #expect(try await harness.eventually { try await harness.tasks(device).last?.type == .getParameterValues })
+            #expect(try await harness.eventually {
+                try await harness.tasks(device).last?.commandKey.hasPrefix(ProvisioningService.driftCommandPrefix) == true
+            })
             let check = try await cpe.runSession(events: [InformEvent(code: InformEvent.periodic)])
             #expect(check.rpcs == ["GetParameterValues"])
             let fix = try await cpe.runSession(events: [InformEvent(code: InformEvent.connectionRequest)])
             #expect(fix.rpcs == ["SetParameterValues"])
             #expect(await cpe.cpe.model.nodes[Self.wlan + "1.SSID"]?.value == "Acme-\(serial)")
-            let last = try #require(try await harness.tasks(device).last)
+            let last = try #require(try await harness.tasks(device).last { $0.type == .setParameterValues })
             #expect(last.arguments.parameterValues?.map(\.name) == [Self.wlan + "1.SSID"], "only what drifted is sent")
             #expect(try await harness.state(device)?.status == .applied)
             #expect(try await harness.state(device)?.reason == "drift")
@@ -160,7 +181,8 @@ import Testing
             // Reboot goes through as a device task.
             let reboot = try await harness.call(.post, "/api/v1/devices/\(device.lowercased)/actions", json: #"{"type": "reboot"}"#)
             #expect(reboot.status == .accepted)
-            #expect(try await cpe.runSession().rpcs == ["Reboot"])
+            #expect(try await cpe.runSession().rpcs == ["GetParameterValues", "Reboot"], "the key change's read-back, then the reboot")
+            #expect(try await harness.state(device)?.status == .verified, "a key read back in clear is compared too")
         }
     }
 
@@ -280,5 +302,50 @@ import Testing
             #expect(!applied.desired.contains { $0.path == Self.wlan + "5.Channel" })
             #expect(await cpe.cpe.model.nodes[Self.wlan + "1.SSID"]?.value.hasPrefix("Acme-") == true)
         }
+    }
+
+    @Test func aValueTheDeviceAcknowledgesButDoesNotApplyIsAMismatch() async throws {
+        try await ProvisioningHarness.with(worker: false) { harness in
+            _ = try await createTemplate(harness)
+            let cpe = try harness.device()
+            // Firmware that answers SetParameterValues with status 0 but keeps its old 5 GHz SSID.
+            await cpe.modify { $0.ignoredPaths = [Self.wlan + "5.SSID"] }
+            let device = try await harness.register(cpe)
+            let old = try #require(await cpe.cpe.model.nodes[Self.wlan + "5.SSID"]?.value)
+            let serial = await cpe.cpe.model.identity.serialNumber
+            #expect(try await cpe.runSession().rpcs == ["SetParameterValues"])
+            #expect(try await harness.state(device)?.status == .applied)
+            #expect(try await cpe.runSession().rpcs == ["GetParameterValues"])
+            let state = try #require(try await harness.state(device))
+            #expect(state.status == .mismatch)
+            #expect(state.mismatches == [DeviceProvisioning.Mismatch(path: Self.wlan + "5.SSID", expected: "Acme5-\(serial)", read: old)])
+            #expect(try await harness.auditActions(target: device).last == "provisioning.mismatch")
+            let api = try await harness.call(.get, "/api/v1/devices/\(device.lowercased)/provisioning")
+            #expect(api.json?["status"]?.stringValue == "mismatch", "\(api.text)")
+            guard case .array(let listed)? = api.json?["mismatches"] else { Issue.record("no mismatches: \(api.text)"); return }
+            #expect(listed.first?["path"]?.stringValue == Self.wlan + "5.SSID")
+            // The read value is cached, so the next apply sends the SSID again.
+            let again = try await harness.call(.post, "/api/v1/devices/\(device.lowercased)/provisioning/apply")
+            #expect(again.json?["outcome"]?.stringValue == "queued", "\(again.text)")
+            guard case .array(let changes)? = again.json?["plan"]?["changes"] else { Issue.record("no changes: \(again.text)"); return }
+            #expect(changes.compactMap { $0["path"]?.stringValue } == [Self.wlan + "5.SSID"])
+            #expect(changes.first?["current"]?.stringValue == old)
+        }
+    }
+
+    @Test func secretsReadBackEmptyOrMaskedAreUnverifiableNotMismatches() {
+        let key = Self.wlan + "1.KeyPassphrase"
+        let ssid = Self.wlan + "1.SSID"
+        let sent = [DeviceTaskInput.ParameterValueInput(name: key, value: "correct-horse-50", type: "xsd:string"),
+                    DeviceTaskInput.ParameterValueInput(name: ssid, value: "Acme", type: "xsd:string")]
+        for masked in ["", "********", "••••"] {
+            let outcome = ProvisioningService.verify(sent: sent, read: [ParameterValue(name: key, value: masked, type: "xsd:string"),
+                                                                         ParameterValue(name: ssid, value: "Acme", type: "xsd:string")], secret: [key])
+            #expect(outcome.mismatches.isEmpty)
+            #expect(outcome.unverified == [key])
+        }
+        let wrong = ProvisioningService.verify(sent: sent, read: [ParameterValue(name: key, value: "other-key-123", type: "xsd:string")], secret: [key])
+        #expect(wrong.mismatches == [.init(path: key, expected: "********", read: "********"), .init(path: ssid, expected: "Acme", read: nil)])
+        #expect(wrong.unverified.isEmpty)
     }
 }

@@ -55,6 +55,10 @@ extension ACSEngine {
             try await tx.deviceTasks.finish(task.id, status: .done, result: result, fault: nil, by: actor)
             if task.type == .setParameterValues { try await provisioningSettled(task, fault: nil, of: live, in: tx) }
             try await rolloutSettled(task, status: .done, fault: nil, in: tx)
+            if ProvisioningService.isVerification(task), let provisioning, case .getParameterValuesResponse(let values) = answer {
+                // The read-back of an apply: record whether the device holds what it accepted.
+                try await provisioning.verificationSettled(task, values: values, fault: nil, in: tx, by: actor)
+            }
             if task.type == .getParameterValues, task.commandKey.hasPrefix(ProvisioningService.driftCommandPrefix), let provisioning {
                 // A drift check read the device's values: correct what drifted.
                 let (_, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "drift", by: actor)
@@ -67,15 +71,22 @@ extension ACSEngine {
             if task.type == .setParameterValues {
                 try await tx.deviceProvisioning.taskSettled(task.id, done: false, parameterFaults: [], faultCode: fault.code, by: actor)
             }
+            if ProvisioningService.isVerification(task), let provisioning {
+                try await provisioning.verificationSettled(task, values: nil, fault: fault, in: tx, by: actor)
+            }
             try await rolloutSettled(task, status: .fault, fault: fault, in: tx)
         }
     }
 
-    /// Records the outcome of a provisioning SetParameterValues task: applied, or the CPE's fault per parameter.
+    /// Records the outcome of a provisioning SetParameterValues task: applied (and its read-back queued),
+    /// or the CPE's fault per parameter.
     func provisioningSettled(_ task: DeviceTask, fault: CWMPFault?, of live: LiveSession, in tx: Transaction) async throws {
         let faults = (fault?.parameterFaults ?? []).map { DeviceProvisioning.ParameterFault(path: $0.name, code: $0.code.rawValue, string: $0.string) }
-        try await tx.deviceProvisioning.taskSettled(task.id, done: fault == nil, parameterFaults: faults, faultCode: fault?.code.rawValue,
-                                                    by: Actor(type: .device, id: live.deviceID, label: nil))
+        let actor = Actor(type: .device, id: live.deviceID, label: nil)
+        try await tx.deviceProvisioning.taskSettled(task.id, done: fault == nil, parameterFaults: faults, faultCode: fault?.code.rawValue, by: actor)
+        if fault == nil, let provisioning, let pending = try await provisioning.queueVerification(after: task, in: tx, by: actor) {
+            try await provisioning.tasks.enqueue(pending)
+        }
     }
 
     /// Records a settled task in the rollout it belongs to, if any (the next wave may start).

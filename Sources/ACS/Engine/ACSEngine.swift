@@ -275,6 +275,10 @@ public final class ACSEngine: Sendable {
                         try await tx.deviceTasks.finish(task.id, status: .fault, result: result, fault: value,
                                                         by: Actor(type: .device, id: live.deviceID, label: nil))
                         if task.type == .setParameterValues { try await provisioningSettled(task, fault: fault, of: live, in: tx) }
+                        if ProvisioningService.isVerification(task), let provisioning {
+                            try await provisioning.verificationSettled(task, values: nil, fault: value, in: tx,
+                                                                       by: Actor(type: .device, id: live.deviceID, label: nil))
+                        }
                         try await rolloutSettled(task, status: .fault, fault: value, in: tx)
                     }
                 case .transferCompleted(let transfer, let autonomous):

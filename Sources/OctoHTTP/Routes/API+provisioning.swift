@@ -38,7 +38,8 @@ extension API {
             let input = try await request.decode(as: TemplateInput.self, context: context)
             let actor = try context.actor()
             let created = try await templateChange(request, context) { tx in
-                try await tx.provisioningTemplates.create(input, validator: TemplateValidator(catalog: provisioning.resolver.catalog), by: actor)
+                try await tx.provisioningTemplates.create(input, validator: TemplateValidator(catalog: provisioning.resolver.catalog),
+                                                          secrets: provisioning.secrets, by: actor)
             }
             return JSONResponse(TemplateWithVersion(template: created.0, version: created.1), status: .created)
         }
@@ -67,7 +68,8 @@ extension API {
             let input = try await request.decode(as: TemplateInput.self, context: context)
             let actor = try context.actor()
             let changed = try await templateChange(request, context) { tx in
-                try await tx.provisioningTemplates.addVersion(id, input, validator: TemplateValidator(catalog: provisioning.resolver.catalog), by: actor)
+                try await tx.provisioningTemplates.addVersion(id, input, validator: TemplateValidator(catalog: provisioning.resolver.catalog),
+                                                              secrets: provisioning.secrets, by: actor)
             }
             return JSONResponse(TemplateWithVersion(template: changed.0, version: changed.1), status: .created)
         }
@@ -84,8 +86,14 @@ extension API {
             let to = request.query("to").flatMap { Int($0) }
             return JSONResponse(try await inTenant(request, context) { tx in
                 let template = try await tx.provisioningTemplates.get(id)
-                return TemplateDiff(try await tx.provisioningTemplates.version(id, number: from),
-                                    try await tx.provisioningTemplates.version(id, number: to ?? template.currentVersion))
+                // Compared in full so a changed key shows as changed; the diff masks secrets itself.
+                func full(_ number: Int) async throws -> TemplateVersion {
+                    let version = try await tx.provisioningTemplates.version(id, number: number)
+                    do { return try await tx.provisioningTemplates.withSecrets(version, secrets: provisioning.secrets) } catch let error as ProvisioningError {
+                        throw error.octoError
+                    }
+                }
+                return TemplateDiff(try await full(from), try await full(to ?? template.currentVersion))
             })
         }
         routes.post("provisioning/templates/:id/rollback") { request, context in
@@ -94,7 +102,7 @@ extension API {
             let input = try await request.decode(as: RollbackInput.self, context: context)
             let actor = try context.actor()
             let changed = try await templateChange(request, context) { tx in
-                try await tx.provisioningTemplates.rollback(id, to: input.version, by: actor)
+                try await tx.provisioningTemplates.rollback(id, to: input.version, secrets: provisioning.secrets, by: actor)
             }
             return JSONResponse(TemplateWithVersion(template: changed.0, version: changed.1), status: .created)
         }

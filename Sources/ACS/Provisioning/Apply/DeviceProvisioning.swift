@@ -9,8 +9,12 @@ public struct DeviceProvisioning: Codable, Sendable, Hashable {
         case pending
         /// A SetParameterValues task is queued or running.
         case applying
-        /// The device holds the desired state.
+        /// The device accepted the desired state; reading it back is queued.
         case applied
+        /// The applied paths were read back from the device and hold the desired values.
+        case verified
+        /// The device accepted the values but reading them back shows others (see ``DeviceProvisioning/mismatches``).
+        case mismatch
         /// The device refused some parameters (see ``DeviceProvisioning/faults``).
         case fault
         /// The settings cannot be resolved for this device (see ``DeviceProvisioning/errors``).
@@ -27,6 +31,23 @@ public struct DeviceProvisioning: Codable, Sendable, Hashable {
         public var code: Int
         /// Fault string.
         public var string: String
+    }
+
+    /// A path whose value read back after an apply is not the one set.
+    public struct Mismatch: Codable, Sendable, Hashable {
+        /// Path.
+        public var path: String
+        /// The value set (masked for secret fields).
+        public var expected: String
+        /// The value the device returned (masked for secret fields).
+        public var read: String?
+
+        /// Creates a mismatch.
+        public init(path: String, expected: String, read: String?) {
+            self.path = path
+            self.expected = expected
+            self.read = read
+        }
     }
 
     /// The device.
@@ -58,4 +79,12 @@ public struct DeviceProvisioning: Codable, Sendable, Hashable {
     public var lastAppliedAt: Date?
     /// When the desired state was last compared with the device.
     public var lastCheckedAt: Date?
+    /// The GetParameterValues task reading the applied paths back, while it is pending or last run.
+    public var verifyTaskId: UUID? = nil
+    /// Paths whose value read back differs from the value set, by the last verification.
+    public var mismatches: [Mismatch] = []
+    /// Secret paths the last verification could not check (the device returned them empty or masked).
+    public var unverifiedPaths: [String] = []
+    /// When the last verification read the applied values back.
+    public var lastVerifiedAt: Date? = nil
 }

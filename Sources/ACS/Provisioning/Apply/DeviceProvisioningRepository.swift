@@ -14,7 +14,8 @@ public struct DeviceProvisioningRepository: Sendable {
 
     static let columns = """
         device_id, template_id, template_version, parameter_key, desired::text AS desired, status, task_id, reason, faults::text AS faults,
-        rejected_paths, errors::text AS errors, overrides::text AS overrides, last_applied_at, last_checked_at
+        rejected_paths, errors::text AS errors, overrides::text AS overrides, last_applied_at, last_checked_at, verify_task_id,
+        mismatches::text AS mismatches, unverified_paths, last_verified_at
         """
 
     /// The state of `device`, if any, locking the row for this transaction.
@@ -30,18 +31,22 @@ public struct DeviceProvisioningRepository: Sendable {
         let faults = try JSONEncoder().encode(state.faults)
         let errors = try JSONEncoder().encode(state.errors)
         let overrides = try JSONEncoder().encode(state.overrides)
+        let mismatches = try JSONEncoder().encode(state.mismatches)
         try await tx.query("""
             INSERT INTO device_provisioning (provider_id, device_id, template_id, template_version, parameter_key, desired, status, task_id, reason,
-                                             faults, rejected_paths, errors, overrides, last_applied_at, last_checked_at, updated_at)
+                                             faults, rejected_paths, errors, overrides, last_applied_at, last_checked_at, verify_task_id,
+                                             mismatches, unverified_paths, last_verified_at, updated_at)
             VALUES (\(tx.providerID), \(state.deviceId), \(state.templateId), \(state.templateVersion), \(state.parameterKey),
                     \(String(decoding: desired, as: UTF8.self))::jsonb, \(state.status.rawValue), \(state.taskId), \(state.reason),
                     \(String(decoding: faults, as: UTF8.self))::jsonb, \(state.rejectedPaths), \(String(decoding: errors, as: UTF8.self))::jsonb,
-                    \(String(decoding: overrides, as: UTF8.self))::jsonb, \(state.lastAppliedAt), \(state.lastCheckedAt), \(tx.clock.now))
+                    \(String(decoding: overrides, as: UTF8.self))::jsonb, \(state.lastAppliedAt), \(state.lastCheckedAt), \(state.verifyTaskId),
+                    \(String(decoding: mismatches, as: UTF8.self))::jsonb, \(state.unverifiedPaths), \(state.lastVerifiedAt), \(tx.clock.now))
             ON CONFLICT (provider_id, device_id) DO UPDATE SET template_id = EXCLUDED.template_id, template_version = EXCLUDED.template_version,
                 parameter_key = EXCLUDED.parameter_key, desired = EXCLUDED.desired, status = EXCLUDED.status, task_id = EXCLUDED.task_id,
                 reason = EXCLUDED.reason, faults = EXCLUDED.faults, rejected_paths = EXCLUDED.rejected_paths, errors = EXCLUDED.errors,
                 overrides = EXCLUDED.overrides, last_applied_at = EXCLUDED.last_applied_at, last_checked_at = EXCLUDED.last_checked_at,
-                updated_at = EXCLUDED.updated_at
+                verify_task_id = EXCLUDED.verify_task_id, mismatches = EXCLUDED.mismatches, unverified_paths = EXCLUDED.unverified_paths,
+                last_verified_at = EXCLUDED.last_verified_at, updated_at = EXCLUDED.updated_at
             """)
     }
 
@@ -112,6 +117,8 @@ public struct DeviceProvisioningRepository: Sendable {
             reason: try row.acsColumn("reason"), faults: try json("faults", [DeviceProvisioning.ParameterFault].self),
             rejectedPaths: try row.acsColumn("rejected_paths", as: [String].self), errors: try json("errors", [ProvisioningError].self),
             overrides: try json("overrides", JSONValue.self), lastAppliedAt: try row.acsColumn("last_applied_at"),
-            lastCheckedAt: try row.acsColumn("last_checked_at"))
+            lastCheckedAt: try row.acsColumn("last_checked_at"), verifyTaskId: try row.acsColumn("verify_task_id"),
+            mismatches: try json("mismatches", [DeviceProvisioning.Mismatch].self),
+            unverifiedPaths: try row.acsColumn("unverified_paths", as: [String].self), lastVerifiedAt: try row.acsColumn("last_verified_at"))
     }
 }

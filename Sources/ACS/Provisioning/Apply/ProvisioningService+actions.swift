@@ -71,7 +71,7 @@ extension ProvisioningService {
         }
     }
 
-    /// The exact changes applying (or performing `action`, or using template `template` at `version`)
+    /// The exact changes (secret values masked) applying (or performing `action`, or using template `template` at `version`)
     /// would send to `device`; nothing is stored or queued.
     public func dryRun(device: UUID, provider: UUID, database: Database, template: UUID?, version: Int?, action: DeviceAction?,
                        settings: JSONValue?) async throws -> Plan {
@@ -93,7 +93,7 @@ extension ProvisioningService {
             }
             var plan = try await plan(device, in: tx, template: chosen, extra: extra)
             if action?.type == .reapply && plan.changes.isEmpty { plan.changes = plan.desired }
-            return plan
+            return plan.masked
         }
     }
 }

@@ -23,7 +23,7 @@ extension ProvisioningService {
     public struct ApplyResult: Codable, Sendable, Hashable {
         /// What happened.
         public var outcome: Outcome
-        /// The plan it followed.
+        /// The plan it followed (values of secret fields masked).
         public var plan: Plan
         /// The task queued, if any.
         public var taskId: UUID?
@@ -62,35 +62,40 @@ extension ProvisioningService {
                 "reason": .string(reason), "errors": .array(plan.errors.map { .object(["field": .string($0.field), "message": .string($0.message)]) }),
                 "template_id": plan.templateId.map { .string($0.lowercased) } ?? .null,
             ]))
-            return (ApplyResult(outcome: .rejected, plan: plan, taskId: nil), nil)
+            return (ApplyResult(outcome: .rejected, plan: plan.masked, taskId: nil), nil)
         }
         state.errors = []
         if plan.desired.isEmpty && plan.templateId == nil {
             state.status = .unmatched
             try await tx.deviceProvisioning.save(state)
-            return (ApplyResult(outcome: .unmatched, plan: plan, taskId: nil), nil)
+            return (ApplyResult(outcome: .unmatched, plan: plan.masked, taskId: nil), nil)
         }
         state.templateId = plan.templateId
         state.templateVersion = plan.templateVersion
         state.desired = Self.masked(plan.desired)
         if plan.changes.isEmpty && !force {
-            if state.status != .applying {
+            if state.status != .applying && state.status != .verified {
                 state.status = .applied
                 state.parameterKey = plan.parameterKey
                 state.lastAppliedAt = state.lastAppliedAt ?? now
             }
             try await tx.deviceProvisioning.save(state)
-            return (ApplyResult(outcome: .unchanged, plan: plan, taskId: nil), nil)
+            return (ApplyResult(outcome: .unchanged, plan: plan.masked, taskId: nil), nil)
         }
         if let task = state.taskId, state.status == .applying, state.parameterKey == plan.parameterKey, !force,
            let open = try? await tx.deviceTasks.get(task, device: device), !open.status.isFinal {
             try await tx.deviceProvisioning.save(state)
-            return (ApplyResult(outcome: .alreadyQueued, plan: plan, taskId: open.id), nil)
+            return (ApplyResult(outcome: .alreadyQueued, plan: plan.masked, taskId: open.id), nil)
         }
-        // An earlier apply still waiting is superseded.
-        if let task = state.taskId, let open = try? await tx.deviceTasks.get(task, device: device), open.status == .queued {
-            _ = try await tx.deviceTasks.cancel(task, device: device, by: actor)
+        // An earlier apply, or the read-back of one, still waiting is superseded.
+        for task in [state.taskId, state.verifyTaskId].compactMap({ $0 }) {
+            if let open = try? await tx.deviceTasks.get(task, device: device), open.status == .queued {
+                _ = try await tx.deviceTasks.cancel(task, device: device, by: actor)
+            }
         }
+        state.verifyTaskId = nil
+        state.mismatches = []
+        state.unverifiedPaths = []
         let send = plan.changes.isEmpty ? plan.desired : plan.changes
         var input = DeviceTaskInput(type: .setParameterValues)
         input.parameterValues = send.prefix(500).map { DeviceTaskInput.ParameterValueInput(name: $0.path, value: $0.value, type: $0.type) }
@@ -119,7 +124,7 @@ extension ProvisioningService {
             "event": .string("provisioning"), "status": .string("applying"), "task_id": .string(task.id.lowercased),
             "parameter_key": .string(plan.parameterKey),
         ]))
-        return (ApplyResult(outcome: .queued, plan: plan, taskId: task.id), pending)
+        return (ApplyResult(outcome: .queued, plan: plan.masked, taskId: task.id), pending)
     }
 
     /// Applies in the provider to every device the template currently matches (after a version change

@@ -17,7 +17,7 @@ extension ProvisioningService {
         let states = try await database.withTenant(provider) { tx in
             try await tx.query("""
                 SELECT \(unescaped: DeviceProvisioningRepository.columns) FROM device_provisioning p
-                WHERE p.status IN ('applied', 'fault') AND (p.last_checked_at IS NULL OR p.last_checked_at < \(before))
+                WHERE p.status IN ('applied', 'verified', 'mismatch', 'fault') AND (p.last_checked_at IS NULL OR p.last_checked_at < \(before))
                   AND NOT EXISTS (SELECT 1 FROM acs_tasks t WHERE t.device_id = p.device_id AND t.status IN ('queued', 'running'))
                 ORDER BY p.last_checked_at NULLS FIRST LIMIT \(limit)
                 """).acsRows(DeviceProvisioningRepository.decode)

@@ -47,6 +47,14 @@ public struct ProvisioningService: Sendable {
         public var skipped: [SkippedField]
         /// Why nothing can be applied.
         public var errors: [ProvisioningError]
+
+        /// The plan with the values of secret fields masked, as the API shows it.
+        public var masked: Plan {
+            var plan = self
+            plan.desired = ProvisioningService.masked(desired)
+            plan.changes = ProvisioningService.masked(changes)
+            return plan
+        }
     }
 
     /// What one device looks like to provisioning.
@@ -107,9 +115,13 @@ public struct ProvisioningService: Sendable {
         return try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
     }
 
-    /// Stores `overrides` for `device`: masked in the state row, sealed in full (clear when no secret key is configured).
+    /// Stores `overrides` for `device`: masked in the state row, sealed in full. Without a secret key
+    /// only overrides holding no key or password can be stored (in the state row); others are refused.
     func storeOverrides(_ overrides: ProvisioningSettings, state: inout DeviceProvisioning, in tx: Transaction) async throws {
         guard let secrets else {
+            guard TemplateSnapshot.mask(overrides.json) == overrides.json else {
+                throw ProvisioningError(.invalidValue, field: "key", "keys and passwords need a secret key (OCTOISP_SECRET_KEY) to be stored sealed").octoError
+            }
             state.overrides = overrides.json
             try await tx.deviceProvisioning.save(state)
             return
@@ -153,10 +165,19 @@ public struct ProvisioningService: Sendable {
         let state = try await tx.deviceProvisioning.get(device)
         let chosen: (ProvisioningTemplate, TemplateVersion)?
         if let template { chosen = template } else { chosen = try await tx.provisioningTemplates.matching(context.facts, pop: context.popId) }
+        var opened: TemplateVersion?
+        var sealedError: ProvisioningError?
+        if let version = chosen?.1 {
+            do { opened = try await tx.provisioningTemplates.withSecrets(version, secrets: secrets) } catch let error as ProvisioningError { sealedError = error }
+        }
         let stored: JSONValue
         if let overrides { stored = overrides } else { stored = try await storedOverrides(device, state: state, in: tx) }
-        let settings = try await settings(device: device, context: context, version: chosen?.1, overrides: stored,
-                                          extra: extra, in: tx)
+        let settings: Result<ProvisioningSettings, ProvisioningError>
+        if let sealedError {
+            settings = .failure(sealedError)
+        } else {
+            settings = try await self.settings(device: device, context: context, version: opened, overrides: stored, extra: extra, in: tx)
+        }
         var plan = Plan(deviceId: device, templateId: chosen?.0.id, templateVersion: chosen?.1.version, mapping: [], desired: [],
                         parameterKey: "", changes: [], skipped: [], errors: [])
         switch settings {

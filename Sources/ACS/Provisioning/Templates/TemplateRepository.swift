@@ -24,7 +24,8 @@ public struct TemplateRepository: Sendable {
         """
 
     /// Validates and stores a template with its version 1; 400 naming the field and nothing stored otherwise.
-    public func create(_ input: TemplateInput, validator: TemplateValidator, by actor: Actor) async throws -> (ProvisioningTemplate, TemplateVersion) {
+    /// Keys and passwords in the settings are stored sealed with `secrets` (refused without it).
+    public func create(_ input: TemplateInput, validator: TemplateValidator, secrets: SecretBox?, by actor: Actor) async throws -> (ProvisioningTemplate, TemplateVersion) {
         guard let name = input.name?.trimmingCharacters(in: .whitespaces), (1...200).contains(name.count) else {
             throw OctoError.invalid("name", "name is required (1–200 characters)")
         }
@@ -51,25 +52,28 @@ public struct TemplateRepository: Sendable {
             RETURNING \(unescaped: Self.columns)
             """).acsFirst(Self.decode)!
         let version = try await insertVersion(template: id, number: 1, settings: checked.settings.json, pathOverrides: checked.pathOverrides,
-                                              policies: policies, note: input.note, source: nil, by: actor)
+                                              policies: policies, note: input.note, source: nil, secrets: secrets, by: actor)
         try await tx.audit("provisioning_template.create", by: actor, target: ("provisioning_template", id.lowercased), before: TemplateSnapshot?.none,
                            after: TemplateSnapshot(template: template, version: version))
         return (template, version)
     }
 
-    /// Adds a version (and makes it current); match, POP and priority change too when given.
-    public func addVersion(_ id: UUID, _ input: TemplateInput, validator: TemplateValidator, by actor: Actor) async throws -> (ProvisioningTemplate, TemplateVersion) {
+    /// Adds a version (and makes it current); match, POP and priority change too when given. A secret
+    /// given masked (`********`, as the API shows it) keeps the current version's value.
+    public func addVersion(_ id: UUID, _ input: TemplateInput, validator: TemplateValidator, secrets: SecretBox?,
+                           by actor: Actor) async throws -> (ProvisioningTemplate, TemplateVersion) {
         let before = try await get(id)
         let current = try await version(id, number: before.currentVersion)
+        let currentSettings = try await withSecrets(current, secrets: secrets).settings
         let policies = input.policies ?? current.policies
         let checked: (settings: ProvisioningSettings, pathOverrides: [String: String])
         do throws(ProvisioningError) {
-            checked = try validator.validate(settings: input.settings ?? current.settings, pathOverrides: input.pathOverrides ?? current.pathOverrides,
-                                             policies: policies)
+            checked = try validator.validate(settings: input.settings.map { TemplateSnapshot.unmask($0, from: currentSettings) } ?? currentSettings,
+                                             pathOverrides: input.pathOverrides ?? current.pathOverrides, policies: policies)
         } catch { throw error.octoError }
         let number = try await nextVersion(id)
         let version = try await insertVersion(template: id, number: number, settings: checked.settings.json, pathOverrides: checked.pathOverrides,
-                                              policies: policies, note: input.note, source: nil, by: actor)
+                                              policies: policies, note: input.note, source: nil, secrets: secrets, by: actor)
         let match = input.match ?? before.match
         let template = try await tx.query("""
             UPDATE provisioning_templates SET current_version = \(number), match_manufacturer = \(match.manufacturer), match_oui = \(match.oui),
@@ -83,13 +87,14 @@ public struct TemplateRepository: Sendable {
     }
 
     /// Makes a new version copying version `number` (its settings, overrides and policies) and makes it current.
-    public func rollback(_ id: UUID, to number: Int, by actor: Actor) async throws -> (ProvisioningTemplate, TemplateVersion) {
+    public func rollback(_ id: UUID, to number: Int, secrets: SecretBox?, by actor: Actor) async throws -> (ProvisioningTemplate, TemplateVersion) {
         let before = try await get(id)
         let current = try await version(id, number: before.currentVersion)
-        let source = try await version(id, number: number)
+        let source = try await withSecrets(try await version(id, number: number), secrets: secrets)
         let next = try await nextVersion(id)
         let version = try await insertVersion(template: id, number: next, settings: source.settings, pathOverrides: source.pathOverrides,
-                                              policies: source.policies, note: "rollback to version \(number)", source: number, by: actor)
+                                              policies: source.policies, note: "rollback to version \(number)", source: number, secrets: secrets,
+                                              by: actor)
         let template = try await tx.query("""
             UPDATE provisioning_templates SET current_version = \(next), updated_at = \(tx.clock.now) WHERE id = \(id)
             RETURNING \(unescaped: Self.columns)
@@ -157,15 +162,51 @@ public struct TemplateRepository: Sendable {
             .acsFirst { try $0.acsColumn("next", as: Int.self) } ?? 1
     }
 
+    /// The version with its settings in full: the sealed copy opened when the version has secrets.
+    /// Throws a ``ProvisioningError`` naming `settings` when it cannot be opened (no or another secret key).
+    public func withSecrets(_ version: TemplateVersion, secrets: SecretBox?) async throws -> TemplateVersion {
+        let sealed = try await tx.query("""
+            SELECT secrets_sealed FROM provisioning_template_versions WHERE template_id = \(version.templateId) AND version = \(version.version)
+            """).acsFirst { try $0.acsColumn("secrets_sealed", as: String?.self) } ?? nil
+        guard let sealed else { return version }
+        guard let secrets else {
+            throw ProvisioningError(.invalidValue, field: "settings", "the template's keys and passwords are sealed; they need the secret key (OCTOISP_SECRET_KEY)")
+        }
+        var opened = version
+        do {
+            let text = try secrets.open(sealed, context: Self.secretContext(provider: tx.providerID, template: version.templateId, version: version.version))
+            opened.settings = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            throw ProvisioningError(.invalidValue, field: "settings", "the template's sealed keys and passwords cannot be opened with the secret key")
+        }
+        return opened
+    }
+
+    /// What sealed template settings are bound to.
+    static func secretContext(provider: UUID?, template: UUID, version: Int) -> String {
+        "provisioning-template:\(provider?.lowercased ?? "-"):\(template.lowercased):\(version)"
+    }
+
+    /// Inserts a version. Settings holding keys or passwords are stored masked, and in full only sealed
+    /// (bound to provider, template and version); without `secrets` they are refused.
     func insertVersion(template: UUID, number: Int, settings: JSONValue, pathOverrides: [String: String], policies: TemplatePolicies,
-                       note: String?, source: Int?, by actor: Actor) async throws -> TemplateVersion {
-        let settingsText = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+                       note: String?, source: Int?, secrets: SecretBox?, by actor: Actor) async throws -> TemplateVersion {
+        let masked = TemplateSnapshot.mask(settings)
+        var sealed: String?
+        if masked != settings {
+            guard let secrets else {
+                throw OctoError.invalid("settings", "keys and passwords in template settings need a secret key (OCTOISP_SECRET_KEY) to be stored sealed")
+            }
+            let full = String(decoding: try JSONEncoder().encode(settings), as: UTF8.self)
+            sealed = try secrets.seal(full, context: Self.secretContext(provider: tx.providerID, template: template, version: number))
+        }
+        let settingsText = String(decoding: try JSONEncoder().encode(masked), as: UTF8.self)
         let overridesText = String(decoding: try JSONEncoder().encode(pathOverrides), as: UTF8.self)
         return try await tx.query("""
             INSERT INTO provisioning_template_versions (provider_id, template_id, version, settings, path_overrides, policies, note, source_version,
-                                                        created_by, created_at)
+                                                        created_by, created_at, secrets_sealed)
             VALUES (\(tx.providerID), \(template), \(number), \(settingsText)::jsonb, \(overridesText)::jsonb, \(try OctoJSON.string(policies))::jsonb,
-                    \(note), \(source), \(actor.label), \(tx.clock.now))
+                    \(note), \(source), \(actor.label), \(tx.clock.now), \(sealed))
             RETURNING \(unescaped: Self.versionColumns)
             """).acsFirst(Self.decodeVersion)!
     }
@@ -204,12 +245,35 @@ struct TemplateSnapshot: Encodable {
         self.settings = TemplateSnapshot.mask(version.settings)
     }
 
+    /// Whether `key` names a secret field of the settings.
+    static func isSecretKey(_ key: String) -> Bool {
+        ["key", "password", "admin_password", "adminPassword"].contains(key)
+    }
+
+    /// `new` with every secret given masked (`********`) replaced by the value at the same place in `old`.
+    static func unmask(_ new: JSONValue, from old: JSONValue) -> JSONValue {
+        switch (new, old) {
+        case (.object(let object), .object(let previous)):
+            var out: [String: JSONValue] = [:]
+            for (key, child) in object {
+                if isSecretKey(key), child == .string("********"), let kept = previous[key] { out[key] = kept } else {
+                    out[key] = previous[key].map { unmask(child, from: $0) } ?? child
+                }
+            }
+            return .object(out)
+        case (.array(let items), .array(let previous)):
+            return .array(items.enumerated().map { index, item in index < previous.count ? unmask(item, from: previous[index]) : item })
+        default:
+            return new
+        }
+    }
+
     static func mask(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let object):
             var out: [String: JSONValue] = [:]
             for (key, child) in object {
-                let secret = ["key", "password", "admin_password", "adminPassword"].contains(key)
+                let secret = isSecretKey(key)
                 if secret, case .string(let text) = child, !TemplateVariables.hasVariables(text) { out[key] = .string("********") } else { out[key] = mask(child) }
             }
             return .object(out)
