@@ -13,6 +13,51 @@ import Testing
 @Suite(.serialized) struct TaskTests {
     static let interval = "InternetGatewayDevice.ManagementServer.PeriodicInformInterval"
 
+    @Test func secretValuesReachTheCPEButNeitherTheAPINorTheAudit() async throws {
+        try await TaskHarness.with { harness in
+            let cpe = try harness.device()
+            let device = try await harness.register(cpe)
+            let key = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.KeyPassphrase"
+            let secret = "wifi-secret-\(UUID().uuidString.prefix(8))"
+            let set = try await harness.queue(#"{"type": "setParameterValues", "parameter_values": [{"name": "\#(key)", "value": "\#(secret)"}, {"name": "\#(Self.interval)", "value": "600", "type": "xsd:unsignedInt"}]}"#, device: device)
+            #expect(set.arguments.parameterValues?.map(\.value) == [SecretParameters.mask, "600"])
+            let get = try await harness.queue(#"{"type": "getParameterValues", "parameter_names": ["\#(key)"]}"#, device: device)
+            _ = try await cpe.runSession(events: [InformEvent(code: InformEvent.periodic)])
+            #expect(await cpe.cpe.model.nodes[key]?.value == secret, "the CPE receives the real value")
+            #expect(try await harness.task(set.id, device: device).status == .done)
+            let read = try await harness.task(get.id, device: device)
+            #expect(read.result?["values"] == .array([.object(["name": .string(key), "value": .string(SecretParameters.mask),
+                                                                "type": .string("xsd:string")])]))
+            let listed = try await harness.call(.get, "/api/v1/devices/\(device.lowercased)/tasks")
+            #expect(listed.status == .ok && !listed.text.contains(secret) && listed.text.contains("600"))
+            let audited = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("SELECT count(*)::int FROM audit_log WHERE action LIKE 'device_task.%' AND coalesce(before::text, '') || coalesce(after::text, '') LIKE \("%\(secret)%")")
+                    .values(Int.self).first
+            }
+            #expect(audited == 0)
+            #expect(try await harness.count("audit_log WHERE action LIKE 'device_task.%'") >= 4)
+        }
+    }
+
+    @Test func secretParametersAreJudgedByTheirLeaf() {
+        for name in ["Device.WiFi.AccessPoint.1.Security.KeyPassphrase", "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.PreSharedKey.1.PreSharedKey",
+                     "Device.PPP.Interface.1.Password", "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.WEPKey.1.WEPKey",
+                     "InternetGatewayDevice.UserInterface.X_HW_WebUserInfo.1.Password"] {
+            #expect(SecretParameters.isSecret(name), "\(name)")
+        }
+        for name in ["Device.WiFi.SSID.1.SSID", "Device.ManagementServer.PeriodicInformInterval", "Device.WiFi.AccessPoint.1.Security.ModeEnabled"] {
+            #expect(!SecretParameters.isSecret(name), "\(name)")
+        }
+        let masked = SecretParameters.masking(.object(["values": .array([
+            .object(["name": .string("Device.PPP.Interface.1.Password"), "value": .string("p")]),
+            .object(["name": .string("Device.WiFi.SSID.1.SSID"), "value": .string("casa")]),
+        ])]))
+        #expect(masked == .object(["values": .array([
+            .object(["name": .string("Device.PPP.Interface.1.Password"), "value": .string(SecretParameters.mask)]),
+            .object(["name": .string("Device.WiFi.SSID.1.SSID"), "value": .string("casa")]),
+        ])]))
+    }
+
     @Test func everyTaskTypeRunsInTheNextSessionInOrder() async throws {
         try await TaskHarness.with { harness in
             let cpe = try harness.device()

@@ -38,7 +38,8 @@ public struct DeviceTaskRepository: Sendable {
                     \(actor.label), \(now), \(expires))
             RETURNING \(unescaped: Self.columns)
             """).acsFirst(Self.decode)!
-        try await tx.audit("device_task.create", by: actor, target: ("device_task", id.lowercased), before: DeviceTask?.none, after: task)
+        try await tx.audit("device_task.create", by: actor, target: ("device_task", id.lowercased), before: DeviceTask?.none,
+                           after: task.maskingSecrets())
         try await publish(task)
         return task
     }
@@ -76,7 +77,8 @@ public struct DeviceTaskRepository: Sendable {
             """).acsFirst(Self.decode) else {
             throw OctoError(.conflict, "task is \(before.status.rawValue); only queued tasks can be cancelled")
         }
-        try await tx.audit("device_task.cancel", by: actor, target: ("device_task", id.lowercased), before: before, after: task)
+        try await tx.audit("device_task.cancel", by: actor, target: ("device_task", id.lowercased), before: before.maskingSecrets(),
+                           after: task.maskingSecrets())
         try await publish(task)
         return task
     }
@@ -105,7 +107,7 @@ public struct DeviceTaskRepository: Sendable {
             RETURNING \(unescaped: Self.columns)
             """).acsFirst(Self.decode) else { return }
         try await tx.audit("device_task.\(status.rawValue)", by: actor, target: ("device_task", id.lowercased), details: .object([
-            "type": .string(task.type.rawValue), "device_id": .string(task.deviceId.lowercased), "result": result ?? .null,
+            "type": .string(task.type.rawValue), "device_id": .string(task.deviceId.lowercased), "result": result.map(SecretParameters.masking) ?? .null,
             "fault_code": fault.map { .number(Double($0.code)) } ?? .null, "fault_string": fault.map { .string($0.string) } ?? .null,
         ]))
         try await publish(task)
