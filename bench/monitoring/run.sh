@@ -5,6 +5,7 @@
 # and the poller's CPU per varbind. Goal: a cycle within 60 s. BUILD=debug measures a debug build.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+source bench/snmp/common.sh
 config="${BUILD:-release}"
 swift build -c "$config" --product monitoring-bench
 work=$(mktemp -d /tmp/octoisp-pollbench.XXXXXX)
@@ -17,17 +18,8 @@ cleanup() {
 trap cleanup EXIT
 scripts/postgres.sh start "$work/postgres" "$(scripts/free-port.sh)"
 source "$work/postgres/env"
-port="$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-mkdir -p "$work/persist"
-cat >"$work/snmpd.conf" <<CONF
-agentAddress udp:0.0.0.0:$port
-rocommunity public 127.0.0.0/8
-CONF
-SNMP_PERSISTENT_DIR="$work/persist" snmpd -C -c "$work/snmpd.conf" -Lf "$work/snmpd.log" -p "$work/snmpd.pid" -M /dev/null -I -smux
-for _ in $(seq 1 50); do
-    snmpget -v2c -c public -t 0.3 -r 0 "127.1.0.1:$port" 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && break
-    sleep 0.2
-done
+start_loopback_snmpd "$work"
+port="$snmpd_port"
 snmpd_ticks() { awk '{print $14 + $15}' "/proc/$(cat "$work/snmpd.pid")/stat"; }
 before=$(snmpd_ticks)
 BENCH_SNMP_PORT="$port" "$(swift build -c "$config" --show-bin-path)/monitoring-bench" | tee "$work/bench.out"

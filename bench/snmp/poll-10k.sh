@@ -21,17 +21,8 @@ cleanup() {
 }
 trap cleanup EXIT
 binary="$(octoisp_binary)"
-port="$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-mkdir -p "$work/persist"
-cat >"$work/snmpd.conf" <<CONF
-agentAddress udp:0.0.0.0:$port
-rocommunity public 127.0.0.0/8
-CONF
-SNMP_PERSISTENT_DIR="$work/persist" snmpd -C -c "$work/snmpd.conf" -Lf "$work/snmpd.log" -p "$work/snmpd.pid" -M /dev/null -I -smux
-for _ in $(seq 1 50); do
-    snmpget -v2c -c public -t 0.3 -r 0 "127.1.0.1:$port" 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && break
-    sleep 0.2
-done
+start_loopback_snmpd "$work"
+port="$snmpd_port"
 echo "snmpd on 0.0.0.0:$port; polling $devices devices from 127.1.0.1 (concurrency $concurrency)"
 if [[ -x /usr/bin/time ]]; then timer=(/usr/bin/time -f "client CPU: %U s user, %S s system, max RSS %M KiB"); else timer=(); fi
 "${timer[@]}" \
