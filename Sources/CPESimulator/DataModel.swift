@@ -11,6 +11,13 @@ public struct DataModel: Sendable {
         public var value: String
         /// The xsd type (leaves only).
         public var type: String
+
+        /// Creates a node.
+        public init(writable: Bool, value: String, type: String) {
+            self.writable = writable
+            self.value = value
+            self.type = type
+        }
     }
 
     /// Nodes by path.
@@ -77,6 +84,14 @@ public struct DataModel: Sendable {
         self.nodes = nodes
         self.paths = nodes.keys.sorted()
         self.root = root
+        self.identity = identity
+    }
+
+    /// A model holding `nodes` (objects end with a dot), e.g. a variant made from another model.
+    public init(nodes: [String: Node], identity: DeviceIdentity) {
+        self.nodes = nodes
+        self.paths = nodes.keys.sorted()
+        self.root = nodes.keys.contains { $0.hasPrefix("Device.") } ? "Device." : "InternetGatewayDevice."
         self.identity = identity
     }
 

@@ -114,7 +114,7 @@ import Testing
         let catalog = MappingCatalog.bundled
         #expect(catalog.mappings.keys.contains("tr098"))
         #expect(catalog.mappings.keys.contains("tr181"))
-        #expect(catalog.mappings.count >= 8)
+        #expect(catalog.mappings.count >= 6)
         #expect(throws: ProvisioningError.self) {
             try MappingCatalog([DataModelMapping(id: "x", version: 1, root: "Device.", fields: ["wifi.colour": []])])
         }

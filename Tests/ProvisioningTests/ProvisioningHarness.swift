@@ -41,8 +41,9 @@ struct ProvisioningHarness: Sendable {
 
     var acsURL: URL { URL(string: "http://127.0.0.1:\(cwmpPort)/cwmp/\(provider.slug)")! }
 
-    /// Runs `body` with a fresh stack; `secretKey: false` runs provisioning without a secret key (OCTOISP_SECRET_KEY unset).
-    static func with(worker: Bool = true, secretKey: Bool = true, _ body: @Sendable @escaping (ProvisioningHarness) async throws -> Void) async throws {
+    /// Runs `body` with a fresh stack; `secretKey: false` runs provisioning without a secret key (OCTOISP_SECRET_KEY unset);
+    /// `resolver` replaces the bundled mappings.
+    static func with(worker: Bool = true, secretKey: Bool = true, resolver: SettingsResolver = SettingsResolver(), _ body: @Sendable @escaping (ProvisioningHarness) async throws -> Void) async throws {
         try await TestDatabase.with { stack in
             let configuration = ACSConfiguration()
             let provider = try await stack.makeProvider("acme")
@@ -57,7 +58,7 @@ struct ProvisioningHarness: Sendable {
             quiet.logLevel = .critical
             let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: logger)
             let tasks = DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout)
-            let service = ProvisioningService(tasks: tasks, secrets: secretKey ? secrets : nil, logger: logger)
+            let service = ProvisioningService(tasks: tasks, secrets: secretKey ? secrets : nil, resolver: resolver, logger: logger)
             let engine = ACSEngine(database: stack.database, configuration: configuration, clock: stack.clock, logger: logger, provisioning: service)
             let requester = ConnectionRequester(database: stack.database, secrets: secrets, settings: configuration.connectionRequest,
                                                 clock: stack.clock, logger: quiet)

@@ -19,6 +19,9 @@ import Testing
 
     @Test(arguments: [
         (#"{"wifi": [{"band": "5GHz", "channel": 0}]}"#, "wifi[0].channel"),
+        (#"{"wifi": [{"band": "5GHz", "channel": 6}]}"#, "wifi[0].channel"),
+        (#"{"wifi": [{"band": "2.4GHz", "channel": 6}, {"band": "2.4GHz"}]}"#, "wifi[1].band"),
+        (#"{"wifi": [{"band": "5GHz", "channel": 36}, {"band": "2.4GHz", "channel": 40}]}"#, "wifi[1].channel"),
         (#"{"wifi": [{"band": "6GHz"}]}"#, "wifi[0].band"),
         (#"{"wifi": [{"band": "5GHz", "security": "wep"}]}"#, "wifi[0].security"),
         (#"{"wifi": [{"band": "5GHz", "key": "short"}]}"#, "wifi[0].key"),

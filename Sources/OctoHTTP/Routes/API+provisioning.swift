@@ -117,6 +117,11 @@ extension API {
                 return state
             })
         }
+        routes.get("devices/:id/capabilities") { request, context in
+            try context.require(.devices, .read)
+            let device = try context.uuid()
+            return JSONResponse(try await inTenant(request, context) { tx in try await provisioning.capabilities(device, in: tx) })
+        }
         routes.post("devices/:id/provisioning/dry-run") { request, context in
             try context.require(.provisioning, .read)
             let device = try context.uuid()

@@ -101,6 +101,13 @@ extension ProvisioningService {
         input.parameterValues = send.prefix(500).map { DeviceTaskInput.ParameterValueInput(name: $0.path, value: $0.value, type: $0.type) }
         input.parameterKey = plan.parameterKey
         let (task, pending) = try await tasks.create(input, device: device, in: tx, by: actor)
+        // A model that applies Wi-Fi changes only after a reboot gets one queued behind them; the
+        // connection request of the SetParameterValues task reaches the device for both.
+        if plan.rebootAfterWifiChange, send.contains(where: { $0.field.hasPrefix("wifi.") }) {
+            var reboot = DeviceTaskInput(type: .reboot)
+            reboot.commandKey = String("wifi-\(plan.parameterKey)".prefix(32))
+            _ = try await tasks.create(reboot, device: device, in: tx, by: actor)
+        }
         state.status = .applying
         state.taskId = task.id
         state.parameterKey = plan.parameterKey

@@ -47,6 +47,8 @@ public struct ProvisioningService: Sendable {
         public var skipped: [SkippedField]
         /// Why nothing can be applied.
         public var errors: [ProvisioningError]
+        /// The model needs a reboot after Wi-Fi changes (model flag): the apply queues one after them.
+        public var rebootAfterWifiChange: Bool = false
 
         /// The plan with the values of secret fields masked, as the API shows it.
         public var masked: Plan {
@@ -194,7 +196,18 @@ public struct ProvisioningService: Sendable {
             plan.changes = desired.diff(against: context.tree)
             plan.skipped = resolution.skipped
             plan.errors = resolution.errors
+            plan.rebootAfterWifiChange = resolution.rebootAfterWifiChange
             return plan
         }
+    }
+}
+
+extension ProvisioningService {
+    /// What the device's own tree says it can do (bands, interfaces, channels, widths, security modes),
+    /// as the dashboard offers it. 404 when the device has no TR-069 parameter tree yet.
+    public func capabilities(_ device: UUID, in tx: Transaction) async throws -> CapabilityReport {
+        let context = try await context(device, in: tx)
+        guard !context.tree.isEmpty else { throw OctoError.notFound("TR-069 parameter tree") }
+        return resolver.capabilities(facts: context.facts, tree: context.tree)
     }
 }

@@ -28,7 +28,7 @@ public struct MappingCatalog: Sendable {
             for name in Array((mapping.fields ?? [:]).keys) + (mapping.unsupported ?? []) where SettingsField(rawValue: name) == nil {
                 throw ProvisioningError(.invalidMapping, field: "\(mapping.id).\(name)", "mapping \(mapping.id) names unknown field \(name)")
             }
-            for band in (mapping.bands ?? [:]).keys where Band(rawValue: band) == nil {
+            for band in Array((mapping.bands ?? [:]).keys) + (mapping.flags?.readOnlyBands ?? []) where Band(rawValue: band) == nil {
                 throw ProvisioningError(.invalidMapping, field: "\(mapping.id).bands.\(band)", "mapping \(mapping.id) names unknown band \(band)")
             }
         }
@@ -72,14 +72,18 @@ public struct MappingCatalog: Sendable {
     public func effective(root: String, facts: DeviceFacts) -> EffectiveMapping? {
         let layers = layers(root: root, facts: facts)
         guard let base = layers.first, let root = base.root else { return nil }
-        var bands: [Band: [String: String]] = [:]
+        var bands: [Band: [String: String]?] = [:]
         var fields: [SettingsField: [DataModelMapping.Entry]] = [:]
         var unsupported = Set<SettingsField>()
+        var reboot = false
+        var readOnly = Set<Band>()
         for layer in layers {
             for (name, variables) in layer.bands ?? [:] {
                 guard let band = Band(rawValue: name) else { continue }
-                bands[band] = variables
+                bands[band] = .some(variables)
             }
+            if let flag = layer.flags?.rebootAfterWifiChange { reboot = flag }
+            if let names = layer.flags?.readOnlyBands { readOnly = Set(names.compactMap(Band.init(rawValue:))) }
             for (name, entries) in layer.fields ?? [:] {
                 guard let field = SettingsField(rawValue: name) else { continue }
                 fields[field] = entries
@@ -89,7 +93,8 @@ public struct MappingCatalog: Sendable {
                 if let field = SettingsField(rawValue: name) { unsupported.insert(field); fields[field] = nil }
             }
         }
-        return EffectiveMapping(root: root, layers: layers.map { "\($0.id)@\($0.version)" }, bands: bands, fields: fields, unsupported: unsupported)
+        return EffectiveMapping(root: root, layers: layers.map { "\($0.id)@\($0.version)" }, declaredBands: bands, fields: fields,
+                                unsupported: unsupported, rebootAfterWifiChange: reboot, readOnlyBands: readOnly)
     }
 
     /// Whether some base mapping maps `field` (used to validate template path overrides).

@@ -10,6 +10,8 @@ public struct SkippedField: Sendable, Hashable, Codable {
         case absent
         /// The device rejected the path before; it is not retried.
         case rejected
+        /// The model data declares the band's settings cannot be written on this model.
+        case readOnlyBand = "read_only_band"
     }
 
     /// `wifi.ssid@5GHz`.
@@ -37,4 +39,6 @@ public struct Resolution: Sendable, Hashable, Codable {
     public var errors: [ProvisioningError]
     /// `id@version` of the mapping layers used.
     public var mapping: [String]
+    /// The model needs a reboot for Wi-Fi changes to take effect (model flag).
+    public var rebootAfterWifiChange: Bool = false
 }

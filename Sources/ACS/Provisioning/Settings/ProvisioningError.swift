@@ -18,6 +18,8 @@ public struct ProvisioningError: Error, Sendable, Hashable, Codable, CustomStrin
         case unknownPath = "unknown_path"
         /// A template that violates one of its policies.
         case policyViolation = "policy_violation"
+        /// The device's tree does not tell which interface is on the band: nothing is sent for the field.
+        case ambiguousBand = "ambiguous_band"
     }
 
     /// What went wrong.

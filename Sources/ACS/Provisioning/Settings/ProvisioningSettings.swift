@@ -66,6 +66,10 @@ extension ProvisioningSettings {
                 try add("key", .wifiKey)
                 try add("security", .wifiSecurity)
                 try add("channel", .wifiChannel)
+                if let channel = values.last.flatMap({ $0.field == .wifiChannel && $0.band == band ? Int($0.value) : nil }),
+                   !BandSignal.channel(channel, belongsTo: band) {
+                    throw ProvisioningError(.invalidValue, field: "\(at).channel", "\(at).channel \(channel) is not a \(band.rawValue) channel")
+                }
                 try add("channel_width", .wifiChannelWidth)
                 try add("hidden", .wifiHidden)
                 try add("wps", .wifiWPS)
