@@ -131,6 +131,7 @@ let package = Package(
                 "ACS",
                 "CWMP",
                 "Monitoring",
+                "Alerts",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -186,6 +187,20 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Profiles")],
+            swiftSettings: swiftSettings
+        ),
+        // Alerts: rules, the alert state machine, evaluation over metrics and device state, silences,
+        // maintenance windows, topology suppression and incidents.
+        .target(
+            name: "Alerts",
+            dependencies: [
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                "OctoMetrics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // `metrics-bench`: ingest throughput, bytes per sample and chart latency of the metrics store.
@@ -265,6 +280,7 @@ let package = Package(
                 "ACS",
                 "CPESimulator",
                 "Monitoring",
+                "Alerts",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -306,6 +322,20 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: testSettings
+        ),
+        // Alerts: state machine and suppression as values; evaluation, incidents and the API against PostgreSQL.
+        .testTarget(
+            name: "AlertsTests",
+            dependencies: [
+                "Alerts",
+                "OctoHTTP",
+                "OctoJobs",
+                "OctoMetrics",
+                "OctoTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: testSettings
         ),

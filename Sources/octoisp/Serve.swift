@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import ACS
+import Alerts
 import Hummingbird
 import Logging
 import Metrics
@@ -27,6 +28,9 @@ enum Role: String, CaseIterable, ExpressibleByArgument {
     case acs
     /// SNMP polling and discovery: workers of queue `snmp` and the once-a-minute poll cycle.
     case poller
+    /// Alert evaluation: the once-a-minute schedule of `alerts.evaluate` jobs (one per provider with
+    /// enabled rules); the `worker` role runs them.
+    case alerts
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -81,6 +85,7 @@ struct Serve: AsyncParsableCommand {
                                                                     settings: acsConfiguration.connectionRequest, clock: clock, logger: logger))
             handlers.registerProvisioning(provisioning, database: database, clock: clock)
             handlers.registerRollouts(provisioning, database: database)
+            handlers.registerAlerts(AlertEvaluator(database: database, retention: MetricsRetention(environment: environment.values), logger: logger))
             services.append(JobWorker(queue: jobs, handlers: handlers, configuration: environment.workerConfiguration(), clock: clock, logger: logger))
             let schedules = driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : []
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
@@ -119,6 +124,10 @@ struct Serve: AsyncParsableCommand {
                                                        queues: [SNMPQueues.shared], clock: clock, logger: logger)
             services += poller.services
             services.append(JobScheduler(queue: jobs, schedules: [poller.polling.schedule()], clock: clock, logger: logger))
+        }
+        if roles.contains(.alerts) {
+            let every = environment.values["OCTOISP_ALERTS_INTERVAL"].flatMap(Int64.init) ?? 60
+            services.append(JobScheduler(queue: jobs, schedules: [AlertEvaluator.schedule(database: database, every: every)], clock: clock, logger: logger))
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

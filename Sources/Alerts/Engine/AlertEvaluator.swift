@@ -1,0 +1,331 @@
+import Foundation
+import Logging
+import OctoCore
+import OctoMetrics
+import OctoStore
+import PostgresNIO
+
+/// Evaluates a provider's rules against what the platform knows (metric samples, reachability,
+/// interface and Inform state), moves each alert through its ``AlertStateMachine``, applies silences,
+/// maintenance windows and topology suppression, and opens, joins and resolves incidents — in one
+/// tenant transaction, one evaluator per provider at a time (a transaction-scoped advisory lock).
+public struct AlertEvaluator: Sendable {
+    /// The pools.
+    public let database: Database
+    /// Retention (to read metrics).
+    public let retention: MetricsRetention
+    /// Logger.
+    public let logger: Logger
+
+    /// Creates an evaluator.
+    public init(database: Database, retention: MetricsRetention = MetricsRetention(), logger: Logger) {
+        self.database = database
+        self.retention = retention
+        self.logger = logger
+    }
+
+    /// What one evaluation did.
+    public struct Summary: Sendable, Hashable, Codable {
+        /// Rules evaluated.
+        public var rules = 0
+        /// Targets observed.
+        public var observations = 0
+        /// Transitions by kind (`firing`, `resolved`, …).
+        public var transitions: [String: Int] = [:]
+        /// Alerts that started firing or resolved, unsuppressed: what gets notified.
+        public var notify: [UUID] = []
+        /// Incidents opened.
+        public var incidentsOpened = 0
+        /// Incidents resolved.
+        public var incidentsResolved = 0
+        /// Another evaluator held the provider's lock: nothing was done.
+        public var skipped = false
+    }
+
+    struct DeviceInfo {
+        var id: UUID
+        var name: String
+        var kind: String
+        var popId: UUID?
+        var parent: UUID?
+        var uplink: UUID?
+    }
+
+    /// One observed target of one rule.
+    struct Observed {
+        var fingerprint: String
+        var deviceId: UUID?
+        var target: String
+        var labels: [String: String]
+        var observation: Observation
+        var summary: String
+    }
+
+    /// Evaluates every enabled rule of `provider` at the clock's now.
+    @discardableResult
+    public func evaluate(provider: UUID) async throws -> Summary {
+        try await database.withTenant(provider) { tx in
+            let locked = try await tx.query("SELECT pg_try_advisory_xact_lock(hashtextextended('alerts:' || \(provider.lowercased), 0)) AS locked")
+                .alertRows { try $0.value("locked", as: Bool.self) }.first ?? false
+            guard locked else { return Summary(skipped: true) }
+            return try await evaluate(in: tx)
+        }
+    }
+
+    func evaluate(in tx: Transaction) async throws -> Summary {
+        let now = tx.clock.now
+        var summary = Summary()
+        // Alerts of rules that were disabled resolve.
+        try await tx.query("""
+            UPDATE alerts a SET state = 'resolved', resolved_at = \(now), evaluated_at = \(now)
+            FROM alert_rules r WHERE r.id = a.rule_id AND NOT r.enabled AND a.state <> 'resolved'
+            """)
+        let rules = try await tx.alertRules.enabled()
+        let devices = try await tx.query("""
+            SELECT d.id, d.name, d.kind, d.pop_id, d.parent_device_id, p.uplink_device_id
+            FROM devices d LEFT JOIN pops p ON p.provider_id = d.provider_id AND p.id = d.pop_id
+            """).alertRows { row in
+                DeviceInfo(id: try row.value("id"), name: try row.value("name"), kind: try row.value("kind"), popId: try row.value("pop_id"),
+                           parent: try row.value("parent_device_id"), uplink: try row.value("uplink_device_id"))
+            }
+        let byId = Dictionary(uniqueKeysWithValues: devices.map { ($0.id, $0) })
+        for rule in rules {
+            summary.rules += 1
+            let targets = try await self.targets(of: rule, devices: devices, in: tx)
+            let observed = try await observe(rule, targets: targets, byId: byId, now: now, in: tx)
+            summary.observations += observed.count
+            try await apply(rule, observed: observed, byId: byId, now: now, summary: &summary, in: tx)
+        }
+        try await suppressAndOpenIncidents(devices: devices, now: now, summary: &summary, in: tx)
+        return summary
+    }
+
+    /// The devices a rule applies to.
+    func targets(of rule: AlertRule, devices: [DeviceInfo], in tx: Transaction) async throws -> [DeviceInfo] {
+        var members: Set<UUID>?
+        if rule.scope == .group, let group = rule.scopeId {
+            members = Set(try await tx.query("SELECT device_id FROM device_group_members WHERE group_id = \(group)")
+                .alertRows { try $0.value("device_id", as: UUID.self) })
+        }
+        let customerKinds: Set<String> = ["cpe", "ont"]
+        return devices.filter { device in
+            switch rule.scope {
+            case .provider: break
+            case .pop: guard device.popId == rule.scopeId else { return false }
+            case .group: guard members?.contains(device.id) == true else { return false }
+            case .device: guard device.id == rule.scopeId else { return false }
+            }
+            if let kinds = rule.deviceKinds { return kinds.contains(device.kind) }
+            // Customer equipment only when the rule asks, names the kind, or names the device.
+            return rule.includeCpe || rule.scope == .device || rule.scope == .group || !customerKinds.contains(device.kind)
+        }
+    }
+
+    /// What each target looks like now.
+    func observe(_ rule: AlertRule, targets: [DeviceInfo], byId: [UUID: DeviceInfo], now: Date, in tx: Transaction) async throws -> [Observed] {
+        guard !targets.isEmpty else { return [] }
+        let ids = targets.map(\.id)
+        let ruleKey = rule.id.lowercased
+        func name(_ device: UUID) -> String { byId[device]?.name ?? device.lowercased }
+        switch rule.condition {
+        case .reachability(let includeSNMPFailing):
+            return try await tx.query("SELECT device_id, reachability FROM snmp_devices WHERE enabled AND device_id = ANY(\(ids))").alertRows { row in
+                let device: UUID = try row.value("device_id")
+                let state: String = try row.value("reachability")
+                let observation: Observation = switch state {
+                case "down": .breach(0)
+                case "snmp_failing": includeSNMPFailing ? .breach(0) : .clear(1)
+                case "up": .clear(1)
+                default: .noData
+                }
+                let what = state == "snmp_failing" ? "answers ping but not SNMP" : "is unreachable"
+                return Observed(fingerprint: "\(ruleKey)|\(device.lowercased)|device", deviceId: device, target: "device", labels: [:],
+                                observation: observation, summary: "\(name(device)) \(what)")
+            }
+        case .interfaceDown:
+            return try await tx.query("""
+                SELECT device_id, if_index, name, admin_up, oper_status FROM snmp_interfaces WHERE device_id = ANY(\(ids))
+                """).alertRows { row in
+                let device: UUID = try row.value("device_id")
+                let index = try row.value("if_index", as: Int32.self)
+                let interface: String = try row.value("name")
+                let adminUp = try row.value("admin_up", as: Bool?.self)
+                let oper = try row.value("oper_status", as: Int32?.self)
+                let observation: Observation
+                if adminUp != true { observation = .clear(nil) } else if let oper { observation = oper == 2 || oper == 7 ? .breach(Double(oper)) : .clear(Double(oper)) } else { observation = .noData }
+                return Observed(fingerprint: "\(ruleKey)|\(device.lowercased)|interface:\(index)", deviceId: device, target: "interface:\(index)",
+                                labels: ["interface": interface], observation: observation, summary: "\(name(device)) interface \(interface) is down")
+            }
+        case .notInforming(let multiplier):
+            return try await tx.query("""
+                SELECT c.device_id, c.last_inform_at,
+                       (SELECT p.value FROM device_parameters p WHERE p.device_id = c.device_id
+                          AND p.path IN ('InternetGatewayDevice.ManagementServer.PeriodicInformInterval', 'Device.ManagementServer.PeriodicInformInterval')
+                        LIMIT 1) AS interval
+                FROM cwmp_devices c WHERE c.device_id = ANY(\(ids))
+                """).alertRows { row in
+                let device: UUID = try row.value("device_id")
+                let last: Date = try row.value("last_inform_at")
+                let interval = (try row.value("interval", as: String?.self)).flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 86_400
+                let silent = now.timeIntervalSince(last)
+                return Observed(fingerprint: "\(ruleKey)|\(device.lowercased)|informs", deviceId: device, target: "informs", labels: [:],
+                                observation: silent > multiplier * interval ? .breach(silent) : .clear(silent),
+                                summary: "\(name(device)) has not informed for \(Int(silent / 60)) min")
+            }
+        case .threshold(let threshold):
+            let points = try await window(metric: threshold.metric, labels: threshold.labels ?? [:], devices: ids, seconds: threshold.windowSeconds,
+                                          now: now, in: tx)
+            return points.map { series, points in
+                let observation: Observation
+                if let value = Self.aggregate(threshold.aggregation, points) { observation = threshold.observe(value) } else { observation = .noData }
+                let labels = series.labels
+                let what = labels.isEmpty ? threshold.metric : "\(threshold.metric) {\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))}"
+                return Observed(fingerprint: "\(ruleKey)|\(series.deviceId.lowercased)|series:\(series.id)", deviceId: series.deviceId,
+                                target: "series:\(series.id)", labels: labels, observation: observation,
+                                summary: "\(name(series.deviceId)) \(what) \(threshold.aggregation.rawValue) \(threshold.op.rawValue) \(Self.format(threshold.value))")
+            }
+        case .noData(let metric, let seconds):
+            let points = try await window(metric: metric, labels: [:], devices: ids, seconds: seconds, now: now, in: tx)
+            return points.map { series, points in
+                let count = points.reduce(0) { $0 + $1.count }
+                return Observed(fingerprint: "\(ruleKey)|\(series.deviceId.lowercased)|series:\(series.id)", deviceId: series.deviceId,
+                                target: "series:\(series.id)", labels: series.labels, observation: count == 0 ? .breach(nil) : .clear(Double(count)),
+                                summary: "\(name(series.deviceId)) sent no \(metric) for \(seconds / 60) min")
+            }
+        case .change(let metric, let seconds, let delta):
+            let points = try await window(metric: metric, labels: [:], devices: ids, seconds: seconds, now: now, in: tx)
+            return points.map { series, points in
+                let observation: Observation
+                if points.count >= 2, let first = points.first?.last, let last = points.last?.last {
+                    let moved = last - first
+                    observation = (delta < 0 ? moved <= delta : moved >= delta) ? .breach(moved) : .clear(moved)
+                } else {
+                    observation = .noData
+                }
+                return Observed(fingerprint: "\(ruleKey)|\(series.deviceId.lowercased)|series:\(series.id)", deviceId: series.deviceId,
+                                target: "series:\(series.id)", labels: series.labels, observation: observation,
+                                summary: "\(name(series.deviceId)) \(metric) moved \(Self.format(delta)) or more in \(seconds / 60) min")
+            }
+        }
+    }
+
+    /// The points (one per minute) of every series of `metric` on `devices` over the last `seconds`;
+    /// series without samples have no points.
+    func window(metric: String, labels: [String: String], devices: [UUID], seconds: Int, now: Date,
+                in tx: Transaction) async throws -> [(MetricSeries, [MetricsReader.Point])] {
+        let labelText = try jsonText(labels)
+        let seriesIds = try await tx.query("""
+            SELECT id FROM metric_series WHERE device_id = ANY(\(devices)) AND metric = \(metric) AND labels @> \(labelText)::jsonb ORDER BY id
+            """).alertRows { try $0.value("id", as: Int64.self) }
+        guard !seriesIds.isEmpty else { return [] }
+        let reader = MetricsReader(tx: tx, retention: retention, now: now)
+        var result: [(MetricSeries, [MetricsReader.Point])] = []
+        for chunk in stride(from: 0, to: seriesIds.count, by: 2_000).map({ Array(seriesIds[$0..<min($0 + 2_000, seriesIds.count)]) }) {
+            let answer = try await reader.query(.init(seriesIds: chunk, from: now.addingTimeInterval(-Double(seconds)), to: now.addingTimeInterval(0.001),
+                                                      step: 60, resolution: .raw))
+            result += answer.series.map { ($0.series, $0.points) }
+        }
+        return result
+    }
+
+    /// One value of a window's points.
+    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ points: [MetricsReader.Point]) -> Double? {
+        let points = points.filter { $0.count > 0 }
+        guard !points.isEmpty else { return nil }
+        switch aggregation {
+        case .last: return points.last?.last
+        case .avg: return points.reduce(0) { $0 + $1.sum } / Double(points.reduce(0) { $0 + $1.count })
+        case .min: return points.map(\.min).min()
+        case .max: return points.map(\.max).max()
+        case .rate: return points.last(where: { $0.rate != nil })?.rate ?? nil
+        case .p95:
+            let values = points.map(\.avg).sorted()
+            return values[max(0, Int((0.95 * Double(values.count)).rounded(.up)) - 1)]
+        }
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.2f", value)
+    }
+
+    /// Moves the rule's alerts through their state machines and stores what changed.
+    func apply(_ rule: AlertRule, observed: [Observed], byId: [UUID: DeviceInfo], now: Date, summary: inout Summary, in tx: Transaction) async throws {
+        let active = try await tx.query("""
+            SELECT id, fingerprint, state, started_at, fired_at, clear_since, value, no_data FROM alerts WHERE rule_id = \(rule.id) AND state <> 'resolved'
+            """).alertRows { row in
+                (id: try row.value("id", as: UUID.self), fingerprint: try row.value("fingerprint", as: String.self),
+                 machine: AlertStateMachine(forSeconds: Double(rule.forSeconds), keepFiringForSeconds: Double(rule.keepFiringForSeconds),
+                                            state: AlertStateMachine.State(rawValue: try row.value("state")) ?? .pending,
+                                            startedAt: try row.value("started_at"), firedAt: try row.value("fired_at"),
+                                            clearSince: try row.value("clear_since"), value: try row.value("value"), noData: try row.value("no_data")))
+            }
+        var existing = Dictionary(uniqueKeysWithValues: active.map { ($0.fingerprint, $0) })
+        var seen = Set<String>()
+        for item in observed where seen.insert(item.fingerprint).inserted {
+            var machine = existing[item.fingerprint]?.machine
+                ?? AlertStateMachine(forSeconds: Double(rule.forSeconds), keepFiringForSeconds: Double(rule.keepFiringForSeconds))
+            let transition = machine.observe(item.observation, at: now)
+            if let transition { summary.transitions[transition.rawValue, default: 0] += 1 }
+            if let stored = existing.removeValue(forKey: item.fingerprint) {
+                try await update(stored.id, machine, transition: transition, item: item, now: now, in: tx)
+                if transition == .firing || transition == .resolved { summary.notify.append(stored.id) }
+            } else if machine.state != .inactive, machine.state != .resolved {
+                var labels = rule.labels.merging(item.labels) { _, new in new }
+                labels["rule"] = rule.name
+                let id = UUID()
+                try await tx.query("""
+                    INSERT INTO alerts (id, provider_id, rule_id, fingerprint, device_id, target, labels, severity, state, value, summary, no_data,
+                        started_at, fired_at, evaluated_at)
+                    VALUES (\(id), (SELECT app_provider_id()), \(rule.id), \(item.fingerprint), \(item.deviceId), \(item.target),
+                        \(try jsonText(labels))::jsonb, \(rule.severity.rawValue), \(machine.state.rawValue), \(machine.value), \(item.summary),
+                        \(machine.noData), \(machine.startedAt ?? now), \(machine.firedAt), \(now))
+                    """)
+                try await event(id, machine.state.rawValue, value: machine.value, note: item.summary, now: now, in: tx)
+                if transition == .firing { summary.notify.append(id) }
+                try await publish(id, state: machine.state, rule: rule, deviceId: item.deviceId, in: tx)
+            }
+        }
+        // Targets gone from the rule's scope (device removed, series gone): their alerts clear.
+        for stored in existing.values {
+            var machine = stored.machine
+            let transition = machine.observe(.clear(nil), at: now)
+            if let transition { summary.transitions[transition.rawValue, default: 0] += 1 }
+            try await update(stored.id, machine, transition: transition, item: nil, now: now, in: tx)
+            if transition == .resolved { summary.notify.append(stored.id) }
+        }
+    }
+
+    func update(_ id: UUID, _ machine: AlertStateMachine, transition: AlertStateMachine.Transition?, item: Observed?, now: Date,
+                in tx: Transaction) async throws {
+        try await tx.query("""
+            UPDATE alerts SET state = \(machine.state.rawValue), value = \(machine.value), no_data = \(machine.noData),
+                started_at = COALESCE(\(machine.startedAt), started_at), fired_at = \(machine.firedAt), clear_since = \(machine.clearSince),
+                resolved_at = \(machine.resolvedAt), evaluated_at = \(now), summary = COALESCE(\(item?.summary), summary)
+            WHERE id = \(id)
+            """)
+        if let transition {
+            try await event(id, transition == .refiring ? "firing" : machine.state.rawValue, value: machine.value, note: transition.rawValue, now: now, in: tx)
+            let device = try await tx.query("SELECT device_id, rule_id FROM alerts WHERE id = \(id)").alertRows {
+                (try $0.value("device_id", as: UUID?.self), try $0.value("rule_id", as: UUID.self))
+            }.first
+            try await tx.publish(topic: "alerts", data: .object([
+                "event": .string("alert"), "id": .string(id.lowercased), "state": .string(machine.state.rawValue),
+                "device_id": device?.0.map { .string($0.lowercased) } ?? .null,
+            ]))
+        }
+    }
+
+    func publish(_ id: UUID, state: AlertStateMachine.State, rule: AlertRule, deviceId: UUID?, in tx: Transaction) async throws {
+        try await tx.publish(topic: "alerts", data: .object([
+            "event": .string("alert"), "id": .string(id.lowercased), "state": .string(state.rawValue), "severity": .string(rule.severity.rawValue),
+            "device_id": deviceId.map { .string($0.lowercased) } ?? .null,
+        ]))
+    }
+
+    func event(_ alert: UUID, _ state: String, value: Double?, note: String?, now: Date, in tx: Transaction) async throws {
+        try await tx.query("""
+            INSERT INTO alert_events (provider_id, alert_id, at, state, value, note)
+            VALUES ((SELECT app_provider_id()), \(alert), \(now), \(state), \(value), \(note))
+            """)
+    }
+}
