@@ -191,3 +191,14 @@ public struct IncidentRepository: Sendable {
         return after
     }
 }
+
+extension AlertRepository {
+    /// The alerts of an incident (at most 500, root causes and most severe first).
+    public func list(incident: UUID) async throws -> [Alert] {
+        try await tx.query("""
+            SELECT \(unescaped: Self.columns) WHERE a.incident_id = \(incident)
+            ORDER BY (a.suppressed_by IS NULL) DESC, CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.started_at, a.id
+            LIMIT 500
+            """).alertRows(Self.decode)
+    }
+}
