@@ -235,6 +235,10 @@ import Testing
         (#"{"name": "t", "settings": {"radius": {"server": "x"}}}"#, "settings.radius"),
         (#"{"name": "t", "settings": {}, "path_overrides": {"wifi.colour": "LANDevice.1.X"}}"#, "path_overrides.wifi.colour"),
         (#"{"name": "t", "settings": {}, "path_overrides": {"wifi.key@5GHz": "LANDevice..1"}}"#, "path_overrides.wifi.key@5GHz"),
+        // Keys that once trapped the process: empty, only a band, an empty band.
+        (#"{"name": "t", "settings": {}, "path_overrides": {"": "x"}}"#, "path_overrides."),
+        (#"{"name": "t", "settings": {}, "path_overrides": {"@5GHz": "LANDevice.1.X"}}"#, "path_overrides.@5GHz"),
+        (#"{"name": "t", "settings": {}, "path_overrides": {"wifi.ssid@": "LANDevice.1.X"}}"#, "path_overrides.wifi.ssid@"),
         (#"{"name": "t", "settings": {"wifi": [{"band": "5GHz", "security": "open"}]}, "policies": {"allowed_security": ["wpa2"]}}"#, "settings.wifi.security@5GHz"),
     ])
     func badTemplatesAreRejectedNamingTheFieldAndNothingIsStored(_ json: String, _ field: String) async throws {

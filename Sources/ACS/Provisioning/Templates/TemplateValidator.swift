@@ -28,7 +28,7 @@ public struct TemplateValidator: Sendable {
         var overrides: [String: String] = [:]
         for (rawKey, path) in pathOverrides.sorted(by: { $0.key < $1.key }) {
             let key = ProvisioningSettings.snakeCase(rawKey).replacingOccurrences(of: "_g_hz", with: "ghz")
-            let parts = key.split(separator: "@", maxSplits: 1).map(String.init)
+            let parts = key.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
             guard let field = SettingsField(rawValue: parts[0]) else {
                 throw ProvisioningError(.unknownField, field: "path_overrides.\(rawKey)",
                                         "path_overrides.\(rawKey): \(parts[0]) is not a field of the settings model")
