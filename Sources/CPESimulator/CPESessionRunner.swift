@@ -42,6 +42,9 @@ public struct CPESessionRunner: Sendable {
     public let mode: AuthMode
     /// Bytes per `Range` request when fetching a download.
     public var downloadChunkBytes = 64 * 1024
+    /// The local address sessions come from (a CPE informs from the address its connection-request
+    /// listener answers on); nil lets the system choose.
+    public var sourceAddress: String?
 
     /// Creates a runner.
     public init(acs: URL, username: String, password: String, mode: AuthMode) {
@@ -103,7 +106,7 @@ public struct CPESessionRunner: Sendable {
             while failure == nil, total.map({ received < $0 }) ?? true {
                 let range = "bytes=\(received)-\(received + downloadChunkBytes - 1)"
                 do {
-                    let answer = try await HTTPExchange.get(host: host, port: url.port ?? 80, path: path, headers: [("Range", range)])
+                    let answer = try await HTTPExchange.get(host: host, port: url.port ?? 80, path: path, headers: [("Range", range)], source: sourceAddress)
                     switch answer.status {
                     case 206:
                         let size = answer.headers.first(name: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
@@ -144,7 +147,7 @@ public struct CPESessionRunner: Sendable {
             if let authorization = authorization(&state) { headers.append(("Authorization", authorization)) }
             report.requests += 1
             let answer = try await HTTPExchange.post(host: acs.host ?? "127.0.0.1", port: acs.port ?? 80, path: acs.path,
-                                                     headers: headers, body: body)
+                                                     headers: headers, body: body, source: sourceAddress)
             if let setCookie = answer.headers.first(name: "Set-Cookie"), let pair = setCookie.split(separator: ";").first {
                 state.cookie = String(pair)
             }

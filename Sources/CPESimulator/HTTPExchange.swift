@@ -22,20 +22,23 @@ public enum HTTPExchange {
     }
 
     /// POSTs `body` to `host:port` `path` with `headers`.
-    public static func post(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8]) async throws -> Answer {
-        try await request(.POST, host: host, port: port, path: path, headers: headers, body: body)
+    public static func post(host: String, port: Int, path: String, headers: [(String, String)], body: [UInt8],
+                            source: String? = nil) async throws -> Answer {
+        try await request(.POST, host: host, port: port, path: path, headers: headers, body: body, source: source)
     }
 
     /// GETs `path` from `host:port` with `headers`.
-    public static func get(host: String, port: Int, path: String, headers: [(String, String)] = []) async throws -> Answer {
-        try await request(.GET, host: host, port: port, path: path, headers: headers, body: [])
+    public static func get(host: String, port: Int, path: String, headers: [(String, String)] = [], source: String? = nil) async throws -> Answer {
+        try await request(.GET, host: host, port: port, path: path, headers: headers, body: [], source: source)
     }
 
-    /// Sends one request and reads the whole answer.
+    /// Sends one request from `source` (a local address to bind, as a real CPE uses its own) and reads
+    /// the whole answer.
     public static func request(_ method: HTTPMethod, host: String, port: Int, path: String, headers: [(String, String)],
-                               body: [UInt8]) async throws -> Answer {
-        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .connectTimeout(.seconds(10))
+                               body: [UInt8], source: String? = nil) async throws -> Answer {
+        var bootstrap = ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connectTimeout(.seconds(10))
+        if let source { bootstrap = bootstrap.bind(to: try SocketAddress(ipAddress: source, port: 0)) }
+        let channel = try await bootstrap
             .connect(host: host, port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()

@@ -15,9 +15,12 @@ public actor SimulatedDevice {
     let runner: CPESessionRunner
     let listener: ConnectionRequestListener?
 
-    /// Creates a device; with `listener`, ``serve(periodicInterval:onListening:)`` answers connection requests.
+    /// Creates a device; with `listener`, ``serve(periodicInterval:onListening:)`` answers connection
+    /// requests, and sessions come from the listener's address as a real CPE's do.
     public init(cpe: SimulatedCPE, runner: CPESessionRunner, listener: ConnectionRequestListener? = nil) {
         self.cpe = cpe
+        var runner = runner
+        if let listener, runner.sourceAddress == nil { runner.sourceAddress = listener.host }
         self.runner = runner
         self.listener = listener
     }

@@ -105,12 +105,13 @@ struct TaskHarness: Sendable {
     // MARK: Devices
 
     /// A simulated CPE from `model`; with `listening`, it has a connection-request listener on a random 127.2.x.y.
+    /// `host` picks the listener's (and the sessions') address.
     func device(_ model: String = "device-H199Z.csv", index: Int = 0, mode: CPESessionRunner.AuthMode = .basic,
-                listening: Bool = false) throws -> SimulatedDevice {
+                listening: Bool = false, host: String? = nil) throws -> SimulatedDevice {
         let cpe = SimulatedCPE(model: try Fixtures.model(model), index: index)
         let runner = CPESessionRunner(acs: acsURL, username: "cpe", password: ACSHarness.password, mode: mode)
         let listener = listening
-            ? ConnectionRequestListener(host: "127.2.\(Int.random(in: 0...255)).\(Int.random(in: 1...254))", port: 0, username: "acs",
+            ? ConnectionRequestListener(host: host ?? "127.2.\(Int.random(in: 0...255)).\(Int.random(in: 1...254))", port: 0, username: "acs",
                                         password: Self.connectionRequestPassword)
             : nil
         return SimulatedDevice(cpe: cpe, runner: runner, listener: listener)

@@ -249,10 +249,11 @@ import Testing
     @Test func connectionRequestTimesOutAfterTwoSeconds() async throws {
         try await TaskHarness.with(worker: false) { harness in
             // A listener that accepts TCP and never answers.
-            let socket = try await ServerSocket.silent()
+            let host = "127.2.\(Int.random(in: 0...255)).\(Int.random(in: 1...254))"
+            let socket = try await ServerSocket.silent(host: host)
             defer { socket.close() }
-            let cpe = try harness.device()
-            await cpe.setConnectionRequestURL("http://127.0.0.1:\(socket.port)/cr")
+            let cpe = try harness.device(listening: true, host: host)
+            await cpe.setConnectionRequestURL("http://\(host):\(socket.port)/cr")
             let device = try await harness.register(cpe)
             let start = ContinuousClock.now
             let outcome = await harness.requester.request(device: device, provider: harness.provider.id)

@@ -7,7 +7,9 @@ import OctoStore
 import PostgresNIO
 
 /// Asks a device to open a CWMP session now: an HTTP GET to its ConnectionRequestURL, answering a
-/// Digest (or Basic) challenge with the connection-request credentials the ACS knows for it.
+/// Digest challenge (never Basic: the password would travel in clear) with the connection-request
+/// credentials the ACS knows for it. The URL must pass the ``OutboundPolicy``: its host is the address
+/// the device informs from, never a denied range; the GET goes to the address that passed.
 /// At most one request per device per ``ConnectionRequestSettings/minimumInterval``, across processes
 /// (the time of the last one is kept in `cwmp_devices`). UDP connection requests (TR-111) are not sent.
 public struct ConnectionRequester: Sendable {
@@ -44,7 +46,7 @@ public struct ConnectionRequester: Sendable {
     /// Sends one connection request to `device` of `provider`.
     public func request(device: UUID, provider: UUID) async -> Outcome {
         var metadata: Logger.Metadata = ["provider.id": "\(provider.lowercased)", "device.id": "\(device.lowercased)"]
-        let target: (url: String, credential: ConnectionRequestCredential?)?
+        let target: (url: String, source: String?, credential: ConnectionRequestCredential?)?
         do {
             target = try await database.withTenant(provider, logger: logger) { tx in
                 let now = clock.now
@@ -52,10 +54,10 @@ public struct ConnectionRequester: Sendable {
                     UPDATE cwmp_devices SET last_connection_request_at = \(now)
                     WHERE device_id = \(device) AND connection_request_url IS NOT NULL
                       AND (last_connection_request_at IS NULL OR last_connection_request_at <= \(now.addingTimeInterval(-settings.minimumInterval)))
-                    RETURNING connection_request_url
-                    """).acsFirst { try $0.acsColumn("connection_request_url", as: String.self) }
+                    RETURNING connection_request_url, host(external_ip) AS source
+                    """).acsFirst { (try $0.acsColumn("connection_request_url", as: String.self), try $0.acsColumn("source", as: String?.self)) }
                 guard let url else { return nil }
-                return (url, try await tx.connectionRequestCredentials.credential(for: device, secrets: secrets))
+                return (url.0, url.1, try await tx.connectionRequestCredentials.credential(for: device, secrets: secrets))
             }
         } catch {
             metadata["error"] = "\(error)"
@@ -71,17 +73,23 @@ public struct ConnectionRequester: Sendable {
             return known == true ? .rateLimited : .unreachable
         }
         metadata["url"] = "\(target.url)"
-        let outcome = await send(to: target.url, credential: target.credential)
+        let outcome = await send(to: target.url, source: target.source, credential: target.credential)
         metadata["outcome"] = "\(outcome)"
         logger.info("connection request sent", metadata: metadata)
         return outcome
     }
 
-    /// The GET, answering one challenge.
-    func send(to text: String, credential: ConnectionRequestCredential?) async -> Outcome {
+    /// The GET to the address the policy allows, answering one Digest challenge.
+    func send(to text: String, source: String?, credential: ConnectionRequestCredential?) async -> Outcome {
         guard let url = URL(string: text) else { return .failed("ConnectionRequestURL is not a URL") }
+        let address: String
         do {
-            let first = try await HTTPGet.get(url, headers: [], timeout: settings.timeout)
+            address = try await settings.outbound.target(for: url, informedFrom: source)
+        } catch {
+            return .failed("refused by the outbound policy: \(error)")
+        }
+        do {
+            let first = try await HTTPGet.get(url, address: address, headers: [], timeout: settings.timeout)
             if first.status == 200 || first.status == 204 { return .accepted(status: first.status) }
             guard first.status == 401, let credential else { return .refused(status: first.status) }
             let challenges = first.headers["WWW-Authenticate"]
@@ -89,12 +97,11 @@ public struct ConnectionRequester: Sendable {
             if let digest = challenges.first(where: { $0.lowercased().hasPrefix("digest ") }) {
                 let parameters = HTTPAuthenticator.parseParameters(String(digest.dropFirst(7)))
                 authorization = Self.digest(parameters, credential: credential, uri: Self.requestURI(url))
-            } else if challenges.contains(where: { $0.lowercased().hasPrefix("basic") }) {
-                authorization = "Basic " + Data("\(credential.username):\(credential.password)".utf8).base64EncodedString()
             } else {
+                // Basic (or anything but Digest) would hand the password to whoever answers.
                 return .refused(status: 401)
             }
-            let second = try await HTTPGet.get(url, headers: [("Authorization", authorization)], timeout: settings.timeout)
+            let second = try await HTTPGet.get(url, address: address, headers: [("Authorization", authorization)], timeout: settings.timeout)
             return second.status == 200 || second.status == 204 ? .accepted(status: second.status) : .refused(status: second.status)
         } catch {
             return .failed("\(error)")

@@ -16,8 +16,9 @@ enum HTTPGet {
         let description: String
     }
 
-    /// GETs `url` with `headers`; the connection is closed after `timeout` seconds whatever happens.
-    static func get(_ url: URL, headers: [(String, String)], timeout: TimeInterval) async throws -> Answer {
+    /// GETs `url` from `address` (the pinned address of its host) with `headers`; the connection is
+    /// closed after `timeout` seconds whatever happens.
+    static func get(_ url: URL, address: String, headers: [(String, String)], timeout: TimeInterval) async throws -> Answer {
         guard let host = url.host, url.scheme?.lowercased() == "http" else { throw Failure(description: "only http URLs are supported") }
         let port = url.port ?? 80
         var path = url.path.isEmpty ? "/" : url.path
@@ -25,7 +26,7 @@ enum HTTPGet {
         let deadline = TimeAmount.nanoseconds(Int64(timeout * 1_000_000_000))
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(deadline)
-            .connect(host: host, port: port) { channel in
+            .connect(to: try SocketAddress(ipAddress: address, port: port)) { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHTTPClientHandlers()
                     return try NIOAsyncChannel<HTTPClientResponsePart, HTTPClientRequestPart>(wrappingChannelSynchronously: channel)

@@ -58,6 +58,8 @@ public struct ACSConfiguration: Sendable, Hashable {
         if let value = environment["OCTOISP_CWMP_FILES_URL"], !value.isEmpty { fileBaseURL = value }
         if let value = environment["OCTOISP_CWMP_CR_INTERVAL"].flatMap(Double.init), value >= 0 { connectionRequest.minimumInterval = value }
         if let value = environment["OCTOISP_CWMP_CR_TIMEOUT"].flatMap(Double.init), value > 0 { connectionRequest.timeout = value }
+        connectionRequest.outbound = OutboundPolicy(environment: environment, listenHosts: [environment["OCTOISP_CWMP_HOST"] ?? "127.0.0.1",
+                                                                                             environment["OCTOISP_HTTP_HOST"] ?? "127.0.0.1"])
     }
 }
 
@@ -67,6 +69,8 @@ public struct ConnectionRequestSettings: Sendable, Hashable {
     public var timeout: TimeInterval
     /// Least seconds between two connection requests to one device (across processes).
     public var minimumInterval: TimeInterval
+    /// Where requests may go.
+    public var outbound = OutboundPolicy()
 
     /// Creates settings (2 s timeout, at most one request per device every 10 s).
     public init(timeout: TimeInterval = 2, minimumInterval: TimeInterval = 10) {
