@@ -21,7 +21,7 @@ extension API {
             let provider = try await tenant(request, context)
             return JSONResponse(try await jobQueue().jobs(provider: provider, filter: filter, page: page))
         }
-        routes.post("jobs/:id/retry") { request, context in
+        routes.post("jobs/:id/retry", body: .none) { request, context in
             try context.require(.settings, .write)
             let id = try context.uuid()
             let provider = try await tenant(request, context)

@@ -5,7 +5,7 @@ import OctoStore
 
 extension API {
     func addPopRoutes(to routes: inout RouteTable) {
-        routes.get("pops") { request, context in
+        routes.get("pops", query: ["q"], paged: true) { request, context in
             try context.require(.pops, .read)
             let page = try request.page()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.pops.list(search: request.query("q"), page: page) })
@@ -38,7 +38,7 @@ extension API {
     }
 
     func addCustomerRoutes(to routes: inout RouteTable) {
-        routes.get("customers") { request, context in
+        routes.get("customers", query: ["q", "pop_id"], paged: true) { request, context in
             try context.require(.customers, .read)
             let page = try request.page()
             let popId = try request.queryUUID("pop_id")

@@ -21,7 +21,7 @@ extension API {
     }
 
     func addUserRoutes(to routes: inout RouteTable) {
-        routes.get("users") { request, context in
+        routes.get("users", query: ["q"], paged: true) { request, context in
             try context.require(.users, .read)
             let page = try request.page()
             return JSONResponse(try await inUserScope(request, context) { tx in try await tx.users.list(search: request.query("q"), page: page) })
@@ -73,7 +73,7 @@ extension API {
     }
 
     func addRoleRoutes(to routes: inout RouteTable) {
-        routes.get("roles") { request, context in
+        routes.get("roles", paged: true) { request, context in
             try context.require(.users, .read)
             return JSONResponse(try await inUserScope(request, context) { tx in try await tx.roles.list() })
         }
@@ -114,7 +114,7 @@ extension API {
     }
 
     func addApiKeyRoutes(to routes: inout RouteTable) {
-        routes.get("api-keys") { request, context in
+        routes.get("api-keys", paged: true) { request, context in
             try context.require(.settings, .read)
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.apiKeys.list() })
         }
