@@ -15,14 +15,16 @@ extension API {
             let metric = request.query("metric")
             let page = try request.page()
             _ = store
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.metricSeries.list(deviceId: device, metric: metric) })
+            return JSONResponse(try await inTenant(request, context) { tx in
+                Page(slicing: try await tx.metricSeries.list(deviceId: device, metric: metric), page)
+            })
         }
         routes.post("metrics/series") { request, context in
             try context.require(.monitoring, .write)
             let input = try await request.decode(as: MetricSeriesInput.self, context: context)
+            _ = try metricsStore()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.metricSeries.register(input) }, status: .created)
         }
-            _ = try metricsStore()
         routes.get("metrics/query", query: ["from", "to", "step", "resolution", "series", "device_id", "metric"]) { request, context in
             try context.require(.monitoring, .read)
             let store = try metricsStore()

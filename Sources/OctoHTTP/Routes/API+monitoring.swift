@@ -11,13 +11,14 @@ extension API {
     func addMonitoringRoutes(to routes: inout RouteTable) {
         routes.get("snmp/credentials", paged: true) { request, context in
             try context.require(.monitoring, .read)
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpCredentials.list() })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.snmpCredentials.list(), page) })
         }
         routes.post("snmp/credentials") { request, context in
             try context.require(.monitoring, .write)
             let input = try await request.decode(as: SNMPCredentialInput.self, context: context)
-            let actor = try context.actor()
             guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
+            let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in
                 try await tx.snmpCredentials.create(input, secrets: secrets, by: actor)
             }, status: .created)
@@ -31,8 +32,8 @@ extension API {
             try context.require(.monitoring, .write)
             let id = try context.uuid()
             let input = try await request.decode(as: SNMPCredentialInput.self, context: context)
-            let actor = try context.actor()
             guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
+            let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in
                 try await tx.snmpCredentials.update(id, input, secrets: secrets, by: actor)
             })
@@ -46,7 +47,8 @@ extension API {
         }
         routes.get("snmp/discovery-ranges", paged: true) { request, context in
             try context.require(.monitoring, .read)
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpDiscoveryRanges.list() })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.snmpDiscoveryRanges.list(), page) })
         }
         routes.post("snmp/discovery-ranges") { request, context in
             try context.require(.monitoring, .write)
@@ -91,7 +93,8 @@ extension API {
             let pop = try request.queryUUID("pop_id")
             let page = try request.page()
             return JSONResponse(try await inTenant(request, context) { tx in
-                try await tx.snmpDevices.list(pop: pop, limit: page.limit, offset: page.offset)
+                Page(items: try await tx.snmpDevices.list(pop: pop, limit: page.limit, offset: page.offset),
+                     total: try await tx.snmpDevices.count(pop: pop), limit: page.limit, offset: page.offset)
             })
         }
         routes.get("devices/:id/snmp") { request, context in
@@ -109,7 +112,8 @@ extension API {
         routes.get("devices/:id/interfaces", paged: true) { request, context in
             try context.require(.monitoring, .read)
             let id = try context.uuid()
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpDevices.interfaces(id) })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.snmpDevices.interfaces(id), page) })
         }
     }
 }

@@ -30,8 +30,11 @@ extension API {
     func addProvisioningRoutes(to routes: inout RouteTable) {
         routes.get("provisioning/templates", query: ["archived"], paged: true) { request, context in
             try context.require(.provisioning, .read)
-            let archived = request.query("archived") == "true"
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.provisioningTemplates.list(includeArchived: archived) })
+            let archived = try request.queryBool("archived") ?? false
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                Page(slicing: try await tx.provisioningTemplates.list(includeArchived: archived), page)
+            })
         }
         routes.post("provisioning/templates") { request, context in
             try context.require(.provisioning, .write)
@@ -60,7 +63,8 @@ extension API {
         routes.get("provisioning/templates/:id/versions", paged: true) { request, context in
             try context.require(.provisioning, .read)
             let id = try context.uuid()
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.provisioningTemplates.versions(id) })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.provisioningTemplates.versions(id), page) })
         }
         routes.post("provisioning/templates/:id/versions") { request, context in
             try context.require(.provisioning, .write)
@@ -155,7 +159,9 @@ extension API {
         routes.get("provisioning/rollouts", paged: true) { request, context in
             try context.require(.provisioning, .read)
             let page = try request.page()
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.list(page: page) })
+            return JSONResponse(try await inTenant(request, context) { tx in
+                Page(items: try await tx.rollouts.list(page: page), total: try await tx.rollouts.count(), limit: page.limit, offset: page.offset)
+            })
         }
         routes.get("provisioning/rollouts/:id") { request, context in
             try context.require(.provisioning, .read)
