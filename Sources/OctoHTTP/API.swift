@@ -84,6 +84,7 @@ public struct API: Sendable {
         addPopRoutes(to: &routes)
         addCustomerRoutes(to: &routes)
         addDeviceRoutes(to: &routes)
+        addDeviceGroupRoutes(to: &routes)
         addDeviceTaskRoutes(to: &routes)
         addFileRoutes(to: &routes)
         addProvisioningRoutes(to: &routes)
@@ -101,6 +102,11 @@ public struct API: Sendable {
     /// The endpoints the API serves, in OpenAPI path syntax.
     public func endpoints() -> [(method: String, path: String)] {
         buildRouter().1.map { ($0.method, $0.path) }
+    }
+
+    /// The endpoints with what each accepts: query parameters, paging, sort keys and body.
+    public func contract() -> [APIEndpoint] {
+        buildRouter().1
     }
 
     /// The HTTP server with the WebSocket upgrade on `/api/v1/ws`, as a service.

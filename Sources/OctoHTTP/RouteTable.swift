@@ -8,9 +8,11 @@ import OctoCore
 /// Each route declares its query parameters and what body it takes once, here; the table refuses
 /// anything else before the handler runs (400 `invalid_input` naming the parameter or field), so no
 /// handler can forget to. JSON bodies are decoded strictly by ``APIRequestDecoder``.
-struct RouteTable {
+/// A served endpoint as the route table declares it: the contract the OpenAPI document and the
+/// contract tests are checked against.
+public struct APIEndpoint: Hashable, Sendable {
     /// What a route accepts as its body.
-    enum Body: String, Hashable, Sendable {
+    public enum Body: String, Hashable, Sendable {
         /// A JSON document, decoded by the handler through ``APIRequestDecoder``.
         case json
         /// Nothing: a non-empty body (other than `{}`) is refused, naming its first field.
@@ -18,20 +20,23 @@ struct RouteTable {
         /// Raw bytes the handler streams (file uploads).
         case raw
     }
+    /// `get`, `post`, …
+    public var method: String
+    /// The path in OpenAPI syntax (`/api/v1/devices/{id}`).
+    public var path: String
+    /// Every query parameter the route accepts (paging and `sort` included), sorted.
+    public var query: [String] = []
+    /// Whether it answers a ``Page`` and takes `limit`/`offset`.
+    public var paged = false
+    /// The keys `sort=` accepts (empty: no `sort`).
+    public var sort: [String] = []
+    /// What body it takes.
+    public var body: Body = .none
+}
 
-    /// A registered endpoint in OpenAPI path syntax (`/devices/{id}`).
-    struct Entry: Hashable, Sendable {
-        var method: String
-        var path: String
-        /// Every query parameter the route accepts (paging and `sort` included).
-        var query: [String] = []
-        /// Whether it answers a ``Page`` and takes `limit`/`offset`.
-        var paged = false
-        /// The columns `sort=` accepts (empty: no `sort`).
-        var sort: [String] = []
-        /// What body it takes.
-        var body: Body = .none
-    }
+struct RouteTable {
+    typealias Body = APIEndpoint.Body
+    typealias Entry = APIEndpoint
 
     /// `limit` and `offset`.
     static let paging = ["limit", "offset"]

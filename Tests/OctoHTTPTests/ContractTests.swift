@@ -43,12 +43,16 @@ import Testing
         "post /api/v1/snmp/discovery-ranges": #"{"cidr": "127.1.0.0/30"}"#,
         "post /api/v1/snmp/devices": #"{"address": "127.0.0.1"}"#,
         "patch /api/v1/devices/{id}/snmp": #"{"enabled": true, "intervals": {"system": 60}}"#,
+        "post /api/v1/device-groups": #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme"}}"#,
+        "patch /api/v1/device-groups/{id}": #"{"description": null}"#,
+        "post /api/v1/device-groups/{id}/members": #"{"add": [], "remove": []}"#,
     ]
 
     /// Nested objects are checked too, with the path of the unknown key.
     static let nestedCases: [(route: String, body: String, field: String)] = [
         ("post /api/v1/provisioning/templates", #"{"name": "T", "match": {"manufacturer": "X", "colour": "red"}}"#, "match.colour"),
         ("post /api/v1/provisioning/rollouts", #"{"name": "R", "target": {"pop_id": null}, "action": {"type": "reboot", "force": true}}"#, "action.force"),
+        ("post /api/v1/device-groups", #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme", "pop": "x"}}"#, "filter.pop"),
         ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
          "parameter_values[0].typ"),
     ]
@@ -78,8 +82,8 @@ import Testing
         }.joined(separator: "/")
     }
 
-    static func routes(_ harness: APIHarness) -> [(method: String, path: String)] {
-        API(database: harness.stack.database, auth: harness.stack.auth, hub: RealtimeHub(), configuration: .init(), metrics: .init()).endpoints()
+    static func routes(_ harness: APIHarness) -> [APIEndpoint] {
+        API(database: harness.stack.database, auth: harness.stack.auth, hub: RealtimeHub(), configuration: .init(), metrics: .init()).contract()
     }
 
     /// No rate limit gets in the way of a walk over the whole table.
@@ -101,12 +105,14 @@ import Testing
                 let method = HTTPRequest.Method(rawValue: route.method.uppercased())!
                 let path = Self.concrete(route.path)
                 let body: String
-                if let valid = Self.validBodies[key] {
+                switch route.body {
+                case .json:
+                    let valid = try #require(Self.validBodies[key], "\(key) takes JSON: add a valid body to ContractTests.validBodies")
                     body = String(valid.dropLast()) + #", "zz_bogus": 1}"#
-                } else if route.path == "/api/v1/files" {
-                    continue  // raw bytes; its query parameters are checked below
-                } else {
-                    body = #"{"zz_bogus": 1}"#  // a route without a body
+                case .raw:
+                    continue  // file bytes; its query parameters are checked below
+                case .none:
+                    body = #"{"zz_bogus": 1}"#
                 }
                 let response = try await harness.call(method, path, token: token, provider: provider.id, json: body)
                 #expect(response.status == .badRequest, "\(key) → \(response.status) \(String(describing: response.json))")
@@ -121,11 +127,9 @@ import Testing
                 #expect(response.status == .badRequest, "\(route) → \(response.status)")
                 #expect(response.errorField == field, "\(route) → \(String(describing: response.errorField))")
             }
-            // Every JSON route of the table has a valid body above (no route escapes the test).
-            let jsonRoutes = routes.filter { Self.validBodies["\($0.method) \($0.path)"] != nil }
             #expect(Set(Self.validBodies.keys).isSubset(of: Set(routes.map { "\($0.method) \($0.path)" })), "samples for routes that do not exist")
-            #expect(covered >= jsonRoutes.count)
-            #expect(covered >= 30)
+            #expect(covered == routes.filter { $0.body != .raw }.count)
+            #expect(covered >= 35)
             #expect(try await Self.footprint(harness, provider.id) == before)
         }
     }
@@ -147,6 +151,26 @@ import Testing
                 #expect(response.errorField == "zz_bogus", "\(key) → \(String(describing: response.errorField))")
             }
             #expect(try await Self.footprint(harness, provider.id) == before)
+        }
+    }
+
+    /// The OpenAPI document lists exactly the query parameters each route accepts, with paging and
+    /// sort where the route has them.
+    @Test func openAPIQueryParametersMatchTheRouteTable() async throws {
+        try await APIHarness.with { harness in
+            let response = try await harness.client.execute(uri: "/api/v1/openapi.json", method: .get)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let shared = (document["components"] as? [String: Any])?["parameters"] as? [String: [String: Any]] ?? [:]
+            for route in Self.routes(harness) {
+                let operation = try #require(paths[route.path]?[route.method] as? [String: Any], "\(route.method) \(route.path) undocumented")
+                var documented = Set<String>()
+                for parameter in operation["parameters"] as? [[String: Any]] ?? [] {
+                    let resolved = (parameter["$ref"] as? String).flatMap { shared[String($0.split(separator: "/").last!)] } ?? parameter
+                    if resolved["in"] as? String == "query", let name = resolved["name"] as? String { documented.insert(name) }
+                }
+                #expect(documented == Set(route.query), "\(route.method) \(route.path): documented \(documented.sorted()), served \(route.query)")
+            }
         }
     }
 

@@ -74,13 +74,11 @@ extension API {
     }
 
     func addDeviceRoutes(to routes: inout RouteTable) {
-        routes.get("devices") { request, context in
+        routes.get("devices", query: ["q", "status", "kind", "vendor", "model", "tag", "pop_id", "customer_id", "group_id"], paged: true,
+                   sort: DeviceFilter.sortKeys) { request, context in
             try context.require(.devices, .read)
             let page = try request.page()
-            let filter = DeviceFilter(query: request.query("q"), status: try request.queryEnum("status", Device.Status.self),
-                                      kind: try request.queryEnum("kind", Device.Kind.self), vendor: request.query("vendor"),
-                                      popId: try request.queryUUID("pop_id"), customerId: try request.queryUUID("customer_id"),
-                                      groupId: try request.queryUUID("group_id"))
+            let filter = try deviceFilter(request)
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.devices.list(filter, page: page) })
         }
         routes.get("devices/:id") { request, context in
