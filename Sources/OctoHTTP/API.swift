@@ -28,14 +28,17 @@ public struct API: Sendable {
     let files: FileStore?
     /// Templates, dry runs, apply and remote actions.
     let provisioning: ProvisioningService
-    /// Seals SNMP credentials; the credential routes answer 503 without it.
+    /// Seals SNMP and connection-request credentials; the routes that store them answer 503 without it.
     let secrets: SecretBox?
+    /// The HTTP realm of the CWMP endpoint: CPE credentials' Digest hashes are computed for it.
+    let cwmpRealm: String
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
-                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil) {
+                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm) {
         self.jobs = jobs
+        self.cwmpRealm = cwmpRealm
         self.secrets = secrets
         self.deviceTasks = deviceTasks ?? DeviceTaskService(queue: jobs)
         self.provisioning = provisioning ?? ProvisioningService(tasks: deviceTasks ?? DeviceTaskService(queue: jobs), secrets: nil,
@@ -86,6 +89,8 @@ public struct API: Sendable {
         addDeviceRoutes(to: &routes)
         addDeviceGroupRoutes(to: &routes)
         addDeviceTaskRoutes(to: &routes)
+        addDeviceParameterRoutes(to: &routes)
+        addACSCredentialRoutes(to: &routes)
         addFileRoutes(to: &routes)
         addProvisioningRoutes(to: &routes)
         addRolloutRoutes(to: &routes)

@@ -46,6 +46,9 @@ import Testing
         "post /api/v1/device-groups": #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme"}}"#,
         "patch /api/v1/device-groups/{id}": #"{"description": null}"#,
         "post /api/v1/device-groups/{id}/members": #"{"add": [], "remove": []}"#,
+        "post /api/v1/acs/credentials": #"{"username": "cpe-9", "password": "password-123"}"#,
+        "patch /api/v1/acs/credentials/{id}": #"{"device_id": null}"#,
+        "put /api/v1/acs/connection-request-credentials/{target}": #"{"username": "acs", "password": "secret"}"#,
     ]
 
     /// Nested objects are checked too, with the path of the unknown key.
