@@ -101,6 +101,7 @@ public struct API: Sendable {
         addJobRoutes(to: &routes)
         addMetricsRoutes(to: &routes)
         addMonitoringRoutes(to: &routes)
+        addOpticsAndDashboardRoutes(to: &routes)
         return (router, routes.entries)
     }
 
