@@ -76,10 +76,10 @@ public struct DashboardRepository: Sendable {
     public func summary(now: Date) async throws -> DashboardSummary {
         var summary = DashboardSummary(generatedAt: now)
         var pops: [UUID?: DashboardSummary.PopCounts] = [:]
+        // Count first, then name the (few) POPs: the join touches one row per group, not per device.
         let rows = try await tx.query("""
-            SELECT d.pop_id, p.name, d.status, d.kind, count(*)::int8 AS n
-            FROM devices d LEFT JOIN pops p ON p.id = d.pop_id
-            GROUP BY d.pop_id, p.name, d.status, d.kind
+            WITH c AS (SELECT pop_id, status, kind, count(*)::int8 AS n FROM devices GROUP BY pop_id, status, kind)
+            SELECT c.pop_id, p.name, c.status, c.kind, c.n FROM c LEFT JOIN pops p ON p.id = c.pop_id
             """)
         for try await (pop, name, status, kind, count) in rows.decode((UUID?, String?, String, String, Int64).self) {
             summary.devices.add(status: status, kind: kind, count: Int(count))
@@ -91,11 +91,12 @@ public struct DashboardRepository: Sendable {
         }
         let since = now.addingTimeInterval(-86_400)
         let scalars = try await tx.query("""
-            SELECT (SELECT count(*) FROM snmp_optics WHERE scope = 'onu')::int8,
-                   (SELECT count(*) FROM snmp_optics WHERE scope = 'onu'
-                     AND (rx_dbm < \(OpticalThresholds.onu.rxMin) OR rx_dbm > \(OpticalThresholds.onu.rxMax)))::int8,
-                   (SELECT count(*) FROM acs_tasks WHERE status IN ('queued', 'running'))::int8,
-                   (SELECT count(*) FROM acs_tasks WHERE status IN ('fault', 'expired') AND finished_at >= \(since))::int8
+            SELECT o.total, o.out, t.pending, t.failed FROM
+                (SELECT count(*)::int8 AS total,
+                        (count(*) FILTER (WHERE rx_dbm < \(OpticalThresholds.onu.rxMin) OR rx_dbm > \(OpticalThresholds.onu.rxMax)))::int8 AS out
+                 FROM snmp_optics WHERE scope = 'onu') o,
+                (SELECT (SELECT count(*) FROM acs_tasks WHERE status IN ('queued', 'running'))::int8 AS pending,
+                        (SELECT count(*) FROM acs_tasks WHERE status IN ('fault', 'expired') AND finished_at >= \(since))::int8 AS failed) t
             """)
         for try await (total, out, pending, failed) in scalars.decode((Int64, Int64, Int64, Int64).self) {
             summary.onus = .init(total: Int(total), outOfRange: Int(out))
