@@ -1,5 +1,7 @@
 import Foundation
 import HTTPTypes
+import HummingbirdWSClient
+import Logging
 import OctoCore
 import OctoHTTP
 import OctoStore
@@ -203,6 +205,27 @@ import Testing
             let cleared = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"pop_id": null}"#)
             #expect(cleared.status == .ok)
             #expect(cleared["pop_id"] == nil)
+        }
+    }
+
+    @Test func websocketCommandsAreDecodedStrictlyToo() async throws {
+        try await APIHarness.with { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            try await harness.stack.makeUser("noc@alfa.test", role: .noc, provider: provider.id)
+            let token = try await harness.login("noc@alfa.test")
+            let port = try #require(harness.client.port)
+            let received = Inbox()
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/api/v1/ws?access_token=\(token)", logger: .quiet) { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"action": "subscribe", "topics": ["devices"], "colour": "red"}"#))
+                try await outbound.write(.text(#"{"action": "subscribe", "topics": ["devices"]}"#))
+                for try await message in inbound.messages(maxSize: 1 << 16) {
+                    if case .text(let text) = message { received.messages.withLock { $0.append(text) } }
+                    if received.messages.withLock({ $0.contains { $0.contains("subscribed") } }) { break }
+                }
+            }
+            let messages = received.messages.withLock { $0 }
+            #expect(messages.contains { $0.contains(#""type":"error""#) && $0.contains("unknown field 'colour'") }, "\(messages)")
+            #expect(messages.contains { $0.contains("subscribed") })
         }
     }
 
