@@ -2,9 +2,10 @@ import Foundation
 
 /// The JSON conventions of the platform: snake_case keys, ISO 8601 UTC dates.
 public enum OctoJSON {
-    /// Encoder with the platform's conventions; keys sorted for stable output.
+    /// Encoder with the platform's conventions; keys sorted for stable output, UUIDs in lower case
+    /// wherever they appear (``CanonicalJSONEncoder``).
     public static var encoder: JSONEncoder {
-        let encoder = JSONEncoder()
+        let encoder = CanonicalJSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
@@ -14,7 +15,8 @@ public enum OctoJSON {
         return encoder
     }
 
-    /// Decoder with the platform's conventions; dates with or without fractional seconds.
+    /// Decoder with the platform's conventions; dates with or without fractional seconds. Lenient: for
+    /// stored JSON the platform wrote itself. Client input goes through ``StrictJSONDecoder``.
     public static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.keyDecodingStrategy = .convertFromSnakeCase

@@ -16,6 +16,12 @@ public struct Page<Item: Sendable & Encodable>: Sendable, Encodable {
         self.limit = limit
         self.offset = offset
     }
+
+    /// The page `page` of a short collection read whole (roles, credentials, templates…), so every list
+    /// answers the same shape with the same `limit`/`offset` rules.
+    public init(slicing all: [Item], _ page: PageRequest) {
+        self.init(items: Array(all.dropFirst(page.offset).prefix(page.limit)), total: all.count, limit: page.limit, offset: page.offset)
+    }
 }
 
 /// Limit and offset of a list request, clamped to sane bounds.

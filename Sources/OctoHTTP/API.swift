@@ -28,14 +28,17 @@ public struct API: Sendable {
     let files: FileStore?
     /// Templates, dry runs, apply and remote actions.
     let provisioning: ProvisioningService
-    /// Seals SNMP credentials; the credential routes answer 503 without it.
+    /// Seals SNMP and connection-request credentials; the routes that store them answer 503 without it.
     let secrets: SecretBox?
+    /// The HTTP realm of the CWMP endpoint: CPE credentials' Digest hashes are computed for it.
+    let cwmpRealm: String
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
-                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil) {
+                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm) {
         self.jobs = jobs
+        self.cwmpRealm = cwmpRealm
         self.secrets = secrets
         self.deviceTasks = deviceTasks ?? DeviceTaskService(queue: jobs)
         self.provisioning = provisioning ?? ProvisioningService(tasks: deviceTasks ?? DeviceTaskService(queue: jobs), secrets: nil,
@@ -84,7 +87,10 @@ public struct API: Sendable {
         addPopRoutes(to: &routes)
         addCustomerRoutes(to: &routes)
         addDeviceRoutes(to: &routes)
+        addDeviceGroupRoutes(to: &routes)
         addDeviceTaskRoutes(to: &routes)
+        addDeviceParameterRoutes(to: &routes)
+        addACSCredentialRoutes(to: &routes)
         addFileRoutes(to: &routes)
         addProvisioningRoutes(to: &routes)
         addRolloutRoutes(to: &routes)
@@ -95,12 +101,18 @@ public struct API: Sendable {
         addJobRoutes(to: &routes)
         addMetricsRoutes(to: &routes)
         addMonitoringRoutes(to: &routes)
+        addOpticsAndDashboardRoutes(to: &routes)
         return (router, routes.entries)
     }
 
     /// The endpoints the API serves, in OpenAPI path syntax.
     public func endpoints() -> [(method: String, path: String)] {
         buildRouter().1.map { ($0.method, $0.path) }
+    }
+
+    /// The endpoints with what each accepts: query parameters, paging, sort keys and body.
+    public func contract() -> [APIEndpoint] {
+        buildRouter().1
     }
 
     /// The HTTP server with the WebSocket upgrade on `/api/v1/ws`, as a service.

@@ -52,49 +52,13 @@ public struct APIContext: RequestContext {
     }
 }
 
-/// Decodes JSON bodies and turns decoding failures into 400s that name the field.
+/// The one decoding path of every JSON body: strict (unknown fields, wrong types and malformed JSON
+/// are 400 `invalid_input` naming the field), see ``StrictJSONDecoder``.
 public struct APIRequestDecoder: RequestDecoder {
     /// Decodes the body of `request`.
     public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { throw OctoError(.invalidInput, "request body is empty; expected JSON") }
-        do {
-            return try OctoJSON.decoder.decode(T.self, from: Data(buffer.readableBytesView))
-        } catch let error as DecodingError {
-            throw Self.describe(error)
-        }
-    }
-
-    /// A 400 naming the field and what was wrong with it.
-    static func describe(_ error: DecodingError) -> OctoError {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? snake($0.stringValue) }.joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let field = path(context.codingPath + [key])
-            return .invalid(field, "missing field '\(field)'")
-        case .typeMismatch(_, let context), .valueNotFound(_, let context):
-            let field = path(context.codingPath)
-            return .invalid(field, "field '\(field)' has the wrong type")
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return OctoError(.invalidInput, "request body is not valid JSON") }
-            let field = path(context.codingPath)
-            return .invalid(field, "invalid value for field '\(field)'")
-        @unknown default:
-            return OctoError(.invalidInput, "invalid request body")
-        }
-    }
-
-    static func snake(_ key: String) -> String {
-        var out = ""
-        for character in key {
-            if character.isUppercase {
-                out += "_" + character.lowercased()
-            } else {
-                out.append(character)
-            }
-        }
-        return out
+        return try StrictJSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
     }
 }

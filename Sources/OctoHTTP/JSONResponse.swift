@@ -70,6 +70,16 @@ extension Request {
         return value
     }
 
+    /// The query parameter as a boolean (`true` or `false`); 400 otherwise.
+    func queryBool(_ name: String) throws(OctoError) -> Bool? {
+        guard let text = query(name) else { return nil }
+        switch text {
+        case "true": return true
+        case "false": return false
+        default: throw .invalid(name, "\(name) must be true or false")
+        }
+    }
+
     /// `limit` and `offset`.
     func page() throws(OctoError) -> PageRequest {
         try PageRequest(limit: try queryInt("limit"), offset: try queryInt("offset"))

@@ -209,9 +209,15 @@ public struct JobFilter: Sendable, Hashable {
     public var type: String?
     /// Only jobs of this physical queue.
     public var queue: String?
+    /// Order (``JobFilter/sortKeys``); newest first when `nil`.
+    public var sort: ListSort?
+
+    /// The keys `sort=` accepts on job lists.
+    public static let sortKeys = ["created_at", "run_at", "priority", "attempts", "type", "state"]
 
     /// Creates a filter.
-    public init(state: JobState? = nil, type: String? = nil, queue: String? = nil) {
+    public init(state: JobState? = nil, type: String? = nil, queue: String? = nil, sort: ListSort? = nil) {
+        self.sort = sort
         self.state = state
         self.type = type
         self.queue = queue

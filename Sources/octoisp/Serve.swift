@@ -97,7 +97,7 @@ struct Serve: AsyncParsableCommand {
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
                           deviceTasks: deviceTasks, files: files, provisioning: provisioning,
-                          secrets: try environment.secretBox())
+                          secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm)
             let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
             services.append(live)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in

@@ -72,7 +72,8 @@ struct TaskHarness: Sendable {
             apiConfiguration.port = 0
             let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: apiConfiguration,
                           metrics: PrometheusCollectorRegistry(), jobs: queue,
-                          deviceTasks: DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout), files: files)
+                          deviceTasks: DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout), files: files,
+                          secrets: secrets, cwmpRealm: configuration.realm)
             let events = Events()
             let listener = EventListener(url: stack.appURL, logger: quiet) { event in events.append(event) }
             let server = CWMPServer(engine: engine, host: "127.0.0.1", port: 0, maximumBodyBytes: configuration.maximumBodyBytes, files: files)

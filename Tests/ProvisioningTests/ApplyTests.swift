@@ -216,7 +216,7 @@ import Testing
             #expect(try await cpe.runSession(events: [InformEvent(code: InformEvent.connectionRequest)]).rpcs == ["SetParameterValues"])
             #expect(await cpe.cpe.model.nodes[Self.wlan + "1.SSID"]?.value == "Acme-\(serial)")
             let versions = try await harness.call(.get, "/api/v1/provisioning/templates/\(template.lowercased)/versions")
-            guard case .array(let list)? = versions.json else { Issue.record("no versions: \(versions.text)"); return }
+            guard case .array(let list)? = versions.json?["items"] else { Issue.record("no versions: \(versions.text)"); return }
             #expect(list.count == 3)
 
             // Versions cannot be changed by the application role.

@@ -11,6 +11,32 @@ public struct ConnectionRequestCredential: Sendable, Hashable {
     public var password: String
 }
 
+/// A connection-request credential as the API shows it: never the password.
+public struct ConnectionRequestCredentialInfo: Codable, Sendable, Hashable {
+    /// Identifier.
+    public var id: UUID
+    /// The device it is for; `nil` for the provider default.
+    public var deviceId: UUID?
+    /// User name.
+    public var username: String
+    /// Last change.
+    public var updatedAt: Date
+}
+
+/// `PUT /acs/connection-request-credentials/{default|device id}`: both fields required, the password write-only.
+public struct ConnectionRequestCredentialInput: Codable, Sendable {
+    /// User name (1–256 characters).
+    public var username: String
+    /// Password (1–256 characters), sealed at rest.
+    public var password: String
+
+    /// Creates the input.
+    public init(username: String, password: String) {
+        self.username = username
+        self.password = password
+    }
+}
+
 extension Transaction {
     /// The provider's connection-request credentials.
     public var connectionRequestCredentials: ConnectionRequestCredentialRepository { ConnectionRequestCredentialRepository(tx: self) }
@@ -37,6 +63,40 @@ public struct ConnectionRequestCredentialRepository: Sendable {
             """)
         try await tx.audit("cwmp_connection_request_credential.set", by: actor,
                            target: ("device", device?.lowercased ?? "default"), details: .object(["username": .string(username)]))
+    }
+
+    static func info(_ row: PostgresRandomAccessRow) throws -> ConnectionRequestCredentialInfo {
+        ConnectionRequestCredentialInfo(id: try row.acsColumn("id"), deviceId: try row.acsColumn("device_id"),
+                                        username: try row.acsColumn("username"), updatedAt: try row.acsColumn("updated_at"))
+    }
+
+    /// A page of the provider's connection-request credentials: the default first, then per device (no passwords).
+    public func list(page: PageRequest) async throws -> Page<ConnectionRequestCredentialInfo> {
+        let items = try await tx.query("""
+            SELECT id, device_id, username, updated_at FROM cwmp_connection_request_credentials
+            ORDER BY device_id NULLS FIRST, id LIMIT \(page.limit) OFFSET \(page.offset)
+            """).acsRows(Self.info)
+        let total = try await tx.query("SELECT count(*)::int8 AS n FROM cwmp_connection_request_credentials")
+            .acsFirst { try $0.acsColumn("n", as: Int64.self) } ?? 0
+        return Page(items: items, total: Int(total), limit: page.limit, offset: page.offset)
+    }
+
+    /// The default (`device` nil) or a device's own credential as the API shows it, or ``OctoError/Code/notFound``.
+    public func info(device: UUID?) async throws -> ConnectionRequestCredentialInfo {
+        let row = try await tx.query("""
+            SELECT id, device_id, username, updated_at FROM cwmp_connection_request_credentials
+            WHERE (\(device)::uuid IS NULL AND device_id IS NULL) OR device_id = \(device)
+            """).acsFirst(Self.info)
+        guard let row else { throw OctoError.notFound("connection-request credential") }
+        return row
+    }
+
+    /// Removes the default or a device's own credential, audited.
+    public func delete(device: UUID?, by actor: Actor) async throws {
+        let before = try await info(device: device)
+        try await tx.query("DELETE FROM cwmp_connection_request_credentials WHERE id = \(before.id)")
+        try await tx.audit("cwmp_connection_request_credential.delete", by: actor, target: ("device", device?.lowercased ?? "default"),
+                           before: before, after: ConnectionRequestCredentialInfo?.none)
     }
 
     /// The device's own credential, else the provider default, else none.

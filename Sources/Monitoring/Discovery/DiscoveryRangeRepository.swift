@@ -31,7 +31,7 @@ public struct DiscoveryRangeRepository: Sendable {
 
     /// Every range, by POP and address.
     public func list() async throws -> [DiscoveryRange] {
-        try await tx.query("\(unescaped: Self.select) ORDER BY pop_id, cidr, port").monitoringRows(Self.decode)
+        try await tx.query("\(unescaped: Self.select) ORDER BY pop_id, cidr, port, id").monitoringRows(Self.decode)
     }
 
     /// The range, or `notFound`.

@@ -64,6 +64,15 @@ public struct SNMPDeviceRepository: Sendable {
             """).monitoringRows(Self.decode)
     }
 
+    /// How many SNMP devices ``list(pop:limit:offset:)`` pages through.
+    public func count(pop: UUID? = nil) async throws -> Int {
+        let rows = try await tx.query("""
+            SELECT count(*)::int8 AS n FROM snmp_devices s JOIN devices d ON d.id = s.device_id
+            WHERE (\(pop)::uuid IS NULL OR d.pop_id = \(pop))
+            """).monitoringRows { try $0.column("n", as: Int64.self) }
+        return Int(rows.first ?? 0)
+    }
+
     /// Adds a device by hand: a `devices` row under the POP and its SNMP state, both audited. Polls
     /// identify it at the first cycle.
     public func create(_ input: SNMPDeviceInput, by actor: Actor) async throws -> SNMPDevice {

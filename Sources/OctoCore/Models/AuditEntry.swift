@@ -104,9 +104,16 @@ public struct AuditFilter: Sendable, Hashable {
     public var since: Date?
     /// Until this instant.
     public var until: Date?
+    /// Order (``AuditFilter/sortKeys``); newest first when `nil`.
+    public var sort: ListSort?
+
+    /// The keys `sort=` accepts on the audit log.
+    public static let sortKeys = ["at", "action", "actor_label", "target_type"]
 
     /// Creates a filter.
-    public init(action: String? = nil, actorId: UUID? = nil, targetId: String? = nil, since: Date? = nil, until: Date? = nil) {
+    public init(action: String? = nil, actorId: UUID? = nil, targetId: String? = nil, since: Date? = nil, until: Date? = nil,
+                sort: ListSort? = nil) {
+        self.sort = sort
         self.action = action
         self.actorId = actorId
         self.targetId = targetId

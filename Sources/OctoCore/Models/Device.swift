@@ -48,13 +48,16 @@ public struct Device: Codable, Sendable, Hashable {
     public var lastSeenAt: Date?
     /// Free text.
     public var notes: String?
+    /// Labels (``DeviceTags``), sorted.
+    public var tags: [String]
     /// Creation time.
     public var createdAt: Date
     /// Last change.
     public var updatedAt: Date
 
     /// Creates a device value.
-    public init(id: UUID, providerId: UUID, popId: UUID?, customerId: UUID?, name: String, kind: Kind, vendor: String?, model: String?, serialNumber: String?, oui: String?, productClass: String?, firmware: String?, hardwareVersion: String?, mac: String?, managementIp: String?, status: Status, lastSeenAt: Date?, notes: String?, createdAt: Date, updatedAt: Date) {
+    public init(id: UUID, providerId: UUID, popId: UUID?, customerId: UUID?, name: String, kind: Kind, vendor: String?, model: String?, serialNumber: String?, oui: String?, productClass: String?, firmware: String?, hardwareVersion: String?, mac: String?, managementIp: String?, status: Status, lastSeenAt: Date?, notes: String?, tags: [String] = [], createdAt: Date, updatedAt: Date) {
+        self.tags = tags
         self.id = id
         self.providerId = providerId
         self.popId = popId
@@ -111,9 +114,12 @@ public struct DeviceInput: Codable, Sendable {
     public var status: Device.Status?
     /// Free text.
     public var notes: String?
+    /// Tags (replace the list; `[]` removes them all).
+    public var tags: [String]?
 
     /// Creates the input; absent fields stay unchanged on update.
-    public init(name: String? = nil, kind: Device.Kind? = nil, popId: Nullable<UUID>? = nil, customerId: Nullable<UUID>? = nil, vendor: String? = nil, model: String? = nil, serialNumber: String? = nil, oui: String? = nil, productClass: String? = nil, firmware: String? = nil, hardwareVersion: String? = nil, mac: String? = nil, managementIp: String? = nil, status: Device.Status? = nil, notes: String? = nil) {
+    public init(name: String? = nil, kind: Device.Kind? = nil, popId: Nullable<UUID>? = nil, customerId: Nullable<UUID>? = nil, vendor: String? = nil, model: String? = nil, serialNumber: String? = nil, oui: String? = nil, productClass: String? = nil, firmware: String? = nil, hardwareVersion: String? = nil, mac: String? = nil, managementIp: String? = nil, status: Device.Status? = nil, notes: String? = nil, tags: [String]? = nil) {
+        self.tags = tags
         self.name = name
         self.kind = kind
         self.popId = popId
@@ -146,11 +152,23 @@ public struct DeviceFilter: Sendable, Hashable {
     public var popId: UUID?
     /// Only devices of this customer.
     public var customerId: UUID?
-    /// Only members of this group.
+    /// Only members of this group (static members, or the devices its filter matches).
     public var groupId: UUID?
+    /// Only this model (exact, case-insensitive).
+    public var model: String?
+    /// Only devices carrying this tag.
+    public var tag: String?
+    /// Order (``DeviceFilter/sortKeys``); by name when `nil`.
+    public var sort: ListSort?
+
+    /// The keys `sort=` accepts on device lists.
+    public static let sortKeys = ["name", "status", "kind", "vendor", "model", "last_seen_at", "created_at", "updated_at"]
 
     /// Creates a filter; all fields optional.
-    public init(query: String? = nil, status: Device.Status? = nil, kind: Device.Kind? = nil, vendor: String? = nil, popId: UUID? = nil, customerId: UUID? = nil, groupId: UUID? = nil) {
+    public init(query: String? = nil, status: Device.Status? = nil, kind: Device.Kind? = nil, vendor: String? = nil, popId: UUID? = nil, customerId: UUID? = nil, groupId: UUID? = nil, sort: ListSort? = nil, model: String? = nil, tag: String? = nil) {
+        self.sort = sort
+        self.model = model
+        self.tag = tag
         self.query = query
         self.status = status
         self.kind = kind

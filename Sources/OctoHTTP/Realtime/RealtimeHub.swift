@@ -114,10 +114,21 @@ public final class RealtimeHub: Sendable {
             continuation.yield((try? OctoJSON.string(OutboundEvent(type: "ready"))) ?? "{}")
             do {
                 for try await message in inbound.messages(maxSize: 64 * 1024) {
-                    guard case .text(let text) = message,
-                          let command = try? OctoJSON.decoder.decode(InboundCommand.self, from: Data(text.utf8)),
-                          command.action == "subscribe" || command.action == "unsubscribe" else {
-                        continuation.yield((try? OctoJSON.string(OutboundEvent(type: "error", message: "expected {\"action\": \"subscribe\"|\"unsubscribe\", \"topics\": [...]}"))) ?? "{}")
+                    let expected = "expected {\"action\": \"subscribe\"|\"unsubscribe\", \"topics\": [...]}"
+                    guard case .text(let text) = message else {
+                        continuation.yield((try? OctoJSON.string(OutboundEvent(type: "error", message: expected))) ?? "{}")
+                        continue
+                    }
+                    // The same strict decoding as HTTP bodies: an unknown or mistyped field is named.
+                    let command: InboundCommand
+                    do {
+                        command = try StrictJSONDecoder().decode(InboundCommand.self, from: Data(text.utf8))
+                    } catch {
+                        continuation.yield((try? OctoJSON.string(OutboundEvent(type: "error", message: "\((error as? OctoError)?.message ?? "invalid JSON"); \(expected)"))) ?? "{}")
+                        continue
+                    }
+                    guard command.action == "subscribe" || command.action == "unsubscribe" else {
+                        continuation.yield((try? OctoJSON.string(OutboundEvent(type: "error", message: expected))) ?? "{}")
                         continue
                     }
                     let topics = subscribers.withLock { subscribers -> [String] in

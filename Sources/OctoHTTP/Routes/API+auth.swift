@@ -55,7 +55,7 @@ extension API {
             try await auth.logout(body.refreshToken, client: client(request, context))
             return NoContent()
         }
-        routes.post("auth/totp/setup") { request, context in
+        routes.post("auth/totp/setup", body: .none) { request, context in
             let principal = try context.authenticated()
             let setup = try await auth.beginTOTP(for: principal)
             return JSONResponse(TOTPSetupResponse(secret: setup.secret, otpauthUri: setup.uri))

@@ -10,7 +10,7 @@ import Synchronization
 extension API {
     /// Files CPEs download: upload (raw body, `provisioning.write`), list and read (`provisioning.read`), delete.
     func addFileRoutes(to routes: inout RouteTable) {
-        routes.post("files") { request, context in
+        routes.post("files", query: ["name", "type"], body: .raw) { request, context in
             try context.require(.provisioning, .write)
             let store = try fileStore()
             guard let name = request.query("name"), (1...255).contains(name.count), !name.contains("/") else {
@@ -43,7 +43,7 @@ extension API {
                 throw error
             }
         }
-        routes.get("files") { request, context in
+        routes.get("files", paged: true) { request, context in
             try context.require(.provisioning, .read)
             let page = try request.page()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.acsFiles.list(page: page) })

@@ -7,21 +7,23 @@ import OctoStore
 extension API {
     /// The tenant's jobs and dead letters.
     func addJobRoutes(to routes: inout RouteTable) {
-        routes.get("jobs") { request, context in
+        routes.get("jobs", query: ["state", "type", "queue"], paged: true, sort: JobFilter.sortKeys) { request, context in
             try context.require(.settings, .read)
-            let filter = JobFilter(state: try request.queryEnum("state", JobState.self), type: request.query("type"), queue: request.query("queue"))
+            let filter = JobFilter(state: try request.queryEnum("state", JobState.self), type: request.query("type"), queue: request.query("queue"),
+                                   sort: try ListSort.parse(request.query("sort"), allowed: JobFilter.sortKeys))
             let page = try request.page()
             let provider = try await tenant(request, context)
             return JSONResponse(try await jobQueue().jobs(provider: provider, filter: filter, page: page))
         }
-        routes.get("jobs/dead-letters") { request, context in
+        routes.get("jobs/dead-letters", query: ["type", "queue"], paged: true, sort: JobFilter.sortKeys) { request, context in
             try context.require(.settings, .read)
-            let filter = JobFilter(state: .dead, type: request.query("type"), queue: request.query("queue"))
+            let filter = JobFilter(state: .dead, type: request.query("type"), queue: request.query("queue"),
+                                   sort: try ListSort.parse(request.query("sort"), allowed: JobFilter.sortKeys))
             let page = try request.page()
             let provider = try await tenant(request, context)
             return JSONResponse(try await jobQueue().jobs(provider: provider, filter: filter, page: page))
         }
-        routes.post("jobs/:id/retry") { request, context in
+        routes.post("jobs/:id/retry", body: .none) { request, context in
             try context.require(.settings, .write)
             let id = try context.uuid()
             let provider = try await tenant(request, context)

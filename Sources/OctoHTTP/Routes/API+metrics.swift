@@ -8,21 +8,24 @@ extension API {
     /// `GET /metrics/query`, `/metrics/latest`, `/metrics/p95` and `GET|POST /metrics/series`
     /// (permission monitoring.read, monitoring.write to register series).
     func addMetricsRoutes(to routes: inout RouteTable) {
-        routes.get("metrics/series") { request, context in
+        routes.get("metrics/series", query: ["device_id", "metric"], paged: true) { request, context in
             try context.require(.monitoring, .read)
             let store = try metricsStore()
             guard let device = try request.queryUUID("device_id") else { throw OctoError.invalid("device_id", "device_id is required") }
             let metric = request.query("metric")
+            let page = try request.page()
             _ = store
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.metricSeries.list(deviceId: device, metric: metric) })
+            return JSONResponse(try await inTenant(request, context) { tx in
+                Page(slicing: try await tx.metricSeries.list(deviceId: device, metric: metric), page)
+            })
         }
         routes.post("metrics/series") { request, context in
             try context.require(.monitoring, .write)
-            _ = try metricsStore()
             let input = try await request.decode(as: MetricSeriesInput.self, context: context)
+            _ = try metricsStore()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.metricSeries.register(input) }, status: .created)
         }
-        routes.get("metrics/query") { request, context in
+        routes.get("metrics/query", query: ["from", "to", "step", "resolution", "series", "device_id", "metric"]) { request, context in
             try context.require(.monitoring, .read)
             let store = try metricsStore()
             let (from, to) = try range(request, store)
@@ -33,14 +36,14 @@ extension API {
                 return try await store.reader(tx).query(.init(seriesIds: ids, from: from, to: to, step: step, resolution: resolution))
             })
         }
-        routes.get("metrics/latest") { request, context in
+        routes.get("metrics/latest", query: ["series", "device_id", "metric"]) { request, context in
             try context.require(.monitoring, .read)
             let store = try metricsStore()
             return JSONResponse(try await inTenant(request, context) { tx in
                 try await store.reader(tx).latest(try await seriesIDs(request, tx))
             })
         }
-        routes.get("metrics/p95") { request, context in
+        routes.get("metrics/p95", query: ["from", "to", "in", "out"]) { request, context in
             try context.require(.monitoring, .read)
             let store = try metricsStore()
             let (from, to) = try range(request, store)

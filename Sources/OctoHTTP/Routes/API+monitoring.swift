@@ -9,14 +9,15 @@ extension API {
     /// SNMP monitoring: credentials and discovery ranges (`monitoring.read` / `monitoring.write`, "run now"
     /// `monitoring.execute`), devices added by hand, a device's SNMP state and interfaces, its polling settings.
     func addMonitoringRoutes(to routes: inout RouteTable) {
-        routes.get("snmp/credentials") { request, context in
+        routes.get("snmp/credentials", paged: true) { request, context in
             try context.require(.monitoring, .read)
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpCredentials.list() })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.snmpCredentials.list(), page) })
         }
         routes.post("snmp/credentials") { request, context in
             try context.require(.monitoring, .write)
-            guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
             let input = try await request.decode(as: SNMPCredentialInput.self, context: context)
+            guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
             let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in
                 try await tx.snmpCredentials.create(input, secrets: secrets, by: actor)
@@ -29,9 +30,9 @@ extension API {
         }
         routes.patch("snmp/credentials/:id") { request, context in
             try context.require(.monitoring, .write)
-            guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
             let id = try context.uuid()
             let input = try await request.decode(as: SNMPCredentialInput.self, context: context)
+            guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
             let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in
                 try await tx.snmpCredentials.update(id, input, secrets: secrets, by: actor)
@@ -44,9 +45,10 @@ extension API {
             try await inTenant(request, context) { tx in try await tx.snmpCredentials.delete(id, by: actor) }
             return NoContent()
         }
-        routes.get("snmp/discovery-ranges") { request, context in
+        routes.get("snmp/discovery-ranges", paged: true) { request, context in
             try context.require(.monitoring, .read)
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpDiscoveryRanges.list() })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.snmpDiscoveryRanges.list(), page) })
         }
         routes.post("snmp/discovery-ranges") { request, context in
             try context.require(.monitoring, .write)
@@ -63,7 +65,7 @@ extension API {
             try await inTenant(request, context) { tx in try await tx.snmpDiscoveryRanges.delete(id, by: actor) }
             return NoContent()
         }
-        routes.post("snmp/discovery-ranges/:id/run") { request, context in
+        routes.post("snmp/discovery-ranges/:id/run", body: .none) { request, context in
             try context.require(.monitoring, .execute)
             guard let jobs else { throw OctoError(.unavailable, "no job queue is configured") }
             let id = try context.uuid()
@@ -86,12 +88,13 @@ extension API {
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpDevices.create(input, by: actor) },
                                 status: .created)
         }
-        routes.get("snmp/devices") { request, context in
+        routes.get("snmp/devices", query: ["pop_id"], paged: true) { request, context in
             try context.require(.monitoring, .read)
             let pop = try request.queryUUID("pop_id")
             let page = try request.page()
             return JSONResponse(try await inTenant(request, context) { tx in
-                try await tx.snmpDevices.list(pop: pop, limit: page.limit, offset: page.offset)
+                Page(items: try await tx.snmpDevices.list(pop: pop, limit: page.limit, offset: page.offset),
+                     total: try await tx.snmpDevices.count(pop: pop), limit: page.limit, offset: page.offset)
             })
         }
         routes.get("devices/:id/snmp") { request, context in
@@ -106,10 +109,11 @@ extension API {
             let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpDevices.update(id, settings, by: actor) })
         }
-        routes.get("devices/:id/interfaces") { request, context in
+        routes.get("devices/:id/interfaces", paged: true) { request, context in
             try context.require(.monitoring, .read)
             let id = try context.uuid()
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpDevices.interfaces(id) })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.snmpDevices.interfaces(id), page) })
         }
     }
 }

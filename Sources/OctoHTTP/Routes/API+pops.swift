@@ -5,7 +5,7 @@ import OctoStore
 
 extension API {
     func addPopRoutes(to routes: inout RouteTable) {
-        routes.get("pops") { request, context in
+        routes.get("pops", query: ["q"], paged: true) { request, context in
             try context.require(.pops, .read)
             let page = try request.page()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.pops.list(search: request.query("q"), page: page) })
@@ -38,7 +38,7 @@ extension API {
     }
 
     func addCustomerRoutes(to routes: inout RouteTable) {
-        routes.get("customers") { request, context in
+        routes.get("customers", query: ["q", "pop_id"], paged: true) { request, context in
             try context.require(.customers, .read)
             let page = try request.page()
             let popId = try request.queryUUID("pop_id")
@@ -74,13 +74,11 @@ extension API {
     }
 
     func addDeviceRoutes(to routes: inout RouteTable) {
-        routes.get("devices") { request, context in
+        routes.get("devices", query: ["q", "status", "kind", "vendor", "model", "tag", "pop_id", "customer_id", "group_id"], paged: true,
+                   sort: DeviceFilter.sortKeys) { request, context in
             try context.require(.devices, .read)
             let page = try request.page()
-            let filter = DeviceFilter(query: request.query("q"), status: try request.queryEnum("status", Device.Status.self),
-                                      kind: try request.queryEnum("kind", Device.Kind.self), vendor: request.query("vendor"),
-                                      popId: try request.queryUUID("pop_id"), customerId: try request.queryUUID("customer_id"),
-                                      groupId: try request.queryUUID("group_id"))
+            let filter = try deviceFilter(request)
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.devices.list(filter, page: page) })
         }
         routes.get("devices/:id") { request, context in

@@ -6,7 +6,7 @@ import OctoStore
 extension API {
     /// Providers: Global Admins manage all of them on the global path; other users see their own.
     func addProviderRoutes(to routes: inout RouteTable) {
-        routes.get("providers") { request, context in
+        routes.get("providers", query: ["q"], paged: true) { request, context in
             let principal = try context.require(.providers, .read)
             let page = try request.page()
             if principal.isGlobalAdmin {

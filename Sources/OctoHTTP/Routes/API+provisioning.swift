@@ -28,10 +28,13 @@ extension API {
     /// Provisioning: templates and versions (`provisioning.read` / `provisioning.write`), device state and
     /// dry runs (`provisioning.read`), apply and remote actions (`devices.execute`).
     func addProvisioningRoutes(to routes: inout RouteTable) {
-        routes.get("provisioning/templates") { request, context in
+        routes.get("provisioning/templates", query: ["archived"], paged: true) { request, context in
             try context.require(.provisioning, .read)
-            let archived = request.query("archived") == "true"
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.provisioningTemplates.list(includeArchived: archived) })
+            let archived = try request.queryBool("archived") ?? false
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                Page(slicing: try await tx.provisioningTemplates.list(includeArchived: archived), page)
+            })
         }
         routes.post("provisioning/templates") { request, context in
             try context.require(.provisioning, .write)
@@ -57,10 +60,11 @@ extension API {
             let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.provisioningTemplates.archive(id, by: actor) })
         }
-        routes.get("provisioning/templates/:id/versions") { request, context in
+        routes.get("provisioning/templates/:id/versions", paged: true) { request, context in
             try context.require(.provisioning, .read)
             let id = try context.uuid()
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.provisioningTemplates.versions(id) })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.provisioningTemplates.versions(id), page) })
         }
         routes.post("provisioning/templates/:id/versions") { request, context in
             try context.require(.provisioning, .write)
@@ -79,7 +83,7 @@ extension API {
             guard let number = context.parameters.get("version").flatMap({ Int($0) }) else { throw OctoError.invalid("version", "version must be a number") }
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.provisioningTemplates.version(id, number: number) })
         }
-        routes.get("provisioning/templates/:id/diff") { request, context in
+        routes.get("provisioning/templates/:id/diff", query: ["from", "to"]) { request, context in
             try context.require(.provisioning, .read)
             let id = try context.uuid()
             guard let from = request.query("from").flatMap({ Int($0) }) else { throw OctoError.invalid("from", "from (query) must be a version number") }
@@ -130,7 +134,7 @@ extension API {
             return JSONResponse(try await provisioning.dryRun(device: device, provider: provider, database: database, template: input.templateId,
                                                               version: input.version, action: input.action, settings: input.settings))
         }
-        routes.post("devices/:id/provisioning/apply") { request, context in
+        routes.post("devices/:id/provisioning/apply", body: .none) { request, context in
             try context.require(.devices, .execute)
             let device = try context.uuid()
             let actor = try context.actor()
@@ -157,17 +161,19 @@ extension API {
             let provider = try await tenant(request, context)
             return JSONResponse(try await provisioning.startRollout(input, provider: provider, database: database, by: actor), status: .created)
         }
-        routes.get("provisioning/rollouts") { request, context in
+        routes.get("provisioning/rollouts", paged: true) { request, context in
             try context.require(.provisioning, .read)
             let page = try request.page()
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.list(page: page) })
+            return JSONResponse(try await inTenant(request, context) { tx in
+                Page(items: try await tx.rollouts.list(page: page), total: try await tx.rollouts.count(), limit: page.limit, offset: page.offset)
+            })
         }
         routes.get("provisioning/rollouts/:id") { request, context in
             try context.require(.provisioning, .read)
             let id = try context.uuid()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.get(id) })
         }
-        routes.get("provisioning/rollouts/:id/devices") { request, context in
+        routes.get("provisioning/rollouts/:id/devices", query: ["status"], paged: true) { request, context in
             try context.require(.provisioning, .read)
             let id = try context.uuid()
             let status = request.query("status")
@@ -177,7 +183,7 @@ extension API {
             let page = try request.page()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.rollouts.devices(id, status: status, page: page) })
         }
-        routes.post("provisioning/rollouts/:id/cancel") { request, context in
+        routes.post("provisioning/rollouts/:id/cancel", body: .none) { request, context in
             try context.require(.devices, .execute)
             let id = try context.uuid()
             let actor = try context.actor()

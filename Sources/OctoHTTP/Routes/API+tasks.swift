@@ -16,7 +16,7 @@ extension API {
             let task = try await deviceTasks.create(input, device: device, provider: provider, database: database, by: actor)
             return JSONResponse(task.maskingSecrets(), status: .created)
         }
-        routes.get("devices/:id/tasks") { request, context in
+        routes.get("devices/:id/tasks", query: ["status"], paged: true) { request, context in
             try context.require(.devices, .read)
             let device = try context.uuid()
             let status = try request.queryEnum("status", DeviceTask.Status.self)

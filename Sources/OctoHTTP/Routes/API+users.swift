@@ -21,7 +21,7 @@ extension API {
     }
 
     func addUserRoutes(to routes: inout RouteTable) {
-        routes.get("users") { request, context in
+        routes.get("users", query: ["q"], paged: true) { request, context in
             try context.require(.users, .read)
             let page = try request.page()
             return JSONResponse(try await inUserScope(request, context) { tx in try await tx.users.list(search: request.query("q"), page: page) })
@@ -73,9 +73,10 @@ extension API {
     }
 
     func addRoleRoutes(to routes: inout RouteTable) {
-        routes.get("roles") { request, context in
+        routes.get("roles", paged: true) { request, context in
             try context.require(.users, .read)
-            return JSONResponse(try await inUserScope(request, context) { tx in try await tx.roles.list() })
+            let page = try request.page()
+            return JSONResponse(try await inUserScope(request, context) { tx in Page(slicing: try await tx.roles.list(), page) })
         }
         routes.get("roles/:id") { request, context in
             try context.require(.users, .read)
@@ -114,9 +115,10 @@ extension API {
     }
 
     func addApiKeyRoutes(to routes: inout RouteTable) {
-        routes.get("api-keys") { request, context in
+        routes.get("api-keys", paged: true) { request, context in
             try context.require(.settings, .read)
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.apiKeys.list() })
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in Page(slicing: try await tx.apiKeys.list(), page) })
         }
         routes.post("api-keys") { request, context in
             let principal = try context.require(.settings, .write)
@@ -139,12 +141,13 @@ extension API {
     }
 
     func addAuditRoutes(to routes: inout RouteTable) {
-        routes.get("audit") { request, context in
+        routes.get("audit", query: ["action", "actor_id", "target_id", "since", "until"], paged: true, sort: AuditFilter.sortKeys) { request, context in
             let principal = try context.require(.audit, .read)
             let page = try request.page()
             let filter = AuditFilter(action: request.query("action"), actorId: try request.queryUUID("actor_id"),
-                                     targetId: request.query("target_id"), since: try request.queryDate("since"),
-                                     until: try request.queryDate("until"))
+                                     targetId: request.query("target_id").map { UUID(uuidString: $0)?.lowercased ?? $0 },
+                                     since: try request.queryDate("since"), until: try request.queryDate("until"),
+                                     sort: try ListSort.parse(request.query("sort"), allowed: AuditFilter.sortKeys))
             if principal.isGlobalAdmin && request.headers[.init("X-Provider-Id")!] == nil {
                 // The platform chain: actions of Global Admins outside any provider.
                 return JSONResponse(try await database.withGlobal(logger: context.logger) { tx in try await tx.auditLog.list(filter, page: page) })

@@ -9,6 +9,13 @@ extension PostgresJobQueue {
         try await database.withTenant(provider, logger: logger) { tx in try await jobs(filter: filter, page: page, in: tx) }
     }
 
+    /// `ORDER BY` of a listing: a whitelisted column (``JobFilter/sortKeys``), the id breaking ties.
+    static func order(_ sort: ListSort?) -> String {
+        guard let sort else { return "seq DESC" }
+        return sort.sql(columns: ["created_at": "created_at", "run_at": "run_at", "priority": "priority", "attempts": "attempts",
+                                  "type": "type", "state": "state"])
+    }
+
     /// The tenant's jobs inside the caller's transaction.
     public func jobs(filter: JobFilter, page: PageRequest, in tx: Transaction) async throws -> Page<JobRecord> {
         let rows = try await tx.query("""
@@ -18,7 +25,7 @@ extension PostgresJobQueue {
             WHERE (\(filter.state?.rawValue)::text IS NULL OR state = \(filter.state?.rawValue))
               AND (\(filter.type)::text IS NULL OR type = \(filter.type))
               AND (\(filter.queue)::text IS NULL OR queue = \(filter.queue))
-            ORDER BY seq DESC
+            ORDER BY \(unescaped: Self.order(filter.sort))
             LIMIT \(page.limit) OFFSET \(page.offset)
             """)
         var items: [JobRecord] = []

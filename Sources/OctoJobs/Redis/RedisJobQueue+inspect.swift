@@ -6,6 +6,19 @@ extension RedisJobQueue {
     /// The most jobs a listing examines; totals beyond it are not counted.
     static let listingScanLimit = 10_000
 
+    /// `a` against `b` on a ``JobFilter/sortKeys`` key.
+    static func compare(_ a: JobRecord, _ b: JobRecord, by key: String) -> ComparisonResult {
+        func cmp<T: Comparable>(_ x: T, _ y: T) -> ComparisonResult { x < y ? .orderedAscending : x > y ? .orderedDescending : .orderedSame }
+        switch key {
+        case "run_at": return cmp(a.runAt, b.runAt)
+        case "priority": return cmp(a.priority, b.priority)
+        case "attempts": return cmp(a.attempts, b.attempts)
+        case "type": return cmp(a.type, b.type)
+        case "state": return cmp(a.state.rawValue, b.state.rawValue)
+        default: return cmp(a.createdAt, b.createdAt)
+        }
+    }
+
     /// A provider's jobs, newest first (filters are applied to at most the newest 10,000 jobs).
     public func jobs(provider: UUID, filter: JobFilter, page: PageRequest) async throws -> Page<JobRecord> {
         let ids = try await client.send(["ZREVRANGE", .string("\(prefix):p:\(provider.lowercased):jobs"), "0",
@@ -22,7 +35,8 @@ extension RedisJobQueue {
                 if let wanted = filter.type, wanted != v[1] { continue }
                 if let wanted = filter.queue, wanted != queue { continue }
                 total += 1
-                guard total > page.offset, matched.count < page.limit else { continue }
+                // Unsorted listings page while scanning; sorted ones keep every match and page after sorting.
+                guard filter.sort != nil || (total > page.offset && matched.count < page.limit) else { continue }
                 let nonEmpty: (String?) -> String? = { $0.flatMap { $0.isEmpty ? nil : $0 } }
                 matched.append(JobRecord(
                     id: uuid, providerId: provider, queue: queue, type: v[1] ?? "", state: state, priority: Int(v[3] ?? "") ?? 0,
@@ -31,6 +45,14 @@ extension RedisJobQueue {
                     history: (try? OctoJSON.decoder.decode([JobAttempt].self, from: Data((v[10] ?? "[]").utf8))) ?? [],
                     createdAt: Self.date(v[11])))
             }
+        }
+        if let sort = filter.sort {
+            matched.sort { a, b in
+                let order = Self.compare(a, b, by: sort.key)
+                if order != .orderedSame { return sort.descending ? order == .orderedDescending : order == .orderedAscending }
+                return sort.descending ? a.id.lowercased > b.id.lowercased : a.id.lowercased < b.id.lowercased
+            }
+            matched = Array(matched.dropFirst(page.offset).prefix(page.limit))
         }
         return Page(items: matched, total: total, limit: page.limit, offset: page.offset)
     }

@@ -19,7 +19,7 @@ public struct ApiKeyRepository: Sendable {
 
     /// All keys, newest first.
     public func list() async throws -> [ApiKey] {
-        try await tx.query("SELECT * FROM api_keys ORDER BY created_at DESC").map(Self.decode)
+        try await tx.query("SELECT * FROM api_keys ORDER BY created_at DESC, id").map(Self.decode)
     }
 
     /// The key, or ``OctoError/Code/notFound``.

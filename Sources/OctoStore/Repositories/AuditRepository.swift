@@ -25,6 +25,12 @@ public struct AuditRepository: Sendable {
     }
 
     /// A page of entries, newest first.
+    /// `ORDER BY` of a list: a whitelisted column (``AuditFilter/sortKeys``), the id breaking ties.
+    static func order(_ sort: ListSort?) -> String {
+        guard let sort else { return "at DESC, id DESC" }
+        return sort.sql(columns: ["at": "at", "action": "action", "actor_label": "actor_label", "target_type": "target_type"])
+    }
+
     public func list(_ filter: AuditFilter, page: PageRequest) async throws -> Page<AuditEntry> {
         let actionPrefix = filter.action.map { "\(LikePattern.escape($0))%" }
         let condition: PostgresQuery = """
@@ -38,7 +44,7 @@ public struct AuditRepository: Sendable {
         let items = try await tx.query(PostgresQuery(unsafeSQL: """
             SELECT id, provider_id, seq, at, actor_type, actor_id, actor_label, action, target_type, target_id,
                    before::text AS before, after::text AS after, host(ip) AS ip, request_id
-            FROM audit_log WHERE \(condition.sql) ORDER BY at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)
+            FROM audit_log WHERE \(condition.sql) ORDER BY \(Self.order(filter.sort)) LIMIT \(page.limit) OFFSET \(page.offset)
             """, binds: condition.binds)).map(Self.decode)
         let total = try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS count FROM audit_log WHERE \(condition.sql)",
                                                      binds: condition.binds)).first { try $0.get("count", as: Int.self) } ?? 0

@@ -13,7 +13,7 @@ public struct DeviceRepository: Sendable {
 
     static let columns = """
         id, provider_id, pop_id, customer_id, name, kind, vendor, model, serial_number, oui, product_class, firmware,
-        hardware_version, mac, host(management_ip) AS management_ip, status, last_seen_at, notes, created_at, updated_at
+        hardware_version, mac, host(management_ip) AS management_ip, status, last_seen_at, notes, tags, created_at, updated_at
         """
 
     static func decode(_ row: PostgresRandomAccessRow) throws -> Device {
@@ -25,13 +25,16 @@ public struct DeviceRepository: Sendable {
                hardwareVersion: try row.get("hardware_version"), mac: try row.get("mac"),
                managementIp: try row.get("management_ip"),
                status: Device.Status(rawValue: try row.get("status")) ?? .pending,
-               lastSeenAt: try row.get("last_seen_at"), notes: try row.get("notes"),
+               lastSeenAt: try row.get("last_seen_at"), notes: try row.get("notes"), tags: try row.get("tags"),
                createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
     }
 
     /// The WHERE clause of a filtered list (binds included).
-    static func whereClause(_ filter: DeviceFilter) -> PostgresQuery {
+    static func whereClause(_ filter: DeviceFilter, group: DeviceGroup? = nil) -> PostgresQuery {
         let pattern = filter.query.flatMap { $0.isEmpty ? nil : "%\(LikePattern.escape($0.lowercased()))%" }
+        // A dynamic group's rule is applied as more conditions; a static group's members come from its table.
+        let rule = group?.filter ?? DeviceGroupFilter()
+        let members = group?.kind == .static ? group?.id : nil
         return """
             (\(pattern)::text IS NULL OR id IN (SELECT device_search_ids(\(pattern))))
             AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
@@ -39,19 +42,41 @@ public struct DeviceRepository: Sendable {
             AND (\(filter.vendor)::text IS NULL OR lower(vendor) = lower(\(filter.vendor)))
             AND (\(filter.popId)::uuid IS NULL OR pop_id = \(filter.popId))
             AND (\(filter.customerId)::uuid IS NULL OR customer_id = \(filter.customerId))
-            AND (\(filter.groupId)::uuid IS NULL OR id IN (SELECT device_id FROM device_group_members WHERE group_id = \(filter.groupId)))
+            AND (\(filter.model)::text IS NULL OR lower(model) = lower(\(filter.model)))
+            AND (\(filter.tag)::text IS NULL OR tags @> ARRAY[\(filter.tag)::text])
+            AND (\(members)::uuid IS NULL OR id IN (SELECT device_id FROM device_group_members WHERE group_id = \(members)))
+            AND (\(rule.vendor)::text IS NULL OR lower(vendor) = lower(\(rule.vendor)))
+            AND (\(rule.model)::text IS NULL OR lower(model) = lower(\(rule.model)))
+            AND (\(rule.popId)::uuid IS NULL OR pop_id = \(rule.popId))
+            AND (\(rule.status?.rawValue)::text IS NULL OR status = \(rule.status?.rawValue))
+            AND (\(rule.kind?.rawValue)::text IS NULL OR kind = \(rule.kind?.rawValue))
+            AND (\(rule.tag)::text IS NULL OR tags @> ARRAY[\(rule.tag)::text])
             """
     }
 
     /// A page of devices ordered by name, with the number of matches.
     public func list(_ filter: DeviceFilter, page: PageRequest) async throws -> Page<Device> {
-        let condition = Self.whereClause(filter)
+        // A group the tenant cannot see is an empty list, as an unknown id always was.
+        var group: DeviceGroup?
+        if let id = filter.groupId {
+            guard let found = try await tx.deviceGroups.find(id) else { return Page(items: [], total: 0, limit: page.limit, offset: page.offset) }
+            group = found
+        }
+        let condition = Self.whereClause(filter, group: group)
         let items = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT \(Self.columns) FROM devices WHERE \(condition.sql) ORDER BY name, id LIMIT \(page.limit) OFFSET \(page.offset)",
+            unsafeSQL: "SELECT \(Self.columns) FROM devices WHERE \(condition.sql) ORDER BY \(Self.order(filter.sort)) LIMIT \(page.limit) OFFSET \(page.offset)",
             binds: condition.binds)).map(Self.decode)
         let total = try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS count FROM devices WHERE \(condition.sql)",
                                                      binds: condition.binds)).first { try $0.get("count", as: Int.self) } ?? 0
         return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+    }
+
+    /// `ORDER BY` of a list: a whitelisted column (``DeviceFilter/sortKeys``), the id breaking ties.
+    static func order(_ sort: ListSort?) -> String {
+        guard let sort else { return "name, id" }
+        let columns = ["name": "name", "status": "status", "kind": "kind", "vendor": "vendor", "model": "model",
+                       "last_seen_at": "last_seen_at", "created_at": "created_at", "updated_at": "updated_at"]
+        return sort.sql(columns: columns)
     }
 
     /// The device, or ``OctoError/Code/notFound``.
@@ -66,13 +91,14 @@ public struct DeviceRepository: Sendable {
     public func create(_ input: DeviceInput, by actor: Actor) async throws -> Device {
         guard let name = input.name?.trimmed, !name.isEmpty else { throw OctoError.invalid("name", "name is required") }
         try Self.validate(input)
+        let tags = try DeviceTags.validate(input.tags ?? [])
         let id = try await tx.query("""
             INSERT INTO devices (provider_id, pop_id, customer_id, name, kind, vendor, model, serial_number, oui,
-                                 product_class, firmware, hardware_version, mac, management_ip, status, notes)
+                                 product_class, firmware, hardware_version, mac, management_ip, status, notes, tags)
             VALUES (\(tx.providerID), \(input.popId?.wrapped), \(input.customerId?.wrapped), \(name),
                     \(input.kind?.rawValue ?? "cpe"), \(input.vendor), \(input.model), \(input.serialNumber), \(input.oui),
                     \(input.productClass), \(input.firmware), \(input.hardwareVersion), \(input.mac),
-                    \(input.managementIp)::inet, \(input.status?.rawValue ?? "pending"), \(input.notes))
+                    \(input.managementIp)::inet, \(input.status?.rawValue ?? "pending"), \(input.notes), \(tags))
             RETURNING id
             """).first { try $0.get("id", as: UUID.self) }!
         let device = try await get(id)
@@ -86,8 +112,9 @@ public struct DeviceRepository: Sendable {
         let before = try await get(id)
         if let name = input.name, name.trimmed.isEmpty { throw OctoError.invalid("name", "name must not be empty") }
         try Self.validate(input)
+        let tags = try input.tags.map { tags throws(OctoError) in try DeviceTags.validate(tags) }
         try await tx.query("""
-            UPDATE devices SET name = coalesce(\(input.name?.trimmed), name), kind = coalesce(\(input.kind?.rawValue), kind),
+            UPDATE devices SET tags = coalesce(\(tags), tags), name = coalesce(\(input.name?.trimmed), name), kind = coalesce(\(input.kind?.rawValue), kind),
                 pop_id = CASE WHEN \(input.popId != nil) THEN \(input.popId?.wrapped) ELSE pop_id END,
                 customer_id = CASE WHEN \(input.customerId != nil) THEN \(input.customerId?.wrapped) ELSE customer_id END,
                 vendor = coalesce(\(input.vendor), vendor), model = coalesce(\(input.model), model),

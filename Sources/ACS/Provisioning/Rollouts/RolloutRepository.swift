@@ -96,6 +96,12 @@ public struct RolloutRepository: Sendable {
         return rollouts
     }
 
+    /// How many rollouts ``list(page:)`` pages through.
+    public func count() async throws -> Int {
+        let rows = try await tx.query("SELECT count(*)::int8 AS n FROM provisioning_rollouts").acsRows { try $0.acsColumn("n", as: Int64.self) }
+        return Int(rows.first ?? 0)
+    }
+
     /// Per-device results, in rollout order.
     public func devices(_ id: UUID, status: String?, page: PageRequest) async throws -> Page<RolloutDevice> {
         _ = try await get(id)

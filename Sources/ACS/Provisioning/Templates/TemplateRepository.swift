@@ -127,7 +127,7 @@ public struct TemplateRepository: Sendable {
     public func list(includeArchived: Bool = false) async throws -> [ProvisioningTemplate] {
         try await tx.query("""
             SELECT \(unescaped: Self.columns) FROM provisioning_templates WHERE (\(includeArchived) OR archived_at IS NULL)
-            ORDER BY priority DESC, name
+            ORDER BY priority DESC, name, id
             """).acsRows(Self.decode)
     }
 

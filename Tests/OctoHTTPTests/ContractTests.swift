@@ -1,0 +1,255 @@
+import Foundation
+import HTTPTypes
+import HummingbirdWSClient
+import Logging
+import OctoCore
+import OctoHTTP
+import OctoStore
+import OctoTestSupport
+import Testing
+
+/// The API contract over the whole route table: unknown body fields and query parameters are refused
+/// on every route, naming them, and nothing is written.
+@Suite struct ContractTests {
+    /// A body each JSON route decodes (right types, required fields present); the test adds a field no
+    /// route knows. Every body route of the table must have one here, so a new route cannot skip the test.
+    static let validBodies: [String: String] = [
+        "post /api/v1/auth/login": #"{"email": "a@b.test", "password": "x"}"#,
+        "post /api/v1/auth/refresh": #"{"refresh_token": "x"}"#,
+        "post /api/v1/auth/logout": #"{"refresh_token": "x"}"#,
+        "post /api/v1/auth/totp/enable": #"{"code": "123456"}"#,
+        "post /api/v1/auth/totp/disable": #"{"code": "123456"}"#,
+        "post /api/v1/providers": #"{"slug": "gamma", "name": "Gamma"}"#,
+        "patch /api/v1/providers/{id}": #"{"name": "Gamma"}"#,
+        "post /api/v1/pops": #"{"name": "Centro"}"#,
+        "patch /api/v1/pops/{id}": #"{"name": "Centro"}"#,
+        "post /api/v1/customers": #"{"name": "Maria", "pop_id": null}"#,
+        "patch /api/v1/customers/{id}": #"{"pop_id": null}"#,
+        "post /api/v1/devices": #"{"name": "ONT", "kind": "ont"}"#,
+        "patch /api/v1/devices/{id}": #"{"customer_id": null}"#,
+        "post /api/v1/users": #"{"email": "new@alfa.test", "password": "correct horse battery", "role_key": "viewer"}"#,
+        "patch /api/v1/users/{id}": #"{"name": "New"}"#,
+        "post /api/v1/roles": #"{"key": "ops", "name": "Ops", "permissions": ["devices.read"]}"#,
+        "patch /api/v1/roles/{id}": #"{"name": "Ops"}"#,
+        "post /api/v1/api-keys": #"{"name": "script"}"#,
+        "post /api/v1/metrics/series": #"{"device_id": "00000000-0000-0000-0000-000000000001", "metric": "rx", "labels": {}, "unit": "dBm", "kind": "gauge", "counter_bits": 0}"#,
+        "post /api/v1/devices/{id}/tasks": #"{"type": "reboot"}"#,
+        "post /api/v1/provisioning/templates": #"{"name": "T", "match": {"manufacturer": "X"}}"#,
+        "post /api/v1/provisioning/templates/{id}/versions": #"{"note": "n"}"#,
+        "post /api/v1/provisioning/templates/{id}/rollback": #"{"version": 1}"#,
+        "post /api/v1/devices/{id}/provisioning/dry-run": #"{"version": 1}"#,
+        "post /api/v1/devices/{id}/actions": #"{"type": "reboot"}"#,
+        "post /api/v1/provisioning/rollouts": #"{"name": "R", "target": {"pop_id": null}, "action": {"type": "reboot"}}"#,
+        "post /api/v1/snmp/credentials": #"{"name": "c", "version": "v2c", "community": "public"}"#,
+        "patch /api/v1/snmp/credentials/{id}": #"{"name": "c"}"#,
+        "post /api/v1/snmp/discovery-ranges": #"{"cidr": "127.1.0.0/30"}"#,
+        "post /api/v1/snmp/devices": #"{"address": "127.0.0.1"}"#,
+        "patch /api/v1/devices/{id}/snmp": #"{"enabled": true, "intervals": {"system": 60}}"#,
+        "post /api/v1/device-groups": #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme"}}"#,
+        "patch /api/v1/device-groups/{id}": #"{"description": null}"#,
+        "post /api/v1/device-groups/{id}/members": #"{"add": [], "remove": []}"#,
+        "post /api/v1/acs/credentials": #"{"username": "cpe-9", "password": "password-123"}"#,
+        "patch /api/v1/acs/credentials/{id}": #"{"device_id": null}"#,
+        "put /api/v1/acs/connection-request-credentials/{target}": #"{"username": "acs", "password": "secret"}"#,
+    ]
+
+    /// Nested objects are checked too, with the path of the unknown key.
+    static let nestedCases: [(route: String, body: String, field: String)] = [
+        ("post /api/v1/provisioning/templates", #"{"name": "T", "match": {"manufacturer": "X", "colour": "red"}}"#, "match.colour"),
+        ("post /api/v1/provisioning/rollouts", #"{"name": "R", "target": {"pop_id": null}, "action": {"type": "reboot", "force": true}}"#, "action.force"),
+        ("post /api/v1/device-groups", #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme", "pop": "x"}}"#, "filter.pop"),
+        ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
+         "parameter_values[0].typ"),
+    ]
+
+    /// Counts of what a refused request must not change: the audit chains (every mutation audits in its
+    /// transaction) and the main tables.
+    static func footprint(_ harness: APIHarness, _ provider: UUID) async throws -> [Int] {
+        let tenant = try await harness.stack.database.withTenant(provider) { tx in
+            [try await tx.auditLog.list(AuditFilter(), page: PageRequest()).total,
+             try await tx.devices.list(DeviceFilter(), page: PageRequest()).total,
+             try await tx.pops.list(search: nil, page: PageRequest()).total,
+             try await tx.customers.list(search: nil, popId: nil, page: PageRequest()).total,
+             try await tx.users.list(search: nil, page: PageRequest()).total]
+        }
+        let platform = try await harness.stack.database.withGlobal { tx in
+            [try await tx.auditLog.list(AuditFilter(), page: PageRequest()).total,
+             try await tx.providers.list(search: nil, page: PageRequest()).total]
+        }
+        return tenant + platform
+    }
+
+    /// `/api/v1/devices/{id}` with a fresh id for every path parameter.
+    static func concrete(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            guard part.hasPrefix("{") else { return String(part) }
+            return part == "{version}" ? "1" : UUID().lowercased
+        }.joined(separator: "/")
+    }
+
+    static func routes(_ harness: APIHarness) -> [APIEndpoint] {
+        API(database: harness.stack.database, auth: harness.stack.auth, hub: RealtimeHub(), configuration: .init(), metrics: .init()).contract()
+    }
+
+    /// No rate limit gets in the way of a walk over the whole table.
+    static func unlimited(_ configuration: inout APIConfiguration) {
+        configuration.credentialBurst = 100_000
+        configuration.addressBurst = 100_000
+    }
+
+    @Test func everyBodyRouteRefusesAnUnknownFieldAndWritesNothing() async throws {
+        try await APIHarness.with(configure: Self.unlimited) { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            try await harness.stack.makeUser("root@octoisp.test", role: .globalAdmin, provider: nil)
+            let token = try await harness.login("root@octoisp.test")
+            let before = try await Self.footprint(harness, provider.id)
+            let routes = Self.routes(harness).filter { ["post", "put", "patch"].contains($0.method) }
+            var covered = 0
+            for route in routes {
+                let key = "\(route.method) \(route.path)"
+                let method = HTTPRequest.Method(rawValue: route.method.uppercased())!
+                let path = Self.concrete(route.path)
+                let body: String
+                switch route.body {
+                case .json:
+                    let valid = try #require(Self.validBodies[key], "\(key) takes JSON: add a valid body to ContractTests.validBodies")
+                    body = String(valid.dropLast()) + #", "zz_bogus": 1}"#
+                case .raw:
+                    continue  // file bytes; its query parameters are checked below
+                case .none:
+                    body = #"{"zz_bogus": 1}"#
+                }
+                let response = try await harness.call(method, path, token: token, provider: provider.id, json: body)
+                #expect(response.status == .badRequest, "\(key) → \(response.status) \(String(describing: response.json))")
+                #expect(response.errorCode == "invalid_input", "\(key)")
+                #expect(response.errorField == "zz_bogus", "\(key) → field \(String(describing: response.errorField)) \(String(describing: response.json))")
+                covered += 1
+            }
+            for (route, body, field) in Self.nestedCases {
+                let parts = route.split(separator: " ")
+                let response = try await harness.call(HTTPRequest.Method(rawValue: parts[0].uppercased())!, Self.concrete(String(parts[1])),
+                                                      token: token, provider: provider.id, json: body)
+                #expect(response.status == .badRequest, "\(route) → \(response.status)")
+                #expect(response.errorField == field, "\(route) → \(String(describing: response.errorField))")
+            }
+            #expect(Set(Self.validBodies.keys).isSubset(of: Set(routes.map { "\($0.method) \($0.path)" })), "samples for routes that do not exist")
+            #expect(covered == routes.filter { $0.body != .raw }.count)
+            #expect(covered >= 35)
+            #expect(try await Self.footprint(harness, provider.id) == before)
+        }
+    }
+
+    @Test func everyRouteRefusesAnUnknownQueryParameter() async throws {
+        try await APIHarness.with(configure: Self.unlimited) { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            try await harness.stack.makeUser("root@octoisp.test", role: .globalAdmin, provider: nil)
+            let token = try await harness.login("root@octoisp.test")
+            let before = try await Self.footprint(harness, provider.id)
+            let routes = Self.routes(harness)
+            #expect(routes.filter { $0.method == "get" }.count >= 30)
+            for route in routes {
+                let key = "\(route.method) \(route.path)"
+                let method = HTTPRequest.Method(rawValue: route.method.uppercased())!
+                let json = ["post", "put", "patch"].contains(route.method) ? Self.validBodies[key] : nil
+                let response = try await harness.call(method, Self.concrete(route.path) + "?zz_bogus=1", token: token, provider: provider.id, json: json)
+                #expect(response.status == .badRequest, "\(key) → \(response.status)")
+                #expect(response.errorField == "zz_bogus", "\(key) → \(String(describing: response.errorField))")
+            }
+            #expect(try await Self.footprint(harness, provider.id) == before)
+        }
+    }
+
+    /// The OpenAPI document lists exactly the query parameters each route accepts, with paging and
+    /// sort where the route has them.
+    @Test func openAPIQueryParametersMatchTheRouteTable() async throws {
+        try await APIHarness.with { harness in
+            let response = try await harness.client.execute(uri: "/api/v1/openapi.json", method: .get)
+            let document = try #require(try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView)) as? [String: Any])
+            let paths = try #require(document["paths"] as? [String: [String: Any]])
+            let shared = (document["components"] as? [String: Any])?["parameters"] as? [String: [String: Any]] ?? [:]
+            for route in Self.routes(harness) {
+                let operation = try #require(paths[route.path]?[route.method] as? [String: Any], "\(route.method) \(route.path) undocumented")
+                var documented = Set<String>()
+                for parameter in operation["parameters"] as? [[String: Any]] ?? [] {
+                    let resolved = (parameter["$ref"] as? String).flatMap { shared[String($0.split(separator: "/").last!)] } ?? parameter
+                    if resolved["in"] as? String == "query", let name = resolved["name"] as? String { documented.insert(name) }
+                }
+                #expect(documented == Set(route.query), "\(route.method) \(route.path): documented \(documented.sorted()), served \(route.query)")
+            }
+        }
+    }
+
+    @Test func wrongTypesNameTheFieldAndNullClearsWhileAbsentKeeps() async throws {
+        try await APIHarness.with { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            try await harness.stack.makeUser("admin@alfa.test", role: .providerAdmin, provider: provider.id)
+            let token = try await harness.login("admin@alfa.test")
+            let wrong = try await harness.call(.post, "/api/v1/users", token: token,
+                                               json: #"{"email": "v@alfa.test", "password": "correct horse battery", "role": "provider_admin"}"#)
+            #expect(wrong.status == .badRequest)
+            #expect(wrong.errorField == "role")
+            let typed = try await harness.call(.post, "/api/v1/pops", token: token, json: #"{"name": 5}"#)
+            #expect(typed.errorField == "name")
+            let query = try await harness.call(.get, "/api/v1/provisioning/templates?archived=yes", token: token)
+            #expect(query.status == .badRequest)
+            #expect(query.errorField == "archived")
+
+            let pop = try await harness.call(.post, "/api/v1/pops", token: token, json: #"{"name": "Centro"}"#)
+            let popId = try #require(pop.string("id"))
+            let device = try await harness.call(.post, "/api/v1/devices", token: token, json: #"{"name": "ONT", "pop_id": "\#(popId.uppercased())"}"#)
+            #expect(device.status == .created)
+            let id = try #require(device.string("id"))
+            let kept = try await harness.call(.patch, "/api/v1/devices/\(id.uppercased())", token: token, json: #"{"name": "ONT 2"}"#)
+            #expect(kept.status == .ok)
+            #expect(kept.string("pop_id") == popId)
+            let cleared = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"pop_id": null}"#)
+            #expect(cleared.status == .ok)
+            #expect(cleared["pop_id"] == nil)
+        }
+    }
+
+    @Test func websocketCommandsAreDecodedStrictlyToo() async throws {
+        try await APIHarness.with { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            try await harness.stack.makeUser("noc@alfa.test", role: .noc, provider: provider.id)
+            let token = try await harness.login("noc@alfa.test")
+            let port = try #require(harness.client.port)
+            let received = Inbox()
+            try await WebSocketClient.connect(url: "ws://127.0.0.1:\(port)/api/v1/ws?access_token=\(token)", logger: .quiet) { inbound, outbound, _ in
+                try await outbound.write(.text(#"{"action": "subscribe", "topics": ["devices"], "colour": "red"}"#))
+                try await outbound.write(.text(#"{"action": "subscribe", "topics": ["devices"]}"#))
+                for try await message in inbound.messages(maxSize: 1 << 16) {
+                    if case .text(let text) = message { received.messages.withLock { $0.append(text) } }
+                    if received.messages.withLock({ $0.contains { $0.contains("subscribed") } }) { break }
+                }
+            }
+            let messages = received.messages.withLock { $0 }
+            #expect(messages.contains { $0.contains(#""type":"error""#) && $0.contains("unknown field 'colour'") }, "\(messages)")
+            #expect(messages.contains { $0.contains("subscribed") })
+        }
+    }
+
+    @Test func idsAreLowerCaseInAnswersAndEvents() async throws {
+        try await APIHarness.with { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            try await harness.stack.makeUser("admin@alfa.test", role: .providerAdmin, provider: provider.id)
+            let token = try await harness.login("admin@alfa.test")
+            let pop = try await harness.call(.post, "/api/v1/pops", token: token, json: #"{"name": "Centro"}"#)
+            let popId = try #require(pop.string("id"))
+            #expect(popId == popId.lowercased())
+            #expect(pop.string("provider_id") == provider.id.lowercased)
+            let me = try await harness.call(.get, "/api/v1/me", token: token)
+            let meId = try #require(me.string("id"))
+            #expect(meId == meId.lowercased())
+            // The realtime event as it travels (NOTIFY payload) and as the API encodes it.
+            let event = RealtimeEvent(providerId: provider.id, topic: "devices", data: .object(["id": .string(popId)]))
+            let text = try event.encoded()
+            #expect(text.contains(provider.id.lowercased))
+            #expect(!text.contains(provider.id.uuidString))
+            // Upper-case ids are accepted in paths and bodies.
+            let upper = try await harness.call(.get, "/api/v1/pops/\(popId.uppercased())", token: token)
+            #expect(upper.status == .ok)
+            #expect(upper.string("id") == popId)
+        }
+    }
+}
