@@ -317,6 +317,7 @@ let package = Package(
             name: "OctoHTTPTests",
             dependencies: [
                 "OctoHTTP",
+                "Alerts",
                 "OctoJobs",
                 "OctoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

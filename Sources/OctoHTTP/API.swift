@@ -102,6 +102,7 @@ public struct API: Sendable {
         addMetricsRoutes(to: &routes)
         addMonitoringRoutes(to: &routes)
         addOpticsAndDashboardRoutes(to: &routes)
+        addAlertRoutes(to: &routes)
         return (router, routes.entries)
     }
 

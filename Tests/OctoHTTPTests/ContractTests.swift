@@ -51,6 +51,12 @@ import Testing
         "post /api/v1/acs/credentials": #"{"username": "cpe-9", "password": "password-123"}"#,
         "patch /api/v1/acs/credentials/{id}": #"{"device_id": null}"#,
         "put /api/v1/acs/connection-request-credentials/{target}": #"{"username": "acs", "password": "secret"}"#,
+        "post /api/v1/alert-rules": #"{"name": "R", "condition": {"type": "interface_down"}}"#,
+        "patch /api/v1/alert-rules/{id}": #"{"enabled": false}"#,
+        "post /api/v1/silences": #"{"matchers": {"device": "x"}, "ends_at": "2030-01-01T00:00:00Z", "reason": "r"}"#,
+        "post /api/v1/maintenance-windows": #"{"name": "W", "scope": "provider", "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-01T01:00:00Z"}"#,
+        "post /api/v1/incidents/{id}/assign": #"{"user_id": null}"#,
+        "post /api/v1/incidents/{id}/notes": #"{"text": "n"}"#,
     ]
 
     /// Nested objects are checked too, with the path of the unknown key.
@@ -60,6 +66,7 @@ import Testing
         ("post /api/v1/device-groups", #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme", "pop": "x"}}"#, "filter.pop"),
         ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
          "parameter_values[0].typ"),
+        ("post /api/v1/alert-rules", #"{"name": "R", "condition": {"type": "interface_down", "colour": "red"}}"#, "condition.colour"),
     ]
 
     /// Counts of what a refused request must not change: the audit chains (every mutation audits in its

@@ -118,7 +118,7 @@ extension AlertEvaluator {
             summary.incidentsOpened += 1
         }
         var joined: [UUID: Int] = [:]
-        for alert in alerts where alert.incidentId == nil {
+        for alert in alerts where alert.incidentId == nil && alert.isFiring {
             guard let reason = reasons[alert.id] ?? nil, reason.hasPrefix("parent:"), let root = UUID(uuidString: String(reason.dropFirst(7))),
                   let incident = incidentOf[root] else { continue }
             try await tx.query("UPDATE alerts SET incident_id = \(incident) WHERE id = \(alert.id)")

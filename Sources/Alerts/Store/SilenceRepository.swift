@@ -59,7 +59,7 @@ public struct SilenceRepository: Sendable {
         let before = try await get(id)
         let now = tx.clock.now
         var after = before
-        after.endsAt = max(min(before.endsAt, now), before.startsAt.addingTimeInterval(0.001))
+        after.endsAt = max(min(before.endsAt, now), before.startsAt)
         try await tx.query("UPDATE silences SET ends_at = \(after.endsAt) WHERE id = \(id)")
         try await tx.audit("silence.expire", by: actor, target: ("silence", id.lowercased), before: before, after: after)
         return after

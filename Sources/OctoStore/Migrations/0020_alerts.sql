@@ -125,7 +125,8 @@ CREATE TABLE silences (
     created_by  text NOT NULL,
     created_at  timestamptz NOT NULL,
     UNIQUE (provider_id, id),
-    CHECK (ends_at > starts_at)
+    -- An expired silence may end when it started.
+    CHECK (ends_at >= starts_at)
 );
 
 CREATE TABLE maintenance_windows (
