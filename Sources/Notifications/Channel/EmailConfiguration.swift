@@ -29,6 +29,12 @@ public struct EmailConfiguration: Sendable, Hashable, Codable {
     /// Seconds allowed for each server reply.
     public var timeoutSeconds: Int
 
+    // camelCase keys without acronyms, so OctoJSON's snake_case conversion round-trips them.
+    private enum CodingKeys: String, CodingKey {
+        case host, port, security, trustedCertificatePEM = "trustedCertificatePem", tlsServerName, username, password
+        case authMechanism, fromAddress, fromName, recipients, heloName, timeoutSeconds
+    }
+
     /// Creates a configuration.
     public init(host: String, port: Int = 587, security: SMTPConfiguration.Security = .startTLS, trustedCertificatePEM: String? = nil,
                 tlsServerName: String? = nil, username: String? = nil, password: NotificationSecret? = nil,

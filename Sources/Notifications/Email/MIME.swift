@@ -26,11 +26,11 @@ public enum MIME {
         let clean = NotificationRenderer.singleLine(text)
         let ascii = clean.utf8.allSatisfy { $0 >= 32 && $0 < 127 }
         if ascii && !clean.contains("=?") && clean.utf8.count + nameLength <= 78 { return clean }
-        return encodedWords(clean, firstLineUsed: nameLength).joined(separator: "\r\n ")
+        return encodedWords(clean).joined(separator: "\r\n ")
     }
 
     /// `text` as RFC 2047 base64 encoded words, each whole characters and at most 75 characters long.
-    public static func encodedWords(_ text: String, firstLineUsed: Int = 0) -> [String] {
+    public static func encodedWords(_ text: String) -> [String] {
         // "=?UTF-8?B?" + "?=" is 12 characters; 45 bytes of UTF-8 become 60 base64 characters.
         let maximumBytes = 45
         var words: [String] = []

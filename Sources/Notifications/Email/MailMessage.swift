@@ -35,7 +35,7 @@ public struct MailAddress: Sendable, Hashable, Codable, CustomStringConvertible 
             let quoted = clean.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             return "\"\(quoted)\" <\(address)>"
         }
-        return MIME.encodedWords(clean, firstLineUsed: 6).joined(separator: "\r\n ") + " <\(address)>"
+        return MIME.encodedWords(clean).joined(separator: "\r\n ") + " <\(address)>"
     }
 }
 

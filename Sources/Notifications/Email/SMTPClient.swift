@@ -2,6 +2,8 @@ import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
+import Synchronization
 
 /// An SMTP client (RFC 5321) on SwiftNIO: EHLO, STARTTLS (RFC 3207), AUTH PLAIN or LOGIN
 /// (RFC 4954), MAIL FROM, RCPT TO, DATA with dot-stuffing, QUIT. One message per connection.
@@ -52,7 +54,8 @@ private struct SMTPSession {
     let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     let timeout: Duration
     var pending: [UInt8] = []
-    var tlsStarted = false
+    /// Set once STARTTLS put a TLS handler in the pipeline.
+    var handshake: TLSHandshakeState?
 
     mutating func run(_ configuration: SMTPConfiguration, message: MailMessage, payload: [UInt8]) async throws -> SMTPReply {
         try expect(try await readReply(command: "greeting"), [220], command: "greeting")
@@ -144,15 +147,17 @@ private struct SMTPSession {
         }
         let serverName = configuration.tlsServerName ?? TLSTrust.serverName(for: configuration.host)
         let channel = self.channel
+        let state = TLSHandshakeState()
         do {
             try await channel.eventLoop.submit {
                 let handler = try NIOSSLClientHandler(context: context, serverHostname: serverName)
                 try channel.pipeline.syncOperations.addHandler(handler, position: .first)
+                try channel.pipeline.syncOperations.addHandler(TLSHandshakeObserver(state), position: .after(handler))
             }.get()
         } catch {
             throw SMTPError(.tls, "cannot start TLS: \(error)", command: "STARTTLS")
         }
-        tlsStarted = true
+        handshake = state
     }
 
     /// Sends `line` and reads the reply; `name` replaces the line in errors (it may hold credentials).
@@ -226,10 +231,53 @@ private struct SMTPSession {
     }
 
     func failure(_ error: any Error, command: String) -> SMTPError {
+        // A failed handshake may reach us only as a closed connection: ask the observer.
+        if let handshake, !handshake.completed {
+            return SMTPError(.tls, "TLS handshake failed: \(handshake.error ?? "\(error)")", command: command)
+        }
         if let error = error as? SMTPError { return error }
         if error is NIOSSLError || error is BoringSSLError {
             return SMTPError(.tls, "TLS failed: \(error)", command: command)
         }
         return SMTPError(.connection, "\(error)", command: command)
+    }
+}
+
+/// What became of the TLS handshake after STARTTLS, as ``TLSHandshakeObserver`` saw it.
+final class TLSHandshakeState: Sendable {
+    private struct State {
+        var completed = false
+        var error: String?
+    }
+    private let state = Mutex(State())
+
+    init() {}
+
+    var completed: Bool { state.withLock { $0.completed } }
+    var error: String? { state.withLock { $0.error } }
+
+    func complete() { state.withLock { $0.completed = true } }
+    func fail(_ error: any Error) { state.withLock { if $0.error == nil { $0.error = "\(error)" } } }
+}
+
+/// Sits right after the TLS handler and records the handshake's outcome.
+final class TLSHandshakeObserver: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+
+    private let state: TLSHandshakeState
+
+    init(_ state: TLSHandshakeState) {
+        self.state = state
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let event = event as? TLSUserEvent, case .handshakeCompleted = event { state.complete() }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        state.fail(error)
+        context.fireErrorCaught(error)
     }
 }

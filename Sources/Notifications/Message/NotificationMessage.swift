@@ -56,6 +56,11 @@ public struct NotificationMessage: Sendable, Hashable, Codable {
     /// When the event happened.
     public var occurredAt: Date
 
+    // camelCase keys without acronyms, so OctoJSON's snake_case conversion round-trips them.
+    private enum CodingKeys: String, CodingKey {
+        case id, title, body, severity, status, alertID = "alertId", incidentID = "incidentId", labels, url, language, occurredAt
+    }
+
     /// Creates a notification.
     public init(id: UUID = UUID(), title: String, body: String, severity: Severity, status: Status,
                 alertID: UUID? = nil, incidentID: UUID? = nil, labels: [String: String] = [:], url: URL? = nil,

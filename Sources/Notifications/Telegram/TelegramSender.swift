@@ -13,6 +13,11 @@ public struct TelegramConfiguration: Sendable, Hashable, Codable {
     /// Seconds before an unanswered request fails (retryable).
     public var timeoutSeconds: Int
 
+    // camelCase keys without acronyms, so OctoJSON's snake_case conversion round-trips them.
+    private enum CodingKeys: String, CodingKey {
+        case baseURL = "baseUrl", botToken, chatID = "chatId", disableWebPagePreview, timeoutSeconds
+    }
+
     /// `https://api.telegram.org`.
     public static let defaultBaseURL = URL(string: "https://api.telegram.org")!
 

@@ -57,10 +57,10 @@ public struct WebPushPayload: Sendable, Hashable, Codable {
     public var tag: String
     /// Where a click goes.
     public var url: URL?
-    /// The alert, if any.
-    public var alertId: UUID?
-    /// The incident, if any.
-    public var incidentId: UUID?
+    /// The alert's id (lowercase), if any.
+    public var alertId: String?
+    /// The incident's id (lowercase), if any.
+    public var incidentId: String?
 
     /// The payload of `message`, its body cut so the whole fits one record.
     public init(_ message: NotificationMessage) {
@@ -70,8 +70,8 @@ public struct WebPushPayload: Sendable, Hashable, Codable {
         status = message.status
         tag = (message.alertID ?? message.incidentID ?? message.id).uuidString.lowercased()
         url = message.safeURL
-        alertId = message.alertID
-        incidentId = message.incidentID
+        alertId = message.alertID?.lowercased
+        incidentId = message.incidentID?.lowercased
     }
 }
 

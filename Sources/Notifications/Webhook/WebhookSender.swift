@@ -20,8 +20,8 @@ public struct WebhookConfiguration: Sendable, Hashable, Codable {
 
 /// The JSON a webhook receives (keys in snake_case, dates in ISO 8601 UTC).
 public struct WebhookPayload: Sendable, Hashable, Codable {
-    /// The notification's id; equal to the `Idempotency-Key` header.
-    public var id: UUID
+    /// The notification's id (lowercase); equal to the `Idempotency-Key` header.
+    public var id: String
     /// `firing` or `resolved`.
     public var status: NotificationMessage.Status
     /// `info`, `warning` or `critical`.
@@ -32,10 +32,10 @@ public struct WebhookPayload: Sendable, Hashable, Codable {
     public var body: String
     /// The rendered subject line in the notification's language.
     public var subject: String
-    /// The alert, if any.
-    public var alertId: UUID?
-    /// The incident, if any.
-    public var incidentId: UUID?
+    /// The alert's id (lowercase), if any.
+    public var alertId: String?
+    /// The incident's id (lowercase), if any.
+    public var incidentId: String?
     /// The alert's labels.
     public var labels: [String: String]
     /// The dashboard link, if any.
@@ -47,14 +47,14 @@ public struct WebhookPayload: Sendable, Hashable, Codable {
 
     /// The payload of `message`.
     public init(_ message: NotificationMessage) {
-        id = message.id
+        id = message.id.lowercased
         status = message.status
         severity = message.severity
         title = message.title
         body = message.body
         subject = NotificationRenderer.subject(message)
-        alertId = message.alertID
-        incidentId = message.incidentID
+        alertId = message.alertID?.lowercased
+        incidentId = message.incidentID?.lowercased
         labels = message.labels
         url = message.safeURL
         language = message.language
