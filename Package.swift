@@ -197,6 +197,7 @@ let package = Package(
             name: "Alerts",
             dependencies: [
                 "OctoCore",
+                "Notifications",
                 "OctoStore",
                 "OctoJobs",
                 "OctoMetrics",
@@ -348,6 +349,8 @@ let package = Package(
             name: "AlertsTests",
             dependencies: [
                 "Alerts",
+                "Notifications",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 "OctoHTTP",
                 "OctoJobs",
                 "OctoMetrics",

@@ -1,5 +1,6 @@
 import Foundation
 import ACS
+import Alerts
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
@@ -32,12 +33,16 @@ public struct API: Sendable {
     let secrets: SecretBox?
     /// The HTTP realm of the CWMP endpoint: CPE credentials' Digest hashes are computed for it.
     let cwmpRealm: String
+    /// Delivers test notifications through a provider's channels.
+    let notifier: AlertNotifier
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
-                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm) {
+                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm,
+                notifier: AlertNotifier? = nil) {
         self.jobs = jobs
+        self.notifier = notifier ?? AlertNotifier(database: database, queue: jobs, secrets: secrets, logger: Logger(label: "octoisp.notifications"))
         self.cwmpRealm = cwmpRealm
         self.secrets = secrets
         self.deviceTasks = deviceTasks ?? DeviceTaskService(queue: jobs)
@@ -103,6 +108,7 @@ public struct API: Sendable {
         addMonitoringRoutes(to: &routes)
         addOpticsAndDashboardRoutes(to: &routes)
         addAlertRoutes(to: &routes)
+        addNotificationRoutes(to: &routes)
         return (router, routes.entries)
     }
 

@@ -85,7 +85,12 @@ struct Serve: AsyncParsableCommand {
                                                                     settings: acsConfiguration.connectionRequest, clock: clock, logger: logger))
             handlers.registerProvisioning(provisioning, database: database, clock: clock)
             handlers.registerRollouts(provisioning, database: database)
-            handlers.registerAlerts(AlertEvaluator(database: database, retention: MetricsRetention(environment: environment.values), logger: logger))
+            let notifier = AlertNotifier(database: database, queue: jobs, secrets: try? environment.secretBox(),
+                                         publicURL: environment.values["OCTOISP_PUBLIC_URL"].flatMap(URL.init(string:)), logger: logger)
+            handlers.registerAlerts(AlertEvaluator(database: database, retention: MetricsRetention(environment: environment.values), logger: logger)) {
+                provider, alerts in try await notifier.enqueue(provider: provider, alerts: alerts)
+            }
+            handlers.registerAlertDeliveries(notifier)
             services.append(JobWorker(queue: jobs, handlers: handlers, configuration: environment.workerConfiguration(), clock: clock, logger: logger))
             let schedules = driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : []
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))

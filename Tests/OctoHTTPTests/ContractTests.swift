@@ -57,6 +57,8 @@ import Testing
         "post /api/v1/maintenance-windows": #"{"name": "W", "scope": "provider", "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-01T01:00:00Z"}"#,
         "post /api/v1/incidents/{id}/assign": #"{"user_id": null}"#,
         "post /api/v1/incidents/{id}/notes": #"{"text": "n"}"#,
+        "post /api/v1/notification-channels": #"{"name": "N", "channel": {"type": "webhook", "settings": {"url": "http://127.0.0.1:9/h", "key": "k", "timeout_seconds": 5}}}"#,
+        "patch /api/v1/notification-channels/{id}": #"{"enabled": false}"#,
     ]
 
     /// Nested objects are checked too, with the path of the unknown key.

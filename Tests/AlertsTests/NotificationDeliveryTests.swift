@@ -1,0 +1,147 @@
+import Alerts
+import Foundation
+import Hummingbird
+import Logging
+import Notifications
+import OctoCore
+import OctoJobs
+import OctoStore
+import OctoTestSupport
+import PostgresNIO
+import Synchronization
+import Testing
+
+/// Alerts reach real receivers: the SMTP server `make test` starts (STARTTLS, AUTH) and a webhook
+/// receiver that verifies the signature. A firing and a resolution each arrive once per channel.
+@Suite(.serialized) struct NotificationDeliveryTests {
+    /// Records the webhook POSTs it receives.
+    final class Receiver: Sendable {
+        let requests = Mutex<[(headers: [String: String], body: [UInt8])]>([])
+        var received: [(headers: [String: String], body: [UInt8])] { requests.withLock { $0 } }
+    }
+
+    static func peer(_ name: String) throws -> String {
+        try #require(ProcessInfo.processInfo.environment[name], "\(name) is not set: run the tests through scripts/test.sh (scripts/peers/smtp.sh)")
+    }
+
+    /// The decoded mails the SMTP peer stored, oldest first.
+    static func mails() throws -> [[String: Any]] {
+        let directory = try peer("OCTOISP_TEST_SMTP_DECODED")
+        let names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".json") }
+        return try names.compactMap { name in
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: directory).appendingPathComponent(name))) as? [String: Any]
+        }
+    }
+
+    @Test func anAlertReachesEMailAndWebhookOnceWhenItFiresAndOnceWhenItResolves() async throws {
+        let smtpPort = try #require(Int(try Self.peer("OCTOISP_TEST_SMTP_PORT")))
+        let certificate = try String(contentsOfFile: try Self.peer("OCTOISP_TEST_SMTP_CERT"), encoding: .utf8)
+        let user = try Self.peer("OCTOISP_TEST_SMTP_USER")
+        let password = try Self.peer("OCTOISP_TEST_SMTP_PASSWORD")
+        let recipient = "noc-\(UUID().lowercased.prefix(8))@provedor.test"
+        let receiver = Receiver()
+        let router = Router()
+        router.post("hook") { request, _ -> Response in
+            let bytes = try await request.body.collect(upTo: 1 << 20)
+            var headers: [String: String] = [:]
+            for field in request.headers { headers[field.name.rawName.lowercased()] = field.value }
+            receiver.requests.withLock { $0.append((headers, Array(buffer: bytes))) }
+            return Response(status: .ok)
+        }
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) },
+                              logger: Logger(label: "hook"))
+        try await TestDatabase.with { stack in
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                var port = 0
+                for await bound in ports { port = bound; break }
+                var logger = Logger(label: "alerts-test")
+                logger.logLevel = .warning
+                let secrets = try SecretBox(keyring: SecretBox.generateKeyring())
+                let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: logger)
+                let notifier = AlertNotifier(database: stack.database, queue: queue, secrets: secrets, logger: logger)
+                var handlers = JobHandlers()
+                handlers.registerAlertDeliveries(notifier)
+                let worker = JobWorker(queue: queue, handlers: handlers, configuration: .init(includeDedicated: false, concurrency: 2, pollInterval: .milliseconds(50)),
+                                       clock: stack.clock, logger: logger)
+                group.addTask { try await worker.run() }
+
+                let provider = try await stack.makeProvider("acme").id
+                let key = "webhook-signing-key-\(UUID().lowercased)"
+                let (device, hook, mail) = try await stack.database.withTenant(provider) { tx in
+                    let device = try await tx.devices.create(DeviceInput(name: "OLT-CENTRO", kind: .olt), by: .system).id
+                    try await tx.query("""
+                        INSERT INTO snmp_devices (provider_id, device_id, address, reachability, created_at, updated_at)
+                        VALUES (\(provider), \(device), '127.3.0.7'::inet, 'down', now(), now())
+                        """)
+                    _ = try await tx.alertRules.create(AlertRuleInput(name: "OLT fora do ar", severity: .critical, deviceKinds: ["olt"],
+                                                                      condition: .reachability(includeSNMPFailing: false)), by: .system)
+                    let hook = try await tx.notificationChannels.create(NotificationChannelInput(
+                        name: "Webhook NOC", channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!, key: NotificationSecret(key)))),
+                        secrets: secrets, by: .system)
+                    let mail = try await tx.notificationChannels.create(NotificationChannelInput(
+                        name: "E-mail NOC", minSeverity: .critical,
+                        channel: .email(EmailConfiguration(host: "127.0.0.1", port: smtpPort, security: .startTLS, trustedCertificatePEM: certificate,
+                                                           tlsServerName: "localhost", username: user, password: NotificationSecret(password),
+                                                           fromAddress: "alertas@octoisp.test", recipients: [recipient]))),
+                        secrets: secrets, by: .system)
+                    return (device, hook, mail)
+                }
+                // The secrets are stored sealed, never in clear, and answered empty.
+                let stored = try await stack.database.withTenant(provider) { tx in
+                    try await tx.query("SELECT settings::text || coalesce(secrets_sealed, '') FROM notification_channels").values(String.self)
+                }
+                #expect(stored.count == 2 && stored.allSatisfy { !$0.contains(key) && !$0.contains(password) })
+                // Fires: both channels get it.
+                let evaluator = AlertEvaluator(database: stack.database, logger: logger)
+                let fired = try await evaluator.evaluate(provider: provider)
+                #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2)
+                #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2, "asked twice…")
+                try await Task.sleep(for: .milliseconds(300))
+                #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2, "…and again after the first ran…")
+                func mailsTo() throws -> [[String: Any]] { try Self.mails().filter { ($0["rcpt_tos"] as? [String])?.contains(recipient) == true } }
+                var deadline = ContinuousClock.now + .seconds(30)
+                while try receiver.received.count < 1 || mailsTo().count < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                try await Task.sleep(for: .milliseconds(1500))
+                #expect(receiver.received.count == 1, "…delivered once")
+                let attempts = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: try #require(fired.notify.first)) }
+                #expect(try mailsTo().count == 1, "\(attempts.map { "\($0.channelName ?? "") \($0.status) \($0.outcome) \($0.detail ?? "")" })")
+                let first = try #require(receiver.received.first)
+                let timestamp = try #require(first.headers["x-octoisp-timestamp"])
+                let signature = try #require(first.headers["x-octoisp-signature"])
+                #expect(WebhookSignature.verify(signature: signature, timestamp: timestamp, body: first.body, key: Array(key.utf8), now: Date()))
+                let payload = try #require(try JSONSerialization.jsonObject(with: Data(first.body)) as? [String: Any])
+                #expect("\(payload)".contains("OLT-CENTRO is unreachable"))
+                let subject = try #require(try mailsTo().first?["subject"] as? String)
+                #expect(subject.contains("OLT-CENTRO"), "\(subject)")
+                // Resolves: each channel hears it once more.
+                try await stack.database.withTenant(provider) { tx in
+                    try await tx.query("UPDATE snmp_devices SET reachability = 'up' WHERE device_id = \(device)")
+                }
+                let resolved = try await evaluator.evaluate(provider: provider)
+                #expect(try await notifier.enqueue(provider: provider, alerts: resolved.notify) == 2)
+                deadline = ContinuousClock.now + .seconds(30)
+                while try receiver.received.count < 2 || mailsTo().count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                #expect(receiver.received.count == 2)
+                #expect(try mailsTo().count == 2)
+                let alert = try #require(fired.notify.first)
+                let log = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: alert) }
+                #expect(log.map(\.outcome) == ["sent", "sent", "sent", "sent"])
+                #expect(Set(log.map(\.channelId)) == [hook.id, mail.id])
+                #expect(log.filter { $0.status == "resolved" }.count == 2, "\(log.map { "\($0.status) \($0.outcome) \($0.channelName ?? "")" })")
+                // A channel whose receiver refuses for good is logged as failed, not retried forever.
+                let broken = try await stack.database.withTenant(provider) { tx in
+                    try await tx.notificationChannels.create(NotificationChannelInput(
+                        name: "Quebrado", channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/missing")!, key: "k"))),
+                        secrets: secrets, by: .system)
+                }
+                let test = try await notifier.test(channel: broken.id, provider: provider)
+                #expect(test.outcome == "failed" && test.detail?.contains("404") == true, "\(String(describing: test.detail))")
+                #expect(try await notifier.test(channel: hook.id, provider: provider).outcome == "sent")
+                group.cancelAll()
+            }
+        }
+    }
+}
