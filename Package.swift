@@ -395,6 +395,19 @@ let package = Package(
             ],
             swiftSettings: testSettings
         ),
+        // Notification channels against a real SMTP server (aiosmtpd) and local HTTP receivers.
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: [
+                "Notifications",
+                "OctoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: testSettings
+        ),
         .testTarget(
             name: "SNMPTests",
             dependencies: ["SNMP", "OctoTestSupport"],
