@@ -1,6 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
+import NIOSSL
 import Notifications
 import NIOCore
 import Synchronization
@@ -33,6 +36,8 @@ func peerVariable(_ name: String) throws -> String {
 struct CapturedRequest: Sendable {
     var method: String
     var path: String
+    /// The `Host` header (HTTP/1.1), which HTTPTypes keeps as the authority.
+    var authority: String?
     /// Header values by lower-cased name (the last one wins).
     var headers: [String: String]
     var body: [UInt8]
@@ -59,8 +64,9 @@ final class LocalReceiver: Sendable {
 
     var requests: [CapturedRequest] { captured.withLock { $0 } }
 
-    /// Runs `body` with the server's base URL, then stops the server.
-    static func with(answer: @escaping @Sendable (CapturedRequest) -> CannedAnswer,
+    /// Runs `body` with the server's base URL, then stops the server. With `tls` (PEM certificate
+    /// and key) the server speaks HTTPS.
+    static func with(tls: (certificate: String, key: String)? = nil, answer: @escaping @Sendable (CapturedRequest) -> CannedAnswer,
                      _ body: @Sendable (URL, LocalReceiver) async throws -> Void) async throws {
         let receiver = LocalReceiver(answer: answer)
         let router = Router()
@@ -68,7 +74,8 @@ final class LocalReceiver: Sendable {
             let bytes = try await request.body.collect(upTo: 1 << 20)
             var headers: [String: String] = [:]
             for field in request.headers { headers[field.name.rawName.lowercased()] = field.value }
-            let captured = CapturedRequest(method: request.method.rawValue, path: request.uri.path, headers: headers,
+            let captured = CapturedRequest(method: request.method.rawValue, path: request.uri.path, authority: request.head.authority,
+                                           headers: headers,
                                            body: Array(buffer: bytes))
             receiver.captured.withLock { $0.append(captured) }
             let canned = receiver.answer(captured)
@@ -81,7 +88,14 @@ final class LocalReceiver: Sendable {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "notifications-tests.receiver")
         logger.logLevel = .critical
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        var server = HTTPServerBuilder.http1()
+        if let tls {
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMBytes(Array(tls.certificate.utf8)).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(bytes: Array(tls.key.utf8), format: .pem)))
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        }
+        let app = Application(router: router, server: server, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
                               onServerRunning: { channel in continuation.yield(channel.localAddress?.port ?? 0) }, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.runService() }
@@ -89,7 +103,7 @@ final class LocalReceiver: Sendable {
             let port = await iterator.next() ?? 0
             try #require(port > 0, "the receiver did not start")
             defer { group.cancelAll() }
-            try await body(URL(string: "http://127.0.0.1:\(port)")!, receiver)
+            try await body(URL(string: "\(tls == nil ? "http" : "https")://127.0.0.1:\(port)")!, receiver)
         }
     }
 }
