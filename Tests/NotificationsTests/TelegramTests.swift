@@ -93,3 +93,18 @@ import Testing
         }
     }
 }
+
+@Suite struct TelegramTextTests {
+    @Test func longBodiesAreShortenedWithoutCuttingMarkup() throws {
+        var message = sampleMessage()
+        message.body = String(repeating: "<&> ", count: 3000)
+        let body = try TelegramSender.body(message, chatID: "1", disableWebPagePreview: true)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any])
+        let text = try #require(object["text"] as? String)
+        #expect(text.count <= 4096)
+        #expect(text.contains("…"))
+        #expect(text.count > 3900, "the body is cut only as much as needed")
+        #expect(text.hasSuffix("</a>"), "the link after the body is still whole")
+        #expect(!text.contains("&am\n") && !text.contains("&l\n"))
+    }
+}
