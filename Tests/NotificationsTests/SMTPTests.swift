@@ -178,3 +178,33 @@ struct SMTPPeer {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 }
+
+@Suite struct SMTPReplyTests {
+    @Test(arguments: [("tempfail@provedor.example", 451, true), ("reject@provedor.example", 550, false)])
+    func recipientRefusalsCarryTheReplyCode(recipient: String, code: Int, retryable: Bool) async throws {
+        let peer = try SMTPPeer()
+        var channel = peer.channel()
+        channel.recipients = [recipient]
+        let error = await #expect(throws: DeliveryError.self) {
+            try await NotificationDispatcher().send(sampleMessage(), via: .email(channel))
+        }
+        #expect(error?.smtpReplyCode == code)
+        #expect(error?.isRetryable == retryable)
+        #expect(error?.message.contains("RCPT TO <\(recipient)>") == true)
+    }
+
+    @Test func classification() {
+        #expect(SMTPError(.rejected, "x", replyCode: 421).isRetryable)
+        #expect(!SMTPError(.rejected, "x", replyCode: 554).isRetryable)
+        #expect(SMTPError(.timeout, "x").isRetryable)
+        #expect(SMTPError(.connection, "x").isRetryable)
+        #expect(!SMTPError(.tls, "x").isRetryable)
+        #expect(!SMTPError(.startTLSUnavailable, "x").isRetryable)
+    }
+
+    @Test func configurationNeverPrintsThePassword() {
+        let configuration = SMTPConfiguration(host: "smtp.provedor.example", port: 587, username: "noc", password: "segredo-123")
+        #expect(!String(describing: configuration).contains("segredo-123"))
+        #expect(!String(reflecting: configuration).contains("segredo-123"))
+    }
+}
