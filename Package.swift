@@ -429,6 +429,22 @@ let package = Package(
             ],
             swiftSettings: testSettings
         ),
+        // Notification channels against a real SMTP server (aiosmtpd) and local HTTP receivers.
+        .testTarget(
+            name: "NotificationsTests",
+            dependencies: [
+                "Notifications",
+                "OctoCore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: testSettings
+        ),
         .testTarget(
             name: "SNMPTests",
             dependencies: ["SNMP", "OctoTestSupport"],

@@ -4,7 +4,8 @@
 #   scripts/peers/smtp.sh start WORKDIR   start it in WORKDIR/smtp, write WORKDIR/smtp.env
 #   scripts/peers/smtp.sh stop WORKDIR    stop it
 #
-# It makes a self-signed certificate (CN localhost, SAN localhost and 127.0.0.1) with openssl,
+# It makes a self-signed certificate (CN localhost, SAN localhost and 127.0.0.1) with openssl (the
+# notification tests also serve HTTPS with it: OCTOISP_TEST_SMTP_CERT/_KEY),
 # serves STARTTLS with it and requires AUTH on one port, and offers neither on another; received
 # messages land in the maildir WORKDIR/smtp/maildir (see scripts/peers/smtp_server.py).
 set -euo pipefail
@@ -51,6 +52,7 @@ export OCTOISP_TEST_SMTP_HOST=127.0.0.1
 export OCTOISP_TEST_SMTP_PORT=$tls_port
 export OCTOISP_TEST_SMTP_PLAIN_PORT=$plain_port
 export OCTOISP_TEST_SMTP_CERT=$dir/cert.pem
+export OCTOISP_TEST_SMTP_KEY=$dir/key.pem
 export OCTOISP_TEST_SMTP_MAILDIR=$dir/maildir
 export OCTOISP_TEST_SMTP_DECODED=$dir/decoded
 export OCTOISP_TEST_SMTP_USER=$user

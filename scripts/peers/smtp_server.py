@@ -8,6 +8,8 @@ Two listeners on 127.0.0.1:
               requires AUTH (PLAIN or LOGIN) with USER/PASSWORD before MAIL FROM.
   PLAIN_PORT  does not offer STARTTLS: a server a client that requires TLS must refuse.
 
+RCPT TO a local part starting with "tempfail" is answered 451 and one starting with "reject" 550.
+
 Every accepted message is written as-is (after dot-unstuffing, as received in DATA) into the
 maildir WORKDIR/maildir, with Return-Path/X-Envelope-To/X-Listener lines prepended, and decoded with
 Python's email package into WORKDIR/decoded/<maildir key>.json (headers decoded per RFC 2047, each
@@ -39,6 +41,16 @@ logging.basicConfig(level=logging.INFO, stream=sys.stderr)
 class Handler:
     def __init__(self, listener):
         self.listener = listener
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        # Recipients whose local part starts with "tempfail" or "reject" get a 4xx or 5xx reply.
+        local = address.split("@")[0]
+        if local.startswith("tempfail"):
+            return "451 4.3.0 Mailbox temporarily unavailable, try again later"
+        if local.startswith("reject"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         raw = envelope.original_content or envelope.content

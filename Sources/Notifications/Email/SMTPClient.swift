@@ -170,10 +170,19 @@ private struct SMTPSession {
         return try await readReply(command: label)
     }
 
+    /// Writes within the timeout: a server that stops reading cannot hold the message forever.
     func write(_ bytes: [UInt8], command: String = "DATA") async throws {
+        let timedOut = Flag()
+        let channel = self.channel
+        let timer = channel.eventLoop.scheduleTask(in: timeout.timeAmount) {
+            timedOut.set()
+            channel.close(promise: nil)
+        }
+        defer { timer.cancel() }
         do {
             try await outbound.write(ByteBuffer(bytes: bytes))
         } catch {
+            if timedOut.isSet { throw SMTPError(.timeout, "could not write within \(timeout)", command: command) }
             throw failure(error, command: command)
         }
     }

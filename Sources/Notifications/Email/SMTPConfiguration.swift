@@ -58,6 +58,16 @@ public struct SMTPConfiguration: Sendable, Hashable {
     }
 }
 
+extension SMTPConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// `smtp://user@host:port (starttls)`, without the password.
+    public var description: String {
+        "smtp://\(username.map { "\($0)@" } ?? "")\(host):\(port) (\(security.rawValue))"
+    }
+
+    /// Same as ``description``.
+    public var debugDescription: String { description }
+}
+
 /// One reply of an SMTP server: a code and one or more lines of text.
 public struct SMTPReply: Sendable, Hashable, CustomStringConvertible {
     /// The three-digit code.

@@ -5,7 +5,7 @@ import NIOPosix
 import NIOSSL
 
 /// A small HTTP/1.1 client for the HTTP channels: one request per connection (`Connection: close`),
-/// http or https, an overall deadline, a bounded response body. Redirects are not followed.
+/// http or https, a deadline, a bounded response body. Redirects are not followed.
 public struct NotificationHTTPClient: Sendable {
     /// An answer.
     public struct Response: Sendable {
@@ -42,7 +42,7 @@ public struct NotificationHTTPClient: Sendable {
         public var description: String { "\(kind.rawValue): \(message)" }
     }
 
-    /// Deadline for the whole exchange: connect, TLS, request and answer.
+    /// Deadline to connect, then once more for TLS, the request and the whole answer.
     public var timeout: Duration
     /// Certificates trusted for https URLs.
     public var trust: TLSTrust

@@ -51,7 +51,7 @@ public struct TelegramSender: Sendable {
     /// The request body: `chat_id` is a number when the id is numeric, a string otherwise.
     public static func body(_ message: NotificationMessage, chatID: String, disableWebPagePreview: Bool) throws -> [UInt8] {
         var object: [String: Any] = [
-            "text": truncated(NotificationRenderer.telegramHTML(message)),
+            "text": fittingText(message),
             "parse_mode": "HTML",
             "disable_web_page_preview": disableWebPagePreview,
         ]
@@ -101,9 +101,25 @@ public struct TelegramSender: Sendable {
                             retryAfterSeconds: answer?.parameters?.retryAfter ?? response.retryAfterSeconds)
     }
 
-    /// Telegram refuses texts longer than 4096 characters.
-    static func truncated(_ text: String) -> String {
-        text.count <= 4096 ? text : String(text.prefix(4095)) + "…"
+    /// The rendered text within Telegram's 4096 characters: the body is cut (before escaping, so no
+    /// tag or entity is broken) to the longest prefix with which the whole fits.
+    static func fittingText(_ message: NotificationMessage) -> String {
+        let limit = 4096
+        let full = NotificationRenderer.telegramHTML(message)
+        guard full.count > limit else { return full }
+        let body = Array(message.body)
+        var shortened = message
+        func render(_ length: Int) -> String {
+            shortened.body = length == 0 ? "" : String(body[..<length]) + "…"
+            return NotificationRenderer.telegramHTML(shortened)
+        }
+        var low = 0, high = body.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if render(middle).count <= limit { low = middle } else { high = middle - 1 }
+        }
+        let text = render(low)
+        return text.count <= limit ? text : String(text.prefix(limit))
     }
 }
 
