@@ -39,7 +39,7 @@ import Testing
         "post /api/v1/provisioning/templates/{id}/rollback": #"{"version": 1}"#,
         "post /api/v1/devices/{id}/provisioning/dry-run": #"{"version": 1}"#,
         "post /api/v1/devices/{id}/actions": #"{"type": "reboot"}"#,
-        "post /api/v1/provisioning/rollouts": #"{"name": "R", "target": {"pop_id": null}, "action": {"type": "reboot"}}"#,
+        "post /api/v1/provisioning/rollouts": #"{"name": "R", "target": {}, "action": {"type": "reboot"}}"#,
         "post /api/v1/snmp/credentials": #"{"name": "c", "version": "v2c", "community": "public"}"#,
         "patch /api/v1/snmp/credentials/{id}": #"{"name": "c"}"#,
         "post /api/v1/snmp/discovery-ranges": #"{"cidr": "127.1.0.0/30"}"#,
@@ -56,7 +56,7 @@ import Testing
     /// Nested objects are checked too, with the path of the unknown key.
     static let nestedCases: [(route: String, body: String, field: String)] = [
         ("post /api/v1/provisioning/templates", #"{"name": "T", "match": {"manufacturer": "X", "colour": "red"}}"#, "match.colour"),
-        ("post /api/v1/provisioning/rollouts", #"{"name": "R", "target": {"pop_id": null}, "action": {"type": "reboot", "force": true}}"#, "action.force"),
+        ("post /api/v1/provisioning/rollouts", #"{"name": "R", "target": {}, "action": {"type": "reboot", "force": true}}"#, "action.force"),
         ("post /api/v1/device-groups", #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme", "pop": "x"}}"#, "filter.pop"),
         ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
          "parameter_values[0].typ"),
@@ -205,6 +205,15 @@ import Testing
             let cleared = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"pop_id": null}"#)
             #expect(cleared.status == .ok)
             #expect(cleared["pop_id"] == nil)
+            // Text fields clear with null too; fields that cannot be cleared refuse it instead of ignoring it.
+            _ = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"notes": "rack 3", "vendor": "Acme"}"#)
+            let noNotes = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"notes": null}"#)
+            #expect(noNotes["notes"] == nil && noNotes.string("vendor") == "Acme")
+            let noName = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"name": null}"#)
+            #expect(noName.status == .badRequest && noName.errorField == "name")
+            let popCity = try await harness.call(.patch, "/api/v1/pops/\(popId)", token: token, json: #"{"city": "Recife"}"#)
+            #expect(popCity.string("city") == "Recife")
+            #expect(try await harness.call(.patch, "/api/v1/pops/\(popId)", token: token, json: #"{"city": null}"#)["city"] == nil)
         }
     }
 
