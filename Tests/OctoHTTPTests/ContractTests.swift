@@ -247,6 +247,13 @@ import Testing
             let popId = try #require(pop.string("id"))
             #expect(popId == popId.lowercased())
             #expect(pop.string("provider_id") == provider.id.lowercased)
+            #expect(pop.headers[.location] == "/api/v1/pops/\(popId)")
+            // Location of a nested resource created under an upper-case id is canonical too.
+            let device = try #require(try await harness.call(.post, "/api/v1/devices", token: token, json: #"{"name": "CPE"}"#).string("id"))
+            let task = try await harness.call(.post, "/api/v1/devices/\(device.uppercased())/tasks", token: token, json: #"{"type": "reboot"}"#)
+            let taskId = try #require(task.string("id"))
+            #expect(task.headers[.location] == "/api/v1/devices/\(device)/tasks/\(taskId)")
+            #expect(try await harness.call(.get, try #require(task.headers[.location]), token: token).status == .ok)
             let me = try await harness.call(.get, "/api/v1/me", token: token)
             let meId = try #require(me.string("id"))
             #expect(meId == meId.lowercased())
