@@ -16,6 +16,9 @@ public struct APIContext: RequestContext {
     public var principal: Principal?
     /// The body limit for this request.
     public var maxBodySize = 1 << 20
+    /// For a POST whose created item can be read at `<path>/<id>`: that path, ids in lower case. A
+    /// `201` ``JSONResponse`` of a value with an `id` then carries `Location: <path>/<id>`.
+    public var locationBase: String?
 
     /// Creates the context for a new request.
     public init(source: ApplicationRequestContextSource) {

@@ -15,10 +15,14 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
         self.status = status
     }
 
-    /// Encodes the body.
+    /// Encodes the body; a `201` of a value with an `id` gets its `Location` (see ``APIContext/locationBase``).
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try OctoJSON.encoder.encode(value, from: request, context: context)
         response.status = status
+        if status == .created, let base = (context as? APIContext)?.locationBase,
+           let id = Mirror(reflecting: value).children.first(where: { $0.label == "id" })?.value as? UUID {
+            response.headers[.location] = base + "/" + id.lowercased
+        }
         return response
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import OctoCore
+import Synchronization
 
 /// Registers routes under `/api/v1` and remembers them, so the OpenAPI document and the contract tests
 /// can be checked against what the server really serves.
@@ -43,6 +44,9 @@ struct RouteTable {
 
     let group: RouterGroup<APIContext>
     private(set) var entries: [Entry] = []
+    /// The GET routes registered so far, parameters written `{}`; read at request time, when every
+    /// route is registered.
+    let readable = ReadableRoutes()
 
     init(group: RouterGroup<APIContext>) {
         self.group = group
@@ -60,10 +64,19 @@ struct RouteTable {
         entries.append(Entry(method: method.rawValue.lowercased(), path: "/api/v1/" + openAPIPath, query: allowed.sorted(),
                              paged: paged, sort: sort, body: body))
         let allowedSet = Set(allowed)
+        let template = Self.normalized("/api/v1/" + openAPIPath)
+        let readable = readable
+        if method == .get { readable.insert(template) }
         group.on(RouterPath(path), method: method) { request, context in
             try Self.checkQuery(request, allowed: allowedSet)
             if body == .none { try await Self.refuseBody(request, context) }
-            return try await handler(request, context)
+            var context = context
+            if method == .post, readable.contains(template + "/{}") {
+                context.locationBase = request.uri.path.split(separator: "/", omittingEmptySubsequences: false)
+                    .map { UUID(uuidString: String($0))?.lowercased ?? String($0) }.joined(separator: "/")
+            }
+            // Answered here, with this context: Hummingbird would build the response with its own copy.
+            return try await handler(request, context).response(from: request, context: context)
         }
     }
 
@@ -85,6 +98,11 @@ struct RouteTable {
         on(.delete, path, handler)
     }
 
+    /// `/api/v1/devices/{id}/tasks/{taskId}` → `/api/v1/devices/{}/tasks/{}`.
+    static func normalized(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { $0.hasPrefix("{") ? "{}" : String($0) }.joined(separator: "/")
+    }
+
     /// 400 naming the first query parameter the route does not declare.
     static func checkQuery(_ request: Request, allowed: Set<String>) throws(OctoError) {
         let names = request.uri.queryParameters.map { String($0.key) }
@@ -104,5 +122,18 @@ struct RouteTable {
             throw OctoError.invalid(first, "unknown field '\(first)': this endpoint takes no request body")
         }
         throw OctoError(.invalidInput, "this endpoint takes no request body")
+    }
+}
+
+/// The GET route templates of a ``RouteTable``, filled at registration and read by requests.
+final class ReadableRoutes: Sendable {
+    private let templates = Mutex<Set<String>>([])
+
+    func insert(_ template: String) {
+        templates.withLock { _ = $0.insert(template) }
+    }
+
+    func contains(_ template: String) -> Bool {
+        templates.withLock { $0.contains(template) }
     }
 }

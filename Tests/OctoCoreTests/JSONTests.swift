@@ -61,6 +61,9 @@ import Testing
         let id = UUID()
         #expect(try decode(#"{}"#).popId == nil)
         #expect(try decode(#"{"pop_id": null}"#).popId == .null)
+        // null means "clear" only where the type says so; elsewhere it is refused, not read as absent.
+        #expect(field(#"{"name": null}"#) == "name")
+        #expect(field(#"{"settings": {"wifi": [{"ssid": "a", "channel": null}]}}"#) == "settings.wifi[0].channel")
         #expect(try decode(#"{"pop_id": "\#(id.uuidString.uppercased())"}"#).popId == .value(id))
         #expect(try decode(#"{"pop_id": "\#(id.lowercased)"}"#).popId == .value(id))
         #expect(try decode(#"{"at": "2026-01-02T03:04:05Z"}"#).at == OctoJSON.parseDate("2026-01-02T03:04:05Z"))

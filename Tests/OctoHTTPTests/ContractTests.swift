@@ -4,6 +4,7 @@ import HummingbirdWSClient
 import Logging
 import OctoCore
 import OctoHTTP
+import OctoJobs
 import OctoStore
 import OctoTestSupport
 import Testing
@@ -39,7 +40,7 @@ import Testing
         "post /api/v1/provisioning/templates/{id}/rollback": #"{"version": 1}"#,
         "post /api/v1/devices/{id}/provisioning/dry-run": #"{"version": 1}"#,
         "post /api/v1/devices/{id}/actions": #"{"type": "reboot"}"#,
-        "post /api/v1/provisioning/rollouts": #"{"name": "R", "target": {"pop_id": null}, "action": {"type": "reboot"}}"#,
+        "post /api/v1/provisioning/rollouts": #"{"name": "R", "target": {}, "action": {"type": "reboot"}}"#,
         "post /api/v1/snmp/credentials": #"{"name": "c", "version": "v2c", "community": "public"}"#,
         "patch /api/v1/snmp/credentials/{id}": #"{"name": "c"}"#,
         "post /api/v1/snmp/discovery-ranges": #"{"cidr": "127.1.0.0/30"}"#,
@@ -64,7 +65,7 @@ import Testing
     /// Nested objects are checked too, with the path of the unknown key.
     static let nestedCases: [(route: String, body: String, field: String)] = [
         ("post /api/v1/provisioning/templates", #"{"name": "T", "match": {"manufacturer": "X", "colour": "red"}}"#, "match.colour"),
-        ("post /api/v1/provisioning/rollouts", #"{"name": "R", "target": {"pop_id": null}, "action": {"type": "reboot", "force": true}}"#, "action.force"),
+        ("post /api/v1/provisioning/rollouts", #"{"name": "R", "target": {}, "action": {"type": "reboot", "force": true}}"#, "action.force"),
         ("post /api/v1/device-groups", #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme", "pop": "x"}}"#, "filter.pop"),
         ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
          "parameter_values[0].typ"),
@@ -168,6 +169,50 @@ import Testing
         }
     }
 
+    /// Every paged list of the table answers {items, total, limit, offset} with the same limit rules;
+    /// lists under an item are read under a real one.
+    @Test func everyPagedListAnswersOnePageShape() async throws {
+        try await APIHarness.with(configure: Self.unlimited,
+                                  jobs: { stack in PostgresJobQueue(database: stack.database, logger: Logger(label: "jobs")) }) { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            try await harness.stack.makeUser("admin@alfa.test", role: .providerAdmin, provider: provider.id)
+            let token = try await harness.login("admin@alfa.test")
+            let pop = try #require(try await harness.call(.post, "/api/v1/pops", token: token, json: #"{"name": "Centro"}"#).string("id"))
+            // An SNMP-managed device, so its interface list exists too.
+            let snmp = try await harness.call(.post, "/api/v1/snmp/devices", token: token, json: #"{"address": "127.1.9.9", "pop_id": "\#(pop)"}"#)
+            let device = try #require(snmp.string("device_id"), "\(snmp.json as Any)")
+            let group = try #require(try await harness.call(.post, "/api/v1/device-groups", token: token, json: #"{"name": "G"}"#).string("id"))
+            let created = try await harness.call(.post, "/api/v1/provisioning/templates", token: token,
+                                                json: #"{"name": "T", "match": {"manufacturer": "X"}, "settings": {"wifi": [{"band": "2.4GHz", "ssid": "Acme"}]}}"#)
+            let template = try #require(created["template"]?.string("id"), "\(created.json as Any)")
+            let ids = ["/pops/": pop, "/devices/": device, "/device-groups/": group, "/provisioning/templates/": template]
+            let lists = Self.routes(harness).filter { $0.method == "get" && $0.paged }
+            #expect(lists.count >= 25)
+            for route in lists {
+                // The one list whose item cannot be made here (a rollout) is read for a missing one: 404.
+                var path = route.path
+                for (prefix, id) in ids { path = path.replacingOccurrences(of: prefix + "{id}", with: prefix + id) }
+                let missing = path.contains("{")
+                path = Self.concrete(path)
+                var query = "?limit=1"
+                if route.query.contains("device_id") && path.hasSuffix("/metrics/series") { query += "&device_id=\(device)" }
+                let response = try await harness.call(.get, path + query, token: token)
+                if missing {
+                    #expect(response.status == .notFound, "\(route.path) → \(response.status)")
+                    continue
+                }
+                if response.status == .serviceUnavailable { continue }  // the metrics store is not configured in this harness
+                #expect(response.status == .ok, "\(route.path) → \(response.status) \(response.json as Any)")
+                guard case .object(let page)? = response.json else { Issue.record("\(route.path): not an object"); continue }
+                #expect(Set(page.keys) == ["items", "total", "limit", "offset"], "\(route.path): \(page.keys.sorted())")
+                #expect(page["limit"] == .number(1) && page["offset"] == .number(0), "\(route.path)")
+                #expect(response.items.count <= 1, "\(route.path)")
+                let tooMany = try await harness.call(.get, path + "?limit=501", token: token)
+                #expect(tooMany.status == .badRequest && tooMany.errorField == "limit", "\(route.path)")
+            }
+        }
+    }
+
     /// The OpenAPI document lists exactly the query parameters each route accepts, with paging and
     /// sort where the route has them.
     @Test func openAPIQueryParametersMatchTheRouteTable() async throws {
@@ -214,6 +259,15 @@ import Testing
             let cleared = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"pop_id": null}"#)
             #expect(cleared.status == .ok)
             #expect(cleared["pop_id"] == nil)
+            // Text fields clear with null too; fields that cannot be cleared refuse it instead of ignoring it.
+            _ = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"notes": "rack 3", "vendor": "Acme"}"#)
+            let noNotes = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"notes": null}"#)
+            #expect(noNotes["notes"] == nil && noNotes.string("vendor") == "Acme")
+            let noName = try await harness.call(.patch, "/api/v1/devices/\(id)", token: token, json: #"{"name": null}"#)
+            #expect(noName.status == .badRequest && noName.errorField == "name")
+            let popCity = try await harness.call(.patch, "/api/v1/pops/\(popId)", token: token, json: #"{"city": "Recife"}"#)
+            #expect(popCity.string("city") == "Recife")
+            #expect(try await harness.call(.patch, "/api/v1/pops/\(popId)", token: token, json: #"{"city": null}"#)["city"] == nil)
         }
     }
 
@@ -247,6 +301,13 @@ import Testing
             let popId = try #require(pop.string("id"))
             #expect(popId == popId.lowercased())
             #expect(pop.string("provider_id") == provider.id.lowercased)
+            #expect(pop.headers[.location] == "/api/v1/pops/\(popId)")
+            // Location of a nested resource created under an upper-case id is canonical too.
+            let device = try #require(try await harness.call(.post, "/api/v1/devices", token: token, json: #"{"name": "CPE"}"#).string("id"))
+            let task = try await harness.call(.post, "/api/v1/devices/\(device.uppercased())/tasks", token: token, json: #"{"type": "reboot"}"#)
+            let taskId = try #require(task.string("id"))
+            #expect(task.headers[.location] == "/api/v1/devices/\(device)/tasks/\(taskId)")
+            #expect(try await harness.call(.get, try #require(task.headers[.location]), token: token).status == .ok)
             let me = try await harness.call(.get, "/api/v1/me", token: token)
             let meId = try #require(me.string("id"))
             #expect(meId == meId.lowercased())

@@ -7,6 +7,8 @@ import Foundation
 /// It decodes over a parsed tree and records, per JSON object, which keys the target type read; after
 /// decoding, the first unread key (objects in the order they were decoded, keys sorted) is reported.
 /// `[String: X]` dictionaries read every key and keep them as written (no case conversion).
+/// `null` is accepted only where the type says what it means (``Nullable``, or an optional array
+/// element); for a plain optional field it is refused rather than read as "absent".
 /// Decoding errors become ``OctoError/Code/invalidInput`` naming the field too.
 public struct StrictJSONDecoder: Sendable {
     /// Creates a decoder.
@@ -333,9 +335,15 @@ struct StrictKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
                                  tracker: decoder.tracker, convertKeys: true)
     }
 
+    /// Called by `decodeIfPresent` for a plain optional field. An explicit `null` there is refused: such a
+    /// field cannot be cleared, and `null` must not quietly mean "unchanged". Fields that can be cleared
+    /// are declared `Nullable<T>?`, which decodes `null` itself without asking this.
     func decodeNil(forKey key: Key) throws -> Bool {
-        let (_, node) = try entry(key)
-        if case .null = node { return true }
+        let (raw, node) = try entry(key)
+        if case .null = node {
+            let field = decoder.rawPath.isEmpty ? raw : decoder.rawPath + "." + raw
+            throw OctoError.invalid(field, "field '\(field)' cannot be null; omit it to leave it unchanged")
+        }
         return false
     }
 

@@ -53,15 +53,15 @@ public struct CustomerInput: Codable, Sendable {
     /// Serving POP.
     public var popId: Nullable<UUID>?
     /// CPF or CNPJ.
-    public var document: String?
+    public var document: Nullable<String>?
     /// Contact e-mail.
-    public var email: String?
+    public var email: Nullable<String>?
     /// Contact phone.
-    public var phone: String?
+    public var phone: Nullable<String>?
     /// Service plan.
-    public var plan: String?
+    public var plan: Nullable<String>?
     /// Id in the provider's ERP.
-    public var externalRef: String?
+    public var externalRef: Nullable<String>?
     /// Contract state.
     public var status: Customer.Status?
 
@@ -69,11 +69,11 @@ public struct CustomerInput: Codable, Sendable {
     public init(name: String? = nil, popId: Nullable<UUID>? = nil, document: String? = nil, email: String? = nil, phone: String? = nil, plan: String? = nil, externalRef: String? = nil, status: Customer.Status? = nil) {
         self.name = name
         self.popId = popId
-        self.document = document
-        self.email = email
-        self.phone = phone
-        self.plan = plan
-        self.externalRef = externalRef
+        self.document = document.map(Nullable.value)
+        self.email = email.map(Nullable.value)
+        self.phone = phone.map(Nullable.value)
+        self.plan = plan.map(Nullable.value)
+        self.externalRef = externalRef.map(Nullable.value)
         self.status = status
     }
 }

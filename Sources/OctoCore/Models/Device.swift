@@ -93,27 +93,27 @@ public struct DeviceInput: Codable, Sendable {
     /// Customer.
     public var customerId: Nullable<UUID>?
     /// Manufacturer.
-    public var vendor: String?
+    public var vendor: Nullable<String>?
     /// Model.
-    public var model: String?
+    public var model: Nullable<String>?
     /// Serial number.
-    public var serialNumber: String?
+    public var serialNumber: Nullable<String>?
     /// OUI.
-    public var oui: String?
+    public var oui: Nullable<String>?
     /// ProductClass.
-    public var productClass: String?
+    public var productClass: Nullable<String>?
     /// Software version.
-    public var firmware: String?
+    public var firmware: Nullable<String>?
     /// Hardware version.
-    public var hardwareVersion: String?
+    public var hardwareVersion: Nullable<String>?
     /// MAC address.
-    public var mac: String?
+    public var mac: Nullable<String>?
     /// Management IP address.
-    public var managementIp: String?
+    public var managementIp: Nullable<String>?
     /// State.
     public var status: Device.Status?
     /// Free text.
-    public var notes: String?
+    public var notes: Nullable<String>?
     /// Tags (replace the list; `[]` removes them all).
     public var tags: [String]?
 
@@ -124,17 +124,17 @@ public struct DeviceInput: Codable, Sendable {
         self.kind = kind
         self.popId = popId
         self.customerId = customerId
-        self.vendor = vendor
-        self.model = model
-        self.serialNumber = serialNumber
-        self.oui = oui
-        self.productClass = productClass
-        self.firmware = firmware
-        self.hardwareVersion = hardwareVersion
-        self.mac = mac
-        self.managementIp = managementIp
+        self.vendor = vendor.map(Nullable.value)
+        self.model = model.map(Nullable.value)
+        self.serialNumber = serialNumber.map(Nullable.value)
+        self.oui = oui.map(Nullable.value)
+        self.productClass = productClass.map(Nullable.value)
+        self.firmware = firmware.map(Nullable.value)
+        self.hardwareVersion = hardwareVersion.map(Nullable.value)
+        self.mac = mac.map(Nullable.value)
+        self.managementIp = managementIp.map(Nullable.value)
         self.status = status
-        self.notes = notes
+        self.notes = notes.map(Nullable.value)
     }
 }
 

@@ -43,23 +43,23 @@ public struct PopInput: Codable, Sendable {
     /// Display name.
     public var name: String?
     /// Short code.
-    public var code: String?
+    public var code: Nullable<String>?
     /// City.
-    public var city: String?
+    public var city: Nullable<String>?
     /// State (UF).
-    public var state: String?
+    public var state: Nullable<String>?
     /// Street address.
-    public var address: String?
+    public var address: Nullable<String>?
     /// Free text.
-    public var notes: String?
+    public var notes: Nullable<String>?
 
     /// Creates the input; absent fields stay unchanged on update.
     public init(name: String? = nil, code: String? = nil, city: String? = nil, state: String? = nil, address: String? = nil, notes: String? = nil) {
         self.name = name
-        self.code = code
-        self.city = city
-        self.state = state
-        self.address = address
-        self.notes = notes
+        self.code = code.map(Nullable.value)
+        self.city = city.map(Nullable.value)
+        self.state = state.map(Nullable.value)
+        self.address = address.map(Nullable.value)
+        self.notes = notes.map(Nullable.value)
     }
 }

@@ -46,8 +46,8 @@ public struct CustomerRepository: Sendable {
         guard let name = input.name?.trimmed, !name.isEmpty else { throw OctoError.invalid("name", "name is required") }
         let customer = try await tx.query("""
             INSERT INTO customers (provider_id, pop_id, name, document, email, phone, plan, external_ref, status)
-            VALUES (\(tx.providerID), \(input.popId?.wrapped), \(name), \(input.document), \(input.email), \(input.phone),
-                    \(input.plan), \(input.externalRef), \(input.status?.rawValue ?? "active"))
+            VALUES (\(tx.providerID), \(input.popId?.wrapped), \(name), \(input.document?.wrapped), \(input.email?.wrapped), \(input.phone?.wrapped),
+                    \(input.plan?.wrapped), \(input.externalRef?.wrapped), \(input.status?.rawValue ?? "active"))
             RETURNING *
             """).first(Self.decode)!
         try await tx.audit("customer.create", by: actor, target: ("customer", customer.id.lowercased), before: Customer?.none, after: customer)
@@ -61,9 +61,9 @@ public struct CustomerRepository: Sendable {
         let after = try await tx.query("""
             UPDATE customers SET name = coalesce(\(input.name?.trimmed), name),
                 pop_id = CASE WHEN \(input.popId != nil) THEN \(input.popId?.wrapped) ELSE pop_id END,
-                document = coalesce(\(input.document), document), email = coalesce(\(input.email), email),
-                phone = coalesce(\(input.phone), phone), plan = coalesce(\(input.plan), plan),
-                external_ref = coalesce(\(input.externalRef), external_ref), status = coalesce(\(input.status?.rawValue), status)
+                document = CASE WHEN \(input.document != nil) THEN \(input.document?.wrapped) ELSE document END, email = CASE WHEN \(input.email != nil) THEN \(input.email?.wrapped) ELSE email END,
+                phone = CASE WHEN \(input.phone != nil) THEN \(input.phone?.wrapped) ELSE phone END, plan = CASE WHEN \(input.plan != nil) THEN \(input.plan?.wrapped) ELSE plan END,
+                external_ref = CASE WHEN \(input.externalRef != nil) THEN \(input.externalRef?.wrapped) ELSE external_ref END, status = coalesce(\(input.status?.rawValue), status)
             WHERE id = \(id) RETURNING *
             """).first(Self.decode)!
         try await tx.audit("customer.update", by: actor, target: ("customer", id.lowercased), before: before, after: after)

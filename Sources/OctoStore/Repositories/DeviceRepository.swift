@@ -96,9 +96,10 @@ public struct DeviceRepository: Sendable {
             INSERT INTO devices (provider_id, pop_id, customer_id, name, kind, vendor, model, serial_number, oui,
                                  product_class, firmware, hardware_version, mac, management_ip, status, notes, tags)
             VALUES (\(tx.providerID), \(input.popId?.wrapped), \(input.customerId?.wrapped), \(name),
-                    \(input.kind?.rawValue ?? "cpe"), \(input.vendor), \(input.model), \(input.serialNumber), \(input.oui),
-                    \(input.productClass), \(input.firmware), \(input.hardwareVersion), \(input.mac),
-                    \(input.managementIp)::inet, \(input.status?.rawValue ?? "pending"), \(input.notes), \(tags))
+                    \(input.kind?.rawValue ?? "cpe"), \(input.vendor?.wrapped), \(input.model?.wrapped), \(input.serialNumber?.wrapped),
+                    \(input.oui?.wrapped), \(input.productClass?.wrapped), \(input.firmware?.wrapped), \(input.hardwareVersion?.wrapped),
+                    \(input.mac?.wrapped), \(input.managementIp?.wrapped)::inet, \(input.status?.rawValue ?? "pending"), \(input.notes?.wrapped),
+                    \(tags))
             RETURNING id
             """).first { try $0.get("id", as: UUID.self) }!
         let device = try await get(id)
@@ -117,12 +118,12 @@ public struct DeviceRepository: Sendable {
             UPDATE devices SET tags = coalesce(\(tags), tags), name = coalesce(\(input.name?.trimmed), name), kind = coalesce(\(input.kind?.rawValue), kind),
                 pop_id = CASE WHEN \(input.popId != nil) THEN \(input.popId?.wrapped) ELSE pop_id END,
                 customer_id = CASE WHEN \(input.customerId != nil) THEN \(input.customerId?.wrapped) ELSE customer_id END,
-                vendor = coalesce(\(input.vendor), vendor), model = coalesce(\(input.model), model),
-                serial_number = coalesce(\(input.serialNumber), serial_number), oui = coalesce(\(input.oui), oui),
-                product_class = coalesce(\(input.productClass), product_class), firmware = coalesce(\(input.firmware), firmware),
-                hardware_version = coalesce(\(input.hardwareVersion), hardware_version), mac = coalesce(\(input.mac), mac),
-                management_ip = coalesce(\(input.managementIp)::inet, management_ip),
-                status = coalesce(\(input.status?.rawValue), status), notes = coalesce(\(input.notes), notes)
+                vendor = CASE WHEN \(input.vendor != nil) THEN \(input.vendor?.wrapped) ELSE vendor END, model = CASE WHEN \(input.model != nil) THEN \(input.model?.wrapped) ELSE model END,
+                serial_number = CASE WHEN \(input.serialNumber != nil) THEN \(input.serialNumber?.wrapped) ELSE serial_number END, oui = CASE WHEN \(input.oui != nil) THEN \(input.oui?.wrapped) ELSE oui END,
+                product_class = CASE WHEN \(input.productClass != nil) THEN \(input.productClass?.wrapped) ELSE product_class END, firmware = CASE WHEN \(input.firmware != nil) THEN \(input.firmware?.wrapped) ELSE firmware END,
+                hardware_version = CASE WHEN \(input.hardwareVersion != nil) THEN \(input.hardwareVersion?.wrapped) ELSE hardware_version END, mac = CASE WHEN \(input.mac != nil) THEN \(input.mac?.wrapped) ELSE mac END,
+                management_ip = CASE WHEN \(input.managementIp != nil) THEN \(input.managementIp?.wrapped)::inet ELSE management_ip END,
+                status = coalesce(\(input.status?.rawValue), status), notes = CASE WHEN \(input.notes != nil) THEN \(input.notes?.wrapped) ELSE notes END
             WHERE id = \(id)
             """)
         let after = try await get(id)
@@ -140,10 +141,10 @@ public struct DeviceRepository: Sendable {
     }
 
     static func validate(_ input: DeviceInput) throws(OctoError) {
-        if let ip = input.managementIp, !IPAddressText.isValid(ip) {
+        if let ip = input.managementIp?.wrapped, !IPAddressText.isValid(ip) {
             throw .invalid("management_ip", "not an IPv4 or IPv6 address")
         }
-        if let oui = input.oui, !(oui.count == 6 && oui.allSatisfy(\.isHexDigit)) {
+        if let oui = input.oui?.wrapped, !(oui.count == 6 && oui.allSatisfy(\.isHexDigit)) {
             throw .invalid("oui", "an OUI is six hexadecimal digits")
         }
     }

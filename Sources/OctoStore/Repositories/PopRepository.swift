@@ -43,7 +43,8 @@ public struct PopRepository: Sendable {
         guard let name = input.name?.trimmed, !name.isEmpty else { throw OctoError.invalid("name", "name is required") }
         let pop = try await tx.query("""
             INSERT INTO pops (provider_id, name, code, city, state, address, notes)
-            VALUES (\(tx.providerID), \(name), \(input.code), \(input.city), \(input.state), \(input.address), \(input.notes))
+            VALUES (\(tx.providerID), \(name), \(input.code?.wrapped), \(input.city?.wrapped), \(input.state?.wrapped), \(input.address?.wrapped),
+                    \(input.notes?.wrapped))
             RETURNING *
             """).first(Self.decode)!
         try await tx.audit("pop.create", by: actor, target: ("pop", pop.id.lowercased), before: Pop?.none, after: pop)
@@ -55,9 +56,10 @@ public struct PopRepository: Sendable {
         let before = try await get(id)
         if let name = input.name, name.trimmed.isEmpty { throw OctoError.invalid("name", "name must not be empty") }
         let after = try await tx.query("""
-            UPDATE pops SET name = coalesce(\(input.name?.trimmed), name), code = coalesce(\(input.code), code),
-                city = coalesce(\(input.city), city), state = coalesce(\(input.state), state),
-                address = coalesce(\(input.address), address), notes = coalesce(\(input.notes), notes)
+            UPDATE pops SET name = coalesce(\(input.name?.trimmed), name),
+                code = CASE WHEN \(input.code != nil) THEN \(input.code?.wrapped) ELSE code END, city = CASE WHEN \(input.city != nil) THEN \(input.city?.wrapped) ELSE city END,
+                state = CASE WHEN \(input.state != nil) THEN \(input.state?.wrapped) ELSE state END, address = CASE WHEN \(input.address != nil) THEN \(input.address?.wrapped) ELSE address END,
+                notes = CASE WHEN \(input.notes != nil) THEN \(input.notes?.wrapped) ELSE notes END
             WHERE id = \(id) RETURNING *
             """).first(Self.decode)!
         try await tx.audit("pop.update", by: actor, target: ("pop", id.lowercased), before: before, after: after)
