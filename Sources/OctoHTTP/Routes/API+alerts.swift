@@ -6,7 +6,8 @@ import OctoStore
 
 /// `POST /incidents/{id}/assign`.
 struct IncidentAssignInput: Decodable, Sendable {
-    var userId: UUID?
+    /// A user, or `null` to unassign.
+    var userId: Nullable<UUID>?
 }
 
 /// `POST /incidents/{id}/notes`.
@@ -160,8 +161,9 @@ extension API {
             try context.require(.alerts, .write)
             let id = try context.uuid()
             let input = try await request.decode(as: IncidentAssignInput.self, context: context)
+            guard let user = input.userId else { throw OctoError.invalid("user_id", "missing field 'user_id' (null unassigns)") }
             let actor = try context.actor()
-            return JSONResponse(try await inTenant(request, context) { tx in try await tx.incidents.act(id, .assign(input.userId), by: actor) })
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.incidents.act(id, .assign(user.wrapped), by: actor) })
         }
         routes.post("incidents/:id/notes") { request, context in
             try context.require(.alerts, .write)
