@@ -59,5 +59,10 @@ else
   done
   if [ "${#failed[@]}" -gt 0 ]; then echo "failed: ${failed[*]}" >&2; exit 1; fi
 fi
-# The SNMP decoder under libFuzzer for a bounded number of inputs (longer runs: see README).
+# Schemathesis against the served OpenAPI document: no 5xx, no answer outside its schema (not with
+# arguments, which run a subset of the Swift tests only).
+if [ "$#" -eq 0 ]; then
+  scripts/api-fuzz.sh "$bin_path/octoisp" "$work" "${OCTOISP_API_FUZZ_EXAMPLES:-5}" || { echo "failed: api-fuzz" >&2; exit 1; }
+fi
+# The SNMP decoder under libFuzzer for a bounded number of inputs (longer runs: see docs/operations.md).
 scripts/fuzz-snmp.sh "${OCTOISP_FUZZ_RUNS:-200000}"

@@ -70,6 +70,9 @@ import Testing
         ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
          "parameter_values[0].typ"),
         ("post /api/v1/alert-rules", #"{"name": "R", "condition": {"type": "interface_down", "colour": "red"}}"#, "condition.colour"),
+        // U+0000 cannot be stored in PostgreSQL text or jsonb: refused at the door, naming the field.
+        ("post /api/v1/pops", #"{"name": "A\u0000B"}"#, "name"),
+        ("post /api/v1/silences", #"{"matchers": {"a\u0000": "x"}, "ends_at": "2030-01-01T00:00:00Z", "reason": "r"}"#, "matchers"),
     ]
 
     /// Counts of what a refused request must not change: the audit chains (every mutation audits in its

@@ -19,6 +19,9 @@ public struct StrictJSONDecoder: Sendable {
         let root: StrictNode
         do {
             root = try JSONDecoder().decode(StrictNode.self, from: data)
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            let field = Self.path(context.codingPath)
+            throw OctoError.invalid(field, "invalid value for field '\(field)': \(context.debugDescription)")
         } catch {
             throw OctoError(.invalidInput, "request body is not valid JSON")
         }
@@ -94,11 +97,19 @@ enum StrictNode: Decodable {
         } else if let value = try? container.decode(Double.self) {
             self = .double(value)
         } else if let value = try? container.decode(String.self) {
+            // PostgreSQL's text and jsonb cannot hold U+0000: refused here, naming the field, rather than failing the write.
+            guard !value.contains("\u{0}") else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "text must not contain U+0000"))
+            }
             self = .string(value)
         } else if let value = try? container.decode([StrictNode].self) {
             self = .array(value)
         } else {
-            self = .object(try container.decode([String: StrictNode].self))
+            let object = try container.decode([String: StrictNode].self)
+            guard !object.keys.contains(where: { $0.contains("\u{0}") }) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "keys must not contain U+0000"))
+            }
+            self = .object(object)
         }
     }
 
