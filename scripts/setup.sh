@@ -13,6 +13,16 @@ have redis-server || need+=(redis-server)
 have snmpd || need+=(snmpd)
 have snmpget || need+=(snmp)
 have snmpsimd || need+=(snmpsim)
+# The dashboard (web/): React, TypeScript, esbuild and Chart.js from Debian (no npm registry), icons
+# rendered by rsvg-convert, and Chromium for the end-to-end tests.
+for pkg in node-react node-react-dom node-typescript node-csstype node-prop-types node-chart.js; do
+  [ -d "/usr/share/nodejs/${pkg#node-}" ] || need+=("$pkg")
+done
+have node || need+=(nodejs)
+have esbuild || need+=(esbuild)
+have tsc || need+=(node-typescript)
+have rsvg-convert || need+=(librsvg2-bin)
+have chromium || need+=(chromium)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then
