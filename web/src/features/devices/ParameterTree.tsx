@@ -1,0 +1,113 @@
+import { useEffect, useState } from "react";
+import { useQuery } from "../../lib/app";
+import { useI18n } from "../../lib/i18n";
+import { buildQuery } from "../../lib/router";
+import type { DeviceParameter, Page } from "../../lib/types";
+import { Card } from "../../ui/Card";
+import { Pager } from "../../ui/Table";
+import { ErrorNote, Loading } from "../../ui/States";
+
+const LIMIT = 200;
+
+/** The immediate children of `prefix` among `names` (objects end with "."). */
+export function childBranches(prefix: string, names: string[]): string[] {
+  const out = new Set<string>();
+  for (const name of names) {
+    if (!name.startsWith(prefix)) continue;
+    const rest = name.slice(prefix.length);
+    const dot = rest.indexOf(".");
+    if (dot >= 0 && dot < rest.length - 1) out.add(prefix + rest.slice(0, dot + 1));
+  }
+  return [...out].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+}
+
+/** Browse the cached TR-069 tree by branch, with a text filter (the API's prefix= and q=). */
+export function ParameterTree(props: { deviceId: string }) {
+  const { t, relative } = useI18n();
+  const [prefix, setPrefix] = useState("");
+  const [filter, setFilter] = useState("");
+  const [q, setQ] = useState("");
+  const [offset, setOffset] = useState(0);
+  useEffect(() => {
+    const timer = setTimeout(() => setQ(filter), 250);
+    return () => clearTimeout(timer);
+  }, [filter]);
+  useEffect(() => setOffset(0), [prefix, q]);
+  const page = useQuery<Page<DeviceParameter>>(`/api/v1/devices/${props.deviceId}/parameters${buildQuery({ prefix, q, limit: LIMIT, offset: offset || undefined })}`);
+  const parts = prefix.split(".").filter(Boolean);
+  const rows = page.data?.items ?? [];
+  const branches = q ? [] : childBranches(prefix, rows.map((p) => p.name));
+  const leaves = rows.filter((p) => !p.object && (q || !p.name.slice(prefix.length).includes(".")));
+  return (
+    <Card>
+      <div className="filters">
+        <div className="field field-grow">
+          <label htmlFor="param-filter">{t("params.search")}</label>
+          <input id="param-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="SSID, WANIPConnection…" />
+        </div>
+      </div>
+      <nav className="crumbs" aria-label={t("params.prefix")}>
+        <button type="button" className="btn-link" onClick={() => setPrefix("")}>
+          /
+        </button>
+        {parts.map((part, i) => {
+          const target = parts.slice(0, i + 1).join(".") + ".";
+          return (
+            <span key={target}>
+              <button type="button" className="btn-link" onClick={() => setPrefix(target)} aria-current={target === prefix ? "location" : undefined}>
+                {part}
+              </button>
+              .
+            </span>
+          );
+        })}
+      </nav>
+      {page.error ? <ErrorNote error={page.error} retry={page.reload} /> : null}
+      {!page.data && !page.error && <Loading />}
+      {page.data && page.data.total === 0 && <p className="muted">{t("params.empty")}</p>}
+      {branches.length > 0 && (
+        <ul className="branches" data-testid="param-branches">
+          {branches.map((b) => (
+            <li key={b}>
+              <button type="button" className="btn btn-small" onClick={() => setPrefix(b)}>
+                {b.slice(prefix.length)}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {leaves.length > 0 && (
+        <div className="table-wrap">
+          <table className="table params" data-testid="param-table">
+            <caption className="sr-only">{t("device.tab.parameters")}</caption>
+            <thead>
+              <tr>
+                <th scope="col">{t("params.name")}</th>
+                <th scope="col">{t("params.value")}</th>
+                <th scope="col">{t("params.type")}</th>
+                <th scope="col">{t("params.writable")}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {leaves.map((p) => (
+                <tr key={p.name}>
+                  <td data-label={t("params.name")}>
+                    <code title={p.name}>{q ? p.name : p.name.slice(prefix.length)}</code>
+                  </td>
+                  <td data-label={t("params.value")} title={relative(p.updated_at)}>
+                    <code>{p.value ?? ""}</code>
+                  </td>
+                  <td data-label={t("params.type")} className="muted">
+                    {p.type ?? ""}
+                  </td>
+                  <td data-label={t("params.writable")}>{p.writable === undefined ? "—" : p.writable ? t("common.yes") : t("common.no")}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {page.data && page.data.total > LIMIT && <Pager offset={offset} limit={LIMIT} total={page.data.total} onChange={setOffset} />}
+    </Card>
+  );
+}
