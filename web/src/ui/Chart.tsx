@@ -31,7 +31,7 @@ export function StackedBarChart(props: { labels: string[]; series: BarSeries[]; 
         options: {
           responsive: true,
           maintainAspectRatio: false,
-          animation: { duration: 600 },
+          animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 600 },
           plugins: { legend: { position: "bottom", labels: { color: text, boxWidth: 12 } } },
           scales: {
             x: { stacked: true, ticks: { color: text }, grid: { display: false } },

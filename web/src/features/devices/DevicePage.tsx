@@ -18,7 +18,8 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
   const { t } = useI18n();
   const { can } = useApp();
   const base = `/api/v1/devices/${props.id}`;
-  useTopics(`devices/${props.id}`);
+  // Device rows publish on `devices` (with the id in the data), tasks and provisioning on `devices/<id>`.
+  useTopics("devices", `devices/${props.id}`);
   const device = useQuery<Device>(base);
   const visible = TABS.filter((tab) => (tab === "optics" ? can("monitoring.read") : true));
   const tab: Tab = (visible as readonly string[]).includes(props.query.tab) ? (props.query.tab as Tab) : "overview";
