@@ -1,8 +1,9 @@
 import { useEffect, useMemo, useState } from "react";
-import { ApiClient } from "../lib/api";
+import { ApiClient, ApiError } from "../lib/api";
 import { AppContext, permissionCheck, useOnline, usePreference, type AppServices } from "../lib/app";
 import { prefixesForTopic, QueryCache } from "../lib/cache";
 import { createTranslator, I18nContext, type Locale } from "../lib/i18n";
+import { persist } from "../lib/persist";
 import { RealtimeClient } from "../lib/realtime";
 import { resolve, useLocation } from "../lib/router";
 import type { Me, Page, Provider } from "../lib/types";
@@ -21,10 +22,20 @@ const ROUTES = ["/", "/devices", "/devices/:id", "/alerts", "/incidents", "/inci
 function createServices() {
   const api = new ApiClient(window.localStorage);
   let lastData: number | null = null;
+  // Saved answers are per provider acted in; without the network, the last saved answer is shown.
+  const savedKey = (url: string) => `${api.providerId ?? "-"} ${url}`;
   const cache = new QueryCache(async (url) => {
-    const data = await api.get(url);
-    lastData = Date.now();
-    return data;
+    try {
+      const data = await api.get(url);
+      lastData = Date.now();
+      persist.put(savedKey(url), data);
+      return data;
+    } catch (error) {
+      const saved = error instanceof ApiError && error.code === "network" ? await persist.get(savedKey(url)) : undefined;
+      if (!saved) throw error;
+      lastData = Math.max(lastData ?? 0, saved.at);
+      return saved.data;
+    }
   });
   const realtime = new RealtimeClient({
     url: () => {
@@ -73,6 +84,7 @@ export function App() {
       api.onSignedOut(() => {
         realtime.stop();
         cache.clear();
+        persist.clear();
         setMe(null);
         setNotice(i18n.t("auth.expired"));
         setPhase("signin");
@@ -85,8 +97,16 @@ export function App() {
     let cancelled = false;
     (async () => {
       try {
-        const caller = await api.me();
-        if (caller.global_admin) {
+        const caller = await api.me().then(
+          (me) => (persist.put("me", me), me),
+          async (error) => {
+            // Offline with a session: the caller as last seen, so the cached pages can be shown.
+            const saved = error instanceof ApiError && error.code === "network" && api.signedIn ? await persist.get("me") : undefined;
+            if (!saved) throw error;
+            return saved.data as Me;
+          },
+        );
+        if (caller.global_admin && navigator.onLine) {
           const providers = await api.get<Page<Provider>>("/api/v1/providers?limit=500");
           if (!providers.items.some((p) => p.id === api.providerId)) api.setProvider(providers.items[0]?.id ?? null);
         } else {
@@ -171,7 +191,7 @@ export function App() {
           onLocale={setLocale}
           theme={theme}
           onTheme={setTheme}
-          lastData={services.lastData()}
+          lastData={services.lastData}
           onProvider={(id) => {
             api.setProvider(id);
             cache.clear();
@@ -183,6 +203,7 @@ export function App() {
             realtime.stop();
             await api.logout();
             cache.clear();
+            await persist.clear();
             setMe(null);
             setNotice(undefined);
             setPhase("signin");

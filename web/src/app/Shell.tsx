@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useEffect, useState, type ReactNode } from "react";
 import { useApp, useConnectionState, useQuery } from "../lib/app";
 import { useI18n, type Locale, type MessageKey } from "../lib/i18n";
 import { Link } from "../lib/router";
@@ -33,9 +33,9 @@ export function Shell(props: {
   onTheme: (theme: Theme) => void;
   onProvider: (id: string) => void;
   onSignOut: () => void;
-  lastData: number | null;
+  lastData: () => number | null;
 }) {
-  const { t, time } = useI18n();
+  const { t } = useI18n();
   const { me, can, realtime, online } = useApp();
   const live = useConnectionState(realtime);
   const providers = useQuery<Page<Provider>>(me.global_admin ? "/api/v1/providers?limit=500" : null);
@@ -107,14 +107,26 @@ export function Shell(props: {
           </button>
         </div>
       </header>
-      {!online && (
-        <p className="banner" role="status" data-testid="offline">
-          {props.lastData ? t("shell.offline", { time: time(props.lastData) }) : t("shell.offlineNoData")}
-        </p>
-      )}
+      {!online && <OfflineBanner lastData={props.lastData} />}
       <main id="main" className="content" tabIndex={-1}>
         {me.global_admin && !api.providerId ? <p className="note">{t("shell.providerNeeded")}</p> : props.children}
       </main>
     </div>
+  );
+}
+
+/** While offline: how old the data on screen is (saved answers arrive after the first render). */
+function OfflineBanner(props: { lastData: () => number | null }) {
+  const { t, time } = useI18n();
+  const [, tick] = useState(0);
+  useEffect(() => {
+    const timer = setInterval(() => tick((n) => n + 1), 1000);
+    return () => clearInterval(timer);
+  }, []);
+  const at = props.lastData();
+  return (
+    <p className="banner" role="status" data-testid="offline">
+      {at ? t("shell.offline", { time: time(at) }) : t("shell.offlineNoData")}
+    </p>
   );
 }
