@@ -64,7 +64,7 @@ class APIError(Exception):
 
 
 class Server:
-    """Starts `octoisp serve --roles api` serving web/dist; stop() ends it and drops the database."""
+    """Starts `octoisp serve --roles api,acs` serving web/dist; stop() ends it and drops the database."""
 
     def __init__(self):
         binary = require_env("OCTOISP_TEST_BINARY")
@@ -75,6 +75,8 @@ class Server:
         psql(owner, f"CREATE DATABASE {self.database} OWNER octoisp_owner")
         self.owner_url = owner
         self.port = free_port()
+        self.cwmp_port = free_port()
+        self.binary = binary
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = tempfile.NamedTemporaryFile(prefix="octoisp-web-e2e-", suffix=".log", delete=False)
         env = dict(os.environ)
@@ -85,7 +87,7 @@ class Server:
             "OCTOISP_SECRET_KEY": "k1:" + base64.b64encode(os.urandom(32)).decode(),
             "OCTOISP_JWT_SECRET": "web-e2e-secret-" + uuid.uuid4().hex,
             "OCTOISP_HTTP_PORT": str(self.port),
-            "OCTOISP_CWMP_PORT": str(free_port()),
+            "OCTOISP_CWMP_PORT": str(self.cwmp_port),
             "OCTOISP_BCRYPT_COST": "4",
             "OCTOISP_ADMIN_EMAIL": ADMIN_EMAIL,
             "OCTOISP_ADMIN_PASSWORD": ADMIN_PASSWORD,
@@ -93,7 +95,7 @@ class Server:
             "OCTOISP_RATE_LIMIT_CREDENTIAL": "1000",
             "OCTOISP_WEB_DIR": os.path.join(ROOT, "web", "dist"),
         })
-        self.process = subprocess.Popen([binary, "serve", "--roles", "api"], env=env, cwd=ROOT,
+        self.process = subprocess.Popen([binary, "serve", "--roles", "api,acs"], env=env, cwd=ROOT,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -118,6 +120,12 @@ class Server:
                 if time.time() > deadline:
                     raise
                 time.sleep(0.2)
+
+    def cpe_sim(self, provider_slug, model, username, password):
+        """One simulated CPE's bootstrap session against the ACS (`octoisp cpe-sim`)."""
+        return subprocess.run([self.binary, "cpe-sim", "--acs", f"http://127.0.0.1:{self.cwmp_port}/cwmp/{provider_slug}",
+                               "--model", model, "--username", username, "--password", password],
+                              cwd=ROOT, capture_output=True, text=True, timeout=60)
 
     def logs(self):
         self.log.flush()

@@ -283,6 +283,38 @@ class DashboardStories(unittest.TestCase):
         self.shot("14-offline-device")
         self.context.set_offline(False)
 
+    def test_8_a_simulated_cpe_registers_live_and_its_tr069_tree_can_be_browsed(self):
+        page = self.page
+        self.api.post("/api/v1/acs/credentials", {"username": "cpe-fibra", "password": "a long cpe secret"})
+        self.sign_in(NOC, code_secret=self.totp_secret)
+        page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Dispositivos").click()
+        count = page.get_by_test_id("device-count")
+        expect(count).to_have_text("8 dispositivos")
+        model = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared", "fixtures", "tr069", "devices",
+                             "device-eg8145v5-no-voip.csv")
+        sim = self.server.cpe_sim("fibra-sul", os.path.abspath(model), "cpe-fibra", "a long cpe secret")
+        self.assertEqual(sim.returncode, 0, sim.stdout + sim.stderr)
+        # The list follows the registration without a reload.
+        expect(count).to_have_text("9 dispositivos", timeout=15_000)
+        page.get_by_label("Buscar").fill("48575443A94196A5")
+        table = page.get_by_test_id("device-table")
+        expect(table.locator("tbody tr")).to_have_count(1)
+        table.locator("tbody tr a").first.click()
+        expect(page.get_by_test_id("identity")).to_contain_text("48575443A94196A5")
+        page.get_by_role("tab", name="Parâmetros").click()
+        branches = page.get_by_test_id("param-branches")
+        branches.get_by_role("button", name="InternetGatewayDevice.").click()
+        branches.get_by_role("button", name="LANDevice.").click()
+        expect(page.get_by_role("navigation", name="Ramo")).to_contain_text("InternetGatewayDevice.LANDevice.")
+        branches.get_by_role("button", name="1.").click()
+        expect(page.get_by_test_id("param-table")).to_be_visible()
+        self.shot("15-parameter-branches")
+        branches.get_by_role("button", name="WLANConfiguration.").wait_for()
+        page.get_by_label("Filtrar parâmetros").fill("WLANConfiguration.1.SSID")
+        params = page.get_by_test_id("param-table")
+        expect(params.get_by_role("row", name=re.compile(r"WLANConfiguration\.1\.SSID\b"))).to_contain_text("Anlix-EG8145")
+        self.shot("16-parameters-filtered")
+
 
 if __name__ == "__main__":
     unittest.main()
