@@ -309,7 +309,6 @@ class DashboardStories(unittest.TestCase):
         branches.get_by_role("button", name="1.").click()
         expect(page.get_by_test_id("param-table")).to_be_visible()
         self.shot("15-parameter-branches")
-        branches.get_by_role("button", name="WLANConfiguration.").wait_for()
         page.get_by_label("Filtrar parâmetros").fill("WLANConfiguration.1.SSID")
         params = page.get_by_test_id("param-table")
         expect(params.get_by_role("row", name=re.compile(r"WLANConfiguration\.1\.SSID\b"))).to_contain_text("Anlix-EG8145")

@@ -7,7 +7,8 @@ import { Card } from "../../ui/Card";
 import { Pager } from "../../ui/Table";
 import { ErrorNote, Loading } from "../../ui/States";
 
-const LIMIT = 200;
+// Branches are derived from the nodes of the page shown (the API has no depth filter), so pages are large.
+const LIMIT = 500;
 
 /** The immediate children of `prefix` among `names` (objects end with "."). */
 export function childBranches(prefix: string, names: string[]): string[] {
