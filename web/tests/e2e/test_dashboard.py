@@ -3,6 +3,7 @@
 Run through scripts/test.sh (or scripts/web-test.sh e2e with the OCTOISP_TEST_* variables set).
 Screenshots of every screen go to web/tests/screenshots/ (git-ignored)."""
 
+import json
 import os
 import re
 import time
@@ -253,6 +254,10 @@ class DashboardStories(unittest.TestCase):
         # Chromium's own installability check; Playwright's contexts are incognito, which it reports.
         errors = cdp.send("Page.getInstallabilityErrors")["installabilityErrors"]
         self.assertEqual([e["errorId"] for e in errors if e["errorId"] != "in-incognito"], [])
+        # Budget: the initial JavaScript (React and the app, Chart.js excluded) ≤ 120 KB gzipped.
+        with open(os.path.join(os.path.dirname(__file__), "..", "..", ".cache", "sizes.json")) as f:
+            sizes = json.load(f)
+        self.assertLessEqual(sizes["initial_js_gzip"], 120 * 1024)
         # The home page did not load Chart.js; the sign-in screen needs no chart.
         loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('chartjs'))")
         self.assertEqual(loaded, [])
@@ -313,6 +318,23 @@ class DashboardStories(unittest.TestCase):
         params = page.get_by_test_id("param-table")
         expect(params.get_by_role("row", name=re.compile(r"WLANConfiguration\.1\.SSID\b"))).to_contain_text("Anlix-EG8145")
         self.shot("16-parameters-filtered")
+
+    def test_9_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(self):
+        page = self.page
+        self.sign_in(NOC, code_secret=self.totp_secret)
+        before = page.evaluate("JSON.parse(localStorage.getItem('octoisp.tokens'))")
+        # The access token is about to expire: the next request renews the pair first.
+        page.evaluate("t => localStorage.setItem('octoisp.tokens', JSON.stringify({...t, expires_at: Date.now()}))", before)
+        page.reload()
+        expect(page.get_by_test_id("count-online")).to_be_visible()
+        after = page.evaluate("JSON.parse(localStorage.getItem('octoisp.tokens'))")
+        self.assertNotEqual(after["refresh_token"], before["refresh_token"])
+        self.assertGreater(after["expires_at"], before["expires_at"])
+        # The old refresh token is single-use: replaying it ends the session, and the app says so.
+        page.evaluate("t => localStorage.setItem('octoisp.tokens', JSON.stringify({...t, access_token: 'x', expires_at: Date.now()}))", before)
+        page.reload()
+        expect(page.get_by_role("heading", name="Entrar no OctoISP")).to_be_visible()
+        expect(page.get_by_role("status")).to_have_text("Sua sessão expirou. Entre novamente.")
 
 
 if __name__ == "__main__":
