@@ -72,6 +72,10 @@ class DashboardStories(unittest.TestCase):
         cls.totp_secret = noc.post("/api/v1/auth/totp/setup")["secret"]
         noc.post("/api/v1/auth/totp/enable", {"code": totp(cls.totp_secret)})
         cls.api = api
+        # A second provider, for the Global Admin's switcher.
+        other = admin.post("/api/v1/providers", {"slug": "rede-norte", "name": "Rede Norte"})["id"]
+        admin.acting_in(other).post("/api/v1/devices", {"name": "OLT Norte", "kind": "olt", "status": "offline"})
+        cls.other_provider = other
 
     def setUp(self):
         # Reduced motion: charts draw without their entry animation, so screenshots are stable.
@@ -224,7 +228,12 @@ class DashboardStories(unittest.TestCase):
         page = self.page
         page.emulate_media(color_scheme="dark")
         self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
-        expect(page.get_by_test_id("provider")).to_have_value(self.provider)
+        switcher = page.get_by_test_id("provider")
+        switcher.select_option(label="Rede Norte")
+        expect(page.get_by_test_id("card-devices").locator(".stat-value")).to_have_text("1")
+        expect(page.get_by_test_id("count-offline")).to_have_text("1")
+        switcher.select_option(label="Fibra Sul Telecom")
+        expect(switcher).to_have_value(self.provider)
         expect(page.get_by_test_id("card-devices").locator(".stat-value")).to_have_text("8")
         page.wait_for_selector("canvas")
         page.wait_for_timeout(300)
