@@ -187,7 +187,9 @@ class DashboardStories(unittest.TestCase):
         self.shot("06-device-tasks")
         page.get_by_role("tab", name="Óptica").click()
         expect(page.get_by_text("Nenhuma leitura óptica")).to_be_visible()
-        page.get_by_role("tab", name="Wi-Fi").click()
+        page.get_by_role("tab", name="Óptica").press("ArrowLeft")  # keyboard: the previous tab
+        expect(page.get_by_role("tab", name="Wi-Fi")).to_be_focused()
+        expect(page.get_by_role("tab", name="Wi-Fi")).to_have_attribute("aria-selected", "true")
         expect(page.get_by_role("tabpanel")).not_to_be_empty()
         self.shot("07-device-wifi")
 

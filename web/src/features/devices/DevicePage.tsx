@@ -23,6 +23,7 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
   const device = useQuery<Device>(base);
   const visible = TABS.filter((tab) => (tab === "optics" ? can("monitoring.read") : true));
   const tab: Tab = (visible as readonly string[]).includes(props.query.tab) ? (props.query.tab as Tab) : "overview";
+  const select = (name: Tab) => navigate(`/devices/${props.id}${buildQuery({ tab: name === "overview" ? undefined : name })}`, true);
   if (!device.data) return device.error ? <ErrorNote error={device.error} retry={device.reload} /> : <Loading />;
   const d = device.data;
   return (
@@ -36,7 +37,20 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
         </h1>
         <p className="muted">{[t(`kind.${d.kind}` as MessageKey), d.vendor, d.model, d.management_ip].filter(Boolean).join(" · ")}</p>
       </div>
-      <div className="tabs" role="tablist" aria-label={t("device.tabs")}>
+      <div
+        className="tabs"
+        role="tablist"
+        aria-label={t("device.tabs")}
+        onKeyDown={(event) => {
+          // Arrow keys move between tabs (WAI-ARIA tabs pattern); the selected tab is the one Tab stop.
+          const step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
+          if (!step) return;
+          event.preventDefault();
+          const next = visible[(visible.indexOf(tab) + step + visible.length) % visible.length];
+          select(next);
+          document.getElementById(`tab-${next}`)?.focus();
+        }}
+      >
         {visible.map((name) => (
           <button
             key={name}
@@ -45,8 +59,9 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
             id={`tab-${name}`}
             aria-selected={tab === name}
             aria-controls={`panel-${name}`}
+            tabIndex={tab === name ? 0 : -1}
             className="tab"
-            onClick={() => navigate(`/devices/${props.id}${buildQuery({ tab: name === "overview" ? undefined : name })}`, true)}
+            onClick={() => select(name)}
           >
             {t(`device.tab.${name}` as MessageKey)}
           </button>
