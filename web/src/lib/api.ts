@@ -91,6 +91,7 @@ export class ApiClient {
 
   /** A request with the access token, refreshed first when it is about to expire and once on 401. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    this.sync();
     if (this.tokens && this.tokens.expires_at - this.now() < 30_000) await this.refresh();
     try {
       return await this.raw<T>(method, path, body, true);
@@ -103,16 +104,29 @@ export class ApiClient {
     }
   }
 
-  /** Renews the tokens; concurrent callers share one refresh. False (and signed out) when refused. */
+  /** Takes the tokens another tab stored (refresh tokens are single-use, so tabs share one pair). */
+  private sync(): void {
+    const stored = parse<StoredTokens>(this.store.getItem(TOKENS));
+    if (stored && stored.refresh_token !== this.tokens?.refresh_token) this.tokens = stored;
+  }
+
+  /** Renews the tokens; concurrent callers share one refresh, and tabs take turns (Web Locks) so a
+   *  tab that finds fresh tokens from another one uses them. False (and signed out) when refused. */
   refresh(): Promise<boolean> {
     if (this.refreshing) return this.refreshing;
-    const refresh = this.tokens?.refresh_token;
-    if (!refresh) return Promise.resolve(false);
-    this.refreshing = this.raw<TokenPair>("POST", "/api/v1/auth/refresh", { refresh_token: refresh }, false)
-      .then((pair) => {
+    if (!this.tokens) return Promise.resolve(false);
+    const used = this.tokens.refresh_token;
+    const renew = () => {
+      this.sync();
+      if (!this.tokens) return Promise.resolve(false);
+      if (this.tokens.refresh_token !== used && this.tokens.expires_at - this.now() >= 30_000) return Promise.resolve(true);
+      return this.raw<TokenPair>("POST", "/api/v1/auth/refresh", { refresh_token: this.tokens.refresh_token }, false).then((pair) => {
         this.keep(pair);
         return true;
-      })
+      });
+    };
+    const locks = (globalThis as { navigator?: { locks?: { request(name: string, body: () => Promise<boolean>): Promise<boolean> } } }).navigator?.locks;
+    this.refreshing = (locks ? locks.request("octoisp-token-refresh", renew) : renew())
       .catch((error) => {
         if (error instanceof ApiError && (error.status === 401 || error.status === 400)) this.forget();
         return false;
