@@ -23,6 +23,8 @@ have esbuild || need+=(esbuild)
 have tsc || need+=(node-typescript)
 have rsvg-convert || need+=(librsvg2-bin)
 have chromium || need+=(chromium)
+# Playwright (PyPI) for those tests goes into a virtual environment when the system has none.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

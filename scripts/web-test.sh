@@ -24,9 +24,17 @@ e2e() {
     fi
   done
   [ -f web/dist/index.html ] || { echo "web e2e: web/dist is not built (scripts/web-build.sh)" >&2; exit 1; }
-  python3 -c "import playwright" 2>/dev/null || python3 -m pip install -q playwright
+  # Playwright from PyPI (its own browsers are never downloaded): the system's when installed,
+  # otherwise in a virtual environment under web/.cache (Debian's Python refuses global pip installs).
+  local python=python3
+  if ! python3 -c "import playwright" 2>/dev/null; then
+    local venv=web/.cache/venv
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -c "import playwright" 2>/dev/null || "$venv/bin/python" -m pip install -q playwright
+    python=$venv/bin/python
+  fi
   [ -x /usr/bin/chromium ] || { echo "web e2e: /usr/bin/chromium is missing (scripts/setup.sh installs it)" >&2; exit 1; }
-  python3 -m unittest discover -s web/tests/e2e -p 'test_*.py' -v
+  "$python" -m unittest discover -s web/tests/e2e -p 'test_*.py' -v
 }
 
 case "${1:-all}" in
