@@ -1,7 +1,7 @@
 import { useApp, useQuery, useTopics } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { Link } from "../../lib/router";
-import { DEVICE_KINDS, DEVICE_STATUSES, type DashboardSummary } from "../../lib/types";
+import { DEVICE_KINDS, DEVICE_STATUSES, type Alert, type DashboardSummary, type Page } from "../../lib/types";
 import { Card, StatCard } from "../../ui/Card";
 import { StackedBarChart } from "../../ui/Chart";
 import { ErrorNote, Loading } from "../../ui/States";
@@ -9,9 +9,12 @@ import { ErrorNote, Loading } from "../../ui/States";
 /** The NOC's first screen: one GET /dashboard/summary, refreshed by device events. */
 export function Home(props: { theme: string }) {
   const { t, number, relative } = useI18n();
-  useTopics("devices");
-  const summary = useQuery<DashboardSummary>("/api/v1/dashboard/summary");
   const { can } = useApp();
+  useTopics("devices", can("alerts.read") ? "alerts" : "");
+  const summary = useQuery<DashboardSummary>("/api/v1/dashboard/summary");
+  // Active alerts, when this server has the alerts routes (the card is left out otherwise).
+  const critical = useQuery<Page<Alert>>(can("alerts.read") ? "/api/v1/alerts?limit=1&severity=critical&state=active" : null);
+  const active = useQuery<Page<Alert>>(can("alerts.read") ? "/api/v1/alerts?limit=1&state=active" : null);
   if (!summary.data) return summary.error ? <ErrorNote error={summary.error} retry={summary.reload} /> : <Loading />;
   const s = summary.data;
   const by = (status: string) => s.devices.by_status[status] ?? 0;
@@ -56,6 +59,15 @@ export function Home(props: { theme: string }) {
           tone={(s.jobs.dead ?? 0) > 0 ? "bad" : "ok"}
           testId="card-jobs"
         />
+        {active.data && (
+          <StatCard
+            label={t("home.alerts")}
+            value={number(active.data.total)}
+            note={<Link href="/alerts">{t("home.alertsCritical", { count: number(critical.data?.total ?? 0) })}</Link>}
+            tone={(critical.data?.total ?? 0) > 0 ? "bad" : active.data.total > 0 ? "warn" : "ok"}
+            testId="card-alerts"
+          />
+        )}
       </div>
       <div className="grid two">
         <Card title={t("home.chart")} labelledBy="chart-title">
