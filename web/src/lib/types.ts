@@ -131,20 +131,23 @@ export interface OpticsEntry {
   thresholds: { rx_min?: number; rx_max?: number };
 }
 
+/** One band of GET /devices/{id}/capabilities: its choices and the fields an apply can write. */
 export interface WifiBand {
   band: string;
   interface: string;
-  ssid?: string;
-  enabled?: boolean;
-  channels?: (number | string)[];
-  channel_widths?: string[];
-  security?: string[];
-  settable?: boolean;
+  ssid: string;
+  enabled: boolean;
+  /** Channels the radio offers; absent when the device does not list them (`auto` is always possible). */
+  channels?: number[];
+  channel_widths: string[];
+  security: string[];
+  /** Settable Wi-Fi fields: `wifi.ssid`, `wifi.key`, `wifi.channel`, `wifi.enabled`, `wifi.security`, … */
+  settable: string[];
 }
 
 export interface WifiCapabilities {
-  data_model?: string;
-  mapping?: string;
+  data_model: "tr098" | "tr181";
+  mapping: string[];
   bands: WifiBand[];
   unresolved: { band: string; reason: string }[];
   interfaces?: unknown[];
@@ -163,7 +166,7 @@ export type AlertState = "pending" | "firing" | "resolving" | "resolved";
 export interface Alert {
   id: string;
   rule_id: string;
-  rule_name: string;
+  rule_name?: string;
   device_id?: string;
   device_name?: string;
   pop_id?: string;

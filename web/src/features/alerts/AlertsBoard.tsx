@@ -71,7 +71,7 @@ export function AlertsBoard(props: { query: Record<string, string> }) {
                   label: t("alerts.rule"),
                   render: (a) => (
                     <>
-                      <strong>{a.rule_name}</strong>
+                      <strong>{a.rule_name ?? a.target ?? a.rule_id}</strong>
                       {a.summary && <div className="muted">{a.summary}</div>}
                       {a.suppressed_by && <div className="muted">{t("alerts.suppressed", { by: a.suppressed_by })}</div>}
                     </>

@@ -143,7 +143,7 @@ export function IncidentPage(props: { id: string }) {
             rowKey={(a) => a.id}
             columns={[
               { key: "severity", label: t("alerts.severity"), render: (a) => <SeverityBadge severity={a.severity} /> },
-              { key: "rule", label: t("alerts.rule"), render: (a) => a.rule_name },
+              { key: "rule", label: t("alerts.rule"), render: (a) => a.rule_name ?? a.rule_id },
               { key: "target", label: t("alerts.target"), render: (a) => (a.device_id ? <Link href={`/devices/${a.device_id}`}>{a.device_name ?? a.device_id}</Link> : a.target ?? "—") },
               { key: "state", label: t("alerts.state"), render: (a) => t(`alertState.${a.state}` as MessageKey) },
             ]}

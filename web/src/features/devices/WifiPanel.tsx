@@ -27,7 +27,7 @@ export function WifiPanel(props: { device: Device }) {
       {c.bands.length === 0 && <p className="muted">{t("wifi.none")}</p>}
       <div className="grid two">
         {c.bands.map((band) => (
-          <BandForm key={band.band} device={props.device} band={band} readOnly={band.settable === false || (c.read_only_bands ?? []).includes(band.band)} />
+          <BandForm key={band.band} device={props.device} band={band} readOnly={band.settable.length === 0 || (c.read_only_bands ?? []).includes(band.band)} />
         ))}
       </div>
     </>
@@ -47,6 +47,8 @@ function BandForm(props: { device: Device; band: WifiBand; readOnly: boolean }) 
   const [done, setDone] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const editable = can("devices.execute") && !props.readOnly;
+  // Only what the device's model accepts is offered (the capabilities' settable fields).
+  const settable = (field: string) => editable && b.settable.includes(`wifi.${field}`);
   const keyError = key && key.length < 8 ? t("wifi.keyHelp") : undefined;
 
   async function submit(event: FormEvent) {
@@ -55,11 +57,12 @@ function BandForm(props: { device: Device; band: WifiBand; readOnly: boolean }) 
     setBusy(true);
     setError(null);
     setDone(null);
-    const body: Record<string, unknown> = { type: "set_wifi", band: b.band, enabled };
-    if (ssid && ssid !== b.ssid) body.ssid = ssid;
-    if (key) body.key = key;
-    if (channel) body.channel = /^\d+$/.test(channel) ? Number(channel) : channel;
-    if (security) body.security = security;
+    const body: Record<string, unknown> = { type: "set_wifi", band: b.band };
+    if (settable("enabled") && enabled !== b.enabled) body.enabled = enabled;
+    if (settable("ssid") && ssid && ssid !== b.ssid) body.ssid = ssid;
+    if (settable("key") && key) body.key = key;
+    if (settable("channel") && channel) body.channel = /^\d+$/.test(channel) ? Number(channel) : channel;
+    if (settable("security") && security) body.security = security;
     try {
       const result = await api.post<ActionResult>(`/api/v1/devices/${props.device.id}/actions`, body);
       setDone(t("device.actionQueued", { task: result.task_id?.slice(0, 8) ?? "—" }));
@@ -78,23 +81,24 @@ function BandForm(props: { device: Device; band: WifiBand; readOnly: boolean }) 
       <form onSubmit={submit} data-testid={`wifi-${b.band}`}>
         <fieldset disabled={!editable || busy || !online}>
           <legend className="sr-only">{t("wifi.band", { band: b.band })}</legend>
-          <Field label={t("wifi.ssid")} value={ssid} maxLength={32} onChange={(e) => setSsid(e.target.value)} />
-          {editable && (
+          <Field label={t("wifi.ssid")} value={ssid} maxLength={32} readOnly={!settable("ssid")} onChange={(e) => setSsid(e.target.value)} />
+          {settable("key") && (
             <Field label={t("wifi.key")} type="password" autoComplete="new-password" value={key} maxLength={63} help={t("wifi.keyHelp")} error={keyError} onChange={(e) => setKey(e.target.value)} />
           )}
-          {b.channels && b.channels.length > 0 && (
+          {settable("channel") && (
             <Select label={t("wifi.channel")} value={channel} onChange={(e) => setChannel(e.target.value)}>
-              <option value="">{t("wifi.channelAuto")}</option>
-              {b.channels.map((c) => (
-                <option key={String(c)} value={String(c)}>
-                  {String(c)}
+              <option value="">{t("wifi.channelKeep")}</option>
+              <option value="auto">{t("wifi.channelAuto")}</option>
+              {(b.channels ?? []).map((c) => (
+                <option key={c} value={String(c)}>
+                  {c}
                 </option>
               ))}
             </Select>
           )}
-          {b.security && b.security.length > 0 && (
+          {settable("security") && b.security.length > 0 && (
             <Select label={t("wifi.security")} value={security} onChange={(e) => setSecurity(e.target.value)}>
-              <option value="">—</option>
+              <option value="">{t("wifi.channelKeep")}</option>
               {b.security.map((s) => (
                 <option key={s} value={s}>
                   {s}
@@ -102,7 +106,9 @@ function BandForm(props: { device: Device; band: WifiBand; readOnly: boolean }) 
               ))}
             </Select>
           )}
-          <Field label={t("wifi.enabled")} type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+          {(settable("enabled") || !editable) && (
+            <Field label={t("wifi.enabled")} type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+          )}
           {editable && (
             <button type="submit" className="btn btn-primary">
               {t("wifi.apply", { band: b.band })}
