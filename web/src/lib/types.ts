@@ -118,6 +118,13 @@ export interface DeviceParameter {
   updated_at: string;
 }
 
+export interface DeviceParameterChange {
+  name: string;
+  old_value?: string;
+  new_value?: string;
+  changed_at: string;
+}
+
 export interface OpticsEntry {
   device_id: string;
   device_name: string;

@@ -182,8 +182,12 @@ class DashboardStories(unittest.TestCase):
         expect(page.get_by_text("Nenhum parâmetro em cache")).to_be_visible()
         page.get_by_role("tab", name="Tarefas").click()
         expect(page.get_by_text("Nenhuma tarefa.")).to_be_visible()
-        # Reboot, after a confirmation: the task appears in the list.
+        # Reboot, after a confirmation: the task appears in the list. A factory reset can be called off.
         page.get_by_role("tab", name="Resumo").click()
+        page.get_by_test_id("factory-reset").click()
+        expect(page.get_by_role("alertdialog")).to_contain_text("Restaurar ONT Maria Souza ao padrão de fábrica?")
+        page.get_by_role("button", name="Cancelar").click()
+        expect(page.get_by_role("alertdialog")).to_have_count(0)
         page.get_by_test_id("reboot").click()
         expect(page.get_by_role("alertdialog")).to_contain_text("Reiniciar ONT Maria Souza?")
         page.get_by_role("button", name="Confirmar").click()
@@ -205,6 +209,7 @@ class DashboardStories(unittest.TestCase):
         page.goto(self.server.base + f"/devices/{self.devices['CPE Casa Silva']}")
         expect(page.get_by_test_id("identity")).to_contain_text("ZTEG0003")
         expect(page.get_by_test_id("reboot")).to_have_count(0)
+        expect(page.get_by_test_id("factory-reset")).to_have_count(0)
         expect(page.get_by_role("heading", name="Ações")).to_have_count(0)
         page.get_by_role("tab", name="Wi-Fi").click()
         expect(page.get_by_role("button", name=re.compile("Aplicar"))).to_have_count(0)
@@ -334,6 +339,8 @@ class DashboardStories(unittest.TestCase):
         page.get_by_label("Filtrar parâmetros").fill("WLANConfiguration.1.SSID")
         params = page.get_by_test_id("param-table")
         expect(params.get_by_role("row", name=re.compile(r"WLANConfiguration\.1\.SSID\b"))).to_contain_text("Anlix-EG8145")
+        params.get_by_role("button", name=re.compile(r"WLANConfiguration\.1\.SSID$")).click()
+        expect(page.get_by_test_id("param-history")).to_contain_text("Histórico de InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID")
         self.shot("16-parameters-filtered")
 
     def test_9_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(self):

@@ -116,17 +116,21 @@ function Overview(props: { device: Device }) {
   );
 }
 
+type RemoteAction = "reboot" | "factory_reset";
+
+/** Reboot and factory reset, each after a confirmation naming the device. */
 function Actions(props: { device: Device }) {
   const { t } = useI18n();
   const { api, cache, online } = useApp();
   const [message, setMessage] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
-  const [confirming, setConfirming] = useState(false);
-  const reboot = async () => {
-    setConfirming(false);
+  const [confirming, setConfirming] = useState<RemoteAction | null>(null);
+  const run = async (type: RemoteAction) => {
+    setConfirming(null);
     setError(null);
+    setMessage(null);
     try {
-      const result = await api.post<ActionResult>(`/api/v1/devices/${props.device.id}/actions`, { type: "reboot" });
+      const result = await api.post<ActionResult>(`/api/v1/devices/${props.device.id}/actions`, { type });
       setMessage(t("device.actionQueued", { task: result.task_id?.slice(0, 8) ?? "—" }));
       cache.invalidate(`/api/v1/devices/${props.device.id}/tasks`);
     } catch (failure) {
@@ -137,21 +141,26 @@ function Actions(props: { device: Device }) {
     <Card title={t("device.actions")} labelledBy="actions-title">
       {!online && <p className="note">{t("shell.offlineAction")}</p>}
       {confirming ? (
-        <div className="confirm" role="alertdialog" aria-labelledby="reboot-confirm">
-          <p id="reboot-confirm">{t("device.rebootConfirm", { name: props.device.name })}</p>
+        <div className="confirm" role="alertdialog" aria-labelledby="action-confirm">
+          <p id="action-confirm">{t(confirming === "reboot" ? "device.rebootConfirm" : "device.resetConfirm", { name: props.device.name })}</p>
           <div className="row">
-            <button type="button" className="btn btn-danger" onClick={reboot} autoFocus>
+            <button type="button" className="btn btn-danger" onClick={() => run(confirming)} autoFocus>
               {t("common.confirm")}
             </button>
-            <button type="button" className="btn" onClick={() => setConfirming(false)}>
+            <button type="button" className="btn" onClick={() => setConfirming(null)}>
               {t("common.cancel")}
             </button>
           </div>
         </div>
       ) : (
-        <button type="button" className="btn" disabled={!online} onClick={() => setConfirming(true)} data-testid="reboot">
-          {t("device.reboot")}
-        </button>
+        <div className="row">
+          <button type="button" className="btn" disabled={!online} onClick={() => setConfirming("reboot")} data-testid="reboot">
+            {t("device.reboot")}
+          </button>
+          <button type="button" className="btn" disabled={!online} onClick={() => setConfirming("factory_reset")} data-testid="factory-reset">
+            {t("device.reset")}
+          </button>
+        </div>
       )}
       {message && (
         <p className="note note-ok" role="status">

@@ -2,7 +2,7 @@ import { useEffect, useState } from "react";
 import { useQuery } from "../../lib/app";
 import { useI18n } from "../../lib/i18n";
 import { buildQuery } from "../../lib/router";
-import type { DeviceParameter, Page } from "../../lib/types";
+import type { DeviceParameter, DeviceParameterChange, Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Pager } from "../../ui/Table";
 import { ErrorNote, Loading } from "../../ui/States";
@@ -29,6 +29,7 @@ export function ParameterTree(props: { deviceId: string }) {
   const [filter, setFilter] = useState("");
   const [q, setQ] = useState("");
   const [offset, setOffset] = useState(0);
+  const [selected, setSelected] = useState<string | null>(null);
   useEffect(() => {
     const timer = setTimeout(() => setQ(filter), 250);
     return () => clearTimeout(timer);
@@ -93,7 +94,9 @@ export function ParameterTree(props: { deviceId: string }) {
               {leaves.map((p) => (
                 <tr key={p.name}>
                   <td data-label={t("params.name")}>
-                    <code title={p.name}>{q ? p.name : p.name.slice(prefix.length)}</code>
+                    <button type="button" className="btn-link" title={t("params.historyOf", { name: p.name })} onClick={() => setSelected(p.name)}>
+                      <code>{q ? p.name : p.name.slice(prefix.length)}</code>
+                    </button>
                   </td>
                   <td data-label={t("params.value")} title={relative(p.updated_at)}>
                     <code>{p.value ?? ""}</code>
@@ -109,6 +112,35 @@ export function ParameterTree(props: { deviceId: string }) {
         </div>
       )}
       {page.data && page.data.total > LIMIT && <Pager offset={offset} limit={LIMIT} total={page.data.total} onChange={setOffset} />}
+      {selected && <History deviceId={props.deviceId} name={selected} onClose={() => setSelected(null)} />}
     </Card>
+  );
+}
+
+/** What a parameter was before, newest first (GET /devices/{id}/parameters/history?name=). */
+function History(props: { deviceId: string; name: string; onClose: () => void }) {
+  const { t, dateTime } = useI18n();
+  const history = useQuery<Page<DeviceParameterChange>>(`/api/v1/devices/${props.deviceId}/parameters/history${buildQuery({ name: props.name, limit: 50 })}`);
+  return (
+    <section className="history" aria-labelledby="history-title" data-testid="param-history">
+      <div className="card-header">
+        <h3 id="history-title">{t("params.historyOf", { name: props.name })}</h3>
+        <button type="button" className="btn btn-small" onClick={props.onClose}>
+          {t("common.close")}
+        </button>
+      </div>
+      {history.error ? <ErrorNote error={history.error} retry={history.reload} /> : null}
+      {!history.data && !history.error && <Loading />}
+      {history.data && history.data.items.length === 0 && <p className="muted">{t("params.noHistory")}</p>}
+      {history.data && history.data.items.length > 0 && (
+        <ol className="timeline">
+          {history.data.items.map((c, i) => (
+            <li key={i}>
+              <time dateTime={c.changed_at}>{dateTime(c.changed_at)}</time>: <code>{c.old_value ?? "∅"}</code> → <code>{c.new_value ?? "∅"}</code>
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
   );
 }
