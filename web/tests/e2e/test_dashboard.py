@@ -339,8 +339,17 @@ class DashboardStories(unittest.TestCase):
         page.get_by_label("Filtrar parâmetros").fill("WLANConfiguration.1.SSID")
         params = page.get_by_test_id("param-table")
         expect(params.get_by_role("row", name=re.compile(r"WLANConfiguration\.1\.SSID\b"))).to_contain_text("Anlix-EG8145")
-        params.get_by_role("button", name=re.compile(r"WLANConfiguration\.1\.SSID$")).click()
+        params.get_by_role("button", name=re.compile(r"^InternetGatewayDevice\.LANDevice\.1\.WLANConfiguration\.1\.SSID$")).click()
         expect(page.get_by_test_id("param-history")).to_contain_text("Histórico de InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID")
+        # Inline edit of a writable value creates a setParameterValues task.
+        ssid = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"
+        params.get_by_role("button", name=f"Editar {ssid}", exact=True).click()
+        page.get_by_label(f"Novo valor de {ssid}").fill("Casa da Maria")
+        page.get_by_role("button", name="Salvar").click()
+        expect(page.get_by_role("status").filter(has_text="criada")).to_be_visible()
+        page.get_by_role("tab", name="Tarefas").click()
+        expect(page.get_by_role("cell", name="setParameterValues")).to_be_visible()
+        self.shot("17-parameter-task")
         self.shot("16-parameters-filtered")
 
     def test_9_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(self):

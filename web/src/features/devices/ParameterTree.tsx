@@ -1,8 +1,8 @@
-import { useEffect, useState } from "react";
-import { useQuery } from "../../lib/app";
+import { useEffect, useState, type FormEvent } from "react";
+import { useApp, useQuery } from "../../lib/app";
 import { useI18n } from "../../lib/i18n";
 import { buildQuery } from "../../lib/router";
-import type { DeviceParameter, DeviceParameterChange, Page } from "../../lib/types";
+import type { DeviceParameter, DeviceParameterChange, DeviceTask, Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Pager } from "../../ui/Table";
 import { ErrorNote, Loading } from "../../ui/States";
@@ -30,6 +30,30 @@ export function ParameterTree(props: { deviceId: string }) {
   const [q, setQ] = useState("");
   const [offset, setOffset] = useState(0);
   const [selected, setSelected] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const [draft, setDraft] = useState("");
+  const [notice, setNotice] = useState<string | null>(null);
+  const [failure, setFailure] = useState<unknown>(null);
+  const { api, cache, can, online } = useApp();
+  const writer = can("devices.execute");
+  // Writes are device tasks: the CPE gets them at its next session (or a connection request).
+  const queue = async (body: Record<string, unknown>) => {
+    setFailure(null);
+    setNotice(null);
+    try {
+      const task = await api.post<DeviceTask>(`/api/v1/devices/${props.deviceId}/tasks`, body);
+      setNotice(t("params.taskQueued", { task: task.id.slice(0, 8) }));
+      cache.invalidate(`/api/v1/devices/${props.deviceId}/tasks`);
+      return true;
+    } catch (error) {
+      setFailure(error);
+      return false;
+    }
+  };
+  const save = async (event: FormEvent, p: DeviceParameter) => {
+    event.preventDefault();
+    if (await queue({ type: "setParameterValues", parameter_values: [{ name: p.name, value: draft, type: p.type ?? "xsd:string" }] })) setEditing(null);
+  };
   useEffect(() => {
     const timer = setTimeout(() => setQ(filter), 250);
     return () => clearTimeout(timer);
@@ -48,6 +72,19 @@ export function ParameterTree(props: { deviceId: string }) {
           <input id="param-filter" type="search" value={filter} onChange={(e) => setFilter(e.target.value)} placeholder="SSID, WANIPConnection…" />
         </div>
       </div>
+      {writer && (
+        <div className="row">
+          <button type="button" className="btn btn-small" disabled={!online} onClick={() => queue(prefix ? { type: "refresh", path: prefix } : { type: "refresh" })}>
+            {t("params.refresh")}
+          </button>
+        </div>
+      )}
+      {notice && (
+        <p className="note note-ok" role="status">
+          {notice}
+        </p>
+      )}
+      {failure ? <ErrorNote error={failure} /> : null}
       <nav className="crumbs" aria-label={t("params.prefix")}>
         <button type="button" className="btn-link" onClick={() => setPrefix("")}>
           /
@@ -88,6 +125,7 @@ export function ParameterTree(props: { deviceId: string }) {
                 <th scope="col">{t("params.value")}</th>
                 <th scope="col">{t("params.type")}</th>
                 <th scope="col">{t("params.writable")}</th>
+                {writer && <th scope="col"><span className="sr-only">{t("params.edit")}</span></th>}
               </tr>
             </thead>
             <tbody>
@@ -99,12 +137,45 @@ export function ParameterTree(props: { deviceId: string }) {
                     </button>
                   </td>
                   <td data-label={t("params.value")} title={relative(p.updated_at)}>
-                    <code>{p.value ?? ""}</code>
+                    {editing === p.name ? (
+                      <form className="inline-edit" onSubmit={(e) => save(e, p)}>
+                        <label className="sr-only" htmlFor="param-edit">
+                          {t("params.newValue", { name: p.name })}
+                        </label>
+                        <input id="param-edit" value={draft} onChange={(e) => setDraft(e.target.value)} autoFocus />
+                        <button type="submit" className="btn btn-small btn-primary" disabled={!online}>
+                          {t("common.save")}
+                        </button>
+                        <button type="button" className="btn btn-small" onClick={() => setEditing(null)}>
+                          {t("common.cancel")}
+                        </button>
+                      </form>
+                    ) : (
+                      <code>{p.value ?? ""}</code>
+                    )}
                   </td>
                   <td data-label={t("params.type")} className="muted">
                     {p.type ?? ""}
                   </td>
                   <td data-label={t("params.writable")}>{p.writable === undefined ? "—" : p.writable ? t("common.yes") : t("common.no")}</td>
+                  {writer && (
+                    <td>
+                      {p.writable && editing !== p.name && (
+                        <button
+                          type="button"
+                          className="btn btn-small"
+                          disabled={!online}
+                          aria-label={t("params.editNamed", { name: p.name })}
+                          onClick={() => {
+                            setEditing(p.name);
+                            setDraft(p.value === "********" ? "" : p.value ?? "");
+                          }}
+                        >
+                          {t("params.edit")}
+                        </button>
+                      )}
+                    </td>
+                  )}
                 </tr>
               ))}
             </tbody>
