@@ -162,7 +162,8 @@ export function App() {
     let screen: JSX.Element;
     switch (match?.pattern) {
       case "/":
-        screen = <Home theme={theme} />;
+        // The landing screen is the first one the caller may see.
+        screen = value.can("devices.read") ? <Home theme={theme} /> : value.can("alerts.read") ? <AlertsBoard query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
         break;
       case "/devices":
         screen = <DeviceList query={location.query} />;

@@ -21,7 +21,7 @@ export function ErrorNote(props: { error: unknown; retry?: () => void }) {
   return (
     <div className="note note-error" role="alert">
       <span>{text}</span>
-      {props.retry && (
+      {props.retry && !(error instanceof ApiError && (error.status === 403 || error.status === 404)) && (
         <button type="button" className="btn btn-small" onClick={props.retry}>
           {t("common.retry")}
         </button>

@@ -68,6 +68,8 @@ class DashboardStories(unittest.TestCase):
             cls.devices[name] = api.post("/api/v1/devices", body)["id"]
         api.post("/api/v1/users", {"email": NOC, "name": "Ana NOC", "password": PASSWORD, "role_key": "noc"})
         api.post("/api/v1/users", {"email": VIEWER, "name": "Vitor Viewer", "password": PASSWORD, "role_key": "viewer"})
+        api.post("/api/v1/users", {"email": "sem-dispositivos@fibrasul.test", "password": PASSWORD, "role_key": "viewer",
+                                   "revocations": ["devices.read", "monitoring.read"]})
         # The NOC engineer protects the account with a second factor.
         noc = Client(cls.server.base).login(NOC, PASSWORD)
         cls.totp_secret = noc.post("/api/v1/auth/totp/setup")["secret"]
@@ -368,6 +370,20 @@ class DashboardStories(unittest.TestCase):
         page.reload()
         expect(page.get_by_role("heading", name="Entrar no OctoISP")).to_be_visible()
         expect(page.get_by_role("status")).to_have_text("Sua sessão expirou. Entre novamente.")
+
+    def test_10_without_a_permission_the_screen_is_not_offered_and_a_forced_visit_says_why(self):
+        page = self.page
+        page.goto(self.server.base + "/")
+        page.get_by_label("E-mail").fill("sem-dispositivos@fibrasul.test")
+        page.get_by_label("Senha").fill(PASSWORD)
+        page.get_by_role("button", name="Entrar").click()
+        menu = page.get_by_role("navigation", name="Menu principal")
+        expect(page.get_by_role("heading", name="Alertas")).to_be_visible()  # the first screen it may see
+        expect(menu.get_by_role("link", name="Alertas")).to_be_visible()
+        expect(menu.get_by_role("link", name="Dispositivos")).to_have_count(0)
+        page.goto(self.server.base + f"/devices/{self.devices['OLT Centro 01']}")
+        expect(page.get_by_role("alert")).to_have_text("Você não tem permissão para isto.")
+        self.shot("18-forbidden")
 
 
 if __name__ == "__main__":
