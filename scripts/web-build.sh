@@ -27,7 +27,7 @@ if [ "${1:-}" = "--watch" ]; then
   sed -e 's#__JS__#/assets/main.js#' -e 's#__CSS__#/assets/main.css#' web/static/index.html >"$out/index.html"
   cp web/static/manifest.webmanifest "$out/"
   echo "watching web/src → $out (serve it with: octoisp serve; reload the page after a change)"
-  exec esbuild "${common[@]}" --outdir="$out/assets" --entry-names='[name]' --chunk-names='[name]-[hash]' --sourcemap --watch
+  exec esbuild "${common[@]}" --outdir="$out/assets" --entry-names='[name]' --chunk-names='[name]-[hash]' --sourcemap --watch=forever
 fi
 
 tsc -p web/tsconfig.json
