@@ -113,7 +113,7 @@ class DashboardStories(unittest.TestCase):
             page.get_by_role("button", name="Verificar").click()
         expect(page.get_by_role("heading", name="Visão geral")).to_be_visible()
 
-    def test_1_sign_in_with_second_factor_then_home_shows_the_seeded_counts(self):
+    def test_01_sign_in_with_second_factor_then_home_shows_the_seeded_counts(self):
         page = self.page
         page.goto(self.server.base + "/")
         expect(page.get_by_role("heading", name="Entrar no OctoISP")).to_be_visible()
@@ -147,7 +147,7 @@ class DashboardStories(unittest.TestCase):
         page.get_by_role("button", name="Sair").click()
         expect(page.get_by_role("heading", name="Entrar no OctoISP")).to_be_visible()
 
-    def test_2_devices_search_filter_and_device_page_with_live_status(self):
+    def test_02_devices_search_filter_and_device_page_with_live_status(self):
         page = self.page
         self.sign_in(NOC, code_secret=self.totp_secret)
         page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Dispositivos").click()
@@ -205,7 +205,7 @@ class DashboardStories(unittest.TestCase):
         expect(page.get_by_role("tabpanel")).not_to_be_empty()
         self.shot("07-device-wifi")
 
-    def test_3_a_viewer_is_not_offered_what_it_may_not_do(self):
+    def test_03_a_viewer_is_not_offered_what_it_may_not_do(self):
         page = self.page
         self.sign_in(VIEWER)
         page.goto(self.server.base + f"/devices/{self.devices['CPE Casa Silva']}")
@@ -217,7 +217,7 @@ class DashboardStories(unittest.TestCase):
         expect(page.get_by_role("button", name=re.compile("Aplicar"))).to_have_count(0)
         self.shot("08-viewer-device")
 
-    def test_4_language_switch_and_phone_width(self):
+    def test_04_language_switch_and_phone_width(self):
         page = self.page
         self.sign_in(NOC, code_secret=self.totp_secret)
         page.get_by_test_id("language").select_option("en")
@@ -239,7 +239,7 @@ class DashboardStories(unittest.TestCase):
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         self.assertLessEqual(overflow, 0, "no horizontal scrolling at 360 px")
 
-    def test_5_global_admin_works_in_a_provider_in_dark_theme(self):
+    def test_05_global_admin_works_in_a_provider_in_dark_theme(self):
         page = self.page
         page.emulate_media(color_scheme="dark")
         self.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD)
@@ -257,7 +257,7 @@ class DashboardStories(unittest.TestCase):
         expect(page.get_by_role("heading", name="Alertas")).to_be_visible()
         self.shot("12-alerts")
 
-    def test_6_the_server_serves_the_app_with_strict_headers(self):
+    def test_06_the_server_serves_the_app_with_strict_headers(self):
         with urllib.request.urlopen(self.server.base + "/devices/anything") as response:
             self.assertEqual(response.status, 200)
             self.assertEqual(response.headers["Cache-Control"], "no-cache")
@@ -286,7 +286,7 @@ class DashboardStories(unittest.TestCase):
         loaded = page.evaluate("performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('chartjs'))")
         self.assertEqual(loaded, [])
 
-    def test_7_offline_reload_shows_the_shell_and_the_last_data(self):
+    def test_07_offline_reload_shows_the_shell_and_the_last_data(self):
         page = self.page
         self.sign_in(NOC, code_secret=self.totp_secret)
         expect(page.get_by_test_id("count-online")).to_have_text("5")
@@ -312,7 +312,7 @@ class DashboardStories(unittest.TestCase):
         self.shot("14-offline-device")
         self.context.set_offline(False)
 
-    def test_8_a_simulated_cpe_registers_live_and_its_tr069_tree_can_be_browsed(self):
+    def test_08_a_simulated_cpe_registers_live_and_its_tr069_tree_can_be_browsed(self):
         page = self.page
         self.api.post("/api/v1/acs/credentials", {"username": "cpe-fibra", "password": "a long cpe secret"})
         self.sign_in(NOC, code_secret=self.totp_secret)
@@ -354,7 +354,7 @@ class DashboardStories(unittest.TestCase):
         self.shot("17-parameter-task")
         self.shot("16-parameters-filtered")
 
-    def test_9_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(self):
+    def test_09_tokens_are_refreshed_and_a_dead_session_returns_to_sign_in(self):
         page = self.page
         self.sign_in(NOC, code_secret=self.totp_secret)
         before = page.evaluate("JSON.parse(localStorage.getItem('octoisp.tokens'))")
