@@ -25,4 +25,6 @@ fi
 source "$state/secrets.env"
 
 swift build -c release --product octoisp
+# The dashboard served at http://127.0.0.1:8080/.
+scripts/web-build.sh
 exec .build/release/octoisp serve

@@ -16,6 +16,18 @@ have snmpsimd || need+=(snmpsim)
 have openssl || need+=(openssl)
 # The notification tests' SMTP server (scripts/peers/smtp.sh) runs on Debian's python3.
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
+# The dashboard (web/): React, TypeScript, esbuild and Chart.js from Debian (no npm registry), icons
+# rendered by rsvg-convert, and Chromium for the end-to-end tests.
+for pkg in node-react node-react-dom node-typescript node-csstype node-prop-types node-chart.js; do
+  [ -d "/usr/share/nodejs/${pkg#node-}" ] || need+=("$pkg")
+done
+have node || need+=(nodejs)
+have esbuild || need+=(esbuild)
+have tsc || need+=(node-typescript)
+have rsvg-convert || need+=(librsvg2-bin)
+have chromium || need+=(chromium)
+# Playwright (PyPI) for those tests goes into a virtual environment when the system has none.
+python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then

@@ -3,6 +3,9 @@
 # test, tear the servers down.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# `--web` runs only the dashboard's tests (build, unit, end-to-end) against the throwaway servers.
+web_only=false
+if [ "${1:-}" = "--web" ]; then web_only=true; shift; fi
 source scripts/env.sh
 scripts/setup.sh
 
@@ -36,6 +39,13 @@ for env in "$work"/*.env; do [ -f "$env" ] && source "$env"; done
 swift build --build-tests
 bin_path=$(swift build --show-bin-path)
 export OCTOISP_TEST_BINARY="$bin_path/octoisp"
+# The dashboard: bundle, unit tests of web/src/lib, and end-to-end stories in Chromium against the
+# real server and this PostgreSQL.
+web_tests() {
+  echo "== dashboard (web/)"
+  scripts/web-build.sh && scripts/web-test.sh unit && scripts/web-test.sh e2e
+}
+if $web_only; then web_tests; exit 0; fi
 # Each test target runs in a process of its own, so a test that restarts a server or kills a child
 # process cannot disturb another target's tests; one that hangs fails after OCTOISP_TEST_TIMEOUT.
 # Arguments (e.g. `--filter ACSTests`) run one `swift test` with them instead.
@@ -57,6 +67,7 @@ else
     echo "== $target"
     run_tests --filter "^$target\\." || failed+=("$target")
   done
+  web_tests || failed+=(web)
   if [ "${#failed[@]}" -gt 0 ]; then echo "failed: ${failed[*]}" >&2; exit 1; fi
 fi
 # Schemathesis against the served OpenAPI document: no 5xx, no answer outside its schema (not with

@@ -124,7 +124,7 @@ public struct API: Sendable {
 
     /// The HTTP server with the WebSocket upgrade on `/api/v1/ws`, as a service.
     public func application(logger: Logger) -> some ApplicationProtocol {
-        let responder = EdgeResponder(inner: buildRouter().0.buildResponder())
+        let responder = EdgeResponder(inner: buildRouter().0.buildResponder(), web: StaticFiles(directory: configuration.webDirectory))
         return Application(
             responder: responder,
             server: .http1WebSocketUpgrade { request, channel, logger in
@@ -137,13 +137,15 @@ public struct API: Sendable {
 }
 
 /// Wraps the whole router so every answer, unmatched paths included, carries a request id and
-/// errors have the JSON shape.
+/// errors have the JSON shape. With `web`, GETs outside the API serve the dashboard.
 struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == APIContext {
     let inner: Inner
+    var web: StaticFiles? = nil
     let middleware = APIErrorMiddleware()
 
     func respond(to request: Request, context: APIContext) async throws -> Response {
         try await middleware.handle(request, context: context) { request, context in
+            if let web, web.serves(request) { return try web.respond(to: request) }
             let response = try await inner.respond(to: request, context: context)
             // The router answers unmatched paths with an empty 404; give it the error shape.
             if response.status == .notFound && response.headers[.contentLength] == "0" {

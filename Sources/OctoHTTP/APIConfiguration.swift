@@ -10,6 +10,8 @@ public struct APIConfiguration: Sendable {
     public var addressRate = 50.0
     /// Burst per client address.
     public var addressBurst = 200
+    /// The dashboard bundle served at `/` (`OCTOISP_WEB_DIR`, default `web/dist` under the working directory).
+    public var webDirectory = "web/dist"
     /// Sustained requests per second per credential.
     public var credentialRate = 20.0
     /// Burst per credential.
@@ -19,7 +21,7 @@ public struct APIConfiguration: Sendable {
     public init() {}
 
     /// Defaults overridden by `OCTOISP_HTTP_HOST`, `OCTOISP_HTTP_PORT`, `OCTOISP_RATE_LIMIT_IP`
-    /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s) and `OCTOISP_MAX_BODY_BYTES`.
+    /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s), `OCTOISP_MAX_BODY_BYTES` and `OCTOISP_WEB_DIR`.
     public init(environment: [String: String]) {
         if let host = environment["OCTOISP_HTTP_HOST"] { self.host = host }
         if let port = environment["OCTOISP_HTTP_PORT"].flatMap(Int.init) { self.port = port }
@@ -32,5 +34,6 @@ public struct APIConfiguration: Sendable {
             credentialBurst = max(1, Int(rate * 5))
         }
         if let size = environment["OCTOISP_MAX_BODY_BYTES"].flatMap(Int.init) { maxBodySize = size }
+        if let directory = environment["OCTOISP_WEB_DIR"], !directory.isEmpty { webDirectory = directory }
     }
 }

@@ -1,0 +1,219 @@
+import { useEffect, useMemo, useState } from "react";
+import { ApiClient, ApiError } from "../lib/api";
+import { AppContext, permissionCheck, useOnline, usePreference, type AppServices } from "../lib/app";
+import { prefixesForTopic, QueryCache } from "../lib/cache";
+import { createTranslator, I18nContext, type Locale } from "../lib/i18n";
+import { persist } from "../lib/persist";
+import { RealtimeClient } from "../lib/realtime";
+import { resolve, useLocation } from "../lib/router";
+import type { Me, Page, Provider } from "../lib/types";
+import { AlertsBoard } from "../features/alerts/AlertsBoard";
+import { IncidentList, IncidentPage } from "../features/alerts/Incidents";
+import { SignIn } from "../features/auth/SignIn";
+import { DeviceList } from "../features/devices/DeviceList";
+import { DevicePage } from "../features/devices/DevicePage";
+import { Home } from "../features/home/Home";
+import { ErrorNote, Loading } from "../ui/States";
+import { LanguageSwitch, Shell, type Theme } from "./Shell";
+
+const ROUTES = ["/", "/devices", "/devices/:id", "/alerts", "/incidents", "/incidents/:id"] as const;
+
+/** Services shared by the whole tab: one API client, one cache, one WebSocket. */
+function createServices() {
+  const api = new ApiClient(window.localStorage);
+  let lastData: number | null = null;
+  // Saved answers are per provider acted in; without the network, the last saved answer is shown.
+  const savedKey = (url: string) => `${api.providerId ?? "-"} ${url}`;
+  const cache = new QueryCache(async (url) => {
+    try {
+      const data = await api.get(url);
+      lastData = Date.now();
+      persist.put(savedKey(url), data);
+      return data;
+    } catch (error) {
+      const saved = error instanceof ApiError && error.code === "network" ? await persist.get(savedKey(url)) : undefined;
+      if (!saved) throw error;
+      lastData = Math.max(lastData ?? 0, saved.at);
+      return saved.data;
+    }
+  });
+  const realtime = new RealtimeClient({
+    url: () => {
+      const token = api.accessToken;
+      if (!token) return null;
+      const scheme = window.location.protocol === "https:" ? "wss:" : "ws:";
+      const provider = api.providerId ? `&provider_id=${encodeURIComponent(api.providerId)}` : "";
+      return `${scheme}//${window.location.host}/api/v1/ws?access_token=${encodeURIComponent(token)}${provider}`;
+    },
+  });
+  realtime.onEvent((event) => cache.invalidate(...prefixesForTopic(event.topic)));
+  // Events missed while disconnected: everything shown is refetched after a reconnect.
+  let wasOpen = false;
+  realtime.onState((state) => {
+    if (state === "open" && wasOpen) cache.invalidate("/api/v1/");
+    if (state === "open") wasOpen = true;
+  });
+  return { api, cache, realtime, lastData: () => lastData };
+}
+
+export function App() {
+  const services = useMemo(createServices, []);
+  const { api, cache, realtime } = services;
+  const [locale, setLocale] = usePreference<Locale>("octoisp.locale", "pt-BR");
+  const [theme, setTheme] = usePreference<Theme>("octoisp.theme", "system");
+  const [me, setMe] = useState<Me | null>(null);
+  const [phase, setPhase] = useState<"signin" | "loading" | "ready" | "error">(api.signedIn ? "loading" : "signin");
+  const [bootError, setBootError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<string | undefined>();
+  const [providerVersion, setProviderVersion] = useState(0);
+  const online = useOnline();
+  const location = useLocation();
+  const i18n = useMemo(() => createTranslator(locale), [locale]);
+
+  useEffect(() => {
+    document.documentElement.lang = locale;
+    document.title = i18n.t("app.name");
+  }, [locale, i18n]);
+  useEffect(() => {
+    if (theme === "system") delete document.documentElement.dataset.theme;
+    else document.documentElement.dataset.theme = theme;
+  }, [theme]);
+
+  useEffect(
+    () =>
+      api.onSignedOut(() => {
+        realtime.stop();
+        cache.clear();
+        persist.clear();
+        setMe(null);
+        setNotice(i18n.t("auth.expired"));
+        setPhase("signin");
+      }),
+    [api, realtime, cache, i18n],
+  );
+
+  useEffect(() => {
+    if (phase !== "loading") return;
+    let cancelled = false;
+    (async () => {
+      try {
+        const caller = await api.me().then(
+          (me) => (persist.put("me", me), me),
+          async (error) => {
+            // Offline with a session: the caller as last seen, so the cached pages can be shown.
+            const saved = error instanceof ApiError && error.code === "network" && api.signedIn ? await persist.get("me") : undefined;
+            if (!saved) throw error;
+            return saved.data as Me;
+          },
+        );
+        if (caller.global_admin && navigator.onLine) {
+          const providers = await api.get<Page<Provider>>("/api/v1/providers?limit=500");
+          if (!providers.items.some((p) => p.id === api.providerId)) api.setProvider(providers.items[0]?.id ?? null);
+        } else {
+          api.setProvider(null);
+        }
+        if (cancelled) return;
+        setMe(caller);
+        setPhase("ready");
+        realtime.start();
+      } catch (error) {
+        if (cancelled) return;
+        if (!api.signedIn) setPhase("signin");
+        else {
+          setBootError(error);
+          setPhase("error");
+        }
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [phase, api, realtime]);
+
+  const language = <LanguageSwitch locale={locale} onChange={setLocale} />;
+  let body: JSX.Element;
+  if (phase === "signin") {
+    body = (
+      <SignIn
+        api={api}
+        notice={notice}
+        languageSwitch={language}
+        onSignedIn={() => {
+          setNotice(undefined);
+          setPhase("loading");
+        }}
+      />
+    );
+  } else if (phase === "error") {
+    body = (
+      <main className="content" id="main">
+        <ErrorNote error={bootError} retry={() => setPhase("loading")} />
+      </main>
+    );
+  } else if (phase === "loading" || !me) {
+    body = (
+      <main className="content" id="main">
+        <Loading />
+      </main>
+    );
+  } else {
+    const value: AppServices = { api, cache, realtime, me, online, can: permissionCheck(me) };
+    const match = resolve(ROUTES, location.path);
+    let screen: JSX.Element;
+    switch (match?.pattern) {
+      case "/":
+        // The landing screen is the first one the caller may see.
+        screen = value.can("devices.read") ? <Home theme={theme} /> : value.can("alerts.read") ? <AlertsBoard query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
+      case "/devices":
+        screen = <DeviceList query={location.query} />;
+        break;
+      case "/devices/:id":
+        screen = <DevicePage id={match.params.id} query={location.query} />;
+        break;
+      case "/alerts":
+        screen = <AlertsBoard query={location.query} />;
+        break;
+      case "/incidents":
+        screen = <IncidentList />;
+        break;
+      case "/incidents/:id":
+        screen = <IncidentPage id={match.params.id} />;
+        break;
+      default:
+        screen = <p className="note">{i18n.t("common.notFound")}</p>;
+    }
+    body = (
+      <AppContext.Provider value={value}>
+        <Shell
+          key={providerVersion}
+          path={location.path}
+          locale={locale}
+          onLocale={setLocale}
+          theme={theme}
+          onTheme={setTheme}
+          lastData={services.lastData}
+          onProvider={(id) => {
+            api.setProvider(id);
+            cache.clear();
+            realtime.stop();
+            realtime.start();
+            setProviderVersion((v) => v + 1);
+          }}
+          onSignOut={async () => {
+            realtime.stop();
+            await api.logout();
+            cache.clear();
+            await persist.clear();
+            setMe(null);
+            setNotice(undefined);
+            setPhase("signin");
+          }}
+        >
+          {screen}
+        </Shell>
+      </AppContext.Provider>
+    );
+  }
+  return <I18nContext.Provider value={i18n}>{body}</I18nContext.Provider>;
+}

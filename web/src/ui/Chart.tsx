@@ -1,0 +1,59 @@
+// Charts load Chart.js on demand: the library is a separate chunk fetched only by pages that draw one.
+import { useEffect, useRef } from "react";
+
+export interface BarSeries {
+  label: string;
+  values: number[];
+  /** A CSS custom property holding the colour, e.g. "--status-online". */
+  colorVar: string;
+}
+
+function cssVar(name: string): string {
+  return getComputedStyle(document.documentElement).getPropertyValue(name).trim() || "#888";
+}
+
+/** A stacked bar chart, with the numbers also given as text for screen readers. */
+export function StackedBarChart(props: { labels: string[]; series: BarSeries[]; title: string; theme: string }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    let chart: { destroy(): void } | null = null;
+    let cancelled = false;
+    import("./chartjs").then(({ Chart }) => {
+      if (cancelled || !canvas.current) return;
+      const text = cssVar("--text-muted");
+      const grid = cssVar("--border");
+      chart = new Chart(canvas.current, {
+        type: "bar",
+        data: {
+          labels: props.labels,
+          datasets: props.series.map((s) => ({ label: s.label, data: s.values, backgroundColor: cssVar(s.colorVar), borderRadius: 4, maxBarThickness: 48 })),
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 600 },
+          plugins: { legend: { position: "bottom", labels: { color: text, boxWidth: 12 } } },
+          scales: {
+            x: { stacked: true, ticks: { color: text }, grid: { display: false } },
+            y: { stacked: true, beginAtZero: true, ticks: { color: text, precision: 0 }, grid: { color: grid } },
+          },
+        },
+      });
+    });
+    return () => {
+      cancelled = true;
+      chart?.destroy();
+    };
+  }, [JSON.stringify(props.labels), JSON.stringify(props.series), props.theme]);
+  return (
+    <figure className="chart">
+      <div className="chart-box">
+        <canvas ref={canvas} role="img" aria-label={props.title} />
+      </div>
+      <figcaption className="sr-only">
+        {props.title}:{" "}
+        {props.labels.map((l, i) => `${l}: ${props.series.map((s) => `${s.label} ${s.values[i]}`).join(", ")}`).join("; ")}
+      </figcaption>
+    </figure>
+  );
+}
