@@ -21,26 +21,11 @@ extension API {
             }
             let actor = try context.actor()
             let provider = try await tenant(request, context)
-            let id = UUID()
-            let temporary = store.uploadPath(provider: provider, file: id)
-            let digest = UploadDigest(limit: store.maximumBytes)
             do {
-                try FileManager.default.createDirectory(atPath: store.directory(provider: provider), withIntermediateDirectories: true)
-                try await FileIO().writeFile(contents: request.body.map { try digest.consume($0) }, path: temporary, context: context)
-                let (size, sha256) = digest.finish()
-                guard size > 0 else { throw OctoError(.invalidInput, "request body is empty; send the file's bytes") }
-                let file = try await database.withTenant(provider, logger: context.logger) { tx in
-                    let file = try await tx.acsFiles.create(id: id, name: name, fileType: type, size: Int64(size), sha256: sha256, by: actor)
-                    try FileManager.default.moveItem(atPath: temporary, toPath: store.path(provider: provider, file: id))
-                    return file
-                }
-                return JSONResponse(file, status: .created)
-            } catch {
-                try? FileManager.default.removeItem(atPath: temporary)
-                if error is UploadDigest.TooLarge {
-                    throw OctoError(.payloadTooLarge, "file is larger than \(store.maximumBytes) bytes")
-                }
-                throw error
+                return JSONResponse(try await store.upload(request.body, name: name, fileType: type, provider: provider, database: database, by: actor),
+                                    status: .created)
+            } catch let error as FileStore.TooLarge {
+                throw OctoError(.payloadTooLarge, error.description)
             }
         }
         routes.get("files", paged: true) { request, context in
@@ -76,33 +61,6 @@ extension API {
         case "firmware": "1 Firmware Upgrade Image"
         case "config": "3 Vendor Configuration File"
         default: DeviceTaskInput.isFileType(text) ? text : nil
-        }
-    }
-}
-
-/// Counts and hashes an upload as it streams to disk, refusing it past the limit.
-final class UploadDigest: Sendable {
-    struct TooLarge: Error {}
-
-    let limit: Int
-    private let state = Mutex<(size: Int, hash: SHA256)>((0, SHA256()))
-
-    init(limit: Int) {
-        self.limit = limit
-    }
-
-    func consume(_ buffer: ByteBuffer) throws -> ByteBuffer {
-        try state.withLock { state in
-            state.size += buffer.readableBytes
-            guard state.size <= limit else { throw TooLarge() }
-            buffer.withUnsafeReadableBytes { state.hash.update(bufferPointer: $0) }
-        }
-        return buffer
-    }
-
-    func finish() -> (size: Int, sha256: String) {
-        state.withLock { state in
-            (state.size, state.hash.finalize().map { String(format: "%02x", $0) }.joined())
         }
     }
 }
