@@ -13,6 +13,7 @@ have redis-server || need+=(redis-server)
 have snmpd || need+=(snmpd)
 have snmpget || need+=(snmp)
 have snmpsimd || need+=(snmpsim)
+have curl || need+=(curl)
 have openssl || need+=(openssl)
 # The notification tests' SMTP server (scripts/peers/smtp.sh) runs on Debian's python3.
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
