@@ -16,6 +16,10 @@ extension PollingIntegrationTests {
         static let settings = PollSettings(requestTimeout: .milliseconds(500), retries: 0, pollTimeout: .seconds(3),
                                            discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500),
                                            icmp: ICMPPinger(timeout: .milliseconds(500), count: 2))
+        /// Timeouts with room for a loaded machine: a slow answer from the live agent must not read as loss.
+        static let pollSettings = PollSettings(requestTimeout: .seconds(2), retries: 0, pollTimeout: .seconds(5),
+                                               discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500),
+                                               icmp: ICMPPinger(timeout: .seconds(1), count: 2))
         /// ICMP configured but no socket kind may be opened: what a process without CAP_NET_RAW and
         /// outside ping_group_range gets.
         static let noICMP = PollSettings(requestTimeout: .milliseconds(500), retries: 0, pollTimeout: .seconds(3),
@@ -115,12 +119,13 @@ extension PollingIntegrationTests {
                 let mute = try await fixture.device("127.1.4.9", port: TestEnvironment.freeTCPPort(), credential: credential.id)
                 let silent = try await fixture.device("127.255.255.255", port: agent.port, credential: credential.id)
                 let started = ContinuousClock.now
-                try await pollAll(fixture, stack, settings: Self.settings, devices: [live, mute, silent])
-                // Every poll (ICMP alongside SNMP) ends within the poll timeout.
-                #expect(ContinuousClock.now - started < .seconds(6))
+                try await pollAll(fixture, stack, settings: Self.pollSettings, devices: [live, mute, silent])
+                // Every poll (ICMP alongside SNMP) ends within the poll timeout (5 s), with slack for a loaded machine.
+                #expect(ContinuousClock.now - started < .seconds(8))
 
                 let up = try await fixture.state(live.deviceId)
-                #expect(up.reachability == "up" && up.icmpLossPercent == 0 && up.icmpRttMs != nil)
+                #expect(up.reachability == "up" && up.icmpLossPercent == 0 && up.icmpRttMs != nil,
+                        "\(up.reachability) loss \(String(describing: up.icmpLossPercent)) rtt \(String(describing: up.icmpRttMs)) error \(up.lastError ?? "-")")
                 let rtt = try await samples(stack, series: up.series["rtt/icmp"])
                 #expect(rtt.count == 1 && rtt.allSatisfy { $0 >= 0 && $0 < 500 })
                 #expect(try await samples(stack, series: up.series["packetLoss/icmp"]) == [0])
