@@ -45,6 +45,6 @@ token=$(login admin@fuzz.test "correct horse battery")
 echo "schemathesis: $examples examples per operation against $api/openapi.json"
 "${st_cmd[@]}" run "$api/openapi.json" --url "http://127.0.0.1:$port" \
   --checks not_a_server_error,response_schema_conformance \
-  --max-examples "$examples" --header "Authorization: Bearer $token" \
+  --max-examples "$examples" --seed "${OCTOISP_API_FUZZ_SEED:-20261205}" --header "Authorization: Bearer $token" \
   --exclude-path-regex '/auth/(logout|totp|refresh)' --exclude-path-regex '/ws$' \
   --no-color

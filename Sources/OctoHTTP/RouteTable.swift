@@ -105,6 +105,11 @@ struct RouteTable {
 
     /// 400 naming the first query parameter the route does not declare.
     static func checkQuery(_ request: Request, allowed: Set<String>) throws(OctoError) {
+        // PostgreSQL text cannot hold U+0000: a parameter carrying one is refused here, named.
+        if let bad = request.uri.queryParameters.first(where: { $0.key.contains("\u{0}") || $0.value.contains("\u{0}") }) {
+            let name = String(bad.key).replacingOccurrences(of: "\u{0}", with: "")
+            throw OctoError.invalid(name, "query parameter '\(name)' must not contain U+0000")
+        }
         let names = request.uri.queryParameters.map { String($0.key) }
         if let unknown = names.sorted().first(where: { !allowed.contains($0) }) {
             let accepted = allowed.isEmpty ? "none" : allowed.sorted().joined(separator: ", ")

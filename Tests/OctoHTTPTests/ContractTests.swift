@@ -168,6 +168,9 @@ import Testing
                 #expect(response.status == .badRequest, "\(key) → \(response.status)")
                 #expect(response.errorField == "zz_bogus", "\(key) → \(String(describing: response.errorField))")
             }
+            // A U+0000 in a declared parameter is refused too (PostgreSQL text cannot hold it).
+            let nul = try await harness.call(.get, "/api/v1/jobs?queue=a%00b", token: token, provider: provider.id)
+            #expect(nul.status == .badRequest && nul.errorField == "queue", "\(nul.status) \(String(describing: nul.json))")
             #expect(try await Self.footprint(harness, provider.id) == before)
         }
     }
