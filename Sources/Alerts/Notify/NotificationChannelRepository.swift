@@ -119,13 +119,13 @@ public struct NotificationChannelRepository: Sendable {
                 try await tx.query("""
                     INSERT INTO notification_channels (id, provider_id, name, kind, enabled, min_severity, pop_id, language, settings, secrets_sealed,
                                                        created_at, updated_at)
-                    VALUES (\(record.id), (SELECT app_provider_id()), \(record.name), \(record.channel.kind.storedKind), \(record.enabled),
+                    VALUES (\(record.id), (SELECT app_provider_id()), \(record.name), \(record.channel.kind.rawValue), \(record.enabled),
                             \(record.minSeverity.rawValue), \(record.popId), \(record.language.rawValue), \(settings)::jsonb, \(sealed),
                             \(record.createdAt), \(record.updatedAt))
                     """)
             } else {
                 try await tx.query("""
-                    UPDATE notification_channels SET name = \(record.name), kind = \(record.channel.kind.storedKind), enabled = \(record.enabled),
+                    UPDATE notification_channels SET name = \(record.name), kind = \(record.channel.kind.rawValue), enabled = \(record.enabled),
                         min_severity = \(record.minSeverity.rawValue), pop_id = \(record.popId), language = \(record.language.rawValue),
                         settings = \(settings)::jsonb, secrets_sealed = \(sealed), updated_at = \(record.updatedAt)
                     WHERE id = \(record.id)
@@ -187,9 +187,4 @@ extension NotificationChannelRecord {
         copy.channel = channel.redacted
         return copy
     }
-}
-
-extension ChannelKind {
-    /// The `kind` column's value.
-    var storedKind: String { self == .webPush ? "webpush" : rawValue }
 }
