@@ -235,6 +235,23 @@ let package = Package(
             path: "bench/metrics/Sources",
             swiftSettings: swiftSettings
         ),
+        // `alerts-bench`: evaluation CPU of 50,000 devices × 10 rules and sample-to-notification latency (bench/alerts).
+        .executableTarget(
+            name: "alerts-bench",
+            dependencies: [
+                "Alerts",
+                "Notifications",
+                "OctoCore",
+                "OctoJobs",
+                "OctoMetrics",
+                "OctoStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/alerts/Sources",
+            swiftSettings: swiftSettings
+        ),
         // Enqueue → run → ack throughput of both job-queue drivers (bench/jobs).
         .executableTarget(
             name: "octoisp-bench",
