@@ -253,7 +253,7 @@ extension JobHandlers {
     /// Registers the delivery of alert notifications.
     public mutating func registerAlertDeliveries(_ notifier: AlertNotifier) {
         register(AlertGroupNotifyJob.self) { job, context in
-            try await notifier.notify(job, provider: context.providerID, messageId: context.job.id, attempt: context.job.attempt + 1)
+            try await notifier.notify(job, provider: context.providerID, messageId: context.job.id, attempt: context.job.attempt)
         }
     }
 }

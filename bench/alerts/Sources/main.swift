@@ -37,7 +37,8 @@ func processCPU() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
-/// CPU seconds of every `postgres` process of the machine (the benchmark's cluster is the only one).
+/// CPU seconds of every `postgres` process of the machine (the benchmark's cluster is the only one),
+/// including the backends that exited (the postmaster's reaped children).
 func postgresCPU() -> Double {
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
     var total = 0.0
@@ -45,7 +46,11 @@ func postgresCPU() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), stat.contains("(postgres)"),
               let close = stat.lastIndex(of: ")") else { continue }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
-        if fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) { total += (user + system) / ticks }
+        // After the command: state, ppid, …; utime and stime are fields 14 and 15 of stat, cutime and cstime 16 and 17.
+        if fields.count > 15, let user = Double(fields[11]), let system = Double(fields[12]), let children = Double(fields[13]),
+           let childrenSystem = Double(fields[14]) {
+            total += (user + system + children + childrenSystem) / ticks
+        }
     }
     return total
 }
@@ -283,7 +288,7 @@ let deadline = Date().addingTimeInterval(Double(interval) * 4 + 30)
 while received.withLock({ $0.count }) < sent.count, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
 let arrivals = received.withLock { $0 }
 let latencies = sent.compactMap { device, at in arrivals[device].map { $0.timeIntervalSince(at) } }.sorted()
-func percentile(_ p: Double) -> Double { Percentile.nearestRank(latencies, p) ?? .nan }
+func percentile(_ p: Double) -> Double { Percentile.nearestRank(latencies, p / 100) ?? .nan }
 print(String(format: "sample-to-notification (for = 0): %d of %d notified, p50 %.2f s, p99 %.2f s, max %.2f s (goal: p99 ≤ 5 s)",
              latencies.count, sent.count, percentile(50), percentile(99), latencies.last ?? .nan))
 
