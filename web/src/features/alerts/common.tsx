@@ -1,0 +1,169 @@
+// Pieces shared by the alert screens: the section's sub-navigation, write actions with API errors
+// mapped to fields, and the scope picker (provider, POP, group or device).
+import { useCallback, useState } from "react";
+import { ApiError } from "../../lib/api";
+import { useQuery } from "../../lib/app";
+import { useI18n, type MessageKey } from "../../lib/i18n";
+import { Link } from "../../lib/router";
+import type { Device, DeviceGroup, Page, Pop, Scope } from "../../lib/types";
+import { Select } from "../../ui/Form";
+import { ErrorNote } from "../../ui/States";
+import { formField, SCOPES, type FieldErrors } from "./logic";
+
+const SECTIONS: { href: string; label: MessageKey; write?: boolean }[] = [
+  { href: "/alerts", label: "alertsNav.board" },
+  { href: "/incidents", label: "nav.incidents" },
+  { href: "/alerts/rules", label: "alertsNav.rules" },
+  { href: "/alerts/silences", label: "alertsNav.silences" },
+  { href: "/alerts/maintenance", label: "alertsNav.maintenance" },
+  { href: "/alerts/channels", label: "alertsNav.channels" },
+];
+
+/** The tabs of the Alertas section; the current one is marked. */
+export function AlertsNav(props: { path: string }) {
+  const { t } = useI18n();
+  const current = (href: string) =>
+    href === "/alerts" ? props.path === "/alerts" || /^\/alerts\/[0-9a-f-]{36}$/.test(props.path) : props.path === href || props.path.startsWith(href + "/");
+  return (
+    <nav className="subnav" aria-label={t("alertsNav.label")}>
+      <ul>
+        {SECTIONS.map((s) => (
+          <li key={s.href}>
+            <Link href={s.href} aria-current={current(s.href) ? "page" : undefined}>
+              {t(s.label)}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+/** A write: busy flag, the failure, and the failure's field (API names) for the form to show. */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const run = useCallback(async <T,>(work: () => Promise<T>): Promise<T | undefined> => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await work();
+    } catch (failure) {
+      setError(failure);
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const field = error instanceof ApiError && error.status === 400 ? formField(error.field) : undefined;
+  return { busy, error, setError, run, field };
+}
+
+/** The field errors to show: the form's own checks, else the API's refusal at its field. */
+export function fieldErrors(local: FieldErrors, action: { error: unknown; field?: string }): FieldErrors {
+  if (Object.keys(local).length) return local;
+  if (action.field && action.error instanceof ApiError) return { [action.field]: action.error.message };
+  return {};
+}
+
+/** The message above a form: what the API refused and where, or that fields need attention. */
+export function FormProblem(props: { local: FieldErrors; action: { error: unknown; field?: string }; labels: Record<string, string> }) {
+  const { t } = useI18n();
+  const { error, field } = props.action;
+  if (Object.keys(props.local).length) {
+    return (
+      <p className="note note-error" role="alert">
+        {t("form.fix")}
+      </p>
+    );
+  }
+  if (!error) return null;
+  if (error instanceof ApiError && error.status === 400) {
+    const label = field ? props.labels[field] ?? field : undefined;
+    return (
+      <p className="note note-error" role="alert" data-testid="form-error">
+        {label ? t("form.rejectedField", { field: label, message: error.message }) : t("form.rejected", { message: error.message })}
+      </p>
+    );
+  }
+  if (error instanceof ApiError && error.status === 409) {
+    return (
+      <p className="note note-error" role="alert" data-testid="form-error">
+        {t("form.conflict", { message: error.message })}
+      </p>
+    );
+  }
+  return <ErrorNote error={error} />;
+}
+
+/** Names of POPs, groups and devices for scope pickers and lists. */
+export function useScopeNames() {
+  const pops = useQuery<Page<Pop>>("/api/v1/pops?limit=500");
+  const groups = useQuery<Page<DeviceGroup>>("/api/v1/device-groups?limit=500");
+  const devices = useQuery<Page<Device>>("/api/v1/devices?limit=500&sort=name");
+  const name = (scope: Scope, id: string | null | undefined): string => {
+    if (scope === "provider" || !id) return "";
+    const list: { id: string; name: string }[] | undefined = scope === "pop" ? pops.data?.items : scope === "group" ? groups.data?.items : devices.data?.items;
+    return list?.find((x) => x.id === id)?.name ?? id.slice(0, 8);
+  };
+  return { pops, groups, devices, name };
+}
+
+/** "Provedor inteiro", "POP Centro", "Grupo OLTs", "Dispositivo OLT Centro 01". */
+export function ScopeText(props: { scope: Scope; id?: string | null; names: ReturnType<typeof useScopeNames> }) {
+  const { t } = useI18n();
+  if (props.scope === "provider") return <>{t("scope.provider")}</>;
+  return (
+    <>
+      {t(`scope.${props.scope}` as MessageKey)}: {props.names.name(props.scope, props.id)}
+    </>
+  );
+}
+
+/** Scope and, unless provider-wide, which POP/group/device. */
+export function ScopePicker(props: {
+  scope: Scope;
+  scopeId: string;
+  onChange: (scope: Scope, scopeId: string) => void;
+  errors: FieldErrors;
+  disabled?: boolean;
+  names: ReturnType<typeof useScopeNames>;
+}) {
+  const { t } = useI18n();
+  const { pops, groups, devices } = props.names;
+  const options: { id: string; name: string }[] =
+    props.scope === "pop" ? pops.data?.items ?? [] : props.scope === "group" ? groups.data?.items ?? [] : props.scope === "device" ? devices.data?.items ?? [] : [];
+  return (
+    <div className="form-row">
+      <Select label={t("scope.label")} value={props.scope} disabled={props.disabled} error={props.errors.scope} onChange={(e) => props.onChange(e.target.value as Scope, "")}>
+        {SCOPES.map((s) => (
+          <option key={s} value={s}>
+            {t(`scope.${s}` as MessageKey)}
+          </option>
+        ))}
+      </Select>
+      {props.scope !== "provider" && (
+        <Select
+          label={t(`scope.${props.scope}` as MessageKey)}
+          value={props.scopeId}
+          disabled={props.disabled}
+          error={props.errors.scope_id}
+          onChange={(e) => props.onChange(props.scope, e.target.value)}
+        >
+          <option value="">{t("scope.choose")}</option>
+          {options.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.name}
+            </option>
+          ))}
+        </Select>
+      )}
+    </div>
+  );
+}
+
+/** The translation of `key`, or `fallback` when the dictionary has none (values the API may add). */
+export function labelOf(t: (key: MessageKey) => string, key: string, fallback: string): string {
+  const text = t(key as MessageKey);
+  return text === key ? fallback : text;
+}
