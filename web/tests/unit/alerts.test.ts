@@ -47,7 +47,7 @@ test("a threshold form becomes the API's condition, minutes as seconds", () => {
   assert.equal(body?.for_seconds, 600);
   assert.equal(body?.keep_firing_for_seconds, 150);
   assert.deepEqual(body?.device_kinds, ["olt"]);
-  assert.equal(body?.scope_id, null);
+  assert.equal("scope_id" in (body ?? {}), false, "a provider-wide rule sends no scope_id");
 });
 
 test("the form refuses what the API would refuse, at the API's field names", () => {
@@ -97,6 +97,7 @@ test("a stored rule round-trips through the form", () => {
   assert.equal(body?.keep_firing_for_seconds, 90);
   assert.equal(body?.scope_id, "p1");
   assert.equal(body?.enabled, false);
+  assert.deepEqual(ruleBody({ ...form, device_kinds: [], description: "  " }, check).body?.device_kinds, [], "an empty list clears the kinds");
 });
 
 test("condition summaries read in both languages", () => {

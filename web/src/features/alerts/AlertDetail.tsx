@@ -15,7 +15,7 @@ export function AlertDetail(props: { id: string; path: string }) {
   const { can } = useApp();
   useTopics("alerts");
   const detail = useQuery<AlertWithEvents>(`/api/v1/alerts/${props.id}`);
-  const deliveries = useQuery<Page<NotificationDelivery>>(`/api/v1/alerts/${props.id}/notifications?limit=200`);
+  const deliveries = useQuery<Page<NotificationDelivery>>(`/api/v1/alerts/${props.id}/notifications`);
   if (!detail.data) {
     return (
       <>

@@ -56,8 +56,14 @@ export function ChannelList(props: { path: string }) {
     const result = await action.run(() => api.post<NotificationDelivery>(`/api/v1/notification-channels/${c.id}/test`));
     if (result) setResults((r) => ({ ...r, [c.id]: result }));
   };
+  // The switch moves at once; it goes back if the API refuses.
+  const [flipped, setFlipped] = useState<Record<string, boolean>>({});
   const toggle = async (c: NotificationChannel) => {
-    if (await action.run(() => api.request("PATCH", `/api/v1/notification-channels/${c.id}`, { enabled: !c.enabled }))) cache.invalidate("/api/v1/notification-channels");
+    const enabled = !(flipped[c.id] ?? c.enabled);
+    setFlipped((f) => ({ ...f, [c.id]: enabled }));
+    const saved = await action.run(() => api.request<NotificationChannel>("PATCH", `/api/v1/notification-channels/${c.id}`, { enabled }));
+    if (saved) cache.invalidate("/api/v1/notification-channels");
+    else setFlipped((f) => ({ ...f, [c.id]: !enabled }));
   };
   const popName = (id?: string | null) => (id ? pops.data?.items.find((p) => p.id === id)?.name ?? id.slice(0, 8) : t("channels.allPops"));
   return (
@@ -124,8 +130,8 @@ export function ChannelList(props: { path: string }) {
                 render: (c) =>
                   can("alerts.write") ? (
                     <label className="switch">
-                      <input type="checkbox" role="switch" checked={c.enabled} disabled={!writable || action.busy} onChange={() => toggle(c)} aria-label={t("rules.enabledFor", { name: c.name })} />
-                      <span>{c.enabled ? t("common.yes") : t("common.no")}</span>
+                      <input type="checkbox" role="switch" checked={flipped[c.id] ?? c.enabled} disabled={!writable} onChange={() => toggle(c)} aria-label={t("rules.enabledFor", { name: c.name })} />
+                      <span>{flipped[c.id] ?? c.enabled ? t("common.yes") : t("common.no")}</span>
                     </label>
                   ) : (
                     <Badge tone={c.enabled ? "online" : "disabled"}>{c.enabled ? t("common.yes") : t("common.no")}</Badge>

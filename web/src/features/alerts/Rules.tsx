@@ -32,8 +32,14 @@ export function RuleList(props: { path: string }) {
       setNotice(t("rules.defaultsInstalled", { count: created.items.length }));
     }
   };
+  // The switch moves at once; it goes back if the API refuses.
+  const [flipped, setFlipped] = useState<Record<string, boolean>>({});
   const toggle = async (rule: AlertRule) => {
-    if (await action.run(() => api.request("PATCH", `/api/v1/alert-rules/${rule.id}`, { enabled: !rule.enabled }))) cache.invalidate("/api/v1/alert-rules");
+    const enabled = !(flipped[rule.id] ?? rule.enabled);
+    setFlipped((f) => ({ ...f, [rule.id]: enabled }));
+    const saved = await action.run(() => api.request<AlertRule>("PATCH", `/api/v1/alert-rules/${rule.id}`, { enabled }));
+    if (saved) cache.invalidate("/api/v1/alert-rules");
+    else setFlipped((f) => ({ ...f, [rule.id]: !enabled }));
   };
   return (
     <>
@@ -76,8 +82,8 @@ export function RuleList(props: { path: string }) {
                 render: (r) =>
                   can("alerts.write") ? (
                     <label className="switch">
-                      <input type="checkbox" role="switch" checked={r.enabled} disabled={!writable || action.busy} onChange={() => toggle(r)} aria-label={t("rules.enabledFor", { name: r.name })} />
-                      <span>{r.enabled ? t("common.yes") : t("common.no")}</span>
+                      <input type="checkbox" role="switch" checked={flipped[r.id] ?? r.enabled} disabled={!writable} onChange={() => toggle(r)} aria-label={t("rules.enabledFor", { name: r.name })} />
+                      <span>{flipped[r.id] ?? r.enabled ? t("common.yes") : t("common.no")}</span>
                     </label>
                   ) : (
                     <Badge tone={r.enabled ? "online" : "disabled"}>{r.enabled ? t("common.yes") : t("common.no")}</Badge>

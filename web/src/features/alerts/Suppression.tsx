@@ -265,16 +265,12 @@ function MaintenanceForm(props: { names: ReturnType<typeof useScopeNames> }) {
     setLocal(found);
     action.setError(null);
     if (Object.keys(found).length) return;
-    const body = {
-      name: name.trim(),
-      scope,
-      scope_id: scope === "provider" ? null : scopeId,
-      starts_at: startsAt,
-      ends_at: endsAt,
-      recurrence: recurrence || null,
-      until: recurrence ? untilAt : null,
-      reason: reason.trim() || null,
-    };
+    // The API takes no nulls: what is not set is left out.
+    const body: Record<string, unknown> = { name: name.trim(), scope, starts_at: startsAt, ends_at: endsAt };
+    if (scope !== "provider") body.scope_id = scopeId;
+    if (recurrence) body.recurrence = recurrence;
+    if (recurrence && untilAt) body.until = untilAt;
+    if (reason.trim()) body.reason = reason.trim();
     const created = await action.run(() => api.post<MaintenanceWindow>("/api/v1/maintenance-windows", body));
     if (created) {
       cache.invalidate("/api/v1/maintenance-windows", "/api/v1/alerts");

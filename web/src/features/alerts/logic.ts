@@ -189,14 +189,16 @@ export function ruleBody(form: RuleForm, check: Check): { body?: Record<string, 
     condition.delta = delta;
   }
   if (form.scope !== "provider" && !form.scope_id) errors.scope_id = check("scopeId");
+  // The API takes no nulls: an empty description and an empty kind list clear them, and a
+  // provider-wide rule carries no scope_id.
   const body: Record<string, unknown> = {
     name,
-    description: form.description.trim() || null,
+    description: form.description.trim(),
     enabled: form.enabled,
     severity: form.severity,
     scope: form.scope,
-    scope_id: form.scope === "provider" ? null : form.scope_id || null,
-    device_kinds: form.device_kinds.length ? form.device_kinds : null,
+    ...(form.scope === "provider" ? {} : { scope_id: form.scope_id }),
+    device_kinds: form.device_kinds,
     include_cpe: form.include_cpe,
     condition,
     for_seconds: seconds("for_seconds", form.for_minutes, 0, 86400),
