@@ -9,6 +9,7 @@ import http.server
 import json
 import os
 import re
+import socket
 import threading
 import time
 import unittest
@@ -85,6 +86,15 @@ class AlertScreens(unittest.TestCase):
         cls.olt = olt
         api.post("/api/v1/users", {"email": NOC, "name": "Ana NOC", "password": PASSWORD, "role_key": "noc"})
         api.post("/api/v1/users", {"email": VIEWER, "name": "Vitor Viewer", "password": PASSWORD, "role_key": "viewer"})
+        # An on-call webhook to the local receiver (told at once), and one to a port nobody listens on.
+        api.post("/api/v1/notification-channels", {"name": "Plantão (webhook)", "min_severity": "info",
+                                                   "channel": {"type": "webhook", "settings": {"url": cls.receiver.url, "key": "chave do plantão"}},
+                                                   "pacing": {"group_wait_seconds": 0}})
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            closed = s.getsockname()[1]
+        api.post("/api/v1/notification-channels", {"name": "Webhook desligado", "min_severity": "critical", "enabled": False,
+                                                   "channel": {"type": "webhook", "settings": {"url": f"http://127.0.0.1:{closed}/hook", "key": "outra chave", "timeout_seconds": 2}}})
         # The OLT's CPU series exists but no poller writes to it: a no-data rule over it fires at the
         # next evaluation (every 2 s here) and opens an incident.
         api.post("/api/v1/metrics/series", {"device_id": olt, "metric": "cpu", "labels": {}, "kind": "gauge", "unit": "%", "counter_bits": 64})
@@ -115,6 +125,8 @@ class AlertScreens(unittest.TestCase):
         self.assertEqual([e for e in self.console_errors if "Failed to load resource" not in e], [])
 
     def shot(self, name, full_page=True):
+        # From the top, so the sticky top bar sits where it belongs in a full-page capture.
+        self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=full_page)
 
     def sign_in(self, email):
@@ -222,7 +234,9 @@ class AlertScreens(unittest.TestCase):
         page.get_by_role("link", name="OLT sem dados de CPU").first.click()
         expect(page.get_by_test_id("alert-timeline")).to_contain_text("Disparado")
         expect(page.get_by_test_id("alert-facts")).to_contain_text("OLT Centro 01")
-        expect(page.get_by_test_id("delivery-table")).to_be_visible()
+        # The on-call webhook was told when the alert fired (the page follows the realtime topic).
+        expect(page.get_by_test_id("delivery-table").get_by_role("row", name=re.compile("Plantão"))).to_contain_text("Enviado", timeout=30_000)
+        expect(page.get_by_test_id("delivery-table")).to_contain_text("disparando · primeiro aviso")
         self.shot("alerts-07-alert-detail")
 
     def test_03_create_a_silence_with_a_live_preview_then_end_it(self):
@@ -291,7 +305,8 @@ class AlertScreens(unittest.TestCase):
         page.get_by_role("button", name="Salvar").click()
         table = page.get_by_test_id("channel-table")
         row = table.get_by_role("row", name=re.compile("Webhook do NOC"))
-        expect(row).to_contain_text("Silêncio 22:00–07:00 (só Crítico passa)")
+        expect(row).to_contain_text("Agrupa por POP, regra, dispositivo · espera 10 s")
+        expect(row).to_contain_text("Horário de silêncio 22:00–07:00 (só Crítico passa)")
         stored = [c for c in self.api.get("/api/v1/notification-channels")["items"] if c["name"] == "Webhook do NOC"][0]
         self.assertEqual(stored["pacing"]["quiet_hours"], {"start": "22:00", "end": "07:00", "time_zone": "America/Sao_Paulo", "min_severity": "critical"})
         self.assertEqual(sorted(stored["pacing"]["group_by"]), ["device", "pop", "rule"])
@@ -302,15 +317,15 @@ class AlertScreens(unittest.TestCase):
         row.get_by_role("button", name="Enviar teste para Webhook do NOC").click()
         result = row.get_by_test_id("test-result")
         expect(result).to_be_visible(timeout=20_000)
+        expect(result).to_contain_text("Enviado")
+        self.assertGreater(len(self.receiver.received), before)
+        self.assertIn("x-octoisp-signature", {k.lower() for k in self.receiver.received[-1]["headers"]})
+        # A channel whose receiver is down: the failure and its detail are shown.
+        down = table.get_by_role("row", name=re.compile("Webhook desligado"))
+        down.get_by_role("button", name="Enviar teste para Webhook desligado").click()
+        expect(down.get_by_test_id("test-result")).to_contain_text("Falhou", timeout=20_000)
+        self.assertTrue(down.get_by_test_id("test-result").locator(".wrap").inner_text().strip())
         self.shot("alerts-11-channels")
-        text = result.inner_text()
-        if "Enviado" in text:
-            self.assertGreater(len(self.receiver.received), before)
-            self.assertIn("x-octoisp-signature", {k.lower() for k in self.receiver.received[-1]["headers"]})
-        else:
-            # The server refused to reach this address (outbound policy): the detail says why.
-            expect(result).to_contain_text("Falhou")
-            self.assertTrue(result.locator(".wrap").inner_text().strip())
         # Editing keeps the stored secret when the field stays empty.
         table.get_by_role("link", name="Webhook do NOC").click()
         expect(form.get_by_label("Chave de assinatura")).to_have_value("")
@@ -354,6 +369,11 @@ class AlertScreens(unittest.TestCase):
             overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
             self.assertLessEqual(overflow, 0, f"no horizontal scrolling at 360 px on {path}")
         self.shot("alerts-13-channel-phone")
+        page.set_viewport_size({"width": 1280, "height": 900})
+        page.emulate_media(color_scheme="dark")
+        page.goto(self.server.base + "/alerts/channels")
+        expect(page.get_by_test_id("channel-table")).to_be_visible()
+        self.shot("alerts-14-channels-dark")
 
     def wait_for(self, condition, timeout=10):
         deadline = time.time() + timeout

@@ -15,6 +15,9 @@ import { AlertsNav, fieldErrors, FormProblem, useAction } from "./common";
 import { GROUP_LABELS, pacingBody, pacingToForm, type FieldErrors, type PacingForm } from "./logic";
 import { useCheck } from "./useCheck";
 
+/** Mid-sentence form of a label ("Regra" → "regra"); acronyms ("POP") stay. */
+const lower = (label: string) => (label === label.toUpperCase() ? label : label.toLowerCase());
+
 const EDITABLE: readonly ChannelType[] = ["email", "webhook", "telegram"];
 
 /** Where a channel sends, in a few words (never a secret). */
@@ -48,7 +51,7 @@ export function ChannelList(props: { path: string }) {
   const { t, dateTime } = useI18n();
   const { api, cache, can, online } = useApp();
   const channels = useQuery<Page<NotificationChannel>>("/api/v1/notification-channels?limit=200");
-  const pops = useQuery<Page<Pop>>("/api/v1/pops?limit=500");
+  const pops = useQuery<Page<Pop>>(can("pops.read") ? "/api/v1/pops?limit=500" : null);
   const action = useAction();
   const [results, setResults] = useState<Record<string, NotificationDelivery>>({});
   const writable = can("alerts.write") && online;
@@ -116,13 +119,20 @@ export function ChannelList(props: { path: string }) {
               {
                 key: "pacing",
                 label: t("channels.pacing"),
-                render: (c) => (
-                  <span className="muted">
-                    {c.pacing.quiet_hours
-                      ? t("channels.quietSummary", { start: c.pacing.quiet_hours.start, end: c.pacing.quiet_hours.end, severity: t(`severity.${c.pacing.quiet_hours.min_severity ?? "critical"}` as MessageKey) })
-                      : t("channels.noQuiet")}
-                  </span>
-                ),
+                render: (c) => {
+                  const groupBy = c.pacing.group_by ?? ["pop", "rule"];
+                  return (
+                    <span className="muted">
+                      {groupBy.length ? t("channels.groupSummary", { labels: groupBy.map((g) => lower(t(`groupLabel.${g}` as MessageKey))).join(", ") }) : t("channels.groupAll")}
+                      {" · "}
+                      {t("channels.waitSummary", { seconds: c.pacing.group_wait_seconds ?? 30 })}
+                      <br />
+                      {c.pacing.quiet_hours
+                        ? t("channels.quietSummary", { start: c.pacing.quiet_hours.start, end: c.pacing.quiet_hours.end, severity: t(`severity.${c.pacing.quiet_hours.min_severity ?? "critical"}` as MessageKey) })
+                        : t("channels.noQuiet")}
+                    </span>
+                  );
+                },
               },
               {
                 key: "enabled",
@@ -152,7 +162,7 @@ export function ChannelList(props: { path: string }) {
                       {r && (
                         <div role="status" data-testid="test-result">
                           <DeliveryOutcome d={r} /> <span className="muted">{dateTime(r.at)}</span>
-                          {r.detail && <div className="wrap">{r.detail}</div>}
+                          {r.detail && <div className="wrap test-detail">{r.detail}</div>}
                         </div>
                       )}
                     </div>
@@ -233,7 +243,7 @@ export function ChannelEditor(props: { id?: string; path: string }) {
   const { api, cache, can, online } = useApp();
   const check = useCheck();
   const existing = useQuery<NotificationChannel>(props.id ? `/api/v1/notification-channels/${props.id}` : null);
-  const pops = useQuery<Page<Pop>>("/api/v1/pops?limit=500");
+  const pops = useQuery<Page<Pop>>(can("pops.read") ? "/api/v1/pops?limit=500" : null);
   const [form, setForm] = useState<ChannelForm | null>(props.id ? null : channelToForm(undefined));
   const [local, setLocal] = useState<FieldErrors>({});
   const action = useAction();

@@ -108,7 +108,7 @@ export function RuleList(props: { path: string }) {
                   <>
                     <span className="muted">{t(`condition.${r.condition.type}` as MessageKey)}</span>
                     <div>
-                      <code>{conditionSummary(r.condition, i18n)}</code>
+                      <code className="summary">{conditionSummary(r.condition, i18n)}</code>
                     </div>
                   </>
                 ),
@@ -329,7 +329,7 @@ function RulePreview(props: { id?: string; form: RuleForm }) {
       <p className="muted">{t("rules.previewHelp")}</p>
       {condition && (
         <p>
-          <code data-testid="rule-summary">{conditionSummary(condition, i18n)}</code>
+          <code className="summary" data-testid="rule-summary">{conditionSummary(condition, i18n)}</code>
         </p>
       )}
       {!props.id ? (

@@ -2,7 +2,7 @@
 // mapped to fields, and the scope picker (provider, POP, group or device).
 import { useCallback, useState } from "react";
 import { ApiError } from "../../lib/api";
-import { useQuery } from "../../lib/app";
+import { useApp, useQuery } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { Link } from "../../lib/router";
 import type { Device, DeviceGroup, Page, Pop, Scope } from "../../lib/types";
@@ -98,9 +98,10 @@ export function FormProblem(props: { local: FieldErrors; action: { error: unknow
 
 /** Names of POPs, groups and devices for scope pickers and lists. */
 export function useScopeNames() {
-  const pops = useQuery<Page<Pop>>("/api/v1/pops?limit=500");
-  const groups = useQuery<Page<DeviceGroup>>("/api/v1/device-groups?limit=500");
-  const devices = useQuery<Page<Device>>("/api/v1/devices?limit=500&sort=name");
+  const { can } = useApp();
+  const pops = useQuery<Page<Pop>>(can("pops.read") ? "/api/v1/pops?limit=500" : null);
+  const groups = useQuery<Page<DeviceGroup>>(can("devices.read") ? "/api/v1/device-groups?limit=500" : null);
+  const devices = useQuery<Page<Device>>(can("devices.read") ? "/api/v1/devices?limit=500&sort=name" : null);
   const name = (scope: Scope, id: string | null | undefined): string => {
     if (scope === "provider" || !id) return "";
     const list: { id: string; name: string }[] | undefined = scope === "pop" ? pops.data?.items : scope === "group" ? groups.data?.items : devices.data?.items;
