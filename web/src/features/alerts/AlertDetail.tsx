@@ -125,7 +125,7 @@ export function AlertDetail(props: { id: string; path: string }) {
                   label: t("alertDetail.outcome"),
                   render: (d) => (
                     <>
-                      <DeliveryOutcome d={d} /> <span className="muted">#{d.attempt}</span>
+                      <DeliveryOutcome d={d} /> <span className="muted">{t("delivery.attempt", { n: d.attempt })}</span>
                       {d.detail && <div className="muted wrap">{d.detail}</div>}
                     </>
                   ),
