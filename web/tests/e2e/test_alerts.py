@@ -202,6 +202,11 @@ class AlertScreens(unittest.TestCase):
         table.get_by_role("link", name="OLT sem dados de CPU").click()
         expect(page.get_by_test_id("rule-preview-alerts")).to_contain_text("OLT Centro 01")
         self.shot("alerts-04-rule-preview")
+        page.get_by_role("link", name="ver no painel").click()
+        board = page.get_by_test_id("alert-table")
+        expect(board.locator("tbody tr")).to_have_count(1)
+        expect(board).to_contain_text("OLT Centro 01")
+        expect(page.get_by_role("button", name="Mostrar todas as regras")).to_be_visible()
 
     def test_02_acknowledge_assign_note_and_resolve_an_incident(self):
         page = self.page
@@ -278,6 +283,14 @@ class AlertScreens(unittest.TestCase):
         expect(row).to_contain_text("POP: Bairro Alto")
         expect(row).to_contain_text("Semanal, até sem data final")
         self.shot("alerts-09-maintenance")
+        # Deleting asks first, in place.
+        row.get_by_role("button", name="Excluir").click()
+        row.get_by_role("alertdialog").get_by_role("button", name="Cancelar").click()
+        expect(row).to_be_visible()
+        row.get_by_role("button", name="Excluir").click()
+        row.get_by_role("alertdialog", name="Excluir a janela Janela semanal do POP Bairro Alto?").get_by_role("button", name="Confirmar").click()
+        expect(page.get_by_test_id("maint-table").get_by_role("row", name=re.compile("Janela semanal"))).to_have_count(0)
+        self.assertEqual(self.api.get("/api/v1/maintenance-windows")["items"], [])
 
     def test_04_webhook_channel_with_quiet_hours_and_a_test_delivery(self):
         page = self.page

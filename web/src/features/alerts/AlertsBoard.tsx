@@ -22,7 +22,7 @@ export function AlertsBoard(props: { query: Record<string, string>; path: string
   const { t, relative, number } = useI18n();
   useTopics("alerts");
   const q = props.query;
-  const filters = { state: q.state === "all" ? "all" : "active", severity: q.severity, offset: q.offset };
+  const filters = { state: q.state === "all" ? "all" : "active", severity: q.severity, rule_id: q.rule_id, offset: q.offset };
   const alerts = useQuery<Page<Alert>>(`/api/v1/alerts${buildQuery({ ...filters, limit: LIMIT })}`);
   const go = (changes: Record<string, string | undefined>) => navigate(`/alerts${buildQuery({ ...filters, offset: undefined, ...changes })}`, true);
   return (
@@ -40,6 +40,11 @@ export function AlertsBoard(props: { query: Record<string, string>; path: string
               </button>
             ))}
           </div>
+          {filters.rule_id && (
+            <button type="button" className="btn btn-small" onClick={() => go({ rule_id: undefined })} aria-label={t("alerts.clearRule")}>
+              {t("alerts.ruleFilter")} ✕
+            </button>
+          )}
           <Select label={t("alerts.severity")} inline value={filters.severity ?? ""} onChange={(e) => go({ severity: e.target.value || undefined })}>
             <option value="">{t("common.all")}</option>
             {SEVERITIES.map((s) => (

@@ -11,7 +11,7 @@ import { Field, Select } from "../../ui/Form";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge, SEVERITIES } from "./AlertsBoard";
-import { AlertsNav, fieldErrors, FormProblem, useAction } from "./common";
+import { AlertsNav, ConfirmButton, fieldErrors, FormProblem, useAction } from "./common";
 import { GROUP_LABELS, pacingBody, pacingToForm, type FieldErrors, type PacingForm } from "./logic";
 import { useCheck } from "./useCheck";
 
@@ -302,7 +302,7 @@ export function ChannelEditor(props: { id?: string; path: string }) {
     }
   };
   const remove = async () => {
-    if (!props.id || !window.confirm(t("channels.deleteConfirm", { name: form.name }))) return;
+    if (!props.id) return;
     const done = await action.run(async () => {
       await api.request("DELETE", `/api/v1/notification-channels/${props.id}`);
       return true;
@@ -427,9 +427,9 @@ export function ChannelEditor(props: { id?: string; path: string }) {
                 {t("common.cancel")}
               </Link>
               {props.id && (
-                <button type="button" className="btn btn-danger push-right" disabled={!writable || action.busy} onClick={remove}>
-                  {t("common.delete")}
-                </button>
+                <span className="push-right">
+                  <ConfirmButton label={t("common.delete")} question={t("channels.deleteConfirm", { name: form.name })} disabled={!writable || action.busy} onConfirm={remove} />
+                </span>
               )}
             </div>
           )}

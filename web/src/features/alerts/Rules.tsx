@@ -10,7 +10,7 @@ import { Field, Select, TextArea } from "../../ui/Form";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge, SEVERITIES } from "./AlertsBoard";
-import { AlertsNav, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
+import { AlertsNav, ConfirmButton, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
 import { AGGREGATIONS, CONDITION_TYPES, conditionSummary, emptyRuleForm, METRICS, OPS, ruleBody, ruleToForm, type FieldErrors, type RuleForm } from "./logic";
 import { useCheck } from "./useCheck";
 
@@ -178,7 +178,7 @@ export function RuleEditor(props: { id?: string; path: string }) {
     }
   };
   const remove = async () => {
-    if (!props.id || !window.confirm(t("rules.deleteConfirm", { name: form.name }))) return;
+    if (!props.id) return;
     const done = await action.run(async () => {
       await api.request("DELETE", `/api/v1/alert-rules/${props.id}`);
       return true;
@@ -302,9 +302,9 @@ export function RuleEditor(props: { id?: string; path: string }) {
                   {t("common.cancel")}
                 </Link>
                 {props.id && (
-                  <button type="button" className="btn btn-danger push-right" disabled={!writable || action.busy} onClick={remove}>
-                    {t("rules.delete")}
-                  </button>
+                  <span className="push-right">
+                    <ConfirmButton label={t("rules.delete")} question={t("rules.deleteConfirm", { name: form.name })} disabled={!writable || action.busy} onConfirm={remove} />
+                  </span>
                 )}
               </div>
             )}
@@ -342,7 +342,9 @@ function RulePreview(props: { id?: string; form: RuleForm }) {
         <p className="note note-ok">{t("rules.previewNone")}</p>
       ) : (
         <>
-          <p>{t("rules.previewCount", { count: number(alerts.data.total) })}</p>
+          <p>
+            {t("rules.previewCount", { count: number(alerts.data.total) })} <Link href={`/alerts?rule_id=${props.id}`}>{t("rules.previewBoard")}</Link>
+          </p>
           <ul className="plain-list" data-testid="rule-preview-alerts">
             {alerts.data.items.map((a) => (
               <li key={a.id}>

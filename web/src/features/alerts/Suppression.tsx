@@ -8,7 +8,7 @@ import { Card } from "../../ui/Card";
 import { Field, Select, TextArea } from "../../ui/Form";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { AlertsNav, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
+import { AlertsNav, ConfirmButton, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
 import { alertLabels, isoToLocal, localToISO, matchersMatch, parseMatchers, silenceState, type FieldErrors } from "./logic";
 import { useCheck } from "./useCheck";
 
@@ -181,7 +181,6 @@ export function MaintenanceWindows(props: { path: string }) {
   const action = useAction();
   const writable = can("alerts.write") && online;
   const remove = async (w: MaintenanceWindow) => {
-    if (!window.confirm(t("maint.deleteConfirm", { name: w.name }))) return;
     const done = await action.run(async () => {
       await api.request("DELETE", `/api/v1/maintenance-windows/${w.id}`);
       return true;
@@ -223,9 +222,7 @@ export function MaintenanceWindows(props: { path: string }) {
                 label: t("common.actions"),
                 render: (w) =>
                   can("alerts.write") ? (
-                    <button type="button" className="btn btn-small" disabled={!writable || action.busy} onClick={() => remove(w)}>
-                      {t("common.delete")}
-                    </button>
+                    <ConfirmButton small label={t("common.delete")} question={t("maint.deleteConfirm", { name: w.name })} disabled={!writable || action.busy} onConfirm={() => remove(w)} />
                   ) : null,
               },
             ]}

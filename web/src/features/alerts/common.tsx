@@ -168,3 +168,37 @@ export function labelOf(t: (key: MessageKey) => string, key: string, fallback: s
   const text = t(key as MessageKey);
   return text === key ? fallback : text;
 }
+
+/** A destructive button that asks first, in place (no browser dialog). */
+export function ConfirmButton(props: { label: string; question: string; onConfirm: () => void; disabled?: boolean; small?: boolean }) {
+  const { t } = useI18n();
+  const [asking, setAsking] = useState(false);
+  const size = props.small ? " btn-small" : "";
+  if (!asking) {
+    return (
+      <button type="button" className={`btn${size}`} disabled={props.disabled} onClick={() => setAsking(true)}>
+        {props.label}
+      </button>
+    );
+  }
+  return (
+    <span className="confirm-inline" role="alertdialog" aria-label={props.question}>
+      <span>{props.question}</span>
+      <button
+        type="button"
+        className={`btn btn-danger${size}`}
+        autoFocus
+        disabled={props.disabled}
+        onClick={() => {
+          setAsking(false);
+          props.onConfirm();
+        }}
+      >
+        {t("common.confirm")}
+      </button>
+      <button type="button" className={`btn${size}`} onClick={() => setAsking(false)}>
+        {t("common.cancel")}
+      </button>
+    </span>
+  );
+}
