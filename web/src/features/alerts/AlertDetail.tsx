@@ -8,7 +8,7 @@ import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge } from "./AlertsBoard";
 import { DeliveryOutcome } from "./Channels";
-import { AlertsNav } from "./common";
+import { AlertsNav } from "./AlertsNav";
 
 export function AlertDetail(props: { id: string; path: string }) {
   const { t, dateTime, relative, number } = useI18n();

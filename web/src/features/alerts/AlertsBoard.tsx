@@ -7,7 +7,7 @@ import { Card } from "../../ui/Card";
 import { Select } from "../../ui/Form";
 import { DataTable, Pager } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { AlertsNav } from "./common";
+import { AlertsNav } from "./AlertsNav";
 
 const LIMIT = 50;
 export const SEVERITIES: readonly Severity[] = ["critical", "warning", "info"];

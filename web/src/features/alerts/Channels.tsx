@@ -11,7 +11,8 @@ import { Field, Select } from "../../ui/Form";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge, SEVERITIES } from "./AlertsBoard";
-import { AlertsNav, ConfirmButton, fieldErrors, FormProblem, useAction } from "./common";
+import { AlertsNav } from "./AlertsNav";
+import { ConfirmButton, fieldErrors, FormProblem, useAction } from "./common";
 import { GROUP_LABELS, pacingBody, pacingToForm, type FieldErrors, type PacingForm } from "./logic";
 import { useCheck } from "./useCheck";
 

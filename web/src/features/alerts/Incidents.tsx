@@ -8,7 +8,7 @@ import { Card } from "../../ui/Card";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge } from "./AlertsBoard";
-import { AlertsNav, labelOf } from "./common";
+import { AlertsNav, labelOf } from "./AlertsNav";
 
 function StatusOf(props: { status: Incident["status"] }) {
   const { t } = useI18n();

@@ -10,7 +10,8 @@ import { Field, Select, TextArea } from "../../ui/Form";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge, SEVERITIES } from "./AlertsBoard";
-import { AlertsNav, ConfirmButton, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
+import { AlertsNav } from "./AlertsNav";
+import { ConfirmButton, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
 import { AGGREGATIONS, CONDITION_TYPES, conditionSummary, emptyRuleForm, METRICS, OPS, ruleBody, ruleToForm, type FieldErrors, type RuleForm } from "./logic";
 import { useCheck } from "./useCheck";
 

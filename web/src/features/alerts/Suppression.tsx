@@ -8,7 +8,8 @@ import { Card } from "../../ui/Card";
 import { Field, Select, TextArea } from "../../ui/Form";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { AlertsNav, ConfirmButton, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
+import { AlertsNav } from "./AlertsNav";
+import { ConfirmButton, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
 import { alertLabels, isoToLocal, localToISO, matchersMatch, parseMatchers, silenceState, type FieldErrors } from "./logic";
 import { useCheck } from "./useCheck";
 

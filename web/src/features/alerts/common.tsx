@@ -1,43 +1,13 @@
-// Pieces shared by the alert screens: the section's sub-navigation, write actions with API errors
-// mapped to fields, and the scope picker (provider, POP, group or device).
+// Pieces shared by the alert configuration screens: write actions with API errors mapped to fields,
+// the scope picker (provider, POP, group or device) and in-place confirmation.
 import { useCallback, useState } from "react";
 import { ApiError } from "../../lib/api";
 import { useApp, useQuery } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
-import { Link } from "../../lib/router";
 import type { Device, DeviceGroup, Page, Pop, Scope } from "../../lib/types";
 import { Select } from "../../ui/Form";
 import { ErrorNote } from "../../ui/States";
 import { formField, SCOPES, type FieldErrors } from "./logic";
-
-const SECTIONS: { href: string; label: MessageKey; write?: boolean }[] = [
-  { href: "/alerts", label: "alertsNav.board" },
-  { href: "/incidents", label: "nav.incidents" },
-  { href: "/alerts/rules", label: "alertsNav.rules" },
-  { href: "/alerts/silences", label: "alertsNav.silences" },
-  { href: "/alerts/maintenance", label: "alertsNav.maintenance" },
-  { href: "/alerts/channels", label: "alertsNav.channels" },
-];
-
-/** The tabs of the Alertas section; the current one is marked. */
-export function AlertsNav(props: { path: string }) {
-  const { t } = useI18n();
-  const current = (href: string) =>
-    href === "/alerts" ? props.path === "/alerts" || /^\/alerts\/[0-9a-f-]{36}$/.test(props.path) : props.path === href || props.path.startsWith(href + "/");
-  return (
-    <nav className="subnav" aria-label={t("alertsNav.label")}>
-      <ul>
-        {SECTIONS.map((s) => (
-          <li key={s.href}>
-            <Link href={s.href} aria-current={current(s.href) ? "page" : undefined}>
-              {t(s.label)}
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
-}
 
 /** A write: busy flag, the failure, and the failure's field (API names) for the form to show. */
 export function useAction() {
@@ -161,12 +131,6 @@ export function ScopePicker(props: {
       )}
     </div>
   );
-}
-
-/** The translation of `key`, or `fallback` when the dictionary has none (values the API may add). */
-export function labelOf(t: (key: MessageKey) => string, key: string, fallback: string): string {
-  const text = t(key as MessageKey);
-  return text === key ? fallback : text;
 }
 
 /** A destructive button that asks first, in place (no browser dialog). */
