@@ -8,7 +8,7 @@ import { Link, navigate } from "../../lib/router";
 import type { ChannelType, NotificationChannel, NotificationDelivery, Page, Pop, Severity } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
-import { DataTable } from "../../ui/Table";
+import { DataTable, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge, SEVERITIES } from "./AlertsBoard";
 import { AlertsNav } from "./AlertsNav";
@@ -94,7 +94,7 @@ export function ChannelList(props: { path: string }) {
             rowKey={(c) => c.id}
             empty={t("channels.empty")}
             testId="channel-table"
-            columns={[
+            columns={([
               {
                 key: "name",
                 label: t("channels.name"),
@@ -170,7 +170,7 @@ export function ChannelList(props: { path: string }) {
                   );
                 },
               },
-            ]}
+            ] as Column<NotificationChannel>[]).filter((column) => column.key !== "test" || can("alerts.write"))}
           />
         )}
       </Card>
