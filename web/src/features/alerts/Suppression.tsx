@@ -20,7 +20,9 @@ export function Silences(props: { path: string; query: Record<string, string> })
   const { api, cache, can, online } = useApp();
   useTopics("alerts");
   const [show, setShow] = useState<"active" | "all">("active");
-  const silences = useQuery<Page<Silence>>(`/api/v1/silences?limit=200${show === "active" ? "&active=true" : ""}`);
+  // The API's `active=true` keeps only silences in force now; scheduled ones are shown with them, so
+  // the newest 200 are read and the ended ones left out here.
+  const silences = useQuery<Page<Silence>>("/api/v1/silences?limit=200");
   const action = useAction();
   const writable = can("alerts.write") && online;
   const end = async (s: Silence) => {
@@ -55,7 +57,7 @@ export function Silences(props: { path: string; query: Record<string, string> })
         ) : (
           <DataTable
             caption={t("silences.list")}
-            rows={silences.data.items}
+            rows={show === "active" ? silences.data.items.filter((s) => silenceState(s) !== "expired") : silences.data.items}
             rowKey={(s) => s.id}
             empty={t(show === "active" ? "silences.emptyActive" : "silences.empty")}
             testId="silence-table"
