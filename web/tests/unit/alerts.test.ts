@@ -4,6 +4,9 @@ import { createTranslator } from "../../src/lib/i18n";
 import type { Alert, AlertRule } from "../../src/lib/types";
 import {
   alertLabels,
+  channelToForm,
+  settingsBody,
+  SETTINGS,
   clearOnGoodSide,
   conditionSummary,
   emptyRuleForm,
@@ -161,4 +164,21 @@ test("local date-times convert to instants and refuse partial input", () => {
   assert.equal(localToISO("2026-12-05"), null);
   const iso = localToISO("2026-12-05T14:30");
   assert.ok(iso && !Number.isNaN(Date.parse(iso)));
+});
+
+test("channel settings: recipients as a list, numbers as numbers, an empty secret kept on update", () => {
+  const form = channelToForm(undefined);
+  const email = { ...form, type: "email" as const, settings: { host: "smtp.provedor.com.br", port: "587", security: "starttls", username: "", password: "", from_address: "noc@provedor.com.br", recipients: "a@provedor.com.br, b@provedor.com.br;c@provedor.com.br" } };
+  assert.deepEqual(settingsBody(email), { host: "smtp.provedor.com.br", port: 587, security: "starttls", password: "", from_address: "noc@provedor.com.br", recipients: ["a@provedor.com.br", "b@provedor.com.br", "c@provedor.com.br"] });
+  const webhook = { ...form, type: "webhook" as const, settings: { url: " https://noc.example/hook ", key: "", timeout_seconds: "" } };
+  assert.deepEqual(settingsBody(webhook), { url: "https://noc.example/hook", key: "" }, "an empty key keeps the stored one; no timeout takes the default");
+  // A stored channel: lists read back as text, secrets answered empty stay empty.
+  const stored = channelToForm({
+    id: "c", name: "E-mail do NOC", enabled: true, min_severity: "critical", pop_id: null, language: "en", created_at: "", updated_at: "",
+    channel: { type: "email", settings: { host: "smtp", port: 587, recipients: ["a@x", "b@x"], password: "" } }, pacing: { group_by: [] },
+  });
+  assert.equal(stored.settings.recipients, "a@x, b@x");
+  assert.equal(stored.settings.port, "587");
+  assert.deepEqual(stored.pacing.group_by, [], "an empty grouping (the whole provider) is kept, not replaced by the default");
+  assert.ok(SETTINGS.telegram.some((f) => f.key === "bot_token" && f.secret));
 });

@@ -13,7 +13,7 @@ import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge, SEVERITIES } from "./AlertsBoard";
 import { AlertsNav } from "./AlertsNav";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "./common";
-import { GROUP_LABELS, pacingBody, pacingToForm, type FieldErrors, type PacingForm } from "./logic";
+import { channelToForm, GROUP_LABELS, pacingBody, SETTINGS, settingsBody, type ChannelForm, type FieldErrors, type PacingForm } from "./logic";
 import { useCheck } from "./useCheck";
 
 /** Mid-sentence form of a label ("Regra" → "regra"); acronyms ("POP") stay. */
@@ -178,66 +178,6 @@ export function ChannelList(props: { path: string }) {
   );
 }
 
-interface ChannelForm {
-  name: string;
-  enabled: boolean;
-  type: ChannelType;
-  min_severity: Severity;
-  pop_id: string;
-  language: "pt-BR" | "en";
-  settings: Record<string, string>;
-  pacing: PacingForm;
-}
-
-const SETTINGS: Record<string, { key: string; label: MessageKey; secret?: boolean; type?: string; help?: MessageKey; placeholder?: string }[]> = {
-  email: [
-    { key: "host", label: "channels.email.host", placeholder: "smtp.provedor.com.br" },
-    { key: "port", label: "channels.email.port", type: "number" },
-    { key: "security", label: "channels.email.security" },
-    { key: "username", label: "channels.email.username" },
-    { key: "password", label: "channels.email.password", secret: true },
-    { key: "from_address", label: "channels.email.from", placeholder: "noc@provedor.com.br" },
-    { key: "recipients", label: "channels.email.recipients", help: "channels.email.recipientsHelp" },
-  ],
-  webhook: [
-    { key: "url", label: "channels.webhook.url", placeholder: "https://noc.provedor.com.br/hook" },
-    { key: "key", label: "channels.webhook.key", secret: true, help: "channels.webhook.keyHelp" },
-    { key: "timeout_seconds", label: "channels.timeout", type: "number" },
-  ],
-  telegram: [
-    { key: "bot_token", label: "channels.telegram.token", secret: true },
-    { key: "chat_id", label: "channels.telegram.chat", placeholder: "-1001234567890" },
-    { key: "timeout_seconds", label: "channels.timeout", type: "number" },
-  ],
-};
-
-function channelToForm(c: NotificationChannel | undefined): ChannelForm {
-  const settings: Record<string, string> = {};
-  for (const [k, v] of Object.entries(c?.channel.settings ?? {})) settings[k] = Array.isArray(v) ? v.join(", ") : v === null || v === undefined ? "" : String(v);
-  return {
-    name: c?.name ?? "",
-    enabled: c?.enabled ?? true,
-    type: c?.channel.type ?? "webhook",
-    min_severity: c?.min_severity ?? "warning",
-    pop_id: c?.pop_id ?? "",
-    language: c?.language ?? "pt-BR",
-    settings: c ? settings : { port: "587", security: "starttls", timeout_seconds: "10" },
-    pacing: pacingToForm(c?.pacing),
-  };
-}
-
-/** The channel's settings as the API takes them (numbers as numbers, recipients as a list). */
-function settingsBody(form: ChannelForm): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const f of SETTINGS[form.type] ?? []) {
-    const value = (form.settings[f.key] ?? "").trim();
-    if (f.key === "recipients") out.recipients = value.split(/[,;\s]+/).filter(Boolean);
-    else if (f.type === "number") {
-      if (value) out[f.key] = Number(value);
-    } else if (value || f.secret) out[f.key] = value;
-  }
-  return out;
-}
 
 export function ChannelEditor(props: { id?: string; path: string }) {
   const { t } = useI18n();

@@ -1,6 +1,6 @@
 // Pure logic of the alert screens (no React): rule form ⇄ API body with the same checks the API
 // makes, condition summaries, silence matchers, quiet hours and local date-times. Unit-tested.
-import type { Translator } from "../../lib/i18n";
+import type { MessageKey, Translator } from "../../lib/i18n";
 import type {
   Aggregation,
   Alert,
@@ -10,6 +10,8 @@ import type {
   ConditionType,
   DeviceKind,
   GroupLabel,
+  ChannelType,
+  NotificationChannel,
   NotificationPacing,
   Scope,
   Severity,
@@ -356,4 +358,66 @@ export function isoToLocal(value: string | number | Date): string {
   const d = new Date(value);
   const pad = (n: number) => String(n).padStart(2, "0");
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+export interface ChannelForm {
+  name: string;
+  enabled: boolean;
+  type: ChannelType;
+  min_severity: Severity;
+  pop_id: string;
+  language: "pt-BR" | "en";
+  settings: Record<string, string>;
+  pacing: PacingForm;
+}
+
+/** The settings the editor offers per channel kind (labels are i18n keys). */
+export const SETTINGS: Record<string, { key: string; label: MessageKey; secret?: boolean; type?: string; help?: MessageKey; placeholder?: string }[]> = {
+  email: [
+    { key: "host", label: "channels.email.host", placeholder: "smtp.provedor.com.br" },
+    { key: "port", label: "channels.email.port", type: "number" },
+    { key: "security", label: "channels.email.security" },
+    { key: "username", label: "channels.email.username" },
+    { key: "password", label: "channels.email.password", secret: true },
+    { key: "from_address", label: "channels.email.from", placeholder: "noc@provedor.com.br" },
+    { key: "recipients", label: "channels.email.recipients", help: "channels.email.recipientsHelp" },
+  ],
+  webhook: [
+    { key: "url", label: "channels.webhook.url", placeholder: "https://noc.provedor.com.br/hook" },
+    { key: "key", label: "channels.webhook.key", secret: true, help: "channels.webhook.keyHelp" },
+    { key: "timeout_seconds", label: "channels.timeout", type: "number" },
+  ],
+  telegram: [
+    { key: "bot_token", label: "channels.telegram.token", secret: true },
+    { key: "chat_id", label: "channels.telegram.chat", placeholder: "-1001234567890" },
+    { key: "timeout_seconds", label: "channels.timeout", type: "number" },
+  ],
+};
+
+export function channelToForm(c: NotificationChannel | undefined): ChannelForm {
+  const settings: Record<string, string> = {};
+  for (const [k, v] of Object.entries(c?.channel.settings ?? {})) settings[k] = Array.isArray(v) ? v.join(", ") : v === null || v === undefined ? "" : String(v);
+  return {
+    name: c?.name ?? "",
+    enabled: c?.enabled ?? true,
+    type: c?.channel.type ?? "webhook",
+    min_severity: c?.min_severity ?? "warning",
+    pop_id: c?.pop_id ?? "",
+    language: c?.language ?? "pt-BR",
+    settings: c ? settings : { port: "587", security: "starttls", timeout_seconds: "10" },
+    pacing: pacingToForm(c?.pacing),
+  };
+}
+
+/** The channel's settings as the API takes them (numbers as numbers, recipients as a list). */
+export function settingsBody(form: ChannelForm): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of SETTINGS[form.type] ?? []) {
+    const value = (form.settings[f.key] ?? "").trim();
+    if (f.key === "recipients") out.recipients = value.split(/[,;\s]+/).filter(Boolean);
+    else if (f.type === "number") {
+      if (value) out[f.key] = Number(value);
+    } else if (value || f.secret) out[f.key] = value;
+  }
+  return out;
 }
