@@ -336,9 +336,11 @@ let package = Package(
             dependencies: [
                 "OctoHTTP",
                 "Alerts",
+                "Notifications",
                 "OctoJobs",
                 "OctoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],

@@ -109,6 +109,7 @@ public struct API: Sendable {
         addOpticsAndDashboardRoutes(to: &routes)
         addAlertRoutes(to: &routes)
         addNotificationRoutes(to: &routes)
+        addPushRoutes(to: &routes)
         return (router, routes.entries)
     }
 

@@ -60,6 +60,8 @@ import Testing
         "post /api/v1/incidents/{id}/notes": #"{"text": "n"}"#,
         "post /api/v1/notification-channels": #"{"name": "N", "channel": {"type": "webhook", "settings": {"url": "http://127.0.0.1:9/h", "key": "k", "timeout_seconds": 5}}}"#,
         "patch /api/v1/notification-channels/{id}": #"{"enabled": false}"#,
+        "post /api/v1/me/push-subscriptions": #"{"endpoint": "https://push.example.com/s/1", "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}"#,
+        "patch /api/v1/me/push-subscriptions/{id}": #"{"min_severity": "warning"}"#,
     ]
 
     /// Nested objects are checked too, with the path of the unknown key.

@@ -156,6 +156,11 @@ public struct AlertNotifier: Sendable {
             case .failure(let error):
                 logger.warning("notification not delivered", metadata: ["channel.id": "\(channel.id.lowercased)", "group": "\(job.groupKey)",
                                                                         "error": "\(error.description)"])
+                if error.subscriptionGone {
+                    // The browser unsubscribed (404/410 from its push service): the channel stops here.
+                    try await database.withTenant(provider) { tx in try await tx.notificationChannels.disableGone(channel.id) }
+                    return
+                }
                 if error.isRetryable { throw error }
             }
         case (.send, nil):

@@ -21,6 +21,8 @@ public struct NotificationChannelRecord: Sendable, Hashable, Codable {
     public var channel: NotificationChannel
     /// Grouping, timers and quiet hours (``NotificationPacing/standard`` when not set).
     public var pacing: NotificationPacing
+    /// The user whose browser subscription this is (Web Push opt-in); nil for the provider's channels.
+    public var ownerUserId: UUID?
     /// Created.
     public var createdAt: Date
     /// Updated.

@@ -14,7 +14,7 @@ extension Transaction {
 public struct NotificationChannelRepository: Sendable {
     let tx: Transaction
 
-    static let columns = "id, name, enabled, min_severity, pop_id, language, settings::text AS settings, secrets_sealed, pacing::text AS pacing, created_at, updated_at"
+    static let columns = "id, name, enabled, min_severity, pop_id, language, settings::text AS settings, secrets_sealed, pacing::text AS pacing, owner_user_id, created_at, updated_at"
 
     func context(_ id: UUID) -> String { "notification-channel:\(tx.providerID?.lowercased ?? "-"):\(id.lowercased)" }
 
@@ -30,7 +30,7 @@ public struct NotificationChannelRepository: Sendable {
         return NotificationChannelRecord(id: id, name: try row.value("name"), enabled: try row.value("enabled"),
                                          minSeverity: AlertSeverity(rawValue: try row.value("min_severity")) ?? .warning, popId: try row.value("pop_id"),
                                          language: NotificationMessage.Language(rawValue: try row.value("language")) ?? .ptBR, channel: channel,
-                                         pacing: pacing ?? .standard, createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
+                                         pacing: pacing ?? .standard, ownerUserId: try row.value("owner_user_id"), createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
     }
 
     /// Channels by name, secrets redacted.
@@ -62,7 +62,7 @@ public struct NotificationChannelRepository: Sendable {
         let now = tx.clock.now
         let record = NotificationChannelRecord(id: UUID(), name: name, enabled: input.enabled ?? true, minSeverity: input.minSeverity ?? .warning,
                                                popId: input.popId?.wrapped, language: input.language ?? .ptBR, channel: channel,
-                                               pacing: input.pacing ?? .standard, createdAt: now, updatedAt: now)
+                                               pacing: input.pacing ?? .standard, ownerUserId: nil, createdAt: now, updatedAt: now)
         try await save(record, new: true, secrets: secrets)
         try await tx.audit("notification_channel.create", by: actor, target: ("notification_channel", record.id.lowercased),
                            before: NotificationChannelRecord?.none, after: record.redactedRecord)
