@@ -64,13 +64,15 @@ class APIError(Exception):
 
 
 class Server:
-    """Starts `octoisp serve --roles api,acs` serving web/dist; stop() ends it and drops the database."""
+    """Starts `octoisp serve --roles api,acs` (or the `roles` given) serving web/dist; stop() ends it and
+    drops the database. `env` adds or overrides environment variables."""
 
-    def __init__(self):
+    def __init__(self, roles="api,acs", env=None):
         binary = require_env("OCTOISP_TEST_BINARY")
         owner = require_env("OCTOISP_TEST_OWNER_URL")
         app = require_env("OCTOISP_TEST_APP_URL")
         global_url = require_env("OCTOISP_TEST_GLOBAL_URL")
+        extra = env or {}
         self.database = "octoisp_web_" + uuid.uuid4().hex[:10]
         psql(owner, f"CREATE DATABASE {self.database} OWNER octoisp_owner")
         self.owner_url = owner
@@ -95,7 +97,8 @@ class Server:
             "OCTOISP_RATE_LIMIT_CREDENTIAL": "1000",
             "OCTOISP_WEB_DIR": os.path.join(ROOT, "web", "dist"),
         })
-        self.process = subprocess.Popen([binary, "serve", "--roles", "api,acs"], env=env, cwd=ROOT,
+        env.update(extra)
+        self.process = subprocess.Popen([binary, "serve", "--roles", roles], env=env, cwd=ROOT,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -186,3 +189,6 @@ class Client:
 
     def patch(self, path, body):
         return self.call("PATCH", path, body)
+
+    def delete(self, path):
+        return self.call("DELETE", path)
