@@ -10,6 +10,7 @@ import Testing
         var profile: String
         var model: String? = nil
         var version: String? = nil
+        var vendor: String? = nil
         var testDescription: String { "\(profile): \(sysObjectID)" }
     }
 
@@ -32,8 +33,25 @@ import Testing
              version: "2.6.32.68"),
         Case(sysObjectID: "1.3.6.1.4.1.10002.1", sysDescr: "Linux 2.6.32.68 #1 Tue Oct 2 2018 mips", profile: "generic"),
         Case(sysObjectID: "1.3.6.1.4.1.8072.3.2.10", sysDescr: "Linux pop1 6.1.0-18-amd64 #1 SMP x86_64", profile: "net-snmp-linux", version: "6.1.0-18-amd64"),
-        Case(sysObjectID: "1.3.6.1.4.1.99999.1", sysDescr: "Some appliance", profile: "generic"),
-        Case(sysObjectID: "", sysDescr: "", profile: "generic"),
+        Case(sysObjectID: "1.3.6.1.4.1.99999.1", sysDescr: "Some appliance", profile: "generic", vendor: "Generic"),
+        Case(sysObjectID: "", sysDescr: "", profile: "generic", vendor: "Generic"),
+        Case(sysObjectID: "1.3.6.1.4.1.9.12.3.1.3.1812", sysDescr: "Cisco NX-OS(tm) n9000, Software (n9000-dk9), Version 9.3(8), RELEASE SOFTWARE Copyright (c) 2002-2021 by Cisco Systems, Inc.",
+             profile: "cisco-nxos", model: "n9000", version: "9.3(8)", vendor: "Cisco"),
+        Case(sysObjectID: "1.3.6.1.4.1.4413", sysDescr: "USW-24-PoE, 6.5.59.14777, Linux 3.6.5", profile: "ubiquiti-unifi-switch",
+             model: "USW-24-PoE", version: "6.5.59.14777", vendor: "Ubiquiti"),
+        Case(sysObjectID: "1.3.6.1.4.1.14988.2", sysDescr: "CSS326-24G-2S+ SwOS v2.13", profile: "mikrotik-swos",
+             model: "CSS326-24G-2S+", version: "2.13", vendor: "MikroTik"),
+        Case(sysObjectID: "1.3.6.1.4.1.2011.2.25.3", sysDescr: "Huawei OptiX OSN 1800 V", profile: "huawei-optix",
+             model: "OptiX OSN 1800 V", vendor: "Huawei"),
+        Case(sysObjectID: "1.3.6.1.4.1.8072.3.2.10", sysDescr: "Linux lte 3.14.65", probes: ["1.3.6.1.4.1.2011"], profile: "huawei-linux",
+             version: "3.14.65", vendor: "Huawei"),
+        // No profile: the vendor comes from the IANA registry, or from sysDescr when the number is a generic agent's.
+        Case(sysObjectID: "1.3.6.1.4.1.12356.101.1.3", sysDescr: "FortiGate-60F", profile: "generic", vendor: "Fortinet"),
+        Case(sysObjectID: "1.3.6.1.4.1.30065.1.3011.7280", sysDescr: "Arista Networks EOS version 4.28", profile: "generic", vendor: "Arista"),
+        Case(sysObjectID: "1.3.6.1.4.1.10002.1", sysDescr: "Linux 2.6.32.68 #1 Tue Oct 2 2018 mips", profile: "generic", vendor: "Ubiquiti"),
+        Case(sysObjectID: "1.3.6.1.4.1.4413", sysDescr: "DM4000 Switch", profile: "generic", vendor: "Datacom"),
+        Case(sysObjectID: "1.3.6.1.4.1.4413", sysDescr: "Broadcom FASTPATH Switching", profile: "generic", vendor: "Broadcom"),
+        Case(sysObjectID: "", sysDescr: "ZTE ZXR10 ROS Version V4.8.23", profile: "zte-zxr10", version: "V4.8.23", vendor: "ZTE"),
     ]
 
     @Test(arguments: cases)
@@ -45,6 +63,41 @@ import Testing
         #expect(identity.model == c.model)
         #expect(identity.version == c.version)
         #expect(identity.sysObjectID == (OID(c.sysObjectID)?.description ?? ""))
+        if let vendor = c.vendor { #expect(identity.vendor == vendor) }
+        #expect(identity.reason?.isEmpty == false)
+    }
+
+    @Test func theReasonNamesTheRuleOrWhyNoneMatched() throws {
+        let fingerprinter = Fingerprinter(catalog: try ProfileCatalog.bundled())
+        let vrp = fingerprinter.identify(sysObjectID: OID("1.3.6.1.4.1.2011.2.224"), sysDescr: "Huawei Versatile Routing Platform Software VRP")
+        #expect(vrp.reason?.hasPrefix(#"profile huawei-vrp match[0]: sysObjectID under 1.3.6.1.4.1.2011, sysDescr ~ "\bVRP\b""#) == true,
+                "\(vrp.reason ?? "")")
+        #expect(vrp.reason?.contains("IANA enterprise 2011 (HUAWEI Technology Co.,Ltd)") == true)
+        #expect(vrp.enterprise == 2011)
+        let forti = fingerprinter.identify(sysObjectID: OID("1.3.6.1.4.1.12356.101.1.3"), sysDescr: "FortiGate-60F")
+        #expect(forti.reason?.hasPrefix("no profile rule matched (sysObjectID 1.3.6.1.4.1.12356.101.1.3") == true)
+        #expect(forti.reason?.contains("vendor from IANA enterprise 12356 (Fortinet, Inc.)") == true)
+        let nothing = fingerprinter.identify(sysObjectID: nil, sysDescr: "")
+        #expect(nothing.reason?.contains("no vendor") == true)
+        let descr = fingerprinter.identify(sysObjectID: OID("1.3.6.1.4.1.4413"), sysDescr: "DM4000 Switch")
+        #expect(descr.reason?.contains("vendor from sysDescr pattern") == true, "\(descr.reason ?? "")")
+    }
+
+    @Test func theRegistryParsesTheWiresharkFileAndShortensNames() throws {
+        let registry = EnterpriseRegistry.parse("""
+            # comment
+            9\tciscoSystems
+            30065\tArista Networks, Inc.\t# formerly 'Arastra, Inc.'
+            4378\t---none---
+            not a line
+            """)
+        #expect(registry.organizations == [9: "ciscoSystems", 30065: "Arista Networks, Inc."])
+        let system = try EnterpriseRegistry.load()
+        #expect(system.organizations.count > 50_000)
+        #expect(system.organization(41112) == "Ubiquiti Networks, Inc.")
+        #expect(throws: ProfileError.self) { try EnterpriseRegistry.load(path: "/nonexistent/enterprises.tsv") }
+        #expect(VendorRegistry.enterprise(of: OID("1.3.6.1.4.1.14988.1")) == 14988)
+        #expect(VendorRegistry.enterprise(of: OID("1.3.6.1.2.1.1")) == nil)
     }
 
     @Test func probesAreAskedOnlyForCandidates() throws {

@@ -50,16 +50,17 @@ public struct SNMPDevicePoller: DevicePolling {
                 if let text = Self.displayText(varBind.value) { values[varBind.oid] = text }
             }
         }
-        return fingerprinter.identity(profile: match.profile.id, sysObjectID: sysObjectID, sysDescr: sysDescr,
-                                      values: values)
+        return fingerprinter.identity(match, sysObjectID: sysObjectID, sysDescr: sysDescr, values: values)
     }
 
-    /// Runs the requested collectors that `identity`'s profile lists (`system` always applies). Throws
+    /// Runs the requested collectors that `identity`'s profile lists (`system`, `neighbors` and `bgp`
+    /// always apply: their MIBs are standard; `sessions` applies when the profile names sources). Throws
     /// the SNMP error only when the agent answered nothing at all (unreachable, wrong community).
     public func poll(_ target: SNMPTarget, identity: DeviceIdentity, collectors: Set<CollectorKind>) async throws -> PollResult {
         let profile = fingerprinter.catalog.profile(identity.profile)
             ?? fingerprinter.catalog.profile(VendorProfile.genericID)!
-        let applicable = Set(profile.collectors).union([.system])
+        var applicable = Set(profile.collectors).union([.system, .neighbors, .bgp])
+        if !(profile.sessions ?? []).isEmpty { applicable.insert(.sessions) }
         var result = PollResult()
         var counter = VarbindCounter()
         var transportErrors: [SNMPError] = []
@@ -71,6 +72,9 @@ public struct SNMPDevicePoller: DevicePolling {
                 case .health: result.health = try await collectHealth(target, profile: profile, &counter)
                 case .interfaces: result.interfaces = try await collectInterfaces(target, &counter)
                 case .optics: result.optics = try await collectOptics(target, profile: profile, &counter)
+                case .neighbors: result.neighbors = try await collectNeighbors(target, &counter)
+                case .bgp: result.bgpPeers = try await collectBGP(target, vendor: identity.vendor, &counter)
+                case .sessions: result.sessions = try await collectSessions(target, profile: profile, &counter)
                 }
             } catch {
                 result.errors[kind] = "\(error)"
