@@ -50,7 +50,31 @@ public struct SNMPDevicePoller: DevicePolling {
                 if let text = Self.displayText(varBind.value) { values[varBind.oid] = text }
             }
         }
-        return fingerprinter.identity(match, sysObjectID: sysObjectID, sysDescr: sysDescr, values: values)
+        var implemented: [Int] = []
+        if fingerprinter.needsImplementedEnterprises(match, sysObjectID: sysObjectID) {
+            implemented = try await implementedEnterprises(target, &counter)
+        }
+        return fingerprinter.identity(match, sysObjectID: sysObjectID, sysDescr: sysDescr, values: values,
+                                      implemented: implemented)
+    }
+
+    static let enterprises: OID = [1, 3, 6, 1, 4, 1]
+
+    /// The enterprise subtrees the agent implements, in order, up to the first that is no generic
+    /// agent's: GETNEXT from `1.3.6.1.4.1`, then from the enterprise after each one found (at most six
+    /// requests).
+    func implementedEnterprises(_ target: SNMPTarget, _ counter: inout VarbindCounter) async throws -> [Int] {
+        var found: [Int] = []
+        var next = Self.enterprises
+        for _ in 0..<6 {
+            guard let varBind = try await lenient([next], target, &counter, next: true).first,
+                  !varBind.value.isException, let number = VendorRegistry.enterprise(of: varBind.oid),
+                  varBind.oid.hasPrefix(Self.enterprises) else { break }
+            found.append(number)
+            if !fingerprinter.catalog.vendors.isGenericAgent(number) { break }
+            next = Self.enterprises.appending(UInt32(clamping: number + 1))
+        }
+        return found
     }
 
     /// Runs the requested collectors that `identity`'s profile lists (`system`, `neighbors` and `bgp`

@@ -68,8 +68,15 @@ public struct Fingerprinter: Sendable {
     }
 
     /// The vendor these facts name when no profile does (IANA enterprise number, then sysDescr).
-    public func attribute(sysObjectID: OID?, sysDescr: String) -> VendorRegistry.Attribution? {
-        catalog.vendors.attribute(sysObjectID: sysObjectID, sysDescr: sysDescr)
+    public func attribute(sysObjectID: OID?, sysDescr: String, implemented: [Int] = []) -> VendorRegistry.Attribution? {
+        catalog.vendors.attribute(sysObjectID: sysObjectID, sysDescr: sysDescr, implemented: implemented)
+    }
+
+    /// Whether `match` leaves the vendor to the facts and the facts need the enterprise subtrees the
+    /// agent implements (the sysObjectID is missing or a generic agent's).
+    public func needsImplementedEnterprises(_ match: Match, sysObjectID: OID?) -> Bool {
+        (match.profile.id == VendorProfile.genericID || match.profile.vendorFromFacts == true)
+            && catalog.vendors.needsImplementedEnterprises(sysObjectID: sysObjectID)
     }
 
     /// The scalar OIDs whose values the profile's model, version and serial extractions read.
@@ -81,8 +88,8 @@ public struct Fingerprinter: Sendable {
     /// The device's identity under `match`'s profile: model, version and serial from sysDescr and
     /// `values` (the text of the extraction OIDs that answered), the vendor from the facts when the
     /// profile is `generic`, and the reason.
-    public func identity(_ match: Match, sysObjectID: OID?, sysDescr: String, values: [OID: String] = [:])
-        -> DeviceIdentity {
+    public func identity(_ match: Match, sysObjectID: OID?, sysDescr: String, values: [OID: String] = [:],
+                         implemented: [Int] = []) -> DeviceIdentity {
         let compiled = catalog.compiled.first { $0.profile.id == match.profile.id }
             ?? catalog.compiled.first { $0.profile.id == VendorProfile.genericID }!
         let profile = compiled.profile
@@ -92,7 +99,7 @@ public struct Fingerprinter: Sendable {
         if profile.id == VendorProfile.genericID {
             let facts = sysObjectID.map { "sysObjectID \($0)" } ?? "no sysObjectID"
             reasons.append("no profile rule matched (\(facts), sysDescr \"\(String(sysDescr.prefix(60)))\")")
-            if let attribution = attribute(sysObjectID: sysObjectID, sysDescr: sysDescr) {
+            if let attribution = attribute(sysObjectID: sysObjectID, sysDescr: sysDescr, implemented: implemented) {
                 vendor = attribution.vendor
                 reasons.append(attribution.reason)
             } else {
@@ -100,7 +107,12 @@ public struct Fingerprinter: Sendable {
             }
         } else {
             reasons.append("profile \(profile.id) \(match.detail), score \(match.score)")
-            if let enterprise {
+            if profile.vendorFromFacts == true,
+               let attribution = attribute(sysObjectID: sysObjectID, sysDescr: sysDescr, implemented: implemented),
+               attribution.vendor != profile.vendor {
+                vendor = attribution.vendor
+                reasons.append(attribution.reason)
+            } else if let enterprise {
                 let organization = catalog.vendors.enterprises.organization(enterprise)
                 reasons.append("IANA enterprise \(enterprise)" + (organization.map { " (\($0))" } ?? ""))
             }
@@ -122,10 +134,10 @@ public struct Fingerprinter: Sendable {
     }
 
     /// Matches and extracts in one step (for callers that already read every OID).
-    public func identify(sysObjectID: OID?, sysDescr: String, present: Set<OID> = [], values: [OID: String] = [:])
-        -> DeviceIdentity {
+    public func identify(sysObjectID: OID?, sysDescr: String, present: Set<OID> = [], values: [OID: String] = [:],
+                         implemented: [Int] = []) -> DeviceIdentity {
         let match = match(sysObjectID: sysObjectID, sysDescr: sysDescr, present: present)
-        return identity(match, sysObjectID: sysObjectID, sysDescr: sysDescr, values: values)
+        return identity(match, sysObjectID: sysObjectID, sysDescr: sysDescr, values: values, implemented: implemented)
     }
 
     /// `match[1]: sysObjectID under 1.3.6.1.4.1.2011, sysDescr ~ "\bVRP\b", probe 1.3.6.1.4.1.41112.1.4`.

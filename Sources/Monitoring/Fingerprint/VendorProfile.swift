@@ -15,6 +15,9 @@ public struct VendorProfile: Hashable, Sendable, Codable {
     public var kind: String
     /// Added to the match score; breaks ties between profiles whose rules are equally specific.
     public var priority: Int?
+    /// The profile names an agent many vendors ship (net-snmp on Linux), not a vendor: the vendor comes
+    /// from the facts (sysDescr, the vendor MIBs the agent implements) when they name one.
+    public var vendorFromFacts: Bool?
     /// Alternatives: the profile matches when any one rule holds. Empty only for `generic`.
     public var match: [MatchRule]
     /// Where the model is read.

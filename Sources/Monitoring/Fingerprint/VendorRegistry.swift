@@ -16,6 +16,9 @@ public struct VendorRegistry: @unchecked Sendable {
         case enterprise(Int, organization: String?)
         /// A vendor pattern over sysDescr.
         case sysDescr(pattern: String)
+        /// A vendor's enterprise subtree the agent implements (found by GETNEXT), with the registry's
+        /// organisation.
+        case implemented(Int, organization: String?)
     }
 
     /// A vendor attributed to a device, with why.
@@ -32,6 +35,8 @@ public struct VendorRegistry: @unchecked Sendable {
                 return "vendor from IANA enterprise \(number)" + (organization.map { " (\($0))" } ?? "")
             case .sysDescr(let pattern):
                 return "vendor from sysDescr pattern \"\(pattern)\""
+            case .implemented(let number, let organization):
+                return "vendor from the enterprise subtree the agent implements, \(number)" + (organization.map { " (\($0))" } ?? "")
             }
         }
     }
@@ -139,17 +144,29 @@ public struct VendorRegistry: @unchecked Sendable {
     }
 
     /// The vendor these facts name: the enterprise number unless it is a generic agent's, then the
-    /// sysDescr patterns, then (for a generic agent) its own name. Nil when nothing names a vendor.
-    public func attribute(sysObjectID: OID?, sysDescr: String) -> Attribution? {
+    /// sysDescr patterns, then the first vendor enterprise subtree the agent implements (`implemented`,
+    /// in the order found), then (for a generic agent) its own name. Nil when nothing names a vendor.
+    public func attribute(sysObjectID: OID?, sysDescr: String, implemented: [Int] = []) -> Attribution? {
         let number = Self.enterprise(of: sysObjectID)
         if let number, !isGenericAgent(number), let name = vendorName(enterprise: number) {
             return Attribution(vendor: name, source: .enterprise(number, organization: enterprises.organization(number)))
         }
         if let found = vendor(sysDescr: sysDescr) { return found }
+        for subtree in implemented where !isGenericAgent(subtree) {
+            if let name = vendorName(enterprise: subtree) {
+                return Attribution(vendor: name, source: .implemented(subtree, organization: enterprises.organization(subtree)))
+            }
+        }
         if let number, let name = vendorName(enterprise: number) {
             return Attribution(vendor: name, source: .enterprise(number, organization: enterprises.organization(number)))
         }
         return nil
+    }
+
+    /// Whether the facts leave the vendor open: no sysObjectID, or a generic agent's.
+    public func needsImplementedEnterprises(sysObjectID: OID?) -> Bool {
+        guard let number = Self.enterprise(of: sysObjectID) else { return true }
+        return isGenericAgent(number)
     }
 
     /// `Fortinet, Inc.` → `Fortinet`; `Arista Networks, Inc.` → `Arista`; `Nokia` stays.
