@@ -35,10 +35,11 @@ public struct SNMPDevicePoller: DevicePolling {
         let probes = fingerprinter.probes(sysObjectID: sysObjectID, sysDescr: sysDescr)
         var present: Set<OID> = []
         var counter = VarbindCounter()
-        for probe in probes {
-            // One probe per request: an SNMPv1 agent answers noSuchName past the end of its MIB.
-            for varBind in try await lenient([probe], target, &counter, next: true)
-            where !varBind.value.isException && varBind.oid.hasPrefix(probe) {
+        // All probes in one GETNEXT; `lenient` asks one at a time when an SNMPv1 agent answers noSuchName
+        // past the end of its MIB. The answers come back in request order.
+        if !probes.isEmpty {
+            let answers = try await lenient(probes, target, &counter, next: true)
+            for probe in probes where answers.contains(where: { !$0.value.isException && $0.oid.hasPrefix(probe) }) {
                 present.insert(probe)
             }
         }
