@@ -1,5 +1,6 @@
 import Foundation
 import SNMP
+import Synchronization
 
 /// The validated set of vendor profiles, with their OIDs parsed and regular expressions compiled.
 /// Load it once (``bundled()``) and share it: it is immutable.
@@ -18,7 +19,17 @@ public struct ProfileCatalog: Sendable {
     /// The profiles shipped in `Sources/Monitoring/Profiles`, with the vendor names of
     /// `Sources/Monitoring/Vendors` over the IANA enterprise registry at `enterprises` (read once here).
     /// Throws ``ProfileError``, also when the registry file is missing.
+    /// The catalog is immutable: it is built once per process and registry path, later calls share it.
     public static func bundled(enterprises: String = EnterpriseRegistry.defaultPath) throws -> ProfileCatalog {
+        if let built = builtCatalogs.withLock({ $0[enterprises] }) { return built }
+        let catalog = try buildBundled(enterprises: enterprises)
+        builtCatalogs.withLock { $0[enterprises] = catalog }
+        return catalog
+    }
+
+    private static let builtCatalogs = Mutex<[String: ProfileCatalog]>([:])
+
+    private static func buildBundled(enterprises: String) throws -> ProfileCatalog {
         guard let directory = Bundle.module.url(forResource: "Profiles", withExtension: nil) else {
             throw ProfileError(.unreadable, file: "", "the Profiles resource directory is missing from the bundle")
         }
