@@ -188,7 +188,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Profiles")],
+            resources: [.copy("Profiles"), .copy("Vendors")],
             swiftSettings: swiftSettings
         ),
         // Alerts: rules, the alert state machine, evaluation over metrics and device state, silences,

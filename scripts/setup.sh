@@ -13,6 +13,10 @@ have redis-server || need+=(redis-server)
 have snmpd || need+=(snmpd)
 have snmpget || need+=(snmp)
 have snmpsimd || need+=(snmpsim)
+# Registries the fingerprinter reads at start: IANA enterprise numbers (vendor from sysObjectID) and
+# IEEE OUIs (CPE manufacturer from the TR-069 OUI).
+[ -f /usr/share/wireshark/enterprises.tsv ] || need+=(libwireshark-data)
+[ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
 have curl || need+=(curl)
 have openssl || need+=(openssl)
 # The notification tests' SMTP server (scripts/peers/smtp.sh) runs on Debian's python3.

@@ -107,6 +107,7 @@ public struct API: Sendable {
         addMetricsRoutes(to: &routes)
         addMonitoringRoutes(to: &routes)
         addOpticsAndDashboardRoutes(to: &routes)
+        addTopologyRoutes(to: &routes)
         addAlertRoutes(to: &routes)
         addNotificationRoutes(to: &routes)
         addPushRoutes(to: &routes)

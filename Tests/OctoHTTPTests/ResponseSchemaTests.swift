@@ -57,6 +57,16 @@ import Testing
                     INSERT INTO snmp_optics (provider_id, device_id, scope, item, label, rx_dbm, tx_dbm, updated_at)
                     VALUES (\(provider.id), \(deviceId), 'onu', '1.1', 'onu 1', -30, 2, now()), (\(provider.id), \(deviceId), 'onu', '1.2', NULL, NULL, NULL, now())
                     """)
+                try await tx.query("""
+                    INSERT INTO snmp_neighbors (provider_id, device_id, protocol, item, local_if_index, local_port, remote_chassis_id,
+                                                remote_port_id, remote_sys_name, remote_address, updated_at)
+                    VALUES (\(provider.id), \(deviceId), 'lldp', '0.6.2', 6, 'ether6', 'e8:28:c1:3c:1c:d8', 'p24', 'sw11', '10.0.0.2', now())
+                    """)
+                try await tx.query("""
+                    INSERT INTO snmp_bgp_peers (provider_id, device_id, peer_address, remote_as, state, admin_up, established_seconds,
+                                                prefixes_received, source, updated_at)
+                    VALUES (\(provider.id), \(deviceId), '10.45.2.2', 65000, 6, true, 3600, 13970, 'bgp4+huawei', now())
+                    """)
             }
             let group = try #require(try await check(.post, "/api/v1/device-groups", json: #"{"name": "G", "device_ids": ["\#(device)"]}"#).string("id"))
             try await check(.post, "/api/v1/device-groups", json: #"{"name": "D", "kind": "dynamic", "filter": {"tag": "core"}}"#)
@@ -81,6 +91,9 @@ import Testing
                 ("/api/v1/devices/{id}/parameters", "/api/v1/devices/\(device)/parameters"),
                 ("/api/v1/devices/{id}/parameters/history", "/api/v1/devices/\(device)/parameters/history"),
                 ("/api/v1/devices/{id}/optics", "/api/v1/devices/\(device)/optics"), ("/api/v1/pops/{id}/optics", "/api/v1/pops/\(pop)/optics"),
+                ("/api/v1/devices/{id}/neighbors", "/api/v1/devices/\(device)/neighbors"),
+                ("/api/v1/devices/{id}/bgp-peers", "/api/v1/devices/\(device)/bgp-peers"),
+                ("/api/v1/pops/{id}/topology", "/api/v1/pops/\(pop)/topology"),
                 ("/api/v1/dashboard/summary", "/api/v1/dashboard/summary"),
                 ("/api/v1/acs/credentials", "/api/v1/acs/credentials"), ("/api/v1/acs/credentials/{id}", "/api/v1/acs/credentials/\(credential)"),
                 ("/api/v1/acs/connection-request-credentials", "/api/v1/acs/connection-request-credentials"),
