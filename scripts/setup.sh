@@ -15,10 +15,10 @@ have snmpget || need+=(snmp)
 have snmpsimd || need+=(snmpsim)
 have curl || need+=(curl)
 have openssl || need+=(openssl)
-# Network tools: namespaces, veth and netem for the path tests (iproute2), dnsmasq and nginx as the
-# DNS and HTTPS peers, fping and nmap as the baselines of bench/tools.
+# Network tools: namespaces and veth pairs for the path tests (iproute2) with loss injected by nftables,
+# dnsmasq and nginx as the DNS and HTTPS peers, fping and nmap as the baselines of bench/tools.
 have ip || need+=(iproute2)
-have tc || need+=(iproute2)
+have nft || need+=(nftables)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 have fping || need+=(fping)

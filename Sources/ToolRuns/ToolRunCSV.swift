@@ -1,4 +1,5 @@
 import Foundation
+import NetTools
 import OctoCore
 
 /// The history as CSV (RFC 4180): one line per run, newest first.
@@ -15,7 +16,7 @@ public enum ToolRunCSV {
             let fields = [run.id.lowercased, formatter.string(from: run.createdAt), run.tool.rawValue, run.origin.rawValue,
                           run.popId?.lowercased ?? "", run.deviceId?.lowercased ?? "", run.customerId?.lowercased ?? "", run.target,
                           run.status.rawValue, run.summary ?? "", run.error ?? "", run.requestedBy, run.executedBy ?? "",
-                          run.startedAt.map(formatter.string) ?? "", run.finishedAt.map(formatter.string) ?? ""]
+                          run.startedAt.map { formatter.string(from: $0) } ?? "", run.finishedAt.map { formatter.string(from: $0) } ?? ""]
             lines.append(fields.map(escape).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"

@@ -77,12 +77,13 @@ public struct ToolRunRepository: Sendable {
             AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
             AND (\(filter.origin?.rawValue)::text IS NULL OR origin = \(filter.origin?.rawValue))
             """
-        let items = try await rows("""
-            SELECT \(unescaped: Self.columns) FROM tool_runs WHERE \(condition)
+        let items = try await rows(PostgresQuery(unsafeSQL: """
+            SELECT \(Self.columns) FROM tool_runs WHERE \(condition.sql)
             ORDER BY created_at DESC, id DESC LIMIT \(page.limit) OFFSET \(page.offset)
-            """)
+            """, binds: condition.binds))
         var total = 0
-        for try await row in try await tx.query("SELECT count(*)::int FROM tool_runs WHERE \(condition)") { total = try row.decode(Int.self) }
+        for try await row in try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM tool_runs WHERE \(condition.sql)",
+                                                              binds: condition.binds)) { total = try row.decode(Int.self) }
         return Page(items: items, total: total, limit: page.limit, offset: page.offset)
     }
 

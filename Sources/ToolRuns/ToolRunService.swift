@@ -105,10 +105,11 @@ public struct ToolRunService: Sendable {
             guard cpe != nil else { throw OctoError(.unavailable, "this process cannot queue CPE diagnostics") }
         }
         guard origin == .cpe || queue != nil else { throw OctoError(.unavailable, "this process has no job queue") }
-        // The targets, resolved here, must pass the policy before anything is stored.
+        // Address targets must pass the policy before anything is stored; a host name is resolved and
+        // checked where the run executes (this process makes no DNS query on a client's behalf).
         let policy = ProviderTargetPolicy(database: database, provider: provider, deny: deny)
         do {
-            try await ToolExecutor(policy: policy).preflight(request)
+            try await ToolExecutor(policy: policy).preflight(request, resolving: false)
         } catch let error as NetToolError {
             throw OctoError.invalid(ToolRunInput.snakeCase(error.field ?? request.field), error.message)
         }

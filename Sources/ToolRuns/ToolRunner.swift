@@ -39,6 +39,7 @@ public struct ToolRunner: Sendable {
         let cancellation = ToolCancellation()
         let (events, continuation) = AsyncStream<ToolEvent>.makeStream(bufferingPolicy: .bufferingNewest(1000))
         let database = self.database
+        let taskLogger = logger
         let publisher = Task {
             let encoder = JSONEncoder()
             encoder.keyEncodingStrategy = .convertToSnakeCase
@@ -47,7 +48,7 @@ public struct ToolRunner: Sendable {
                 do {
                     try await database.withTenant(provider) { tx in try await tx.toolRuns.publishOutput(id, event: value) }
                 } catch {
-                    logger.warning("cannot publish tool output", metadata: ["error": "\(error)"])
+                    taskLogger.warning("cannot publish tool output", metadata: ["error": "\(error)"])
                 }
             }
         }

@@ -12,7 +12,7 @@ func inNamespace<T: Sendable>(_ name: String, _ work: @escaping @Sendable () thr
     try await withCheckedThrowingContinuation { continuation in
         let thread = Thread {
             let descriptor = open("/var/run/netns/\(name)", O_RDONLY)
-            guard descriptor >= 0, setns(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
+            guard descriptor >= 0, joinNamespace(descriptor, 0x4000_0000 /* CLONE_NEWNET */) == 0 else {
                 continuation.resume(throwing: TestSetupError("cannot join namespace \(name): \(String(cString: strerror(errno)))"))
                 return
             }
@@ -23,14 +23,22 @@ func inNamespace<T: Sendable>(_ name: String, _ work: @escaping @Sendable () thr
     }
 }
 
+/// glibc's `setns(2)`, which the Glibc module does not export.
+private let joinNamespace: @convention(c) (Int32, Int32) -> Int32 = {
+    guard let symbol = dlsym(nil, "setns") else { fatalError("setns is not available") }
+    return unsafeBitCast(symbol, to: (@convention(c) (Int32, Int32) -> Int32).self)
+}()
+
 /// Three routed hops built from network namespaces and veth pairs:
 ///
 ///     src 198.18.1.1 ── 198.18.1.2 r1 198.18.2.1 ── 198.18.2.2 r2 198.18.3.1 ── 198.18.3.2 dst
 ///
-/// `tc netem` on r2's interface toward r1 drops and delays what r2 sends back (its own time-exceeded
-/// messages and everything dst answers), so hop 1 is clean and hops 2 and 3 show the loss. ICMP
-/// rate limits are off in every namespace. Every name carries a random prefix; `with` deletes the
-/// namespaces (and so the veths) whether the body passed or failed.
+/// A random drop on r2's interface toward r1 loses part of what r2 sends back (its own time-exceeded
+/// messages and everything dst answers), so hop 1 is clean and hops 2 and 3 show the loss. The drop
+/// is an nftables rule (`numgen random mod 100 < loss`) in r2's postrouting hook: this machine's
+/// kernel has no `sch_netem` (CONFIG_NET_SCH_NETEM is not set), while nf_tables with numgen is built
+/// in. ICMP rate limits are off in every namespace. Every name carries a random prefix; `with`
+/// deletes the namespaces (and so the veths and rules) whether the body passed or failed.
 struct PathLab: Sendable {
     let prefix: String
     var src: String { "\(prefix)-src" }
@@ -41,10 +49,10 @@ struct PathLab: Sendable {
     static let hops = ["198.18.1.2", "198.18.2.2", "198.18.3.2"]
     static let target = IPv4Address("198.18.3.2")!
 
-    static func with<T: Sendable>(lossPercent: Int, delayMs: Int, _ body: (PathLab) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(lossPercent: Int, _ body: (PathLab) async throws -> T) async throws -> T {
         let lab = PathLab(prefix: "nt" + String(UInt32.random(in: 0x10000...0xfffff), radix: 16))
         do {
-            try await lab.build(lossPercent: lossPercent, delayMs: delayMs)
+            try await lab.build(lossPercent: lossPercent)
             let result = try await body(lab)
             await lab.destroy()
             return result
@@ -54,7 +62,7 @@ struct PathLab: Sendable {
         }
     }
 
-    func build(lossPercent: Int, delayMs: Int) async throws {
+    func build(lossPercent: Int) async throws {
         let p = prefix
         var script = ["set -e"]
         for ns in namespaces {
@@ -80,8 +88,12 @@ struct PathLab: Sendable {
             "ip -n \(r2) route add 198.18.1.0/24 via 198.18.2.1",
             "ip -n \(dst) route add default via 198.18.3.1",
         ]
-        if lossPercent > 0 || delayMs > 0 {
-            script.append("tc -n \(r2) qdisc add dev \(p)-b1 root netem" + (delayMs > 0 ? " delay \(delayMs)ms" : "") + (lossPercent > 0 ? " loss \(lossPercent)%" : ""))
+        if lossPercent > 0 {
+            script += [
+                "ip netns exec \(r2) nft add table inet lossy",
+                "ip netns exec \(r2) nft add chain inet lossy post '{ type filter hook postrouting priority 0; }'",
+                "ip netns exec \(r2) nft add rule inet lossy post oifname \"\(p)-b1\" numgen random mod 100 '<' \(lossPercent) drop",
+            ]
         }
         try await ChildProcess.shell(script.joined(separator: "\n"))
     }

@@ -17,9 +17,9 @@ import Glibc
         #expect(stats.sent == 4 && stats.received == 4 && stats.lossPercent == 0)
         #expect(probes.values.map(\.sequence) == [1, 2, 3, 4])
         #expect(stats.minMs! <= stats.avgMs! && stats.avgMs! <= stats.maxMs! && stats.mdevMs! >= 0 && stats.jitterMs! >= 0)
-        // Probes leave once per interval.
+        // Probes leave once per interval: never before their slot (a loaded machine may make one late).
         let sentAt = probes.values.map(\.sentAtMs)
-        #expect(zip(sentAt.dropFirst(), sentAt).allSatisfy { $0 - $1 >= 190 && $0 - $1 < 400 })
+        #expect(sentAt.enumerated().allSatisfy { $0.element >= Double($0.offset) * 200 - 1 } && sentAt.last! < 2000, "\(sentAt)")
     }
 
     @Test func cancellingAPingStopsIt() async throws {
@@ -41,12 +41,12 @@ import Glibc
         let listeners = try [80, 7547].map { try Listener(host: host, port: UInt16($0), type: SOCK_STREAM) }
         defer { listeners.forEach { $0.close() } }
         let found = Ports()
-        let summary = try await PortScanner(PortScanRequest(target: host, ports: "1-1024,7547", concurrency: 128, timeoutMs: 1000))
+        let summary = try await PortScanner(PortScanRequest(target: host, ports: "60-100,7540-7550", concurrency: 16, timeoutMs: 1000))
             .run(to: IPv4Address(host)!) { found.append($0) }
         #expect(summary.ports.map(\.port) == [80, 7547])
         #expect(summary.ports.allSatisfy { $0.state == .open })
         #expect(summary.ports.map(\.service) == ["http", "cwmp"])
-        #expect(summary.scanned == 1025 && summary.open == 2 && summary.closed == 1023 && summary.filtered == 0)
+        #expect(summary.scanned == 52 && summary.open == 2 && summary.closed == 50 && summary.filtered == 0)
         #expect(Set(found.values.map(\.port)) == [80, 7547])
     }
 

@@ -3,12 +3,12 @@ import NetTools
 import OctoTestSupport
 import Testing
 
-/// Traceroute, MTR, ping and the IP scan over real routed hops in network namespaces, with loss and
-/// delay injected by `tc netem` on the second hop.
+/// Traceroute, MTR, ping and the IP scan over real routed hops in network namespaces, with random loss
+/// injected on the second hop (see ``PathLab``).
 @Suite(.serialized) struct PathTests {
     @Test(arguments: TraceRequest.ProbeProtocol.allCases)
     func tracerouteSeesTheThreeHops(protocol probe: TraceRequest.ProbeProtocol) async throws {
-        try await PathLab.with(lossPercent: 0, delayMs: 0) { lab in
+        try await PathLab.with(lossPercent: 0) { lab in
             let request = TraceRequest(target: PathLab.target.description, protocol: probe, maxHops: 10, rounds: 3, timeoutMs: 1000)
             let reports = Reports()
             let report = try await inNamespace(lab.src) {
@@ -22,8 +22,8 @@ import Testing
         }
     }
 
-    @Test func mtrShowsTheLossAndDelayOfTheSecondHop() async throws {
-        try await PathLab.with(lossPercent: 40, delayMs: 30) { lab in
+    @Test func mtrShowsTheLossOfTheSecondHop() async throws {
+        try await PathLab.with(lossPercent: 40) { lab in
             let rounds = 50
             let request = TraceRequest(target: PathLab.target.description, protocol: .icmp, maxHops: 8, rounds: rounds,
                                        intervalMs: 50, timeoutMs: 400)
@@ -39,10 +39,8 @@ import Testing
                 #expect(hop.sent == rounds)
                 #expect((15...65).contains(hop.lossPercent), "hop \(hop.hop) loss \(hop.lossPercent)")
                 #expect(hop.samples.count == rounds && hop.samples.filter { $0 == nil }.count == rounds - hop.received)
-                // netem delays what r2 sends: hops 2 and 3 come back at least 30 ms late, hop 1 does not.
-                #expect((hop.bestMs ?? 0) >= 29, "hop \(hop.hop) best \(hop.bestMs ?? -1)")
             }
-            #expect((first.worstMs ?? 100) < 29)
+            #expect(first.received == rounds && first.samples.allSatisfy { $0 != nil })
             // Live: one report per round, the statistics growing.
             #expect(reports.values.count == rounds)
             #expect(reports.values.map(\.round) == Array(1...rounds))
@@ -50,7 +48,7 @@ import Testing
     }
 
     @Test func continuousPingCountsTheLoss() async throws {
-        try await PathLab.with(lossPercent: 50, delayMs: 0) { lab in
+        try await PathLab.with(lossPercent: 50) { lab in
             let request = PingRequest(target: PathLab.target.description, count: 30, intervalMs: 200, timeoutMs: 500)
             let probes = Probes()
             let stats = try await inNamespace(lab.src) {
@@ -65,7 +63,7 @@ import Testing
     }
 
     @Test func ipScanFindsTheNeighbourWithItsMAC() async throws {
-        try await PathLab.with(lossPercent: 0, delayMs: 0) { lab in
+        try await PathLab.with(lossPercent: 0) { lab in
             let request = IPScanRequest(cidr: "198.18.1.0/29", timeoutMs: 500, reverseDNS: false)
             let summary = try await inNamespace(lab.src) {
                 try AddressSweep(request).runBlocking(cancellation: ToolCancellation()) { _ in }

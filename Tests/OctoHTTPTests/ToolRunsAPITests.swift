@@ -88,7 +88,7 @@ import ToolRuns
             let target = "127.99.\(Int.random(in: 1...250)).\(Int.random(in: 2...250))"
             let device = try await harness.stack.database.withTenant(provider) { tx in
                 try await tx.query("INSERT INTO devices (provider_id, name, management_ip) VALUES (\(provider), 'ONT Maria', \(target)::inet) RETURNING id")
-                    .first { try $0.decode(UUID.self) }!
+                    .values(UUID.self)[0]
             }
             let port = try #require(harness.client.port)
             let inbox = Inbox()
@@ -138,7 +138,7 @@ import ToolRuns
             #expect(try await harness.call(.get, "/api/v1/tool-runs", token: stranger)["total"] == .number(0))
             // Audited.
             let audit = try await harness.stack.database.withTenant(provider) { tx in
-                try await tx.query("SELECT count(*)::int FROM audit_log WHERE action = 'tool_run.create' AND target_id = \(id)").first { try $0.decode(Int.self) }
+                try await tx.query("SELECT count(*)::int FROM audit_log WHERE action = 'tool_run.create' AND target_id = \(id)").values(Int.self).first
             }
             #expect(audit == 1)
         }
@@ -209,7 +209,7 @@ import ToolRuns
             let pop = try await harness.stack.database.withTenant(provider.id) { tx in
                 try await tx.query("INSERT INTO tool_target_ranges (provider_id, cidr, created_at) VALUES (\(provider.id), '127.99.0.0/16', now())")
                 return try await tx.query("INSERT INTO pops (provider_id, name, code) VALUES (\(provider.id), 'Centro', 'centro') RETURNING id")
-                    .first { try $0.decode(UUID.self) }!
+                    .values(UUID.self)[0]
             }
             func url(_ url: DatabaseURL) -> String { "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)" }
             var environment = ProcessInfo.processInfo.environment

@@ -175,6 +175,13 @@ public struct DNSQuestion: Sendable, Hashable, Codable {
     public var type: UInt16
     /// The class (1 = IN).
     public var classCode: UInt16 = 1
+
+    /// Creates a question.
+    public init(name: String, type: UInt16, classCode: UInt16 = 1) {
+        self.name = name
+        self.type = type
+        self.classCode = classCode
+    }
 }
 
 /// A decoding failure.

@@ -198,21 +198,33 @@ extension TLSDetails {
 final class HandshakeWaiter: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = NIOAny
     let promise: EventLoopPromise<Void>
+    var done = false
 
     init(promise: EventLoopPromise<Void>) { self.promise = promise }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        if case .handshakeCompleted = event as? TLSUserEvent { promise.succeed() }
+        if case .handshakeCompleted = event as? TLSUserEvent, !done {
+            done = true
+            promise.succeed()
+        }
         context.fireUserInboundEventTriggered(event)
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
-        context.close(promise: nil)
+        if !done {
+            done = true
+            promise.fail(error)
+            context.close(promise: nil)
+        } else {
+            context.fireErrorCaught(error)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(NetToolError(.connectionFailed, "the connection closed during the TLS handshake"))
+        if !done {
+            done = true
+            promise.fail(NetToolError(.connectionFailed, "the connection closed during the TLS handshake"))
+        }
         context.fireChannelInactive()
     }
 
@@ -236,6 +248,7 @@ final class ResponseCollector: ChannelInboundHandler {
     var head: HTTPResponseHead?
     var firstByte: ContinuousClock.Instant?
     var bodyBytes = 0
+    var done = false
 
     init(promise: EventLoopPromise<ResponseCapture>, head: Bool) {
         self.promise = promise
@@ -249,7 +262,8 @@ final class ResponseCollector: ChannelInboundHandler {
         case .body(let buffer):
             bodyBytes += buffer.readableBytes
         case .end:
-            if let head, let firstByte {
+            if let head, let firstByte, !done {
+                done = true
                 promise.succeed(ResponseCapture(head: head, firstByte: firstByte, bodyBytes: bodyBytes, end: ContinuousClock.now))
             }
             context.close(promise: nil)
@@ -257,12 +271,18 @@ final class ResponseCollector: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        promise.fail(error)
+        if !done {
+            done = true
+            promise.fail(error)
+        }
         context.close(promise: nil)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        promise.fail(NetToolError(.connectionFailed, head == nil ? "the connection closed before an answer" : "the connection closed mid-answer"))
+        if !done {
+            done = true
+            promise.fail(NetToolError(.connectionFailed, head == nil ? "the connection closed before an answer" : "the connection closed mid-answer"))
+        }
         context.fireChannelInactive()
     }
 }

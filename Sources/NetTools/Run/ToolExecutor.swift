@@ -104,29 +104,38 @@ public struct ToolExecutor: Sendable {
         return address
     }
 
-    /// Validates `request` and checks its targets (resolved now) against the policy, without
-    /// sending anything to them: what the API does before it stores a run.
-    public func preflight(_ request: ToolRequest) async throws {
+    /// Validates `request` and checks its targets against the policy without sending anything to
+    /// them: what the API does before it stores a run. With `resolving` false, a target given as a
+    /// host name is left for the check where the run executes (the API process then makes no DNS query).
+    public func preflight(_ request: ToolRequest, resolving: Bool = true) async throws {
         try request.validate()
         let field = request.field
+        func host(_ name: String, _ subfield: String) async throws {
+            guard resolving || IPNetwork.bytes(of: name) != nil else { return }
+            _ = try await checkedIPv4(name, field: "\(field).\(subfield)")
+        }
         switch request {
-        case .ping(let ping): _ = try await checkedIPv4(ping.target, field: "\(field).target")
-        case .traceroute(let trace), .mtr(let trace): _ = try await checkedIPv4(trace.target, field: "\(field).target")
-        case .portScan(let scan): _ = try await checkedIPv4(scan.target, field: "\(field).target")
+        case .ping(let ping): try await host(ping.target, "target")
+        case .traceroute(let trace), .mtr(let trace): try await host(trace.target, "target")
+        case .portScan(let scan): try await host(scan.target, "target")
         case .ipScan(let scan):
             guard let network = IPNetwork(try scan.range().description) else { return }
             try await policy.check(network: network, field: "\(field).cidr")
-            if let server = scan.dnsServer { try await policy.check(address: IPNetwork.text(of: try DNSServerAddress(server).address), field: "\(field).dnsServer") }
+            if let server = scan.dnsServer { try await policy.check(address: IPNetwork.text(of: try DNSServerAddress(server).address), field: "\(field).dns_server") }
         case .dns(let lookup):
             if let server = lookup.server { try await policy.check(address: IPNetwork.text(of: try DNSServerAddress(server).address), field: "\(field).server") }
         case .http(let test):
             let target = try test.parsedURL()
-            let addresses: [String]
-            do { addresses = try await Resolver.resolve(target.host).addresses } catch let error as NetToolError {
-                throw NetToolError(error.code, error.message, field: "\(field).url")
+            if IPNetwork.bytes(of: target.host) != nil {
+                try await policy.check(address: target.host, field: "\(field).url")
+            } else if resolving {
+                let addresses: [String]
+                do { addresses = try await Resolver.resolve(target.host).addresses } catch let error as NetToolError {
+                    throw NetToolError(error.code, error.message, field: "\(field).url")
+                }
+                guard let first = addresses.first else { throw NetToolError(.resolutionFailed, "\(target.host) has no address", field: "\(field).url") }
+                try await policy.check(address: first, field: "\(field).url")
             }
-            guard let first = addresses.first else { throw NetToolError(.resolutionFailed, "\(target.host) has no address", field: "\(field).url") }
-            try await policy.check(address: first, field: "\(field).url")
         }
     }
 
@@ -155,7 +164,7 @@ public struct ToolExecutor: Sendable {
             let range = try scan.range()
             guard let network = IPNetwork(range.description) else { throw NetToolError(.invalidRequest, "bad cidr", field: "\(field).cidr") }
             try await policy.check(network: network, field: "\(field).cidr")
-            if let server = scan.dnsServer { try await policy.check(address: IPNetwork.text(of: try DNSServerAddress(server).address), field: "\(field).dnsServer") }
+            if let server = scan.dnsServer { try await policy.check(address: IPNetwork.text(of: try DNSServerAddress(server).address), field: "\(field).dns_server") }
             return .ipScan(try await AddressSweep(scan).run(cancellation: cancellation) { emit(.host($0)) })
         case .dns(let lookup):
             if let server = lookup.server {

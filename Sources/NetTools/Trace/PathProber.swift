@@ -93,7 +93,9 @@ public struct PathProber: Sendable {
                     answers[probe.ttl] = (Durations.milliseconds(now - probe.at), source, final)
                 }
             }
-            if destinationHop == nil, let reached = answers.filter({ $0.value.final }).keys.min() {
+            // The target's hop is the lowest TTL it ever answered: a lost reply in an early round must
+            // not leave the target counted at a later TTL too.
+            if let reached = answers.filter({ $0.value.final }).keys.min(), reached < (destinationHop ?? Int.max) {
                 destinationHop = reached
             }
             let hops = destinationHop ?? limit

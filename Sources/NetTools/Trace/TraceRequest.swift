@@ -71,6 +71,23 @@ public struct HopStatistics: Sendable, Hashable, Codable {
     public var stdevMs: Double?
     /// Every round trip in round order (`nil` = lost), for the per-hop chart.
     public var samples: [Double?]
+
+    /// Creates a hop.
+    public init(hop: Int, address: String?, addresses: [String], sent: Int, received: Int, lossPercent: Double, lastMs: Double?,
+                avgMs: Double?, bestMs: Double?, worstMs: Double?, stdevMs: Double?, samples: [Double?]) {
+        self.hop = hop
+        self.address = address
+        self.addresses = addresses
+        self.sent = sent
+        self.received = received
+        self.lossPercent = lossPercent
+        self.lastMs = lastMs
+        self.avgMs = avgMs
+        self.bestMs = bestMs
+        self.worstMs = worstMs
+        self.stdevMs = stdevMs
+        self.samples = samples
+    }
 }
 
 /// The state of a path measurement after a round.
@@ -83,4 +100,12 @@ public struct PathReport: Sendable, Hashable, Codable {
     public var reachedDestination: Bool
     /// Hops 1…n (n = the target's hop when reached, else the last hop that answered).
     public var hops: [HopStatistics]
+
+    /// Creates a report.
+    public init(target: String, round: Int, reachedDestination: Bool, hops: [HopStatistics]) {
+        self.target = target
+        self.round = round
+        self.reachedDestination = reachedDestination
+        self.hops = hops
+    }
 }

@@ -11,7 +11,7 @@ extension API {
     /// the provider's devices: read with `tools.read`, changed by an admin (`settings.write`).
     func addToolRoutes(to routes: inout RouteTable) {
         let filterQuery = ["device_id", "pop_id", "customer_id", "tool", "status", "origin"]
-        func filter(_ request: Request) throws -> ToolRunFilter {
+        @Sendable func filter(_ request: Request) throws -> ToolRunFilter {
             ToolRunFilter(deviceId: try request.queryUUID("device_id"), popId: try request.queryUUID("pop_id"),
                           customerId: try request.queryUUID("customer_id"), tool: try request.queryEnum("tool", ToolKind.self),
                           status: try request.queryEnum("status", ToolRunStatus.self), origin: try request.queryEnum("origin", ToolOrigin.self))
