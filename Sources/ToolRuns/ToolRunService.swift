@@ -96,9 +96,9 @@ public struct ToolRunService: Sendable {
         switch origin {
         case .platform: break
         case .pop:
-            guard input.popId != nil else { throw OctoError.invalid("popId", "popId is required for origin pop") }
+            guard input.popId != nil else { throw OctoError.invalid("pop_id", "pop_id is required for origin pop") }
         case .cpe:
-            guard input.deviceId != nil else { throw OctoError.invalid("deviceId", "deviceId is required for origin cpe") }
+            guard input.deviceId != nil else { throw OctoError.invalid("device_id", "device_id is required for origin cpe") }
             guard request.kind == .ping || request.kind == .traceroute else {
                 throw OctoError.invalid("tool", "a CPE runs ping and traceroute (TR-069 diagnostics)")
             }

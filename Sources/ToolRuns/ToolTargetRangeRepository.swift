@@ -57,11 +57,11 @@ public struct ToolTargetRangeRepository: Sendable {
         if let denied = deny.deny.first(where: { $0.overlaps(network) }) {
             throw OctoError.invalid("cidr", "\(network) overlaps the denied range \(denied)")
         }
-        let existing = try await rows("SELECT id, cidr::text AS cidr, kind, note, created_at FROM tool_target_ranges WHERE cidr = \(input.cidr)::cidr")
+        let existing = try await rows("SELECT id, cidr::text AS cidr, kind, note, created_at FROM tool_target_ranges WHERE cidr = network(\(input.cidr)::inet)")
         guard existing.isEmpty else { throw OctoError(.conflict, "\(network) is already a target range") }
         let created = try await rows("""
             INSERT INTO tool_target_ranges (provider_id, cidr, kind, note, created_at)
-            VALUES (\(tx.providerID), set_masklen(\(input.cidr)::inet, \(network.prefix))::cidr, \(kind), \(input.note), \(tx.clock.now))
+            VALUES (\(tx.providerID), network(\(input.cidr)::inet), \(kind), \(input.note), \(tx.clock.now))
             RETURNING id, cidr::text AS cidr, kind, note, created_at
             """)[0]
         try await tx.audit("tool_target_range.create", by: actor, target: ("tool_target_range", created.id.lowercased),
