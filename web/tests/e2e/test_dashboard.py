@@ -398,13 +398,30 @@ class DashboardStories(unittest.TestCase):
         page.get_by_role("button", name="Executar").click()
         run = page.get_by_test_id("tool-run")
         expect(run).to_have_attribute("data-status", "succeeded", timeout=30_000)
-        expect(run).to_contain_text("10/10")
+        expect(run).to_contain_text("10/10 respostas")
         expect(page.get_by_test_id("tool-history")).to_contain_text("127.77.1.9")
         self.shot("20-tools-ping")
+        # MTR: the hop table with a chart per hop.
+        page.get_by_label("Ferramenta").select_option("mtr")
+        page.get_by_role("button", name="Executar").click()
+        expect(run).to_contain_text("MTR")
+        expect(run).to_have_attribute("data-status", "succeeded", timeout=40_000)
+        expect(run).to_contain_text("1 saltos até o destino")
+        expect(page.get_by_test_id("hops")).to_contain_text("127.77.1.9")
+        self.shot("21-tools-mtr")
         # A target outside the provider's ranges is refused before anything runs, naming the field.
+        page.get_by_label("Ferramenta").select_option("ping")
         page.get_by_label("Destino").fill("127.55.1.1")
         page.get_by_role("button", name="Executar").click()
         expect(page.get_by_role("alert")).to_be_visible()
+        # The device page's diagnose panel starts the CPE side and the POP side together; this CPE has
+        # never informed over TR-069, which its side says, and the POP side waits for the POP's agent.
+        page.goto(self.server.base + f"/devices/{self.devices['CPE Casa Silva']}?tab=diagnose")
+        page.get_by_label("Destino").fill("127.77.1.9")
+        page.get_by_role("button", name="Ping").click()
+        expect(page.get_by_test_id("diagnose-cpe")).to_contain_text("device_id")
+        expect(page.get_by_test_id("diagnose-pop").get_by_test_id("tool-run")).to_have_attribute("data-status", "queued")
+        self.shot("22-device-diagnose")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ import { useApp } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { LineChart } from "../../ui/Chart";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { pathState, pingProbes, useToolRun, type HostResult, type PortResult, type ToolRun } from "./toolRuns";
+import { localSummary, pathState, pingProbes, useToolRun, type HostResult, type PortResult, type ToolRun } from "./toolRuns";
 
 const TONE: Record<string, string> = { queued: "neutral", running: "warn", succeeded: "ok", failed: "bad", cancelled: "neutral" };
 
@@ -27,7 +27,7 @@ export function RunOutput(props: { id: string; theme: string; compact?: boolean 
           </button>
         )}
       </header>
-      {run.result?.summary && <p className="tool-summary">{run.result.summary}</p>}
+      {run.result && <p className="tool-summary">{localSummary(run, t)}</p>}
       {run.error && <p className="field-error">{run.error}</p>}
       {run.tool === "ping" && <PingOutput run={run} events={events} theme={props.theme} />}
       {(run.tool === "mtr" || run.tool === "traceroute") && <PathOutput run={run} events={events} theme={props.theme} compact={props.compact} />}

@@ -9,7 +9,7 @@ import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { Badge } from "../../ui/States";
 import { RunOutput } from "./RunOutput";
-import { runBody, TOOLS, type ToolKind, type ToolOrigin, type ToolRun } from "./toolRuns";
+import { localSummary, runBody, TOOLS, type ToolKind, type ToolOrigin, type ToolRun } from "./toolRuns";
 
 const PLACEHOLDER: Record<ToolKind, string> = {
   ping: "203.0.113.7",
@@ -150,7 +150,7 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
                   <td className="mono">{run.target}</td>
                   <td>
                     <Badge tone={run.status === "succeeded" ? "ok" : run.status === "failed" ? "bad" : "neutral"}>{t(`tools.status.${run.status}` as MessageKey)}</Badge>{" "}
-                    {run.summary ?? run.error ?? ""}
+                    {localSummary(run, t) ?? ""}
                   </td>
                   <td>{run.requested_by}</td>
                 </tr>

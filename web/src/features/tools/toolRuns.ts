@@ -162,3 +162,25 @@ export function pathState(run: ToolRun | undefined, events: ToolEvent[]): { repo
   }
   return { report, perHop };
 }
+
+/** A one-line summary of a finished run in the reader's language (the server's `summary` is English). */
+export function localSummary(run: ToolRun, t: (key: any, values?: Record<string, string | number>) => string): string | undefined {
+  const o = run.result?.output;
+  if (!o) return run.error ?? undefined;
+  switch (run.tool) {
+    case "ping":
+      return t("tools.summary.ping", { received: o.statistics?.received ?? 0, sent: o.statistics?.sent ?? 0, loss: o.statistics?.loss_percent ?? 0 });
+    case "traceroute":
+    case "mtr":
+      return t(o.reached_destination ? "tools.summary.path" : "tools.summary.pathUnreached", { hops: (o.hops ?? []).length });
+    case "port_scan":
+      return t("tools.summary.ports", { open: o.open ?? 0, closed: o.closed ?? 0, filtered: o.filtered ?? 0, scanned: o.scanned ?? 0 });
+    case "ip_scan":
+      return t("tools.summary.hosts", { found: (o.hosts ?? []).length, scanned: o.scanned ?? 0 });
+    case "dns":
+      return t("tools.summary.dns", { rcode: o.rcode ?? "?", answers: (o.answers ?? []).length, ms: o.query_time_ms ?? 0 });
+    case "http":
+      return o.status ? t("tools.summary.http", { status: o.status, ms: o.timing?.total_ms ?? 0 }) : t("tools.summary.httpFailed", { stage: o.failed_at ?? "?" });
+  }
+  return undefined;
+}
