@@ -48,11 +48,11 @@ for _ in 0..<runs {
     let summary = try sweep.runBlocking(cancellation: ToolCancellation()) { _ in }
     oursSweep.append(seconds(ContinuousClock.now - start))
     let fpingStart = ContinuousClock.now
-    let alive = try run(["/usr/bin/fping", "-a", "-q", "-r", "0", "-i", "1", "-t", "1000", "-g", cidr])
+    let alive = try run(["/usr/bin/fping", "-a", "-q", "-r", "0", "-i", "0", "-t", "1000", "-g", cidr])
     fpingSweep.append(seconds(ContinuousClock.now - fpingStart))
     found = (summary.hosts.count, alive.split(separator: "\n").count)
 }
-report("ICMP sweep \(cidr)", ours: oursSweep, theirs: fpingSweep, tool: "fping -i 1 -r 0",
+report("ICMP sweep \(cidr)", ours: oursSweep, theirs: fpingSweep, tool: "fping -i 0 -r 0",
        detail: "hosts answering: octoisp \(found.0), fping \(found.1)")
 
 // 2. A 1–65535 TCP connect scan of one loopback host with a few listeners.
