@@ -95,6 +95,8 @@ let package = Package(
             name: "ACS",
             dependencies: [
                 "CWMP",
+                "NetTools",
+                "ToolRuns",
                 "OctoCore",
                 "OctoStore",
                 "OctoJobs",
@@ -114,6 +116,7 @@ let package = Package(
             name: "CPESimulator",
             dependencies: [
                 "CWMP",
+                "NetTools",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -125,6 +128,8 @@ let package = Package(
         .target(
             name: "OctoHTTP",
             dependencies: [
+                "NetTools",
+                "ToolRuns",
                 "OctoCore",
                 "OctoStore",
                 "OctoAuth",
@@ -172,11 +177,38 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Network tools: ICMP echo, continuous ping, traceroute/MTR, port and address scans, a DNS
+        // wire client, the HTTP/HTTPS probe and the target guard. Sockets and NIO only; no database.
+        .target(
+            name: "NetTools",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Tool runs: the history under RLS, the target policy, limits, and the job that executes a run.
+        .target(
+            name: "ToolRuns",
+            dependencies: [
+                "NetTools",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Network monitoring: vendor profiles and fingerprinting, SNMP collectors, discovery, the
         // device inventory and distributed polling through the job queue.
         .target(
             name: "Monitoring",
             dependencies: [
+                "NetTools",
                 "SNMP",
                 "OctoCore",
                 "OctoStore",
@@ -284,6 +316,13 @@ let package = Package(
             path: "bench/acs/Sources",
             swiftSettings: swiftSettings
         ),
+        // Network tools beside fping and nmap (bench/tools).
+        .executableTarget(
+            name: "tools-bench",
+            dependencies: ["NetTools"],
+            path: "bench/tools/Sources",
+            swiftSettings: swiftSettings
+        ),
         // One poller process polling 10,000 loopback devices through the job queue (bench/monitoring).
         .executableTarget(
             name: "monitoring-bench",
@@ -303,6 +342,8 @@ let package = Package(
         .executableTarget(
             name: "octoisp",
             dependencies: [
+                "NetTools",
+                "ToolRuns",
                 "OctoCore",
                 "OctoStore",
                 "OctoAuth",
@@ -352,6 +393,7 @@ let package = Package(
             name: "OctoHTTPTests",
             dependencies: [
                 "OctoHTTP",
+                "ToolRuns",
                 "Alerts",
                 "Notifications",
                 "OctoJobs",
@@ -406,6 +448,7 @@ let package = Package(
             name: "ACSTests",
             dependencies: [
                 "ACS",
+                "ToolRuns",
                 "CWMP",
                 "CPESimulator",
                 "OctoHTTP",
@@ -462,6 +505,12 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            swiftSettings: testSettings
+        ),
+        // Network tools against real peers: namespaces with netem, dnsmasq, nginx, loopback sockets.
+        .testTarget(
+            name: "NetToolsTests",
+            dependencies: ["NetTools", "OctoTestSupport"],
             swiftSettings: testSettings
         ),
         .testTarget(

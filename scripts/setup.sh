@@ -19,6 +19,14 @@ have snmpsimd || need+=(snmpsim)
 [ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
 have curl || need+=(curl)
 have openssl || need+=(openssl)
+# Network tools: namespaces and veth pairs for the path tests (iproute2) with loss injected by nftables,
+# dnsmasq and nginx as the DNS and HTTPS peers, fping and nmap as the baselines of bench/tools.
+have ip || need+=(iproute2)
+have nft || need+=(nftables)
+[ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+have fping || need+=(fping)
+have nmap || need+=(nmap)
 # The notification tests' SMTP server (scripts/peers/smtp.sh) runs on Debian's python3.
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
 # The dashboard (web/): React, TypeScript, esbuild and Chart.js from Debian (no npm registry), icons
@@ -44,7 +52,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
   # The packages start system-wide services; OctoISP runs its own private instances instead.
-  for svc in postgresql redis-server snmpd; do
+  for svc in postgresql redis-server snmpd nginx dnsmasq; do
     (service "$svc" stop || true) >/dev/null 2>&1
   done
 fi

@@ -10,6 +10,7 @@ import OctoJobs
 import OctoMetrics
 import OctoStore
 import Prometheus
+import ToolRuns
 
 /// The HTTP API gateway: JSON under `/api/v1`, the realtime WebSocket, health, readiness and metrics.
 public struct API: Sendable {
@@ -35,13 +36,16 @@ public struct API: Sendable {
     let cwmpRealm: String
     /// Delivers test notifications through a provider's channels.
     let notifier: AlertNotifier
+    /// Creates network tool runs.
+    let toolRuns: ToolRunService
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
                 provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm,
-                notifier: AlertNotifier? = nil) {
+                notifier: AlertNotifier? = nil, toolRuns: ToolRunService? = nil) {
         self.jobs = jobs
+        self.toolRuns = toolRuns ?? ToolRunService(queue: jobs)
         self.notifier = notifier ?? AlertNotifier(database: database, queue: jobs, secrets: secrets, logger: Logger(label: "octoisp.notifications"))
         self.cwmpRealm = cwmpRealm
         self.secrets = secrets
@@ -111,6 +115,7 @@ public struct API: Sendable {
         addAlertRoutes(to: &routes)
         addNotificationRoutes(to: &routes)
         addPushRoutes(to: &routes)
+        addToolRoutes(to: &routes)
         return (router, routes.entries)
     }
 

@@ -14,6 +14,7 @@ import OctoMetrics
 import OctoStore
 import Prometheus
 import ServiceLifecycle
+import ToolRuns
 import UnixSignals
 
 /// A role a process can run.
@@ -92,6 +93,9 @@ struct Serve: AsyncParsableCommand {
             }
             handlers.registerAlertDeliveries(notifier)
             services.append(JobWorker(queue: jobs, handlers: handlers, configuration: environment.workerConfiguration(), clock: clock, logger: logger))
+            services.append(environment.toolWorker(database: database, jobs: jobs, queues: [ToolQueues.platform],
+                                                   executor: "platform \(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
+                                                   clock: clock, logger: logger))
             let schedules = driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : []
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
             services.append(JobStatsReporter(queue: jobs, logger: logger))
@@ -102,7 +106,8 @@ struct Serve: AsyncParsableCommand {
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
                           deviceTasks: deviceTasks, files: files, provisioning: provisioning,
-                          secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm)
+                          secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm,
+                          toolRuns: environment.toolRunService(jobs: jobs, cpe: CPEToolDiagnostics(tasks: deviceTasks)))
             let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
             services.append(live)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in

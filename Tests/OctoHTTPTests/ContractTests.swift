@@ -35,6 +35,8 @@ import Testing
         "post /api/v1/api-keys": #"{"name": "script"}"#,
         "post /api/v1/metrics/series": #"{"device_id": "00000000-0000-0000-0000-000000000001", "metric": "rx", "labels": {}, "unit": "dBm", "kind": "gauge", "counter_bits": 0}"#,
         "post /api/v1/devices/{id}/tasks": #"{"type": "reboot"}"#,
+        "post /api/v1/tool-runs": #"{"tool": "ping", "ping": {"target": "127.99.0.2"}}"#,
+        "post /api/v1/tool-target-ranges": #"{"cidr": "127.99.0.0/16"}"#,
         "post /api/v1/provisioning/templates": #"{"name": "T", "match": {"manufacturer": "X"}}"#,
         "post /api/v1/provisioning/templates/{id}/versions": #"{"note": "n"}"#,
         "post /api/v1/provisioning/templates/{id}/rollback": #"{"version": 1}"#,

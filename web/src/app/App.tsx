@@ -13,6 +13,7 @@ import { SignIn } from "../features/auth/SignIn";
 import { DeviceList } from "../features/devices/DeviceList";
 import { DevicePage } from "../features/devices/DevicePage";
 import { Home } from "../features/home/Home";
+import { ToolsPage } from "../features/tools/ToolsPage";
 import { ErrorNote, Loading } from "../ui/States";
 import { LanguageSwitch, Shell, type Theme } from "./Shell";
 
@@ -32,6 +33,7 @@ const ROUTES = [
   "/alerts/:id",
   "/incidents",
   "/incidents/:id",
+  "/tools",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -231,6 +233,9 @@ export function App() {
         break;
       case "/incidents/:id":
         screen = <IncidentPage id={match.params.id} path={location.path} />;
+        break;
+      case "/tools":
+        screen = <ToolsPage theme={theme} query={location.query} />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;

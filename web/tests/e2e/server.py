@@ -98,6 +98,8 @@ class Server:
             "OCTOISP_WEB_DIR": os.path.join(ROOT, "web", "dist"),
         })
         env.update(extra)
+        self.env = env
+        self.workers = []
         self.process = subprocess.Popen([binary, "serve", "--roles", roles], env=env, cwd=ROOT,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
@@ -130,12 +132,25 @@ class Server:
                                "--model", model, "--username", username, "--password", password],
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
 
+    def worker(self):
+        """A job worker process (`serve --roles worker`) on the same database: it runs tool runs."""
+        process = subprocess.Popen([self.binary, "serve", "--roles", "worker", "--skip-migrations"], env=self.env, cwd=ROOT,
+                                   stdout=self.log, stderr=subprocess.STDOUT)
+        self.workers.append(process)
+        return process
+
     def logs(self):
         self.log.flush()
         with open(self.log.name, encoding="utf-8", errors="replace") as f:
             return f.read()[-4000:]
 
     def stop(self):
+        for worker in self.workers:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         self.process.terminate()
         try:
             self.process.wait(timeout=15)

@@ -386,5 +386,43 @@ class DashboardStories(unittest.TestCase):
         self.shot("18-forbidden")
 
 
+    def test_11_the_noc_pings_a_customer_from_the_tools_page_and_watches_it_live(self):
+        """Tools: a ping from the platform to an address in the provider's ranges, live chart, history."""
+        self.server.worker()
+        self.api.post("/api/v1/tool-target-ranges", {"cidr": "127.77.0.0/16", "note": "laboratório"})
+        page = self.page
+        self.sign_in(NOC, code_secret=self.totp_secret)
+        page.get_by_role("link", name="Ferramentas").click()
+        expect(page.get_by_role("heading", name="Ferramentas de rede")).to_be_visible()
+        page.get_by_label("Destino").fill("127.77.1.9")
+        page.get_by_role("button", name="Executar").click()
+        run = page.get_by_test_id("tool-run")
+        expect(run).to_have_attribute("data-status", "succeeded", timeout=30_000)
+        expect(run).to_contain_text("10/10 respostas")
+        expect(page.get_by_test_id("tool-history")).to_contain_text("127.77.1.9")
+        self.shot("20-tools-ping")
+        # MTR: the hop table with a chart per hop.
+        page.get_by_label("Ferramenta").select_option("mtr")
+        page.get_by_role("button", name="Executar").click()
+        expect(run).to_contain_text("MTR")
+        expect(run).to_have_attribute("data-status", "succeeded", timeout=40_000)
+        expect(run).to_contain_text("1 saltos até o destino")
+        expect(page.get_by_test_id("hops")).to_contain_text("127.77.1.9")
+        self.shot("21-tools-mtr")
+        # A target outside the provider's ranges is refused before anything runs, naming the field.
+        page.get_by_label("Ferramenta").select_option("ping")
+        page.get_by_label("Destino").fill("127.55.1.1")
+        page.get_by_role("button", name="Executar").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        # The device page's diagnose panel starts the CPE side and the POP side together; this CPE has
+        # never informed over TR-069, which its side says, and the POP side waits for the POP's agent.
+        page.goto(self.server.base + f"/devices/{self.devices['CPE Casa Silva']}?tab=diagnose")
+        page.get_by_label("Destino").fill("127.77.1.9")
+        page.get_by_role("button", name="Ping").click()
+        expect(page.get_by_test_id("diagnose-cpe")).to_contain_text("device_id")
+        expect(page.get_by_test_id("diagnose-pop").get_by_test_id("tool-run")).to_have_attribute("data-status", "queued")
+        self.shot("22-device-diagnose")
+
+
 if __name__ == "__main__":
     unittest.main()
