@@ -10,6 +10,7 @@ import OctoJobs
 import OctoMetrics
 import OctoStore
 import Prometheus
+import Reports
 
 /// The HTTP API gateway: JSON under `/api/v1`, the realtime WebSocket, health, readiness and metrics.
 public struct API: Sendable {
@@ -35,13 +36,17 @@ public struct API: Sendable {
     let cwmpRealm: String
     /// Delivers test notifications through a provider's channels.
     let notifier: AlertNotifier
+    /// Reports on demand (queued on ``jobs``); `POST /reports` answers 503 without a queue.
+    let reports: ReportService?
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
                 provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm,
-                notifier: AlertNotifier? = nil) {
+                notifier: AlertNotifier? = nil, reportRetentionDays: Int = 90) {
         self.jobs = jobs
+        self.reports = jobs.map { ReportService(database: database, queue: $0, secrets: secrets, retentionDays: reportRetentionDays,
+                                                logger: Logger(label: "octoisp.reports")) }
         self.notifier = notifier ?? AlertNotifier(database: database, queue: jobs, secrets: secrets, logger: Logger(label: "octoisp.notifications"))
         self.cwmpRealm = cwmpRealm
         self.secrets = secrets
@@ -109,6 +114,7 @@ public struct API: Sendable {
         addOpticsAndDashboardRoutes(to: &routes)
         addAlertRoutes(to: &routes)
         addNotificationRoutes(to: &routes)
+        addReportRoutes(to: &routes)
         return (router, routes.entries)
     }
 

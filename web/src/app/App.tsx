@@ -13,10 +13,11 @@ import { SignIn } from "../features/auth/SignIn";
 import { DeviceList } from "../features/devices/DeviceList";
 import { DevicePage } from "../features/devices/DevicePage";
 import { Home } from "../features/home/Home";
+import { ReportsPage } from "../features/reports/Reports";
 import { ErrorNote, Loading } from "../ui/States";
 import { LanguageSwitch, Shell, type Theme } from "./Shell";
 
-const ROUTES = ["/", "/devices", "/devices/:id", "/alerts", "/incidents", "/incidents/:id"] as const;
+const ROUTES = ["/", "/devices", "/devices/:id", "/alerts", "/incidents", "/incidents/:id", "/reports"] as const;
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -179,6 +180,9 @@ export function App() {
         break;
       case "/incidents/:id":
         screen = <IncidentPage id={match.params.id} />;
+        break;
+      case "/reports":
+        screen = <ReportsPage />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;

@@ -45,6 +45,7 @@ export function Shell(props: {
     { href: "/devices", label: "nav.devices", show: can("devices.read") },
     { href: "/alerts", label: "nav.alerts", show: can("alerts.read") },
     { href: "/incidents", label: "nav.incidents", show: can("alerts.read") },
+    { href: "/reports", label: "nav.reports", show: can("reports.read") },
   ];
   const active = (href: string) => (href === "/" ? props.path === "/" : props.path.startsWith(href));
   return (
