@@ -13,13 +13,13 @@ struct ComputationTests {
 
     /// A local São Paulo time on 2026-11-01 (UTC−3, no DST since 2019).
     static func nov1(_ hour: Int, _ minute: Int = 0) -> Date {
-        Date(timeIntervalSince1970: 1_761_955_200 + 3 * 3600 + Double(hour * 3600 + minute * 60))
+        Date(timeIntervalSince1970: 1_793_491_200 + 3 * 3600 + Double(hour * 3600 + minute * 60))
     }
 
     @Test func aSãoPauloDayRunsFrom03hUTCToThe03hUTCOfTheNextDay() throws {
         let day = try ReportPeriod.days("2026-11-01", through: "2026-11-01", timeZone: Self.sp)
-        #expect(day.from == Date(timeIntervalSince1970: 1_761_966_000)) // 2026-11-01T03:00:00Z
-        #expect(day.to == Date(timeIntervalSince1970: 1_762_052_400))   // 2026-11-02T03:00:00Z
+        #expect(day.from == Date(timeIntervalSince1970: 1_793_502_000)) // 2026-11-01T03:00:00Z
+        #expect(day.to == Date(timeIntervalSince1970: 1_793_588_400))   // 2026-11-02T03:00:00Z
         #expect(day.from == Self.nov1(0))
         let february = try ReportPeriod.month(2026, 2, timeZone: Self.sp)
         #expect(february.from == Date(timeIntervalSince1970: 1_769_914_800)) // 2026-02-01T03:00:00Z
@@ -28,7 +28,7 @@ struct ComputationTests {
         let edge = try ReportPeriod.days("2026-10-31", through: "2026-11-01", timeZone: Self.sp)
         #expect(edge.from == Self.nov1(0).addingTimeInterval(-86_400) && edge.to == day.to)
         // 2026-12-01T02:00Z is 23:00 on 30 November in São Paulo: the previous month is still October.
-        let lateNovember = Date(timeIntervalSince1970: 1_764_554_400) // 2026-12-01T02:00:00Z = 2026-11-30 23:00 local
+        let lateNovember = Date(timeIntervalSince1970: 1_796_090_400) // 2026-12-01T02:00:00Z = 2026-11-30 23:00 local
         let previous = try ReportPeriod.previous(.month, before: lateNovember, timeZone: Self.sp)
         #expect(previous.from == (try ReportPeriod.month(2026, 10, timeZone: Self.sp)).from, "still November locally: the previous month is October")
         #expect(throws: OctoError.self) { try ReportPeriod.days("2026-02-30", through: "2026-03-01", timeZone: Self.sp) }

@@ -231,7 +231,7 @@ import Testing
         let user = try #require(ProcessInfo.processInfo.environment["OCTOISP_TEST_SMTP_USER"])
         let password = try #require(ProcessInfo.processInfo.environment["OCTOISP_TEST_SMTP_PASSWORD"])
         // 2026-12-01 07:00 local: the monthly schedule (1st, 06:00) is due for November.
-        let clock = ManualWallClock(Date(timeIntervalSince1970: 1_764_583_200))
+        let clock = ManualWallClock(Date(timeIntervalSince1970: 1_796_119_200))
         try await TestDatabase.with(clock: clock) { stack in
             let f = try await Self.fixture(stack)
             try await Self.outages(stack, f)
@@ -253,7 +253,7 @@ import Testing
                     name: "SLA mensal", request: ReportRequest(kind: .sla, formats: [.pdf, .csvPtBR]), cadence: "monthly",
                     channelId: channel.id, recipients: ["diretoria@provedor.example", "regulatorio@provedor.example"]), by: actor)
                 // Created at 07:00 on the 1st: the next firing is 1 January 06:00 local; make it due now.
-                #expect(created.nextRunAt == Date(timeIntervalSince1970: 1_767_258_000))
+                #expect(created.nextRunAt == Date(timeIntervalSince1970: 1_798_794_000))
                 try await tx.query("UPDATE report_schedules SET next_run_at = \(clock.now.addingTimeInterval(-3600)) WHERE id = \(created.id)")
                 return created
             }
@@ -265,7 +265,7 @@ import Testing
             #expect(run.status == .done && run.scheduleId == schedule.id)
             #expect(run.request.from == "2026-11-01" && run.request.to == "2026-11-30", "the previous local month")
             let after = try await stack.database.withTenant(f.provider) { tx in try await tx.reportSchedules.get(schedule.id) }
-            #expect(after.lastRunId == run.id && after.nextRunAt == Date(timeIntervalSince1970: 1_767_258_000))
+            #expect(after.lastRunId == run.id && after.nextRunAt == Date(timeIntervalSince1970: 1_798_794_000))
             // The server's own MIME decoding of what arrived.
             var summary: [String: Any]?
             for file in try FileManager.default.contentsOfDirectory(at: decoded, includingPropertiesForKeys: nil) where file.pathExtension == "json" {
@@ -293,4 +293,97 @@ func sha256(_ bytes: [UInt8]) async throws -> String {
     let file = WriterTests.temporary("blob")
     try Data(bytes).write(to: file)
     return try await ChildProcess.shell("sha256sum \(file.path)").split(separator: " ").first.map(String.init) ?? ""
+}
+
+/// A month of a small network, the PDF a NOC would send: three POPs, customers with targets, a
+/// maintenance window, outages, the provider's logo. Rendered to PNG with pdftoppm; with
+/// `OCTOISP_REPORT_SAMPLE_DIR` set, the PDF and its first two pages are copied there (the docs'
+/// screenshot comes from this run).
+@Suite(.serialized) struct ReportSampleTests {
+    @Test func aMonthlySLAReportOfASmallNetwork() async throws {
+        let november = try ReportPeriod.month(2026, 11, timeZone: "America/Sao_Paulo")
+        try await TestDatabase.with(clock: ManualWallClock(november.to.addingTimeInterval(7 * 3600))) { stack in
+            let provider = try await stack.makeProvider("saojoao").id
+            let logo = WriterTests.temporary("logo.png")
+            let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            try await ChildProcess.shell("rsvg-convert -w 160 -h 160 \(repo.path)/web/static/icon.svg -o \(logo.path)")
+            let logoBytes = try Data(contentsOf: logo)
+            try await stack.database.withGlobal { tx in
+                try await tx.query("""
+                    UPDATE providers SET name = 'Provedor São João Telecom', report_logo_png = \(ByteBuffer(bytes: logoBytes)) WHERE id = \(provider)
+                    """)
+            }
+            let start = november.from
+            try await stack.database.withTenant(provider) { tx in
+                var device = 0
+                for (p, pop) in ["Centro", "Ribeirão Preto", "São Carlos"].enumerated() {
+                    let popId = UUID()
+                    try await tx.query("INSERT INTO pops (id, provider_id, name) VALUES (\(popId), \(provider), \(pop))")
+                    for c in 0..<3 {
+                        let customer = UUID()
+                        let names = ["Padaria Pão de Açúcar", "Clínica Saúde & Vida", "Escritório Conceição", "Mercado Três Irmãos",
+                                     "Hotel Paraíso", "Colégio Santa Mônica", "Farmácia Popular", "Açougue União", "Academia Força"]
+                        let target = [99.5, 99.9, 99.0][c]
+                        try await tx.query("""
+                            INSERT INTO customers (id, provider_id, pop_id, name, sla_target_percent)
+                            VALUES (\(customer), \(provider), \(popId), \(names[p * 3 + c]), \(target))
+                            """)
+                        for d in 0..<2 {
+                            device += 1
+                            let id = UUID()
+                            try await tx.query("""
+                                INSERT INTO devices (id, provider_id, pop_id, customer_id, name, kind)
+                                VALUES (\(id), \(provider), \(popId), \(customer), \("CPE-\(pop.prefix(3).uppercased())-\(c + 1)\(d == 0 ? "A" : "B")"), 'router')
+                                """)
+                            try await tx.query("""
+                                INSERT INTO snmp_devices (provider_id, device_id, address, reachability, reachability_since, created_at, updated_at)
+                                VALUES (\(provider), \(id), \("127.10.\(p).\(device)")::inet, 'up', \(start.addingTimeInterval(-86_400)),
+                                        \(start.addingTimeInterval(-86_400)), \(start.addingTimeInterval(-86_400)))
+                                """)
+                            // Deterministic outages: device n is down n × 7 minutes on days n, n + 9 and n + 17.
+                            for day in [device, device + 9, device + 17] where device % 3 != 0 {
+                                let down = start.addingTimeInterval(Double(day) * 86_400 + Double(device) * 3600)
+                                for (at, state) in [(down, "down"), (down.addingTimeInterval(Double(device) * 420), "up")] {
+                                    try await tx.query("""
+                                        UPDATE snmp_devices SET reachability_since = \(at), reachability = \(state), updated_at = \(at) WHERE device_id = \(id)
+                                        """)
+                                }
+                            }
+                        }
+                    }
+                    if p == 1 {
+                        try await tx.query("""
+                            INSERT INTO maintenance_windows (provider_id, name, scope, scope_id, starts_at, ends_at, created_by, created_at)
+                            VALUES (\(provider), 'Troca do roteador de borda', 'pop', \(popId), \(start.addingTimeInterval(14 * 86_400 + 2 * 3600)),
+                                    \(start.addingTimeInterval(14 * 86_400 + 4 * 3600)), 'noc', \(start))
+                            """)
+                    }
+                }
+            }
+            let request = ReportRequest(kind: .sla, from: "2026-11-01", to: "2026-11-30", formats: [.pdf, .csvPtBR])
+            let files = try await stack.database.withTenant(provider) { tx in
+                try await ReportGenerator.generate(request, period: try request.period(timeZone: "America/Sao_Paulo"), tx: tx)
+            }
+            let pdf = WriterTests.temporary("sla-sample.pdf")
+            try Data(try #require(files[.pdf])).write(to: pdf)
+            let text = try await WriterTests.tool(["/usr/bin/pdftotext", "-layout", pdf.path, "-"])
+            #expect(text.contains("Provedor São João Telecom") && text.contains("01/11/2026 – 30/11/2026"))
+            #expect(text.contains("Clínica Saúde & Vida") && text.contains("Ribeirão Preto"))
+            #expect(text.contains("Dispositivos medidos") && text.contains("18"))
+            let images = try await WriterTests.tool(["/usr/bin/pdfimages", "-list", pdf.path])
+            #expect(images.split(separator: "\n").count >= 3, "the logo is on the cover: \(images)")
+            let prefix = pdf.deletingLastPathComponent().appendingPathComponent("sample").path
+            _ = try await WriterTests.tool(["/usr/bin/pdftoppm", "-png", "-r", "80", "-f", "1", "-l", "2", pdf.path, prefix])
+            for page in 1...2 {
+                let png = try Data(contentsOf: URL(fileURLWithPath: "\(prefix)-\(page).png"))
+                #expect(png.starts(with: [0x89, 0x50, 0x4E, 0x47]) && png.count > 10_000)
+            }
+            if let directory = ProcessInfo.processInfo.environment["OCTOISP_REPORT_SAMPLE_DIR"] {
+                for (from, to) in [(pdf.path, "report-sample.pdf"), ("\(prefix)-1.png", "report-sample.png"), ("\(prefix)-2.png", "report-sample-2.png")] {
+                    try? FileManager.default.removeItem(atPath: "\(directory)/\(to)")
+                    try FileManager.default.copyItem(atPath: from, toPath: "\(directory)/\(to)")
+                }
+            }
+        }
+    }
 }

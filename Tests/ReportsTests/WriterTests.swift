@@ -35,7 +35,7 @@ struct WriterTests {
         let names = ["Ação, \"quoted\"; ok", "=SUM(A1)", "linha\ndupla", "Conexão ótica"]
         for index in 0..<rows {
             try writer.row([.text(index < names.count ? names[index] : "Dispositivo \(index)"), .number(99.5 + Double(index % 5) / 10),
-                            .number(1234.5), .date(start.addingTimeInterval(Double(index) * 60)), .text("n\(index)")],
+                            .number(1234.6), .date(start.addingTimeInterval(Double(index) * 60)), .text("n\(index)")],
                            highlight: index == 1)
         }
         try writer.endTable()

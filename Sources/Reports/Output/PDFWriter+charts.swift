@@ -107,7 +107,9 @@ extension PDFWriter {
         setColor(0.4, 0.4, 0.4)
         for tick in 0...4 {
             let at = first.addingTimeInterval(span * Double(tick) / 4)
-            _ = text(formatter.date(at), x: xOf(at) - 35, y: top + height + 3, width: 70, size: 7, align: .center)
+            // Within two days the hours tell the ticks apart; over longer spans the dates do.
+            let label = span <= 2 * 86_400 ? String(formatter.dateTime(at).suffix(5)) : formatter.date(at)
+            _ = text(label, x: xOf(at) - 35, y: top + height + 3, width: 70, size: 7, align: .center)
         }
         // Legend.
         let legendY = top + height + 16

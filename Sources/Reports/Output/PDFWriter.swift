@@ -179,19 +179,22 @@ public final class PDFWriter: ReportWriter {
         drawTableHeader()
     }
 
+    /// The current table's header: titles wrap inside their column; the row is as tall as the tallest.
     func drawTableHeader() {
         guard let table, let cr, let meta else { return }
-        let height = visible.map { table.columns[$0] }.map { measure($0.title(meta.language), width: 0, size: 7, bold: true) }.max() ?? 12
+        let titles = visible.map { table.columns[$0].title(meta.language) }
+        let height = zip(titles, widths).map { measure($0, width: $1 - 6, size: 7, bold: true) }.max() ?? 12
         let rowHeight = max(16, height + 6)
         setColor(0.86, 0.89, 0.93)
         cairo_rectangle(cr, Self.margin, y, contentWidth, rowHeight)
         cairo_fill(cr)
         setColor(0.1, 0.1, 0.1)
         var x = Self.margin
-        for (column, width) in zip(visible.map({ table.columns[$0] }), widths) {
-            _ = text(column.title(meta.language), x: x + 3, y: y + 3, width: width - 6, size: 7, bold: true,
+        for (slot, index) in visible.enumerated() {
+            let column = table.columns[index]
+            _ = text(titles[slot], x: x + 3, y: y + 3, width: widths[slot] - 6, size: 7, bold: true, wrap: true,
                      align: Self.isNumeric(column.kind) ? .right : .left)
-            x += width
+            x += widths[slot]
         }
         y += rowHeight
     }
@@ -268,7 +271,11 @@ public final class PDFWriter: ReportWriter {
         pango_font_description_free(description)
         if width > 0 {
             pango_layout_set_width(layout, Int32(width * Double(PANGO_SCALE)))
-            if !wrap { pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END) }
+            if wrap {
+                pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
+            } else {
+                pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
+            }
         }
         pango_layout_set_alignment(layout, align == .left ? PANGO_ALIGN_LEFT : align == .right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_CENTER)
         pango_layout_set_text(layout, body, -1)

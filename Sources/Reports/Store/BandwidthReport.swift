@@ -42,12 +42,17 @@ enum BandwidthReport {
         }
     }
 
-    static func columns(_ first: (String, String, String), _ second: (String, String, String)) -> [ReportColumn] {
-        [ReportColumn(first.0, first.1, first.2, width: 1.8), ReportColumn(second.0, second.1, second.2, width: 1.3),
+    /// The columns of every bandwidth table; the PDF shows volume, 95th percentiles and the peak (the
+    /// averages and per-direction peaks are in the CSV).
+    static func columns(_ first: (String, String, String), _ second: (String, String, String)?) -> [ReportColumn] {
+        [ReportColumn(first.0, first.1, first.2, width: 2.2),
+         ReportColumn(second?.0 ?? "extra", second?.1 ?? "", second?.2 ?? "", width: 1.1, inPDF: second != nil),
          ReportColumn("id", "ID", "ID", inPDF: false), ReportColumn("speed_bps", "Velocidade", "Speed", .bitsPerSecond, inPDF: false),
          ReportColumn("in_bytes", "Volume entrada", "Volume in", .bytes), ReportColumn("out_bytes", "Volume saída", "Volume out", .bytes),
-         ReportColumn("in_avg_bps", "Média entrada", "Average in", .bitsPerSecond), ReportColumn("out_avg_bps", "Média saída", "Average out", .bitsPerSecond),
-         ReportColumn("in_peak_bps", "Pico entrada", "Peak in", .bitsPerSecond), ReportColumn("out_peak_bps", "Pico saída", "Peak out", .bitsPerSecond),
+         ReportColumn("in_avg_bps", "Média entrada", "Average in", .bitsPerSecond, inPDF: false),
+         ReportColumn("out_avg_bps", "Média saída", "Average out", .bitsPerSecond, inPDF: false),
+         ReportColumn("in_peak_bps", "Pico entrada", "Peak in", .bitsPerSecond, inPDF: false),
+         ReportColumn("out_peak_bps", "Pico saída", "Peak out", .bitsPerSecond, inPDF: false),
          ReportColumn("in_p95_bps", "P95 entrada", "95th in", .bitsPerSecond), ReportColumn("out_p95_bps", "P95 saída", "95th out", .bitsPerSecond),
          ReportColumn("billable_p95_bps", "P95 faturável", "Billable 95th", .bitsPerSecond)]
     }
@@ -150,7 +155,7 @@ enum BandwidthReport {
             }
             try writer.endTable()
             if !perCustomer.isEmpty {
-                try writer.beginTable(ReportTable(title: context.l("Por cliente", "Per customer"), columns: columns(("customer", "Cliente", "Customer"), ("extra", "", ""))))
+                try writer.beginTable(ReportTable(title: context.l("Por cliente", "Per customer"), columns: columns(("customer", "Cliente", "Customer"), nil)))
                 for row in perCustomer { try writer.row(row.cells, highlight: false) }
                 try writer.endTable()
             }

@@ -152,15 +152,15 @@ enum SLAReport {
             try writer.endTable()
             try writer.section(context.l("Dispositivos", "Devices"))
             try writer.beginTable(ReportTable(title: context.l("Disponibilidade por dispositivo", "Availability per device"), columns: [
-                ReportColumn("device", "Dispositivo", "Device", width: 1.8), ReportColumn("device_id", "ID", "ID", inPDF: false),
-                ReportColumn("pop", "POP", "POP", width: 1.1), ReportColumn("customer", "Cliente", "Customer", width: 1.4),
-                ReportColumn("target_percent", "Meta", "Target", .percent),
-                ReportColumn("uptime_percent", "Disponibilidade", "Availability", .percent),
-                ReportColumn("measured_seconds", "Tempo medido", "Measured", .duration),
-                ReportColumn("down_seconds", "Tempo fora", "Downtime", .duration),
-                ReportColumn("maintenance_seconds", "Manutenção", "Maintenance", .duration),
+                ReportColumn("device", "Dispositivo", "Device", width: 1.5), ReportColumn("device_id", "ID", "ID", inPDF: false),
+                ReportColumn("pop", "POP", "POP", width: 1.1), ReportColumn("customer", "Cliente", "Customer", width: 1.5),
+                ReportColumn("target_percent", "Meta", "Target", .percent, width: 0.9),
+                ReportColumn("uptime_percent", "Disponibilidade", "Availability", .percent, width: 1.1),
+                ReportColumn("measured_seconds", "Tempo medido", "Measured", .duration, width: 0.8),
+                ReportColumn("down_seconds", "Tempo fora", "Downtime", .duration, width: 0.8),
+                ReportColumn("maintenance_seconds", "Manutenção", "Maintenance", .duration, width: 0.9),
                 ReportColumn("outages", "Quedas", "Outages", .integer, width: 0.6),
-                ReportColumn("mttr_seconds", "MTTR", "MTTR", .duration, width: 0.7),
+                ReportColumn("mttr_seconds", "MTTR", "MTTR", .duration, width: 0.8),
             ], primary: true))
             for (device, availability) in results {
                 let breach = device.target.map { (availability.uptimePercent ?? 100) < $0 } ?? false
