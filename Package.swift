@@ -308,6 +308,19 @@ let package = Package(
             path: "bench/monitoring/Sources",
             swiftSettings: swiftSettings
         ),
+        // A monthly SLA + bandwidth report for 10,000 devices and 50,000 interfaces (bench/reports).
+        .executableTarget(
+            name: "reports-bench",
+            dependencies: [
+                "Reports",
+                "OctoCore",
+                "OctoStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/reports/Sources",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "octoisp",
             dependencies: [
