@@ -39,7 +39,7 @@ import Testing
             }
 
             let pop = try #require(try await check(.post, "/api/v1/pops", json: #"{"name": "Centro", "city": "Recife"}"#).string("id"))
-            let customer = try #require(try await check(.post, "/api/v1/customers", json: #"{"name": "Maria", "pop_id": "\#(pop)"}"#).string("id"))
+            let customer = try #require(try await check(.post, "/api/v1/customers", json: #"{"name": "Maria", "pop_id": "\#(pop)", "sla_target_percent": 99.5}"#).string("id"))
             let device = try #require(try await check(.post, "/api/v1/devices",
                                                       json: #"{"name": "OLT", "kind": "olt", "vendor": "Acme", "pop_id": "\#(pop)", "customer_id": "\#(customer)", "tags": ["core"]}"#).string("id"))
             let deviceId = try #require(UUID(uuidString: device))

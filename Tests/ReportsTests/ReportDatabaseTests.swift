@@ -168,6 +168,23 @@ import Testing
         }
     }
 
+    @Test func aCustomersContractedTargetIsCheckedStoredAndCleared() async throws {
+        try await TestDatabase.with { stack in
+            let provider = try await stack.makeProvider("acme").id
+            try await stack.database.withTenant(provider) { tx in
+                let actor = Actor(type: .system, id: nil, label: "noc")
+                await #expect(throws: OctoError.self) { try await tx.customers.create(CustomerInput(name: "X", slaTargetPercent: 150), by: actor) }
+                await #expect(throws: OctoError.self) { try await tx.customers.create(CustomerInput(name: "X", slaTargetPercent: 0), by: actor) }
+                let customer = try await tx.customers.create(CustomerInput(name: "Hotel Paraíso", slaTargetPercent: 99.95), by: actor)
+                #expect(customer.slaTargetPercent == 99.95)
+                var clear = CustomerInput()
+                clear.slaTargetPercent = .null
+                #expect(try await tx.customers.update(customer.id, clear, by: actor).slaTargetPercent == nil)
+                #expect(try await tx.customers.update(customer.id, CustomerInput(slaTargetPercent: 99.5), by: actor).slaTargetPercent == 99.5)
+            }
+        }
+    }
+
     @Test func theArchiveIsIsolatedPerProviderAndExpires() async throws {
         try await TestDatabase.with(clock: ManualWallClock(Self.nov1(48))) { stack in
             let f = try await Self.fixture(stack)
