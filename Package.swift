@@ -70,6 +70,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // cairo and pango from Debian (libcairo2-dev, libpango1.0-dev), for the PDF reports.
+        .systemLibrary(
+            name: "CPangoCairo",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
+        ),
         // SNMP: BER codec, PDUs, USM and the async UDP client. Depends on nothing of ours.
         .target(
             name: "SNMP",
@@ -139,6 +145,7 @@ let package = Package(
                 "CWMP",
                 "Monitoring",
                 "Alerts",
+                "Reports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -233,6 +240,24 @@ let package = Package(
                 "OctoStore",
                 "OctoJobs",
                 "OctoMetrics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Reports: SLA/availability, bandwidth (95th percentile), incidents and optical health over a
+        // period in the provider's time zone; CSV (plain and pt-BR) and PDF (cairo + pango) writers;
+        // the report job, the archive and the schedules that e-mail them.
+        .target(
+            name: "Reports",
+            dependencies: [
+                "CPangoCairo",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                "OctoMetrics",
+                "Alerts",
+                "Notifications",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -339,6 +364,19 @@ let package = Package(
             path: "bench/monitoring/Sources",
             swiftSettings: swiftSettings
         ),
+        // A monthly SLA + bandwidth report for 10,000 devices and 50,000 interfaces (bench/reports).
+        .executableTarget(
+            name: "reports-bench",
+            dependencies: [
+                "Reports",
+                "OctoCore",
+                "OctoStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/reports/Sources",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "octoisp",
             dependencies: [
@@ -357,6 +395,7 @@ let package = Package(
                 "CPESimulator",
                 "Monitoring",
                 "Alerts",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -511,6 +550,20 @@ let package = Package(
         .testTarget(
             name: "NetToolsTests",
             dependencies: ["NetTools", "OctoTestSupport"],
+            swiftSettings: testSettings
+        ),
+        // Reports: hand-computed fixtures, CSV dialects, PDFs read back with poppler, the archive under RLS.
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: [
+                "Reports",
+                "Alerts",
+                "OctoMetrics",
+                "OctoJobs",
+                "OctoTestSupport",
+                "Notifications",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
             swiftSettings: testSettings
         ),
         .testTarget(

@@ -39,6 +39,11 @@ have esbuild || need+=(esbuild)
 have tsc || need+=(node-typescript)
 have rsvg-convert || need+=(librsvg2-bin)
 have chromium || need+=(chromium)
+# Reports: PDFs rendered with cairo and pango (system-library target CPangoCairo), DejaVu fonts
+# embedded, and poppler-utils (pdftotext, pdftoppm) for the report tests.
+pkg-config --exists pangocairo 2>/dev/null || need+=(libcairo2-dev libpango1.0-dev)
+have pdftotext || need+=(poppler-utils)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # Playwright (PyPI) for those tests goes into a virtual environment when the system has none.
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 

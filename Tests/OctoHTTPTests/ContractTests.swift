@@ -64,6 +64,10 @@ import Testing
         "patch /api/v1/notification-channels/{id}": #"{"enabled": false}"#,
         "post /api/v1/me/push-subscriptions": #"{"endpoint": "https://push.example.com/s/1", "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}"#,
         "patch /api/v1/me/push-subscriptions/{id}": #"{"min_severity": "warning"}"#,
+        "post /api/v1/reports": #"{"kind": "sla", "from": "2026-11-01", "to": "2026-11-01"}"#,
+        "post /api/v1/reports/preview": #"{"kind": "sla", "from": "2026-11-01", "to": "2026-11-01"}"#,
+        "post /api/v1/report-schedules": #"{"name": "S", "request": {"kind": "sla"}, "cadence": "daily", "channel_id": "00000000-0000-0000-0000-000000000000", "recipients": ["a@b.test"]}"#,
+        "patch /api/v1/report-schedules/{id}": #"{"enabled": false}"#,
     ]
 
     /// Nested objects are checked too, with the path of the unknown key.
@@ -74,6 +78,7 @@ import Testing
         ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
          "parameter_values[0].typ"),
         ("post /api/v1/alert-rules", #"{"name": "R", "condition": {"type": "interface_down", "colour": "red"}}"#, "condition.colour"),
+        ("post /api/v1/report-schedules", #"{"name": "S", "request": {"kind": "sla", "colour": "red"}, "cadence": "daily"}"#, "request.colour"),
         // U+0000 cannot be stored in PostgreSQL text or jsonb: refused at the door, naming the field.
         ("post /api/v1/pops", #"{"name": "A\u0000B"}"#, "name"),
         ("post /api/v1/silences", #"{"matchers": {"a\u0000": "x"}, "ends_at": "2030-01-01T00:00:00Z", "reason": "r"}"#, "matchers"),

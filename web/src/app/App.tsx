@@ -14,6 +14,7 @@ import { DeviceList } from "../features/devices/DeviceList";
 import { DevicePage } from "../features/devices/DevicePage";
 import { Home } from "../features/home/Home";
 import { ToolsPage } from "../features/tools/ToolsPage";
+import { ReportsPage } from "../features/reports/Reports";
 import { ErrorNote, Loading } from "../ui/States";
 import { LanguageSwitch, Shell, type Theme } from "./Shell";
 
@@ -34,6 +35,7 @@ const ROUTES = [
   "/incidents",
   "/incidents/:id",
   "/tools",
+  "/reports",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -236,6 +238,9 @@ export function App() {
         break;
       case "/tools":
         screen = <ToolsPage theme={theme} query={location.query} />;
+        break;
+      case "/reports":
+        screen = <ReportsPage />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;

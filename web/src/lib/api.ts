@@ -116,6 +116,18 @@ export class ApiClient {
     }
   }
 
+  /** A file behind the API (a report's PDF or CSV), fetched with the session like any request. */
+  async blob(path: string): Promise<Blob> {
+    this.sync();
+    if (this.tokens && this.tokens.expires_at - this.now() < 30_000) await this.refresh();
+    const headers: Record<string, string> = {};
+    if (this.tokens) headers.Authorization = `Bearer ${this.tokens.access_token}`;
+    if (this.providerId) headers["X-Provider-Id"] = this.providerId;
+    const response = await this.fetcher(path, { method: "GET", headers });
+    if (!response.ok) throw new ApiError(response.status, "http_" + response.status, response.statusText);
+    return response.blob();
+  }
+
   /** Takes the tokens another tab stored (refresh tokens are single-use, so tabs share one pair). */
   private sync(): void {
     const stored = parse<StoredTokens>(this.store.getItem(TOKENS));

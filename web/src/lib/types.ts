@@ -347,3 +347,63 @@ export interface NotificationDelivery {
 export interface ApiErrorBody {
   error: { code: string; message: string; field?: string; request_id?: string };
 }
+
+export type ReportKind = "sla" | "bandwidth" | "incidents" | "optics";
+export type ReportFormat = "pdf" | "csv" | "csv_pt_br";
+export type ReportScope = "provider" | "pop" | "group" | "customer" | "device";
+
+export interface ReportRequest {
+  kind: ReportKind;
+  scope?: ReportScope;
+  scope_id?: string;
+  from?: string;
+  to?: string;
+  formats?: ReportFormat[];
+  language?: "pt-BR" | "en";
+  top?: number;
+}
+
+export interface ReportRun {
+  id: string;
+  kind: ReportKind;
+  request: ReportRequest;
+  period_from: string;
+  period_to: string;
+  status: "queued" | "running" | "done" | "failed";
+  progress: number;
+  error?: string | null;
+  schedule_id?: string | null;
+  created_by: string;
+  created_at: string;
+  finished_at?: string | null;
+  expires_at: string;
+  files: { format: ReportFormat; name: string; size: number }[];
+}
+
+export interface ReportPreview {
+  title: string;
+  scope: string;
+  period: string;
+  figures: string[][];
+  tables: { title: string; columns: string[]; rows: string[][]; highlighted: number[]; total: number }[];
+}
+
+export interface ReportSchedule {
+  id: string;
+  name: string;
+  request: ReportRequest;
+  cadence: "daily" | "weekly" | "monthly" | "cron";
+  cron?: string | null;
+  period: "day" | "week" | "month";
+  channel_id: string;
+  recipients: string[];
+  enabled: boolean;
+  next_run_at: string;
+  last_run_at?: string | null;
+}
+
+export interface NotificationChannelSummary {
+  id: string;
+  name: string;
+  channel: { type: string };
+}
