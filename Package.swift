@@ -509,7 +509,7 @@ let package = Package(
         // Inventory, discovery and distributed polling against PostgreSQL, the job queue and SNMP agents.
         .testTarget(
             name: "PollingTests",
-            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport", "OctoHTTP",
+            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport", "OctoHTTP", "Alerts", "Notifications",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSettings
