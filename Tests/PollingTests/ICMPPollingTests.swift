@@ -16,8 +16,9 @@ extension PollingIntegrationTests {
         static let settings = PollSettings(requestTimeout: .milliseconds(500), retries: 0, pollTimeout: .seconds(3),
                                            discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500),
                                            icmp: ICMPPinger(timeout: .milliseconds(500), count: 2))
-        /// Timeouts with room for a loaded machine: a slow answer from the live agent must not read as loss.
-        static let pollSettings = PollSettings(requestTimeout: .seconds(2), retries: 0, pollTimeout: .seconds(5),
+        /// Timeouts with room for a loaded machine: a slow answer from the live agent must not read as loss
+        /// (one retry, as production polls have; a mute agent still fails within the poll timeout).
+        static let pollSettings = PollSettings(requestTimeout: .seconds(2), retries: 1, pollTimeout: .seconds(5),
                                                discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500),
                                                icmp: ICMPPinger(timeout: .seconds(1), count: 2))
         /// ICMP configured but no socket kind may be opened: what a process without CAP_NET_RAW and
