@@ -66,8 +66,9 @@ public struct AlertNotifier: Sendable {
                 for channel in channels where channel.routes(severity: alert.severity, pop: alert.popId) {
                     let group = channel.pacing.groupKey(of: alert)
                     let id = "\(channel.id.lowercased)|\(group)"
+                    // Every alert that fires starts its group's clock; one look per group is enough.
+                    if alert.state != .resolved { try await tx.notificationGroups.touch(channel: channel.id, key: group) }
                     if touched[id] == nil || alert.severity == .critical {
-                        if alert.state != .resolved { try await tx.notificationGroups.touch(channel: channel.id, key: group) }
                         touched[id] = try Self.request(provider: provider, channel: channel.id, group: group, severity: alert.severity)
                     }
                 }
