@@ -447,7 +447,7 @@ class DashboardStories(unittest.TestCase):
         page.get_by_role("button", name="Executar").click()
         expect(run).to_contain_text("MTR")
         expect(run).to_have_attribute("data-status", "succeeded", timeout=40_000)
-        expect(run).to_contain_text("1 saltos até o destino")
+        expect(run).to_contain_text("1 salto até o destino")
         expect(page.get_by_test_id("hops")).to_contain_text("127.77.1.9")
         self.shot("21-tools-mtr")
         # A target outside the provider's ranges is refused before anything runs, naming the field.

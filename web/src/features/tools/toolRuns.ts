@@ -172,7 +172,9 @@ export function localSummary(run: ToolRun, t: (key: any, values?: Record<string,
       return t("tools.summary.ping", { received: o.statistics?.received ?? 0, sent: o.statistics?.sent ?? 0, loss: o.statistics?.loss_percent ?? 0 });
     case "traceroute":
     case "mtr":
-      return t(o.reached_destination ? "tools.summary.path" : "tools.summary.pathUnreached", { hops: (o.hops ?? []).length });
+      const hops = (o.hops ?? []).length;
+      if (hops === 1) return t(o.reached_destination ? "tools.summary.pathOne" : "tools.summary.pathUnreachedOne");
+      return t(o.reached_destination ? "tools.summary.path" : "tools.summary.pathUnreached", { hops });
     case "port_scan":
       return t("tools.summary.ports", { open: o.open ?? 0, closed: o.closed ?? 0, filtered: o.filtered ?? 0, scanned: o.scanned ?? 0 });
     case "ip_scan":
