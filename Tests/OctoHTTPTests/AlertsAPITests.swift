@@ -56,6 +56,22 @@ import Testing
             let down = try #require(rules.items.first { $0["name"]?.stringValue == "Device unreachable" }?["id"]?.stringValue)
             let patched = try await check(.patch, "/api/v1/alert-rules/{id}", "/api/v1/alert-rules/\(down)", token: noc, json: #"{"for_seconds": 0}"#)
             #expect(patched.status == .ok)
+            // The editor's preview: what a rule would match now, storing nothing.
+            let preview = try await check(.post, "/api/v1/alert-rules/preview", token: viewer,
+                                          json: #"{"condition": {"type": "reachability"}, "device_kinds": ["switch"]}"#)
+            #expect(preview.status == .ok)
+            #expect(preview["targets"] == .number(1) && preview["breaching"] == .number(1), "\(String(describing: preview.json))")
+            guard case .array(let matches)? = preview["matches"] else { Issue.record("no matches"); return }
+            #expect(matches.first?["device_name"]?.stringValue == "SW-CENTRO" && matches.first?["state"]?.stringValue == "breach")
+            let routers = try await check(.post, "/api/v1/alert-rules/preview", token: viewer,
+                                          json: #"{"condition": {"type": "reachability"}, "device_kinds": ["router"]}"#)
+            #expect(routers["targets"] == .number(0) && routers["breaching"] == .number(0))
+            let badPreview = try await harness.call(.post, "/api/v1/alert-rules/preview", token: viewer, json: #"{"condition": {"type": "threshold", "metric": "cpu", "op": ">", "value": 90, "clear": 95}}"#)
+            #expect(badPreview.status == .badRequest && badPreview.errorField == "condition.clear")
+            let stored = try await harness.stack.database.withTenant(provider.id) { tx in
+                try await tx.query("SELECT count(*) FROM alerts").values(Int.self).first
+            }
+            #expect(stored == 0, "a preview stores no alert")
             // The evaluator runs (as the alerts role's job would).
             let summary = try await AlertEvaluator(database: harness.stack.database, logger: Logger(label: "t")).evaluate(provider: provider.id)
             #expect(summary.transitions["firing"] == 1)

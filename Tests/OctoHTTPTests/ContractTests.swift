@@ -55,6 +55,7 @@ import Testing
         "patch /api/v1/acs/credentials/{id}": #"{"device_id": null}"#,
         "put /api/v1/acs/connection-request-credentials/{target}": #"{"username": "acs", "password": "secret"}"#,
         "post /api/v1/alert-rules": #"{"name": "R", "condition": {"type": "interface_down"}}"#,
+        "post /api/v1/alert-rules/preview": #"{"condition": {"type": "interface_down"}}"#,
         "patch /api/v1/alert-rules/{id}": #"{"enabled": false}"#,
         "post /api/v1/silences": #"{"matchers": {"device": "x"}, "ends_at": "2030-01-01T00:00:00Z", "reason": "r"}"#,
         "post /api/v1/maintenance-windows": #"{"name": "W", "scope": "provider", "starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-01T01:00:00Z"}"#,
