@@ -161,6 +161,22 @@ import Testing
             let stored = try await harness.call(.get, "/api/v1/notification-channels/\(id)", token: admin)
             guard case .object(let kept)? = stored["pacing"] else { Issue.record("no pacing"); return }
             #expect(kept["repeat_interval_seconds"] == .number(3600), "a refused change changes nothing")
+            // A viewer opts in to alert e-mails through that channel, changes and ends it; nobody else sees it.
+            try await harness.stack.makeUser("viewer@pacing.test", role: .viewer, provider: provider.id)
+            let viewer = try await harness.login("viewer@pacing.test")
+            let subscribed = try await harness.call(.post, "/api/v1/me/email-subscriptions", token: viewer,
+                                                    json: #"{"via_channel_id": "\#(id)", "min_severity": "warning", "pacing": {"quiet_hours": {"start": "22:00", "end": "07:00"}}}"#)
+            #expect(subscribed.status == .created, "\(String(describing: subscribed.json))")
+            #expect(subscribed["via_channel_id"]?.stringValue == id && subscribed["min_severity"]?.stringValue == "warning")
+            let subscription = try #require(subscribed["id"]?.stringValue)
+            #expect(try await harness.call(.post, "/api/v1/me/email-subscriptions", token: viewer, json: #"{"via_channel_id": "\#(id)"}"#).status == .conflict)
+            #expect(try await harness.call(.get, "/api/v1/me/email-subscriptions", token: viewer).items.count == 1)
+            #expect(try await harness.call(.get, "/api/v1/me/email-subscriptions", token: admin).items.isEmpty)
+            #expect(try await harness.call(.patch, "/api/v1/me/email-subscriptions/\(subscription)", token: admin, json: #"{"enabled": false}"#).status == .notFound)
+            let changed = try await harness.call(.patch, "/api/v1/me/email-subscriptions/\(subscription)", token: viewer, json: #"{"min_severity": "critical"}"#)
+            #expect(changed.status == .ok && changed["min_severity"]?.stringValue == "critical")
+            #expect(try await harness.call(.delete, "/api/v1/me/email-subscriptions/\(subscription)", token: viewer).status == .noContent)
+            #expect(try await harness.call(.get, "/api/v1/me/email-subscriptions", token: viewer).items.isEmpty)
         }
     }
 }

@@ -65,6 +65,8 @@ import Testing
         "patch /api/v1/notification-channels/{id}": #"{"enabled": false}"#,
         "post /api/v1/me/push-subscriptions": #"{"endpoint": "https://push.example.com/s/1", "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}"#,
         "patch /api/v1/me/push-subscriptions/{id}": #"{"min_severity": "warning"}"#,
+        "post /api/v1/me/email-subscriptions": #"{"via_channel_id": "00000000-0000-4000-8000-000000000001"}"#,
+        "patch /api/v1/me/email-subscriptions/{id}": #"{"min_severity": "warning"}"#,
         "post /api/v1/reports": #"{"kind": "sla", "from": "2026-11-01", "to": "2026-11-01"}"#,
         "post /api/v1/reports/preview": #"{"kind": "sla", "from": "2026-11-01", "to": "2026-11-01"}"#,
         "post /api/v1/report-schedules": #"{"name": "S", "request": {"kind": "sla"}, "cadence": "daily", "channel_id": "00000000-0000-0000-0000-000000000000", "recipients": ["a@b.test"]}"#,

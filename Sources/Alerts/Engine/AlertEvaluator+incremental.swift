@@ -47,14 +47,21 @@ struct ChangedSeries {
         return ChangedSeries(ids: Set(ids))
     }
 
-    /// Series of `metric` with no sample at or after `since`: what a no-data rule may fire on.
+    /// Series of `metric` with no sample at or after `since`: what a no-data rule may fire on. Two
+    /// steps, so neither plan depends on estimates of `metric_ingest` (its size swings between
+    /// compactions): the series whose newest compacted sample is older, then those of them with a newer
+    /// sample not compacted yet are dropped (a hashed array filter over one scan).
     static func silent(metric: String, since: Date, in tx: Transaction) async throws -> [Int64] {
         let sinceMs = Int64((since.timeIntervalSince1970 * 1000).rounded(.down))
-        return try await tx.query("""
+        let candidates = try await tx.query("""
             SELECT s.id FROM metric_series s LEFT JOIN metric_latest l ON l.series_id = s.id
             WHERE s.metric = \(metric) AND (l.at IS NULL OR l.at < \(since))
-              AND NOT EXISTS (SELECT 1 FROM metric_ingest i WHERE i.series_id = s.id AND i.at_ms >= \(sinceMs))
             """).alertRows { try $0.value("id", as: Int64.self) }
+        guard !candidates.isEmpty else { return [] }
+        let heard = Set(try await tx.query("""
+            SELECT DISTINCT series_id FROM metric_ingest WHERE at_ms >= \(sinceMs) AND series_id = ANY(\(candidates))
+            """).alertRows { try $0.value("series_id", as: Int64.self) })
+        return candidates.filter { !heard.contains($0) }
     }
 }
 

@@ -210,16 +210,17 @@ let baselineCost = (processCPU() - baselineCPU.0, postgresCPU() - baselineCPU.1)
 let evaluator = AlertEvaluator(database: database, logger: logger)
 let fullEvaluator = AlertEvaluator(database: database, incremental: .init(fullEvery: 0), logger: logger)
 let pollSlice = max(1, series.count * interval / 60)
-var pollCursor = 0
+let pollCursor = Mutex(0)
 /// One poll's worth of healthy samples for the next `count` series (round robin), stamped now.
-func poll(_ count: Int) async throws {
+@Sendable func poll(_ count: Int) async throws {
     let at = Date()
-    var batch: [MetricSample] = []
-    batch.reserveCapacity(count)
-    for _ in 0..<count {
-        let item = series[pollCursor % series.count]
-        batch.append(MetricSample(seriesId: item.id, at: at, value: healthy(item.metric, pollCursor % series.count)))
-        pollCursor += 1
+    let first = pollCursor.withLock { cursor in
+        defer { cursor += count }
+        return cursor
+    }
+    let batch = (first..<first + count).map { position in
+        let index = position % series.count
+        return MetricSample(seriesId: series[index].id, at: at, value: healthy(series[index].metric, index))
     }
     for slice in stride(from: 0, to: batch.count, by: 20_000) { try await pipeline.submit(Array(batch[slice..<min(slice + 20_000, batch.count)])) }
 }
@@ -300,6 +301,14 @@ let evaluationTask = Task {
         try? await Task.sleep(until: started + .seconds(interval))
     }
 }
+// Meanwhile every series is polled once a minute, as the pollers would, and the metrics role compacts
+// what was ingested every minute.
+let compactionTask = Task {
+    while !Task.isCancelled {
+        try? await Task.sleep(for: .seconds(60))
+        do { _ = try await maintenance.runOnce() } catch { print("maintenance failed: \(error)") }
+    }
+}
 // Meanwhile every series is polled once a minute, as the pollers would.
 let pollingTask = Task {
     while !Task.isCancelled {
@@ -332,6 +341,7 @@ print(String(format: "sample-to-notification (for = 0): %d of %d notified, p50 %
 
 evaluationTask.cancel()
 pollingTask.cancel()
+compactionTask.cancel()
 workerTask.cancel()
 hookTask.cancel()
 pipeline.close()
