@@ -87,6 +87,7 @@ public struct API: Sendable {
     /// The routes, and the table of what they serve.
     func buildRouter() -> (Router<APIContext>, [RouteTable.Entry]) {
         let router = Router(context: APIContext.self)
+        router.add(middleware: ClientAddressMiddleware(trustedProxies: configuration.trustedProxies))
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
         router.add(middleware: RateLimitMiddleware(

@@ -1,4 +1,6 @@
+import Foundation
 import Alerts
+import NetTools
 
 /// Settings of the HTTP API.
 public struct APIConfiguration: Sendable {
@@ -22,12 +24,16 @@ public struct APIConfiguration: Sendable {
     /// http and private addresses, for development and tests).
     public var pushEndpoints = PushEndpointPolicy()
 
+    /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (`OCTOISP_TRUSTED_PROXIES`,
+    /// comma-separated CIDRs; default none: the peer's address is the client's).
+    public var trustedProxies: [IPNetwork] = []
+
     /// Defaults.
     public init() {}
 
     /// Defaults overridden by `OCTOISP_HTTP_HOST`, `OCTOISP_HTTP_PORT`, `OCTOISP_RATE_LIMIT_IP`
     /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s), `OCTOISP_MAX_BODY_BYTES`, `OCTOISP_WEB_DIR` and
-    /// `OCTOISP_PUSH_ALLOW_INSECURE`.
+    /// `OCTOISP_PUSH_ALLOW_INSECURE`, `OCTOISP_TRUSTED_PROXIES`.
     public init(environment: [String: String]) {
         if let host = environment["OCTOISP_HTTP_HOST"] { self.host = host }
         if let port = environment["OCTOISP_HTTP_PORT"].flatMap(Int.init) { self.port = port }
@@ -42,5 +48,8 @@ public struct APIConfiguration: Sendable {
         if let size = environment["OCTOISP_MAX_BODY_BYTES"].flatMap(Int.init) { maxBodySize = size }
         if let directory = environment["OCTOISP_WEB_DIR"], !directory.isEmpty { webDirectory = directory }
         pushEndpoints = PushEndpointPolicy(environment: environment)
+        if let proxies = environment["OCTOISP_TRUSTED_PROXIES"] {
+            trustedProxies = proxies.split(separator: ",").compactMap { IPNetwork(String($0).trimmingCharacters(in: .whitespaces)) }
+        }
     }
 }

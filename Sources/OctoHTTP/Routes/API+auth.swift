@@ -16,6 +16,8 @@ struct RefreshRequest: Decodable, Sendable {
 
 struct TOTPCodeRequest: Decodable, Sendable {
     var code: String
+    /// The caller's current password.
+    var password: String?
 }
 
 struct TOTPSetupResponse: Encodable, Sendable {
@@ -62,12 +64,12 @@ extension API {
         }
         routes.post("auth/totp/enable") { request, context in
             let body = try await request.decode(as: TOTPCodeRequest.self, context: context)
-            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, enable: true, client: client(request, context))
+            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, password: body.password, enable: true, client: client(request, context))
             return NoContent()
         }
         routes.post("auth/totp/disable") { request, context in
             let body = try await request.decode(as: TOTPCodeRequest.self, context: context)
-            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, enable: false, client: client(request, context))
+            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, password: body.password, enable: false, client: client(request, context))
             return NoContent()
         }
         routes.get("me") { request, context in

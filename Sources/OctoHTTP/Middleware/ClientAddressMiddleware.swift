@@ -1,0 +1,44 @@
+import Foundation
+import Hummingbird
+import NetTools
+
+/// Which client a request comes from. The peer's address, unless the peer is a proxy the operator
+/// trusts (`OCTOISP_TRUSTED_PROXIES`): then `X-Forwarded-For` is read from the right, skipping trusted
+/// hops, and the first untrusted address is the client (the only one no client can forge). The
+/// same trust decides whether `X-Forwarded-Proto: https` marks the request as having arrived over TLS.
+struct ClientAddressMiddleware: RouterMiddleware {
+    typealias Context = APIContext
+    let trustedProxies: [IPNetwork]
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
+        guard !trustedProxies.isEmpty, let peer = context.clientIP, Self.isTrusted(peer, trustedProxies) else {
+            return try await next(request, context)
+        }
+        var context = context
+        let forwarded = request.headers[values: .init("X-Forwarded-For")!].joined(separator: ",")
+        context.clientIP = Self.client(peer: peer, forwardedFor: forwarded, trusted: trustedProxies)
+        if let proto = request.headers[.init("X-Forwarded-Proto")!]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) {
+            context.forwardedHTTPS = proto.lowercased() == "https"
+        }
+        return try await next(request, context)
+    }
+
+    /// The rightmost address of `forwardedFor` not inside `trusted` (the peer, itself trusted, is the
+    /// last hop); when every hop is trusted, the leftmost. Malformed entries stop the walk: what lies
+    /// to their left cannot be trusted, so the last good address is the client.
+    static func client(peer: String, forwardedFor: String, trusted: [IPNetwork]) -> String {
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var client = peer
+        for hop in hops.reversed() {
+            guard IPNetwork.bytes(of: hop) != nil else { return client }
+            client = hop
+            if !isTrusted(hop, trusted) { return hop }
+        }
+        return client
+    }
+
+    static func isTrusted(_ address: String, _ trusted: [IPNetwork]) -> Bool {
+        guard let bytes = IPNetwork.bytes(of: address) else { return false }
+        return trusted.contains { $0.contains(bytes) }
+    }
+}
