@@ -56,12 +56,17 @@ public struct APIConfiguration: Sendable {
         }
     }
 
+    /// Ranges the platform never polls or scans (`OCTOISP_OUTBOUND_DENY`, or the defaults: loopback
+    /// services, link-local, multicast; plus the platform's own listen addresses): discovery ranges
+    /// and SNMP devices inside them are refused.
+    public var outboundDeny = DenyListPolicy()
+
     /// Defaults.
     public init() {}
 
     /// Defaults overridden by `OCTOISP_HTTP_HOST`, `OCTOISP_HTTP_PORT`, `OCTOISP_RATE_LIMIT_IP`
     /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s), `OCTOISP_MAX_BODY_BYTES`, `OCTOISP_WEB_DIR` and
-    /// `OCTOISP_PUSH_ALLOW_INSECURE`, `OCTOISP_TRUSTED_PROXIES`, `OCTOISP_METRICS_TOKEN` and `OCTOISP_METRICS_LISTEN`.
+    /// `OCTOISP_PUSH_ALLOW_INSECURE`, `OCTOISP_TRUSTED_PROXIES`, `OCTOISP_METRICS_TOKEN`, `OCTOISP_METRICS_LISTEN` and `OCTOISP_OUTBOUND_DENY`.
     public init(environment: [String: String]) {
         if let host = environment["OCTOISP_HTTP_HOST"] { self.host = host }
         if let port = environment["OCTOISP_HTTP_PORT"].flatMap(Int.init) { self.port = port }
@@ -76,6 +81,7 @@ public struct APIConfiguration: Sendable {
         if let size = environment["OCTOISP_MAX_BODY_BYTES"].flatMap(Int.init) { maxBodySize = size }
         if let directory = environment["OCTOISP_WEB_DIR"], !directory.isEmpty { webDirectory = directory }
         pushEndpoints = PushEndpointPolicy(environment: environment)
+        outboundDeny = DenyListPolicy(environment: environment, listenHosts: [host, environment["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"])
         if let token = environment["OCTOISP_METRICS_TOKEN"], !token.isEmpty { metricsToken = token }
         if let listen = environment["OCTOISP_METRICS_LISTEN"], !listen.isEmpty { metricsListen = ListenAddress(listen) }
         if let proxies = environment["OCTOISP_TRUSTED_PROXIES"] {

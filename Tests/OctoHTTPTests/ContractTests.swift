@@ -46,7 +46,7 @@ import Testing
         "post /api/v1/snmp/credentials": #"{"name": "c", "version": "v2c", "community": "public"}"#,
         "patch /api/v1/snmp/credentials/{id}": #"{"name": "c"}"#,
         "post /api/v1/snmp/discovery-ranges": #"{"cidr": "127.1.0.0/30"}"#,
-        "post /api/v1/snmp/devices": #"{"address": "127.0.0.1"}"#,
+        "post /api/v1/snmp/devices": #"{"address": "127.1.0.1"}"#,
         "patch /api/v1/devices/{id}/snmp": #"{"enabled": true, "intervals": {"system": 60}}"#,
         "post /api/v1/device-groups": #"{"name": "G", "kind": "dynamic", "filter": {"vendor": "Acme"}}"#,
         "patch /api/v1/device-groups/{id}": #"{"description": null}"#,
