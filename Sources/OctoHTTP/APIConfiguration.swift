@@ -61,6 +61,10 @@ public struct APIConfiguration: Sendable {
     /// and SNMP devices inside them are refused.
     public var outboundDeny = DenyListPolicy()
 
+    /// Whether the API listener itself serves HTTPS (set by the TLS set-up): answers then carry
+    /// `Strict-Transport-Security`, as they do behind a trusted proxy that says `X-Forwarded-Proto: https`.
+    public var servesTLS = false
+
     /// Defaults.
     public init() {}
 

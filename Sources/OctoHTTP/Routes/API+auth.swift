@@ -46,11 +46,11 @@ extension API {
         routes.post("auth/login") { request, context in
             let body = try await request.decode(as: LoginRequest.self, context: context)
             let pair = try await auth.login(email: body.email, password: body.password, totpCode: body.totpCode, client: client(request, context))
-            return JSONResponse(pair)
+            return JSONResponse(pair).noStored()
         }
         routes.post("auth/refresh") { request, context in
             let body = try await request.decode(as: RefreshRequest.self, context: context)
-            return JSONResponse(try await auth.refresh(body.refreshToken, client: client(request, context)))
+            return JSONResponse(try await auth.refresh(body.refreshToken, client: client(request, context))).noStored()
         }
         routes.post("auth/logout") { request, context in
             let body = try await request.decode(as: RefreshRequest.self, context: context)
@@ -60,7 +60,7 @@ extension API {
         routes.post("auth/totp/setup", body: .none) { request, context in
             let principal = try context.authenticated()
             let setup = try await auth.beginTOTP(for: principal)
-            return JSONResponse(TOTPSetupResponse(secret: setup.secret, otpauthUri: setup.uri))
+            return JSONResponse(TOTPSetupResponse(secret: setup.secret, otpauthUri: setup.uri)).noStored()
         }
         routes.post("auth/totp/enable") { request, context in
             let body = try await request.decode(as: TOTPCodeRequest.self, context: context)

@@ -6,26 +6,22 @@ import NetTools
 /// trusts (`OCTOISP_TRUSTED_PROXIES`): then `X-Forwarded-For` is read from the right, skipping trusted
 /// hops, and the first untrusted address is the client (the only one no client can forge). The
 /// same trust decides whether `X-Forwarded-Proto: https` marks the request as having arrived over TLS.
-struct ClientAddressMiddleware: RouterMiddleware {
-    typealias Context = APIContext
-    let trustedProxies: [IPNetwork]
-
-    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
-        guard !trustedProxies.isEmpty, let peer = context.clientIP, Self.isTrusted(peer, trustedProxies) else {
-            return try await next(request, context)
-        }
+enum ClientAddress {
+    /// `context` with ``APIContext/clientIP`` and ``APIContext/forwardedHTTPS`` resolved.
+    static func resolve(_ request: Request, _ context: APIContext, trusted: [IPNetwork]) -> APIContext {
+        guard !trusted.isEmpty, let peer = context.clientIP, isTrusted(peer, trusted) else { return context }
         var context = context
         let forwarded = request.headers[values: .init("X-Forwarded-For")!].joined(separator: ",")
-        context.clientIP = Self.client(peer: peer, forwardedFor: forwarded, trusted: trustedProxies)
+        context.clientIP = client(peer: peer, forwardedFor: forwarded, trusted: trusted)
         if let proto = request.headers[.init("X-Forwarded-Proto")!]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) {
             context.forwardedHTTPS = proto.lowercased() == "https"
         }
-        return try await next(request, context)
+        return context
     }
 
     /// The rightmost address of `forwardedFor` not inside `trusted` (the peer, itself trusted, is the
-    /// last hop); when every hop is trusted, the leftmost. Malformed entries stop the walk: what lies
-    /// to their left cannot be trusted, so the last good address is the client.
+    /// last hop); when every hop is trusted, the leftmost. A malformed entry stops the walk: what lies
+    /// to its left cannot be trusted, so the last good address is the client.
     static func client(peer: String, forwardedFor: String, trusted: [IPNetwork]) -> String {
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         var client = peer
