@@ -93,10 +93,7 @@ public struct AuthService: Sendable {
     public func login(email: String, password: String, totpCode: String?, client: ClientInfo) async throws -> TokenPair {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
         let source = client.ip ?? "unknown"
-        let keys = ThrottleKeys(
-            address: "ip:" + secrets.digest(source, purpose: "login-throttle"),
-            accountFromAddress: "account-ip:" + secrets.digest("\(email)\n\(source)", purpose: "login-throttle"),
-            account: "account:" + secrets.digest(email, purpose: "login-throttle"))
+        let keys = throttleKeys(email: email, source: source)
         let (counts, lookup) = try await database.withTenant(nil) { tx in
             (try await tx.loginThrottle.attempt(keys.all, windowSeconds: policy.failureWindow), try await tx.lookup.user(email: email))
         }
@@ -150,6 +147,13 @@ public struct AuthService: Sendable {
                                target: ("user", user.id.lowercased))
             return pair
         }
+    }
+
+    /// The counters of an attempt on `email` from `source`: keyed hashes, never the text itself.
+    func throttleKeys(email: String, source: String) -> ThrottleKeys {
+        ThrottleKeys(address: "ip:" + secrets.digest(source, purpose: "login-throttle"),
+                     accountFromAddress: "account-ip:" + secrets.digest("\(email)\n\(source)", purpose: "login-throttle"),
+                     account: "account:" + secrets.digest(email, purpose: "login-throttle"))
     }
 
     /// The three sign-in counters of one attempt.
@@ -277,8 +281,9 @@ public struct AuthService: Sendable {
     }
 
     /// Changes a user on behalf of `principal` after ``checkChange(of:_:by:in:)``.
-    public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor, principal: Principal) async throws -> User {
-        try await checkChange(of: id, input, by: principal, in: tx)
+    public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor, principal: Principal,
+                           client: ClientInfo = ClientInfo(ip: nil)) async throws -> User {
+        try await checkChange(of: id, input, by: principal, in: tx, client: client)
         return try await updateUser(id, input, in: tx, by: actor)
     }
 
@@ -291,10 +296,11 @@ public struct AuthService: Sendable {
     /// Who may change whom. Another user: only one whose effective permissions are a subset of
     /// `principal`'s (403 otherwise, nothing changes). Oneself: a new password or e-mail needs the
     /// current password (400 on `current_password`).
-    public func checkChange(of id: UUID, _ input: UserInput?, by principal: Principal, in tx: Transaction) async throws {
+    public func checkChange(of id: UUID, _ input: UserInput?, by principal: Principal, in tx: Transaction,
+                            client: ClientInfo = ClientInfo(ip: nil)) async throws {
         if principal.kind == .user && id == principal.id {
             guard let input, input.password != nil || input.email != nil else { return }
-            try await requireCurrentPassword(input.currentPassword, of: id, in: tx)
+            try await requireCurrentPassword(input.currentPassword, of: id, in: tx, client: client)
             return
         }
         guard let target = try await tx.users.effectivePermissions(id) else { throw OctoError.notFound("user") }
@@ -304,14 +310,26 @@ public struct AuthService: Sendable {
         }
     }
 
-    /// 400 on `current_password` unless `password` is the user's password.
-    private func requireCurrentPassword(_ password: String?, of id: UUID, in tx: Transaction) async throws {
+    /// 400 on `current_password` unless `password` is the user's password. Guesses count against
+    /// the same sign-in counters as ``login(email:password:totpCode:client:)`` (in transactions of
+    /// their own, so they stay counted when `tx` rolls back), so a stolen access token cannot be
+    /// used to guess the password faster than signing in could.
+    private func requireCurrentPassword(_ password: String?, of id: UUID, in tx: Transaction, client: ClientInfo) async throws {
         guard let password, !password.isEmpty else {
             throw OctoError.invalid("current_password", "enter your current password to change your password, e-mail or second factor")
         }
-        guard let user = try await tx.users.credentials(id), hasher.verify(password, hash: user.passwordHash) else {
+        guard let user = try await tx.users.credentials(id) else { throw OctoError.notFound("user") }
+        let keys = throttleKeys(email: user.email.lowercased(), source: client.ip ?? "unknown")
+        let counts = try await database.withTenant(nil) { tx in try await tx.loginThrottle.attempt(keys.all, windowSeconds: policy.failureWindow) }
+        for (key, limit) in [(keys.address, policy.addressFailures), (keys.accountFromAddress, policy.accountFailures)] {
+            if let count = counts[key], count.attempts > limit {
+                throw OctoError(.throttled, "too many wrong passwords; try again later", retryAfter: count.resetsIn)
+            }
+        }
+        guard hasher.verify(password, hash: user.passwordHash) else {
             throw OctoError.invalid("current_password", "current password is wrong")
         }
+        try await database.withTenant(nil) { tx in try await tx.loginThrottle.giveBack(keys.all) }
     }
 
     /// Changes a user; a new password is checked and hashed, and ends the user's sessions.
@@ -374,7 +392,7 @@ public struct AuthService: Sendable {
     public func confirmTOTP(for principal: Principal, code: String, password: String?, enable: Bool, client: ClientInfo) async throws {
         guard principal.kind == .user else { throw OctoError(.forbidden, "only users have a second factor") }
         try await inScope(principal.providerID) { tx in
-            try await requireCurrentPassword(password, of: principal.id, in: tx)
+            try await requireCurrentPassword(password, of: principal.id, in: tx, client: client)
             guard let user = try await tx.users.credentials(principal.id), let sealed = user.totpSecret else {
                 throw OctoError(.conflict, "start the second-factor set-up first")
             }

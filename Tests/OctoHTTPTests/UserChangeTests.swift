@@ -76,6 +76,28 @@ import Testing
         }
     }
 
+    @Test func guessingTheCurrentPasswordWithAStolenTokenIsThrottled() async throws {
+        try await APIHarness.with { harness in
+            let provider = try await harness.stack.makeProvider("alfa")
+            let user = try await harness.stack.makeUser("admin@alfa.test", role: .providerAdmin, provider: provider.id)
+            let token = try await harness.login("admin@alfa.test")
+            let path = "/api/v1/users/\(user.id.lowercased)"
+            for index in 0..<5 {
+                let guess = try await harness.call(.patch, path, token: token,
+                                                   json: #"{"password": "attacker password", "current_password": "guess number \#(index)"}"#)
+                #expect(guess.status == .badRequest)
+            }
+            // The sixth guess is not even checked, the right password included.
+            let throttled = try await harness.call(.patch, path, token: token,
+                                                   json: #"{"password": "attacker password", "current_password": "correct horse battery"}"#)
+            #expect(throttled.status == .tooManyRequests)
+            #expect(throttled.headers[.retryAfter] != nil)
+            // The password did not change: its owner signs in with it from elsewhere.
+            _ = try await harness.stack.auth.login(email: "admin@alfa.test", password: "correct horse battery", totpCode: nil,
+                                                   client: ClientInfo(ip: "203.0.113.1"))
+        }
+    }
+
     @Test func secondFactorNeedsThePasswordAndCodesAreSingleUse() async throws {
         try await APIHarness.with { harness in
             let provider = try await harness.stack.makeProvider("alfa")

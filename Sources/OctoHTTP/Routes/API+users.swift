@@ -42,7 +42,7 @@ extension API {
             let actor = try context.actor()
             return JSONResponse(try await inUserScope(request, context) { tx in
                 try await GrantRule.check(input, by: principal, in: tx)
-                return try await auth.updateUser(id, input, in: tx, by: actor, principal: principal)
+                return try await auth.updateUser(id, input, in: tx, by: actor, principal: principal, client: client(request, context))
             })
         }
         routes.delete("users/:id") { request, context in
