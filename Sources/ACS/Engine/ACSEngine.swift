@@ -50,7 +50,7 @@ public final class ACSEngine: Sendable {
         self.logger = logger
         self.authenticator = HTTPAuthenticator(realm: configuration.realm, nonceLifetime: configuration.nonceLifetime, clock: clock)
         self.decoder = CWMPDecoder(limits: .init(maximumBytes: configuration.maximumBodyBytes))
-        self.credentials = CredentialCache(lifetime: configuration.credentialCacheSeconds)
+        self.credentials = CredentialCache(lifetime: configuration.credentialCacheSeconds, capacity: 100_000)
         self.nonces = NonceLedger(lifetime: configuration.nonceLifetime)
         self.throttle = AuthFailureThrottle(perAddress: configuration.authFailuresPerAddress, perUsername: configuration.authFailuresPerUsername)
         self.statements = CWMPStatements(database: database, logger: logger)
