@@ -55,8 +55,10 @@ public struct CPESessionRunner: Sendable {
     }
 
     /// Runs one full session of `cpe`: Inform, the ACS's RPCs answered from the model, until 204.
+    /// The CPE authenticates with the credential the ACS gave it (``SimulatedCPE/acsUsername``) once
+    /// it has one, otherwise with the runner's.
     public func run(_ cpe: inout SimulatedCPE) async throws -> Report {
-        var state = ExchangeState()
+        var state = ExchangeState(username: cpe.acsUsername ?? username, password: cpe.acsUsername == nil ? password : cpe.acsPassword ?? "")
         var report = Report()
         let start = Date()
         let inform = CWMPEncoder().encode(Envelope(version: .v1_0, id: "1", message: CPEMessage.inform(cpe.inform(currentTime: XSD.format(Date())))))
@@ -136,6 +138,8 @@ public struct CPESessionRunner: Sendable {
     }
 
     struct ExchangeState {
+        var username: String
+        var password: String
         var cookie: String?
         var challenge: [String: String]?
         var nonceCount = 0
@@ -166,17 +170,17 @@ public struct CPESessionRunner: Sendable {
     func authorization(_ state: inout ExchangeState) -> String? {
         switch mode {
         case .basic:
-            return "Basic " + Data("\(username):\(password)".utf8).base64EncodedString()
+            return "Basic " + Data("\(state.username):\(state.password)".utf8).base64EncodedString()
         case .digest:
             guard let challenge = state.challenge, let realm = challenge["realm"], let nonce = challenge["nonce"] else { return nil }
             state.nonceCount += 1
             let nc = String(format: "%08x", state.nonceCount)
             let cnonce = String(UInt64.random(in: 0...UInt64.max), radix: 16)
             let uri = acs.path
-            let ha1 = Self.md5("\(username):\(realm):\(password)")
+            let ha1 = Self.md5("\(state.username):\(realm):\(state.password)")
             let ha2 = Self.md5("POST:\(uri)")
             let response = Self.md5("\(ha1):\(nonce):\(nc):\(cnonce):auth:\(ha2)")
-            return "Digest username=\"\(username)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(uri)\", algorithm=MD5, qop=auth, nc=\(nc), cnonce=\"\(cnonce)\", response=\"\(response)\""
+            return "Digest username=\"\(state.username)\", realm=\"\(realm)\", nonce=\"\(nonce)\", uri=\"\(uri)\", algorithm=MD5, qop=auth, nc=\(nc), cnonce=\"\(cnonce)\", response=\"\(response)\""
         }
     }
 

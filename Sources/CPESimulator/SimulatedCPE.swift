@@ -24,6 +24,12 @@ public struct SimulatedCPE: Sendable {
     /// Parameters this CPE accepts in SetParameterValues (status 0) but silently leaves unchanged, to
     /// simulate firmware that acknowledges values it does not apply.
     public var ignoredPaths: Set<String> = []
+    /// The ACS user name the ACS set through `ManagementServer.Username`; sessions use it instead of
+    /// the runner's once set.
+    public var acsUsername: String?
+    /// The ACS password the ACS set through `ManagementServer.Password` (kept here, not in the model:
+    /// reading the parameter answers an empty string, as real CPEs do).
+    public var acsPassword: String?
 
     /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
     public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
@@ -87,7 +93,14 @@ public struct SimulatedCPE: Sendable {
                 }
             }
             guard faults.isEmpty else { return .fault(CWMPFault(code: .invalidArguments, string: "Invalid arguments", parameterFaults: faults)) }
-            for value in values where !ignoredPaths.contains(value.name) { model.set(value.name, value: value.value) }
+            for value in values where !ignoredPaths.contains(value.name) {
+                if value.name == model.root + "ManagementServer.Password" {
+                    acsPassword = value.value
+                    continue
+                }
+                if value.name == model.root + "ManagementServer.Username" { acsUsername = value.value }
+                model.set(value.name, value: value.value)
+            }
             for value in values where value.name.hasSuffix(".DiagnosticsState") && value.value == "Requested" {
                 let object = String(value.name.dropLast("DiagnosticsState".count))
                 if !pendingDiagnostics.contains(object) { pendingDiagnostics.append(object) }

@@ -106,6 +106,7 @@ public struct API: Sendable {
         addDeviceTaskRoutes(to: &routes)
         addDeviceParameterRoutes(to: &routes)
         addACSCredentialRoutes(to: &routes)
+        addRegistrationPolicyRoutes(to: &routes)
         addFileRoutes(to: &routes)
         addProvisioningRoutes(to: &routes)
         addRolloutRoutes(to: &routes)

@@ -2,6 +2,7 @@ import ArgumentParser
 import CPESimulator
 import CWMP
 import Foundation
+import Synchronization
 
 /// `octoisp cpe-sim`: simulated CPEs replaying a real data model against an ACS.
 struct CPESim: AsyncParsableCommand {
@@ -60,6 +61,9 @@ struct CPESim: AsyncParsableCommand {
     @Option(help: "Share (0–1) of the CPEs that refuse the --refuse parameters: those whose index modulo 100 is below share × 100.")
     var refuseShare = 0.0
 
+    @Option(help: "JSON file keeping the credential the ACS gave each CPE (by serial number), read at start and written at the end, so later runs sign in with it.")
+    var credentialsFile: String?
+
     /// The parameters CPE `index` refuses to set.
     func refused(_ index: Int) -> Set<String> {
         Double(index % 100) < refuseShare * 100 ? Set(refuse) : []
@@ -82,14 +86,16 @@ struct CPESim: AsyncParsableCommand {
         guard (0...1).contains(refuseShare) else { throw ValidationError("--refuse-share must be between 0 and 1") }
         let data = try DataModel(csv: String(contentsOfFile: model, encoding: .utf8))
         let runner = CPESessionRunner(acs: url, username: username, password: secret, mode: mode)
+        let known = try CPECredentials.load(credentialsFile)
         print("model \(data.identity.manufacturer) \(data.identity.productClass): \(data.paths.count) paths (\(data.leafCount) parameters), root \(data.root)")
         if listen {
             guard let crSecret = crPassword ?? ProcessInfo.processInfo.environment["OCTOISP_CR_PASSWORD"] else {
                 throw ValidationError("--listen needs --cr-password or OCTOISP_CR_PASSWORD")
             }
-            try await runListening(data: data, runner: runner, firstEvents: firstEvents, crSecret: crSecret)
+            try await runListening(data: data, runner: runner, firstEvents: firstEvents, crSecret: crSecret, known: known)
             return
         }
+        let learned = CPECredentials()
         let start = Date()
         var durations: [Double] = []
         var failures: [String] = []
@@ -102,7 +108,9 @@ struct CPESim: AsyncParsableCommand {
                     var cpe = SimulatedCPE(model: data, index: index, connectionRequestURL: "http://127.0.0.\(2 + index % 250):7547/cr/\(index)")
                     cpe.pendingEvents = firstEvents
                     cpe.refusedPaths = refused(index)
+                    known.apply(to: &cpe)
                     var times: [Double] = []
+                    defer { learned.record(cpe) }
                     do {
                         for _ in 0..<sessions { times.append(try await runner.run(&cpe).seconds) }
                         return (times, nil)
@@ -118,6 +126,7 @@ struct CPESim: AsyncParsableCommand {
                 if next < count { launch() }
             }
         }
+        try learned.save(merging: known, to: credentialsFile)
         let elapsed = Date().timeIntervalSince(start)
         durations.sort()
         func percentile(_ p: Double) -> Double { durations.isEmpty ? 0 : durations[min(durations.count - 1, Int(Double(durations.count) * p))] }
@@ -129,11 +138,12 @@ struct CPESim: AsyncParsableCommand {
 
     /// Each CPE with its connection-request listener: first sessions, then connection requests (and
     /// periodic informs) until `--duration` runs out or the process is interrupted.
-    func runListening(data: DataModel, runner: CPESessionRunner, firstEvents: [InformEvent], crSecret: String) async throws {
+    func runListening(data: DataModel, runner: CPESessionRunner, firstEvents: [InformEvent], crSecret: String, known: CPECredentials) async throws {
         let devices = (0..<count).map { index in
             var cpe = SimulatedCPE(model: data, index: index)
             cpe.pendingEvents = firstEvents
             cpe.refusedPaths = refused(index)
+            known.apply(to: &cpe)
             let host = "127.2.\(index / 254).\(index % 254 + 1)"
             return SimulatedDevice(cpe: cpe, runner: runner,
                                    listener: ConnectionRequestListener(host: host, port: crPort, username: crUsername, password: crSecret))
@@ -167,6 +177,9 @@ struct CPESim: AsyncParsableCommand {
                     }
                 }
             }
+            let learned = CPECredentials()
+            for device in devices { learned.record(await device.cpe) }
+            try learned.save(merging: known, to: credentialsFile)
             print("first sessions done, \(failed) failed; waiting for connection requests")
             if duration > 0 {
                 try await Task.sleep(for: .seconds(duration))
@@ -182,5 +195,48 @@ struct CPESim: AsyncParsableCommand {
             sessionsRun += await device.reports.count
         }
         print("\(sessionsRun) sessions, \(requests) connection requests answered")
+    }
+}
+
+/// The credentials the ACS gave simulated CPEs, by serial number, as kept in `--credentials-file`.
+final class CPECredentials: Sendable {
+    struct Entry: Codable, Sendable {
+        var username: String
+        var password: String
+    }
+
+    let entries: Mutex<[String: Entry]>
+
+    init(_ entries: [String: Entry] = [:]) {
+        self.entries = Mutex(entries)
+    }
+
+    /// Reads `path` (absent file: none known).
+    static func load(_ path: String?) throws -> CPECredentials {
+        guard let path, FileManager.default.fileExists(atPath: path) else { return CPECredentials() }
+        return CPECredentials(try JSONDecoder().decode([String: Entry].self, from: Data(contentsOf: URL(fileURLWithPath: path))))
+    }
+
+    /// Gives `cpe` the credential known for its serial number.
+    func apply(to cpe: inout SimulatedCPE) {
+        guard let entry = entries.withLock({ $0[cpe.model.identity.serialNumber] }) else { return }
+        cpe.acsUsername = entry.username
+        cpe.acsPassword = entry.password
+    }
+
+    /// Remembers the credential `cpe` was given, if any.
+    func record(_ cpe: SimulatedCPE) {
+        guard let username = cpe.acsUsername, let password = cpe.acsPassword else { return }
+        entries.withLock { $0[cpe.model.identity.serialNumber] = Entry(username: username, password: password) }
+    }
+
+    /// Writes these and the `known` entries to `path` (owner-only), when a path is given.
+    func save(merging known: CPECredentials, to path: String?) throws {
+        guard let path else { return }
+        let all = known.entries.withLock { $0 }.merging(entries.withLock { $0 }) { _, new in new }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try encoder.encode(all).write(to: URL(fileURLWithPath: path), options: .atomic)
+        chmod(path, 0o600)
     }
 }

@@ -136,7 +136,8 @@ struct Serve: AsyncParsableCommand {
                                                clock: clock, logger: logger))
         }
         if roles.contains(.acs) {
-            let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning)
+            let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning,
+                                   secrets: try environment.secretBox())
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
             let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)

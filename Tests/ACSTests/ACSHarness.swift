@@ -34,6 +34,8 @@ struct ACSHarness: Sendable {
     let provider: Provider
     let engines: [ACSEngine]
     let ports: [Int]
+    /// Seals the credentials the engines hand to devices.
+    let secrets: SecretBox
 
     var engine: ACSEngine { engines[0] }
 
@@ -55,7 +57,10 @@ struct ACSHarness: Sendable {
             }
             var logger = Logger(label: "acs-test")
             logger.logLevel = .warning
-            let engines = (0..<servers).map { _ in ACSEngine(database: stack.database, configuration: configuration, clock: stack.clock, logger: logger) }
+            let secrets = try SecretBox(keyring: SecretBox.generateKeyring())
+            let engines = (0..<servers).map { _ in
+                ACSEngine(database: stack.database, configuration: configuration, clock: stack.clock, logger: logger, secrets: secrets)
+            }
             let (stream, continuation) = AsyncStream.makeStream(of: (Int, Int).self)
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for (index, engine) in engines.enumerated() {
@@ -72,7 +77,7 @@ struct ACSHarness: Sendable {
                     started += 1
                     if started == servers { break }
                 }
-                try await body(ACSHarness(stack: stack, provider: provider, engines: engines, ports: ports))
+                try await body(ACSHarness(stack: stack, provider: provider, engines: engines, ports: ports, secrets: secrets))
                 group.cancelAll()
             }
         }

@@ -33,10 +33,19 @@ import Testing
             try #require(up, "the ACS did not start listening")
 
             let fixture = Fixtures.directory.appendingPathComponent("device-eg8145v5-no-voip.csv").path
-            let sim = try await ChildProcess.octoisp(["cpe-sim", "--acs", "http://127.0.0.1:\(cwmpPort)/cwmp/proc-isp", "--model", fixture, "--count", "3",
-                                    "--username", "cpe", "--auth", "digest", "--sessions", "2"], environment: environment)
+            let kept = FileManager.default.temporaryDirectory.appendingPathComponent("cpe-credentials-\(UUID().uuidString).json").path
+            defer { try? FileManager.default.removeItem(atPath: kept) }
+            let simulate = ["cpe-sim", "--acs", "http://127.0.0.1:\(cwmpPort)/cwmp/proc-isp", "--model", fixture, "--count", "3",
+                            "--username", "cpe", "--auth", "digest"]
+            let sim = try await ChildProcess.octoisp(simulate + ["--sessions", "2", "--credentials-file", kept], environment: environment)
             #expect(sim.status == 0, "\(sim.text)")
             #expect(sim.text.contains("6 sessions"), "\(sim.text)")
+            // Each CPE was given its own credential: a later run signs in with the kept ones; without
+            // them the provider-wide credential is refused for these serials.
+            let again = try await ChildProcess.octoisp(simulate + ["--first-event", "periodic", "--credentials-file", kept], environment: environment)
+            #expect(again.status == 0 && again.text.contains("3 sessions"), "\(again.text)")
+            let forgotten = try await ChildProcess.octoisp(simulate + ["--first-event", "periodic"], environment: environment)
+            #expect(forgotten.status != 0 && forgotten.text.contains("3 failed CPEs"), "\(forgotten.text)")
 
             server.send(SIGTERM)
             let termination = await server.termination(within: .seconds(10))

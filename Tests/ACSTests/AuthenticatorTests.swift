@@ -38,6 +38,22 @@ import Testing
         #expect(!authenticator.verify(good, against: stored, method: "POST", requestURI: "/cwmp/acme"), "nonce expired")
     }
 
+    @Test func noncesAreUniqueAndExpiredOnesAreStale() throws {
+        let authenticator = HTTPAuthenticator(realm: "OctoISP ACS", nonceLifetime: 300, clock: clock)
+        let stored = credential(authenticator)
+        let first = authenticator.makeNonce()
+        #expect(first != authenticator.makeNonce(), "two challenges in the same second get different nonces")
+        let good = try #require(HTTPAuthenticator.claim(from: digest(authenticator, nonce: first)))
+        #expect(authenticator.check(good, against: stored, method: "POST", requestURI: "/cwmp/acme") == .accepted)
+        let tampered = first.replacingOccurrences(of: first.split(separator: "-")[1], with: "0000000000000000")
+        let forged = try #require(HTTPAuthenticator.claim(from: digest(authenticator, nonce: tampered)))
+        #expect(authenticator.check(forged, against: stored, method: "POST", requestURI: "/cwmp/acme") == .rejected)
+        clock.advance(by: 301)
+        #expect(authenticator.check(good, against: stored, method: "POST", requestURI: "/cwmp/acme") == .stale)
+        let wrong = try #require(HTTPAuthenticator.claim(from: digest(authenticator, nonce: first, password: "nope-nope")))
+        #expect(authenticator.check(wrong, against: stored, method: "POST", requestURI: "/cwmp/acme") == .rejected)
+    }
+
     @Test func parsesQuotedParameters() {
         let parameters = HTTPAuthenticator.parseParameters(#"username="a,b", realm="R \"x\"", nc=00000001, qop=auth"#)
         #expect(parameters["username"] == "a,b")

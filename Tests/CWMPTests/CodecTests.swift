@@ -54,6 +54,15 @@ import Testing
         }
     }
 
+    /// A NUL byte (no XML character, and no PostgreSQL text can hold it) anywhere in a real Inform.
+    @Test func refusesNULInAnInform() {
+        for index in stride(from: 0, to: Samples.huaweiInform.utf8.count, by: 97) {
+            var bytes = Array(Samples.huaweiInform.utf8)
+            bytes[index] = 0
+            do { _ = try decoder.decodeCPE(bytes); Issue.record("NUL at \(index) accepted") } catch { #expect(error.code == .malformedXML) }
+        }
+    }
+
     @Test func refusesUndeclaredEntityAndOversize() {
         let entity = "<a:Envelope xmlns:a='x'><a:Body><x>&ext;</x></a:Body></a:Envelope>"
         do { _ = try decoder.decodeCPE(Array(entity.utf8)); Issue.record("accepted") } catch { #expect(error.code == .forbiddenDeclaration) }
@@ -65,7 +74,7 @@ import Testing
 
     @Test(arguments: ["", "not xml", "<a>", "<a></b>", "<x:Envelope xmlns:x='s'><x:Body/></x:Envelope>",
                       "<Envelope><Body><Frobnicate/></Body></Envelope>", "<Envelope><Body><Inform/></Body></Envelope>",
-                      "<a x=1></a>", "<a>&#xFFFFFFFF;</a>"])
+                      "<a x=1></a>", "<a>&#xFFFFFFFF;</a>", "<a>&#0;</a>", "<a>&#x0;</a>", "<a>x\u{0}y</a>"])
     func refusesMalformed(_ body: String) {
         #expect(throws: CWMPDecodeError.self) { try decoder.decodeCPE(Array(body.utf8)) }
     }

@@ -54,6 +54,7 @@ import Testing
         "post /api/v1/acs/credentials": #"{"username": "cpe-9", "password": "password-123"}"#,
         "patch /api/v1/acs/credentials/{id}": #"{"device_id": null}"#,
         "put /api/v1/acs/connection-request-credentials/{target}": #"{"username": "acs", "password": "secret"}"#,
+        "put /api/v1/acs/registration-policy": #"{"max_devices": 1000, "per_minute": 60, "require_approval": false}"#,
         "post /api/v1/alert-rules": #"{"name": "R", "condition": {"type": "interface_down"}}"#,
         "post /api/v1/alert-rules/preview": #"{"condition": {"type": "interface_down"}}"#,
         "patch /api/v1/alert-rules/{id}": #"{"enabled": false}"#,

@@ -6,6 +6,8 @@
 # Environment: BENCH_MODELS (data-model CSVs, space-separated; a TR-098 and a TR-181 model by default),
 # BENCH_LOG_LEVEL (the ACS's OCTOISP_LOG_LEVEL, notice by default), BENCH_PG_FSYNC (on), OCTOISP_DB_POOL,
 # BENCH_CONFIGURATION (release; debug for a quick check of the benchmark itself).
+# The storm's CPEs all sign in with the one provider-wide credential, so the per-device credential
+# (which would be handed out and then require each CPE's own) is off here.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 fixtures=../shared/fixtures/tr069/devices
@@ -32,6 +34,7 @@ acs_port=$(scripts/free-port.sh)
 bare_port=$(scripts/free-port.sh)
 OCTOISP_SECRET_KEY="k1:$(head -c 32 /dev/urandom | base64 -w0)" OCTOISP_JWT_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" \
   OCTOISP_CWMP_HOST=127.0.0.1 OCTOISP_CWMP_PORT=$acs_port OCTOISP_LOG_LEVEL=${BENCH_LOG_LEVEL:-notice} \
+  OCTOISP_CWMP_DEVICE_CREDENTIALS=off \
   "$bin/octoisp" serve --roles acs >"$work/acs.log" 2>&1 &
 pids+=($!)
 "$bin/acs-bench" bare --port "$bare_port" >"$work/bare.log" 2>&1 &

@@ -20,9 +20,13 @@ public struct CWMPCredential: Sendable, Hashable {
     public var digestHA1: String
     /// The realm ``digestHA1`` was computed for.
     public var realm: String
+    /// Whether the ACS has sent this device credential and the device has not yet confirmed it.
+    public var offered: Bool
 
     /// Creates a credential value.
-    public init(id: UUID, providerID: UUID, deviceID: UUID?, username: String, salt: [UInt8], passwordHash: [UInt8], digestHA1: String, realm: String) {
+    public init(id: UUID, providerID: UUID, deviceID: UUID?, username: String, salt: [UInt8], passwordHash: [UInt8], digestHA1: String, realm: String,
+                offered: Bool = false) {
+        self.offered = offered
         self.id = id
         self.providerID = providerID
         self.deviceID = deviceID

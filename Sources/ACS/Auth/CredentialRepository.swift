@@ -108,14 +108,15 @@ public struct CredentialRepository: Sendable {
     /// The credential named `username`, if any.
     public func find(username: String) async throws -> CWMPCredential? {
         try await tx.query("""
-            SELECT id, provider_id, device_id, username, salt, password_hash, digest_ha1, realm
+            SELECT id, provider_id, device_id, username, salt, password_hash, digest_ha1, realm, state
             FROM cwmp_credentials WHERE username = \(username)
             """).acsFirst { row in
                 CWMPCredential(id: try row.acsColumn("id"), providerID: try row.acsColumn("provider_id"), deviceID: try row.acsColumn("device_id"),
                                username: try row.acsColumn("username"),
                                salt: Array(buffer: try row.acsColumn("salt", as: ByteBuffer.self)),
                                passwordHash: Array(buffer: try row.acsColumn("password_hash", as: ByteBuffer.self)),
-                               digestHA1: try row.acsColumn("digest_ha1"), realm: try row.acsColumn("realm"))
+                               digestHA1: try row.acsColumn("digest_ha1"), realm: try row.acsColumn("realm"),
+                               offered: try row.acsColumn("state", as: String.self) == "offered")
             }
     }
 }

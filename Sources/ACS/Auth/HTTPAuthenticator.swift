@@ -3,7 +3,8 @@ import Foundation
 import OctoCore
 
 /// HTTP Basic and Digest (RFC 7616 with MD5, `qop=auth` or none) verification against stored
-/// credential hashes. Digest nonces are stateless: a timestamp and its HMAC, valid for a bounded time.
+/// credential hashes. Digest nonces are a timestamp and its HMAC, valid for a bounded time; that a
+/// nonce (and `nc`) is used once is tracked by ``NonceLedger``.
 public struct HTTPAuthenticator: Sendable {
     /// The realm of the challenges.
     public let realm: String
@@ -52,28 +53,51 @@ public struct HTTPAuthenticator: Sendable {
         }
     }
 
+    /// What a claim proves against a stored credential.
+    public enum Verdict: Sendable, Hashable {
+        /// The password is proven (for Digest: with a nonce of ours still within its lifetime).
+        case accepted
+        /// A Digest response that would be right but whose nonce (ours) has expired: answer `stale=true`.
+        case stale
+        /// Anything else.
+        case rejected
+    }
+
     /// Whether `claim` proves knowledge of `credential`'s password for `method` on `requestURI`.
+    /// Whether a Digest nonce was used before is for the caller to check (``NonceLedger``).
     public func verify(_ claim: Claim, against credential: CWMPCredential, method: String, requestURI: String) -> Bool {
+        check(claim, against: credential, method: method, requestURI: requestURI) == .accepted
+    }
+
+    /// The ``Verdict`` of `claim` against `credential` for `method` on `requestURI`.
+    public func check(_ claim: Claim, against credential: CWMPCredential, method: String, requestURI: String) -> Verdict {
         switch claim {
         case .basic(let username, let password):
-            guard username == credential.username else { return false }
+            guard username == credential.username else { return .rejected }
             let hash = Array(SHA256.hash(data: credential.salt + Array(password.utf8)))
-            return Self.constantTimeEqual(hash, credential.passwordHash)
+            return Self.constantTimeEqual(hash, credential.passwordHash) ? .accepted : .rejected
         case .digest(let username, let parameters):
             guard username == credential.username, credential.realm == realm, parameters["realm"] == realm,
-                  let nonce = parameters["nonce"], validNonce(nonce), let uri = parameters["uri"], uri == requestURI,
-                  let response = parameters["response"]?.lowercased() else { return false }
-            if let algorithm = parameters["algorithm"], algorithm.uppercased() != "MD5" { return false }
+                  let nonce = parameters["nonce"], let age = nonceAge(nonce), let uri = parameters["uri"], uri == requestURI,
+                  let response = parameters["response"]?.lowercased() else { return .rejected }
+            if let algorithm = parameters["algorithm"], algorithm.uppercased() != "MD5" { return .rejected }
             let ha2 = Self.md5("\(method):\(uri)")
             let expected: String
             if let qop = parameters["qop"] {
-                guard qop == "auth", let nc = parameters["nc"], let cnonce = parameters["cnonce"] else { return false }
+                guard qop == "auth", let nc = parameters["nc"], Self.nonceCount(nc) != nil, let cnonce = parameters["cnonce"] else { return .rejected }
                 expected = Self.md5("\(credential.digestHA1):\(nonce):\(nc):\(cnonce):\(qop):\(ha2)")
             } else {
                 expected = Self.md5("\(credential.digestHA1):\(nonce):\(ha2)")
             }
-            return Self.constantTimeEqual(Array(expected.utf8), Array(response.utf8))
+            guard Self.constantTimeEqual(Array(expected.utf8), Array(response.utf8)) else { return .rejected }
+            return age >= -5 && age <= nonceLifetime ? .accepted : .stale
         }
+    }
+
+    /// The `nc` value of a Digest claim (8 hex digits).
+    public static func nonceCount(_ text: String) -> UInt64? {
+        guard text.count == 8 else { return nil }
+        return UInt64(text, radix: 16)
     }
 
     /// The `WWW-Authenticate` values of a 401: Digest first, then Basic.
@@ -82,19 +106,26 @@ public struct HTTPAuthenticator: Sendable {
          "Basic realm=\"\(realm)\""]
     }
 
-    /// A fresh nonce: hex(timestamp) + hex(HMAC(timestamp)).
+    /// A fresh nonce: hex(timestamp) `-` 64 random bits `-` HMAC of both. The random part makes every
+    /// challenge's nonce unique, so that ``NonceLedger`` can hold each to one use.
     public func makeNonce() -> String {
         let stamp = String(Int64(clock.now.timeIntervalSince1970), radix: 16)
-        return stamp + "-" + Self.hex(Array(HMAC<SHA256>.authenticationCode(for: Array(stamp.utf8), using: key)).prefix(16))
+        let salt = Self.hex(SymmetricKey(size: .bits128).withUnsafeBytes { Array($0) }.prefix(8))
+        return "\(stamp)-\(salt)-" + Self.hex(Array(HMAC<SHA256>.authenticationCode(for: Array("\(stamp)-\(salt)".utf8), using: key)).prefix(16))
     }
 
-    func validNonce(_ nonce: String) -> Bool {
+    /// Seconds since a nonce of ours was issued; `nil` when it is not ours.
+    func nonceAge(_ nonce: String) -> TimeInterval? {
         let parts = nonce.split(separator: "-")
-        guard parts.count == 2, let stamp = Int64(parts[0], radix: 16) else { return false }
-        let mac = Self.hex(Array(HMAC<SHA256>.authenticationCode(for: Array(parts[0].utf8), using: key)).prefix(16))
-        guard Self.constantTimeEqual(Array(mac.utf8), Array(parts[1].utf8)) else { return false }
-        let age = clock.now.timeIntervalSince1970 - TimeInterval(stamp)
-        return age >= -5 && age <= nonceLifetime
+        guard parts.count == 3, parts[1].count == 16, let stamp = Int64(parts[0], radix: 16) else { return nil }
+        let mac = Self.hex(Array(HMAC<SHA256>.authenticationCode(for: Array("\(parts[0])-\(parts[1])".utf8), using: key)).prefix(16))
+        guard Self.constantTimeEqual(Array(mac.utf8), Array(parts[2].utf8)) else { return nil }
+        return clock.now.timeIntervalSince1970 - TimeInterval(stamp)
+    }
+
+    /// When a nonce of ours was issued; `nil` when it is not ours.
+    func nonceIssued(_ nonce: String) -> Date? {
+        nonceAge(nonce).map { clock.now.addingTimeInterval(-$0) }
     }
 
     /// Hash material for a new password: salt, salted SHA-256 and the Digest HA1.

@@ -30,6 +30,16 @@ public struct ACSConfiguration: Sendable, Hashable {
     public var fileBaseURL: String?
     /// Connection requests: timeout and the least interval between two requests to one device.
     public var connectionRequest = ConnectionRequestSettings()
+    /// Whether a CPE that authenticates with a provider-wide credential is given one of its own
+    /// (SetParameterValues on `ManagementServer.Username/Password`) and, once it took it, refused the
+    /// provider-wide one. Needs the engine's ``SecretBox``. Off in this initializer; the server turns it
+    /// on unless `OCTOISP_CWMP_DEVICE_CREDENTIALS=off`.
+    public var deviceCredentials = false
+    /// Failed authentications a source address may have in a minute before it is refused (503) without
+    /// a credential being read.
+    public var authFailuresPerAddress = 30
+    /// Failed authentications a provider's user name may have in a minute before it is refused.
+    public var authFailuresPerUsername = 10
 
     /// Creates a configuration.
     public init(maximumBodyBytes: Int = 2 << 20, session: CWMPSession.Configuration = .init(), maximumSessions: Int = 20_000,
@@ -55,6 +65,9 @@ public struct ACSConfiguration: Sendable, Hashable {
         if let value = environment["OCTOISP_CWMP_CREDENTIAL_CACHE"].flatMap(Double.init), value >= 0 { credentialCacheSeconds = value }
         if let value = environment["OCTOISP_ACS_TASK_TIMEOUT"].flatMap(Double.init), value > 0 { taskTimeout = value }
         if let value = environment["OCTOISP_ACS_TRANSFER_TIMEOUT"].flatMap(Double.init), value > 0 { transferTimeout = value }
+        deviceCredentials = environment["OCTOISP_CWMP_DEVICE_CREDENTIALS"].map { !["off", "0", "false", "no"].contains($0.lowercased()) } ?? true
+        if let value = environment["OCTOISP_CWMP_AUTH_FAILURES_PER_ADDRESS"].flatMap(Int.init), value > 0 { authFailuresPerAddress = value }
+        if let value = environment["OCTOISP_CWMP_AUTH_FAILURES_PER_USER"].flatMap(Int.init), value > 0 { authFailuresPerUsername = value }
         if let value = environment["OCTOISP_CWMP_FILES_URL"], !value.isEmpty { fileBaseURL = value }
         if let value = environment["OCTOISP_CWMP_CR_INTERVAL"].flatMap(Double.init), value >= 0 { connectionRequest.minimumInterval = value }
         if let value = environment["OCTOISP_CWMP_CR_TIMEOUT"].flatMap(Double.init), value > 0 { connectionRequest.timeout = value }

@@ -22,28 +22,70 @@ public final class ACSEngine: Sendable {
     let clock: any WallClock
     let logger: Logger
     let sessions = Mutex<[String: LiveSession]>([:])
+    /// Live sessions plus sessions being opened: taken before an Inform's first await and given back
+    /// when the session ends or fails to open, so parallel Informs cannot exceed the session cap.
+    let slots = Mutex<Int>(0)
     let slugs = Mutex<[String: (id: UUID?, at: Date)]>([:])
     let credentials: CredentialCache
+    let nonces: NonceLedger
+    let throttle: AuthFailureThrottle
+    /// Credential rows read from the database (for tests of the throttle).
+    let credentialReads = Atomic<Int>(0)
     let statements: CWMPStatements
     let provisioning: ProvisioningService?
+    /// Seals the credentials handed to devices; without it no device gets a credential of its own.
+    let secrets: SecretBox?
 
     /// Creates the engine on `database`; with `provisioning`, devices are provisioned when their
     /// first-contact (or BOOTSTRAP) discovery completes and apply tasks record their outcome.
+    /// With `secrets` and ``ACSConfiguration/deviceCredentials``, CPEs that authenticate with a
+    /// provider-wide credential are given one of their own.
     public init(database: Database, configuration: ACSConfiguration = ACSConfiguration(), clock: any WallClock, logger: Logger,
-                provisioning: ProvisioningService? = nil) {
+                provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil) {
         self.database = database
+        self.secrets = secrets
         self.provisioning = provisioning
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
         self.authenticator = HTTPAuthenticator(realm: configuration.realm, nonceLifetime: configuration.nonceLifetime, clock: clock)
         self.decoder = CWMPDecoder(limits: .init(maximumBytes: configuration.maximumBodyBytes))
-        self.credentials = CredentialCache(lifetime: configuration.credentialCacheSeconds)
+        self.credentials = CredentialCache(lifetime: configuration.credentialCacheSeconds, capacity: 100_000)
+        self.nonces = NonceLedger(lifetime: configuration.nonceLifetime)
+        self.throttle = AuthFailureThrottle(perAddress: configuration.authFailuresPerAddress, perUsername: configuration.authFailuresPerUsername)
         self.statements = CWMPStatements(database: database, logger: logger)
     }
 
     /// Sessions live in this process.
     public var liveSessions: Int { sessions.withLock { $0.count } }
+
+    /// Lets tests drop this process's sessions (as a restart would).
+    func sessionsForTesting(_ body: (inout [String: LiveSession]) -> Void) {
+        sessions.withLock { sessions in
+            body(&sessions)
+            slots.withLock { $0 = sessions.count }
+        }
+    }
+
+    /// Takes a session slot if the cap allows one.
+    func takeSessionSlot() -> Bool {
+        slots.withLock { slots in
+            guard slots < configuration.maximumSessions else { return false }
+            slots += 1
+            return true
+        }
+    }
+
+    /// Gives a slot back.
+    func giveSessionSlot() {
+        slots.withLock { $0 -= 1 }
+    }
+
+    /// Forgets a live session and gives its slot back.
+    func removeSession(_ token: String) {
+        let removed = sessions.withLock { $0.removeValue(forKey: token) }
+        if removed != nil { giveSessionSlot() }
+    }
 
     /// Answers one request; never throws: refusals become 400/401/413/503.
     public func handle(_ request: CWMPRequest) async -> CWMPResponse {
@@ -64,10 +106,10 @@ public final class ACSEngine: Sendable {
         var headers: [(String, String)] = [("Content-Type", "text/plain; charset=utf-8")]
         switch error.code {
         case .unauthenticated:
-            headers += authenticator.challenges().map { ("WWW-Authenticate", $0) }
+            headers += authenticator.challenges(stale: error.staleNonce).map { ("WWW-Authenticate", $0) }
         case .busy:
-            headers.append(("Retry-After", String(configuration.retryAfterSeconds)))
-        case .badRequest, .tooLarge:
+            headers.append(("Retry-After", String(error.retryAfter ?? configuration.retryAfterSeconds)))
+        case .badRequest, .tooLarge, .refused:
             break
         }
         let reason: String = switch error.code {
@@ -75,6 +117,7 @@ public final class ACSEngine: Sendable {
         case .unauthenticated: "authentication required\n"
         case .tooLarge: "request body too large\n"
         case .busy: "busy, retry later\n"
+        case .refused: "refused: \(error.context)\n"
         }
         return CWMPResponse(status: error.status, headers: headers, body: reason)
     }
@@ -128,7 +171,25 @@ public final class ACSEngine: Sendable {
         guard let claim = HTTPAuthenticator.claim(from: request.authorization) else {
             throw ACSError(.unauthenticated, "no usable Authorization header")
         }
-        guard let credential = try await verifiedCredential(claim, provider: providerID, request: request) else {
+        let username = HTTPAuthenticator.username(of: claim)
+        if let wait = throttle.blocked(address: request.remoteAddress, provider: providerID, username: username, now: clock.now) {
+            var error = ACSError(.busy, "too many failed authentications from this address or for this user name")
+            error.retryAfter = max(1, Int(wait.rounded(.up)))
+            throw error
+        }
+        let credential: CWMPCredential
+        switch try await verifiedCredential(claim, provider: providerID, request: request) {
+        case .accepted(let verified):
+            credential = verified
+        case .stale:
+            var error = ACSError(.unauthenticated, "Digest nonce expired")
+            error.staleNonce = true
+            throw error
+        case .replayed:
+            throttle.failed(address: request.remoteAddress, provider: providerID, username: username, now: clock.now)
+            throw ACSError(.unauthenticated, "Digest nonce and nc used before (replay)")
+        case .rejected:
+            throttle.failed(address: request.remoteAddress, provider: providerID, username: username, now: clock.now)
             throw ACSError(.unauthenticated, "wrong credentials")
         }
         guard !request.body.isEmpty else { throw ACSError(.badRequest, "a session must start with an Inform") }
@@ -140,7 +201,18 @@ public final class ACSEngine: Sendable {
         }
         guard case .inform(let inform) = envelope.message else { throw ACSError(.badRequest, "a session must start with an Inform") }
         let identity = try InformValidation.validated(inform)
-        guard liveSessions < configuration.maximumSessions else { throw ACSError(.busy, "session limit reached") }
+        guard takeSessionSlot() else { throw ACSError(.busy, "session limit reached") }
+        var opened = false
+        defer { if !opened { giveSessionSlot() } }
+        // A provider-wide credential: refused for a device that has its own; otherwise the device gets
+        // one (unless it waits for an operator's approval: then nothing is sent to it).
+        let check: SharedCredentialCheck? = credential.deviceID != nil ? nil : try await database.withTenant(providerID, logger: logger) { tx in
+            try await tx.cwmpCredentials.sharedCredentialCheck(oui: identity.oui, serial: identity.serialNumber)
+        }
+        if check?.own == true { throw ACSError(.unauthenticated, "device has its own credential; the provider-wide one is refused") }
+        let held = check?.held ?? false
+        let offer = check != nil && !held && configuration.deviceCredentials && secrets != nil
+            ? DeviceCredentialOffer.make(oui: identity.oui, serial: identity.serialNumber) : nil
 
         let token = Self.newToken()
         let leaseSeconds = configuration.session.idleTimeout + 5
@@ -151,32 +223,55 @@ public final class ACSEngine: Sendable {
                                            leaseSeconds: leaseSeconds) {
         case .registered(let registered):
             registration = registered
+            if let offer, let secrets {
+                try await database.withTenant(providerID, logger: logger) { tx in
+                    try await tx.cwmpCredentials.storeOffer(offer, device: registered.deviceID, realm: configuration.realm, secrets: secrets)
+                }
+            } else if credential.offered, credential.deviceID == registered.deviceID {
+                // The device took its credential although its answer to the SetParameterValues was lost.
+                try await database.withTenant(providerID, logger: logger) { tx in
+                    try await tx.cwmpCredentials.activate(device: registered.deviceID, username: credential.username,
+                                                          by: Actor(type: .device, id: registered.deviceID, label: nil, ip: request.remoteAddress))
+                }
+                credentials.forget(provider: providerID, username: credential.username)
+            }
         case .busy:
             throw ACSError(.busy, "device is in a session elsewhere")
         case .boundElsewhere:
             throw ACSError(.unauthenticated, "credential is bound to another device")
         case .unknown:
             registration = try await database.withTenant(providerID, logger: logger) { tx in
+                if credential.deviceID == nil { try await tx.registrationPolicy.admitNewDevice(oui: identity.oui, serial: identity.serialNumber) }
                 let registration = try await tx.cwmp.register(inform, identity: identity, version: envelope.version,
                                                               remoteIP: request.remoteAddress, leaseToken: token, leaseSeconds: leaseSeconds)
                 if let bound = credential.deviceID, bound != registration.deviceID {
                     throw ACSError(.unauthenticated, "credential is bound to another device")
                 }
+                if held, registration.created { try await tx.registrationPolicy.holdForApproval(registration.deviceID) }
+                if let offer, let secrets {
+                    try await tx.cwmpCredentials.storeOffer(offer, device: registration.deviceID, realm: configuration.realm, secrets: secrets)
+                }
                 return registration
             }
         }
         // A CPE reporting finished diagnostics that a tool run waits for is read back in this session.
-        let readback = (try? await queueDiagnosticsReadback(inform, device: registration.deviceID, provider: providerID)) ?? false
+        let readback = held ? false : (try? await queueDiagnosticsReadback(inform, device: registration.deviceID, provider: providerID)) ?? false
+        let needsDiscovery = registration.needsDiscovery && !held
         var machine = CWMPSession(configuration: configuration.session, start: clock.now)
         let action = machine.receive(.message(envelope, at: clock.now))
-        if registration.needsDiscovery { machine.enqueueDiscovery(root: inform.root) }
+        if needsDiscovery { machine.enqueueDiscovery(root: inform.root) }
+        if let offer {
+            let key = inform.parameter(endingWith: "ManagementServer.ParameterKey") ?? ""
+            machine.enqueue(PendingRPC(offer.message(root: inform.root, parameterKey: key), purpose: .credential))
+        }
         let live = LiveSession(token: token, providerID: providerID, slug: request.providerSlug, deviceID: registration.deviceID,
                                root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "http://\(request.host ?? "127.0.0.1:7547")",
-                               machine: machine, discovering: registration.needsDiscovery, hasQueuedTasks: registration.hasQueuedTasks || readback)
+                               machine: machine, discovering: needsDiscovery, hasQueuedTasks: !held && (registration.hasQueuedTasks || readback))
         sessions.withLock { $0[token] = live }
+        opened = true
         logger.info("cwmp session opened", metadata: [
             "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)",
-            "events": "\(inform.events.map(\.code))", "created": "\(registration.created)", "discovery": "\(registration.needsDiscovery)",
+            "events": "\(inform.events.map(\.code))", "created": "\(registration.created)", "discovery": "\(needsDiscovery)", "held": "\(held)",
         ])
         guard case .send(let reply, _) = action else { throw ACSError(.badRequest, "Inform was not accepted") }
         return xml(encoder.encode(reply), cookie: token)
@@ -184,6 +279,8 @@ public final class ACSEngine: Sendable {
 
     func continueSession(_ live: LiveSession, _ request: CWMPRequest) async throws -> CWMPResponse {
         guard live.claim() else { throw ACSError(.busy, "a request of this session is still being handled") }
+        // Held until the effects of this request are committed (or failed).
+        defer { live.release() }
         let now = clock.now
         let input: CWMPSession.Input
         if request.body.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
@@ -192,7 +289,6 @@ public final class ACSEngine: Sendable {
             do {
                 input = .message(try decoder.decodeCPE(request.body), at: now)
             } catch {
-                live.release()
                 try await end(live, effects: [.ended(.protocolError)], discovering: false)
                 throw ACSError(error.code == .tooLarge ? .tooLarge : .badRequest, error.description)
             }
@@ -218,22 +314,46 @@ public final class ACSEngine: Sendable {
         return CWMPResponse(status: 200, headers: headers, body: body)
     }
 
-    /// The credential `claim` names in `provider` if the claim proves its password. A credential this
-    /// process read recently is reused; one the claim fails against is read again before refusing.
-    func verifiedCredential(_ claim: HTTPAuthenticator.Claim, provider: UUID, request: CWMPRequest) async throws -> CWMPCredential? {
+    /// What a claim proved.
+    enum Authentication {
+        case accepted(CWMPCredential)
+        /// A right Digest response on an expired nonce of ours.
+        case stale
+        /// A right Digest response whose nonce and `nc` were used before.
+        case replayed
+        case rejected
+    }
+
+    /// The credential `claim` names in `provider` if the claim proves its password with a nonce not
+    /// used before. A credential this process read recently is reused; one the claim fails against is
+    /// read again before refusing.
+    func verifiedCredential(_ claim: HTTPAuthenticator.Claim, provider: UUID, request: CWMPRequest) async throws -> Authentication {
         let username = HTTPAuthenticator.username(of: claim)
         let now = clock.now
-        if let cached = credentials.credential(provider: provider, username: username, now: now),
-           authenticator.verify(claim, against: cached, method: request.method, requestURI: request.uri) {
-            return cached
+        var verified: CWMPCredential?
+        var verdict = HTTPAuthenticator.Verdict.rejected
+        if let cached = credentials.credential(provider: provider, username: username, now: now) {
+            verdict = authenticator.check(claim, against: cached, method: request.method, requestURI: request.uri)
+            if verdict != .rejected { verified = cached }
         }
-        let stored = try await database.withTenant(provider, logger: logger) { tx in try await tx.cwmpCredentials.find(username: username) }
-        guard let stored, authenticator.verify(claim, against: stored, method: request.method, requestURI: request.uri) else {
-            credentials.forget(provider: provider, username: username)
-            return nil
+        if verified == nil {
+            credentialReads.add(1, ordering: .relaxed)
+            let stored = try await database.withTenant(provider, logger: logger) { tx in try await tx.cwmpCredentials.find(username: username) }
+            if let stored {
+                verdict = authenticator.check(claim, against: stored, method: request.method, requestURI: request.uri)
+                if verdict != .rejected { verified = stored }
+            }
+            if let verified { credentials.store(verified, now: now) } else { credentials.forget(provider: provider, username: username) }
         }
-        credentials.store(stored, now: now)
-        return stored
+        guard let verified else { return .rejected }
+        guard verdict == .accepted else { return .stale }
+        if case .digest(_, let parameters) = claim, let nonce = parameters["nonce"] {
+            let count = parameters["qop"] != nil ? parameters["nc"].flatMap(HTTPAuthenticator.nonceCount) : nil
+            guard let issued = authenticator.nonceIssued(nonce), nonces.use(nonce, count: count, issued: issued, now: now) else {
+                return .replayed
+            }
+        }
+        return .accepted(verified)
     }
 
     /// Persists what a session learned, renews or releases its lease.
@@ -242,7 +362,7 @@ public final class ACSEngine: Sendable {
         if let end = Self.plainEnd(effects), !(end == .completed && discovering), !live.hasUnsettledTasks {
             // Nothing to persist but the end: give the lease up in one statement.
             try await statements.endSession(provider: live.providerID, device: live.deviceID, token: live.token)
-            sessions.withLock { _ = $0.removeValue(forKey: live.token) }
+            removeSession(live.token)
             metadata["end"] = "\(end)"
             logger.info("cwmp session ended", metadata: metadata)
             return
@@ -261,6 +381,10 @@ public final class ACSEngine: Sendable {
                 case .completed(let rpc, let answer):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.info("cwmp rpc completed", metadata: metadata)
+                    if rpc.purpose == .credential, case .setParameterValues(let values, _) = rpc.message, let username = values.first?.value {
+                        try await tx.cwmpCredentials.activate(device: live.deviceID, username: username,
+                                                              by: Actor(type: .device, id: live.deviceID, label: nil))
+                    }
                     if let (task, last) = live.answered(rpc) {
                         if last {
                             try await settle(task, answer: answer, of: live, in: tx)
@@ -272,6 +396,7 @@ public final class ACSEngine: Sendable {
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     metadata["fault"] = "\(fault.code) \(fault.string)"
                     logger.notice("cwmp rpc faulted", metadata: metadata)
+                    if rpc.purpose == .credential { try await tx.cwmpCredentials.withdrawOffer(device: live.deviceID) }
                     if let task = live.abort(rpc) {
                         let (value, result) = TaskPlan.fault(fault)
                         try await tx.deviceTasks.finish(task.id, status: .fault, result: result, fault: value,
@@ -309,7 +434,7 @@ public final class ACSEngine: Sendable {
         }
         if let pendingJob, let provisioning { try? await provisioning.tasks.enqueue(pendingJob) }
         if let ended {
-            sessions.withLock { _ = $0.removeValue(forKey: live.token) }
+            removeSession(live.token)
             metadata["end"] = "\(ended)"
             logger.info("cwmp session ended", metadata: metadata)
         }
@@ -331,8 +456,11 @@ public final class ACSEngine: Sendable {
     /// Closes sessions idle past their timeout (run periodically).
     public func sweep() async {
         let now = clock.now
+        nonces.evictExpired(now: now)
+        throttle.evictIdle(now: now)
         let candidates = sessions.withLock { Array($0.values) }
         for live in candidates where live.claim() {
+            defer { live.release() }
             let (action, discovering) = live.receive(.tick(now))
             guard !action.effects.isEmpty else { continue }
             do {

@@ -28,6 +28,9 @@ enum InformValidation {
         for parameter in inform.parameters where !isParameterPath(parameter.name) {
             throw ACSError(.badRequest, "Inform parameter name is not a CWMP path")
         }
+        guard inform.root == "Device." || inform.root == "InternetGatewayDevice." else {
+            throw ACSError(.badRequest, "Inform parameters must start with Device. or InternetGatewayDevice.")
+        }
         return device
     }
 

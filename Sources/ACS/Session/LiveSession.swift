@@ -113,11 +113,12 @@ final class LiveSession: Sendable {
         }
     }
 
-    /// Feeds one input to the claimed session and releases the claim.
+    /// Feeds one input to the claimed session. The claim stays until ``release()``: the caller releases
+    /// it only once the action's effects are stored, so a CPE that repeats the request meanwhile is told
+    /// to retry (503) instead of having it handled a second time.
     func receive(_ input: CWMPSession.Input) -> (CWMPSession.Action, discovering: Bool) {
         state.withLock { state in
             let action = state.machine.receive(input)
-            state.busy = false
             for effect in action.effects {
                 switch effect {
                 case .faulted(let rpc, _), .abandoned(let rpc):
@@ -130,7 +131,7 @@ final class LiveSession: Sendable {
         }
     }
 
-    /// Releases a claim without feeding input.
+    /// Releases the claim.
     func release() {
         state.withLock { $0.busy = false }
     }

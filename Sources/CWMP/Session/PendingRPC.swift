@@ -8,6 +8,8 @@ public struct PendingRPC: Sendable, Hashable {
         case discoverValues
         /// A device task, by its identifier.
         case task(String)
+        /// The device's own ACS credential (ManagementServer.Username/Password) the ACS hands out.
+        case credential
     }
 
     /// The RPC.

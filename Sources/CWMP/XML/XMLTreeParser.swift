@@ -34,6 +34,8 @@ public struct XMLTreeParser: Sendable {
         guard bytes.count <= limits.maximumBytes else {
             throw XMLParseError(.tooLarge, "\(bytes.count) bytes exceed the limit of \(limits.maximumBytes)")
         }
+        // XML 1.0 has no NUL character (and PostgreSQL text cannot hold one).
+        if let nul = bytes.firstIndex(of: 0) { throw XMLParseError(.malformed, "NUL byte at byte \(nul)") }
         var cursor = Cursor(bytes: bytes)
         var stack: [XMLElement] = []
         var root: XMLElement?
@@ -159,7 +161,9 @@ public struct XMLTreeParser: Sendable {
                 } else {
                     throw XMLParseError(.forbiddenDeclaration, "undeclared entity &\(name); refused")
                 }
-                guard let scalar, let unicode = Unicode.Scalar(scalar) else { throw XMLParseError(.malformed, "bad character reference &\(name);") }
+                guard let scalar, scalar != 0, let unicode = Unicode.Scalar(scalar) else {
+                    throw XMLParseError(.malformed, "bad character reference &\(name);")
+                }
                 output.append(contentsOf: Array(String(Character(unicode)).utf8))
             }
             index = end + 1

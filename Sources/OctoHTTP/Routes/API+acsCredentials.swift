@@ -73,6 +73,34 @@ extension API {
         }
     }
 
+    /// Limits on devices the ACS registers on its own (read with `settings.read`, changed with
+    /// `settings.write`) and the devices waiting for approval (listed with `devices.read`, approved with
+    /// `devices.write`), audited.
+    func addRegistrationPolicyRoutes(to routes: inout RouteTable) {
+        routes.get("acs/registration-policy") { request, context in
+            try context.require(.settings, .read)
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.registrationPolicy.get() })
+        }
+        routes.put("acs/registration-policy") { request, context in
+            try context.require(.settings, .write)
+            let input = try await request.decode(as: RegistrationPolicy.self, context: context)
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.registrationPolicy.set(input, by: actor) })
+        }
+        routes.get("acs/pending-devices", paged: true) { request, context in
+            try context.require(.devices, .read)
+            let page = try request.page()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.registrationPolicy.pending(page: page) })
+        }
+        routes.post("acs/pending-devices/:id/approve", body: .none) { request, context in
+            try context.require(.devices, .write)
+            let id = try context.uuid()
+            let actor = try context.actor()
+            try await inTenant(request, context) { tx in try await tx.registrationPolicy.approve(id, by: actor) }
+            return NoContent()
+        }
+    }
+
     /// `default` (`nil`) or a device id.
     func connectionRequestTarget(_ context: APIContext) throws(OctoError) -> UUID? {
         guard let text = context.parameters.get("target") else { throw .invalid("target", "default or a device id") }
