@@ -121,7 +121,7 @@ public struct SimulatedCPE: Sendable {
                                            "GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
                                            "Reboot", "FactoryReset", "ScheduleInform", "Download"])
         case .download(let request):
-            guard request.url.hasPrefix("http://") else { return .fault(CWMPFault(code: FaultCode(rawValue: 9013), string: "Unsupported protocol for file transfer")) }
+            guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else { return .fault(CWMPFault(code: FaultCode(rawValue: 9013), string: "Unsupported protocol for file transfer")) }
             pendingDownload = request
             return .downloadResponse(status: 1, startTime: "0001-01-01T00:00:00Z", completeTime: "0001-01-01T00:00:00Z")
         case .informResponse, .transferCompleteResponse, .autonomousTransferCompleteResponse, .getRPCMethodsResponse, .fault:

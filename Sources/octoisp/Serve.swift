@@ -109,7 +109,9 @@ struct Serve: AsyncParsableCommand {
         if roles.contains(.api) {
             let hub = RealtimeHub()
             let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
-            let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
+            var apiConfiguration = APIConfiguration(environment: environment.values)
+            apiConfiguration.tls = try environment.listenerTLS { try ListenerTLS.api(environment: $0) }
+            let api = API(database: database, auth: auth, hub: hub, configuration: apiConfiguration, metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
                           deviceTasks: deviceTasks, files: files, provisioning: provisioning,
                           secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm,
@@ -120,7 +122,7 @@ struct Serve: AsyncParsableCommand {
                 hub.deliver(event)
                 live.observe(event)
             })
-            services.append(api.application(logger: logger))
+            services.append(try api.application(logger: logger))
             services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
         }
         if roles.contains(.metrics) {
@@ -131,8 +133,9 @@ struct Serve: AsyncParsableCommand {
             let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning)
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
-            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)
-            services.append(server.application(logger: logger))
+            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files,
+                                    tls: try environment.listenerTLS { try ListenerTLS.cwmp(environment: $0) })
+            services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
         }
         if roles.contains(.poller) {

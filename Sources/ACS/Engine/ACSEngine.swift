@@ -23,6 +23,7 @@ public final class ACSEngine: Sendable {
     let logger: Logger
     let sessions = Mutex<[String: LiveSession]>([:])
     let slugs = Mutex<[String: (id: UUID?, at: Date)]>([:])
+    let transportPolicies = Mutex<[UUID: (required: Bool, at: Date)]>([:])
     let credentials: CredentialCache
     let statements: CWMPStatements
     let provisioning: ProvisioningService?
@@ -128,6 +129,7 @@ public final class ACSEngine: Sendable {
         guard let claim = HTTPAuthenticator.claim(from: request.authorization) else {
             throw ACSError(.unauthenticated, "no usable Authorization header")
         }
+        try await checkTransport(claim, provider: providerID, request: request)
         guard let credential = try await verifiedCredential(claim, provider: providerID, request: request) else {
             throw ACSError(.unauthenticated, "wrong credentials")
         }
@@ -171,7 +173,7 @@ public final class ACSEngine: Sendable {
         let action = machine.receive(.message(envelope, at: clock.now))
         if registration.needsDiscovery { machine.enqueueDiscovery(root: inform.root) }
         let live = LiveSession(token: token, providerID: providerID, slug: request.providerSlug, deviceID: registration.deviceID,
-                               root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "http://\(request.host ?? "127.0.0.1:7547")",
+                               root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "\(request.secure ? "https" : "http")://\(request.host ?? "127.0.0.1:7547")",
                                machine: machine, discovering: registration.needsDiscovery, hasQueuedTasks: registration.hasQueuedTasks || readback)
         sessions.withLock { $0[token] = live }
         logger.info("cwmp session opened", metadata: [
