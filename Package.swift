@@ -491,6 +491,7 @@ let package = Package(
             name: "ACSTests",
             dependencies: [
                 "ACS",
+                "Monitoring",
                 "ToolRuns",
                 "CWMP",
                 "CPESimulator",

@@ -49,6 +49,9 @@ public struct CPESessionRunner: Sendable {
     /// The client TLS context for `https` URLs (the ACS and file downloads): the system's roots by
     /// default; ``HTTPExchange/clientContext(caFile:)`` trusts a private CA.
     public var tls: NIOSSLContext?
+    /// Called when an InformResponse arrives, before the rest of the session (a test counting the
+    /// Informs the ACS acknowledged, whatever happens to the session afterwards).
+    public var onInformAcknowledged: (@Sendable (SimulatedCPE) -> Void)?
 
     /// Creates a runner.
     public init(acs: URL, username: String, password: String, mode: AuthMode) {
@@ -69,6 +72,7 @@ public struct CPESessionRunner: Sendable {
         guard status == 200, case .informResponse = try CWMPDecoder().decodeACS(body).message else {
             throw Failure(status: status, description: "Inform was answered with \(status): \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
+        onInformAcknowledged?(cpe)
         cpe.pendingEvents = []
         var outgoing: [UInt8] = []
         if let transfer = cpe.pendingTransfer {

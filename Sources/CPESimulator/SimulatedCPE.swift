@@ -24,6 +24,8 @@ public struct SimulatedCPE: Sendable {
     /// Parameters this CPE accepts in SetParameterValues (status 0) but silently leaves unchanged, to
     /// simulate firmware that acknowledges values it does not apply.
     public var ignoredPaths: Set<String> = []
+    /// How many applied SetParameterValues set each parameter (a test checking that a change ran once).
+    public var setCounts: [String: Int] = [:]
 
     /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
     public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
@@ -88,6 +90,7 @@ public struct SimulatedCPE: Sendable {
             }
             guard faults.isEmpty else { return .fault(CWMPFault(code: .invalidArguments, string: "Invalid arguments", parameterFaults: faults)) }
             for value in values where !ignoredPaths.contains(value.name) { model.set(value.name, value: value.value) }
+            for value in values { setCounts[value.name, default: 0] += 1 }
             for value in values where value.name.hasSuffix(".DiagnosticsState") && value.value == "Requested" {
                 let object = String(value.name.dropLast("DiagnosticsState".count))
                 if !pendingDiagnostics.contains(object) { pendingDiagnostics.append(object) }
