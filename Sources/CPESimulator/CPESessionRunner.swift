@@ -2,6 +2,7 @@ import Crypto
 import CWMP
 import Foundation
 import NIOHTTP1
+import NIOSSL
 
 /// Drives CWMP sessions of simulated CPEs against an ACS over HTTP, with Basic or Digest auth and the
 /// session cookie.
@@ -32,7 +33,7 @@ public struct CPESessionRunner: Sendable {
         public let description: String
     }
 
-    /// The endpoint, e.g. `http://127.0.0.1:7547/cwmp/acme`.
+    /// The endpoint, e.g. `http://127.0.0.1:7547/cwmp/acme` (or `https://…` with ``tls``).
     public let acs: URL
     /// User name.
     public let username: String
@@ -45,10 +46,17 @@ public struct CPESessionRunner: Sendable {
     /// The local address sessions come from (a CPE informs from the address its connection-request
     /// listener answers on); nil lets the system choose.
     public var sourceAddress: String?
+    /// The client TLS context for `https` URLs (the ACS and file downloads): the system's roots by
+    /// default; ``HTTPExchange/clientContext(caFile:)`` trusts a private CA.
+    public var tls: NIOSSLContext?
+    /// Called when an InformResponse arrives, before the rest of the session (a test counting the
+    /// Informs the ACS acknowledged, whatever happens to the session afterwards).
+    public var onInformAcknowledged: (@Sendable (SimulatedCPE) -> Void)?
 
     /// Creates a runner.
     public init(acs: URL, username: String, password: String, mode: AuthMode) {
         self.acs = acs
+        self.tls = acs.scheme == "https" ? try? HTTPExchange.clientContext() : nil
         self.username = username
         self.password = password
         self.mode = mode
@@ -66,6 +74,7 @@ public struct CPESessionRunner: Sendable {
         guard status == 200, case .informResponse = try CWMPDecoder().decodeACS(body).message else {
             throw Failure(status: status, description: "Inform was answered with \(status): \(String(decoding: body.prefix(200), as: UTF8.self))")
         }
+        onInformAcknowledged?(cpe)
         cpe.pendingEvents = []
         var outgoing: [UInt8] = []
         if let transfer = cpe.pendingTransfer {
@@ -109,7 +118,9 @@ public struct CPESessionRunner: Sendable {
             while failure == nil, total.map({ received < $0 }) ?? true {
                 let range = "bytes=\(received)-\(received + downloadChunkBytes - 1)"
                 do {
-                    let answer = try await HTTPExchange.get(host: host, port: url.port ?? 80, path: path, headers: [("Range", range)], source: sourceAddress)
+                    let answer = try await HTTPExchange.get(host: host, port: url.port ?? (url.scheme == "https" ? 443 : 80), path: path,
+                                                            headers: [("Range", range)], source: sourceAddress,
+                                                            tls: url.scheme == "https" ? try context() : nil)
                     switch answer.status {
                     case 206:
                         let size = answer.headers.first(name: "Content-Range").flatMap { $0.split(separator: "/").last.flatMap { Int($0) } }
@@ -151,8 +162,9 @@ public struct CPESessionRunner: Sendable {
             if let cookie = state.cookie { headers.append(("Cookie", cookie)) }
             if let authorization = authorization(&state) { headers.append(("Authorization", authorization)) }
             report.requests += 1
-            let answer = try await HTTPExchange.post(host: acs.host ?? "127.0.0.1", port: acs.port ?? 80, path: acs.path,
-                                                     headers: headers, body: body, source: sourceAddress)
+            let secure = acs.scheme == "https"
+            let answer = try await HTTPExchange.post(host: acs.host ?? "127.0.0.1", port: acs.port ?? (secure ? 443 : 80), path: acs.path,
+                                                     headers: headers, body: body, source: sourceAddress, tls: secure ? try context() : nil)
             if let setCookie = answer.headers.first(name: "Set-Cookie"), let pair = setCookie.split(separator: ";").first {
                 state.cookie = String(pair)
             }
@@ -165,6 +177,12 @@ public struct CPESessionRunner: Sendable {
             return (answer.status, answer.body)
         }
         throw Failure(status: 401, description: "Digest challenge answered with 401 again")
+    }
+
+    /// The TLS context for an `https` URL.
+    func context() throws -> NIOSSLContext {
+        guard let tls else { throw Failure(status: nil, description: "no TLS context for an https URL") }
+        return tls
     }
 
     func authorization(_ state: inout ExchangeState) -> String? {

@@ -30,6 +30,8 @@ public struct SimulatedCPE: Sendable {
     /// The ACS password the ACS set through `ManagementServer.Password` (kept here, not in the model:
     /// reading the parameter answers an empty string, as real CPEs do).
     public var acsPassword: String?
+    /// How many applied SetParameterValues set each parameter (a test checking that a change ran once).
+    public var setCounts: [String: Int] = [:]
 
     /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
     public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
@@ -101,6 +103,7 @@ public struct SimulatedCPE: Sendable {
                 if value.name == model.root + "ManagementServer.Username" { acsUsername = value.value }
                 model.set(value.name, value: value.value)
             }
+            for value in values { setCounts[value.name, default: 0] += 1 }
             for value in values where value.name.hasSuffix(".DiagnosticsState") && value.value == "Requested" {
                 let object = String(value.name.dropLast("DiagnosticsState".count))
                 if !pendingDiagnostics.contains(object) { pendingDiagnostics.append(object) }
@@ -134,7 +137,7 @@ public struct SimulatedCPE: Sendable {
                                            "GetParameterAttributes", "SetParameterAttributes", "AddObject", "DeleteObject",
                                            "Reboot", "FactoryReset", "ScheduleInform", "Download"])
         case .download(let request):
-            guard request.url.hasPrefix("http://") else { return .fault(CWMPFault(code: FaultCode(rawValue: 9013), string: "Unsupported protocol for file transfer")) }
+            guard request.url.hasPrefix("http://") || request.url.hasPrefix("https://") else { return .fault(CWMPFault(code: FaultCode(rawValue: 9013), string: "Unsupported protocol for file transfer")) }
             pendingDownload = request
             return .downloadResponse(status: 1, startTime: "0001-01-01T00:00:00Z", completeTime: "0001-01-01T00:00:00Z")
         case .informResponse, .transferCompleteResponse, .autonomousTransferCompleteResponse, .getRPCMethodsResponse, .fault:

@@ -2,6 +2,7 @@ import Foundation
 import ACS
 import Alerts
 import Hummingbird
+import HummingbirdCore
 import HummingbirdWebSocket
 import Logging
 import NetTools
@@ -138,14 +139,15 @@ public struct API: Sendable {
     }
 
     /// The HTTP server with the WebSocket upgrade on `/api/v1/ws`, as a service.
-    public func application(logger: Logger) -> some ApplicationProtocol {
+    public func application(logger: Logger) throws -> some ApplicationProtocol {
         let responder = EdgeResponder(inner: buildRouter().0.buildResponder(), web: StaticFiles(directory: configuration.webDirectory),
-                                      trustedProxies: configuration.trustedProxies, servesTLS: configuration.servesTLS)
+                                      trustedProxies: configuration.trustedProxies, servesTLS: configuration.servesTLS || configuration.tls != nil)
+        let server: HTTPServerBuilder = .http1WebSocketUpgrade { request, channel, logger in
+            try await hub.upgrade(request, channel: channel, auth: auth, database: database, logger: logger)
+        }
         return Application(
             responder: responder,
-            server: .http1WebSocketUpgrade { request, channel, logger in
-                try await hub.upgrade(request, channel: channel, auth: auth, database: database, logger: logger)
-            },
+            server: try configuration.tls.map { try $0.server(server) } ?? server,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OctoISP"),
             logger: logger
         )

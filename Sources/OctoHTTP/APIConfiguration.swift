@@ -23,6 +23,8 @@ public struct APIConfiguration: Sendable {
     /// Which browser push endpoints users may subscribe (`OCTOISP_PUSH_ALLOW_INSECURE=1` also allows
     /// http and private addresses, for development and tests).
     public var pushEndpoints = PushEndpointPolicy()
+    /// HTTPS instead of HTTP (`OCTOISP_TLS_CERT` / `OCTOISP_TLS_KEY`, read by ``ListenerTLS/api(environment:)``).
+    public var tls: ListenerTLS?
 
     /// Proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed (`OCTOISP_TRUSTED_PROXIES`,
     /// comma-separated CIDRs; default none: the peer's address is the client's).

@@ -67,9 +67,17 @@ public protocol JobQueue: Sendable {
     func queues() async throws -> [String]
 
     /// Claims the firing of schedule `name` for the period starting at `period` (seconds since the
-    /// epoch); `true` for exactly one caller across every instance.
+    /// epoch); `true` for exactly one caller across every instance. A claim that is not confirmed
+    /// within ``scheduleClaimLease`` seconds (its scheduler died, or building or enqueueing its jobs
+    /// failed) can be claimed again, so the period still fires.
     func claimScheduleFiring(name: String, period: Int64) async throws -> Bool
+
+    /// Confirms a claimed firing once all its jobs are enqueued: the period never fires again.
+    func confirmScheduleFiring(name: String, period: Int64) async throws
 }
+
+/// Seconds after which an unconfirmed schedule claim can be claimed again.
+public let scheduleClaimLease: TimeInterval = 60
 
 extension JobQueue {
     /// Enqueues one job after another.

@@ -4,7 +4,10 @@ import OctoCore
 import ServiceLifecycle
 
 /// Fires ``RecurringSchedule``s: every instance runs one, and the queue's per-period claim makes each
-/// period fire once across all of them.
+/// period fire once across all of them. A claim is confirmed after its jobs are enqueued; one left
+/// unconfirmed (the process died between the two, or the jobs could not be built or enqueued) is taken
+/// again after ``scheduleClaimLease`` seconds, so a period is not lost; jobs enqueued before the failure
+/// may then be enqueued twice unless they carry a dedup key.
 public struct JobScheduler: Service {
     let queue: any JobQueue
     let schedules: [RecurringSchedule]
@@ -41,6 +44,7 @@ public struct JobScheduler: Service {
                 for job in try await schedule.jobs(Date(timeIntervalSince1970: TimeInterval(period))) {
                     _ = try await queue.enqueue(job)
                 }
+                try await queue.confirmScheduleFiring(name: schedule.name, period: period)
                 fired.append(schedule.name)
                 logger.info("schedule fired", metadata: ["schedule": "\(schedule.name)", "period": "\(period)"])
             } catch {

@@ -28,6 +28,9 @@ struct CPESim: AsyncParsableCommand {
     @Option(help: "basic or digest.")
     var auth = "basic"
 
+    @Option(help: "PEM file of the CA to trust for an https --acs (default: the system's roots).")
+    var caFile: String?
+
     @Option(help: "Sessions per CPE: the first is BOOTSTRAP+BOOT, the rest PERIODIC.")
     var sessions = 1
 
@@ -85,7 +88,9 @@ struct CPESim: AsyncParsableCommand {
         guard count > 0, sessions > 0, concurrency > 0 else { throw ValidationError("--count, --sessions and --concurrency must be positive") }
         guard (0...1).contains(refuseShare) else { throw ValidationError("--refuse-share must be between 0 and 1") }
         let data = try DataModel(csv: String(contentsOfFile: model, encoding: .utf8))
-        let runner = CPESessionRunner(acs: url, username: username, password: secret, mode: mode)
+        var configured = CPESessionRunner(acs: url, username: username, password: secret, mode: mode)
+        if url.scheme == "https" { configured.tls = try HTTPExchange.clientContext(caFile: caFile) }
+        let runner = configured
         let known = try CPECredentials.load(credentialsFile)
         print("model \(data.identity.manufacturer) \(data.identity.productClass): \(data.paths.count) paths (\(data.leafCount) parameters), root \(data.root)")
         if listen {

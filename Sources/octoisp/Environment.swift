@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import OctoAuth
 import OctoCore
+import OctoHTTP
 import OctoStore
 
 /// Configuration read from the environment (`DATABASE_URL`, `OCTOISP_*`).
@@ -47,7 +48,16 @@ struct Environment {
         }
     }
 
-    var bcryptCost: UInt8 { values["OCTOISP_BCRYPT_COST"].flatMap(UInt8.init) ?? 12 }
+    /// A listener's TLS pair (see `ListenerTLS`), its problems reported as configuration errors.
+    func listenerTLS(_ read: ([String: String]) throws -> ListenerTLS?) throws -> ListenerTLS? {
+        do {
+            return try read(values)
+        } catch let failure as ListenerTLS.Failure {
+            throw ConfigurationError(failure.description)
+        }
+    }
+
+        var bcryptCost: UInt8 { values["OCTOISP_BCRYPT_COST"].flatMap(UInt8.init) ?? 12 }
 }
 
 /// A configuration problem, reported to the operator as is.

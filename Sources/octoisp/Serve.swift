@@ -117,6 +117,8 @@ struct Serve: AsyncParsableCommand {
         if roles.contains(.api) {
             let hub = RealtimeHub()
             let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
+            var apiConfiguration = apiConfiguration
+            apiConfiguration.tls = try environment.listenerTLS { try ListenerTLS.api(environment: $0) }
             let api = API(database: database, auth: auth, hub: hub, configuration: apiConfiguration, metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
                           deviceTasks: deviceTasks, files: files, provisioning: provisioning,
@@ -128,7 +130,7 @@ struct Serve: AsyncParsableCommand {
                 hub.deliver(event)
                 live.observe(event)
             })
-            services.append(api.application(logger: logger))
+            services.append(try api.application(logger: logger))
             services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
         }
         if roles.contains(.metrics) {
@@ -140,8 +142,9 @@ struct Serve: AsyncParsableCommand {
                                    secrets: try environment.secretBox())
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
-            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)
-            services.append(server.application(logger: logger))
+            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files,
+                                    tls: try environment.listenerTLS { try ListenerTLS.cwmp(environment: $0) })
+            services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
         }
         if roles.contains(.poller) {

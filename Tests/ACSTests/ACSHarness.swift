@@ -67,7 +67,7 @@ struct ACSHarness: Sendable {
                     let server = CWMPServer(engine: engine, host: "127.0.0.1", port: 0, maximumBodyBytes: configuration.maximumBodyBytes)
                     var quiet = logger
                     quiet.logLevel = .critical
-                    let app = server.application(logger: quiet) { port in continuation.yield((index, port)) }
+                    let app = try server.application(logger: quiet) { port in continuation.yield((index, port)) }
                     group.addTask { try await app.runService() }
                 }
                 var ports = Array(repeating: 0, count: servers)

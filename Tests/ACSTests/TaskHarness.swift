@@ -81,7 +81,7 @@ struct TaskHarness: Sendable {
             let listener = EventListener(url: stack.appURL, logger: quiet) { event in events.append(event) }
             let server = CWMPServer(engine: engine, host: "127.0.0.1", port: 0, maximumBodyBytes: configuration.maximumBodyBytes, files: files)
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-            let cwmpApp = server.application(logger: quiet) { port in portContinuation.yield(port) }
+            let cwmpApp = try server.application(logger: quiet) { port in portContinuation.yield(port) }
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { try await cwmpApp.runService() }
                 group.addTask { try await listener.run() }

@@ -4,6 +4,7 @@ import OctoJobs
 import OctoStore
 import PostgresNIO
 import OctoTestSupport
+import Synchronization
 import Testing
 
 /// Every job-queue test, one at a time: the Redis restart test must not overlap the others.
@@ -254,6 +255,42 @@ struct Conformance {
             for scheduler in schedulers { fired += await scheduler.fireDue().count }
             #expect(fired == 1)
             #expect(try await h.jobs(queue, provider).count == 2)
+        }
+    }
+
+    /// A scheduler that claimed a period and died (here: its jobs failed) before enqueueing them does
+    /// not lose the period: another tick takes the claim again once its lease is over.
+    @Test(arguments: Driver.allCases)
+    func aClaimedPeriodWhoseJobsWereNeverEnqueuedFiresAfterTheLease(driver: Driver) async throws {
+        try await Harness.with(driver) { h in
+            let provider = try await h.stack.makeProvider("cron-lost-\(driver)").id
+            let queue = try h.makeQueue()
+            let attempts = Mutex(0)
+            let schedule = RecurringSchedule(name: "report-\(h.prefix)", every: 3600) { start in
+                let attempt = attempts.withLock { $0 += 1; return $0 }
+                if attempt == 1 { throw TestSetupError("the process died before enqueueing") }
+                return [try JobRequest(Step(label: "report-\(Int(start.timeIntervalSince1970))"), providerID: provider)]
+            }
+            let schedulers = (0..<2).map { _ in JobScheduler(queue: queue, schedules: [schedule], clock: h.clock, logger: Harness.logger) }
+            // Start just after an hour begins, so every step below stays in the same period.
+            let now = h.clock.now.timeIntervalSince1970
+            h.clock.advance(by: (now / 3600).rounded(.up) * 3600 - now + 1)
+            #expect(await schedulers[0].fireDue().isEmpty)
+            // Within the lease nobody takes the claim over.
+            h.clock.advance(by: 30)
+            #expect(await schedulers[1].fireDue().isEmpty)
+            #expect(try await h.jobs(queue, provider).isEmpty)
+            // After it, exactly one scheduler fires the same period, and then it is done for good.
+            h.clock.advance(by: 31)
+            var fired = 0
+            for scheduler in schedulers { fired += await scheduler.fireDue().count }
+            #expect(fired == 1)
+            #expect(try await h.jobs(queue, provider).count == 1)
+            h.clock.advance(by: 120)
+            fired = 0
+            for scheduler in schedulers { fired += await scheduler.fireDue().count }
+            #expect(fired == 0)
+            #expect(try await h.jobs(queue, provider).count == 1)
         }
     }
 }

@@ -26,6 +26,7 @@ public final class ACSEngine: Sendable {
     /// when the session ends or fails to open, so parallel Informs cannot exceed the session cap.
     let slots = Mutex<Int>(0)
     let slugs = Mutex<[String: (id: UUID?, at: Date)]>([:])
+    let transportPolicies = Mutex<[UUID: (required: Bool, at: Date)]>([:])
     let credentials: CredentialCache
     let nonces: NonceLedger
     let throttle: AuthFailureThrottle
@@ -177,6 +178,7 @@ public final class ACSEngine: Sendable {
             error.retryAfter = max(1, Int(wait.rounded(.up)))
             throw error
         }
+        try await checkTransport(claim, provider: providerID, request: request)
         let credential: CWMPCredential
         switch try await verifiedCredential(claim, provider: providerID, request: request) {
         case .accepted(let verified):
@@ -265,7 +267,7 @@ public final class ACSEngine: Sendable {
             machine.enqueue(PendingRPC(offer.message(root: inform.root, parameterKey: key), purpose: .credential))
         }
         let live = LiveSession(token: token, providerID: providerID, slug: request.providerSlug, deviceID: registration.deviceID,
-                               root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "http://\(request.host ?? "127.0.0.1:7547")",
+                               root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "\(request.secure ? "https" : "http")://\(request.host ?? "127.0.0.1:7547")",
                                machine: machine, discovering: needsDiscovery, hasQueuedTasks: !held && (registration.hasQueuedTasks || readback))
         sessions.withLock { $0[token] = live }
         opened = true

@@ -1,7 +1,8 @@
 import Logging
 import ServiceLifecycle
 
-/// Closes idle sessions every second and expires overdue device tasks every ten, until shutdown.
+/// Closes idle sessions every second; every ten, expires overdue device tasks and requeues the running
+/// tasks of sessions that ended with their process. Until shutdown.
 public struct ACSSweeper: Service {
     let engine: ACSEngine
 
@@ -15,7 +16,10 @@ public struct ACSSweeper: Service {
         var rounds = 0
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             await engine.sweep()
-            if rounds % 10 == 0 { await engine.expireTasks() }
+            if rounds % 10 == 0 {
+                await engine.expireTasks()
+                await engine.requeueOrphanedTasks()
+            }
             rounds += 1
             try? await Task.sleep(for: .seconds(1))
         }

@@ -16,11 +16,14 @@ public struct CWMPRequest: Sendable {
     public var remoteAddress: String?
     /// The `Host` header (`host[:port]`), for the URLs of files the CPE downloads.
     public var host: String?
+    /// Whether the request came over TLS.
+    public var secure: Bool
 
     /// Creates a request.
     public init(providerSlug: String, method: String = "POST", uri: String, authorization: String?, cookies: [String], body: [UInt8],
-                remoteAddress: String?, host: String? = nil) {
+                remoteAddress: String?, host: String? = nil, secure: Bool = false) {
         self.host = host
+        self.secure = secure
         self.providerSlug = providerSlug
         self.method = method
         self.uri = uri

@@ -16,14 +16,18 @@ public struct Provider: Codable, Sendable, Hashable {
     public var large: Bool
     /// Whether it may work.
     public var status: Status
+    /// Whether its CPEs must use TLS to authenticate with Basic (Digest over plain HTTP still works).
+    public var cwmpRequireTlsForBasic: Bool
     /// Creation time.
     public var createdAt: Date
     /// Last change.
     public var updatedAt: Date
 
     /// Creates a provider value.
-    public init(id: UUID, slug: String, name: String, document: String?, large: Bool, status: Status, createdAt: Date, updatedAt: Date) {
+    public init(id: UUID, slug: String, name: String, document: String?, large: Bool, status: Status, cwmpRequireTlsForBasic: Bool = false,
+                createdAt: Date, updatedAt: Date) {
         self.id = id
+        self.cwmpRequireTlsForBasic = cwmpRequireTlsForBasic
         self.slug = slug
         self.name = name
         self.document = document
@@ -46,9 +50,13 @@ public struct ProviderInput: Codable, Sendable {
     public var large: Bool?
     /// Initial state.
     public var status: Provider.Status?
+    /// Refuse CWMP Basic authentication over plain HTTP (default false).
+    public var cwmpRequireTlsForBasic: Bool?
 
     /// Creates the input; absent fields stay unchanged on update.
-    public init(slug: String, name: String, document: String? = nil, large: Bool? = nil, status: Provider.Status? = nil) {
+    public init(slug: String, name: String, document: String? = nil, large: Bool? = nil, status: Provider.Status? = nil,
+                cwmpRequireTlsForBasic: Bool? = nil) {
+        self.cwmpRequireTlsForBasic = cwmpRequireTlsForBasic
         self.slug = slug
         self.name = name
         self.document = document
@@ -67,9 +75,13 @@ public struct ProviderPatch: Codable, Sendable {
     public var large: Bool?
     /// New state.
     public var status: Provider.Status?
+    /// Refuse CWMP Basic authentication over plain HTTP.
+    public var cwmpRequireTlsForBasic: Bool?
 
     /// Creates the input; absent fields stay unchanged on update.
-    public init(name: String? = nil, document: String? = nil, large: Bool? = nil, status: Provider.Status? = nil) {
+    public init(name: String? = nil, document: String? = nil, large: Bool? = nil, status: Provider.Status? = nil,
+                cwmpRequireTlsForBasic: Bool? = nil) {
+        self.cwmpRequireTlsForBasic = cwmpRequireTlsForBasic
         self.name = name
         self.document = document
         self.large = large

@@ -1,5 +1,6 @@
 import ACS
 import Hummingbird
+import HummingbirdCore
 import HTTPTypes
 import Logging
 import NIOCore
@@ -17,10 +18,14 @@ public struct CWMPServer: Sendable {
     public var port: Int
     /// Largest body read from the socket; larger ones get 413 without being buffered.
     public var maximumBodyBytes: Int
+    /// HTTPS instead of HTTP; every request on it counts as secure (see ``CWMPRequest/secure``).
+    public var tls: ListenerTLS?
 
     /// Creates the endpoint.
-    public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20, files: FileStore? = nil) {
+    public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20, files: FileStore? = nil,
+                tls: ListenerTLS? = nil) {
         self.engine = engine
+        self.tls = tls
         self.files = files
         self.host = host
         self.port = port
@@ -32,6 +37,7 @@ public struct CWMPServer: Sendable {
         let router = Router(context: CWMPContext.self)
         let engine = engine
         let limit = maximumBodyBytes
+        let secure = tls != nil
         router.post("/cwmp/:slug") { request, context -> Response in
             let slug = context.parameters.get("slug") ?? ""
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
@@ -46,7 +52,7 @@ public struct CWMPServer: Sendable {
             let exchange = CWMPRequest(providerSlug: slug, method: "POST", uri: request.uri.description,
                                        authorization: request.headers[.authorization],
                                        cookies: request.headers[values: .cookie], body: Array(buffer: body),
-                                       remoteAddress: context.clientIP, host: request.head.authority)
+                                       remoteAddress: context.clientIP, host: request.head.authority, secure: secure)
             return Self.response(await engine.handle(exchange))
         }
         addFileRoutes(to: router)
@@ -67,8 +73,9 @@ public struct CWMPServer: Sendable {
     }
 
     /// The HTTP server as a service; `onRunning` receives the bound port.
-    public func application(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "OctoISP-ACS"),
+    public func application(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
+        Application(router: router(), server: try tls.map { try $0.server(.http1()) } ?? .http1(),
+                    configuration: .init(address: .hostname(host, port: port), serverName: "OctoISP-ACS"),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
     }
 }

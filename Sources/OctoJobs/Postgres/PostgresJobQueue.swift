@@ -160,10 +160,20 @@ public struct PostgresJobQueue: JobQueue {
 
     /// Claims the firing of a schedule's period.
     public func claimScheduleFiring(name: String, period: Int64) async throws -> Bool {
-        try await !database.globalStatement("""
-            INSERT INTO job_schedule_firings (name, period, fired_at) VALUES (\(name), \(period), \(clock.now))
-            ON CONFLICT DO NOTHING RETURNING 1
+        let now = clock.now
+        return try await !database.globalStatement("""
+            INSERT INTO job_schedule_firings AS f (name, period, fired_at, confirmed) VALUES (\(name), \(period), \(now), false)
+            ON CONFLICT (name, period) DO UPDATE SET fired_at = EXCLUDED.fired_at
+            WHERE NOT f.confirmed AND f.fired_at <= \(now.addingTimeInterval(-scheduleClaimLease))
+            RETURNING 1
             """, logger: logger).isEmpty
+    }
+
+    /// Marks the firing done.
+    public func confirmScheduleFiring(name: String, period: Int64) async throws {
+        _ = try await database.globalStatement("""
+            UPDATE job_schedule_firings SET confirmed = true WHERE name = \(name) AND period = \(period)
+            """, logger: logger)
     }
 
     /// The physical queues that have lanes.

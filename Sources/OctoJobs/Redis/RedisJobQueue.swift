@@ -160,8 +160,21 @@ public struct RedisJobQueue: JobQueue {
 
     /// Claims the firing of a schedule's period (SET NX with a week's expiry).
     public func claimScheduleFiring(name: String, period: Int64) async throws -> Bool {
-        let reply = try await client.send(["SET", .string("\(prefix):sched:\(name):\(period)"), "1", "NX", "EX", "604800"])
-        return !reply.isNull
+        // The value is `claimed:<ms>` until confirmed, then `done`; a stale claim is taken over with an
+        // atomic SET … GET, which only one of several claimers sees return the stale value.
+        let key = "\(prefix):sched:\(name):\(period)"
+        let now = clock.now
+        let mine = "claimed:\(Int64(now.timeIntervalSince1970 * 1000))"
+        if try await !client.send(["SET", .string(key), .string(mine), "NX", "EX", "604800"]).isNull { return true }
+        guard let current = try await client.send(["GET", .string(key)]).string, current.hasPrefix("claimed:"),
+              let at = Int64(current.dropFirst("claimed:".count)),
+              Double(at) / 1000 <= now.addingTimeInterval(-scheduleClaimLease).timeIntervalSince1970 else { return false }
+        return try await client.send(["SET", .string(key), .string(mine), "XX", "GET", "EX", "604800"]).string == current
+    }
+
+    /// Marks the firing done.
+    public func confirmScheduleFiring(name: String, period: Int64) async throws {
+        _ = try await client.send(["SET", .string("\(prefix):sched:\(name):\(period)"), "done", "EX", "604800"])
     }
 
     /// The physical queues that have held jobs.

@@ -14,7 +14,7 @@ public struct ProviderRepository: Sendable {
     static func decode(_ row: PostgresRandomAccessRow) throws -> Provider {
         Provider(id: try row.get("id"), slug: try row.get("slug"), name: try row.get("name"), document: try row.get("document"),
                  large: try row.get("large"), status: Provider.Status(rawValue: try row.get("status")) ?? .suspended,
-                 createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
+                 cwmpRequireTlsForBasic: try row.get("cwmp_require_tls_for_basic"), createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
     }
 
     /// A page of providers.
@@ -41,8 +41,9 @@ public struct ProviderRepository: Sendable {
     /// Creates a provider (global path only).
     public func create(_ input: ProviderInput, by actor: Actor) async throws -> Provider {
         let provider = try await tx.query("""
-            INSERT INTO providers (slug, name, document, large, status)
-            VALUES (\(input.slug), \(input.name.trimmed), \(input.document), \(input.large ?? false), \(input.status?.rawValue ?? "active"))
+            INSERT INTO providers (slug, name, document, large, status, cwmp_require_tls_for_basic)
+            VALUES (\(input.slug), \(input.name.trimmed), \(input.document), \(input.large ?? false), \(input.status?.rawValue ?? "active"),
+                    \(input.cwmpRequireTlsForBasic ?? false))
             RETURNING *
             """).first(Self.decode)!
         try await tx.audit("provider.create", by: actor, target: ("provider", provider.id.lowercased), before: Provider?.none, after: provider)
@@ -54,7 +55,8 @@ public struct ProviderRepository: Sendable {
         let before = try await get(id)
         let after = try await tx.query("""
             UPDATE providers SET name = coalesce(\(input.name?.trimmed), name), document = coalesce(\(input.document), document),
-                large = coalesce(\(input.large), large), status = coalesce(\(input.status?.rawValue), status)
+                large = coalesce(\(input.large), large), status = coalesce(\(input.status?.rawValue), status),
+                cwmp_require_tls_for_basic = coalesce(\(input.cwmpRequireTlsForBasic), cwmp_require_tls_for_basic)
             WHERE id = \(id) RETURNING *
             """).first(Self.decode)!
         try await tx.audit("provider.update", by: actor, target: ("provider", id.lowercased), before: before, after: after)
