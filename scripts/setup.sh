@@ -15,6 +15,11 @@ have snmpget || need+=(snmp)
 have snmpsimd || need+=(snmpsim)
 have curl || need+=(curl)
 have openssl || need+=(openssl)
+# Connection requests to CPEs behind NAT: Prosody for XMPP (scripts/peers/xmpp.sh), Debian's STUN
+# server and client for the STUN interoperability test (scripts/peers/stun.sh).
+have prosody || need+=(prosody)
+[ -x /usr/sbin/stund ] || need+=(stun-server)
+[ -x /usr/bin/stun ] || need+=(stun-client)
 # The notification tests' SMTP server (scripts/peers/smtp.sh) runs on Debian's python3.
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
 # The dashboard (web/): React, TypeScript, esbuild and Chart.js from Debian (no npm registry), icons
@@ -40,7 +45,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
   # The packages start system-wide services; OctoISP runs its own private instances instead.
-  for svc in postgresql redis-server snmpd; do
+  for svc in postgresql redis-server snmpd prosody; do
     (service "$svc" stop || true) >/dev/null 2>&1
   done
 fi
