@@ -302,6 +302,7 @@ let package = Package(
         .executableTarget(
             name: "octoisp",
             dependencies: [
+                "CPEReach",
                 "OctoCore",
                 "OctoStore",
                 "OctoAuth",

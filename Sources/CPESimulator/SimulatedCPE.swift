@@ -203,4 +203,12 @@ public struct STUNSettings: Sendable, Hashable {
     public var username: String
     /// Seconds between Binding requests (STUNMinimumKeepAlivePeriod).
     public var keepAlive: Int
+
+    /// Creates settings.
+    public init(server: String, port: Int = 3478, username: String, keepAlive: Int = 30) {
+        self.server = server
+        self.port = port
+        self.username = username
+        self.keepAlive = keepAlive
+    }
 }

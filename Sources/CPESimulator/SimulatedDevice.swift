@@ -106,7 +106,7 @@ public actor SimulatedDevice {
                 group.addTask {
                     let connection = try await XMPPConnection.connect(xmpp.account) { stanza, connection in
                         guard let request = ConnectionRequestIQ(stanza) else { return }
-                        let jid = connection.boundJID.withLock { $0 }
+                        let jid = connection.jid
                         if request.username == xmpp.username && request.password == xmpp.password {
                             Task {
                                 try? await connection.send(request.result(from: jid))
@@ -118,7 +118,7 @@ public actor SimulatedDevice {
                         }
                     }
                     defer { connection.close() }
-                    let jid = connection.boundJID.withLock { $0 }
+                    let jid = connection.jid
                     await self.modify { $0.setJabberID(jid) }
                     if let all = await ready.arrive("xmpp:\(jid)") { await onListening(all) }
                     while connection.isActive { try await Task.sleep(for: .milliseconds(200)) }

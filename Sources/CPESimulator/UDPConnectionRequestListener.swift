@@ -45,7 +45,7 @@ public struct UDPConnectionRequestListener: Sendable {
         let localPort = channel.channel.localAddress?.port ?? port
         await bound(localPort)
         let local = "\(host):\(localPort)"
-        let shared = Mutex(Shared())
+        let shared = SharedState()
         try await channel.executeThenClose { inbound, outbound in
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // Binding requests every keep-alive period while STUN is enabled.
@@ -55,20 +55,20 @@ public struct UDPConnectionRequestListener: Sendable {
                             try await Task.sleep(for: .milliseconds(200))
                             continue
                         }
-                        let changed = shared.withLock { state in
+                        let changed = shared.state.withLock { state in
                             defer { state.changed = false }
                             return state.changed
                         }
                         let request = STUNMessage.connectionRequestBinding(username: stun.username, bindingChanged: changed)
                         if let target = try? SocketAddress.makeAddressResolvingHost(stun.server, port: stun.port) {
-                            shared.withLock { state in
+                            shared.state.withLock { state in
                                 if state.expected.count > 16 { state.expected.removeAll() }
                                 state.expected.insert(request.transactionID)
                             }
                             try? await outbound.write(AddressedEnvelope(remoteAddress: target, data: ByteBuffer(bytes: request.encode())))
                         }
                         // Until the first answer, retry quickly; then keep the binding alive.
-                        let answered = shared.withLock { $0.mapped != nil }
+                        let answered = shared.state.withLock { $0.mapped != nil }
                         try await Task.sleep(for: .milliseconds(answered ? stun.keepAlive * 1000 : 250))
                     }
                 }
@@ -80,7 +80,7 @@ public struct UDPConnectionRequestListener: Sendable {
                         if bytes[0] & 0xC0 == 0, let message = try? STUNMessage.decode(bytes) {
                             guard message.kind == .bindingResponse, let address = message.mappedAddress else { continue }
                             let text = address.description
-                            let isNew = shared.withLock { state -> Bool in
+                            let isNew = shared.state.withLock { state -> Bool in
                                 guard state.expected.remove(message.transactionID) != nil, text != state.mapped else { return false }
                                 // A later change of the mapping is announced with BINDING-CHANGE.
                                 state.changed = state.mapped != nil
@@ -97,6 +97,10 @@ public struct UDPConnectionRequestListener: Sendable {
                 group.cancelAll()
             }
         }
+    }
+
+    final class SharedState: Sendable {
+        let state = Mutex(Shared())
     }
 
     struct Shared {

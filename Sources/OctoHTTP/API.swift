@@ -96,6 +96,7 @@ public struct API: Sendable {
         addDeviceTaskRoutes(to: &routes)
         addDeviceParameterRoutes(to: &routes)
         addACSCredentialRoutes(to: &routes)
+        addXMPPAccountRoutes(to: &routes)
         addFileRoutes(to: &routes)
         addProvisioningRoutes(to: &routes)
         addRolloutRoutes(to: &routes)

@@ -1,4 +1,5 @@
 import ACS
+import CPEReach
 import CPESimulator
 import CWMP
 import Foundation
@@ -29,6 +30,8 @@ struct TaskHarness: Sendable {
     let client: any TestClientProtocol
     let token: String
     let requester: ConnectionRequester
+    let xmpp: XMPPConnector
+    let secrets: SecretBox
     let files: FileStore
     let events: Events
 
@@ -61,8 +64,9 @@ struct TaskHarness: Sendable {
             let engine = ACSEngine(database: stack.database, configuration: configuration, clock: stack.clock, logger: logger)
             let files = FileStore(directory: directory, maximumBytes: 4 << 20)
             let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: logger)
+            let xmpp = XMPPConnector(logger: logger)
             let requester = ConnectionRequester(database: stack.database, secrets: secrets, settings: configuration.connectionRequest,
-                                                clock: stack.clock, logger: logger)
+                                                clock: stack.clock, logger: logger, xmpp: xmpp)
             var handlers = JobHandlers()
             handlers.registerConnectionRequests(requester)
             let jobWorker = JobWorker(queue: queue, handlers: handlers,
@@ -96,8 +100,9 @@ struct TaskHarness: Sendable {
                         throw TestSetupError("login failed: \(login.status) \(login.text)")
                     }
                     try await body(TaskHarness(stack: stack, provider: provider, engine: engine, cwmpPort: cwmpPort, client: client,
-                                               token: token, requester: requester, files: files, events: events))
+                                               token: token, requester: requester, xmpp: xmpp, secrets: secrets, files: files, events: events))
                 }
+                await xmpp.closeAll()
                 group.cancelAll()
             }
         }

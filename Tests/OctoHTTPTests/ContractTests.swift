@@ -52,6 +52,7 @@ import Testing
         "post /api/v1/acs/credentials": #"{"username": "cpe-9", "password": "password-123"}"#,
         "patch /api/v1/acs/credentials/{id}": #"{"device_id": null}"#,
         "put /api/v1/acs/connection-request-credentials/{target}": #"{"username": "acs", "password": "secret"}"#,
+        "put /api/v1/acs/xmpp-account": #"{"host": "xmpp.example.net", "jid": "acs@example.net", "password": "secret"}"#,
         "post /api/v1/alert-rules": #"{"name": "R", "condition": {"type": "interface_down"}}"#,
         "patch /api/v1/alert-rules/{id}": #"{"enabled": false}"#,
         "post /api/v1/silences": #"{"matchers": {"device": "x"}, "ends_at": "2030-01-01T00:00:00Z", "reason": "r"}"#,

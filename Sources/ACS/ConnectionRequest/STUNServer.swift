@@ -6,6 +6,7 @@ import NIOCore
 import NIOPosix
 import OctoCore
 import OctoStore
+import PostgresNIO
 import ServiceLifecycle
 import Synchronization
 
@@ -25,7 +26,7 @@ public struct STUNServer: Service {
     let clock: any WallClock
     let logger: Logger
     let onBound: @Sendable (Int) async -> Void
-    let recent = Mutex<[String: (address: String, written: Date)]>([:])
+    let recent = RecentBindings()
     /// Seconds between two writes of an unchanged binding.
     let refreshInterval: TimeInterval = 60
 
@@ -119,7 +120,7 @@ public struct STUNServer: Service {
     func record(username: String, address: STUNMessage.Address, changed: Bool) async {
         let now = clock.now
         let text = address.description
-        let skip = recent.withLock { cache in
+        let skip = recent.entries.withLock { cache in
             if !changed, let last = cache[username], last.address == text, now.timeIntervalSince(last.written) < refreshInterval { return true }
             if cache.count > 200_000 { cache.removeAll() }
             cache[username] = (text, now)
@@ -150,10 +151,10 @@ public struct STUNServer: Service {
                                                         "address": "\(text)", "changed": "\(changed)"])
             } else {
                 // Unknown device: forget the cache entry so a later registration is picked up at once.
-                _ = recent.withLock { $0.removeValue(forKey: username) }
+                _ = recent.entries.withLock { $0.removeValue(forKey: username) }
             }
         } catch {
-            _ = recent.withLock { $0.removeValue(forKey: username) }
+            _ = recent.entries.withLock { $0.removeValue(forKey: username) }
             logger.error("storing a STUN binding failed", metadata: ["error": "\(error)"])
         }
     }
@@ -174,4 +175,9 @@ public struct STUNServer: Service {
     public static func username(providerSlug: String, oui: String, serial: String) -> String {
         "\(providerSlug):\(oui)-\(serial)"
     }
+}
+
+/// The bindings a STUN server wrote lately, so keepalives do not each write a row.
+final class RecentBindings: Sendable {
+    let entries = Mutex<[String: (address: String, written: Date)]>([:])
 }

@@ -30,7 +30,7 @@ public actor XMPPConnector: Service {
                                   timeout: TimeInterval) async throws -> Answer {
         let connection = try await session(account, timeout: timeout)
         let id = connection.nextID("cr")
-        let request = ConnectionRequestIQ(id: id, from: connection.boundJID.withLock { $0 }, to: jid, username: username, password: password)
+        let request = ConnectionRequestIQ(id: id, from: connection.jid, to: jid, username: username, password: password)
         let answer = try await connection.query(request.xml, id: id, timeout: timeout)
         return ConnectionRequestIQ.outcome(of: answer).map(Answer.error) ?? .result
     }
@@ -40,7 +40,7 @@ public actor XMPPConnector: Service {
         if let open = connections[account], open.isActive { return open }
         connections[account]?.close()
         let connection = try await XMPPConnection.connect(account, timeout: timeout)
-        logger.info("XMPP session open", metadata: ["jid": "\(connection.boundJID.withLock { $0 })"])
+        logger.info("XMPP session open", metadata: ["jid": "\(connection.jid)"])
         connections[account] = connection
         return connection
     }

@@ -128,13 +128,12 @@ public struct STUNMessage: Sendable, Hashable {
     /// Whether the request carries BINDING-CHANGE.
     public var isBindingChange: Bool { attribute(AttributeType.bindingChange) != nil }
 
-    /// The reflexive address of a response: XOR-MAPPED-ADDRESS when present, else MAPPED-ADDRESS.
+    /// The reflexive address of a response: XOR-MAPPED-ADDRESS when present, else MAPPED-ADDRESS, else
+    /// the XOR-MAPPED-ADDRESS that pre-RFC 5389 servers number 0x8020.
     public var mappedAddress: Address? {
-        if let value = attribute(AttributeType.xorMappedAddress) ?? (hasMagicCookie ? attribute(AttributeType.xorMappedAddressLegacy) : nil),
-           let address = Self.decodeAddress(value, xor: transactionID) {
-            return address
-        }
-        return attribute(AttributeType.mappedAddress).flatMap { Self.decodeAddress($0, xor: nil) }
+        if let value = attribute(AttributeType.xorMappedAddress), let address = Self.decodeAddress(value, xor: transactionID) { return address }
+        if let address = attribute(AttributeType.mappedAddress).flatMap({ Self.decodeAddress($0, xor: nil) }) { return address }
+        return attribute(AttributeType.xorMappedAddressLegacy).flatMap { Self.decodeAddress($0, xor: transactionID) }
     }
 
     /// The datagram. With `integrityKey`, MESSAGE-INTEGRITY (HMAC-SHA1, RFC 5389 §15.4) is appended;
@@ -162,7 +161,7 @@ public struct STUNMessage: Sendable, Hashable {
         let type = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
         let length = Int(bytes[2]) << 8 | Int(bytes[3])
         guard length % 4 == 0, 20 + length <= bytes.count else { throw DecodeError(description: "length \(length) does not fit the datagram") }
-        guard let kind = Kind(rawValue: type) else { throw DecodeError(description: String(format: "message type 0x%04x is not Binding", type)) }
+        guard let kind = Kind(rawValue: type) else { throw DecodeError(description: "message type 0x\(String(type, radix: 16)) is not Binding") }
         var attributes: [Attribute] = []
         var index = 20
         let end = 20 + length
@@ -170,7 +169,7 @@ public struct STUNMessage: Sendable, Hashable {
             guard index + 4 <= end else { throw DecodeError(description: "truncated attribute header") }
             let attributeType = UInt16(bytes[index]) << 8 | UInt16(bytes[index + 1])
             let attributeLength = Int(bytes[index + 2]) << 8 | Int(bytes[index + 3])
-            guard index + 4 + attributeLength <= end else { throw DecodeError(description: String(format: "attribute 0x%04x overruns the message", attributeType)) }
+            guard index + 4 + attributeLength <= end else { throw DecodeError(description: "attribute 0x\(String(attributeType, radix: 16)) overruns the message") }
             attributes.append(Attribute(type: attributeType, value: Array(bytes[(index + 4)..<(index + 4 + attributeLength)])))
             index += 4 + (attributeLength + 3) / 4 * 4
         }

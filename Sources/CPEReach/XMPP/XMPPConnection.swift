@@ -62,8 +62,10 @@ public final class XMPPConnection: Sendable {
     let channel: any Channel
     let state = Mutex(State())
     let handler = Mutex<(@Sendable (XMLElement, XMPPConnection) -> Void)?>(nil)
+    let boundJID = Mutex<String>("")
+
     /// The full JID the server bound.
-    public let boundJID = Mutex<String>("")
+    public var jid: String { boundJID.withLock { $0 } }
 
     init(channel: any Channel) {
         self.channel = channel
@@ -74,7 +76,7 @@ public final class XMPPConnection: Sendable {
     public static func connect(_ account: Account, timeout: TimeInterval = 5,
                                onStanza: (@Sendable (XMLElement, XMPPConnection) -> Void)? = nil) async throws -> XMPPConnection {
         let deadline = TimeAmount.milliseconds(Int64(timeout * 1000))
-        let box = Mutex<XMPPConnection?>(nil)
+        let box = Box()
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(deadline)
             .channelInitializer { channel in
@@ -85,7 +87,7 @@ public final class XMPPConnection: Sendable {
             .connect(host: account.host, port: account.port).get()
         let connection = XMPPConnection(channel: channel)
         connection.handler.withLock { $0 = onStanza }
-        box.withLock { $0 = connection }
+        box.value.withLock { $0 = connection }
         let timer = channel.eventLoop.scheduleTask(in: deadline) {
             if !connection.state.withLock({ $0.negotiated }) { connection.fail(Failure("no login within \(timeout) s")) }
         }
@@ -260,19 +262,24 @@ public final class XMPPConnection: Sendable {
         if channel.isActive { channel.close(promise: nil) }
     }
 
+    /// The connection the channel handler reports to, set once it exists.
+    final class Box: Sendable {
+        let value = Mutex<XMPPConnection?>(nil)
+    }
+
     /// Feeds bytes to the framer, restarting it when a new stream header comes (after SASL success).
     final class StreamHandler: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
-        let box: Mutex<XMPPConnection?>
+        let box: Box
         var framer = XMPPFramer()
 
-        init(box: Mutex<XMPPConnection?>) {
+        init(box: Box) {
             self.box = box
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             var buffer = unwrapInboundIn(data)
-            guard let bytes = buffer.readBytes(length: buffer.readableBytes), let connection = box.withLock({ $0 }) else { return }
+            guard let bytes = buffer.readBytes(length: buffer.readableBytes), let connection = box.value.withLock({ $0 }) else { return }
             do {
                 var events = try framer.feed(bytes)
                 while let event = events.first {
@@ -293,12 +300,12 @@ public final class XMPPConnection: Sendable {
         }
 
         func channelInactive(context: ChannelHandlerContext) {
-            box.withLock { $0 }?.fail(Failure("the connection closed"))
+            box.value.withLock { $0 }?.fail(Failure("the connection closed"))
             context.fireChannelInactive()
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            box.withLock { $0 }?.fail(Failure("\(error)"))
+            box.value.withLock { $0 }?.fail(Failure("\(error)"))
             context.close(promise: nil)
         }
     }

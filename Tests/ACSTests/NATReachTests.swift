@@ -1,0 +1,314 @@
+import ACS
+import CPEReach
+import CPESimulator
+import CWMP
+import Foundation
+import Logging
+import OctoCore
+import OctoStore
+import OctoTestSupport
+import PostgresNIO
+import Testing
+
+/// Connection requests to CPEs behind NAT, end to end with simulated CPEs: UDP through our STUN
+/// server (TR-111), XMPP through the Prosody that `make test` starts (Annex K), the fallback to the
+/// next Inform, and interoperability with Debian's `stund` and `stun`.
+@Suite(.serialized)
+struct NATReachTests {
+    static let model = "device-1C61B4-EX220-2226469000523.csv"
+    static let parameter = "Device.ManagementServer.PeriodicInformInterval"
+
+    static var quiet: Logger {
+        var logger = Logger(label: "nat-test")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    static func randomHost() -> String { "127.3.\(Int.random(in: 0...255)).\(Int.random(in: 1...254))" }
+
+    /// Polls `condition` every 50 ms for up to `seconds`.
+    static func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async rethrows -> Bool {
+        let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < deadline {
+            if try await condition() { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return try await condition()
+    }
+
+    func runner(_ harness: TaskHarness) -> CPESessionRunner {
+        CPESessionRunner(acs: harness.acsURL, username: "cpe", password: ACSHarness.password, mode: .digest)
+    }
+
+    @Test func udpConnectionRequestThroughSTUNRunsTheTaskAtOnce() async throws {
+        try await TaskHarness.with { harness in
+            let (ports, bound) = AsyncStream.makeStream(of: Int.self)
+            let stun = STUNServer(database: harness.stack.database, host: "127.0.0.1", port: 0, clock: harness.stack.clock, logger: Self.quiet) { port in
+                bound.yield(port)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await stun.run() }
+                var stunPort = 0
+                for await port in ports {
+                    stunPort = port
+                    break
+                }
+                var cpe = SimulatedCPE(model: try Fixtures.model(Self.model))
+                let identity = cpe.model.identity
+                // What the ACS would set with SetParameterValues (ManagementServer.STUN*).
+                cpe.enableSTUN(server: "127.0.0.1", port: stunPort,
+                               username: STUNServer.username(providerSlug: harness.provider.slug, oui: identity.oui, serial: identity.serialNumber),
+                               keepAlive: 1)
+                let host = Self.randomHost()
+                let device = SimulatedDevice(cpe: cpe, runner: runner(harness),
+                                             udpListener: UDPConnectionRequestListener(host: host, username: "acs", password: TaskHarness.connectionRequestPassword))
+                let (ready, signal) = AsyncStream.makeStream(of: String.self)
+                group.addTask { try await device.serve { url in signal.yield(url) } }
+                var udpURL = ""
+                for await url in ready {
+                    udpURL = url
+                    break
+                }
+                #expect(udpURL.hasPrefix("udp://\(host):"))
+                let learned = await Self.eventually(5) { await device.cpe.udpConnectionRequestAddress != nil }
+                #expect(learned, "the CPE learned its binding from our STUN server")
+                let address = await device.cpe.udpConnectionRequestAddress
+                #expect(address == String(udpURL.dropFirst("udp://".count)), "on loopback the mapped address is the local one")
+                let id = try await harness.register(device)
+                // The binding is stored at the next keep-alive once the device exists (1 s here).
+                let stored = try await Self.eventually(5) {
+                    let row = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                        try await tx.query("SELECT host(stun_address) AS h, stun_port FROM cwmp_devices WHERE device_id = \(id)")
+                            .decode((String?, Int32?).self).first { _ in true }
+                    }
+                    return row.map { "\($0.0 ?? ""):\($0.1 ?? 0)" } == address
+                }
+                #expect(stored, "the STUN server stored the binding for the device its USERNAME names")
+                let parameters = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.query("""
+                        SELECT value FROM device_parameters WHERE device_id = \(id) AND path = 'Device.ManagementServer.NATDetected'
+                        """).values(String.self)
+                }
+                #expect(parameters == ["true"], "the Inform reported NATDetected with the UDP address")
+
+                let queued = ContinuousClock.now
+                let task = try await harness.queue(#"{"type": "getParameterValues", "parameter_names": ["\#(Self.parameter)"]}"#, device: id)
+                let settled = try await harness.wait(for: task.id, device: id)
+                let elapsed = ContinuousClock.now - queued
+                #expect(settled.status == .done, "the UDP connection request made the CPE open a session")
+                #expect(await device.udpRequests == 1, "three copies, one session")
+                #expect(settled.connectionRequest?.path == "udp")
+                #expect(settled.connectionRequest?.outcome == "sent (3 datagrams)")
+                print("UDP connection request: task done \(elapsed) after it was queued; request took \(settled.connectionRequest?.milliseconds ?? -1) ms")
+                let events = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.query("SELECT events FROM cwmp_informs ORDER BY id DESC LIMIT 1").values([String].self)
+                }
+                #expect(events.first == ["6 CONNECTION REQUEST"])
+                // The API shows the path and the time on the task.
+                let answer = try await harness.call(.get, "/api/v1/devices/\(id.lowercased)/tasks/\(task.id.lowercased)")
+                #expect(answer.json?["connection_request"]?.string("path") == "udp")
+                guard case .number(let ms)? = answer.json?["connection_request"]?["milliseconds"] else {
+                    Issue.record("no milliseconds in \(answer.text)")
+                    return
+                }
+                #expect(ms >= 0 && ms < 5000)
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func udpAddressOutsideTheInformSourceIsRefused() async throws {
+        try await TaskHarness.with(worker: false) { harness in
+            // A device that claims a UDP address it does not inform from: nothing is sent there.
+            var cpe = SimulatedCPE(model: try Fixtures.model(Self.model))
+            cpe.setUDPBinding("127.3.200.1:9", natDetected: true)
+            let device = SimulatedDevice(cpe: cpe, runner: runner(harness))
+            let id = try await harness.register(device)
+            let attempt = await harness.requester.attempt(device: id, provider: harness.provider.id)
+            #expect(attempt.path == .udp)
+            guard case .failed(let reason) = attempt.outcome else {
+                Issue.record("expected a refusal, got \(attempt.outcome)")
+                return
+            }
+            #expect(reason.contains("outbound policy"), "\(reason)")
+        }
+    }
+
+    @Test func withNeitherPathTheTaskWaitsForTheNextInform() async throws {
+        try await TaskHarness.with { harness in
+            let device = SimulatedDevice(cpe: SimulatedCPE(model: try Fixtures.model(Self.model)), runner: runner(harness))
+            let id = try await harness.register(device)
+            let task = try await harness.queue(#"{"type": "getParameterValues", "parameter_names": ["\#(Self.parameter)"]}"#, device: id)
+            let recorded = try await Self.eventually(10) {
+                try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task.id, device: id) }
+                    .connectionRequest != nil
+            }
+            #expect(recorded)
+            let waiting = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task.id, device: id) }
+            #expect(waiting.status == .queued)
+            #expect(waiting.connectionRequest?.path == "none" && waiting.connectionRequest?.outcome == "unreachable")
+            // Its next periodic Inform runs it.
+            try await device.runSession(events: [InformEvent(code: InformEvent.periodic)])
+            let settled = try await harness.wait(for: task.id, device: id, seconds: 5)
+            #expect(settled.status == .done)
+            #expect(await device.connectionRequests == 0)
+        }
+    }
+
+    // MARK: XMPP
+
+    /// The Prosody that `make test` starts (scripts/peers/xmpp.sh).
+    struct Prosody {
+        let host: String
+        let port: Int
+        let domain: String
+        let ctl: String
+
+        init() throws {
+            let environment = ProcessInfo.processInfo.environment
+            guard let host = environment["OCTOISP_TEST_XMPP_HOST"], let port = environment["OCTOISP_TEST_XMPP_PORT"].flatMap(Int.init),
+                  let domain = environment["OCTOISP_TEST_XMPP_DOMAIN"], let ctl = environment["OCTOISP_TEST_PROSODYCTL"] else {
+                throw TestSetupError("OCTOISP_TEST_XMPP_* are not set: the XMPP tests need the Prosody that `make test` starts")
+            }
+            self.host = host
+            self.port = port
+            self.domain = domain
+            self.ctl = ctl
+        }
+
+        /// Creates an account and returns it.
+        func account(_ user: String, password: String, resource: String) async throws -> XMPPConnection.Account {
+            try await ChildProcess.shell("\(ctl) register \(user) \(domain) \(password)")
+            return XMPPConnection.Account(host: host, port: port, jid: "\(user)@\(domain)", password: password, resource: resource)
+        }
+    }
+
+    @Test func xmppConnectionRequestRunsTheTaskAtOnce() async throws {
+        let prosody = try Prosody()
+        let suffix = UUID().lowercased.prefix(8)
+        let acs = try await prosody.account("acs-\(suffix)", password: "acs-xmpp-pass", resource: "acs")
+        let cpeAccount = try await prosody.account("cpe-\(suffix)", password: "cpe-xmpp-pass", resource: "cwmp")
+        try await TaskHarness.with { harness in
+            // A NOC reads the account but may not change it; the password is never shown and sealed at rest.
+            let denied = try await harness.call(.put, "/api/v1/acs/xmpp-account",
+                                                json: #"{"host": "\#(acs.host)", "port": \#(acs.port), "jid": "\#(acs.jid)", "password": "x"}"#)
+            #expect(denied.status == .forbidden)
+            try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.xmppAccount.set(XMPPAccountInput(host: acs.host, port: acs.port, jid: acs.jid, password: acs.password, resource: "acs"),
+                                             secrets: harness.secrets, by: .system)
+            }
+            let shown = try await harness.call(.get, "/api/v1/acs/xmpp-account")
+            #expect(shown.status == .ok && shown.string("jid") == acs.jid && !shown.text.contains(acs.password))
+            let sealed = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("SELECT password_sealed FROM cwmp_xmpp_accounts").values(String.self)
+            }
+            #expect(sealed.count == 1 && !(sealed.first ?? "").contains(acs.password))
+
+            let device = SimulatedDevice(cpe: SimulatedCPE(model: try Fixtures.model(Self.model)), runner: runner(harness),
+                                         xmpp: .init(account: cpeAccount, username: "acs", password: TaskHarness.connectionRequestPassword))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                let (ready, signal) = AsyncStream.makeStream(of: String.self)
+                group.addTask { try await device.serve { url in signal.yield(url) } }
+                var jid = ""
+                for await url in ready {
+                    jid = url
+                    break
+                }
+                #expect(jid == "xmpp:\(cpeAccount.jid)/cwmp")
+                let id = try await harness.register(device)
+                let queued = ContinuousClock.now
+                let task = try await harness.queue(#"{"type": "getParameterValues", "parameter_names": ["\#(Self.parameter)"]}"#, device: id)
+                let settled = try await harness.wait(for: task.id, device: id)
+                let elapsed = ContinuousClock.now - queued
+                #expect(settled.status == .done, "the XMPP connection request made the CPE open a session")
+                #expect(settled.connectionRequest?.path == "xmpp")
+                #expect(settled.connectionRequest?.outcome == "acknowledged")
+                #expect(await device.xmppRequests == 1)
+                print("XMPP connection request: task done \(elapsed) after it was queued; request took \(settled.connectionRequest?.milliseconds ?? -1) ms")
+                #expect(await harness.xmpp.isOpen(acs), "the ACS keeps its XMPP session")
+
+                // Wrong credentials: the CPE answers not-authorized, and the ACS says so.
+                try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.connectionRequestCredentials.set(username: "acs", password: "not-the-password", device: id,
+                                                                  secrets: harness.secrets, by: .system)
+                }
+                harness.stack.clock.advance(by: 11)
+                let refused = await harness.requester.attempt(device: id, provider: harness.provider.id)
+                #expect(refused.path == .xmpp && refused.outcome == .rejected("not-authorized"))
+                #expect(await device.xmppRequests == 1)
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func xmppLoginWithAWrongPasswordFails() async throws {
+        let prosody = try Prosody()
+        var account = try await prosody.account("bad-\(UUID().lowercased.prefix(8))", password: "right-pass", resource: "x")
+        account.password = "wrong-pass"
+        await #expect(throws: XMPPConnection.Failure.self) { _ = try await XMPPConnection.connect(account, timeout: 5) }
+    }
+
+    // MARK: Interoperability with Debian's STUN server and client
+
+    @Test func simulatorBindsAgainstDebianStund() async throws {
+        guard let target = ProcessInfo.processInfo.environment["OCTOISP_TEST_STUND"], let colon = target.lastIndex(of: ":"),
+              let port = Int(target[target.index(after: colon)...]) else {
+            throw TestSetupError("OCTOISP_TEST_STUND is not set: this test needs the stund that `make test` starts (scripts/peers/stun.sh)")
+        }
+        let host = Self.randomHost()
+        let listener = UDPConnectionRequestListener(host: host, username: "acs", password: "p")
+        let settings = STUNSettings(server: String(target[..<colon]), port: port, username: "acme:1C61B4-1", keepAlive: 1)
+        let (addresses, learned) = AsyncStream.makeStream(of: String.self)
+        let (ports, bound) = AsyncStream.makeStream(of: Int.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await listener.run(settings: { settings }, bound: { bound.yield($0) }, learned: { address, _ in learned.yield(address) },
+                                       onRequest: {})
+            }
+            var localPort = 0
+            for await port in ports {
+                localPort = port
+                break
+            }
+            let mapped = try await withThrowingTaskGroup(of: String?.self) { race in
+                race.addTask {
+                    for await address in addresses { return address }
+                    return nil
+                }
+                race.addTask {
+                    try await Task.sleep(for: .seconds(5))
+                    return nil
+                }
+                let first = try await race.next() ?? nil
+                race.cancelAll()
+                return first
+            }
+            #expect(mapped == "\(host):\(localPort)", "stund answered our TR-111 Binding request with our address")
+            group.cancelAll()
+        }
+    }
+
+    @Test func debianStunClientGetsItsAddressFromOurServer() async throws {
+        let client = ProcessInfo.processInfo.environment["OCTOISP_TEST_STUN_CLIENT"] ?? "/usr/bin/stun"
+        guard FileManager.default.isExecutableFile(atPath: client) else {
+            throw TestSetupError("\(client) is missing: scripts/setup.sh installs stun-client")
+        }
+        try await TestDatabase.with { stack in
+            let (ports, bound) = AsyncStream.makeStream(of: Int.self)
+            let server = STUNServer(database: stack.database, host: "127.0.0.1", port: 0, clock: stack.clock, logger: Self.quiet) { bound.yield($0) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await server.run() }
+                var port = 0
+                for await value in ports {
+                    port = value
+                    break
+                }
+                let run = try await ChildProcess.run(["/usr/bin/timeout", "20", client, "127.0.0.1:\(port)", "1", "-v"])
+                let output = run.text
+                #expect(output.contains("MappedAddress = 127.0.0.1:"), "\(output)")
+                #expect(output.contains("ok=1"), "\(output)")
+                group.cancelAll()
+            }
+        }
+    }
+}
