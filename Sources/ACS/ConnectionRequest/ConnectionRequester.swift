@@ -170,9 +170,9 @@ public struct ConnectionRequester: Sendable {
         do {
             found = try await database.withTenant(provider, logger: logger) { tx in try await target(device: device, tx: tx) }
         } catch {
-            metadata["error"] = "\(error)"
+            metadata["error"] = "\(String(reflecting: error))"
             logger.error("connection request failed", metadata: metadata)
-            return Attempt(path: .none, outcome: .failed("\(error)"), seconds: 0)
+            return Attempt(path: .none, outcome: .failed("the device's connection-request facts could not be read"), seconds: 0)
         }
         guard let target = found else {
             let known = (try? await database.withTenant(provider, logger: logger) { tx in
@@ -212,22 +212,21 @@ public struct ConnectionRequester: Sendable {
             UPDATE cwmp_devices SET last_connection_request_at = \(now)
             WHERE device_id = \(device)
               AND (last_connection_request_at IS NULL OR last_connection_request_at <= \(now.addingTimeInterval(-settings.minimumInterval)))
-            RETURNING connection_request_url, host(external_ip) AS source,
+            RETURNING connection_request_url, host(external_ip) AS source, root,
                 CASE WHEN stun_seen_at > \(now.addingTimeInterval(-settings.stunBindingLifetime)) THEN host(stun_address) END AS stun_host, stun_port
             """).acsFirst { row in
                 (try row.acsColumn("connection_request_url", as: String?.self), try row.acsColumn("source", as: String?.self),
-                 try row.acsColumn("stun_host", as: String?.self), try row.acsColumn("stun_port", as: Int32?.self))
+                 try row.acsColumn("root", as: String.self), try row.acsColumn("stun_host", as: String?.self),
+                 try row.acsColumn("stun_port", as: Int32?.self))
             }
-        guard let (url, source, stunHost, stunPort) = row else { return nil }
+        guard let (url, source, root, stunHost, stunPort) = row else { return nil }
         var reported: [String: String] = [:]
         let names = ["UDPConnectionRequestAddress", "NATDetected", "ConnReqJabberID"]
-        for name in names {
-            let suffix = "ManagementServer.\(name)"
-            let value = try await tx.query("""
-                SELECT value FROM device_parameters WHERE device_id = \(device) AND right(path, \(suffix.count + 1)) = \("." + suffix)
-                ORDER BY length(path) LIMIT 1
-                """).acsFirst { try $0.acsColumn("value", as: String?.self) } ?? nil
-            if let value, !value.isEmpty { reported[name] = value }
+        let rows = try await tx.query("""
+            SELECT path, value FROM device_parameters WHERE device_id = \(device) AND path = ANY(\(names.map { root + "ManagementServer." + $0 }))
+            """).acsRows { (try $0.acsColumn("path", as: String.self), try $0.acsColumn("value", as: String?.self)) }
+        for (path, value) in rows {
+            if let value, !value.isEmpty, let name = path.split(separator: ".").last { reported[String(name)] = value }
         }
         var udp: (String, Int)?
         if let stunHost, let stunPort {

@@ -115,8 +115,12 @@ public struct STUNMessage: Sendable, Hashable {
     /// The first attribute of `type`.
     public func attribute(_ type: UInt16) -> [UInt8]? { attributes.first { $0.type == type }?.value }
 
-    /// USERNAME as text.
-    public var username: String? { attribute(AttributeType.username).map { String(decoding: $0, as: UTF8.self) } }
+    /// USERNAME as text, without the trailing spaces or NULs that pad it to 4 bytes.
+    public var username: String? {
+        guard var value = attribute(AttributeType.username) else { return nil }
+        while let last = value.last, last == 0x20 || last == 0 { value.removeLast() }
+        return String(decoding: value, as: UTF8.self)
+    }
 
     /// Whether the request marks the CPE's UDP connection-request binding (TR-111).
     public var isConnectionRequestBinding: Bool {
@@ -243,7 +247,13 @@ extension STUNMessage {
     public static func connectionRequestBinding(username: String?, bindingChanged: Bool,
                                                 transactionID: [UInt8] = STUNMessage.newTransactionID()) -> STUNMessage {
         var attributes: [Attribute] = []
-        if let username, !username.isEmpty { attributes.append(Attribute(type: AttributeType.username, value: Array(username.utf8))) }
+        if let username, !username.isEmpty {
+            // RFC 3489 (which TR-111 cites) wants USERNAME in multiples of 4 bytes; servers of that age
+            // refuse other lengths. Trailing spaces pad it; ``username`` trims them.
+            var value = Array(username.utf8)
+            value += [UInt8](repeating: 0x20, count: (4 - value.count % 4) % 4)
+            attributes.append(Attribute(type: AttributeType.username, value: value))
+        }
         attributes.append(Attribute(type: AttributeType.connectionRequestBinding, value: connectionRequestBindingValue))
         if bindingChanged { attributes.append(Attribute(type: AttributeType.bindingChange, value: [])) }
         return STUNMessage(kind: .bindingRequest, transactionID: transactionID, attributes: attributes)

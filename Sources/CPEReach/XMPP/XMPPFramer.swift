@@ -24,6 +24,8 @@ public struct XMPPFramer: Sendable {
     var buffer: [UInt8] = []
     var depth = 0
     var elementStart: Int?
+    /// Where scanning resumes: bytes before it were already read (tags counted).
+    var scanned = 0
     /// Largest element accepted (a connection request is a few hundred bytes).
     public var maximumElementBytes: Int
 
@@ -37,13 +39,14 @@ public struct XMPPFramer: Sendable {
         buffer = []
         depth = 0
         elementStart = nil
+        scanned = 0
     }
 
     /// Adds `bytes` and returns the events now complete.
     public mutating func feed(_ bytes: some Sequence<UInt8>) throws(Failure) -> [Event] {
         buffer.append(contentsOf: bytes)
         var events: [Event] = []
-        var index = 0
+        var index = scanned
         var consumed = 0
         scan: while index < buffer.count {
             guard buffer[index] == UInt8(ascii: "<") else {
@@ -97,6 +100,7 @@ public struct XMPPFramer: Sendable {
             }
             if elementStart == nil { consumed = index }
         }
+        scanned = index - consumed
         if consumed > 0 {
             buffer.removeFirst(consumed)
             if let from = elementStart { elementStart = from - consumed }
