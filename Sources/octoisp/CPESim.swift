@@ -61,6 +61,9 @@ struct CPESim: AsyncParsableCommand {
     @Option(help: "With --udp: STUN server HOST:PORT; the CPEs enable STUN (TR-111) with STUNUsername {providerSlug}:{OUI}-{serial}.")
     var stun: String?
 
+    @Option(help: "With --stun: seconds between STUN Binding requests (STUNMinimumKeepAlivePeriod).")
+    var stunKeepAlive = 30
+
     @Flag(help: "With --udp: behave as behind NAT: no TCP connection-request listener, NATDetected reported true.")
     var nat = false
 
@@ -164,7 +167,7 @@ struct CPESim: AsyncParsableCommand {
             cpe.refusedPaths = refused(index)
             if let stunServer {
                 cpe.enableSTUN(server: stunServer.0, port: stunServer.1,
-                               username: "\(slug):\(cpe.model.identity.oui)-\(cpe.model.identity.serialNumber)")
+                               username: "\(slug):\(cpe.model.identity.oui)-\(cpe.model.identity.serialNumber)", keepAlive: max(1, stunKeepAlive))
             }
             let host = "127.2.\(index / 254).\(index % 254 + 1)"
             let endpoint = xmppServer.map { server in
@@ -189,6 +192,15 @@ struct CPESim: AsyncParsableCommand {
             for await _ in listening {
                 urls += 1
                 if urls == devices.count { break }
+            }
+            if stunServer != nil {
+                // Like a CPE that reports its UDP binding from its first Inform on: wait (up to 5 s) until STUN answered.
+                let deadline = ContinuousClock.now + .seconds(5)
+                for device in devices {
+                    while await device.cpe.udpConnectionRequestAddress == nil, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
             }
             print("\(devices.count) CPEs listening for connection requests (127.2.x.y:\(crPort)\(udp ? ", UDP" : "")\(xmpp != nil ? ", XMPP" : ""))")
             var failed = 0

@@ -47,7 +47,7 @@ struct NATReachTests {
                 bound.yield(port)
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await stun.run() }
+                group.addTask { defer { bound.finish() }; try await stun.run() }
                 var stunPort = 0
                 for await port in ports {
                     stunPort = port
@@ -63,7 +63,7 @@ struct NATReachTests {
                 let device = SimulatedDevice(cpe: cpe, runner: runner(harness),
                                              udpListener: UDPConnectionRequestListener(host: host, username: "acs", password: TaskHarness.connectionRequestPassword))
                 let (ready, signal) = AsyncStream.makeStream(of: String.self)
-                group.addTask { try await device.serve { url in signal.yield(url) } }
+                group.addTask { defer { signal.finish() }; try await device.serve { url in signal.yield(url) } }
                 var udpURL = ""
                 for await url in ready {
                     udpURL = url
@@ -208,7 +208,7 @@ struct NATReachTests {
                                          xmpp: .init(account: cpeAccount, username: "acs", password: TaskHarness.connectionRequestPassword))
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let (ready, signal) = AsyncStream.makeStream(of: String.self)
-                group.addTask { try await device.serve { url in signal.yield(url) } }
+                group.addTask { defer { signal.finish() }; try await device.serve { url in signal.yield(url) } }
                 var jid = ""
                 for await url in ready {
                     jid = url
@@ -262,6 +262,10 @@ struct NATReachTests {
         let (ports, bound) = AsyncStream.makeStream(of: Int.self)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
+                defer {
+                    bound.finish()
+                    learned.finish()
+                }
                 try await listener.run(settings: { settings }, bound: { bound.yield($0) }, learned: { address, _ in learned.yield(address) },
                                        onRequest: {})
             }
@@ -297,7 +301,7 @@ struct NATReachTests {
             let (ports, bound) = AsyncStream.makeStream(of: Int.self)
             let server = STUNServer(database: stack.database, host: "127.0.0.1", port: 0, clock: stack.clock, logger: Self.quiet) { bound.yield($0) }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await server.run() }
+                group.addTask { defer { bound.finish() }; try await server.run() }
                 var port = 0
                 for await value in ports {
                     port = value
@@ -309,6 +313,92 @@ struct NATReachTests {
                 #expect(output.contains("ok=1"), "\(output)")
                 group.cancelAll()
             }
+        }
+    }
+}
+
+extension NATReachTests {
+    @Test func simulatorProcessAnswersUDPAndXMPPConnectionRequests() async throws {
+        let prosody = try Prosody()
+        let suffix = String(UUID().lowercased.prefix(8))
+        let acs = try await prosody.account("acs-\(suffix)", password: "acs-xmpp-pass", resource: "acs")
+        _ = try await prosody.account("sim-\(suffix)-0", password: "sim-xmpp-pass", resource: "cwmp")
+        try await TaskHarness.with(worker: false) { harness in
+            let (ports, bound) = AsyncStream.makeStream(of: Int.self)
+            let stun = STUNServer(database: harness.stack.database, host: "127.0.0.1", port: 0, clock: harness.stack.clock, logger: Self.quiet) { port in
+                bound.yield(port)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { defer { bound.finish() }; try await stun.run() }
+                var stunPort = 0
+                for await port in ports {
+                    stunPort = port
+                    break
+                }
+                var environment = ProcessInfo.processInfo.environment
+                environment["OCTOISP_CPE_PASSWORD"] = ACSHarness.password
+                environment["OCTOISP_CR_PASSWORD"] = TaskHarness.connectionRequestPassword
+                environment["OCTOISP_CPE_XMPP_PASSWORD"] = "sim-xmpp-pass"
+                let fixture = Fixtures.directory.appendingPathComponent(Self.model).path
+                let arguments = ["cpe-sim", "--acs", harness.acsURL.absoluteString, "--model", fixture, "--username", "cpe", "--auth", "digest",
+                                 "--listen", "--cr-port", String(TestEnvironment.freeTCPPort()), "--cr-username", "acs",
+                                 "--udp", "--nat", "--stun", "127.0.0.1:\(stunPort)", "--stun-keep-alive", "1",
+                                 "--xmpp", "\(prosody.host):\(prosody.port)", "--xmpp-domain", prosody.domain, "--xmpp-user", "sim-\(suffix)",
+                                 "--duration", "8"]
+                async let simulator = ChildProcess.octoisp(arguments, environment: environment)
+                var device: UUID?
+                let deadline = ContinuousClock.now + .seconds(30)
+                while device == nil, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    device = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                        try await tx.query("SELECT device_id FROM cwmp_devices WHERE stun_address IS NOT NULL AND discovered_at IS NOT NULL")
+                            .values(UUID.self).first
+                    }
+                }
+                let id = try #require(device, "the simulated CPE registered and its STUN binding was stored")
+                let udp = await harness.requester.attempt(device: id, provider: harness.provider.id)
+                #expect(udp.path == .udp && udp.outcome == .sent(copies: 3), "\(udp)")
+                try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.xmppAccount.set(XMPPAccountInput(host: acs.host, port: acs.port, jid: acs.jid, password: acs.password),
+                                                 secrets: harness.secrets, by: .system)
+                }
+                harness.stack.clock.advance(by: 11)
+                let xmpp = await harness.requester.attempt(device: id, provider: harness.provider.id)
+                #expect(xmpp.path == .xmpp && xmpp.outcome == .acknowledged, "\(xmpp)")
+                var woken = 0
+                while woken < 2, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    woken = try await harness.count("cwmp_informs WHERE events = ARRAY['6 CONNECTION REQUEST']")
+                }
+                #expect(woken == 2)
+                let run = try await simulator
+                #expect(run.succeeded, "\(run.text)")
+                #expect(run.text.contains("2 connection requests answered (1 over UDP, 1 over XMPP)"), "\(run.text)")
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func anotherProviderSeesNoXMPPAccount() async throws {
+        try await TaskHarness.with(worker: false) { harness in
+            try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.xmppAccount.set(XMPPAccountInput(host: "127.0.0.1", port: 5222, jid: "acs@octoisp.test", password: "p"),
+                                             secrets: harness.secrets, by: .system)
+            }
+            let other = try await harness.stack.makeProvider("other")
+            let theirs = try await harness.stack.database.withTenant(other.id) { tx in try await tx.xmppAccount.account(secrets: harness.secrets) }
+            #expect(theirs == nil)
+            await #expect(throws: OctoError.self) {
+                _ = try await harness.stack.database.withTenant(other.id) { tx in try await tx.xmppAccount.info() }
+            }
+            // A bad body is a 400 naming the field, and nothing changes.
+            await #expect(throws: OctoError.self) {
+                try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.xmppAccount.set(XMPPAccountInput(host: "h", jid: "no-at-sign", password: "p"), secrets: harness.secrets, by: .system)
+                }
+            }
+            let mine = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.xmppAccount.info() }
+            #expect(mine.jid == "acs@octoisp.test")
         }
     }
 }

@@ -63,8 +63,11 @@ ENV
   exit 1
   ;;
 stop)
-  if [ -f "$dir/pid" ]; then
-    pid=$(cat "$dir/pid")
+  # mod_posix writes the server's own pid (the one recorded at start may be setsid's).
+  pidfile="$dir/prosody.pid"
+  [ -s "$pidfile" ] || pidfile="$dir/pid"
+  if [ -f "$pidfile" ]; then
+    pid=$(cat "$pidfile")
     kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || exit 0; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
