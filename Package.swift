@@ -70,6 +70,12 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
+        // cairo and pango from Debian (libcairo2-dev, libpango1.0-dev), for the PDF reports.
+        .systemLibrary(
+            name: "CPangoCairo",
+            pkgConfig: "pangocairo",
+            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
+        ),
         // SNMP: BER codec, PDUs, USM and the async UDP client. Depends on nothing of ours.
         .target(
             name: "SNMP",
@@ -109,6 +115,8 @@ let package = Package(
             dependencies: [
                 "CWMP",
                 "CPEReach",
+                "NetTools",
+                "ToolRuns",
                 "OctoCore",
                 "OctoStore",
                 "OctoJobs",
@@ -130,6 +138,7 @@ let package = Package(
             dependencies: [
                 "CWMP",
                 "CPEReach",
+                "NetTools",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -141,6 +150,8 @@ let package = Package(
         .target(
             name: "OctoHTTP",
             dependencies: [
+                "NetTools",
+                "ToolRuns",
                 "OctoCore",
                 "OctoStore",
                 "OctoAuth",
@@ -150,6 +161,7 @@ let package = Package(
                 "CWMP",
                 "Monitoring",
                 "Alerts",
+                "Reports",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -188,11 +200,38 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Network tools: ICMP echo, continuous ping, traceroute/MTR, port and address scans, a DNS
+        // wire client, the HTTP/HTTPS probe and the target guard. Sockets and NIO only; no database.
+        .target(
+            name: "NetTools",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Tool runs: the history under RLS, the target policy, limits, and the job that executes a run.
+        .target(
+            name: "ToolRuns",
+            dependencies: [
+                "NetTools",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Network monitoring: vendor profiles and fingerprinting, SNMP collectors, discovery, the
         // device inventory and distributed polling through the job queue.
         .target(
             name: "Monitoring",
             dependencies: [
+                "NetTools",
                 "SNMP",
                 "OctoCore",
                 "OctoStore",
@@ -204,7 +243,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
-            resources: [.copy("Profiles")],
+            resources: [.copy("Profiles"), .copy("Vendors")],
             swiftSettings: swiftSettings
         ),
         // Alerts: rules, the alert state machine, evaluation over metrics and device state, silences,
@@ -217,6 +256,24 @@ let package = Package(
                 "OctoStore",
                 "OctoJobs",
                 "OctoMetrics",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Reports: SLA/availability, bandwidth (95th percentile), incidents and optical health over a
+        // period in the provider's time zone; CSV (plain and pt-BR) and PDF (cairo + pango) writers;
+        // the report job, the archive and the schedules that e-mail them.
+        .target(
+            name: "Reports",
+            dependencies: [
+                "CPangoCairo",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                "OctoMetrics",
+                "Alerts",
+                "Notifications",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -251,6 +308,23 @@ let package = Package(
             path: "bench/metrics/Sources",
             swiftSettings: swiftSettings
         ),
+        // `alerts-bench`: evaluation CPU of 50,000 devices × 10 rules and sample-to-notification latency (bench/alerts).
+        .executableTarget(
+            name: "alerts-bench",
+            dependencies: [
+                "Alerts",
+                "Notifications",
+                "OctoCore",
+                "OctoJobs",
+                "OctoMetrics",
+                "OctoStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "bench/alerts/Sources",
+            swiftSettings: swiftSettings
+        ),
         // Enqueue → run → ack throughput of both job-queue drivers (bench/jobs).
         .executableTarget(
             name: "octoisp-bench",
@@ -283,6 +357,13 @@ let package = Package(
             path: "bench/acs/Sources",
             swiftSettings: swiftSettings
         ),
+        // Network tools beside fping and nmap (bench/tools).
+        .executableTarget(
+            name: "tools-bench",
+            dependencies: ["NetTools"],
+            path: "bench/tools/Sources",
+            swiftSettings: swiftSettings
+        ),
         // One poller process polling 10,000 loopback devices through the job queue (bench/monitoring).
         .executableTarget(
             name: "monitoring-bench",
@@ -299,10 +380,25 @@ let package = Package(
             path: "bench/monitoring/Sources",
             swiftSettings: swiftSettings
         ),
+        // A monthly SLA + bandwidth report for 10,000 devices and 50,000 interfaces (bench/reports).
+        .executableTarget(
+            name: "reports-bench",
+            dependencies: [
+                "Reports",
+                "OctoCore",
+                "OctoStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "bench/reports/Sources",
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "octoisp",
             dependencies: [
                 "CPEReach",
+                "NetTools",
+                "ToolRuns",
                 "OctoCore",
                 "OctoStore",
                 "OctoAuth",
@@ -316,6 +412,7 @@ let package = Package(
                 "CPESimulator",
                 "Monitoring",
                 "Alerts",
+                "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -352,10 +449,13 @@ let package = Package(
             name: "OctoHTTPTests",
             dependencies: [
                 "OctoHTTP",
+                "ToolRuns",
                 "Alerts",
+                "Notifications",
                 "OctoJobs",
                 "OctoTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -404,6 +504,7 @@ let package = Package(
             name: "ACSTests",
             dependencies: [
                 "ACS",
+                "ToolRuns",
                 "CWMP",
                 "CPEReach",
                 "CPESimulator",
@@ -426,7 +527,7 @@ let package = Package(
         // Inventory, discovery and distributed polling against PostgreSQL, the job queue and SNMP agents.
         .testTarget(
             name: "PollingTests",
-            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport", "OctoHTTP",
+            dependencies: ["Monitoring", "SNMP", "OctoJobs", "OctoMetrics", "OctoTestSupport", "OctoHTTP", "Alerts", "Notifications",
                            .product(name: "PostgresNIO", package: "postgres-nio"),
                            .product(name: "HummingbirdTesting", package: "hummingbird")],
             swiftSettings: testSettings
@@ -460,6 +561,26 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: testSettings
+        ),
+        // Network tools against real peers: namespaces with netem, dnsmasq, nginx, loopback sockets.
+        .testTarget(
+            name: "NetToolsTests",
+            dependencies: ["NetTools", "OctoTestSupport"],
+            swiftSettings: testSettings
+        ),
+        // Reports: hand-computed fixtures, CSV dialects, PDFs read back with poppler, the archive under RLS.
+        .testTarget(
+            name: "ReportsTests",
+            dependencies: [
+                "Reports",
+                "Alerts",
+                "OctoMetrics",
+                "OctoJobs",
+                "OctoTestSupport",
+                "Notifications",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
             swiftSettings: testSettings
         ),

@@ -19,5 +19,7 @@ echo "== SNMP bulkwalk CPU per varbind (octoisp vs. net-snmp)"
 OCTOISP="$PWD/$bin" bench/snmp/bulkwalk-cpu.sh 9 50
 echo "== SNMP poll of 10,000 devices"
 OCTOISP="$PWD/$bin" bench/snmp/poll-10k.sh
+echo "== network tools (octoisp vs. fping and nmap)"
+bench/tools/run.sh
 echo "== ACS reboot storm, 100,000 CPEs (octoisp serve --roles acs vs. a bare Hummingbird route)"
 bench/acs/run.sh --cpes 100000 --rounds 1

@@ -13,6 +13,10 @@ have redis-server || need+=(redis-server)
 have snmpd || need+=(snmpd)
 have snmpget || need+=(snmp)
 have snmpsimd || need+=(snmpsim)
+# Registries the fingerprinter reads at start: IANA enterprise numbers (vendor from sysObjectID) and
+# IEEE OUIs (CPE manufacturer from the TR-069 OUI).
+[ -f /usr/share/wireshark/enterprises.tsv ] || need+=(libwireshark-data)
+[ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
 have curl || need+=(curl)
 have openssl || need+=(openssl)
 # Connection requests to CPEs behind NAT: Prosody for XMPP (scripts/peers/xmpp.sh), Debian's STUN
@@ -20,6 +24,14 @@ have openssl || need+=(openssl)
 have prosody || need+=(prosody)
 [ -x /usr/sbin/stund ] || need+=(stun-server)
 [ -x /usr/bin/stun ] || need+=(stun-client)
+# Network tools: namespaces and veth pairs for the path tests (iproute2) with loss injected by nftables,
+# dnsmasq and nginx as the DNS and HTTPS peers, fping and nmap as the baselines of bench/tools.
+have ip || need+=(iproute2)
+have nft || need+=(nftables)
+[ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)
+[ -x /usr/sbin/nginx ] || need+=(nginx)
+have fping || need+=(fping)
+have nmap || need+=(nmap)
 # The notification tests' SMTP server (scripts/peers/smtp.sh) runs on Debian's python3.
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
 # The dashboard (web/): React, TypeScript, esbuild and Chart.js from Debian (no npm registry), icons
@@ -32,6 +44,11 @@ have esbuild || need+=(esbuild)
 have tsc || need+=(node-typescript)
 have rsvg-convert || need+=(librsvg2-bin)
 have chromium || need+=(chromium)
+# Reports: PDFs rendered with cairo and pango (system-library target CPangoCairo), DejaVu fonts
+# embedded, and poppler-utils (pdftotext, pdftoppm) for the report tests.
+pkg-config --exists pangocairo 2>/dev/null || need+=(libcairo2-dev libpango1.0-dev)
+have pdftotext || need+=(poppler-utils)
+[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 # Playwright (PyPI) for those tests goes into a virtual environment when the system has none.
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 
@@ -45,7 +62,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
   # The packages start system-wide services; OctoISP runs its own private instances instead.
-  for svc in postgresql redis-server snmpd prosody; do
+  for svc in postgresql redis-server snmpd nginx dnsmasq prosody; do
     (service "$svc" stop || true) >/dev/null 2>&1
   done
 fi

@@ -89,6 +89,7 @@ public struct CPESessionRunner: Sendable {
         if cpe.pendingEvents.isEmpty { cpe.pendingEvents = [InformEvent(code: InformEvent.periodic)] }
         report.seconds = Date().timeIntervalSince(start)
         if cpe.pendingDownload != nil { await download(&cpe) }
+        if !cpe.pendingDiagnostics.isEmpty { await runDiagnostics(&cpe) }
         return report
     }
 

@@ -116,6 +116,17 @@ public struct DataModel: Sendable {
         nodes[path]?.value = value
     }
 
+    /// Sets `path` to `value`, creating the leaf (and keeping the sorted paths) when the model lacks it,
+    /// as a CPE fills result tables such as a traceroute's `RouteHops`.
+    public mutating func put(_ path: String, value: String, type: String = "xsd:string") {
+        if nodes[path] == nil {
+            nodes[path] = Node(writable: false, value: value, type: type)
+            paths = nodes.keys.sorted()
+        } else {
+            nodes[path]?.value = value
+        }
+    }
+
     /// Adds an instance under the multi-instance object `path` (ending in a dot); returns its number.
     public mutating func addInstance(_ path: String) -> Int {
         let children = subtree(path).compactMap { Int($0.dropFirst(path.count).prefix { $0 != "." }) }

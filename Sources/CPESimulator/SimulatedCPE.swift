@@ -12,6 +12,8 @@ public struct SimulatedCPE: Sendable {
     public var connectionRequestURL: String
     /// A Download the ACS asked for, fetched after the session.
     public var pendingDownload: DownloadRequest?
+    /// Diagnostics objects whose `DiagnosticsState` the ACS set to `Requested`, run after the session.
+    public var pendingDiagnostics: [String] = []
     /// The outcome of the last download, reported with TransferComplete in the next session.
     public var pendingTransfer: TransferComplete?
     /// Files downloaded so far (URL and byte count), newest last.
@@ -100,6 +102,10 @@ public struct SimulatedCPE: Sendable {
             }
             guard faults.isEmpty else { return .fault(CWMPFault(code: .invalidArguments, string: "Invalid arguments", parameterFaults: faults)) }
             for value in values where !ignoredPaths.contains(value.name) { model.set(value.name, value: value.value) }
+            for value in values where value.name.hasSuffix(".DiagnosticsState") && value.value == "Requested" {
+                let object = String(value.name.dropLast("DiagnosticsState".count))
+                if !pendingDiagnostics.contains(object) { pendingDiagnostics.append(object) }
+            }
             parameterKey = key
             return .setParameterValuesResponse(status: 0)
         case .getParameterAttributes(let names):

@@ -66,6 +66,10 @@ public actor SimulatedDevice {
             let report = try await runner.run(&state)
             cpe = state
             reports.append(report)
+            // Finished diagnostics are reported at once, in a session of their own (as a CPE does).
+            if state.pendingEvents.contains(where: { $0.code == InformEvent.diagnosticsComplete }) {
+                _ = try? await runSession()
+            }
             return report
         } catch {
             failures.append("\(error)")

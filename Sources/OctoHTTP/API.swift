@@ -10,6 +10,8 @@ import OctoJobs
 import OctoMetrics
 import OctoStore
 import Prometheus
+import ToolRuns
+import Reports
 
 /// The HTTP API gateway: JSON under `/api/v1`, the realtime WebSocket, health, readiness and metrics.
 public struct API: Sendable {
@@ -35,13 +37,20 @@ public struct API: Sendable {
     let cwmpRealm: String
     /// Delivers test notifications through a provider's channels.
     let notifier: AlertNotifier
+    /// Creates network tool runs.
+    let toolRuns: ToolRunService
+    /// Reports on demand (queued on ``jobs``); `POST /reports` answers 503 without a queue.
+    let reports: ReportService?
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
                 provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm,
-                notifier: AlertNotifier? = nil) {
+                notifier: AlertNotifier? = nil, toolRuns: ToolRunService? = nil, reportRetentionDays: Int = 90) {
         self.jobs = jobs
+        self.toolRuns = toolRuns ?? ToolRunService(queue: jobs)
+        self.reports = jobs.map { ReportService(database: database, queue: $0, secrets: secrets, retentionDays: reportRetentionDays,
+                                                logger: Logger(label: "octoisp.reports")) }
         self.notifier = notifier ?? AlertNotifier(database: database, queue: jobs, secrets: secrets, logger: Logger(label: "octoisp.notifications"))
         self.cwmpRealm = cwmpRealm
         self.secrets = secrets
@@ -108,8 +117,12 @@ public struct API: Sendable {
         addMetricsRoutes(to: &routes)
         addMonitoringRoutes(to: &routes)
         addOpticsAndDashboardRoutes(to: &routes)
+        addTopologyRoutes(to: &routes)
         addAlertRoutes(to: &routes)
         addNotificationRoutes(to: &routes)
+        addPushRoutes(to: &routes)
+        addToolRoutes(to: &routes)
+        addReportRoutes(to: &routes)
         return (router, routes.entries)
     }
 

@@ -1,3 +1,5 @@
+import Alerts
+
 /// Settings of the HTTP API.
 public struct APIConfiguration: Sendable {
     /// Address to bind (`OCTOISP_HTTP_HOST`, default 127.0.0.1).
@@ -16,12 +18,16 @@ public struct APIConfiguration: Sendable {
     public var credentialRate = 20.0
     /// Burst per credential.
     public var credentialBurst = 100
+    /// Which browser push endpoints users may subscribe (`OCTOISP_PUSH_ALLOW_INSECURE=1` also allows
+    /// http and private addresses, for development and tests).
+    public var pushEndpoints = PushEndpointPolicy()
 
     /// Defaults.
     public init() {}
 
     /// Defaults overridden by `OCTOISP_HTTP_HOST`, `OCTOISP_HTTP_PORT`, `OCTOISP_RATE_LIMIT_IP`
-    /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s), `OCTOISP_MAX_BODY_BYTES` and `OCTOISP_WEB_DIR`.
+    /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s), `OCTOISP_MAX_BODY_BYTES`, `OCTOISP_WEB_DIR` and
+    /// `OCTOISP_PUSH_ALLOW_INSECURE`.
     public init(environment: [String: String]) {
         if let host = environment["OCTOISP_HTTP_HOST"] { self.host = host }
         if let port = environment["OCTOISP_HTTP_PORT"].flatMap(Int.init) { self.port = port }
@@ -35,5 +41,6 @@ public struct APIConfiguration: Sendable {
         }
         if let size = environment["OCTOISP_MAX_BODY_BYTES"].flatMap(Int.init) { maxBodySize = size }
         if let directory = environment["OCTOISP_WEB_DIR"], !directory.isEmpty { webDirectory = directory }
+        pushEndpoints = PushEndpointPolicy(environment: environment)
     }
 }

@@ -5,13 +5,14 @@ import OctoJobs
 import Monitoring
 import OctoCore
 import OctoStore
+import ToolRuns
 import ServiceLifecycle
 import UnixSignals
 
 /// `octoisp agent --pop …`: polls only one POP's devices, close to them.
 struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Poll and discover one POP's devices (queue snmp-pop-<pop id>) until SIGTERM/SIGINT.")
+        abstract: "Poll and discover one POP's devices (queue snmp-pop-<pop id>) and run its network tools (queue tools-pop-<pop id>) until SIGTERM/SIGINT.")
 
     @Option(name: .long, help: "The POP: its id, or its code or name together with --provider.")
     var pop: String
@@ -51,7 +52,10 @@ struct AgentStarter: Service {
         let agentID = "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
         let heartbeat = PopAgentHeartbeat(database: database, provider: providerID, pop: popID, agent: agentID, logger: logger)
         logger.info("agent started", metadata: ["pop.id": "\(popID.uuidString.lowercased())", "queue": "\(SNMPQueues.pop(popID))"])
-        let inner = ServiceGroup(configuration: .init(services: poller.services + [heartbeat], logger: logger))
+        // Tool runs whose origin is this POP (queue tools-pop-<pop id>).
+        let tools = environment.toolWorker(database: database, jobs: jobs, queues: [ToolQueues.pop(popID)], executor: "agent \(agentID)",
+                                           clock: clock, logger: logger)
+        let inner = ServiceGroup(configuration: .init(services: poller.services + [heartbeat, tools], logger: logger))
         try await inner.run()
     }
 }

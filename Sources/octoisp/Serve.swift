@@ -13,7 +13,9 @@ import OctoJobs
 import OctoMetrics
 import OctoStore
 import Prometheus
+import Reports
 import ServiceLifecycle
+import ToolRuns
 import UnixSignals
 
 /// A role a process can run.
@@ -85,6 +87,9 @@ struct Serve: AsyncParsableCommand {
         let deviceTasks = DeviceTaskService(queue: jobs, taskTimeout: acsConfiguration.taskTimeout)
         let provisioning = ProvisioningService(tasks: deviceTasks, secrets: try? environment.secretBox(), logger: logger)
         let driftEvery = environment.values["OCTOISP_PROVISIONING_DRIFT_INTERVAL"].flatMap(Int64.init) ?? 86_400
+        let reportRetentionDays = environment.values["OCTOISP_REPORTS_RETENTION_DAYS"].flatMap(Int.init) ?? 90
+        let reports = ReportService(database: database, queue: jobs, secrets: try? environment.secretBox(), retentionDays: reportRetentionDays,
+                                    logger: logger)
         if roles.contains(.worker) {
             var handlers = JobHandlers()
             let xmpp = XMPPConnector(logger: logger)
@@ -100,8 +105,13 @@ struct Serve: AsyncParsableCommand {
                 provider, alerts in try await notifier.enqueue(provider: provider, alerts: alerts)
             }
             handlers.registerAlertDeliveries(notifier)
+            handlers.registerReports(reports)
             services.append(JobWorker(queue: jobs, handlers: handlers, configuration: environment.workerConfiguration(), clock: clock, logger: logger))
-            let schedules = driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : []
+            services.append(environment.toolWorker(database: database, jobs: jobs, queues: [ToolQueues.platform],
+                                                   executor: "platform \(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)",
+                                                   clock: clock, logger: logger))
+            let schedules = (driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : [])
+                + reports.recurringSchedules()
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
             services.append(JobStatsReporter(queue: jobs, logger: logger))
         }
@@ -111,7 +121,8 @@ struct Serve: AsyncParsableCommand {
             let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
                           deviceTasks: deviceTasks, files: files, provisioning: provisioning,
-                          secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm)
+                          secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm,
+                          toolRuns: environment.toolRunService(jobs: jobs, cpe: CPEToolDiagnostics(tasks: deviceTasks)), reportRetentionDays: reportRetentionDays)
             let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
             services.append(live)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in

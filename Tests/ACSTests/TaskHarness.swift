@@ -16,6 +16,7 @@ import OctoTestSupport
 import PostgresNIO
 import Prometheus
 import Synchronization
+import ToolRuns
 
 /// The ACS, the API, a job worker and a realtime listener over one fresh database: what device tasks,
 /// connection requests and downloads need end to end.
@@ -77,7 +78,9 @@ struct TaskHarness: Sendable {
             let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: apiConfiguration,
                           metrics: PrometheusCollectorRegistry(), jobs: queue,
                           deviceTasks: DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout), files: files,
-                          secrets: secrets, cwmpRealm: configuration.realm)
+                          secrets: secrets, cwmpRealm: configuration.realm,
+                          toolRuns: ToolRunService(queue: queue, cpe: CPEToolDiagnostics(tasks: DeviceTaskService(queue: queue,
+                                                                                                              taskTimeout: configuration.taskTimeout))))
             let events = Events()
             let listener = EventListener(url: stack.appURL, logger: quiet) { event in events.append(event) }
             let server = CWMPServer(engine: engine, host: "127.0.0.1", port: 0, maximumBodyBytes: configuration.maximumBodyBytes, files: files)

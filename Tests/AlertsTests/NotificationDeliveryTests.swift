@@ -12,7 +12,8 @@ import Synchronization
 import Testing
 
 /// Alerts reach real receivers: the SMTP server `make test` starts (STARTTLS, AUTH) and a webhook
-/// receiver that verifies the signature. A firing and a resolution each arrive once per channel.
+/// receiver that verifies the signature. A firing and a resolution each arrive once per channel, and
+/// alerts of one group arrive together.
 @Suite(.serialized) struct NotificationDeliveryTests {
     /// Records the webhook POSTs it receives.
     final class Receiver: Sendable {
@@ -33,12 +34,13 @@ import Testing
         }
     }
 
-    @Test func anAlertReachesEMailAndWebhookOnceWhenItFiresAndOnceWhenItResolves() async throws {
-        let smtpPort = try #require(Int(try Self.peer("OCTOISP_TEST_SMTP_PORT")))
-        let certificate = try String(contentsOfFile: try Self.peer("OCTOISP_TEST_SMTP_CERT"), encoding: .utf8)
-        let user = try Self.peer("OCTOISP_TEST_SMTP_USER")
-        let password = try Self.peer("OCTOISP_TEST_SMTP_PASSWORD")
-        let recipient = "noc-\(UUID().lowercased.prefix(8))@provedor.test"
+    /// Fast timers for the test: no group wait, a one-second group interval.
+    static let quick = NotificationPacing(groupBy: [.pop, .rule], groupWaitSeconds: 0, groupIntervalSeconds: 1, repeatIntervalSeconds: 3_600)
+
+    /// Starts a webhook receiver on loopback, a database and a job worker running the deliveries, and
+    /// runs `body` with them.
+    static func withReceiver(_ body: @escaping @Sendable (_ stack: TestStack, _ port: Int, _ receiver: Receiver, _ notifier: AlertNotifier,
+                                                          _ secrets: SecretBox, _ logger: Logger) async throws -> Void) async throws {
         let receiver = Receiver()
         let router = Router()
         router.post("hook") { request, _ -> Response in
@@ -67,81 +69,176 @@ import Testing
                 let worker = JobWorker(queue: queue, handlers: handlers, configuration: .init(includeDedicated: false, concurrency: 2, pollInterval: .milliseconds(50)),
                                        clock: stack.clock, logger: logger)
                 group.addTask { try await worker.run() }
-
-                let provider = try await stack.makeProvider("acme").id
-                let key = "webhook-signing-key-\(UUID().lowercased)"
-                let (device, hook, mail) = try await stack.database.withTenant(provider) { tx in
-                    let device = try await tx.devices.create(DeviceInput(name: "OLT-CENTRO", kind: .olt), by: .system).id
-                    try await tx.query("""
-                        INSERT INTO snmp_devices (provider_id, device_id, address, reachability, created_at, updated_at)
-                        VALUES (\(provider), \(device), '127.3.0.7'::inet, 'down', now(), now())
-                        """)
-                    _ = try await tx.alertRules.create(AlertRuleInput(name: "OLT fora do ar", severity: .critical, deviceKinds: ["olt"],
-                                                                      condition: .reachability(includeSNMPFailing: false)), by: .system)
-                    let hook = try await tx.notificationChannels.create(NotificationChannelInput(
-                        name: "Webhook NOC", channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!, key: NotificationSecret(key)))),
-                        secrets: secrets, by: .system)
-                    let mail = try await tx.notificationChannels.create(NotificationChannelInput(
-                        name: "E-mail NOC", minSeverity: .critical,
-                        channel: .email(EmailConfiguration(host: "127.0.0.1", port: smtpPort, security: .startTLS, trustedCertificatePEM: certificate,
-                                                           tlsServerName: "localhost", username: user, password: NotificationSecret(password),
-                                                           fromAddress: "alertas@octoisp.test", recipients: [recipient]))),
-                        secrets: secrets, by: .system)
-                    return (device, hook, mail)
-                }
-                // The secrets are stored sealed, never in clear, and answered empty.
-                let stored = try await stack.database.withTenant(provider) { tx in
-                    try await tx.query("SELECT settings::text || coalesce(secrets_sealed, '') FROM notification_channels").values(String.self)
-                }
-                #expect(stored.count == 2 && stored.allSatisfy { !$0.contains(key) && !$0.contains(password) })
-                // Fires: both channels get it.
-                let evaluator = AlertEvaluator(database: stack.database, logger: logger)
-                let fired = try await evaluator.evaluate(provider: provider)
-                #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2)
-                #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2, "asked twice…")
-                try await Task.sleep(for: .milliseconds(300))
-                #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2, "…and again after the first ran…")
-                func mailsTo() throws -> [[String: Any]] { try Self.mails().filter { ($0["rcpt_tos"] as? [String])?.contains(recipient) == true } }
-                var deadline = ContinuousClock.now + .seconds(30)
-                while try receiver.received.count < 1 || mailsTo().count < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-                try await Task.sleep(for: .milliseconds(1500))
-                #expect(receiver.received.count == 1, "…delivered once")
-                let attempts = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: try #require(fired.notify.first)) }
-                #expect(try mailsTo().count == 1, "\(attempts.map { "\($0.channelName ?? "") \($0.status) \($0.outcome) \($0.detail ?? "")" })")
-                let first = try #require(receiver.received.first)
-                let timestamp = try #require(first.headers["x-octoisp-timestamp"])
-                let signature = try #require(first.headers["x-octoisp-signature"])
-                #expect(WebhookSignature.verify(signature: signature, timestamp: timestamp, body: first.body, key: Array(key.utf8), now: Date()))
-                let payload = try #require(try JSONSerialization.jsonObject(with: Data(first.body)) as? [String: Any])
-                #expect("\(payload)".contains("OLT-CENTRO is unreachable"))
-                let subject = try #require(try mailsTo().first?["subject"] as? String)
-                #expect(subject.contains("OLT-CENTRO"), "\(subject)")
-                // Resolves: each channel hears it once more.
-                try await stack.database.withTenant(provider) { tx in
-                    try await tx.query("UPDATE snmp_devices SET reachability = 'up' WHERE device_id = \(device)")
-                }
-                let resolved = try await evaluator.evaluate(provider: provider)
-                #expect(try await notifier.enqueue(provider: provider, alerts: resolved.notify) == 2)
-                deadline = ContinuousClock.now + .seconds(30)
-                while try receiver.received.count < 2 || mailsTo().count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
-                #expect(receiver.received.count == 2)
-                #expect(try mailsTo().count == 2)
-                let alert = try #require(fired.notify.first)
-                let log = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: alert) }
-                #expect(log.map(\.outcome) == ["sent", "sent", "sent", "sent"])
-                #expect(Set(log.map(\.channelId)) == [hook.id, mail.id])
-                #expect(log.filter { $0.status == "resolved" }.count == 2, "\(log.map { "\($0.status) \($0.outcome) \($0.channelName ?? "")" })")
-                // A channel whose receiver refuses for good is logged as failed, not retried forever.
-                let broken = try await stack.database.withTenant(provider) { tx in
-                    try await tx.notificationChannels.create(NotificationChannelInput(
-                        name: "Quebrado", channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/missing")!, key: "k"))),
-                        secrets: secrets, by: .system)
-                }
-                let test = try await notifier.test(channel: broken.id, provider: provider)
-                #expect(test.outcome == "failed" && test.detail?.contains("404") == true, "\(String(describing: test.detail))")
-                #expect(try await notifier.test(channel: hook.id, provider: provider).outcome == "sent")
+                try await body(stack, port, receiver, notifier, secrets, logger)
                 group.cancelAll()
             }
+        }
+    }
+
+    @Test func anAlertReachesEMailAndWebhookOnceWhenItFiresAndOnceWhenItResolves() async throws {
+        let smtpPort = try #require(Int(try Self.peer("OCTOISP_TEST_SMTP_PORT")))
+        let certificate = try String(contentsOfFile: try Self.peer("OCTOISP_TEST_SMTP_CERT"), encoding: .utf8)
+        let user = try Self.peer("OCTOISP_TEST_SMTP_USER")
+        let password = try Self.peer("OCTOISP_TEST_SMTP_PASSWORD")
+        let recipient = "noc-\(UUID().lowercased.prefix(8))@provedor.test"
+        try await Self.withReceiver { stack, port, receiver, notifier, secrets, logger in
+            let provider = try await stack.makeProvider("acme").id
+            let key = "webhook-signing-key-\(UUID().lowercased)"
+            let (device, hook, mail) = try await stack.database.withTenant(provider) { tx in
+                let device = try await tx.devices.create(DeviceInput(name: "OLT-CENTRO", kind: .olt), by: .system).id
+                try await tx.query("""
+                    INSERT INTO snmp_devices (provider_id, device_id, address, reachability, created_at, updated_at)
+                    VALUES (\(provider), \(device), '127.3.0.7'::inet, 'down', now(), now())
+                    """)
+                _ = try await tx.alertRules.create(AlertRuleInput(name: "OLT fora do ar", severity: .critical, deviceKinds: ["olt"],
+                                                                  condition: .reachability(includeSNMPFailing: false)), by: .system)
+                let hook = try await tx.notificationChannels.create(NotificationChannelInput(
+                    name: "Webhook NOC", channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!, key: NotificationSecret(key))),
+                    pacing: Self.quick),
+                    secrets: secrets, by: .system)
+                let mail = try await tx.notificationChannels.create(NotificationChannelInput(
+                    name: "E-mail NOC", minSeverity: .critical,
+                    channel: .email(EmailConfiguration(host: "127.0.0.1", port: smtpPort, security: .startTLS, trustedCertificatePEM: certificate,
+                                                       tlsServerName: "localhost", username: user, password: NotificationSecret(password),
+                                                       fromAddress: "alertas@octoisp.test", recipients: [recipient])),
+                    pacing: Self.quick),
+                    secrets: secrets, by: .system)
+                return (device, hook, mail)
+            }
+            // The secrets are stored sealed, never in clear, and answered empty.
+            let stored = try await stack.database.withTenant(provider) { tx in
+                try await tx.query("SELECT settings::text || coalesce(secrets_sealed, '') FROM notification_channels").values(String.self)
+            }
+            #expect(stored.count == 2 && stored.allSatisfy { !$0.contains(key) && !$0.contains(password) })
+            // Fires: both channels get it.
+            let evaluator = AlertEvaluator(database: stack.database, logger: logger)
+            let fired = try await evaluator.evaluate(provider: provider)
+            #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2)
+            #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2, "asked twice…")
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2, "…and again after the first ran…")
+            func mailsTo() throws -> [[String: Any]] { try Self.mails().filter { ($0["rcpt_tos"] as? [String])?.contains(recipient) == true } }
+            var deadline = ContinuousClock.now + .seconds(30)
+            while try receiver.received.count < 1 || mailsTo().count < 1, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            try await Task.sleep(for: .milliseconds(1500))
+            #expect(receiver.received.count == 1, "…delivered once")
+            let attempts = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: try #require(fired.notify.first)) }
+            #expect(try mailsTo().count == 1, "\(attempts.map { "\($0.channelName ?? "") \($0.status) \($0.outcome) \($0.detail ?? "")" })")
+            let first = try #require(receiver.received.first)
+            let timestamp = try #require(first.headers["x-octoisp-timestamp"])
+            let signature = try #require(first.headers["x-octoisp-signature"])
+            #expect(WebhookSignature.verify(signature: signature, timestamp: timestamp, body: first.body, key: Array(key.utf8), now: Date()))
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(first.body)) as? [String: Any])
+            #expect("\(payload)".contains("OLT-CENTRO is unreachable"))
+            let subject = try #require(try mailsTo().first?["subject"] as? String)
+            #expect(subject.contains("OLT-CENTRO"), "\(subject)")
+            // Resolves: each channel hears it once more, a group interval after the firing.
+            stack.clock.advance(by: 2)
+            try await stack.database.withTenant(provider) { tx in
+                try await tx.query("UPDATE snmp_devices SET reachability = 'up' WHERE device_id = \(device)")
+            }
+            let resolved = try await evaluator.evaluate(provider: provider)
+            #expect(try await notifier.enqueue(provider: provider, alerts: resolved.notify) == 2)
+            deadline = ContinuousClock.now + .seconds(30)
+            while try receiver.received.count < 2 || mailsTo().count < 2, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            #expect(receiver.received.count == 2)
+            #expect(try mailsTo().count == 2)
+            let alert = try #require(fired.notify.first)
+            // The attempt is logged right after the receiver answered.
+            var log = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: alert) }
+            deadline = ContinuousClock.now + .seconds(10)
+            while log.count < 4, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(100))
+                log = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: alert) }
+            }
+            #expect(log.map(\.outcome) == ["sent", "sent", "sent", "sent"])
+            #expect(Set(log.map(\.channelId)) == [hook.id, mail.id])
+            #expect(log.filter { $0.status == "resolved" }.count == 2, "\(log.map { "\($0.status) \($0.outcome) \($0.channelName ?? "")" })")
+            // A channel whose receiver refuses for good is logged as failed, not retried forever.
+            let broken = try await stack.database.withTenant(provider) { tx in
+                try await tx.notificationChannels.create(NotificationChannelInput(
+                    name: "Quebrado", channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/missing")!, key: "k"))),
+                    secrets: secrets, by: .system)
+            }
+            let test = try await notifier.test(channel: broken.id, provider: provider)
+            #expect(test.outcome == "failed" && test.detail?.contains("404") == true, "\(String(describing: test.detail))")
+            #expect(try await notifier.test(channel: hook.id, provider: provider).outcome == "sent")
+        }
+    }
+
+    /// The text of each webhook POST's notification (title and body).
+    static func texts(_ receiver: Receiver) throws -> [String] {
+        try receiver.received.map { request in
+            let payload = try #require(try JSONSerialization.jsonObject(with: Data(request.body)) as? [String: Any])
+            return "\(payload)"
+        }
+    }
+
+    @Test func alertsOfOneGroupArriveTogetherAndAChangeWaitsForTheGroupInterval() async throws {
+        try await Self.withReceiver { stack, port, receiver, notifier, secrets, logger in
+            let provider = try await stack.makeProvider("grupo").id
+            let pacing = NotificationPacing(groupBy: [.pop, .rule], groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 3_600)
+            let (devices, hook) = try await stack.database.withTenant(provider) { tx in
+                let centro = try await tx.pops.create(PopInput(name: "POP Centro"), by: .system).id
+                let norte = try await tx.pops.create(PopInput(name: "POP Norte"), by: .system).id
+                var devices: [UUID] = []
+                for (index, pop) in [centro, centro, centro, norte].enumerated() {
+                    let device = try await tx.devices.create(DeviceInput(name: "OLT-\(index)", kind: .olt, popId: .value(pop)), by: .system).id
+                    try await tx.query("""
+                        INSERT INTO snmp_devices (provider_id, device_id, address, reachability, created_at, updated_at)
+                        VALUES (\(provider), \(device), \("127.3.1.\(index + 1)")::inet, 'down', now(), now())
+                        """)
+                    devices.append(device)
+                }
+                _ = try await tx.alertRules.create(AlertRuleInput(name: "OLT fora do ar", severity: .critical, deviceKinds: ["olt"],
+                                                                  condition: .reachability(includeSNMPFailing: false)), by: .system)
+                let hook = try await tx.notificationChannels.create(NotificationChannelInput(
+                    name: "Webhook NOC", language: .en,
+                    channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!, key: "k")), pacing: pacing),
+                    secrets: secrets, by: .system)
+                return (devices, hook)
+            }
+            func settle(_ count: Int) async throws {
+                let deadline = ContinuousClock.now + .seconds(20)
+                while receiver.received.count < count, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                try await Task.sleep(for: .milliseconds(800))  // and nothing more arrives
+            }
+            let evaluator = AlertEvaluator(database: stack.database, logger: logger)
+            let fired = try await evaluator.evaluate(provider: provider)
+            #expect(fired.notify.count == 4)
+            #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 2, "two groups: POP Centro and POP Norte")
+            try await settle(1)
+            #expect(receiver.received.isEmpty, "the group wait holds the first notification")
+            stack.clock.advance(by: 31)
+            try await settle(2)
+            let first = try Self.texts(receiver)
+            #expect(first.count == 2, "\(first)")
+            #expect(first.contains { $0.contains("3 alerts firing: OLT fora do ar") }, "\(first)")
+            #expect(first.contains { $0.contains("OLT-3 is unreachable") }, "\(first)")
+            // One OLT of POP Centro comes back: told at the group interval, not before.
+            try await stack.database.withTenant(provider) { tx in
+                try await tx.query("UPDATE snmp_devices SET reachability = 'up' WHERE device_id = \(devices[0])")
+            }
+            stack.clock.advance(by: 60)
+            let resolved = try await evaluator.evaluate(provider: provider)
+            #expect(try await notifier.enqueue(provider: provider, alerts: resolved.notify) == 1)
+            try await settle(3)
+            #expect(receiver.received.count == 2, "a change waits for the group interval")
+            stack.clock.advance(by: 240)
+            try await settle(3)
+            let texts = try Self.texts(receiver)
+            #expect(texts.count == 3, "\(texts)")
+            let change = try #require(texts.last)
+            #expect(change.contains("2 alerts firing") && change.contains("Resolved (1)") && change.contains("OLT-0 is unreachable"), "\(change)")
+            // The log says which group and why.
+            let log = try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.deliveries(alert: fired.notify[0]) }
+            #expect(log.map(\.reason) == ["initial", "change"] && log.allSatisfy { $0.channelId == hook.id && $0.groupKey?.hasPrefix("pop=") == true },
+                    "\(log)")
+            // Nothing changes for the repeat interval: one reminder per group still firing.
+            stack.clock.advance(by: 3_600)
+            try await settle(5)
+            let reminders = try Self.texts(receiver).dropFirst(3)
+            #expect(reminders.count == 2, "\(Array(reminders))")
         }
     }
 }

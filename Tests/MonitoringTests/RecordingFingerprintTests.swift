@@ -3,7 +3,8 @@ import Monitoring
 import SNMP
 import Testing
 
-/// Every real-device recording in ../shared/fixtures/snmp/librenms, identified through snmpsimd.
+/// Every real-device recording in ../shared/fixtures/snmp/librenms and librenms-more, identified through
+/// snmpsimd: the file → vendor, OS table.
 @Suite struct RecordingFingerprintTests {
     struct Expected: Sendable, CustomTestStringConvertible {
         var recording: String
@@ -19,7 +20,7 @@ import Testing
 
     /// Read from each recording's sysObjectID, sysDescr and the vendor OIDs the profiles name.
     static let expected: [Expected] = [
-        Expected(recording: "airos-af", profile: "ubiquiti-airos", vendor: "Ubiquiti", os: "airOS", kind: "access_point", version: "2.6.33"),
+        Expected(recording: "airos-af", profile: "ubiquiti-airfiber", vendor: "Ubiquiti", os: "airFiber", kind: "access_point"),
         Expected(recording: "cdata", profile: "cdata", vendor: "C-Data", os: "C-Data OLT", kind: "olt"),
         Expected(recording: "datacom-dmos_dm4618", profile: "datacom-dmos", vendor: "Datacom", os: "DmOS", kind: "olt",
                  model: "DM4618", version: "9.0.0-345-1-g479ba56c8a"),
@@ -49,15 +50,54 @@ import Testing
                  version: "V2.1.0"),
     ]
 
-    @Test func theTableCoversEveryRecording() throws {
-        let directory = try Agents.fixtures()
-        let names = try FileManager.default.contentsOfDirectory(atPath: directory)
-            .filter { $0.hasSuffix(".snmprec") }.map { String($0.dropLast(".snmprec".count)) }
-        #expect(!names.isEmpty)
-        #expect(Set(names) == Set(Self.expected.map(\.recording)))
+    /// The recordings of ../shared/fixtures/snmp/librenms-more.
+    static let expectedMore: [Expected] = [
+        Expected(recording: "airos-af-ltu", profile: "ubiquiti-airfiber", vendor: "Ubiquiti", os: "airFiber", kind: "access_point",
+                 model: "airFiber 5XHD", version: "1.1.1-BETA2.00015.180314.0503"),
+        Expected(recording: "airos_1", profile: "ubiquiti-airos", vendor: "Ubiquiti", os: "airOS", kind: "access_point",
+                 version: "2.6.32.71"),
+        Expected(recording: "datacom_dm1200e", profile: "datacom-legacy", vendor: "Datacom", os: "DmSwitch", kind: "switch",
+                 model: "DM1200E", version: "3.2.2.1"),
+        Expected(recording: "edgeos_erl", profile: "ubiquiti-edgeos", vendor: "Ubiquiti", os: "EdgeOS", kind: "router",
+                 model: "EdgeRouter Lite"),
+        Expected(recording: "edgeswitch_es-24-250w", profile: "ubiquiti-edgeswitch", vendor: "Ubiquiti", os: "EdgeSwitch",
+                 kind: "switch", model: "24-Port 250W", version: "1.8.0.5106045"),
+        Expected(recording: "fiberhome-switch_fh2800", profile: "fiberhome-switch", vendor: "FiberHome", os: "FiberHome Switch",
+                 kind: "switch", model: "S2800", version: "V210R220"),
+        Expected(recording: "huawei-smu_11b", profile: "huawei-smu", vendor: "Huawei", os: "SMU", kind: "other", model: "SMU11B"),
+        Expected(recording: "huaweiups_ups2000", profile: "huawei-ups", vendor: "Huawei", os: "UPS", kind: "other", model: "UPS2000"),
+        Expected(recording: "ios_ie1000", profile: "cisco-ie", vendor: "Cisco", os: "IOS", kind: "switch", model: "IE1000",
+                 version: "1.8.2"),
+        Expected(recording: "iosxr_asr9001", profile: "cisco-iosxr", vendor: "Cisco", os: "IOS-XR", kind: "router", model: "ASR9K",
+                 version: "6.6.3"),
+        Expected(recording: "junose", profile: "juniper-junose", vendor: "Juniper", os: "JunosE", kind: "router"),
+        Expected(recording: "tplink_dsl", profile: "tplink-dsl", vendor: "TP-Link", os: "TP-Link DSL", kind: "cpe", version: "3.16.0"),
+        Expected(recording: "unifi_560", profile: "ubiquiti-unifi-ap", vendor: "Ubiquiti", os: "UniFi AP", kind: "access_point",
+                 model: "UAP-nanoHD", version: "5.60.3.12934"),
+        Expected(recording: "unifi_achd", profile: "ubiquiti-unifi-ap", vendor: "Ubiquiti", os: "UniFi AP", kind: "access_point",
+                 model: "UAP-AC-HD", version: "3.9.19.8123"),
+        Expected(recording: "vrp_1", profile: "huawei-vrp", vendor: "Huawei", os: "VRP", kind: "router"),
+        Expected(recording: "zxr10_5250", profile: "zte-zxr10", vendor: "ZTE", os: "ZXR10", kind: "switch", model: "5250-52TM-H",
+                 version: "V2.05.11B23"),
+    ]
+
+    static let all = expected + expectedMore
+
+    static func recordings(in directory: String) throws -> Set<String> {
+        Set(try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".snmprec") }.map { String($0.dropLast(".snmprec".count)) })
     }
 
-    @Test(arguments: expected)
+    @Test func theTableCoversEveryRecording() throws {
+        let names = try Self.recordings(in: try Agents.fixtures())
+        #expect(!names.isEmpty)
+        #expect(names == Set(Self.expected.map(\.recording)))
+        let more = try Self.recordings(in: try Agents.moreFixtures())
+        #expect(!more.isEmpty)
+        #expect(more == Set(Self.expectedMore.map(\.recording)))
+    }
+
+    @Test(arguments: all)
     func identifies(_ expected: Expected) async throws {
         let target = try Agents.snmpsim(community: expected.recording)
         let identity = try await Agents.withPoller { try await $0.identify(target) }
@@ -68,6 +108,33 @@ import Testing
         #expect(identity.model == expected.model)
         #expect(identity.version == expected.version)
         #expect(identity.serial == expected.serial)
-        #expect(!identity.sysObjectID.isEmpty)
+        let reason = try #require(identity.reason)
+        #expect(reason.hasPrefix("profile \(expected.profile) match["), "\(reason)")
+        #expect(identity.enterprise == VendorRegistry.enterprise(of: OID(identity.sysObjectID)))
+    }
+
+    /// The held-out check. Each recording is identified by a catalog without the profile that names it
+    /// (as if its family had never been profiled), so only the facts remain: the IANA enterprise
+    /// number, the sysDescr vendor patterns and the other profiles. Prints the accuracy.
+    @Test func withoutTheirOwnProfileRecordingsStillGetTheirVendor() async throws {
+        let bundled = try ProfileCatalog.bundled()
+        var right: [String] = []
+        var wrong: [String] = []
+        for expected in Self.all {
+            let others = try ProfileCatalog(profiles: bundled.profiles.filter { $0.id != expected.profile }, vendors: bundled.vendors)
+            let target = try Agents.snmpsim(community: expected.recording)
+            let identity = try await Agents.withPoller(catalog: others) { try await $0.identify(target) }
+            #expect(identity.profile != expected.profile)
+            if identity.vendor == expected.vendor {
+                right.append(expected.recording)
+            } else {
+                wrong.append("\(expected.recording): \(identity.vendor) (\(identity.reason ?? ""))")
+            }
+        }
+        let share = Double(right.count) / Double(Self.all.count)
+        print("held-out vendor accuracy (each recording without its own profile): \(right.count)/\(Self.all.count) = "
+              + String(format: "%.1f %%", share * 100))
+        for line in wrong { print("  held-out miss: \(line)") }
+        #expect(share >= 0.9, "vendor from facts alone: \(wrong)")
     }
 }

@@ -25,6 +25,23 @@ enum Agents {
     /// The directory of the real-device recordings.
     static func fixtures() throws -> String { try require("SNMP_TEST_FIXTURES") }
 
+    /// The directory of the further real-device recordings (families a profile-only fingerprinter misses).
+    static func moreFixtures() throws -> String { try require("SNMP_TEST_FIXTURES_MORE") }
+
+    /// Runs `body` with a started client and a poller over `catalog`.
+    static func withPoller<T>(catalog: ProfileCatalog, _ body: (SNMPDevicePoller) async throws -> T) async throws -> T {
+        let client = try await SNMPClient.start(configuration: .init(bindHost: "127.0.0.1"))
+        let poller = SNMPDevicePoller(client: client, catalog: catalog)
+        do {
+            let result = try await body(poller)
+            await client.close()
+            return result
+        } catch {
+            await client.close()
+            throw error
+        }
+    }
+
     /// Runs `body` with a started client and a poller over the bundled profiles.
     static func withPoller<T>(_ body: (SNMPDevicePoller) async throws -> T) async throws -> T {
         let client = try await SNMPClient.start(configuration: .init(bindHost: "127.0.0.1"))

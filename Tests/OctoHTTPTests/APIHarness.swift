@@ -65,6 +65,7 @@ struct APIHarness: Sendable {
     /// job queue (none by default).
     static func with(configure: @Sendable (inout APIConfiguration) -> Void = { _ in },
                      jobs: @Sendable (TestStack) throws -> (any JobQueue)? = { _ in nil },
+                     secrets: SecretBox? = nil,
                      _ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with { stack in
             var configuration = APIConfiguration()
@@ -72,7 +73,7 @@ struct APIHarness: Sendable {
             configure(&configuration)
             let hub = RealtimeHub()
             let api = API(database: stack.database, auth: stack.auth, hub: hub, configuration: configuration,
-                          metrics: PrometheusCollectorRegistry(), jobs: try jobs(stack))
+                          metrics: PrometheusCollectorRegistry(), jobs: try jobs(stack), secrets: secrets)
             var logger = Logger(label: "api-test")
             logger.logLevel = .warning
             let listener = EventListener(url: stack.appURL, logger: logger) { event in hub.deliver(event) }

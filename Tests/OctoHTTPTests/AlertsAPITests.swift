@@ -114,4 +114,37 @@ import Testing
             #expect(problems.isEmpty, "\(problems)")
         }
     }
+
+    @Test func aChannelsPacingIsSetReadAndValidatedThroughTheAPI() async throws {
+        try await APIHarness.with(configure: ContractTests.unlimited) { harness in
+            let provider = try await harness.stack.makeProvider("pacing")
+            try await harness.stack.makeUser("admin@pacing.test", role: .providerAdmin, provider: provider.id)
+            let admin = try await harness.login("admin@pacing.test")
+            let created = try await harness.call(.post, "/api/v1/notification-channels", token: admin, json: #"""
+                {"name": "E-mail", "channel": {"type": "email", "settings": {"host": "127.0.0.1", "from_address": "a@p.test", "recipients": ["noc@p.test"]}},
+                 "pacing": {"group_by": ["pop"], "group_wait_seconds": 10, "quiet_hours": {"start": "22:00", "end": "07:00"}}}
+                """#)
+            #expect(created.status == .created, "\(String(describing: created.json))")
+            guard case .object(let pacing)? = created["pacing"] else { Issue.record("no pacing: \(created.status)"); return }
+            #expect(pacing["group_wait_seconds"] == .number(10) && pacing["group_interval_seconds"] == .number(300))
+            #expect(pacing["group_by"] == .array([.string("pop")]))
+            guard case .object(let quiet)? = pacing["quiet_hours"] else { Issue.record("no quiet hours"); return }
+            #expect(quiet["time_zone"] == .string("America/Sao_Paulo") && quiet["min_severity"] == .string("critical"))
+            let id = try #require(created["id"]?.stringValue)
+            let patched = try await harness.call(.patch, "/api/v1/notification-channels/\(id)", token: admin, json: #"{"pacing": {"repeat_interval_seconds": 3600}}"#)
+            #expect(patched.status == .ok)
+            guard case .object(let after)? = patched["pacing"] else { Issue.record("no pacing"); return }
+            #expect(after["repeat_interval_seconds"] == .number(3600) && after["group_wait_seconds"] == .number(30)
+                    && (after["quiet_hours"] == nil || after["quiet_hours"] == .null),
+                    "a pacing sent replaces the stored one; absent fields take the defaults")
+            for (body, field) in [(#"{"pacing": {"quiet_hours": {"start": "7h", "end": "08:00"}}}"#, "pacing.quiet_hours.start"),
+                                  (#"{"pacing": {"group_wait_seconds": 7200}}"#, "pacing.group_wait_seconds")] {
+                let refused = try await harness.call(.patch, "/api/v1/notification-channels/\(id)", token: admin, json: body)
+                #expect(refused.status == .badRequest && refused.errorField == field, "\(body)")
+            }
+            let stored = try await harness.call(.get, "/api/v1/notification-channels/\(id)", token: admin)
+            guard case .object(let kept)? = stored["pacing"] else { Issue.record("no pacing"); return }
+            #expect(kept["repeat_interval_seconds"] == .number(3600), "a refused change changes nothing")
+        }
+    }
 }

@@ -35,6 +35,8 @@ import Testing
         "post /api/v1/api-keys": #"{"name": "script"}"#,
         "post /api/v1/metrics/series": #"{"device_id": "00000000-0000-0000-0000-000000000001", "metric": "rx", "labels": {}, "unit": "dBm", "kind": "gauge", "counter_bits": 0}"#,
         "post /api/v1/devices/{id}/tasks": #"{"type": "reboot"}"#,
+        "post /api/v1/tool-runs": #"{"tool": "ping", "ping": {"target": "127.99.0.2"}}"#,
+        "post /api/v1/tool-target-ranges": #"{"cidr": "127.99.0.0/16"}"#,
         "post /api/v1/provisioning/templates": #"{"name": "T", "match": {"manufacturer": "X"}}"#,
         "post /api/v1/provisioning/templates/{id}/versions": #"{"note": "n"}"#,
         "post /api/v1/provisioning/templates/{id}/rollback": #"{"version": 1}"#,
@@ -61,6 +63,12 @@ import Testing
         "post /api/v1/incidents/{id}/notes": #"{"text": "n"}"#,
         "post /api/v1/notification-channels": #"{"name": "N", "channel": {"type": "webhook", "settings": {"url": "http://127.0.0.1:9/h", "key": "k", "timeout_seconds": 5}}}"#,
         "patch /api/v1/notification-channels/{id}": #"{"enabled": false}"#,
+        "post /api/v1/me/push-subscriptions": #"{"endpoint": "https://push.example.com/s/1", "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}"#,
+        "patch /api/v1/me/push-subscriptions/{id}": #"{"min_severity": "warning"}"#,
+        "post /api/v1/reports": #"{"kind": "sla", "from": "2026-11-01", "to": "2026-11-01"}"#,
+        "post /api/v1/reports/preview": #"{"kind": "sla", "from": "2026-11-01", "to": "2026-11-01"}"#,
+        "post /api/v1/report-schedules": #"{"name": "S", "request": {"kind": "sla"}, "cadence": "daily", "channel_id": "00000000-0000-0000-0000-000000000000", "recipients": ["a@b.test"]}"#,
+        "patch /api/v1/report-schedules/{id}": #"{"enabled": false}"#,
     ]
 
     /// Nested objects are checked too, with the path of the unknown key.
@@ -71,6 +79,7 @@ import Testing
         ("post /api/v1/devices/{id}/tasks", #"{"type": "setParameterValues", "parameter_values": [{"name": "Device.X", "value": "1", "typ": "xsd:int"}]}"#,
          "parameter_values[0].typ"),
         ("post /api/v1/alert-rules", #"{"name": "R", "condition": {"type": "interface_down", "colour": "red"}}"#, "condition.colour"),
+        ("post /api/v1/report-schedules", #"{"name": "S", "request": {"kind": "sla", "colour": "red"}, "cadence": "daily"}"#, "request.colour"),
         // U+0000 cannot be stored in PostgreSQL text or jsonb: refused at the door, naming the field.
         ("post /api/v1/pops", #"{"name": "A\u0000B"}"#, "name"),
         ("post /api/v1/silences", #"{"matchers": {"a\u0000": "x"}, "ends_at": "2030-01-01T00:00:00Z", "reason": "r"}"#, "matchers"),

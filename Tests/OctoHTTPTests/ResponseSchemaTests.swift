@@ -39,7 +39,7 @@ import Testing
             }
 
             let pop = try #require(try await check(.post, "/api/v1/pops", json: #"{"name": "Centro", "city": "Recife"}"#).string("id"))
-            let customer = try #require(try await check(.post, "/api/v1/customers", json: #"{"name": "Maria", "pop_id": "\#(pop)"}"#).string("id"))
+            let customer = try #require(try await check(.post, "/api/v1/customers", json: #"{"name": "Maria", "pop_id": "\#(pop)", "sla_target_percent": 99.5}"#).string("id"))
             let device = try #require(try await check(.post, "/api/v1/devices",
                                                       json: #"{"name": "OLT", "kind": "olt", "vendor": "Acme", "pop_id": "\#(pop)", "customer_id": "\#(customer)", "tags": ["core"]}"#).string("id"))
             let deviceId = try #require(UUID(uuidString: device))
@@ -56,6 +56,16 @@ import Testing
                 try await tx.query("""
                     INSERT INTO snmp_optics (provider_id, device_id, scope, item, label, rx_dbm, tx_dbm, updated_at)
                     VALUES (\(provider.id), \(deviceId), 'onu', '1.1', 'onu 1', -30, 2, now()), (\(provider.id), \(deviceId), 'onu', '1.2', NULL, NULL, NULL, now())
+                    """)
+                try await tx.query("""
+                    INSERT INTO snmp_neighbors (provider_id, device_id, protocol, item, local_if_index, local_port, remote_chassis_id,
+                                                remote_port_id, remote_sys_name, remote_address, updated_at)
+                    VALUES (\(provider.id), \(deviceId), 'lldp', '0.6.2', 6, 'ether6', 'e8:28:c1:3c:1c:d8', 'p24', 'sw11', '10.0.0.2', now())
+                    """)
+                try await tx.query("""
+                    INSERT INTO snmp_bgp_peers (provider_id, device_id, peer_address, remote_as, state, admin_up, established_seconds,
+                                                prefixes_received, source, updated_at)
+                    VALUES (\(provider.id), \(deviceId), '10.45.2.2', 65000, 6, true, 3600, 13970, 'bgp4+huawei', now())
                     """)
             }
             let group = try #require(try await check(.post, "/api/v1/device-groups", json: #"{"name": "G", "device_ids": ["\#(device)"]}"#).string("id"))
@@ -81,6 +91,9 @@ import Testing
                 ("/api/v1/devices/{id}/parameters", "/api/v1/devices/\(device)/parameters"),
                 ("/api/v1/devices/{id}/parameters/history", "/api/v1/devices/\(device)/parameters/history"),
                 ("/api/v1/devices/{id}/optics", "/api/v1/devices/\(device)/optics"), ("/api/v1/pops/{id}/optics", "/api/v1/pops/\(pop)/optics"),
+                ("/api/v1/devices/{id}/neighbors", "/api/v1/devices/\(device)/neighbors"),
+                ("/api/v1/devices/{id}/bgp-peers", "/api/v1/devices/\(device)/bgp-peers"),
+                ("/api/v1/pops/{id}/topology", "/api/v1/pops/\(pop)/topology"),
                 ("/api/v1/dashboard/summary", "/api/v1/dashboard/summary"),
                 ("/api/v1/acs/credentials", "/api/v1/acs/credentials"), ("/api/v1/acs/credentials/{id}", "/api/v1/acs/credentials/\(credential)"),
                 ("/api/v1/acs/connection-request-credentials", "/api/v1/acs/connection-request-credentials"),
@@ -92,6 +105,25 @@ import Testing
                 ("/api/v1/devices", "/api/v1/devices?colour=red"),
             ]
             for (template, path) in reads { try await check(.get, template, path) }
+            // Reports: a queued run, the archive, a preview and a schedule over an e-mail channel.
+            let report = try #require(try await check(.post, "/api/v1/reports",
+                                                      json: #"{"kind": "sla", "scope": "pop", "scope_id": "\#(pop)", "from": "2026-11-01", "to": "2026-11-30"}"#).string("id"))
+            try await check(.get, "/api/v1/reports", "/api/v1/reports?kind=sla")
+            try await check(.get, "/api/v1/reports/{id}", "/api/v1/reports/\(report)")
+            try await check(.post, "/api/v1/reports/preview", json: #"{"kind": "bandwidth", "from": "2026-11-01", "to": "2026-11-01"}"#)
+            try await check(.post, "/api/v1/reports", json: #"{"kind": "sla", "from": "2026-11-31", "to": "2026-11-30"}"#)
+            let channel = UUID()
+            try await harness.stack.database.withTenant(provider.id) { tx in
+                try await tx.query("""
+                    INSERT INTO notification_channels (id, provider_id, name, kind, settings, created_at, updated_at)
+                    VALUES (\(channel), \(provider.id), 'E-mail', 'email', '{}', now(), now())
+                    """)
+            }
+            let reportSchedule = try #require(try await check(.post, "/api/v1/report-schedules", json: """
+                {"name": "Mensal", "request": {"kind": "sla", "formats": ["pdf"]}, "cadence": "monthly", "channel_id": "\(channel.lowercased)", "recipients": ["d@alfa.test"]}
+                """).string("id"))
+            try await check(.get, "/api/v1/report-schedules")
+            try await check(.patch, "/api/v1/report-schedules/{id}", "/api/v1/report-schedules/\(reportSchedule)", json: #"{"cadence": "cron", "cron": "0 7 * * 1-5"}"#)
             try await check(.patch, "/api/v1/devices/{id}", "/api/v1/devices/\(device)", json: #"{"customer_id": null, "tags": []}"#)
             // The checker itself refuses what it should.
             let popSchema = try #require(schema.resolve("#/components/schemas/Pop"))

@@ -13,10 +13,11 @@ RCPT TO a local part starting with "tempfail" is answered 451 and one starting w
 Every accepted message is written as-is (after dot-unstuffing, as received in DATA) into the
 maildir WORKDIR/maildir, with Return-Path/X-Envelope-To/X-Listener lines prepended, and decoded with
 Python's email package into WORKDIR/decoded/<maildir key>.json (headers decoded per RFC 2047, each
-text part decoded from its transfer encoding and charset) so tests can compare with an independent
-MIME decoder. The process writes WORKDIR/ready once both listeners accept connections.
+text part decoded from its transfer encoding and charset, each attachment's file name, type, size and
+SHA-256) so tests can compare with an independent MIME decoder. The process writes WORKDIR/ready once both listeners accept connections.
 """
 import email
+import hashlib
 import email.policy
 import json
 import mailbox
@@ -61,8 +62,13 @@ class Handler:
             "yes" if session.authenticated else "no")).encode()
         parsed = email.message_from_bytes(raw, policy=email.policy.default)
         parts = {}
+        attachments = []
         for part in parsed.walk():
-            if part.get_content_maintype() == "text":
+            if part.get_content_disposition() == "attachment":
+                payload = part.get_payload(decode=True) or b""
+                attachments.append({"filename": part.get_filename(), "content_type": part.get_content_type(),
+                                    "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()})
+            elif part.get_content_maintype() == "text":
                 parts.setdefault(part.get_content_type(), part.get_content())
         summary = {
             "mail_from": envelope.mail_from,
@@ -76,6 +82,7 @@ class Handler:
             "message_id": str(parsed["message-id"]),
             "content_type": parsed.get_content_type(),
             "parts": parts,
+            "attachments": attachments,
             "defects": [type(d).__name__ for d in parsed.defects] +
                        [type(d).__name__ for p in parsed.walk() for d in p.defects],
         }

@@ -17,6 +17,8 @@ fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 fixtures="${SNMP_FIXTURES_DIR:-$repo/../shared/fixtures/snmp/librenms}"
+# More real-device recordings (families a profile-only fingerprinter misses), served beside them.
+more_fixtures="${SNMP_FIXTURES_MORE_DIR:-$repo/../shared/fixtures/snmp/librenms-more}"
 # Synthetic recordings the project authors (optics tables, moving counters), served next to the fixtures.
 synthetic="$repo/Tests/MonitoringTests/Recordings"
 
@@ -104,7 +106,9 @@ start() {
     # snmpsimd drops privileges when started as root: let it reach its cache and log.
     chmod a+rx "$dir"
     chmod 777 "$dir/snmpsim-cache"
-    snmpsimd --data-dir="$fixtures" --data-dir="$synthetic" --cache-dir="$dir/snmpsim-cache" \
+    local data_dirs=(--data-dir="$fixtures" --data-dir="$synthetic")
+    if [[ -d "$more_fixtures" ]]; then data_dirs+=(--data-dir="$more_fixtures"); fi
+    snmpsimd "${data_dirs[@]}" --cache-dir="$dir/snmpsim-cache" \
         --agent-udpv4-endpoint="127.0.0.1:$snmpsim_port" --v2c-arch \
         --logging-method=file:"$dir/snmpsim.log" --pid-file="$dir/snmpsimd.pid" "${user_args[@]}" \
         >"$dir/snmpsimd.out" 2>&1 &
@@ -115,6 +119,7 @@ start() {
 export SNMP_TEST_SNMPD=127.0.0.1:$snmpd_port
 export SNMP_TEST_SNMPSIM=127.0.0.1:$snmpsim_port
 export SNMP_TEST_FIXTURES=$fixtures
+export SNMP_TEST_FIXTURES_MORE=$more_fixtures
 export SNMP_TEST_AUTH_PASS=$AUTH_PASS
 export SNMP_TEST_PRIV_PASS=$PRIV_PASS
 ENV

@@ -1,4 +1,5 @@
 import Foundation
+import NetTools
 
 /// Where the ACS may send a connection request. A CPE names its ConnectionRequestURL itself, so the
 /// URL is trusted only when its host is the address the CPE's Inform came from (or inside a CIDR the
@@ -6,46 +7,12 @@ import Foundation
 /// platform's own listen addresses (`OCTOISP_OUTBOUND_DENY`). A host name is resolved once and the
 /// request goes to the address that passed (pinned), so DNS cannot swap it afterwards.
 public struct OutboundPolicy: Sendable, Hashable {
-    /// An IPv4 or IPv6 network.
-    public struct CIDR: Sendable, Hashable, CustomStringConvertible {
-        let bytes: [UInt8]
-        let prefix: Int
-
-        /// Parses `10.0.0.0/8`, `::1/128` or a bare address (a host route).
-        public init?(_ text: String) {
-            let parts = text.trimmingCharacters(in: .whitespaces).split(separator: "/", maxSplits: 1).map(String.init)
-            guard let first = parts.first, let bytes = OutboundPolicy.bytes(of: first) else { return nil }
-            let prefix = parts.count == 2 ? Int(parts[1]) : bytes.count * 8
-            guard let prefix, (0...(bytes.count * 8)).contains(prefix) else { return nil }
-            self.bytes = bytes
-            self.prefix = prefix
-        }
-
-        /// Whether `address` (bytes of the same family) is inside.
-        func contains(_ address: [UInt8]) -> Bool {
-            guard address.count == bytes.count else { return false }
-            var remaining = prefix
-            for index in bytes.indices where remaining > 0 {
-                let bits = min(8, remaining)
-                let mask = UInt8(truncatingIfNeeded: 0xFF << (8 - bits))
-                if address[index] & mask != bytes[index] & mask { return false }
-                remaining -= bits
-            }
-            return true
-        }
-
-        /// The text form.
-        public var description: String {
-            let address = bytes.count == 4 ? bytes.map(String.init).joined(separator: ".")
-                : stride(from: 0, to: 16, by: 2).map { String(format: "%x", Int(bytes[$0]) << 8 | Int(bytes[$0 + 1])) }.joined(separator: ":")
-            return "\(address)/\(prefix)"
-        }
-    }
+    /// An IPv4 or IPv6 network (the range type shared with the network tools' target guard).
+    public typealias CIDR = IPNetwork
 
     /// The ranges denied by default: the host's own loopback services (127.0.0.0/24 and ::1; the rest of
     /// 127/8 is where test CPEs live), "this network", link-local and multicast.
-    public static let defaultDeny = ["127.0.0.0/24", "::1/128", "0.0.0.0/8", "169.254.0.0/16", "fe80::/10", "224.0.0.0/4", "ff00::/8",
-                                     "255.255.255.255/32"].compactMap(CIDR.init)
+    public static let defaultDeny = IPNetwork.defaultDeny
 
     /// Never contacted.
     public var deny: [CIDR]
@@ -103,17 +70,7 @@ public struct OutboundPolicy: Sendable, Hashable {
     }
 
     /// The bytes of an IPv4 or IPv6 literal (an IPv4-mapped IPv6 address becomes IPv4).
-    static func bytes(of text: String) -> [UInt8]? {
-        var v4 = in_addr()
-        if inet_pton(AF_INET, text, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, text, &v6) == 1 {
-            let bytes = withUnsafeBytes(of: &v6) { Array($0) }
-            if bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF { return Array(bytes[12...]) }
-            return bytes
-        }
-        return nil
-    }
+    static func bytes(of text: String) -> [UInt8]? { IPNetwork.bytes(of: text) }
 
     /// Resolves `host` with the system resolver (on a thread of its own).
     public static func resolve(_ host: String) async throws -> [String] {

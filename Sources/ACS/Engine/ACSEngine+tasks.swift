@@ -5,6 +5,7 @@ import OctoCore
 import OctoJobs
 import OctoStore
 import PostgresNIO
+import ToolRuns
 
 extension ACSEngine {
     /// Loads the device's next queued task into the session (marking it running). A download whose
@@ -59,6 +60,9 @@ extension ACSEngine {
                 // The read-back of an apply: record whether the device holds what it accepted.
                 try await provisioning.verificationSettled(task, values: values, fault: nil, in: tx, by: actor)
             }
+            if task.type == .getParameterValues, task.commandKey == CPEDiagnostics.readbackPrefix, case .getParameterValuesResponse(let values) = answer {
+                try await diagnosticsRead(values, device: live.deviceID, root: live.root, in: tx)
+            }
             if task.type == .getParameterValues, task.commandKey.hasPrefix(ProvisioningService.driftCommandPrefix), let provisioning {
                 // A drift check read the device's values: correct what drifted.
                 let (_, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "drift", by: actor)
@@ -68,6 +72,7 @@ extension ACSEngine {
             try await tx.deviceTasks.awaitTransfer(task.id, until: clock.now.addingTimeInterval(configuration.transferTimeout), result: result)
         case .fault(let fault):
             try await tx.deviceTasks.finish(task.id, status: .fault, result: nil, fault: fault, by: actor)
+            try await diagnosticsRefused(task, fault: fault, in: tx)
             if task.type == .setParameterValues {
                 try await tx.deviceProvisioning.taskSettled(task.id, done: false, parameterFaults: [], faultCode: fault.code, by: actor)
             }

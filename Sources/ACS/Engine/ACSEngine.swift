@@ -165,12 +165,14 @@ public final class ACSEngine: Sendable {
                 return registration
             }
         }
+        // A CPE reporting finished diagnostics that a tool run waits for is read back in this session.
+        let readback = (try? await queueDiagnosticsReadback(inform, device: registration.deviceID, provider: providerID)) ?? false
         var machine = CWMPSession(configuration: configuration.session, start: clock.now)
         let action = machine.receive(.message(envelope, at: clock.now))
         if registration.needsDiscovery { machine.enqueueDiscovery(root: inform.root) }
         let live = LiveSession(token: token, providerID: providerID, slug: request.providerSlug, deviceID: registration.deviceID,
                                root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "http://\(request.host ?? "127.0.0.1:7547")",
-                               machine: machine, discovering: registration.needsDiscovery, hasQueuedTasks: registration.hasQueuedTasks)
+                               machine: machine, discovering: registration.needsDiscovery, hasQueuedTasks: registration.hasQueuedTasks || readback)
         sessions.withLock { $0[token] = live }
         logger.info("cwmp session opened", metadata: [
             "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)",

@@ -68,6 +68,9 @@ public struct AlertEvaluator: Sendable {
             let locked = try await tx.query("SELECT pg_try_advisory_xact_lock(hashtextextended('alerts:' || \(provider.lowercased), 0)) AS locked")
                 .alertRows { try $0.value("locked", as: Bool.self) }.first ?? false
             guard locked else { return Summary(skipped: true) }
+            // The window queries are estimated expensive, and compiling them with LLVM each cycle cost
+            // more than running them (measured in bench/alerts): no JIT for the evaluation.
+            try await tx.query("SET LOCAL jit = off")
             return try await evaluate(in: tx)
         }
     }
@@ -127,9 +130,19 @@ public struct AlertEvaluator: Sendable {
         let ids = targets.map(\.id)
         let ruleKey = rule.id.lowercased
         func name(_ device: UUID) -> String { byId[device]?.name ?? device.lowercased }
+        // State rules read only what is wrong now or has an open alert of the rule: a healthy device
+        // without an alert would observe "clear" and change nothing.
+        func alerting() async throws -> [UUID] {
+            try await tx.query("SELECT DISTINCT device_id FROM alerts WHERE rule_id = \(rule.id) AND state <> 'resolved' AND device_id IS NOT NULL")
+                .alertRows { try $0.value("device_id", as: UUID.self) }
+        }
         switch rule.condition {
         case .reachability(let includeSNMPFailing):
-            return try await tx.query("SELECT device_id, reachability FROM snmp_devices WHERE enabled AND device_id = ANY(\(ids))").alertRows { row in
+            let open = try await alerting()
+            return try await tx.query("""
+                SELECT device_id, reachability FROM snmp_devices
+                WHERE enabled AND device_id = ANY(\(ids)) AND (reachability <> 'up' OR device_id = ANY(\(open)))
+                """).alertRows { row in
                 let device: UUID = try row.value("device_id")
                 let state: String = try row.value("reachability")
                 let observation: Observation = switch state {
@@ -143,8 +156,10 @@ public struct AlertEvaluator: Sendable {
                                 observation: observation, summary: "\(name(device)) \(what)")
             }
         case .interfaceDown:
+            let open = try await alerting()
             return try await tx.query("""
-                SELECT device_id, if_index, name, admin_up, oper_status FROM snmp_interfaces WHERE device_id = ANY(\(ids))
+                SELECT device_id, if_index, name, admin_up, oper_status FROM snmp_interfaces
+                WHERE device_id = ANY(\(ids)) AND ((admin_up AND (oper_status IS NULL OR oper_status IN (2, 7))) OR device_id = ANY(\(open)))
                 """).alertRows { row in
                 let device: UUID = try row.value("device_id")
                 let index = try row.value("if_index", as: Int32.self)
@@ -172,41 +187,62 @@ public struct AlertEvaluator: Sendable {
                                 observation: silent > multiplier * interval ? .breach(silent) : .clear(silent),
                                 summary: "\(name(device)) has not informed for \(Int(silent / 60)) min")
             }
-        case .threshold(let threshold):
+        case .threshold(let threshold) where threshold.aggregation == .rate:
+            // Rates need the counter logic (wraps, restarts) of the chart reader.
             let points = try await window(metric: threshold.metric, labels: threshold.labels ?? [:], devices: ids, seconds: threshold.windowSeconds,
                                           now: now, in: tx)
             return points.map { series, points in
-                let observation: Observation
-                if let value = Self.aggregate(threshold.aggregation, points) { observation = threshold.observe(value) } else { observation = .noData }
-                let labels = series.labels
-                let what = labels.isEmpty ? threshold.metric : "\(threshold.metric) {\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))}"
-                return Observed(fingerprint: "\(ruleKey)|\(series.deviceId.lowercased)|series:\(series.id)", deviceId: series.deviceId,
-                                target: "series:\(series.id)", labels: labels, observation: observation,
-                                summary: "\(name(series.deviceId)) \(what) \(threshold.aggregation.rawValue) \(threshold.op.rawValue) \(Self.format(threshold.value))")
+                let observation: Observation = Self.aggregate(.rate, points).map(threshold.observe) ?? .noData
+                return Self.observed(threshold, rule: ruleKey, series: series.id, device: series.deviceId, name: name(series.deviceId),
+                                     labels: series.labels, observation)
+            }
+        case .threshold(let threshold):
+            let stats = try await windowStats(metric: threshold.metric, labels: threshold.labels ?? [:], targets: ids, all: byId.count, seconds: threshold.windowSeconds,
+                                              now: now, in: tx)
+            return stats.map { item in
+                let observation: Observation = Self.aggregate(threshold.aggregation, item).map(threshold.observe) ?? .noData
+                return Self.observed(threshold, rule: ruleKey, series: item.seriesId, device: item.deviceId, name: name(item.deviceId),
+                                     labels: item.labels, observation)
             }
         case .noData(let metric, let seconds):
-            let points = try await window(metric: metric, labels: [:], devices: ids, seconds: seconds, now: now, in: tx)
-            return points.map { series, points in
-                let count = points.reduce(0) { $0 + $1.count }
-                return Observed(fingerprint: "\(ruleKey)|\(series.deviceId.lowercased)|series:\(series.id)", deviceId: series.deviceId,
-                                target: "series:\(series.id)", labels: series.labels, observation: count == 0 ? .breach(nil) : .clear(Double(count)),
-                                summary: "\(name(series.deviceId)) sent no \(metric) for \(seconds / 60) min")
+            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count, seconds: seconds, now: now, in: tx)
+            return stats.map { item in
+                Observed(fingerprint: "\(ruleKey)|\(item.deviceId.lowercased)|series:\(item.seriesId)", deviceId: item.deviceId,
+                         target: "series:\(item.seriesId)", labels: item.labels, observation: item.count == 0 ? .breach(nil) : .clear(Double(item.count)),
+                         summary: "\(name(item.deviceId)) sent no \(metric) for \(seconds / 60) min")
             }
         case .change(let metric, let seconds, let delta):
-            let points = try await window(metric: metric, labels: [:], devices: ids, seconds: seconds, now: now, in: tx)
-            return points.map { series, points in
+            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count, seconds: seconds, now: now, in: tx)
+            return stats.map { item in
                 let observation: Observation
-                if points.count >= 2, let first = points.first?.last, let last = points.last?.last {
+                if item.minutes >= 2, let first = item.firstMinuteLast, let last = item.last {
                     let moved = last - first
                     observation = (delta < 0 ? moved <= delta : moved >= delta) ? .breach(moved) : .clear(moved)
                 } else {
                     observation = .noData
                 }
-                return Observed(fingerprint: "\(ruleKey)|\(series.deviceId.lowercased)|series:\(series.id)", deviceId: series.deviceId,
-                                target: "series:\(series.id)", labels: series.labels, observation: observation,
-                                summary: "\(name(series.deviceId)) \(metric) moved \(Self.format(delta)) or more in \(seconds / 60) min")
+                return Observed(fingerprint: "\(ruleKey)|\(item.deviceId.lowercased)|series:\(item.seriesId)", deviceId: item.deviceId,
+                                target: "series:\(item.seriesId)", labels: item.labels, observation: observation,
+                                summary: "\(name(item.deviceId)) \(metric) moved \(Self.format(delta)) or more in \(seconds / 60) min")
             }
         }
+    }
+
+    /// A threshold rule's observation of one series.
+    static func observed(_ threshold: AlertCondition.Threshold, rule: String, series: Int64, device: UUID, name: String, labels: [String: String],
+                         _ observation: Observation) -> Observed {
+        let what = labels.isEmpty ? threshold.metric : "\(threshold.metric) {\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))}"
+        return Observed(fingerprint: "\(rule)|\(device.lowercased)|series:\(series)", deviceId: device, target: "series:\(series)", labels: labels,
+                        observation: observation, summary: "\(name) \(what) \(threshold.aggregation.rawValue) \(threshold.op.rawValue) \(Self.format(threshold.value))")
+    }
+
+    /// Per-series summaries of the raw samples of `metric` on the rule's targets over the last
+    /// `seconds`, aggregated in PostgreSQL (every device of the provider when the targets are all of them).
+    func windowStats(metric: String, labels: [String: String], targets: [UUID], all: Int, seconds: Int, now: Date,
+                     in tx: Transaction) async throws -> [MetricsReader.WindowStats] {
+        let reader = MetricsReader(tx: tx, retention: retention, now: now)
+        return try await reader.windowStats(metric: metric, labels: labels, devices: targets.count == all ? nil : targets,
+                                            from: now.addingTimeInterval(-Double(seconds)), to: now.addingTimeInterval(0.001))
     }
 
     /// The points (one per minute) of every series of `metric` on `devices` over the last `seconds`;
@@ -226,6 +262,19 @@ public struct AlertEvaluator: Sendable {
             result += answer.series.map { ($0.series, $0.points) }
         }
         return result
+    }
+
+    /// One value of a window's summary (not for rates, which need the points).
+    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ stats: MetricsReader.WindowStats) -> Double? {
+        guard stats.count > 0 else { return nil }
+        switch aggregation {
+        case .last: return stats.last
+        case .avg: return stats.avg
+        case .min: return stats.min
+        case .max: return stats.max
+        case .p95: return stats.p95
+        case .rate: return nil
+        }
     }
 
     /// One value of a window's points.

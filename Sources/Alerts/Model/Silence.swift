@@ -61,7 +61,9 @@ public struct SilenceInput: Sendable, Codable {
     func validate(now: Date) throws(OctoError) -> (Date, Date) {
         guard !matchers.isEmpty, matchers.count <= 20 else { throw .invalid("matchers", "one to 20 matchers") }
         guard (1...1000).contains(reason.count) else { throw .invalid("reason", "reason must be 1–1000 characters") }
-        let start = startsAt ?? now
+        // Now, to the whole millisecond below: stored with microsecond precision, a start rounded up
+        // would begin after the instant that created it.
+        let start = startsAt ?? Date(timeIntervalSince1970: (now.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
         guard endsAt > start else { throw .invalid("ends_at", "ends_at must be after starts_at") }
         guard endsAt.timeIntervalSince(start) <= 90 * 86_400 else { throw .invalid("ends_at", "a silence lasts at most 90 days") }
         return (start, endsAt)

@@ -6,33 +6,28 @@ import OctoJobs
 import OctoStore
 import PostgresNIO
 
-/// `alerts.deliver`: one alert's firing or resolution through one channel. Deliveries of one alert to
-/// one channel run one at a time, in order (the ordering key), and a status already sent is not sent
-/// again, so each channel hears of each transition once; retried with backoff while the receiver's
-/// failure is retryable, dead-lettered (visible in the jobs API) when attempts run out.
-public struct AlertDeliveryJob: JobPayload, Hashable {
+/// `alerts.notify`: tells one channel about one group of alerts when the channel's
+/// ``NotificationPacing`` says so — after the group wait, on a change no sooner than the group
+/// interval, again after the repeat interval, and not during quiet hours below their severity. Retried
+/// with backoff while the receiver's failure is retryable (the retries reuse the job's id as the
+/// notification's id), dead-lettered (visible in the jobs API) when attempts run out.
+public struct AlertGroupNotifyJob: JobPayload, Hashable {
     /// The job type.
-    public static let jobType = "alerts.deliver"
-    /// The alert.
-    public var alertId: UUID
+    public static let jobType = "alerts.notify"
     /// The channel.
     public var channelId: UUID
-    /// `firing` or `resolved`.
-    public var status: String
-    /// The notification's id: retries reuse it (webhook Idempotency-Key, e-mail Message-ID).
-    public var messageId: UUID
+    /// The group (``NotificationPacing/groupKey(of:)``).
+    public var groupKey: String
 
     /// Creates the payload.
-    public init(alertId: UUID, channelId: UUID, status: String, messageId: UUID) {
-        self.alertId = alertId
+    public init(channelId: UUID, groupKey: String) {
         self.channelId = channelId
-        self.status = status
-        self.messageId = messageId
+        self.groupKey = groupKey
     }
 }
 
-/// Routes the alerts that fired or resolved to the provider's channels and delivers them through the
-/// ``NotificationDispatching`` senders, logging every attempt.
+/// Routes the alerts that fired or resolved to the provider's channels, groups and paces them per
+/// channel, and delivers them through the ``NotificationDispatching`` senders, logging every attempt.
 public struct AlertNotifier: Sendable {
     let database: Database
     let queue: (any JobQueue)?
@@ -52,28 +47,166 @@ public struct AlertNotifier: Sendable {
         self.logger = logger
     }
 
-    /// Enqueues one delivery per alert and matching channel; returns how many.
+    static func request(provider: UUID, channel: UUID, group: String, at: Date? = nil, severity: AlertSeverity = .warning) throws -> JobRequest {
+        let key = "alerts.notify:\(channel.lowercased):\(group)"
+        return try JobRequest(AlertGroupNotifyJob(channelId: channel, groupKey: group), providerID: provider, priority: severity == .critical ? 20 : 10,
+                              runAt: at, maxAttempts: 8, dedupKey: at.map { "\(key):\(Int64($0.timeIntervalSince1970))" } ?? key)
+    }
+
+    /// Hands alerts that started firing or resolved to every channel that routes them: their groups'
+    /// clocks start and each group is looked at; returns how many channel groups were touched.
     @discardableResult
     public func enqueue(provider: UUID, alerts: [UUID]) async throws -> Int {
         guard !alerts.isEmpty else { return 0 }
         let requests = try await database.withTenant(provider) { tx -> [JobRequest] in
             let channels = try await tx.notificationChannels.enabled(secrets: nil)
             guard !channels.isEmpty else { return [] }
-            var requests: [JobRequest] = []
-            for id in alerts {
-                guard let alert = try? await tx.alerts.get(id), alert.state == .firing || alert.state == .resolved else { continue }
-                let status = alert.state == .resolved ? "resolved" : "firing"
+            var touched: [String: JobRequest] = [:]
+            for alert in try await tx.alerts.get(alerts) where alert.suppressedBy == nil {
                 for channel in channels where channel.routes(severity: alert.severity, pop: alert.popId) {
-                    requests.append(try JobRequest(AlertDeliveryJob(alertId: id, channelId: channel.id, status: status, messageId: UUID()),
-                                                   providerID: provider, priority: alert.severity == .critical ? 20 : 10, maxAttempts: 8,
-                                                   dedupKey: "alerts.deliver:\(id.lowercased):\(channel.id.lowercased):\(status)",
-                                                   orderingKey: "alerts.deliver:\(id.lowercased):\(channel.id.lowercased)"))
+                    let group = channel.pacing.groupKey(of: alert)
+                    let id = "\(channel.id.lowercased)|\(group)"
+                    // Every alert that fires starts its group's clock; one look per group is enough.
+                    if alert.state != .resolved { try await tx.notificationGroups.touch(channel: channel.id, key: group) }
+                    if touched[id] == nil || alert.severity == .critical {
+                        touched[id] = try Self.request(provider: provider, channel: channel.id, group: group, severity: alert.severity)
+                    }
                 }
             }
-            return requests
+            return Array(touched.values)
         }
         if !requests.isEmpty, let queue { _ = try await queue.enqueue(requests) }
         return requests.count
+    }
+
+    /// What a flush found: a notification to send, or when to look again.
+    enum Plan {
+        case send(NotificationChannelRecord, firing: [Alert], resolved: [Alert], reason: PacingDecision.Reason, at: Date)
+        case wait(Date)
+        case nothing
+    }
+
+    /// Looks at one group of one channel and sends its notification when the pacing says so. The
+    /// group's row stays locked while the notification goes out, so two workers never tell it twice.
+    public func notify(_ job: AlertGroupNotifyJob, provider: UUID, messageId: UUID, attempt: Int) async throws {
+        let outcome: (Plan, Result<DeliveryReceipt, DeliveryError>?) = try await database.withTenant(provider) { tx in
+            guard let channel = try? await tx.notificationChannels.get(job.channelId, secrets: secrets), channel.enabled else {
+                try await tx.notificationGroups.delete(channel: job.channelId, key: job.groupKey)
+                return (.nothing, nil)
+            }
+            guard var state = try await tx.notificationGroups.lock(channel: channel.id, key: job.groupKey) else { return (.nothing, nil) }
+            let now = tx.clock.now
+            let members = try await tx.alerts.notifying().filter {
+                channel.routes(severity: $0.severity, pop: $0.popId) && channel.pacing.groupKey(of: $0) == job.groupKey
+            }
+            // Alerts told firing that no longer notify: resolved ones are told; the rest (suppressed
+            // since, rule deleted, routed elsewhere) are forgotten rather than called resolved.
+            let gone = try await tx.alerts.get(Array(state.notifiedFiring.subtracting(members.map(\.id))))
+            let resolved = gone.filter { $0.state == .resolved }
+            let forgotten = state.notifiedFiring.subtracting(members.map(\.id)).subtracting(resolved.map(\.id))
+            try await tx.notificationGroups.forget(channel: channel.id, key: job.groupKey, alerts: forgotten)
+            state.notifiedFiring.subtract(forgotten)
+            switch channel.pacing.decide(state: state, firing: Set(members.map(\.id)), severity: members.map(\.severity).max(), now: now) {
+            case .done:
+                try await tx.notificationGroups.delete(channel: channel.id, key: job.groupKey)
+                return (.nothing, nil)
+            case .wait(let until):
+                return (.wait(until), nil)
+            case .send(_, let told, let reason):
+                let message = message(firing: members, resolved: resolved.filter { told.contains($0.id) }, id: messageId,
+                                      language: channel.language, at: now)
+                let result: Result<DeliveryReceipt, DeliveryError>
+                do throws(DeliveryError) {
+                    result = .success(try await dispatcher.send(message, via: channel.channel))
+                } catch {
+                    result = .failure(error)
+                }
+                if case .success = result {
+                    try await tx.notificationGroups.sent(channel: channel.id, key: job.groupKey, firing: Set(members.map(\.id)), at: now)
+                }
+                return (.send(channel, firing: members, resolved: resolved.filter { told.contains($0.id) }, reason: reason, at: now), result)
+            }
+        }
+        switch outcome {
+        case (.nothing, _):
+            return
+        case (.wait(let until), _):
+            if let queue { _ = try await queue.enqueue([try Self.request(provider: provider, channel: job.channelId, group: job.groupKey, at: until)]) }
+        case (.send(let channel, let firing, let resolved, let reason, let at), let result?):
+            let logged: (outcome: String, detail: String?) = switch result {
+            case .success(let receipt): ("sent", receipt.reference ?? receipt.httpStatus.map { "HTTP \($0)" })
+            case .failure(let error): (error.isRetryable ? "retrying" : "failed", error.description)
+            }
+            try await database.withTenant(provider) { tx in
+                for alert in firing {
+                    try await tx.notificationChannels.log(alert: alert.id, channel: channel.id, status: "firing", outcome: logged.outcome,
+                                                          attempt: attempt, detail: logged.detail, group: job.groupKey, reason: reason.rawValue)
+                }
+                for alert in resolved {
+                    try await tx.notificationChannels.log(alert: alert.id, channel: channel.id, status: "resolved", outcome: logged.outcome,
+                                                          attempt: attempt, detail: logged.detail, group: job.groupKey, reason: reason.rawValue)
+                }
+            }
+            switch result {
+            case .success:
+                // Reminded after the repeat interval while anything fires; a change schedules its own look.
+                if !firing.isEmpty, let queue {
+                    let next = at.addingTimeInterval(TimeInterval(channel.pacing.repeatIntervalSeconds))
+                    _ = try await queue.enqueue([try Self.request(provider: provider, channel: channel.id, group: job.groupKey, at: next)])
+                }
+            case .failure(let error):
+                logger.warning("notification not delivered", metadata: ["channel.id": "\(channel.id.lowercased)", "group": "\(job.groupKey)",
+                                                                        "error": "\(error.description)"])
+                if error.subscriptionGone {
+                    // The browser unsubscribed (404/410 from its push service): the channel stops here.
+                    try await database.withTenant(provider) { tx in try await tx.notificationChannels.disableGone(channel.id) }
+                    return
+                }
+                if error.isRetryable { throw error }
+            }
+        case (.send, nil):
+            return
+        }
+    }
+
+    /// One notification for a group: a single alert reads as itself; several are counted in the title
+    /// and listed in the body, firing first, then resolved.
+    func message(firing: [Alert], resolved: [Alert], id: UUID, language: NotificationMessage.Language, at: Date) -> NotificationMessage {
+        if firing.count + resolved.count == 1, let alert = firing.first ?? resolved.first {
+            return message(alert, status: firing.isEmpty ? .resolved : .firing, id: id, language: language)
+        }
+        let english = language == .en
+        let all = firing + resolved
+        let severity = all.map(\.severity).max() ?? .warning
+        let rules = Set(all.compactMap(\.ruleName))
+        let subject = rules.count == 1 ? rules.first! : (english ? "several rules" : "várias regras")
+        let title: String
+        if firing.isEmpty {
+            title = english ? "\(resolved.count) alerts resolved: \(subject)" : "\(resolved.count) alertas resolvidos: \(subject)"
+        } else {
+            title = english ? "\(firing.count) alerts firing: \(subject)" : "\(firing.count) alertas disparando: \(subject)"
+        }
+        func line(_ alert: Alert) -> String {
+            ["- " + alert.summary, alert.value.map { "(\(AlertEvaluator.format($0)))" }].compactMap { $0 }.joined(separator: " ")
+        }
+        var lines: [String] = []
+        if !firing.isEmpty {
+            lines.append(english ? "Firing (\(firing.count)):" : "Disparando (\(firing.count)):")
+            lines.append(contentsOf: firing.prefix(50).map(line))
+            if firing.count > 50 { lines.append(english ? "… and \(firing.count - 50) more" : "… e mais \(firing.count - 50)") }
+        }
+        if !resolved.isEmpty {
+            if !lines.isEmpty { lines.append("") }
+            lines.append(english ? "Resolved (\(resolved.count)):" : "Resolvidos (\(resolved.count)):")
+            lines.append(contentsOf: resolved.prefix(50).map(line))
+            if resolved.count > 50 { lines.append(english ? "… and \(resolved.count - 50) more" : "… e mais \(resolved.count - 50)") }
+        }
+        var labels: [String: String] = ["firing": String(firing.count), "resolved": String(resolved.count)]
+        if rules.count == 1, let rule = rules.first { labels["rule"] = rule }
+        return NotificationMessage(id: id, title: title, body: lines.joined(separator: "\n"),
+                                   severity: NotificationMessage.Severity(rawValue: severity.rawValue) ?? .warning,
+                                   status: firing.isEmpty ? .resolved : .firing, labels: labels,
+                                   url: publicURL.map { $0.appendingPathComponent("alerts") }, language: language, occurredAt: at)
     }
 
     /// The message of `alert` for a channel in `language`.
@@ -88,41 +221,6 @@ public struct AlertNotifier: Sendable {
                                    status: status, alertID: alert.id, incidentID: alert.incidentId, labels: labels,
                                    url: publicURL.map { $0.appendingPathComponent("alerts/\(alert.id.lowercased)") }, language: language,
                                    occurredAt: (status == .resolved ? alert.resolvedAt : alert.firedAt) ?? alert.evaluatedAt)
-    }
-
-    /// Delivers one job: sent and logged, or logged and rethrown when the failure is retryable.
-    public func deliver(_ job: AlertDeliveryJob, provider: UUID, attempt: Int) async throws {
-        let loaded = try await database.withTenant(provider) { tx -> (Alert, NotificationChannelRecord)? in
-            guard let alert = try? await tx.alerts.get(job.alertId), let channel = try? await tx.notificationChannels.get(job.channelId, secrets: secrets) else {
-                return nil
-            }
-            // Once per alert, channel and status, whatever asked again (the queue's dedup key holds only while a job is pending).
-            guard try await !tx.notificationChannels.wasSent(alert: alert.id, channel: channel.id, status: job.status) else { return nil }
-            return (alert, channel)
-        }
-        guard let (alert, channel) = loaded else { return }  // deleted since, or already told: nothing to say
-        let status: NotificationMessage.Status = job.status == "resolved" ? .resolved : .firing
-        let result: Result<DeliveryReceipt, DeliveryError>
-        do throws(DeliveryError) {
-            result = .success(try await dispatcher.send(message(alert, status: status, id: job.messageId, language: channel.language), via: channel.channel))
-        } catch {
-            result = .failure(error)
-        }
-        switch result {
-        case .success(let receipt):
-            try await database.withTenant(provider) { tx in
-                try await tx.notificationChannels.log(alert: alert.id, channel: channel.id, status: job.status, outcome: "sent", attempt: attempt,
-                                                      detail: receipt.reference ?? receipt.httpStatus.map { "HTTP \($0)" })
-            }
-        case .failure(let error):
-            try await database.withTenant(provider) { tx in
-                try await tx.notificationChannels.log(alert: alert.id, channel: channel.id, status: job.status,
-                                                      outcome: error.isRetryable ? "retrying" : "failed", attempt: attempt, detail: error.description)
-            }
-            logger.warning("notification not delivered", metadata: ["alert.id": "\(alert.id.lowercased)", "channel.id": "\(channel.id.lowercased)",
-                                                                    "error": "\(error.description)"])
-            if error.isRetryable { throw error }
-        }
     }
 
     /// Sends a test notification through a channel now and logs it; the error says why it failed.
@@ -155,8 +253,8 @@ public struct AlertNotifier: Sendable {
 extension JobHandlers {
     /// Registers the delivery of alert notifications.
     public mutating func registerAlertDeliveries(_ notifier: AlertNotifier) {
-        register(AlertDeliveryJob.self) { job, context in
-            try await notifier.deliver(job, provider: context.providerID, attempt: context.job.attempt + 1)
+        register(AlertGroupNotifyJob.self) { job, context in
+            try await notifier.notify(job, provider: context.providerID, messageId: context.job.id, attempt: context.job.attempt)
         }
     }
 }

@@ -19,6 +19,10 @@ public struct NotificationChannelRecord: Sendable, Hashable, Codable {
     public var language: NotificationMessage.Language
     /// `{"type": "email" | "webhook" | "telegram" | "webpush", "settings": {…}}`.
     public var channel: NotificationChannel
+    /// Grouping, timers and quiet hours (``NotificationPacing/standard`` when not set).
+    public var pacing: NotificationPacing
+    /// The user whose browser subscription this is (Web Push opt-in); nil for the provider's channels.
+    public var ownerUserId: UUID?
     /// Created.
     public var createdAt: Date
     /// Updated.
@@ -39,16 +43,18 @@ public struct NotificationChannelInput: Sendable, Codable {
     public var popId: Nullable<UUID>?
     public var language: NotificationMessage.Language?
     public var channel: NotificationChannel?
+    public var pacing: NotificationPacing?
 
     /// Creates an input.
     public init(name: String? = nil, enabled: Bool? = nil, minSeverity: AlertSeverity? = nil, popId: Nullable<UUID>? = nil,
-                language: NotificationMessage.Language? = nil, channel: NotificationChannel? = nil) {
+                language: NotificationMessage.Language? = nil, channel: NotificationChannel? = nil, pacing: NotificationPacing? = nil) {
         self.name = name
         self.enabled = enabled
         self.minSeverity = minSeverity
         self.popId = popId
         self.language = language
         self.channel = channel
+        self.pacing = pacing
     }
 }
 
@@ -64,4 +70,8 @@ public struct NotificationDelivery: Sendable, Hashable, Codable {
     public var attempt: Int
     public var detail: String?
     public var at: Date
+    /// The group of alerts the notification told about (`pop=…,rule=…`).
+    public var groupKey: String?
+    /// `initial`, `change` or `repeat`.
+    public var reason: String?
 }

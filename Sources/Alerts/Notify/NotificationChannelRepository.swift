@@ -14,7 +14,7 @@ extension Transaction {
 public struct NotificationChannelRepository: Sendable {
     let tx: Transaction
 
-    static let columns = "id, name, enabled, min_severity, pop_id, language, settings::text AS settings, secrets_sealed, created_at, updated_at"
+    static let columns = "id, name, enabled, min_severity, pop_id, language, settings::text AS settings, secrets_sealed, pacing::text AS pacing, owner_user_id, created_at, updated_at"
 
     func context(_ id: UUID) -> String { "notification-channel:\(tx.providerID?.lowercased ?? "-"):\(id.lowercased)" }
 
@@ -26,10 +26,11 @@ public struct NotificationChannelRepository: Sendable {
             let values = try JSONDecoder().decode([String: String].self, from: Data(try secrets.open(sealed, context: context(id)).utf8))
             channel = channel.mapSecrets { field, secret in values[field.rawValue].map { NotificationSecret($0) } ?? secret }
         }
+        let pacing = try row.value("pacing", as: String?.self).map { try JSONDecoder().decode(NotificationPacing.self, from: Data($0.utf8)) }
         return NotificationChannelRecord(id: id, name: try row.value("name"), enabled: try row.value("enabled"),
                                          minSeverity: AlertSeverity(rawValue: try row.value("min_severity")) ?? .warning, popId: try row.value("pop_id"),
                                          language: NotificationMessage.Language(rawValue: try row.value("language")) ?? .ptBR, channel: channel,
-                                         createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
+                                         pacing: pacing ?? .standard, ownerUserId: try row.value("owner_user_id"), createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
     }
 
     /// Channels by name, secrets redacted.
@@ -61,7 +62,7 @@ public struct NotificationChannelRepository: Sendable {
         let now = tx.clock.now
         let record = NotificationChannelRecord(id: UUID(), name: name, enabled: input.enabled ?? true, minSeverity: input.minSeverity ?? .warning,
                                                popId: input.popId?.wrapped, language: input.language ?? .ptBR, channel: channel,
-                                               createdAt: now, updatedAt: now)
+                                               pacing: input.pacing ?? .standard, ownerUserId: nil, createdAt: now, updatedAt: now)
         try await save(record, new: true, secrets: secrets)
         try await tx.audit("notification_channel.create", by: actor, target: ("notification_channel", record.id.lowercased),
                            before: NotificationChannelRecord?.none, after: record.redactedRecord)
@@ -77,6 +78,7 @@ public struct NotificationChannelRepository: Sendable {
         if let severity = input.minSeverity { record.minSeverity = severity }
         if let pop = input.popId { record.popId = pop.wrapped }
         if let language = input.language { record.language = language }
+        if let pacing = input.pacing { record.pacing = pacing }
         if let channel = input.channel {
             let old = before.channel.kind == channel.kind ? before.channel.secrets : [:]
             record.channel = channel.mapSecrets { field, secret in secret.value.isEmpty ? (old[field] ?? secret) : secret }
@@ -103,6 +105,12 @@ public struct NotificationChannelRepository: Sendable {
             guard found == 1 else { throw OctoError.invalid("pop_id", "no POP \(pop.lowercased) in this provider") }
         }
         try Self.validate(record.channel)
+        do throws(PacingError) {
+            try record.pacing.validate()
+        } catch {
+            throw OctoError.invalid("pacing.\(error.field)", "pacing.\(error.field) must be \(error.reason)")
+        }
+        let pacing = String(decoding: try JSONEncoder().encode(record.pacing), as: UTF8.self)
         let values = record.channel.secrets.filter { !$0.value.value.isEmpty }
         var sealed: String?
         if !values.isEmpty {
@@ -118,16 +126,16 @@ public struct NotificationChannelRepository: Sendable {
             if new {
                 try await tx.query("""
                     INSERT INTO notification_channels (id, provider_id, name, kind, enabled, min_severity, pop_id, language, settings, secrets_sealed,
-                                                       created_at, updated_at)
+                                                       pacing, created_at, updated_at)
                     VALUES (\(record.id), (SELECT app_provider_id()), \(record.name), \(record.channel.kind.rawValue), \(record.enabled),
                             \(record.minSeverity.rawValue), \(record.popId), \(record.language.rawValue), \(settings)::jsonb, \(sealed),
-                            \(record.createdAt), \(record.updatedAt))
+                            \(pacing)::jsonb, \(record.createdAt), \(record.updatedAt))
                     """)
             } else {
                 try await tx.query("""
                     UPDATE notification_channels SET name = \(record.name), kind = \(record.channel.kind.rawValue), enabled = \(record.enabled),
                         min_severity = \(record.minSeverity.rawValue), pop_id = \(record.popId), language = \(record.language.rawValue),
-                        settings = \(settings)::jsonb, secrets_sealed = \(sealed), updated_at = \(record.updatedAt)
+                        settings = \(settings)::jsonb, secrets_sealed = \(sealed), pacing = \(pacing)::jsonb, updated_at = \(record.updatedAt)
                     WHERE id = \(record.id)
                     """)
             }
@@ -152,30 +160,25 @@ public struct NotificationChannelRepository: Sendable {
     }
 
     /// Logs one attempt.
-    func log(alert: UUID?, channel: UUID, status: String, outcome: String, attempt: Int, detail: String?) async throws {
+    func log(alert: UUID?, channel: UUID, status: String, outcome: String, attempt: Int, detail: String?, group: String? = nil,
+             reason: String? = nil) async throws {
         try await tx.query("""
-            INSERT INTO notification_deliveries (provider_id, alert_id, channel_id, status, outcome, attempt, detail, at)
-            VALUES ((SELECT app_provider_id()), \(alert), \(channel), \(status), \(outcome), \(attempt), \(detail), \(tx.clock.now))
+            INSERT INTO notification_deliveries (provider_id, alert_id, channel_id, status, outcome, attempt, detail, at, group_key, reason)
+            VALUES ((SELECT app_provider_id()), \(alert), \(channel), \(status), \(outcome), \(attempt), \(detail), \(tx.clock.now),
+                    \(group), \(reason))
             """)
-    }
-
-    /// Whether `status` of `alert` already went out through `channel`.
-    func wasSent(alert: UUID, channel: UUID, status: String) async throws -> Bool {
-        try await tx.query("""
-            SELECT count(*) FROM notification_deliveries
-            WHERE alert_id = \(alert) AND channel_id = \(channel) AND status = \(status) AND outcome = 'sent'
-            """).alertRows { try $0.value("count", as: Int.self) }.first ?? 0 > 0
     }
 
     /// The delivery log of an alert, oldest first.
     public func deliveries(alert: UUID) async throws -> [NotificationDelivery] {
         try await tx.query("""
-            SELECT d.alert_id, d.channel_id, c.name, d.status, d.outcome, d.attempt, d.detail, d.at
+            SELECT d.alert_id, d.channel_id, c.name, d.status, d.outcome, d.attempt, d.detail, d.at, d.group_key, d.reason
             FROM notification_deliveries d JOIN notification_channels c ON c.id = d.channel_id WHERE d.alert_id = \(alert) ORDER BY d.id
             """).alertRows { row in
                 NotificationDelivery(alertId: try row.value("alert_id"), channelId: try row.value("channel_id"), channelName: try row.value("name"),
                                      status: try row.value("status"), outcome: try row.value("outcome"),
-                                     attempt: Int(try row.value("attempt", as: Int32.self)), detail: try row.value("detail"), at: try row.value("at"))
+                                     attempt: Int(try row.value("attempt", as: Int32.self)), detail: try row.value("detail"), at: try row.value("at"),
+                                     groupKey: try row.value("group_key"), reason: try row.value("reason"))
             }
     }
 }

@@ -92,6 +92,20 @@ public struct AlertRepository: Sendable {
         return alert
     }
 
+    /// The alerts that fire now and notify (firing or resolving, not suppressed): what a notification
+    /// group tells as firing.
+    func notifying() async throws -> [Alert] {
+        try await tx.query("""
+            SELECT \(unescaped: Self.columns) WHERE a.state IN ('firing', 'resolving') AND a.suppressed_by IS NULL ORDER BY a.started_at, a.id
+            """).alertRows(Self.decode)
+    }
+
+    /// These alerts, those that still exist.
+    func get(_ ids: [UUID]) async throws -> [Alert] {
+        guard !ids.isEmpty else { return [] }
+        return try await tx.query("SELECT \(unescaped: Self.columns) WHERE a.id = ANY(\(ids)) ORDER BY a.started_at, a.id").alertRows(Self.decode)
+    }
+
     /// An alert's timeline, oldest first.
     public func events(_ id: UUID) async throws -> [AlertEvent] {
         try await tx.query("SELECT at, state, value, note FROM alert_events WHERE alert_id = \(id) ORDER BY id").alertRows { row in

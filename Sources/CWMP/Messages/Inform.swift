@@ -44,6 +44,8 @@ public struct InformEvent: Sendable, Hashable {
     public static let connectionRequest = "6 CONNECTION REQUEST"
     /// `7 TRANSFER COMPLETE`.
     public static let transferComplete = "7 TRANSFER COMPLETE"
+    /// `8 DIAGNOSTICS COMPLETE`.
+    public static let diagnosticsComplete = "8 DIAGNOSTICS COMPLETE"
     /// `M Reboot`.
     public static let mReboot = "M Reboot"
     /// `M Download`.

@@ -35,10 +35,11 @@ public struct SNMPDevicePoller: DevicePolling {
         let probes = fingerprinter.probes(sysObjectID: sysObjectID, sysDescr: sysDescr)
         var present: Set<OID> = []
         var counter = VarbindCounter()
-        for probe in probes {
-            // One probe per request: an SNMPv1 agent answers noSuchName past the end of its MIB.
-            for varBind in try await lenient([probe], target, &counter, next: true)
-            where !varBind.value.isException && varBind.oid.hasPrefix(probe) {
+        // All probes in one GETNEXT; `lenient` asks one at a time when an SNMPv1 agent answers noSuchName
+        // past the end of its MIB. The answers come back in request order.
+        if !probes.isEmpty {
+            let answers = try await lenient(probes, target, &counter, next: true)
+            for probe in probes where answers.contains(where: { !$0.value.isException && $0.oid.hasPrefix(probe) }) {
                 present.insert(probe)
             }
         }
@@ -50,16 +51,41 @@ public struct SNMPDevicePoller: DevicePolling {
                 if let text = Self.displayText(varBind.value) { values[varBind.oid] = text }
             }
         }
-        return fingerprinter.identity(profile: match.profile.id, sysObjectID: sysObjectID, sysDescr: sysDescr,
-                                      values: values)
+        var implemented: [Int] = []
+        if fingerprinter.needsImplementedEnterprises(match, sysObjectID: sysObjectID) {
+            implemented = try await implementedEnterprises(target, &counter)
+        }
+        return fingerprinter.identity(match, sysObjectID: sysObjectID, sysDescr: sysDescr, values: values,
+                                      implemented: implemented)
     }
 
-    /// Runs the requested collectors that `identity`'s profile lists (`system` always applies). Throws
+    static let enterprises: OID = [1, 3, 6, 1, 4, 1]
+
+    /// The enterprise subtrees the agent implements, in order, up to the first that is no generic
+    /// agent's: GETNEXT from `1.3.6.1.4.1`, then from the enterprise after each one found (at most six
+    /// requests).
+    func implementedEnterprises(_ target: SNMPTarget, _ counter: inout VarbindCounter) async throws -> [Int] {
+        var found: [Int] = []
+        var next = Self.enterprises
+        for _ in 0..<6 {
+            guard let varBind = try await lenient([next], target, &counter, next: true).first,
+                  !varBind.value.isException, let number = VendorRegistry.enterprise(of: varBind.oid),
+                  varBind.oid.hasPrefix(Self.enterprises) else { break }
+            found.append(number)
+            if !fingerprinter.catalog.vendors.isGenericAgent(number) { break }
+            next = Self.enterprises.appending(UInt32(clamping: number + 1))
+        }
+        return found
+    }
+
+    /// Runs the requested collectors that `identity`'s profile lists (`system`, `neighbors` and `bgp`
+    /// always apply: their MIBs are standard; `sessions` applies when the profile names sources). Throws
     /// the SNMP error only when the agent answered nothing at all (unreachable, wrong community).
     public func poll(_ target: SNMPTarget, identity: DeviceIdentity, collectors: Set<CollectorKind>) async throws -> PollResult {
         let profile = fingerprinter.catalog.profile(identity.profile)
             ?? fingerprinter.catalog.profile(VendorProfile.genericID)!
-        let applicable = Set(profile.collectors).union([.system])
+        var applicable = Set(profile.collectors).union([.system, .neighbors, .bgp])
+        if !(profile.sessions ?? []).isEmpty { applicable.insert(.sessions) }
         var result = PollResult()
         var counter = VarbindCounter()
         var transportErrors: [SNMPError] = []
@@ -71,6 +97,9 @@ public struct SNMPDevicePoller: DevicePolling {
                 case .health: result.health = try await collectHealth(target, profile: profile, &counter)
                 case .interfaces: result.interfaces = try await collectInterfaces(target, &counter)
                 case .optics: result.optics = try await collectOptics(target, profile: profile, &counter)
+                case .neighbors: result.neighbors = try await collectNeighbors(target, &counter)
+                case .bgp: result.bgpPeers = try await collectBGP(target, vendor: identity.vendor, &counter)
+                case .sessions: result.sessions = try await collectSessions(target, profile: profile, &counter)
                 }
             } catch {
                 result.errors[kind] = "\(error)"

@@ -1,11 +1,14 @@
 import Foundation
 import SNMP
+import Synchronization
 
 /// The validated set of vendor profiles, with their OIDs parsed and regular expressions compiled.
 /// Load it once (``bundled()``) and share it: it is immutable.
 public struct ProfileCatalog: Sendable {
     /// The profiles, sorted by id; `generic` is among them.
     public let profiles: [VendorProfile]
+    /// Vendor names from the IANA enterprise registry and sysDescr, for devices no profile names.
+    public let vendors: VendorRegistry
     let compiled: [CompiledProfile]
 
     /// The profile with this id.
@@ -13,16 +16,29 @@ public struct ProfileCatalog: Sendable {
         profiles.first { $0.id == id }
     }
 
-    /// The profiles shipped in `Sources/Monitoring/Profiles`. Throws ``ProfileError``.
-    public static func bundled() throws -> ProfileCatalog {
+    /// The profiles shipped in `Sources/Monitoring/Profiles`, with the vendor names of
+    /// `Sources/Monitoring/Vendors` over the IANA enterprise registry at `enterprises` (read once here).
+    /// Throws ``ProfileError``, also when the registry file is missing.
+    /// The catalog is immutable: it is built once per process and registry path, later calls share it.
+    public static func bundled(enterprises: String = EnterpriseRegistry.defaultPath) throws -> ProfileCatalog {
+        if let built = builtCatalogs.withLock({ $0[enterprises] }) { return built }
+        let catalog = try buildBundled(enterprises: enterprises)
+        builtCatalogs.withLock { $0[enterprises] = catalog }
+        return catalog
+    }
+
+    private static let builtCatalogs = Mutex<[String: ProfileCatalog]>([:])
+
+    private static func buildBundled(enterprises: String) throws -> ProfileCatalog {
         guard let directory = Bundle.module.url(forResource: "Profiles", withExtension: nil) else {
             throw ProfileError(.unreadable, file: "", "the Profiles resource directory is missing from the bundle")
         }
-        return try load(directory: directory)
+        let vendors = try VendorRegistry.bundled(enterprises: try EnterpriseRegistry.load(path: enterprises))
+        return try load(directory: directory, vendors: vendors)
     }
 
     /// Loads every `*.json` file of `directory`. Throws ``ProfileError`` naming the first bad file.
-    public static func load(directory: URL) throws -> ProfileCatalog {
+    public static func load(directory: URL, vendors: VendorRegistry = .empty) throws -> ProfileCatalog {
         let names: [String]
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory.path)
@@ -45,7 +61,7 @@ public struct ProfileCatalog: Sendable {
             }
             profiles.append(profile)
         }
-        return try ProfileCatalog(profiles: profiles)
+        return try ProfileCatalog(profiles: profiles, vendors: vendors)
     }
 
     /// Decodes one profile file, refusing fields the schema does not know. Throws ``ProfileError``.
@@ -69,7 +85,7 @@ public struct ProfileCatalog: Sendable {
     }
 
     /// Validates and compiles `profiles`. Throws ``ProfileError``.
-    public init(profiles: [VendorProfile]) throws {
+    public init(profiles: [VendorProfile], vendors: VendorRegistry = .empty) throws {
         var seen: Set<String> = []
         for profile in profiles where !seen.insert(profile.id).inserted {
             throw ProfileError(.catalog, file: "\(profile.id).json", "duplicate profile id \"\(profile.id)\"")
@@ -79,6 +95,7 @@ public struct ProfileCatalog: Sendable {
         }
         let sorted = profiles.sorted { $0.id < $1.id }
         self.profiles = sorted
+        self.vendors = vendors
         self.compiled = try sorted.map { try CompiledProfile($0, file: "\($0.id).json") }
     }
 
@@ -176,7 +193,7 @@ struct CompiledProfile: @unchecked Sendable {
             where text.trimmingCharacters(in: .whitespaces).isEmpty {
             throw ProfileError(.invalidValue, file: file, "\(field) is empty")
         }
-        let kinds: Set<String> = ["router", "switch", "olt", "access_point", "server", "other"]
+        let kinds: Set<String> = ["router", "switch", "olt", "access_point", "server", "cpe", "other"]
         guard kinds.contains(profile.kind) else {
             throw ProfileError(.invalidValue, file: file, "kind \"\(profile.kind)\" is not one of \(kinds.sorted())")
         }
@@ -220,6 +237,18 @@ struct CompiledProfile: @unchecked Sendable {
             if let pattern = source.pattern { _ = try regex(pattern, "\(field).pattern") }
             if let arcs = source.labelIndexArcs, arcs < 1 {
                 throw ProfileError(.invalidValue, file: file, "\(field).labelIndexArcs must be at least 1")
+            }
+        }
+        for (index, source) in (profile.sessions ?? []).enumerated() {
+            let field = "sessions[\(index)]"
+            guard !source.name.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw ProfileError(.invalidValue, file: file, "\(field).name is empty")
+            }
+            guard (source.oid != nil) != (source.count != nil) else {
+                throw ProfileError(.invalidValue, file: file, "\(field): give oid or count")
+            }
+            for (name, text) in [("oid", source.oid), ("count", source.count)] {
+                if let text { _ = try oid(text, "\(field).\(name)") }
             }
         }
         self.profile = profile

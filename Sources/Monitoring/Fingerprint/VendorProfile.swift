@@ -11,10 +11,13 @@ public struct VendorProfile: Hashable, Sendable, Codable {
     public var vendor: String
     /// Operating system or product line.
     public var os: String
-    /// Device kind, as in `devices.kind`: `router`, `switch`, `olt`, `access_point`, `server`, `other`.
+    /// Device kind, as in `devices.kind`: `router`, `switch`, `olt`, `access_point`, `server`, `cpe`, `other`.
     public var kind: String
     /// Added to the match score; breaks ties between profiles whose rules are equally specific.
     public var priority: Int?
+    /// The profile names an agent many vendors ship (net-snmp on Linux), not a vendor: the vendor comes
+    /// from the facts (sysDescr, the vendor MIBs the agent implements) when they name one.
+    public var vendorFromFacts: Bool?
     /// Alternatives: the profile matches when any one rule holds. Empty only for `generic`.
     public var match: [MatchRule]
     /// Where the model is read.
@@ -29,6 +32,18 @@ public struct VendorProfile: Hashable, Sendable, Codable {
     public var health: [HealthSource]?
     /// GPON optical power tables (ONU and OLT-port scope).
     public var optics: [OpticsSource]?
+    /// Subscriber session counts of access concentrators (the `sessions` collector).
+    public var sessions: [SessionSource]?
+
+    /// Where a subscriber session count is read: a scalar (`oid`) or a column whose rows are counted (`count`).
+    public struct SessionSource: Hashable, Sendable, Codable {
+        /// The count's name, the `kind` label of the `subscriberSessions` metric (`ppp`, `pppoe`, `ipoe`).
+        public var name: String
+        /// A scalar instance OID holding the count (e.g. CISCO-AAA-SESSION-MIB casnActiveTableEntries.0).
+        public var oid: String?
+        /// A column whose rows are the sessions.
+        public var count: String?
+    }
 
     /// A rule: every part that is given must hold.
     public struct MatchRule: Hashable, Sendable, Codable {

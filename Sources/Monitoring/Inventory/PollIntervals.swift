@@ -6,7 +6,8 @@ import OctoCore
 /// every minute by a scheduler that fires every minute never skips a bucket or polls one twice.
 public struct PollIntervals: Sendable, Hashable, Codable {
     /// Seconds per collector when the device sets none.
-    public static let defaults: [CollectorKind: Int] = [.system: 300, .health: 300, .interfaces: 60, .optics: 300]
+    public static let defaults: [CollectorKind: Int] = [.system: 300, .health: 300, .interfaces: 60, .optics: 300,
+                                                        .neighbors: 900, .bgp: 300, .sessions: 300]
     /// The shortest interval accepted (the scheduler fires once a minute).
     public static let minimum = 60
     /// The longest interval accepted (one day).

@@ -104,6 +104,12 @@ extension SNMPDeviceRepository {
         if collectors.contains(.optics) && result.errors[.optics] == nil {
             samples += try await recordOptics(device, result.optics, at: now)
         }
+        if collectors.contains(.bgp) && result.errors[.bgp] == nil {
+            samples += try await recordBGP(device, result.bgpPeers, series: &series, at: now)
+        }
+        if !result.sessions.isEmpty {
+            samples += try await recordSessions(device, result.sessions, series: &series, at: now)
+        }
         var collected = JSONText.decode(
             try await tx.query("SELECT collected_at::text FROM snmp_devices WHERE device_id = \(device)")
                 .monitoringFirst { try $0.column("collected_at", as: String.self) }, as: [String: Int64].self, default: [:])
@@ -128,6 +134,10 @@ extension SNMPDeviceRepository {
                 series = \(try JSONText.encode(series))::jsonb, updated_at = \(now)
             WHERE device_id = \(device)
             """)
+        // After the device row: its sysName and interfaces are what other devices' neighbours match on.
+        if collectors.contains(.neighbors) && result.errors[.neighbors] == nil {
+            try await recordNeighbors(device, result.neighbors, at: now)
+        }
         let kind = Device.Kind(rawValue: identity.kind) ?? .other
         try await tx.query("""
             UPDATE devices SET status = 'online', last_seen_at = \(now),

@@ -19,10 +19,16 @@ public struct DeviceIdentity: Hashable, Sendable, Codable {
     public var sysObjectID: String
     /// `sysDescr.0` as text.
     public var sysDescr: String
+    /// The IANA enterprise number of sysObjectID (`1.3.6.1.4.1.<n>…`), when it has one.
+    public var enterprise: Int?
+    /// Why fingerprinting decided so: the profile rule that matched (or that none did) and where the
+    /// vendor name came from. For operators; not stable text.
+    public var reason: String?
 
     /// Creates an identity.
     public init(profile: String, vendor: String, os: String, kind: String, model: String? = nil,
-                version: String? = nil, serial: String? = nil, sysObjectID: String, sysDescr: String) {
+                version: String? = nil, serial: String? = nil, sysObjectID: String, sysDescr: String,
+                enterprise: Int? = nil, reason: String? = nil) {
         self.profile = profile
         self.vendor = vendor
         self.os = os
@@ -32,5 +38,7 @@ public struct DeviceIdentity: Hashable, Sendable, Codable {
         self.serial = serial
         self.sysObjectID = sysObjectID
         self.sysDescr = sysDescr
+        self.enterprise = enterprise
+        self.reason = reason
     }
 }

@@ -8,6 +8,12 @@ public enum CollectorKind: String, Hashable, Sendable, Codable, CaseIterable {
     case interfaces
     /// GPON optical power of ONUs and OLT ports.
     case optics
+    /// LLDP and CDP neighbours (every profile: the MIBs are standard or answered empty).
+    case neighbors
+    /// BGP peers: BGP4-MIB and the vendor BGP MIBs (every profile).
+    case bgp
+    /// Subscriber sessions of access concentrators (profiles with `sessions` sources).
+    case sessions
 }
 
 /// The MIB-II system group.
@@ -166,6 +172,12 @@ public struct PollResult: Hashable, Sendable, Codable {
     public var interfaces: [InterfaceReading]
     /// ONU and OLT-port optical power.
     public var optics: [OpticalReading]
+    /// LLDP and CDP neighbours.
+    public var neighbors: [NeighborReading]
+    /// BGP sessions.
+    public var bgpPeers: [BGPPeerReading]
+    /// Subscriber session counts.
+    public var sessions: [SessionCount]
     /// Collector → error text, for the collectors that failed.
     public var errors: [CollectorKind: String]
     /// How many varbinds the poll received.
@@ -175,12 +187,16 @@ public struct PollResult: Hashable, Sendable, Codable {
 
     /// Creates a result.
     public init(system: SystemInfo? = nil, health: [HealthReading] = [], interfaces: [InterfaceReading] = [],
-                optics: [OpticalReading] = [], errors: [CollectorKind: String] = [:], varbinds: Int = 0,
+                optics: [OpticalReading] = [], neighbors: [NeighborReading] = [], bgpPeers: [BGPPeerReading] = [],
+                sessions: [SessionCount] = [], errors: [CollectorKind: String] = [:], varbinds: Int = 0,
                 pollSeconds: Double? = nil) {
         self.system = system
         self.health = health
         self.interfaces = interfaces
         self.optics = optics
+        self.neighbors = neighbors
+        self.bgpPeers = bgpPeers
+        self.sessions = sessions
         self.errors = errors
         self.varbinds = varbinds
         self.pollSeconds = pollSeconds

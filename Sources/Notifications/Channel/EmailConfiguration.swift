@@ -55,6 +55,23 @@ public struct EmailConfiguration: Sendable, Hashable, Codable {
         self.timeoutSeconds = timeoutSeconds
     }
 
+    /// Decodes; absent optional fields take the defaults of ``init(host:port:security:trustedCertificatePEM:tlsServerName:username:password:authMechanism:fromAddress:fromName:recipients:heloName:timeoutSeconds:)``.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(host: try container.decode(String.self, forKey: .host), port: try container.decodeIfPresent(Int.self, forKey: .port) ?? 587,
+                  security: try container.decodeIfPresent(SMTPConfiguration.Security.self, forKey: .security) ?? .startTLS,
+                  trustedCertificatePEM: try container.decodeIfPresent(String.self, forKey: .trustedCertificatePEM),
+                  tlsServerName: try container.decodeIfPresent(String.self, forKey: .tlsServerName),
+                  username: try container.decodeIfPresent(String.self, forKey: .username),
+                  password: try container.decodeIfPresent(NotificationSecret.self, forKey: .password),
+                  authMechanism: try container.decodeIfPresent(SMTPConfiguration.AuthMechanism.self, forKey: .authMechanism),
+                  fromAddress: try container.decode(String.self, forKey: .fromAddress),
+                  fromName: container.contains(.fromName) ? try container.decodeIfPresent(String.self, forKey: .fromName) : "OctoISP",
+                  recipients: try container.decode([String].self, forKey: .recipients),
+                  heloName: try container.decodeIfPresent(String.self, forKey: .heloName) ?? "localhost",
+                  timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 60)
+    }
+
     /// The client configuration.
     public var smtp: SMTPConfiguration {
         SMTPConfiguration(host: host, port: port, security: security, trust: trustedCertificatePEM.map { .pem($0) } ?? .system,

@@ -57,6 +57,9 @@ public struct MailMessage: Sendable, Hashable {
     public var messageID: String
     /// Further headers (ASCII values), e.g. `X-OctoISP-Alert`.
     public var headers: [String: String]
+    /// Files sent with the message (a scheduled report's PDF and CSV); with any, the message is
+    /// multipart/mixed: the text (or the text/HTML alternative) first, then each file in base64.
+    public var attachments: [MailAttachment] = []
 
     /// Creates a message.
     public init(from: MailAddress, to: [MailAddress], subject: String, text: String, html: String? = nil, date: Date,
@@ -88,6 +91,40 @@ public struct MailMessage: Sendable, Hashable {
         }
         head.append("MIME-Version: 1.0")
         var lines = head
+        if attachments.isEmpty {
+            lines += bodyLines(boundary: boundary)
+        } else {
+            let mixed = "mixed-" + boundary
+            lines.append("Content-Type: multipart/mixed; boundary=\"\(mixed)\"")
+            lines.append("")
+            lines.append("This is a multi-part message in MIME format.")
+            lines.append("--\(mixed)")
+            lines += bodyLines(boundary: boundary)
+            for attachment in attachments {
+                guard !attachment.contentType.isEmpty, attachment.contentType.utf8.allSatisfy({ $0 >= 32 && $0 < 127 && $0 != 34 }) else {
+                    throw SMTPError(.invalidMessage, "invalid attachment type \(attachment.contentType.debugDescription)")
+                }
+                lines.append("--\(mixed)")
+                lines.append("Content-Type: \(attachment.contentType); name=\"\(attachment.asciiName)\"")
+                lines.append("Content-Transfer-Encoding: base64")
+                lines.append("Content-Disposition: attachment; filename=\"\(attachment.asciiName)\"; filename*=UTF-8''\(attachment.encodedName)")
+                lines.append("")
+                let encoded = Data(attachment.content).base64EncodedString()
+                var index = encoded.startIndex
+                while index < encoded.endIndex {
+                    let end = encoded.index(index, offsetBy: 76, limitedBy: encoded.endIndex) ?? encoded.endIndex
+                    lines.append(String(encoded[index..<end]))
+                    index = end
+                }
+            }
+            lines.append("--\(mixed)--")
+        }
+        return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+    }
+
+    /// The text part, or the text/HTML alternative.
+    func bodyLines(boundary: String) -> [String] {
+        var lines: [String] = []
         if let html {
             lines.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
             lines.append("")
@@ -106,6 +143,36 @@ public struct MailMessage: Sendable, Hashable {
             lines.append("")
             lines.append(MIME.quotedPrintable(text))
         }
-        return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+        return lines
+    }
+}
+
+/// A file attached to an e-mail.
+public struct MailAttachment: Sendable, Hashable {
+    /// File name (any Unicode; sent per RFC 2231 and as an ASCII fallback).
+    public var name: String
+    /// MIME type, e.g. `application/pdf`.
+    public var contentType: String
+    /// The bytes.
+    public var content: [UInt8]
+
+    /// Creates an attachment.
+    public init(name: String, contentType: String, content: [UInt8]) {
+        self.name = name
+        self.contentType = contentType
+        self.content = content
+    }
+
+    /// The name with anything but safe ASCII replaced by `_`.
+    var asciiName: String {
+        String(name.unicodeScalars.map { $0.isASCII && $0.value > 32 && $0 != "\"" && $0 != "\\" ? Character($0) : "_" })
+    }
+
+    /// RFC 2231 percent-encoding of the UTF-8 name.
+    var encodedName: String {
+        name.utf8.map { byte in
+            let c = Character(UnicodeScalar(byte))
+            return (c.isLetter || c.isNumber) && byte < 128 || "-._".utf8.contains(byte) ? String(c) : String(format: "%%%02X", byte)
+        }.joined()
     }
 }

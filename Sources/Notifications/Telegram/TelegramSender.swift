@@ -30,6 +30,15 @@ public struct TelegramConfiguration: Sendable, Hashable, Codable {
         self.disableWebPagePreview = disableWebPagePreview
         self.timeoutSeconds = timeoutSeconds
     }
+
+    /// Decodes; `base_url` defaults to the Bot API, `disable_web_page_preview` to true, `timeout_seconds` to 10.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(baseURL: try container.decodeIfPresent(URL.self, forKey: .baseURL) ?? Self.defaultBaseURL,
+                  botToken: try container.decode(NotificationSecret.self, forKey: .botToken), chatID: try container.decode(String.self, forKey: .chatID),
+                  disableWebPagePreview: try container.decodeIfPresent(Bool.self, forKey: .disableWebPagePreview) ?? true,
+                  timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 10)
+    }
 }
 
 /// Sends notifications through the Telegram Bot API's `sendMessage`:

@@ -41,6 +41,18 @@ public struct WebPushConfiguration: Sendable, Hashable, Codable {
         self.ttlSeconds = ttlSeconds
         self.timeoutSeconds = timeoutSeconds
     }
+
+    private enum CodingKeys: String, CodingKey { case subscription, vapidPrivateKey, vapidSubject, ttlSeconds, timeoutSeconds }
+
+    /// Decodes; `ttl_seconds` defaults to a day, `timeout_seconds` to 10.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(subscription: try container.decode(WebPushSubscription.self, forKey: .subscription),
+                  vapidPrivateKey: try container.decode(NotificationSecret.self, forKey: .vapidPrivateKey),
+                  vapidSubject: try container.decode(String.self, forKey: .vapidSubject),
+                  ttlSeconds: try container.decodeIfPresent(Int.self, forKey: .ttlSeconds) ?? 24 * 3600,
+                  timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 10)
+    }
 }
 
 /// What the service worker receives, decrypted: enough to show the notification and open the link.

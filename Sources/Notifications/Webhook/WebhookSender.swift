@@ -16,6 +16,15 @@ public struct WebhookConfiguration: Sendable, Hashable, Codable {
         self.key = key
         self.timeoutSeconds = timeoutSeconds
     }
+
+    private enum CodingKeys: String, CodingKey { case url, key, timeoutSeconds }
+
+    /// Decodes; `timeout_seconds` defaults to 10.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(url: try container.decode(URL.self, forKey: .url), key: try container.decode(NotificationSecret.self, forKey: .key),
+                  timeoutSeconds: try container.decodeIfPresent(Int.self, forKey: .timeoutSeconds) ?? 10)
+    }
 }
 
 /// The JSON a webhook receives (keys in snake_case, dates in ISO 8601 UTC).

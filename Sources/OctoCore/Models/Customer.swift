@@ -24,13 +24,16 @@ public struct Customer: Codable, Sendable, Hashable {
     public var externalRef: String?
     /// Contract state.
     public var status: Status
+    /// The availability the contract promises, in percent (e.g. 99.5); SLA reports compare with it.
+    public var slaTargetPercent: Double?
     /// Creation time.
     public var createdAt: Date
     /// Last change.
     public var updatedAt: Date
 
     /// Creates a customer value.
-    public init(id: UUID, providerId: UUID, popId: UUID?, name: String, document: String?, email: String?, phone: String?, plan: String?, externalRef: String?, status: Status, createdAt: Date, updatedAt: Date) {
+    public init(id: UUID, providerId: UUID, popId: UUID?, name: String, document: String?, email: String?, phone: String?, plan: String?, externalRef: String?, status: Status, createdAt: Date, updatedAt: Date,
+                slaTargetPercent: Double? = nil) {
         self.id = id
         self.providerId = providerId
         self.popId = popId
@@ -41,6 +44,7 @@ public struct Customer: Codable, Sendable, Hashable {
         self.plan = plan
         self.externalRef = externalRef
         self.status = status
+        self.slaTargetPercent = slaTargetPercent
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }
@@ -64,9 +68,12 @@ public struct CustomerInput: Codable, Sendable {
     public var externalRef: Nullable<String>?
     /// Contract state.
     public var status: Customer.Status?
+    /// Contracted availability in percent, above 0 and at most 100; `null` clears it.
+    public var slaTargetPercent: Nullable<Double>?
 
     /// Creates the input; absent fields stay unchanged on update.
-    public init(name: String? = nil, popId: Nullable<UUID>? = nil, document: String? = nil, email: String? = nil, phone: String? = nil, plan: String? = nil, externalRef: String? = nil, status: Customer.Status? = nil) {
+    public init(name: String? = nil, popId: Nullable<UUID>? = nil, document: String? = nil, email: String? = nil, phone: String? = nil, plan: String? = nil, externalRef: String? = nil, status: Customer.Status? = nil,
+                slaTargetPercent: Double? = nil) {
         self.name = name
         self.popId = popId
         self.document = document.map(Nullable.value)
@@ -75,5 +82,13 @@ public struct CustomerInput: Codable, Sendable {
         self.plan = plan.map(Nullable.value)
         self.externalRef = externalRef.map(Nullable.value)
         self.status = status
+        self.slaTargetPercent = slaTargetPercent.map(Nullable.value)
+    }
+
+    /// 400 naming `sla_target_percent` when it is out of (0, 100].
+    public func validateTarget() throws(OctoError) {
+        if case .value(let target)? = slaTargetPercent, !(target > 0 && target <= 100) {
+            throw .invalid("sla_target_percent", "sla_target_percent must be above 0 and at most 100")
+        }
     }
 }

@@ -16,7 +16,7 @@ public struct CustomerRepository: Sendable {
                  name: try row.get("name"), document: try row.get("document"), email: try row.get("email"),
                  phone: try row.get("phone"), plan: try row.get("plan"), externalRef: try row.get("external_ref"),
                  status: Customer.Status(rawValue: try row.get("status")) ?? .active,
-                 createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
+                 createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"), slaTargetPercent: try row.get("sla_target"))
     }
 
     /// A page of customers, filtered by POP and a text fragment of name, document or external ref.
@@ -27,7 +27,7 @@ public struct CustomerRepository: Sendable {
                 OR lower(coalesce(external_ref, '')) LIKE \(pattern))
             AND (\(popId)::uuid IS NULL OR pop_id = \(popId))
             """
-        let items = try await tx.query(PostgresQuery(unsafeSQL: "SELECT * FROM customers WHERE \(filter.sql) ORDER BY name, id LIMIT \(page.limit) OFFSET \(page.offset)", binds: filter.binds)).map(Self.decode)
+        let items = try await tx.query(PostgresQuery(unsafeSQL: "SELECT *, sla_target_percent::float8 AS sla_target FROM customers WHERE \(filter.sql) ORDER BY name, id LIMIT \(page.limit) OFFSET \(page.offset)", binds: filter.binds)).map(Self.decode)
         let total = try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS count FROM customers WHERE \(filter.sql)", binds: filter.binds))
             .first { try $0.get("count", as: Int.self) } ?? 0
         return Page(items: items, total: total, limit: page.limit, offset: page.offset)
@@ -35,7 +35,7 @@ public struct CustomerRepository: Sendable {
 
     /// The customer, or ``OctoError/Code/notFound``.
     public func get(_ id: UUID) async throws -> Customer {
-        guard let customer = try await tx.query("SELECT * FROM customers WHERE id = \(id)").first(Self.decode) else {
+        guard let customer = try await tx.query("SELECT *, sla_target_percent::float8 AS sla_target FROM customers WHERE id = \(id)").first(Self.decode) else {
             throw OctoError.notFound("customer")
         }
         return customer
@@ -44,11 +44,12 @@ public struct CustomerRepository: Sendable {
     /// Creates a customer.
     public func create(_ input: CustomerInput, by actor: Actor) async throws -> Customer {
         guard let name = input.name?.trimmed, !name.isEmpty else { throw OctoError.invalid("name", "name is required") }
+        try input.validateTarget()
         let customer = try await tx.query("""
-            INSERT INTO customers (provider_id, pop_id, name, document, email, phone, plan, external_ref, status)
+            INSERT INTO customers (provider_id, pop_id, name, document, email, phone, plan, external_ref, status, sla_target_percent)
             VALUES (\(tx.providerID), \(input.popId?.wrapped), \(name), \(input.document?.wrapped), \(input.email?.wrapped), \(input.phone?.wrapped),
-                    \(input.plan?.wrapped), \(input.externalRef?.wrapped), \(input.status?.rawValue ?? "active"))
-            RETURNING *
+                    \(input.plan?.wrapped), \(input.externalRef?.wrapped), \(input.status?.rawValue ?? "active"), \(input.slaTargetPercent?.wrapped))
+            RETURNING *, sla_target_percent::float8 AS sla_target
             """).first(Self.decode)!
         try await tx.audit("customer.create", by: actor, target: ("customer", customer.id.lowercased), before: Customer?.none, after: customer)
         return customer
@@ -58,13 +59,15 @@ public struct CustomerRepository: Sendable {
     public func update(_ id: UUID, _ input: CustomerInput, by actor: Actor) async throws -> Customer {
         let before = try await get(id)
         if let name = input.name, name.trimmed.isEmpty { throw OctoError.invalid("name", "name must not be empty") }
+        try input.validateTarget()
         let after = try await tx.query("""
             UPDATE customers SET name = coalesce(\(input.name?.trimmed), name),
                 pop_id = CASE WHEN \(input.popId != nil) THEN \(input.popId?.wrapped) ELSE pop_id END,
                 document = CASE WHEN \(input.document != nil) THEN \(input.document?.wrapped) ELSE document END, email = CASE WHEN \(input.email != nil) THEN \(input.email?.wrapped) ELSE email END,
                 phone = CASE WHEN \(input.phone != nil) THEN \(input.phone?.wrapped) ELSE phone END, plan = CASE WHEN \(input.plan != nil) THEN \(input.plan?.wrapped) ELSE plan END,
-                external_ref = CASE WHEN \(input.externalRef != nil) THEN \(input.externalRef?.wrapped) ELSE external_ref END, status = coalesce(\(input.status?.rawValue), status)
-            WHERE id = \(id) RETURNING *
+                external_ref = CASE WHEN \(input.externalRef != nil) THEN \(input.externalRef?.wrapped) ELSE external_ref END, status = coalesce(\(input.status?.rawValue), status),
+                sla_target_percent = CASE WHEN \(input.slaTargetPercent != nil) THEN \(input.slaTargetPercent?.wrapped) ELSE sla_target_percent END
+            WHERE id = \(id) RETURNING *, sla_target_percent::float8 AS sla_target
             """).first(Self.decode)!
         try await tx.audit("customer.update", by: actor, target: ("customer", id.lowercased), before: before, after: after)
         return after

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from "react";
+import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { ApiClient, ApiError } from "../lib/api";
 import { AppContext, permissionCheck, useOnline, usePreference, type AppServices } from "../lib/app";
 import { prefixesForTopic, QueryCache } from "../lib/cache";
@@ -13,10 +13,39 @@ import { SignIn } from "../features/auth/SignIn";
 import { DeviceList } from "../features/devices/DeviceList";
 import { DevicePage } from "../features/devices/DevicePage";
 import { Home } from "../features/home/Home";
+import { ToolsPage } from "../features/tools/ToolsPage";
+import { ReportsPage } from "../features/reports/Reports";
 import { ErrorNote, Loading } from "../ui/States";
 import { LanguageSwitch, Shell, type Theme } from "./Shell";
 
-const ROUTES = ["/", "/devices", "/devices/:id", "/alerts", "/incidents", "/incidents/:id"] as const;
+const ROUTES = [
+  "/",
+  "/devices",
+  "/devices/:id",
+  "/alerts",
+  "/alerts/rules",
+  "/alerts/rules/new",
+  "/alerts/rules/:id",
+  "/alerts/silences",
+  "/alerts/maintenance",
+  "/alerts/channels",
+  "/alerts/channels/new",
+  "/alerts/channels/:id",
+  "/alerts/:id",
+  "/incidents",
+  "/incidents/:id",
+  "/tools",
+  "/reports",
+] as const;
+
+// The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
+const RuleList = lazy(() => import("../features/alerts/Rules").then((m) => ({ default: m.RuleList })));
+const RuleEditor = lazy(() => import("../features/alerts/Rules").then((m) => ({ default: m.RuleEditor })));
+const Silences = lazy(() => import("../features/alerts/Suppression").then((m) => ({ default: m.Silences })));
+const MaintenanceWindows = lazy(() => import("../features/alerts/Suppression").then((m) => ({ default: m.MaintenanceWindows })));
+const ChannelList = lazy(() => import("../features/alerts/Channels").then((m) => ({ default: m.ChannelList })));
+const ChannelEditor = lazy(() => import("../features/alerts/Channels").then((m) => ({ default: m.ChannelEditor })));
+const AlertDetail = lazy(() => import("../features/alerts/AlertDetail").then((m) => ({ default: m.AlertDetail })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -163,7 +192,7 @@ export function App() {
     switch (match?.pattern) {
       case "/":
         // The landing screen is the first one the caller may see.
-        screen = value.can("devices.read") ? <Home theme={theme} /> : value.can("alerts.read") ? <AlertsBoard query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        screen = value.can("devices.read") ? <Home theme={theme} /> : value.can("alerts.read") ? <AlertsBoard query={location.query} path="/alerts" /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
         break;
       case "/devices":
         screen = <DeviceList query={location.query} />;
@@ -172,13 +201,46 @@ export function App() {
         screen = <DevicePage id={match.params.id} query={location.query} />;
         break;
       case "/alerts":
-        screen = <AlertsBoard query={location.query} />;
+        screen = <AlertsBoard query={location.query} path={location.path} />;
+        break;
+      case "/alerts/rules":
+        screen = <RuleList path={location.path} />;
+        break;
+      case "/alerts/rules/new":
+        screen = <RuleEditor key="new" path={location.path} />;
+        break;
+      case "/alerts/rules/:id":
+        screen = <RuleEditor key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/alerts/silences":
+        screen = <Silences path={location.path} query={location.query} />;
+        break;
+      case "/alerts/maintenance":
+        screen = <MaintenanceWindows path={location.path} />;
+        break;
+      case "/alerts/channels":
+        screen = <ChannelList path={location.path} />;
+        break;
+      case "/alerts/channels/new":
+        screen = <ChannelEditor key="new" path={location.path} />;
+        break;
+      case "/alerts/channels/:id":
+        screen = <ChannelEditor key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/alerts/:id":
+        screen = <AlertDetail id={match.params.id} path={location.path} />;
         break;
       case "/incidents":
-        screen = <IncidentList />;
+        screen = <IncidentList path={location.path} />;
         break;
       case "/incidents/:id":
-        screen = <IncidentPage id={match.params.id} />;
+        screen = <IncidentPage id={match.params.id} path={location.path} />;
+        break;
+      case "/tools":
+        screen = <ToolsPage theme={theme} query={location.query} />;
+        break;
+      case "/reports":
+        screen = <ReportsPage />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;
@@ -210,7 +272,7 @@ export function App() {
             setPhase("signin");
           }}
         >
-          {screen}
+          <Suspense fallback={<Loading />}>{screen}</Suspense>
         </Shell>
       </AppContext.Provider>
     );

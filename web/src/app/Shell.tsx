@@ -44,9 +44,11 @@ export function Shell(props: {
     { href: "/", label: "nav.home", show: can("devices.read") },
     { href: "/devices", label: "nav.devices", show: can("devices.read") },
     { href: "/alerts", label: "nav.alerts", show: can("alerts.read") },
-    { href: "/incidents", label: "nav.incidents", show: can("alerts.read") },
+    { href: "/tools", label: "nav.tools", show: can("tools.read") },
+    { href: "/reports", label: "nav.reports", show: can("reports.read") },
   ];
-  const active = (href: string) => (href === "/" ? props.path === "/" : props.path.startsWith(href));
+  // The Alertas section holds the board, incidents, rules, silences, maintenance and channels.
+  const active = (href: string) => (href === "/" ? props.path === "/" : props.path.startsWith(href) || (href === "/alerts" && props.path.startsWith("/incidents")));
   return (
     <div className="shell">
       <a className="skip" href="#main">

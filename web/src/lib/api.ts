@@ -89,6 +89,18 @@ export class ApiClient {
     return this.request<T>("POST", path, body);
   }
 
+  /** GET of a document that is not JSON (a CSV export), with the same authentication. */
+  async text(path: string): Promise<string> {
+    this.sync();
+    if (this.tokens && this.tokens.expires_at - this.now() < 30_000) await this.refresh();
+    const headers: Record<string, string> = {};
+    if (this.tokens) headers.Authorization = `Bearer ${this.tokens.access_token}`;
+    if (this.providerId) headers["X-Provider-Id"] = this.providerId;
+    const response = await this.fetcher(path, { method: "GET", headers });
+    if (!response.ok) throw new ApiError(response.status, "http_" + response.status, response.statusText);
+    return response.text();
+  }
+
   /** A request with the access token, refreshed first when it is about to expire and once on 401. */
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
     this.sync();
@@ -102,6 +114,18 @@ export class ApiClient {
       }
       throw error;
     }
+  }
+
+  /** A file behind the API (a report's PDF or CSV), fetched with the session like any request. */
+  async blob(path: string): Promise<Blob> {
+    this.sync();
+    if (this.tokens && this.tokens.expires_at - this.now() < 30_000) await this.refresh();
+    const headers: Record<string, string> = {};
+    if (this.tokens) headers.Authorization = `Bearer ${this.tokens.access_token}`;
+    if (this.providerId) headers["X-Provider-Id"] = this.providerId;
+    const response = await this.fetcher(path, { method: "GET", headers });
+    if (!response.ok) throw new ApiError(response.status, "http_" + response.status, response.statusText);
+    return response.blob();
   }
 
   /** Takes the tokens another tab stored (refresh tokens are single-use, so tabs share one pair). */

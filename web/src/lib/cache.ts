@@ -115,6 +115,8 @@ export function prefixesForTopic(topic: string): string[] {
       return id ? [`/api/v1/devices/${id}`, "/api/v1/devices?", "/api/v1/dashboard/summary"] : ["/api/v1/devices", "/api/v1/dashboard/summary"];
     case "alerts":
       return ["/api/v1/alerts", "/api/v1/incidents"];
+    case "tool-runs":
+      return id ? [`/api/v1/tool-runs/${id}`, "/api/v1/tool-runs?"] : ["/api/v1/tool-runs"];
     case "incidents":
       return id ? [`/api/v1/incidents/${id}`, "/api/v1/incidents?"] : ["/api/v1/incidents", "/api/v1/alerts"];
     default:

@@ -215,6 +215,9 @@ export interface Incident {
   opened_at: string;
   acknowledged_at?: string | null;
   resolved_at?: string | null;
+  acknowledged_by?: string | null;
+  assigned_to?: string | null;
+  resolved_by?: string | null;
   time_to_acknowledge?: number | null;
   time_to_resolve?: number | null;
 }
@@ -225,6 +228,192 @@ export interface IncidentDetail {
   alerts: Alert[];
 }
 
+export interface AlertEvent {
+  at: string;
+  state: string;
+  value?: number | null;
+  note?: string | null;
+}
+
+export interface AlertWithEvents {
+  alert: Alert;
+  events: AlertEvent[];
+}
+
+export type ConditionType = "threshold" | "reachability" | "interface_down" | "not_informing" | "no_data" | "change";
+export type Aggregation = "last" | "avg" | "min" | "max" | "rate" | "p95";
+export type ComparisonOp = ">" | ">=" | "<" | "<=";
+export type Scope = "provider" | "pop" | "group" | "device";
+
+/** What a rule watches; `type` decides which other fields apply. */
+export interface AlertCondition {
+  type: ConditionType;
+  metric?: string;
+  labels?: Record<string, string>;
+  aggregation?: Aggregation;
+  window_seconds?: number;
+  op?: ComparisonOp;
+  value?: number;
+  clear?: number;
+  include_snmp_failing?: boolean;
+  multiplier?: number;
+  delta?: number;
+}
+
+export interface AlertRule {
+  id: string;
+  name: string;
+  description?: string | null;
+  enabled: boolean;
+  severity: Severity;
+  scope: Scope;
+  scope_id?: string | null;
+  device_kinds?: DeviceKind[] | null;
+  include_cpe: boolean;
+  condition: AlertCondition;
+  for_seconds: number;
+  keep_firing_for_seconds: number;
+  labels: Record<string, string>;
+  builtin?: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface Silence {
+  id: string;
+  matchers: Record<string, string>;
+  starts_at: string;
+  ends_at: string;
+  reason: string;
+  created_by: string;
+  created_at: string;
+}
+
+export interface MaintenanceWindow {
+  id: string;
+  name: string;
+  scope: Scope;
+  scope_id?: string | null;
+  starts_at: string;
+  ends_at: string;
+  recurrence?: "daily" | "weekly" | null;
+  until?: string | null;
+  reason?: string | null;
+  created_by: string;
+  created_at: string;
+}
+
+export interface DeviceGroup {
+  id: string;
+  name: string;
+  kind: "static" | "dynamic";
+  device_count: number;
+}
+
+export type ChannelType = "email" | "webhook" | "telegram" | "webpush";
+export type GroupLabel = "pop" | "rule" | "severity" | "device";
+
+export interface QuietHours {
+  start: string;
+  end: string;
+  time_zone?: string;
+  min_severity?: Severity;
+}
+
+export interface NotificationPacing {
+  group_by?: GroupLabel[];
+  group_wait_seconds?: number;
+  group_interval_seconds?: number;
+  repeat_interval_seconds?: number;
+  quiet_hours?: QuietHours | null;
+}
+
+export interface NotificationChannel {
+  id: string;
+  name: string;
+  enabled: boolean;
+  min_severity: Severity;
+  pop_id?: string | null;
+  language: "pt-BR" | "en";
+  channel: { type: ChannelType; settings: Record<string, unknown> };
+  pacing: NotificationPacing;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface NotificationDelivery {
+  alert_id?: string | null;
+  channel_id: string;
+  channel_name?: string | null;
+  status: "firing" | "resolved" | "test";
+  outcome: "sent" | "retrying" | "failed";
+  attempt: number;
+  detail?: string | null;
+  at: string;
+  group_key?: string | null;
+  reason?: "initial" | "change" | "repeat" | null;
+}
+
 export interface ApiErrorBody {
   error: { code: string; message: string; field?: string; request_id?: string };
+}
+
+export type ReportKind = "sla" | "bandwidth" | "incidents" | "optics";
+export type ReportFormat = "pdf" | "csv" | "csv_pt_br";
+export type ReportScope = "provider" | "pop" | "group" | "customer" | "device";
+
+export interface ReportRequest {
+  kind: ReportKind;
+  scope?: ReportScope;
+  scope_id?: string;
+  from?: string;
+  to?: string;
+  formats?: ReportFormat[];
+  language?: "pt-BR" | "en";
+  top?: number;
+}
+
+export interface ReportRun {
+  id: string;
+  kind: ReportKind;
+  request: ReportRequest;
+  period_from: string;
+  period_to: string;
+  status: "queued" | "running" | "done" | "failed";
+  progress: number;
+  error?: string | null;
+  schedule_id?: string | null;
+  created_by: string;
+  created_at: string;
+  finished_at?: string | null;
+  expires_at: string;
+  files: { format: ReportFormat; name: string; size: number }[];
+}
+
+export interface ReportPreview {
+  title: string;
+  scope: string;
+  period: string;
+  figures: string[][];
+  tables: { title: string; columns: string[]; rows: string[][]; highlighted: number[]; total: number }[];
+}
+
+export interface ReportSchedule {
+  id: string;
+  name: string;
+  request: ReportRequest;
+  cadence: "daily" | "weekly" | "monthly" | "cron";
+  cron?: string | null;
+  period: "day" | "week" | "month";
+  channel_id: string;
+  recipients: string[];
+  enabled: boolean;
+  next_run_at: string;
+  last_run_at?: string | null;
+}
+
+export interface NotificationChannelSummary {
+  id: string;
+  name: string;
+  channel: { type: string };
 }

@@ -57,3 +57,64 @@ export function StackedBarChart(props: { labels: string[]; series: BarSeries[]; 
     </figure>
   );
 }
+
+export interface LineSeries {
+  label: string;
+  /** `null` is a gap (a lost probe). */
+  values: (number | null)[];
+  colorVar: string;
+}
+
+/** A line chart (round trips over probes or rounds); the numbers are also given as text for screen readers. */
+export function LineChart(props: { labels: string[]; series: LineSeries[]; title: string; theme: string; unit?: string; height?: number }) {
+  const canvas = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    let chart: { destroy(): void } | null = null;
+    let cancelled = false;
+    import("./chartjs").then(({ Chart }) => {
+      if (cancelled || !canvas.current) return;
+      const text = cssVar("--text-muted");
+      const grid = cssVar("--border");
+      chart = new Chart(canvas.current, {
+        type: "line",
+        data: {
+          labels: props.labels,
+          datasets: props.series.map((s) => ({
+            label: s.label,
+            data: s.values,
+            borderColor: cssVar(s.colorVar),
+            backgroundColor: cssVar(s.colorVar),
+            spanGaps: false,
+            pointRadius: 2,
+            borderWidth: 2,
+            tension: 0.2,
+          })),
+        },
+        options: {
+          responsive: true,
+          maintainAspectRatio: false,
+          animation: false,
+          plugins: { legend: { display: props.series.length > 1, position: "bottom", labels: { color: text, boxWidth: 12 } } },
+          scales: {
+            x: { ticks: { color: text, maxTicksLimit: 12 }, grid: { display: false } },
+            y: { beginAtZero: true, ticks: { color: text }, grid: { color: grid }, title: { display: !!props.unit, text: props.unit ?? "", color: text } },
+          },
+        },
+      });
+    });
+    return () => {
+      cancelled = true;
+      chart?.destroy();
+    };
+  }, [JSON.stringify(props.labels), JSON.stringify(props.series), props.theme]);
+  return (
+    <figure className="chart">
+      <div className="chart-box" style={props.height ? { height: props.height } : undefined}>
+        <canvas ref={canvas} role="img" aria-label={props.title} />
+      </div>
+      <figcaption className="sr-only">
+        {props.title}: {props.series.map((s) => `${s.label} ${s.values.map((v) => (v === null ? "—" : v)).join(", ")}`).join("; ")}
+      </figcaption>
+    </figure>
+  );
+}

@@ -64,13 +64,15 @@ class APIError(Exception):
 
 
 class Server:
-    """Starts `octoisp serve --roles api,acs` serving web/dist; stop() ends it and drops the database."""
+    """Starts `octoisp serve --roles api,acs` (or the `roles` given) serving web/dist; stop() ends it and
+    drops the database. `env` adds or overrides environment variables."""
 
-    def __init__(self):
+    def __init__(self, roles="api,acs", env=None):
         binary = require_env("OCTOISP_TEST_BINARY")
         owner = require_env("OCTOISP_TEST_OWNER_URL")
         app = require_env("OCTOISP_TEST_APP_URL")
         global_url = require_env("OCTOISP_TEST_GLOBAL_URL")
+        extra = env or {}
         self.database = "octoisp_web_" + uuid.uuid4().hex[:10]
         psql(owner, f"CREATE DATABASE {self.database} OWNER octoisp_owner")
         self.owner_url = owner
@@ -95,7 +97,10 @@ class Server:
             "OCTOISP_RATE_LIMIT_CREDENTIAL": "1000",
             "OCTOISP_WEB_DIR": os.path.join(ROOT, "web", "dist"),
         })
-        self.process = subprocess.Popen([binary, "serve", "--roles", "api,acs"], env=env, cwd=ROOT,
+        env.update(extra)
+        self.env = env
+        self.workers = []
+        self.process = subprocess.Popen([binary, "serve", "--roles", roles], env=env, cwd=ROOT,
                                         stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 60
         while time.time() < deadline:
@@ -127,12 +132,25 @@ class Server:
                                "--model", model, "--username", username, "--password", password],
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
 
+    def worker(self):
+        """A job worker process (`serve --roles worker`) on the same database: it runs tool runs."""
+        process = subprocess.Popen([self.binary, "serve", "--roles", "worker", "--skip-migrations"], env=self.env, cwd=ROOT,
+                                   stdout=self.log, stderr=subprocess.STDOUT)
+        self.workers.append(process)
+        return process
+
     def logs(self):
         self.log.flush()
         with open(self.log.name, encoding="utf-8", errors="replace") as f:
             return f.read()[-4000:]
 
     def stop(self):
+        for worker in self.workers:
+            worker.terminate()
+            try:
+                worker.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                worker.kill()
         self.process.terminate()
         try:
             self.process.wait(timeout=15)
@@ -186,3 +204,6 @@ class Client:
 
     def patch(self, path, body):
         return self.call("PATCH", path, body)
+
+    def delete(self, path):
+        return self.call("DELETE", path)

@@ -13,7 +13,7 @@ import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
-from server import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Client, Server, totp
+from server import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Client, Server, psql, totp, with_database
 
 SHOTS = os.path.join(os.path.dirname(__file__), "..", "screenshots")
 NOC = "noc@fibrasul.test"
@@ -386,6 +386,85 @@ class DashboardStories(unittest.TestCase):
         page.goto(self.server.base + f"/devices/{self.devices['OLT Centro 01']}")
         expect(page.get_by_role("alert")).to_have_text("Você não tem permissão para isto.")
         self.shot("18-forbidden")
+
+    def test_11_reports_preview_generate_and_schedule(self):
+        page = self.page
+        # Reachability of two devices through the previous month (as the poller records it), and an
+        # e-mail channel for schedules.
+        now = time.gmtime()
+        year, month = (now.tm_year, now.tm_mon - 1) if now.tm_mon > 1 else (now.tm_year - 1, 12)
+        day = f"{year:04d}-{month:02d}"
+        olt, switch = self.devices["OLT Centro 01"], self.devices["Switch Centro"]
+        rows = ", ".join(f"('{self.provider}', '{device}', '{address}'::inet, 'up', '{day}-01T00:00:00-03:00', now(), now())"
+                         for device, address in ((olt, "127.20.0.1"), (switch, "127.20.0.2")))
+        psql(with_database(self.server.owner_url, self.server.database), f"""
+            SELECT set_config('app.provider_id', '{self.provider}', false);
+            INSERT INTO snmp_devices (provider_id, device_id, address, reachability, reachability_since, created_at, updated_at) VALUES {rows};
+            UPDATE snmp_devices SET reachability = 'down', reachability_since = '{day}-10T08:00:00-03:00' WHERE device_id = '{olt}';
+            UPDATE snmp_devices SET reachability = 'up', reachability_since = '{day}-10T11:30:00-03:00' WHERE device_id = '{olt}';
+            """)
+        self.api.post("/api/v1/notification-channels", {"name": "E-mail NOC", "channel": {"type": "email", "settings": {
+            "host": "127.0.0.1", "port": 2525, "security": "none", "from_address": "noc@fibrasul.test", "recipients": ["noc@fibrasul.test"],
+            "helo_name": "localhost", "timeout_seconds": 10}}})
+        self.sign_in(NOC, code_secret=self.totp_secret)
+        page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Relatórios").click()
+        expect(page.get_by_role("heading", name="Relatórios", exact=True)).to_be_visible()
+        page.get_by_test_id("report-preview").click()
+        figures = page.get_by_test_id("report-figures")
+        expect(figures).to_contain_text("Dispositivos medidos")
+        expect(figures).to_contain_text("2")
+        expect(page.get_by_role("cell", name="OLT Centro 01").first).to_be_visible()
+        expect(page.get_by_text("3h 30m").first).to_be_visible()
+        self.shot("19-reports-preview")
+        page.get_by_test_id("report-generate").click()
+        expect(page.get_by_text("Relatório na fila")).to_be_visible()
+        archive = page.get_by_test_id("report-archive")
+        expect(archive.get_by_role("row", name=re.compile("SLA e disponibilidade"))).to_contain_text("Na fila")
+        form = page.get_by_test_id("schedule-form")
+        form.get_by_label("Nome").fill("SLA mensal da diretoria")
+        form.get_by_label("Destinatários (separados por vírgula)").fill("diretoria@fibrasul.test, regulatorio@fibrasul.test")
+        form.get_by_role("button", name="Agendar").click()
+        schedules = page.get_by_test_id("report-schedules")
+        expect(schedules.get_by_role("row", name=re.compile("SLA mensal da diretoria"))).to_contain_text("diretoria@fibrasul.test")
+        self.shot("20-reports-archive-and-schedules")
+
+
+    def test_11_the_noc_pings_a_customer_from_the_tools_page_and_watches_it_live(self):
+        """Tools: a ping from the platform to an address in the provider's ranges, live chart, history."""
+        self.server.worker()
+        self.api.post("/api/v1/tool-target-ranges", {"cidr": "127.77.0.0/16", "note": "laboratório"})
+        page = self.page
+        self.sign_in(NOC, code_secret=self.totp_secret)
+        page.get_by_role("link", name="Ferramentas").click()
+        expect(page.get_by_role("heading", name="Ferramentas de rede")).to_be_visible()
+        page.get_by_label("Destino").fill("127.77.1.9")
+        page.get_by_role("button", name="Executar").click()
+        run = page.get_by_test_id("tool-run")
+        expect(run).to_have_attribute("data-status", "succeeded", timeout=30_000)
+        expect(run).to_contain_text("10/10 respostas")
+        expect(page.get_by_test_id("tool-history")).to_contain_text("127.77.1.9")
+        self.shot("20-tools-ping")
+        # MTR: the hop table with a chart per hop.
+        page.get_by_label("Ferramenta").select_option("mtr")
+        page.get_by_role("button", name="Executar").click()
+        expect(run).to_contain_text("MTR")
+        expect(run).to_have_attribute("data-status", "succeeded", timeout=40_000)
+        expect(run).to_contain_text("1 salto até o destino")
+        expect(page.get_by_test_id("hops")).to_contain_text("127.77.1.9")
+        self.shot("21-tools-mtr")
+        # A target outside the provider's ranges is refused before anything runs, naming the field.
+        page.get_by_label("Ferramenta").select_option("ping")
+        page.get_by_label("Destino").fill("127.55.1.1")
+        page.get_by_role("button", name="Executar").click()
+        expect(page.get_by_role("alert")).to_be_visible()
+        # The device page's diagnose panel starts the CPE side and the POP side together; this CPE has
+        # never informed over TR-069, which its side says, and the POP side waits for the POP's agent.
+        page.goto(self.server.base + f"/devices/{self.devices['CPE Casa Silva']}?tab=diagnose")
+        page.get_by_label("Destino").fill("127.77.1.9")
+        page.get_by_role("button", name="Ping").click()
+        expect(page.get_by_test_id("diagnose-cpe")).to_contain_text("device_id")
+        expect(page.get_by_test_id("diagnose-pop").get_by_test_id("tool-run")).to_have_attribute("data-status", "queued")
+        self.shot("22-device-diagnose")
 
 
 if __name__ == "__main__":

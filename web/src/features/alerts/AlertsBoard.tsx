@@ -7,6 +7,7 @@ import { Card } from "../../ui/Card";
 import { Select } from "../../ui/Form";
 import { DataTable, Pager } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
+import { AlertsNav } from "./AlertsNav";
 
 const LIMIT = 50;
 export const SEVERITIES: readonly Severity[] = ["critical", "warning", "info"];
@@ -17,20 +18,18 @@ export function SeverityBadge(props: { severity: Severity }) {
 }
 
 /** The alerts board: active (or all) alerts, filtered by severity, live on the `alerts` topic. */
-export function AlertsBoard(props: { query: Record<string, string> }) {
+export function AlertsBoard(props: { query: Record<string, string>; path: string }) {
   const { t, relative, number } = useI18n();
   useTopics("alerts");
   const q = props.query;
-  const filters = { state: q.state === "all" ? "all" : "active", severity: q.severity, offset: q.offset };
+  const filters = { state: q.state === "all" ? "all" : "active", severity: q.severity, rule_id: q.rule_id, offset: q.offset };
   const alerts = useQuery<Page<Alert>>(`/api/v1/alerts${buildQuery({ ...filters, limit: LIMIT })}`);
   const go = (changes: Record<string, string | undefined>) => navigate(`/alerts${buildQuery({ ...filters, offset: undefined, ...changes })}`, true);
   return (
     <>
+      <AlertsNav path={props.path} />
       <div className="page-head">
         <h1>{t("alerts.title")}</h1>
-        <p>
-          <Link href="/incidents">{t("nav.incidents")} →</Link>
-        </p>
       </div>
       <Card>
         <div className="filters">
@@ -41,6 +40,11 @@ export function AlertsBoard(props: { query: Record<string, string> }) {
               </button>
             ))}
           </div>
+          {filters.rule_id && (
+            <button type="button" className="btn btn-small" onClick={() => go({ rule_id: undefined })} aria-label={t("alerts.clearRule")}>
+              {t("alerts.ruleFilter")} ✕
+            </button>
+          )}
           <Select label={t("alerts.severity")} inline value={filters.severity ?? ""} onChange={(e) => go({ severity: e.target.value || undefined })}>
             <option value="">{t("common.all")}</option>
             {SEVERITIES.map((s) => (
@@ -71,7 +75,9 @@ export function AlertsBoard(props: { query: Record<string, string> }) {
                   label: t("alerts.rule"),
                   render: (a) => (
                     <>
-                      <strong>{a.rule_name ?? a.target ?? a.rule_id}</strong>
+                      <Link href={`/alerts/${a.id}`}>
+                        <strong>{a.rule_name ?? a.target ?? a.rule_id}</strong>
+                      </Link>
                       {a.summary && <div className="muted">{a.summary}</div>}
                       {a.suppressed_by && <div className="muted">{t("alerts.suppressed", { by: a.suppressed_by })}</div>}
                     </>

@@ -3,11 +3,12 @@ import { ApiError } from "../../lib/api";
 import { useApp, useQuery, useTopics } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { Link } from "../../lib/router";
-import type { Incident, IncidentDetail, Page } from "../../lib/types";
+import type { Incident, IncidentDetail, Page, User } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge } from "./AlertsBoard";
+import { AlertsNav, labelOf } from "./AlertsNav";
 
 function StatusOf(props: { status: Incident["status"] }) {
   const { t } = useI18n();
@@ -16,19 +17,27 @@ function StatusOf(props: { status: Incident["status"] }) {
 }
 
 /** Open incidents, newest first, live on the `incidents` topic. */
-export function IncidentList() {
+export function IncidentList(props: { path: string }) {
   const { t, relative, number } = useI18n();
   useTopics("incidents");
-  const incidents = useQuery<Page<Incident>>("/api/v1/incidents?limit=100&open=true");
+  const [open, setOpen] = useState(true);
+  const incidents = useQuery<Page<Incident>>(`/api/v1/incidents?limit=100${open ? "&open=true" : ""}`);
   return (
     <>
+      <AlertsNav path={props.path} />
       <div className="page-head">
         <h1>{t("incidents.title")}</h1>
-        <p>
-          <Link href="/alerts">{t("nav.alerts")} →</Link>
-        </p>
       </div>
       <Card>
+        <div className="filters">
+          <div className="segmented" role="group" aria-label={t("incidents.status")}>
+            {([true, false] as const).map((value) => (
+              <button key={String(value)} type="button" className="btn btn-small" aria-pressed={open === value} onClick={() => setOpen(value)}>
+                {t(value ? "incidents.open" : "common.all")}
+              </button>
+            ))}
+          </div>
+        </div>
         {incidents.error instanceof ApiError && incidents.error.status === 404 ? (
           <p className="note">{t("alerts.unavailable")}</p>
         ) : incidents.error ? (
@@ -40,7 +49,8 @@ export function IncidentList() {
             caption={t("incidents.title")}
             rows={incidents.data.items}
             rowKey={(i) => i.id}
-            empty={t("incidents.empty")}
+            empty={t(open ? "incidents.empty" : "incidents.none")}
+            testId="incident-table"
             columns={[
               { key: "severity", label: t("alerts.severity"), render: (i) => <SeverityBadge severity={i.severity} /> },
               { key: "title", label: t("incidents.title"), render: (i) => <Link href={`/incidents/${i.id}`}>{i.title}</Link> },
@@ -55,18 +65,32 @@ export function IncidentList() {
   );
 }
 
-/** One incident: its state, timeline and alerts; acknowledge, resolve and notes for who may. */
-export function IncidentPage(props: { id: string }) {
+/** One incident: its state, timeline and alerts; acknowledge, assign, notes and resolve for who may. */
+export function IncidentPage(props: { id: string; path: string }) {
   const { t, dateTime, duration, relative } = useI18n();
   const { api, can, cache, online } = useApp();
   const url = `/api/v1/incidents/${props.id}`;
   useTopics("incidents", "alerts");
   const detail = useQuery<IncidentDetail>(url);
+  // The assignee picker needs users.read; without it the assignee is shown by id.
+  const users = useQuery<Page<User>>(can("users.read") ? "/api/v1/users?limit=500" : null);
   const [note, setNote] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
-  if (!detail.data) return detail.error ? <ErrorNote error={detail.error} retry={detail.reload} /> : <Loading />;
+  if (!detail.data) {
+    return (
+      <>
+        <AlertsNav path={props.path} />
+        {detail.error ? <ErrorNote error={detail.error} retry={detail.reload} /> : <Loading />}
+      </>
+    );
+  }
   const { incident, events, alerts } = detail.data;
+  const userName = (id?: string | null) => {
+    if (!id) return t("incidents.nobody");
+    const user = users.data?.items.find((u) => u.id === id);
+    return user ? user.name || user.email : id.slice(0, 8);
+  };
   const act = async (path: string, body?: unknown) => {
     setBusy(true);
     setError(null);
@@ -86,8 +110,10 @@ export function IncidentPage(props: { id: string }) {
     if (note.trim() && (await act("notes", { text: note.trim() }))) setNote("");
   };
   const writable = can("alerts.write") && online;
+  const open = incident.status !== "resolved";
   return (
     <>
+      <AlertsNav path={props.path} />
       <div className="page-head">
         <p className="crumbs">
           <Link href="/incidents">{t("nav.incidents")}</Link> /
@@ -97,15 +123,28 @@ export function IncidentPage(props: { id: string }) {
         </h1>
         <p className="muted">
           {t("incidents.opened")} {dateTime(incident.opened_at)} · {t("incidents.tta")}: {duration(incident.time_to_acknowledge)} · {t("incidents.ttr")}:{" "}
-          {duration(incident.time_to_resolve)}
+          {duration(incident.time_to_resolve)} · {t("incidents.assignee")}: <span data-testid="assignee">{userName(incident.assigned_to)}</span>
         </p>
       </div>
-      {can("alerts.write") && incident.status !== "resolved" && (
-        <div className="row">
+      {can("alerts.write") && open && (
+        <div className="row actions-bar">
           {incident.status === "open" && (
             <button type="button" className="btn btn-primary" disabled={!writable || busy} onClick={() => act("acknowledge")}>
               {t("incidents.acknowledge")}
             </button>
+          )}
+          {users.data && (
+            <div className="field field-inline">
+              <label htmlFor="incident-assignee">{t("incidents.assignTo")}</label>
+              <select id="incident-assignee" value={incident.assigned_to ?? ""} disabled={!writable || busy} onChange={(e) => act("assign", { user_id: e.target.value || null })}>
+                <option value="">{t("incidents.nobody")}</option>
+                {users.data.items.map((u) => (
+                  <option key={u.id} value={u.id}>
+                    {u.name || u.email}
+                  </option>
+                ))}
+              </select>
+            </div>
           )}
           <button type="button" className="btn" disabled={!writable || busy} onClick={() => act("resolve")}>
             {t("incidents.resolve")}
@@ -115,14 +154,14 @@ export function IncidentPage(props: { id: string }) {
       {error ? <ErrorNote error={error} /> : null}
       <div className="grid two">
         <Card title={t("incidents.timeline")} labelledBy="timeline-title">
-          <ol className="timeline">
+          <ol className="timeline" data-testid="incident-timeline">
             {events.map((e, i) => (
-              <li key={i}>
+              <li key={i} className={`event-${e.kind}`}>
                 <time dateTime={e.at} title={dateTime(e.at)}>
                   {relative(e.at)}
                 </time>{" "}
-                <strong>{e.kind}</strong> {e.actor && <span className="muted">{e.actor}</span>}
-                {e.text && <p>{e.text}</p>}
+                <strong>{labelOf(t, `incidentEvent.${e.kind}`, e.kind)}</strong> {e.actor && <span className="muted">{e.actor}</span>}
+                {e.text && <p>{e.kind === "assigned" ? t("incidents.assignedTo", { name: userName(e.text) }) : e.text}</p>}
               </li>
             ))}
           </ol>
@@ -143,7 +182,7 @@ export function IncidentPage(props: { id: string }) {
             rowKey={(a) => a.id}
             columns={[
               { key: "severity", label: t("alerts.severity"), render: (a) => <SeverityBadge severity={a.severity} /> },
-              { key: "rule", label: t("alerts.rule"), render: (a) => a.rule_name ?? a.rule_id },
+              { key: "rule", label: t("alerts.rule"), render: (a) => <Link href={`/alerts/${a.id}`}>{a.rule_name ?? a.rule_id}</Link> },
               { key: "target", label: t("alerts.target"), render: (a) => (a.device_id ? <Link href={`/devices/${a.device_id}`}>{a.device_name ?? a.device_id}</Link> : a.target ?? "—") },
               { key: "state", label: t("alerts.state"), render: (a) => t(`alertState.${a.state}` as MessageKey) },
             ]}

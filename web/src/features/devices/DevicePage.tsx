@@ -5,12 +5,13 @@ import { buildQuery, Link, navigate } from "../../lib/router";
 import type { ActionResult, Device, DeviceTask, OpticsEntry, Page, Pop } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { DataTable } from "../../ui/Table";
+import { DiagnosePanel } from "./DiagnosePanel";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { StatusBadge } from "./DeviceList";
 import { ParameterTree } from "./ParameterTree";
 import { WifiPanel } from "./WifiPanel";
 
-const TABS = ["overview", "parameters", "tasks", "wifi", "optics"] as const;
+const TABS = ["overview", "parameters", "tasks", "wifi", "optics", "diagnose"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One device: identity and status, and its sections as tabs (the tab is in the URL). */
@@ -21,7 +22,7 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
   // Device rows publish on `devices` (with the id in the data), tasks and provisioning on `devices/<id>`.
   useTopics("devices", `devices/${props.id}`);
   const device = useQuery<Device>(base);
-  const visible = TABS.filter((tab) => (tab === "optics" ? can("monitoring.read") : true));
+  const visible = TABS.filter((tab) => (tab === "optics" ? can("monitoring.read") : tab === "diagnose" ? can("tools.execute") : true));
   const tab: Tab = (visible as readonly string[]).includes(props.query.tab) ? (props.query.tab as Tab) : "overview";
   const select = (name: Tab) => navigate(`/devices/${props.id}${buildQuery({ tab: name === "overview" ? undefined : name })}`, true);
   if (!device.data) return device.error ? <ErrorNote error={device.error} retry={device.reload} /> : <Loading />;
@@ -73,6 +74,7 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
         {tab === "tasks" && <Tasks deviceId={d.id} />}
         {tab === "wifi" && <WifiPanel device={d} />}
         {tab === "optics" && <Optics deviceId={d.id} />}
+        {tab === "diagnose" && <DiagnosePanel device={d} theme={document.documentElement.dataset.theme ?? "system"} />}
       </div>
     </>
   );

@@ -72,6 +72,12 @@ struct ICMPSocket {
         return (UInt32(bigEndian: address.sin_addr.s_addr), buffer[0..<count])
     }
 
+    /// Sets the time-to-live of the datagrams sent from now on.
+    func setTTL(_ ttl: Int) {
+        var value = Int32(ttl)
+        _ = setsockopt(descriptor, Int32(IPPROTO_IP), IP_TTL, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     func close() {
         #if canImport(Glibc)
         _ = Glibc.close(descriptor)

@@ -65,7 +65,7 @@ public struct ICMPPinger: Sendable, Hashable {
     }
 
     /// The blocking sweep, on the caller's thread.
-    func run(_ targets: [IPv4Address]) throws -> [IPv4Address: ICMPPingResult] {
+    func run(_ targets: [IPv4Address], cancellation: ToolCancellation? = nil) throws -> [IPv4Address: ICMPPingResult] {
         let socket = try ICMPSocket(trying: sockets)
         defer { socket.close() }
         let identifier = UInt16.random(in: 1...UInt16.max)
@@ -76,7 +76,7 @@ public struct ICMPPinger: Sendable, Hashable {
         var buffer = [UInt8](repeating: 0, count: 2048)
         for start in stride(from: 0, to: targets.count, by: concurrency) {
             let window = targets[start..<min(start + concurrency, targets.count)]
-            for _ in 0..<count {
+            for _ in 0..<count where cancellation?.isCancelled != true {
                 var pending: [UInt16: (target: IPv4Address, at: ContinuousClock.Instant)] = [:]
                 func receive(waiting milliseconds: Int32) {
                     guard socket.wait(milliseconds: milliseconds) else { return }
@@ -98,7 +98,7 @@ public struct ICMPPinger: Sendable, Hashable {
                     receive(waiting: 0)
                 }
                 let deadline = ContinuousClock.now + timeout
-                while !pending.isEmpty {
+                while !pending.isEmpty, cancellation?.isCancelled != true {
                     let left = deadline - ContinuousClock.now
                     guard left > .zero else { break }
                     receive(waiting: Int32(max(1, Self.milliseconds(left).rounded(.up))))
@@ -115,7 +115,8 @@ public struct ICMPPinger: Sendable, Hashable {
         return results
     }
 
-    static func milliseconds(_ duration: Duration) -> Double {
+    /// A duration in milliseconds.
+    public static func milliseconds(_ duration: Duration) -> Double {
         Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
     }
 }

@@ -1,0 +1,62 @@
+import Alerts
+import Foundation
+import Hummingbird
+import OctoCore
+import OctoStore
+
+extension API {
+    /// Web Push for people: the provider's VAPID public key the browser subscribes with, and the signed-in
+    /// user's own subscriptions — each a `webpush` channel the user owns, with its opt-ins (severity,
+    /// POP, quiet hours). Needs `alerts.read`: whoever may see alerts may be told of them.
+    func addPushRoutes(to routes: inout RouteTable) {
+        routes.get("push/vapid-public-key") { request, context in
+            try context.require(.alerts, .read)
+            return JSONResponse(VAPIDPublicKey(publicKey: try await inTenant(request, context) { tx in
+                try await tx.notificationChannels.vapidPublicKey(secrets: secrets)
+            }))
+        }
+        routes.get("me/push-subscriptions") { request, context in
+            let user = try pushUser(context)
+            let items = try await inTenant(request, context) { tx in try await tx.notificationChannels.pushSubscriptions(of: user.id) }
+            return JSONResponse(Page(items: items, total: items.count, limit: max(items.count, 1), offset: 0))
+        }
+        routes.post("me/push-subscriptions") { request, context in
+            let user = try pushUser(context)
+            let input = try await request.decode(as: PushSubscriptionInput.self, context: context)
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                try await tx.notificationChannels.subscribePush(input, user: user.id, email: user.label, policy: configuration.pushEndpoints,
+                                                               secrets: secrets, by: actor)
+            }, status: .created)
+        }
+        routes.patch("me/push-subscriptions/:id") { request, context in
+            let user = try pushUser(context)
+            let id = try context.uuid()
+            let input = try await request.decode(as: PushSubscriptionInput.self, context: context)
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                try await tx.notificationChannels.updatePush(id, input, user: user.id, secrets: secrets, by: actor)
+            })
+        }
+        routes.delete("me/push-subscriptions/:id") { request, context in
+            let user = try pushUser(context)
+            let id = try context.uuid()
+            let actor = try context.actor()
+            try await inTenant(request, context) { tx in try await tx.notificationChannels.unsubscribePush(id, user: user.id, by: actor) }
+            return NoContent()
+        }
+    }
+
+    /// The signed-in person (API keys have no browser to push to).
+    func pushUser(_ context: APIContext) throws(OctoError) -> Principal {
+        let principal = try context.require(.alerts, .read)
+        guard principal.kind == .user else { throw OctoError(.forbidden, "push subscriptions belong to people, not API keys") }
+        return principal
+    }
+}
+
+/// `GET /push/vapid-public-key`: the `applicationServerKey` for `PushManager.subscribe`.
+struct VAPIDPublicKey: Codable, Sendable {
+    /// base64url of the uncompressed P-256 point.
+    var publicKey: String
+}

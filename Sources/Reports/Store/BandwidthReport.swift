@@ -1,0 +1,214 @@
+import Foundation
+import OctoCore
+import OctoMetrics
+import OctoStore
+import PostgresNIO
+
+/// The bandwidth report: per interface, device, POP and customer, the in/out volume, average, peak
+/// and 95th percentile of the 5-minute rates (as transit is billed), read from the 5-minute rollups
+/// (never raw samples). Interfaces are read in batches ordered by customer and device, so a device's
+/// and a customer's summed series are complete when the next one starts and are dropped then; only
+/// each interface's figures (not its samples) are kept until the tables are written.
+enum BandwidthReport {
+    struct Interface {
+        var deviceId: UUID
+        var device: String
+        var pop: String?
+        var customerId: UUID?
+        var customer: String?
+        var ifIndex: Int32
+        var name: String
+        var speed: Double?
+        var inSeries: Int64
+        var outSeries: Int64
+        var inBits: Int
+        var outBits: Int
+        var maxRate: Double?
+    }
+
+    struct Figures {
+        var label: String
+        var extra: String?
+        var id: String
+        var speed: Double?
+        var `in`: TrafficStats
+        var out: TrafficStats
+        var billable: Double? { [`in`.p95Bps, out.p95Bps].compactMap { $0 }.max() }
+        var cells: [ReportCell] {
+            [.text(label), .text(extra ?? ""), .text(id), speed.map(ReportCell.number) ?? .empty,
+             .number(`in`.bytes), .number(out.bytes), `in`.averageBps.map(ReportCell.number) ?? .empty, out.averageBps.map(ReportCell.number) ?? .empty,
+             `in`.peakBps.map(ReportCell.number) ?? .empty, out.peakBps.map(ReportCell.number) ?? .empty,
+             `in`.p95Bps.map(ReportCell.number) ?? .empty, out.p95Bps.map(ReportCell.number) ?? .empty, billable.map(ReportCell.number) ?? .empty]
+        }
+    }
+
+    /// The columns of every bandwidth table; the PDF shows volume, 95th percentiles and the peak (the
+    /// averages and per-direction peaks are in the CSV).
+    static func columns(_ first: (String, String, String), _ second: (String, String, String)?) -> [ReportColumn] {
+        [ReportColumn(first.0, first.1, first.2, width: 2.2),
+         ReportColumn(second?.0 ?? "extra", second?.1 ?? "", second?.2 ?? "", width: 1.1, inPDF: second != nil),
+         ReportColumn("id", "ID", "ID", inPDF: false), ReportColumn("speed_bps", "Velocidade", "Speed", .bitsPerSecond, inPDF: false),
+         ReportColumn("in_bytes", "Volume entrada", "Volume in", .bytes), ReportColumn("out_bytes", "Volume saída", "Volume out", .bytes),
+         ReportColumn("in_avg_bps", "Média entrada", "Average in", .bitsPerSecond, inPDF: false),
+         ReportColumn("out_avg_bps", "Média saída", "Average out", .bitsPerSecond, inPDF: false),
+         ReportColumn("in_peak_bps", "Pico entrada", "Peak in", .bitsPerSecond, inPDF: false),
+         ReportColumn("out_peak_bps", "Pico saída", "Peak out", .bitsPerSecond, inPDF: false),
+         ReportColumn("in_p95_bps", "P95 entrada", "95th in", .bitsPerSecond), ReportColumn("out_p95_bps", "P95 saída", "95th out", .bitsPerSecond),
+         ReportColumn("billable_p95_bps", "P95 faturável", "Billable 95th", .bitsPerSecond)]
+    }
+
+    static func run(_ context: ReportContext, now: Date) async throws {
+        let tx = context.tx, from = context.period.from, to = context.period.to
+        try context.begin(titlePT: "Relatório de consumo de banda", titleEN: "Bandwidth report", now: now)
+        let interfaces = try await tx.query("""
+            SELECT i.device_id, d.name AS device, p.name AS pop, d.customer_id, c.name AS customer, i.if_index,
+                   coalesce(nullif(i.alias, ''), i.name) AS name, i.speed_bps::float8 AS speed, i.in_series_id, i.out_series_id,
+                   si.counter_bits AS in_bits, so.counter_bits AS out_bits, si.max_rate
+            FROM snmp_interfaces i JOIN devices d ON d.id = i.device_id
+            JOIN metric_series si ON si.id = i.in_series_id JOIN metric_series so ON so.id = i.out_series_id
+            LEFT JOIN pops p ON p.id = d.pop_id LEFT JOIN customers c ON c.id = d.customer_id
+            WHERE i.device_id = ANY(\(context.deviceIds))
+            ORDER BY c.name NULLS LAST, d.customer_id NULLS LAST, d.name, d.id, i.if_index
+            """).reportRows { row in
+                Interface(deviceId: try row.value("device_id"), device: try row.value("device"), pop: try row.value("pop"),
+                          customerId: try row.value("customer_id"), customer: try row.value("customer"), ifIndex: try row.value("if_index"),
+                          name: try row.value("name"), speed: try row.value("speed"), inSeries: try row.value("in_series_id"),
+                          outSeries: try row.value("out_series_id"), inBits: Int(try row.value("in_bits", as: Int16.self)),
+                          outBits: Int(try row.value("out_bits", as: Int16.self)), maxRate: try row.value("max_rate"))
+            }
+        try await context.progress(5)
+        var perInterface: [Figures] = []
+        perInterface.reserveCapacity(interfaces.count)
+        var perDevice: [Figures] = [], perCustomer: [Figures] = []
+        var pops: [String: TrafficAggregate] = [:]
+        var provider = TrafficAggregate()
+        var histogram = UtilizationHistogram()
+        var device: (info: Interface, aggregate: TrafficAggregate)?
+        var customer: (info: Interface, aggregate: TrafficAggregate)?
+        func closeDevice() {
+            guard let current = device else { return }
+            let stats = current.aggregate.stats()
+            perDevice.append(Figures(label: current.info.device, extra: current.info.pop, id: current.info.deviceId.lowercased, speed: nil,
+                                     in: stats.in, out: stats.out))
+            device = nil
+        }
+        func closeCustomer() {
+            guard let current = customer, let id = current.info.customerId else { customer = nil; return }
+            let stats = current.aggregate.stats()
+            perCustomer.append(Figures(label: current.info.customer ?? "", extra: nil, id: id.lowercased, speed: nil, in: stats.in, out: stats.out))
+            customer = nil
+        }
+        let batch = 500
+        for start in stride(from: 0, to: interfaces.count, by: batch) {
+            let slice = interfaces[start..<min(start + batch, interfaces.count)]
+            let readings = try await fiveMinuteReadings(tx, series: slice.flatMap { [$0.inSeries, $0.outSeries] }, from: from, to: to)
+            for interface in slice {
+                let samplesIn = TrafficStats.samples(readings: readings[interface.inSeries] ?? [], bits: interface.inBits,
+                                                     maxRate: interface.maxRate, from: from, to: to)
+                let samplesOut = TrafficStats.samples(readings: readings[interface.outSeries] ?? [], bits: interface.outBits,
+                                                      maxRate: interface.maxRate, from: from, to: to)
+                let figures = Figures(label: "\(interface.device) · \(interface.name)", extra: interface.pop,
+                                      id: "\(interface.deviceId.lowercased)/\(interface.ifIndex)", speed: interface.speed,
+                                      in: TrafficStats.compute(samplesIn), out: TrafficStats.compute(samplesOut))
+                perInterface.append(figures)
+                histogram.add(p95Bps: figures.billable, speedBps: interface.speed)
+                if device?.info.deviceId != interface.deviceId { closeDevice(); device = (interface, TrafficAggregate()) }
+                device?.aggregate.add(in: samplesIn, out: samplesOut)
+                if customer?.info.customerId != interface.customerId { closeCustomer(); customer = (interface, TrafficAggregate()) }
+                customer?.aggregate.add(in: samplesIn, out: samplesOut)
+                pops[interface.pop ?? context.l("(sem POP)", "(no POP)"), default: TrafficAggregate()].add(in: samplesIn, out: samplesOut)
+                provider.add(in: samplesIn, out: samplesOut)
+            }
+            try await context.progress(5 + 80 * min(start + batch, interfaces.count) / max(interfaces.count, 1))
+        }
+        closeDevice()
+        closeCustomer()
+
+        let total = provider.stats()
+        let f = context.formatter
+        let top = context.request.effectiveTop
+        let providerBillable = [total.in.p95Bps, total.out.p95Bps].compactMap { $0 }.max()
+        try context.each { writer in
+            try writer.section(context.l("Resumo", "Summary"))
+            try writer.figures([
+                (context.l("Volume entrada", "Volume in"), f.bytes(total.in.bytes)),
+                (context.l("Volume saída", "Volume out"), f.bytes(total.out.bytes)),
+                (context.l("Interfaces", "Interfaces"), f.number(Double(interfaces.count))),
+                (context.l("P95 entrada", "95th percentile in"), total.in.p95Bps.map(f.bits) ?? "—"),
+                (context.l("P95 saída", "95th percentile out"), total.out.p95Bps.map(f.bits) ?? "—"),
+                (context.l("Pico", "Peak"), [total.in.peakBps, total.out.peakBps].compactMap { $0 }.max().map(f.bits) ?? "—"),
+            ])
+            try writer.paragraph(context.l(
+                "95º percentil: das taxas de 5 minutos do período, descartam-se os 5 % mais altos (posição ⌈0,95·n⌉), como no faturamento de trânsito. Os agregados somam as taxas das interfaces em cada intervalo de 5 minutos antes de calcular o percentil.",
+                "95th percentile: of the period's 5-minute rates the top 5 % are discarded (rank ⌈0.95·n⌉), as transit is billed. Aggregates add the interfaces' rates in each 5-minute interval before taking the percentile."))
+            try writer.chart(.traffic(title: context.l("Tráfego total (5 min) e 95º percentil", "Total traffic (5 min) and 95th percentile"),
+                                      points: hourly(provider.series()), p95: providerBillable))
+            var bands: [(label: String, count: Int)] = (0..<10).map { ("\($0 * 10)–\($0 * 10 + 10)%", histogram.counts[$0]) }
+            bands.append(("> 100%", histogram.counts[10]))
+            try writer.chart(.histogram(title: context.l("Interfaces por utilização (P95 ÷ velocidade)", "Interfaces by utilization (95th ÷ speed)"),
+                                        bands: bands))
+            try writer.beginTable(ReportTable(title: context.l("Por POP", "Per POP"), columns: columns(("pop", "POP", "POP"), ("interfaces", "Interfaces", "Interfaces"))))
+            for (name, aggregate) in pops.sorted(by: { $0.key < $1.key }) {
+                let stats = aggregate.stats()
+                try writer.row(Figures(label: name, extra: f.number(Double(aggregate.interfaces)), id: "", speed: nil, in: stats.in, out: stats.out).cells,
+                               highlight: false)
+            }
+            try writer.endTable()
+            if !perCustomer.isEmpty {
+                try writer.beginTable(ReportTable(title: context.l("Por cliente", "Per customer"), columns: columns(("customer", "Cliente", "Customer"), nil)))
+                for row in perCustomer { try writer.row(row.cells, highlight: false) }
+                try writer.endTable()
+            }
+            try writer.section(context.l("Maiores consumos", "Top consumers"))
+            try writer.beginTable(ReportTable(title: context.l("Top \(top) interfaces por P95", "Top \(top) interfaces by 95th percentile"),
+                                              columns: columns(("interface", "Interface", "Interface"), ("pop", "POP", "POP"))))
+            for row in topN(perInterface, top) { try writer.row(row.cells, highlight: false) }
+            try writer.endTable()
+            try writer.beginTable(ReportTable(title: context.l("Top \(top) dispositivos por P95", "Top \(top) devices by 95th percentile"),
+                                              columns: columns(("device", "Dispositivo", "Device"), ("pop", "POP", "POP"))))
+            for row in topN(perDevice, top) { try writer.row(row.cells, highlight: false) }
+            try writer.endTable()
+            try writer.beginTable(ReportTable(title: context.l("Todas as interfaces", "Every interface"),
+                                              columns: columns(("interface", "Interface", "Interface"), ("pop", "POP", "POP")), primary: true, inPDF: false))
+            for row in perInterface { try writer.row(row.cells, highlight: false) }
+            try writer.endTable()
+        }
+        try await context.progress(95)
+    }
+
+    static func topN(_ rows: [Figures], _ n: Int) -> [Figures] {
+        Array(rows.filter { $0.billable != nil }.sorted { ($0.billable!, $1.label) > ($1.billable!, $0.label) }.prefix(n))
+    }
+
+    /// Hourly means of a 5-minute series, for the chart.
+    static func hourly(_ series: [(at: Date, in: Double, out: Double)]) -> [(at: Date, in: Double, out: Double)] {
+        guard series.count > 600 else { return series }
+        var result: [(at: Date, in: Double, out: Double)] = []
+        var current: Int64?, sumIn = 0.0, sumOut = 0.0, count = 0.0, at = Date()
+        for point in series {
+            let hour = Int64(point.at.timeIntervalSince1970 / 3600)
+            if hour != current, let _ = current, count > 0 {
+                result.append((at, sumIn / count, sumOut / count)); sumIn = 0; sumOut = 0; count = 0
+            }
+            if hour != current { current = hour; at = point.at }
+            sumIn += point.in; sumOut += point.out; count += 1
+        }
+        if count > 0 { result.append((at, sumIn / count, sumOut / count)) }
+        return result
+    }
+
+    /// The newest counter value of each 5-minute bucket of `series` from one bucket before `from` to `to`.
+    static func fiveMinuteReadings(_ tx: Transaction, series: [Int64], from: Date, to: Date) async throws -> [Int64: [CounterRate.Reading]] {
+        let rows = try await tx.query("""
+            SELECT series_id, array_agg(last ORDER BY bucket), array_agg(last_at ORDER BY bucket)
+            FROM metric_rollups
+            WHERE series_id = ANY(\(series)) AND resolution = 300 AND bucket >= \(from.addingTimeInterval(-300)) AND bucket < \(to)
+            GROUP BY series_id
+            """)
+        var result: [Int64: [CounterRate.Reading]] = [:]
+        for try await (id, values, times) in rows.decode((Int64, [Double], [Date]).self) {
+            result[id] = zip(times, values).map { CounterRate.Reading(at: $0, value: $1) }
+        }
+        return result
+    }
+}
