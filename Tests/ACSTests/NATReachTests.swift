@@ -38,6 +38,16 @@ struct NATReachTests {
         return try await condition()
     }
 
+    /// The task once its connection request is recorded (or as it is after 5 s).
+    static func recorded(_ task: UUID, device: UUID, _ harness: TaskHarness) async throws -> DeviceTask {
+        var current = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task, device: device) }
+        _ = try await eventually(5) {
+            current = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task, device: device) }
+            return current.connectionRequest != nil
+        }
+        return current
+    }
+
     static func runner(_ harness: TaskHarness) -> CPESessionRunner {
         CPESessionRunner(acs: harness.acsURL, username: "cpe", password: ACSHarness.password, mode: .digest)
     }
@@ -98,11 +108,7 @@ struct NATReachTests {
                 #expect(elapsed < .seconds(5), "the task ran at once, not at the next Inform")
                 // The request is recorded once its last copy is out (100 ms apart), which can be after
                 // the session it caused has already run the task.
-                var recorded = settled
-                _ = try await Self.eventually(5) {
-                    recorded = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task.id, device: id) }
-                    return recorded.connectionRequest != nil
-                }
+                let recorded = try await Self.recorded(task.id, device: id, harness)
                 #expect(recorded.connectionRequest?.path == "udp")
                 #expect(recorded.connectionRequest?.outcome == "sent (3 datagrams)")
                 #expect(await device.udpRequests == 1, "three copies, one session")
@@ -138,6 +144,43 @@ struct NATReachTests {
                 return
             }
             #expect(reason.contains("outbound policy"), "\(reason)")
+        }
+    }
+
+    /// The requester records its outcome on the task row while the session it caused may be claiming
+    /// that task: the claim waits for the record instead of skipping the task until the next Inform.
+    @Test func aTaskWhoseRequestIsBeingRecordedRunsInTheSessionItCaused() async throws {
+        try await Deadline.run(120, "the record-and-claim test") { try await Self.recordWhileClaiming() }
+    }
+
+    static func recordWhileClaiming() async throws {
+        try await TaskHarness.with(worker: false) { harness in
+            let device = SimulatedDevice(cpe: SimulatedCPE(model: try Fixtures.model(Self.model)), runner: Self.runner(harness))
+            let id = try await harness.register(device)
+            let task = try await harness.queue(#"{"type": "getParameterValues", "parameter_names": ["\#(Self.parameter)"]}"#, device: id)
+            let (locked, signal) = AsyncStream.makeStream(of: Void.self)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                defer { group.cancelAll() }
+                group.addTask {
+                    defer { signal.finish() }
+                    // What ConnectionRequester.attempt writes, held open for 2 s.
+                    try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                        try await tx.query("""
+                            UPDATE acs_tasks SET connection_request_path = 'udp', connection_request_outcome = 'sent (3 datagrams)',
+                                connection_request_ms = 200, connection_request_at = now()
+                            WHERE id = \(task.id)
+                            """)
+                        signal.yield()
+                        try await tx.query("SELECT pg_sleep(2)")
+                    }
+                }
+                try await Deadline.first(locked, within: 20, "the record's row lock")
+                try await device.runSession(events: [InformEvent(code: InformEvent.connectionRequest)])
+                try await group.waitForAll()
+            }
+            let settled = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task.id, device: id) }
+            #expect(settled.status == .done, "the session the request caused ran the task")
+            #expect(settled.connectionRequest?.path == "udp")
         }
     }
 
@@ -233,10 +276,13 @@ struct NATReachTests {
                 let settled = try await harness.wait(for: task.id, device: id)
                 let elapsed = ContinuousClock.now - queued
                 #expect(settled.status == .done, "the XMPP connection request made the CPE open a session")
-                #expect(settled.connectionRequest?.path == "xmpp")
-                #expect(settled.connectionRequest?.outcome == "acknowledged")
+                #expect(elapsed < .seconds(5), "the task ran at once, not at the next Inform")
+                // Recorded when the CPE's result IQ is in, which can be after its session ran the task.
+                let recorded = try await Self.recorded(task.id, device: id, harness)
+                #expect(recorded.connectionRequest?.path == "xmpp")
+                #expect(recorded.connectionRequest?.outcome == "acknowledged")
                 #expect(await device.xmppRequests == 1)
-                print("XMPP connection request: task done \(elapsed) after it was queued; request took \(settled.connectionRequest?.milliseconds ?? -1) ms")
+                print("XMPP connection request: task done \(elapsed) after it was queued; request took \(recorded.connectionRequest?.milliseconds ?? -1) ms")
                 #expect(await harness.xmpp.isOpen(acs), "the ACS keeps its XMPP session")
 
                 // Wrong credentials: the CPE answers not-authorized, and the ACS says so.

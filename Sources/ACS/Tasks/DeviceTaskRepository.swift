@@ -84,14 +84,17 @@ public struct DeviceTaskRepository: Sendable {
         return task
     }
 
-    /// Marks the device's oldest queued task running and returns it (one CWMP session per device, so
-    /// no other claimant competes).
+    /// Marks the device's oldest queued task running and returns it. One CWMP session per device, so
+    /// no other claimant competes; the lock is waited for, not skipped: a row can be held briefly by a
+    /// writer that leaves it queued (the connection requester recording how it reached the device,
+    /// while the session it caused is already claiming), and skipping it would leave the task to the
+    /// next Inform.
     public func claimNext(device: UUID) async throws -> DeviceTask? {
         let now = tx.clock.now
         guard let task = try await tx.query("""
             UPDATE acs_tasks SET status = 'running', started_at = \(now), attempts = attempts + 1
             WHERE id = (SELECT id FROM acs_tasks WHERE device_id = \(device) AND status = 'queued' AND expires_at > \(now)
-                        ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+                        ORDER BY seq LIMIT 1 FOR UPDATE)
             RETURNING \(unescaped: Self.columns)
             """).acsFirst(Self.decode) else { return nil }
         try await publish(task)
