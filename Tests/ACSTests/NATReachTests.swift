@@ -8,6 +8,7 @@ import OctoCore
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
+import Prometheus
 import Testing
 
 /// Connection requests to CPEs behind NAT, end to end with simulated CPEs: UDP through our STUN
@@ -59,7 +60,8 @@ struct NATReachTests {
     static func udpConnectionRequestThroughSTUN() async throws {
         try await TaskHarness.with { harness in
             let (ports, bound) = AsyncStream.makeStream(of: Int.self)
-            let stun = STUNServer(database: harness.stack.database, host: "127.0.0.1", port: 0, clock: harness.stack.clock, logger: Self.quiet) { port in
+            let stun = STUNServer(database: harness.stack.database, host: "127.0.0.1", port: 0, clock: harness.stack.clock, logger: Self.quiet,
+                                  metrics: PrometheusMetricsFactory(registry: harness.metrics)) { port in
                 bound.yield(port)
             }
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -126,6 +128,11 @@ struct NATReachTests {
                     return
                 }
                 #expect(ms >= 0 && ms < 5000)
+                // /metrics counts the request by path and outcome, times it, and counts the Binding requests.
+                let metrics = try await harness.call(.get, "/metrics").text
+                #expect(metrics.contains(#"octoisp_acs_connection_requests_total{path="udp",outcome="ok"} 1"#), "\(metrics)")
+                #expect(metrics.contains(#"octoisp_acs_connection_request_seconds_count{path="udp"} 1"#), "\(metrics)")
+                #expect(metrics.contains(#"octoisp_stun_binding_requests_total{kind="connection_request"}"#), "\(metrics)")
             }
         }
     }
@@ -201,6 +208,8 @@ struct NATReachTests {
             let waiting = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task.id, device: id) }
             #expect(waiting.status == .queued)
             #expect(waiting.connectionRequest?.path == "none" && waiting.connectionRequest?.outcome == "unreachable")
+            let metrics = try await harness.call(.get, "/metrics").text
+            #expect(metrics.contains(#"octoisp_acs_connection_requests_total{path="none",outcome="unreachable"} 1"#), "\(metrics)")
             // Its next periodic Inform runs it.
             try await device.runSession(events: [InformEvent(code: InformEvent.periodic)])
             let settled = try await harness.wait(for: task.id, device: id, seconds: 5)
@@ -284,6 +293,9 @@ struct NATReachTests {
                 #expect(await device.xmppRequests == 1)
                 print("XMPP connection request: task done \(elapsed) after it was queued; request took \(recorded.connectionRequest?.milliseconds ?? -1) ms")
                 #expect(await harness.xmpp.isOpen(acs), "the ACS keeps its XMPP session")
+                let metrics = try await harness.call(.get, "/metrics").text
+                #expect(metrics.contains(#"octoisp_acs_connection_requests_total{path="xmpp",outcome="ok"} 1"#), "\(metrics)")
+                #expect(metrics.contains(#"octoisp_acs_connection_request_seconds_count{path="xmpp"} 1"#), "\(metrics)")
 
                 // Wrong credentials: the CPE answers not-authorized, and the ACS says so.
                 try await harness.stack.database.withTenant(harness.provider.id) { tx in

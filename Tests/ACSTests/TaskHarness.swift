@@ -31,6 +31,8 @@ struct TaskHarness: Sendable {
     let client: any TestClientProtocol
     let token: String
     let requester: ConnectionRequester
+    /// The registry the API serves at /metrics, which the requester counts into.
+    let metrics: PrometheusCollectorRegistry
     let xmpp: XMPPConnector
     let secrets: SecretBox
     let files: FileStore
@@ -66,8 +68,11 @@ struct TaskHarness: Sendable {
             let files = FileStore(directory: directory, maximumBytes: 4 << 20)
             let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: logger)
             let xmpp = XMPPConnector(logger: logger)
+            // What the API serves at /metrics; the requester counts into it as a served process's does.
+            let metrics = PrometheusCollectorRegistry()
             let requester = ConnectionRequester(database: stack.database, secrets: secrets, settings: configuration.connectionRequest,
-                                                clock: stack.clock, logger: logger, xmpp: xmpp)
+                                                clock: stack.clock, logger: logger, xmpp: xmpp,
+                                                metrics: PrometheusMetricsFactory(registry: metrics))
             var handlers = JobHandlers()
             handlers.registerConnectionRequests(requester)
             let jobWorker = JobWorker(queue: queue, handlers: handlers,
@@ -76,7 +81,7 @@ struct TaskHarness: Sendable {
             var apiConfiguration = APIConfiguration()
             apiConfiguration.port = 0
             let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: apiConfiguration,
-                          metrics: PrometheusCollectorRegistry(), jobs: queue,
+                          metrics: metrics, jobs: queue,
                           deviceTasks: DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout), files: files,
                           secrets: secrets, cwmpRealm: configuration.realm,
                           toolRuns: ToolRunService(queue: queue, cpe: CPEToolDiagnostics(tasks: DeviceTaskService(queue: queue,
@@ -103,7 +108,7 @@ struct TaskHarness: Sendable {
                         throw TestSetupError("login failed: \(login.status) \(login.text)")
                     }
                     try await body(TaskHarness(stack: stack, provider: provider, engine: engine, cwmpPort: cwmpPort, client: client,
-                                               token: token, requester: requester, xmpp: xmpp, secrets: secrets, files: files, events: events))
+                                               token: token, requester: requester, metrics: metrics, xmpp: xmpp, secrets: secrets, files: files, events: events))
                 }
                 await xmpp.closeAll()
                 group.cancelAll()

@@ -106,17 +106,19 @@ public struct ConnectionRequester: Sendable {
     let clock: any WallClock
     let logger: Logger
     let xmpp: XMPPConnector?
+    let metrics: any MetricsFactory
 
     /// Creates a requester; without `secrets` it can only use devices that need no credentials, without
-    /// `xmpp` it never uses XMPP.
+    /// `xmpp` it never uses XMPP. Its metrics go to `metrics` (the process's bootstrapped factory by default).
     public init(database: Database, secrets: SecretBox?, settings: ConnectionRequestSettings = ConnectionRequestSettings(),
-                clock: any WallClock, logger: Logger, xmpp: XMPPConnector? = nil) {
+                clock: any WallClock, logger: Logger, xmpp: XMPPConnector? = nil, metrics: any MetricsFactory = MetricsSystem.factory) {
         self.database = database
         self.secrets = secrets
         self.settings = settings
         self.clock = clock
         self.logger = logger
         self.xmpp = xmpp
+        self.metrics = metrics
     }
 
     /// Sends one connection request to `device` of `provider`.
@@ -139,9 +141,10 @@ public struct ConnectionRequester: Sendable {
             default: "failed"
             }
         }()
-        Counter(label: "octoisp_acs_connection_requests_total", dimensions: [("path", result.path.rawValue), ("outcome", kind)]).increment()
+        Counter(label: "octoisp_acs_connection_requests_total", dimensions: [("path", result.path.rawValue), ("outcome", kind)], factory: metrics)
+            .increment()
         if result.path != .none {
-            Timer(label: "octoisp_acs_connection_request_seconds", dimensions: [("path", result.path.rawValue)])
+            Timer(label: "octoisp_acs_connection_request_seconds", dimensions: [("path", result.path.rawValue)], factory: metrics)
                 .recordNanoseconds(Int64(result.seconds * 1e9))
         }
         if let task {

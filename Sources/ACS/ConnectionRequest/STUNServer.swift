@@ -26,19 +26,22 @@ public struct STUNServer: Service {
     let clock: any WallClock
     let logger: Logger
     let onBound: @Sendable (Int) async -> Void
+    let metrics: any MetricsFactory
     let recent = RecentBindings()
     /// Seconds between two writes of an unchanged binding.
     let refreshInterval: TimeInterval = 60
 
-    /// Creates the server on `host`:`port` (`OCTOISP_STUN_HOST`, `OCTOISP_STUN_PORT`, default 3478).
+    /// Creates the server on `host`:`port` (`OCTOISP_STUN_HOST`, `OCTOISP_STUN_PORT`, default 3478); its
+    /// metrics go to `metrics` (the process's bootstrapped factory by default).
     public init(database: Database, host: String, port: Int, clock: any WallClock, logger: Logger,
-                onBound: @escaping @Sendable (Int) async -> Void = { _ in }) {
+                metrics: any MetricsFactory = MetricsSystem.factory, onBound: @escaping @Sendable (Int) async -> Void = { _ in }) {
         self.database = database
         self.host = host
         self.port = port
         self.clock = clock
         self.logger = logger
         self.onBound = onBound
+        self.metrics = metrics
     }
 
     /// What a datagram asks of the server: the answer to send, and a binding to record.
@@ -91,7 +94,8 @@ public struct STUNServer: Service {
                         let handling = Self.handle(bytes, from: source)
                         if let answer = handling.answer {
                             try await outbound.write(AddressedEnvelope(remoteAddress: envelope.remoteAddress, data: ByteBuffer(bytes: answer)))
-                            Counter(label: "octoisp_stun_binding_requests_total", dimensions: [("kind", handling.binding == nil ? "plain" : "connection_request")]).increment()
+                            Counter(label: "octoisp_stun_binding_requests_total", dimensions: [("kind", handling.binding == nil ? "plain" : "connection_request")],
+                                    factory: metrics).increment()
                         }
                         if let binding = handling.binding { sink.yield((binding.username, binding.address, binding.changed)) }
                     }
