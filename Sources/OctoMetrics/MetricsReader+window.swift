@@ -31,8 +31,12 @@ extension MetricsReader {
     /// Summaries of the raw samples in [`from`, `to`) of every series of `metric` whose labels contain
     /// `labels` on `devices` (every device when nil); series without samples are answered with a count
     /// of 0. One row per series: the aggregation runs where the samples are, so a rule over 50,000
-    /// series decodes 50,000 rows, not one per sample or minute.
-    public func windowStats(metric: String, labels: [String: String], devices: [UUID]?, from: Date, to: Date) async throws -> [WindowStats] {
+    /// series decodes 50,000 rows, not one per sample or minute. `series`, when given, keeps only those
+    /// series (an incremental evaluation's changed and alerting ones); samples are then found by the
+    /// list itself (a hashed array filter over `metric_ingest`, index lookups in `metric_chunks`), so
+    /// the plan does not hang on estimates of `metric_ingest`, whose size swings between compactions.
+    public func windowStats(metric: String, labels: [String: String], devices: [UUID]?, series: [Int64]? = nil, from: Date,
+                            to: Date) async throws -> [WindowStats] {
         let labelText = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
         let fromMs = Int64((from.timeIntervalSince1970 * 1000).rounded())
         let toMs = Int64((to.timeIntervalSince1970 * 1000).rounded())
@@ -40,13 +44,16 @@ extension MetricsReader {
             WITH s AS (
                 SELECT id, device_id, labels FROM metric_series
                 WHERE metric = \(metric) AND labels @> \(labelText)::jsonb AND (\(devices == nil) OR device_id = ANY(\(devices ?? [])))
+                  AND (\(series == nil) OR id = ANY(\(series ?? [])))
             ), points AS (
                 SELECT c.series_id, c.chunk_start + u.off * interval '1 millisecond' AS at, u.val, 0 AS fresh
                 FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
-                WHERE c.series_id IN (SELECT id FROM s) AND c.chunk_start > \(from) - interval '1 hour' AND c.chunk_start < \(to)
+                WHERE c.chunk_start > \(from) - interval '1 hour' AND c.chunk_start < \(to)
+                  AND ((\(series == nil) AND c.series_id IN (SELECT id FROM s)) OR (\(series != nil) AND c.series_id = ANY(\(series ?? []))))
                 UNION ALL
                 SELECT series_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', value, 1
-                FROM metric_ingest WHERE series_id IN (SELECT id FROM s) AND at_ms >= \(fromMs) AND at_ms < \(toMs)
+                FROM metric_ingest WHERE at_ms >= \(fromMs) AND at_ms < \(toMs)
+                  AND ((\(series == nil) AND series_id IN (SELECT id FROM s)) OR (\(series != nil) AND series_id = ANY(\(series ?? []))))
             ), kept AS (
                 SELECT DISTINCT ON (series_id, at) series_id, at, val FROM points
                 WHERE at >= \(from) AND at < \(to) ORDER BY series_id, at, fresh

@@ -101,7 +101,8 @@ struct Serve: AsyncParsableCommand {
             handlers.registerRollouts(provisioning, database: database)
             let notifier = AlertNotifier(database: database, queue: jobs, secrets: try? environment.secretBox(),
                                          publicURL: environment.values["OCTOISP_PUBLIC_URL"].flatMap(URL.init(string:)), logger: logger)
-            handlers.registerAlerts(AlertEvaluator(database: database, retention: MetricsRetention(environment: environment.values), logger: logger)) {
+            handlers.registerAlerts(AlertEvaluator(database: database, retention: MetricsRetention(environment: environment.values),
+                                                     incremental: .init(environment: environment.values), logger: logger)) {
                 provider, alerts in try await notifier.enqueue(provider: provider, alerts: alerts)
             }
             handlers.registerAlertDeliveries(notifier)

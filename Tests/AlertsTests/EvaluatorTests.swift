@@ -221,4 +221,65 @@ import Testing
             #expect(try await Self.alerts(stack, net.provider).count == 50)
         }
     }
+
+    /// Between full passes a metric rule reads only the series that changed, those it alerts on and,
+    /// for no-data rules, the silent ones; a changed rule and the full-pass period read everything.
+    @Test func betweenFullPassesOnlyChangedAlertingAndSilentSeriesAreRead() async throws {
+        try await TestDatabase.with { stack in
+            let net = try await Self.network(stack, onts: 0)
+            let evaluator = AlertEvaluator(database: stack.database, incremental: .init(fullEvery: 600, lateness: 0), logger: Self.logger)
+            _ = try await Self.rule(stack, net.provider, AlertRuleInput(
+                name: "CPU high", severity: .warning, scope: .provider,
+                condition: .threshold(.init(metric: "cpu", aggregation: .last, windowSeconds: 300, op: .greater, value: 90, clear: 80))))
+            try await Self.cpu(stack, net.provider, net.router, [20, 21])
+            try await Self.cpu(stack, net.provider, net.switchId, [30, 31])
+            try await Self.cpu(stack, net.provider, net.olt, [40, 41])
+            var summary = try await evaluator.evaluate(provider: net.provider)
+            #expect(summary.fullRules == 1 && summary.observations == 3, "the first evaluation reads every series: \(summary)")
+            // A minute later one switch reports 95: only its series is read, and it fires.
+            stack.clock.advance(by: 60)
+            try await Self.cpu(stack, net.provider, net.switchId, [95])
+            summary = try await evaluator.evaluate(provider: net.provider)
+            #expect(summary.fullRules == 0 && summary.changedSeries == 1 && summary.observations == 1, "\(summary)")
+            #expect(summary.transitions == ["firing": 1])
+            // Nothing new: the firing series is still read (it stays firing rather than being taken for gone).
+            stack.clock.advance(by: 30)
+            summary = try await evaluator.evaluate(provider: net.provider)
+            #expect(summary.changedSeries == 0 && summary.observations == 1 && summary.transitions.isEmpty, "\(summary)")
+            #expect(try await Self.alerts(stack, net.provider).map(\.state) == [.firing])
+            // It recovers: read because it changed, and resolves.
+            stack.clock.advance(by: 30)
+            try await Self.cpu(stack, net.provider, net.switchId, [50])
+            summary = try await evaluator.evaluate(provider: net.provider)
+            #expect(summary.transitions == ["resolved": 1], "\(summary)")
+            // A no-data rule reads the silent series: none reported in the last two minutes.
+            stack.clock.advance(by: 60)
+            try await Self.cpu(stack, net.provider, net.switchId, [52])
+            _ = try await Self.rule(stack, net.provider, AlertRuleInput(
+                name: "No CPU", severity: .info, scope: .provider, condition: .noData(metric: "cpu", windowSeconds: 120)))
+            summary = try await evaluator.evaluate(provider: net.provider)
+            #expect(summary.fullRules == 1, "a new rule sees everything once: \(summary)")
+            #expect(summary.transitions == ["firing": 2], "the router's and the OLT's series are silent: \(summary)")
+            stack.clock.advance(by: 30)
+            try await Self.cpu(stack, net.provider, net.router, [22])
+            summary = try await evaluator.evaluate(provider: net.provider)
+            #expect(summary.fullRules == 0 && summary.transitions == ["resolved": 1], "the router reports again: \(summary)")
+            // A sample stamped before the previous evaluation, within the lateness allowed, is still read.
+            stack.clock.advance(by: 30)
+            let late = stack.clock.now.addingTimeInterval(-40)
+            try await stack.database.withTenant(net.provider) { tx in
+                try await tx.query("""
+                    INSERT INTO metric_ingest (provider_id, series_id, at_ms, value)
+                    SELECT provider_id, id, \(Int64(late.timeIntervalSince1970 * 1000)), 23 FROM metric_series WHERE device_id = \(net.router)
+                    """)
+            }
+            let lenient = AlertEvaluator(database: stack.database, incremental: .init(fullEvery: 600, lateness: 15), logger: Self.logger)
+            summary = try await lenient.evaluate(provider: net.provider)
+            #expect(summary.changedSeries == 1, "\(summary)")
+            // The full-pass period reads everything again.
+            stack.clock.advance(by: 600)
+            summary = try await evaluator.evaluate(provider: net.provider)
+            #expect(summary.fullRules == 2 && summary.changedSeries == nil, "\(summary)")
+        }
+    }
 }

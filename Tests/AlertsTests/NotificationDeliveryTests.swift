@@ -166,6 +166,87 @@ import Testing
         }
     }
 
+    /// A person opts in to alert e-mails through the provider's e-mail channel: their warning-or-worse
+    /// alerts reach their own address (as it is when sending) through the provider's SMTP server, while
+    /// the provider's critical-only channel stays quiet.
+    @Test func aPersonsEMailOptInSendsThroughTheProvidersServerToTheirAddress() async throws {
+        let smtpPort = try #require(Int(try Self.peer("OCTOISP_TEST_SMTP_PORT")))
+        let certificate = try String(contentsOfFile: try Self.peer("OCTOISP_TEST_SMTP_CERT"), encoding: .utf8)
+        let smtpUser = try Self.peer("OCTOISP_TEST_SMTP_USER")
+        let password = try Self.peer("OCTOISP_TEST_SMTP_PASSWORD")
+        let tag = UUID().lowercased.prefix(8)
+        let list = "noc-\(tag)@provedor.test"
+        let person = "tecnica-\(tag)@provedor.test"
+        try await Self.withReceiver { stack, port, receiver, notifier, secrets, logger in
+            let provider = try await stack.makeProvider("optin").id
+            let user = try await stack.makeUser(person, role: .noc, provider: provider)
+            let (mail, hook) = try await stack.database.withTenant(provider) { tx in
+                let device = try await tx.devices.create(DeviceInput(name: "SW-BAIRRO", kind: .switch), by: .system)
+                try await tx.query("""
+                    INSERT INTO snmp_devices (provider_id, device_id, address, reachability, created_at, updated_at)
+                    VALUES (\(provider), \(device.id), '127.3.0.8'::inet, 'snmp_failing', now(), now())
+                    """)
+                _ = try await tx.alertRules.create(AlertRuleInput(name: "SNMP sem resposta", severity: .warning, condition: .reachability(includeSNMPFailing: true)),
+                                                   by: .system)
+                let mail = try await tx.notificationChannels.create(NotificationChannelInput(
+                    name: "E-mail NOC", minSeverity: .critical,
+                    channel: .email(EmailConfiguration(host: "127.0.0.1", port: smtpPort, security: .startTLS, trustedCertificatePEM: certificate,
+                                                       tlsServerName: "localhost", username: smtpUser, password: NotificationSecret(password),
+                                                       fromAddress: "alertas@octoisp.test", recipients: [list])),
+                    pacing: Self.quick), secrets: secrets, by: .system)
+                let hook = try await tx.notificationChannels.create(NotificationChannelInput(
+                    name: "Webhook", minSeverity: .critical, channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!, key: "k"))),
+                    secrets: secrets, by: .system)
+                return (mail, hook)
+            }
+            let subscription = try await stack.database.withTenant(provider) { tx in
+                try await tx.notificationChannels.subscribeEmail(EmailSubscriptionInput(viaChannelId: mail.id, minSeverity: .warning,
+                                                                                        pacing: Self.quick), user: user.id, by: .system)
+            }
+            #expect(subscription.ownerUserId == user.id && subscription.viaChannelId == mail.id)
+            // It holds no secret of its own, and is the person's alone.
+            let sealed = try await stack.database.withTenant(provider) { tx in
+                try await tx.query("SELECT count(*) FROM notification_channels WHERE id = \(subscription.id) AND secrets_sealed IS NULL").values(Int.self)
+            }
+            #expect(sealed == [1])
+            await #expect(throws: OctoError.self) {
+                try await stack.database.withTenant(provider) { tx in
+                    try await tx.notificationChannels.subscribeEmail(EmailSubscriptionInput(viaChannelId: mail.id), user: user.id, by: .system)
+                }
+            }
+            do {
+                _ = try await stack.database.withTenant(provider) { tx in
+                    try await tx.notificationChannels.subscribeEmail(EmailSubscriptionInput(viaChannelId: hook.id), user: user.id, by: .system)
+                }
+                Issue.record("a webhook is not an e-mail server")
+            } catch let error as OctoError {
+                #expect(error.field == "via_channel_id")
+            }
+            // A warning fires: the person hears of it, the critical-only channels do not.
+            let fired = try await AlertEvaluator(database: stack.database, logger: logger).evaluate(provider: provider)
+            #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 1)
+            func mails(to address: String) throws -> [[String: Any]] { try Self.mails().filter { ($0["rcpt_tos"] as? [String])?.contains(address) == true } }
+            let deadline = ContinuousClock.now + .seconds(30)
+            while try mails(to: person).isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+            let received = try mails(to: person)
+            #expect(received.count == 1)
+            #expect((received.first?["subject"] as? String)?.contains("SW-BAIRRO") == true)
+            #expect(try mails(to: list).isEmpty && receiver.received.isEmpty)
+            // The address is read when sending: a changed e-mail gets the next one.
+            let moved = "nova-\(tag)@provedor.test"
+            try await stack.database.withTenant(provider) { tx in try await tx.query("UPDATE users SET email = \(moved) WHERE id = \(user.id)") }
+            #expect(try await notifier.test(channel: subscription.id, provider: provider).outcome == "sent")
+            #expect(try mails(to: moved).count == 1)
+            // Unsubscribing removes it; another person cannot touch it.
+            let stranger = try await stack.makeUser("outra-\(tag)@provedor.test", role: .noc, provider: provider)
+            await #expect(throws: OctoError.self) {
+                try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.unsubscribeEmail(subscription.id, user: stranger.id, by: .system) }
+            }
+            try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.unsubscribeEmail(subscription.id, user: user.id, by: .system) }
+            #expect(try await stack.database.withTenant(provider) { tx in try await tx.notificationChannels.emailSubscriptions(of: user.id) }.isEmpty)
+        }
+    }
+
     /// The text of each webhook POST's notification (title and body).
     static func texts(_ receiver: Receiver) throws -> [String] {
         try receiver.received.map { request in

@@ -56,6 +56,22 @@ import Testing
             let down = try #require(rules.items.first { $0["name"]?.stringValue == "Device unreachable" }?["id"]?.stringValue)
             let patched = try await check(.patch, "/api/v1/alert-rules/{id}", "/api/v1/alert-rules/\(down)", token: noc, json: #"{"for_seconds": 0}"#)
             #expect(patched.status == .ok)
+            // The editor's preview: what a rule would match now, storing nothing.
+            let preview = try await check(.post, "/api/v1/alert-rules/preview", token: viewer,
+                                          json: #"{"condition": {"type": "reachability"}, "device_kinds": ["switch"]}"#)
+            #expect(preview.status == .ok)
+            #expect(preview["targets"] == .number(1) && preview["breaching"] == .number(1), "\(String(describing: preview.json))")
+            guard case .array(let matches)? = preview["matches"] else { Issue.record("no matches"); return }
+            #expect(matches.first?["device_name"]?.stringValue == "SW-CENTRO" && matches.first?["state"]?.stringValue == "breach")
+            let routers = try await check(.post, "/api/v1/alert-rules/preview", token: viewer,
+                                          json: #"{"condition": {"type": "reachability"}, "device_kinds": ["router"]}"#)
+            #expect(routers["targets"] == .number(0) && routers["breaching"] == .number(0))
+            let badPreview = try await harness.call(.post, "/api/v1/alert-rules/preview", token: viewer, json: #"{"condition": {"type": "threshold", "metric": "cpu", "op": ">", "value": 90, "clear": 95}}"#)
+            #expect(badPreview.status == .badRequest && badPreview.errorField == "condition.clear")
+            let stored = try await harness.stack.database.withTenant(provider.id) { tx in
+                try await tx.query("SELECT count(*) FROM alerts").values(Int.self).first
+            }
+            #expect(stored == 0, "a preview stores no alert")
             // The evaluator runs (as the alerts role's job would).
             let summary = try await AlertEvaluator(database: harness.stack.database, logger: Logger(label: "t")).evaluate(provider: provider.id)
             #expect(summary.transitions["firing"] == 1)
@@ -145,6 +161,22 @@ import Testing
             let stored = try await harness.call(.get, "/api/v1/notification-channels/\(id)", token: admin)
             guard case .object(let kept)? = stored["pacing"] else { Issue.record("no pacing"); return }
             #expect(kept["repeat_interval_seconds"] == .number(3600), "a refused change changes nothing")
+            // A viewer opts in to alert e-mails through that channel, changes and ends it; nobody else sees it.
+            try await harness.stack.makeUser("viewer@pacing.test", role: .viewer, provider: provider.id)
+            let viewer = try await harness.login("viewer@pacing.test")
+            let subscribed = try await harness.call(.post, "/api/v1/me/email-subscriptions", token: viewer,
+                                                    json: #"{"via_channel_id": "\#(id)", "min_severity": "warning", "pacing": {"quiet_hours": {"start": "22:00", "end": "07:00"}}}"#)
+            #expect(subscribed.status == .created, "\(String(describing: subscribed.json))")
+            #expect(subscribed["via_channel_id"]?.stringValue == id && subscribed["min_severity"]?.stringValue == "warning")
+            let subscription = try #require(subscribed["id"]?.stringValue)
+            #expect(try await harness.call(.post, "/api/v1/me/email-subscriptions", token: viewer, json: #"{"via_channel_id": "\#(id)"}"#).status == .conflict)
+            #expect(try await harness.call(.get, "/api/v1/me/email-subscriptions", token: viewer).items.count == 1)
+            #expect(try await harness.call(.get, "/api/v1/me/email-subscriptions", token: admin).items.isEmpty)
+            #expect(try await harness.call(.patch, "/api/v1/me/email-subscriptions/\(subscription)", token: admin, json: #"{"enabled": false}"#).status == .notFound)
+            let changed = try await harness.call(.patch, "/api/v1/me/email-subscriptions/\(subscription)", token: viewer, json: #"{"min_severity": "critical"}"#)
+            #expect(changed.status == .ok && changed["min_severity"]?.stringValue == "critical")
+            #expect(try await harness.call(.delete, "/api/v1/me/email-subscriptions/\(subscription)", token: viewer).status == .noContent)
+            #expect(try await harness.call(.get, "/api/v1/me/email-subscriptions", token: viewer).items.isEmpty)
         }
     }
 }

@@ -16,11 +16,37 @@ public struct AlertEvaluator: Sendable {
     public let retention: MetricsRetention
     /// Logger.
     public let logger: Logger
+    /// How metric rules are evaluated between full passes.
+    public let incremental: Incremental
+
+    /// Incremental evaluation: between full passes, a metric rule reads only the series that received
+    /// samples since the previous evaluation (less `lateness`, for samples stamped before they reach
+    /// the store), those with an open alert of the rule and, for no-data rules, those gone silent.
+    public struct Incremental: Sendable, Hashable {
+        /// Seconds between full passes, which also catch windows that change only because samples
+        /// leave them (0: every evaluation is full).
+        public var fullEvery: TimeInterval
+        /// Seconds a sample may be stamped before the evaluation that first sees it.
+        public var lateness: TimeInterval
+
+        /// Creates the settings.
+        public init(fullEvery: TimeInterval = 300, lateness: TimeInterval = 15) {
+            self.fullEvery = max(0, fullEvery)
+            self.lateness = max(0, lateness)
+        }
+
+        /// From `OCTOISP_ALERTS_FULL_EVERY` and `OCTOISP_ALERTS_LATENESS` (seconds).
+        public init(environment: [String: String]) {
+            self.init(fullEvery: environment["OCTOISP_ALERTS_FULL_EVERY"].flatMap(TimeInterval.init) ?? 300,
+                      lateness: environment["OCTOISP_ALERTS_LATENESS"].flatMap(TimeInterval.init) ?? 15)
+        }
+    }
 
     /// Creates an evaluator.
-    public init(database: Database, retention: MetricsRetention = MetricsRetention(), logger: Logger) {
+    public init(database: Database, retention: MetricsRetention = MetricsRetention(), incremental: Incremental = Incremental(), logger: Logger) {
         self.database = database
         self.retention = retention
+        self.incremental = incremental
         self.logger = logger
     }
 
@@ -40,6 +66,10 @@ public struct AlertEvaluator: Sendable {
         public var incidentsResolved = 0
         /// Another evaluator held the provider's lock: nothing was done.
         public var skipped = false
+        /// Metric rules evaluated over every series (the others read only changed and alerting ones).
+        public var fullRules = 0
+        /// Series that received samples since the previous evaluation (nil when none was needed).
+        public var changedSeries: Int?
     }
 
     struct DeviceInfo {
@@ -78,6 +108,14 @@ public struct AlertEvaluator: Sendable {
     func evaluate(in tx: Transaction) async throws -> Summary {
         let now = tx.clock.now
         var summary = Summary()
+        let cursor = try await EvaluationCursor.read(in: tx)
+        // The previous evaluation's time, when this one may be incremental.
+        let previous: Date? = if let cursor, cursor.evaluatedAt <= now, now.timeIntervalSince(cursor.fullAt) < incremental.fullEvery {
+            cursor.evaluatedAt
+        } else {
+            nil
+        }
+        var changed: ChangedSeries?
         // Alerts of rules that were disabled resolve.
         try await tx.query("""
             UPDATE alerts a SET state = 'resolved', resolved_at = \(now), evaluated_at = \(now)
@@ -95,11 +133,25 @@ public struct AlertEvaluator: Sendable {
         for rule in rules {
             summary.rules += 1
             let targets = try await self.targets(of: rule, devices: devices, in: tx)
-            let observed = try await observe(rule, targets: targets, byId: byId, now: now, in: tx)
+            // A rule changed since the previous evaluation sees everything once.
+            var since: Date?
+            if rule.condition.readsMetrics {
+                if let previous, rule.updatedAt <= previous {
+                    if changed == nil {
+                        changed = try await ChangedSeries.read(since: previous.addingTimeInterval(-incremental.lateness), in: tx)
+                        summary.changedSeries = changed?.ids.count
+                    }
+                    since = previous
+                } else {
+                    summary.fullRules += 1
+                }
+            }
+            let observed = try await observe(rule, targets: targets, byId: byId, now: now, changed: since == nil ? nil : changed, in: tx)
             summary.observations += observed.count
             try await apply(rule, observed: observed, byId: byId, now: now, summary: &summary, in: tx)
         }
         try await suppressAndOpenIncidents(devices: devices, now: now, summary: &summary, in: tx)
+        try await EvaluationCursor.write(evaluatedAt: now, full: previous == nil, in: tx)
         return summary
     }
 
@@ -124,12 +176,22 @@ public struct AlertEvaluator: Sendable {
         }
     }
 
-    /// What each target looks like now.
-    func observe(_ rule: AlertRule, targets: [DeviceInfo], byId: [UUID: DeviceInfo], now: Date, in tx: Transaction) async throws -> [Observed] {
+    /// What each target looks like now. With `changed`, a metric rule reads only the changed series,
+    /// those with an open alert of the rule and, for no-data rules, the silent ones.
+    func observe(_ rule: AlertRule, targets: [DeviceInfo], byId: [UUID: DeviceInfo], now: Date, changed: ChangedSeries? = nil,
+                 in tx: Transaction) async throws -> [Observed] {
         guard !targets.isEmpty else { return [] }
         let ids = targets.map(\.id)
         let ruleKey = rule.id.lowercased
         func name(_ device: UUID) -> String { byId[device]?.name ?? device.lowercased }
+        /// The series an incremental evaluation of a metric rule reads (nil: all of them).
+        func series(silentFor metric: String? = nil, seconds: Int = 0) async throws -> [Int64]? {
+            guard let changed else { return nil }
+            var ids = changed.ids
+            ids.formUnion(try await alertingSeries(of: rule, in: tx))
+            if let metric { ids.formUnion(try await ChangedSeries.silent(metric: metric, since: now.addingTimeInterval(-Double(seconds)), in: tx)) }
+            return ids.sorted()
+        }
         // State rules read only what is wrong now or has an open alert of the rule: a healthy device
         // without an alert would observe "clear" and change nothing.
         func alerting() async throws -> [UUID] {
@@ -189,30 +251,32 @@ public struct AlertEvaluator: Sendable {
             }
         case .threshold(let threshold) where threshold.aggregation == .rate:
             // Rates need the counter logic (wraps, restarts) of the chart reader.
-            let points = try await window(metric: threshold.metric, labels: threshold.labels ?? [:], devices: ids, seconds: threshold.windowSeconds,
-                                          now: now, in: tx)
+            let points = try await window(metric: threshold.metric, labels: threshold.labels ?? [:], devices: ids, series: try await series(),
+                                          seconds: threshold.windowSeconds, now: now, in: tx)
             return points.map { series, points in
                 let observation: Observation = Self.aggregate(.rate, points).map(threshold.observe) ?? .noData
                 return Self.observed(threshold, rule: ruleKey, series: series.id, device: series.deviceId, name: name(series.deviceId),
                                      labels: series.labels, observation)
             }
         case .threshold(let threshold):
-            let stats = try await windowStats(metric: threshold.metric, labels: threshold.labels ?? [:], targets: ids, all: byId.count, seconds: threshold.windowSeconds,
-                                              now: now, in: tx)
+            let stats = try await windowStats(metric: threshold.metric, labels: threshold.labels ?? [:], targets: ids, all: byId.count,
+                                              series: try await series(), seconds: threshold.windowSeconds, now: now, in: tx)
             return stats.map { item in
                 let observation: Observation = Self.aggregate(threshold.aggregation, item).map(threshold.observe) ?? .noData
                 return Self.observed(threshold, rule: ruleKey, series: item.seriesId, device: item.deviceId, name: name(item.deviceId),
                                      labels: item.labels, observation)
             }
         case .noData(let metric, let seconds):
-            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count, seconds: seconds, now: now, in: tx)
+            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count,
+                                              series: try await series(silentFor: metric, seconds: seconds), seconds: seconds, now: now, in: tx)
             return stats.map { item in
                 Observed(fingerprint: "\(ruleKey)|\(item.deviceId.lowercased)|series:\(item.seriesId)", deviceId: item.deviceId,
                          target: "series:\(item.seriesId)", labels: item.labels, observation: item.count == 0 ? .breach(nil) : .clear(Double(item.count)),
                          summary: "\(name(item.deviceId)) sent no \(metric) for \(seconds / 60) min")
             }
         case .change(let metric, let seconds, let delta):
-            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count, seconds: seconds, now: now, in: tx)
+            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count, series: try await series(), seconds: seconds,
+                                              now: now, in: tx)
             return stats.map { item in
                 let observation: Observation
                 if item.minutes >= 2, let first = item.firstMinuteLast, let last = item.last {
@@ -238,20 +302,23 @@ public struct AlertEvaluator: Sendable {
 
     /// Per-series summaries of the raw samples of `metric` on the rule's targets over the last
     /// `seconds`, aggregated in PostgreSQL (every device of the provider when the targets are all of them).
-    func windowStats(metric: String, labels: [String: String], targets: [UUID], all: Int, seconds: Int, now: Date,
+    func windowStats(metric: String, labels: [String: String], targets: [UUID], all: Int, series: [Int64]?, seconds: Int, now: Date,
                      in tx: Transaction) async throws -> [MetricsReader.WindowStats] {
+        if series?.isEmpty == true { return [] }
         let reader = MetricsReader(tx: tx, retention: retention, now: now)
-        return try await reader.windowStats(metric: metric, labels: labels, devices: targets.count == all ? nil : targets,
+        return try await reader.windowStats(metric: metric, labels: labels, devices: targets.count == all ? nil : targets, series: series,
                                             from: now.addingTimeInterval(-Double(seconds)), to: now.addingTimeInterval(0.001))
     }
 
     /// The points (one per minute) of every series of `metric` on `devices` over the last `seconds`;
     /// series without samples have no points.
-    func window(metric: String, labels: [String: String], devices: [UUID], seconds: Int, now: Date,
+    func window(metric: String, labels: [String: String], devices: [UUID], series: [Int64]?, seconds: Int, now: Date,
                 in tx: Transaction) async throws -> [(MetricSeries, [MetricsReader.Point])] {
+        if series?.isEmpty == true { return [] }
         let labelText = try jsonText(labels)
         let seriesIds = try await tx.query("""
-            SELECT id FROM metric_series WHERE device_id = ANY(\(devices)) AND metric = \(metric) AND labels @> \(labelText)::jsonb ORDER BY id
+            SELECT id FROM metric_series WHERE device_id = ANY(\(devices)) AND metric = \(metric) AND labels @> \(labelText)::jsonb
+              AND (\(series == nil) OR id = ANY(\(series ?? []))) ORDER BY id
             """).alertRows { try $0.value("id", as: Int64.self) }
         guard !seriesIds.isEmpty else { return [] }
         let reader = MetricsReader(tx: tx, retention: retention, now: now)

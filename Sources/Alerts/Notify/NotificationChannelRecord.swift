@@ -21,8 +21,11 @@ public struct NotificationChannelRecord: Sendable, Hashable, Codable {
     public var channel: NotificationChannel
     /// Grouping, timers and quiet hours (``NotificationPacing/standard`` when not set).
     public var pacing: NotificationPacing
-    /// The user whose browser subscription this is (Web Push opt-in); nil for the provider's channels.
+    /// The user whose own subscription this is (a browser's Web Push or an e-mail opt-in); nil for the
+    /// provider's channels.
     public var ownerUserId: UUID?
+    /// For a person's e-mail opt-in: the provider's e-mail channel whose SMTP server sends it.
+    public var viaChannelId: UUID? = nil
     /// Created.
     public var createdAt: Date
     /// Updated.

@@ -14,7 +14,7 @@ extension Transaction {
 public struct NotificationChannelRepository: Sendable {
     let tx: Transaction
 
-    static let columns = "id, name, enabled, min_severity, pop_id, language, settings::text AS settings, secrets_sealed, pacing::text AS pacing, owner_user_id, created_at, updated_at"
+    static let columns = "id, name, enabled, min_severity, pop_id, language, settings::text AS settings, secrets_sealed, pacing::text AS pacing, owner_user_id, via_channel_id, created_at, updated_at"
 
     func context(_ id: UUID) -> String { "notification-channel:\(tx.providerID?.lowercased ?? "-"):\(id.lowercased)" }
 
@@ -30,7 +30,8 @@ public struct NotificationChannelRepository: Sendable {
         return NotificationChannelRecord(id: id, name: try row.value("name"), enabled: try row.value("enabled"),
                                          minSeverity: AlertSeverity(rawValue: try row.value("min_severity")) ?? .warning, popId: try row.value("pop_id"),
                                          language: NotificationMessage.Language(rawValue: try row.value("language")) ?? .ptBR, channel: channel,
-                                         pacing: pacing ?? .standard, ownerUserId: try row.value("owner_user_id"), createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
+                                         pacing: pacing ?? .standard, ownerUserId: try row.value("owner_user_id"), viaChannelId: try row.value("via_channel_id"),
+                                         createdAt: try row.value("created_at"), updatedAt: try row.value("updated_at"))
     }
 
     /// Channels by name, secrets redacted.
@@ -44,9 +45,11 @@ public struct NotificationChannelRepository: Sendable {
 
     /// One channel, or 404; secrets opened when `secrets` is given, else empty.
     public func get(_ id: UUID, secrets: SecretBox? = nil) async throws -> NotificationChannelRecord {
-        guard let record = try await tx.query("SELECT \(unescaped: Self.columns) FROM notification_channels WHERE id = \(id)")
+        guard var record = try await tx.query("SELECT \(unescaped: Self.columns) FROM notification_channels WHERE id = \(id)")
             .alertRows({ try decode($0, secrets: secrets) }).first else { throw OctoError.notFound("notification channel") }
-        return secrets == nil ? record.redactedRecord : record
+        guard secrets != nil else { return record.redactedRecord }
+        if record.viaChannelId != nil { record.channel = try await sendingChannel(of: record, secrets: secrets) }
+        return record
     }
 
     /// Every enabled channel, secrets opened (the delivery's view).

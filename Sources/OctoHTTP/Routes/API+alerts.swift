@@ -2,6 +2,7 @@ import Alerts
 import Foundation
 import Hummingbird
 import OctoCore
+import OctoMetrics
 import OctoStore
 
 /// `POST /incidents/{id}/assign`.
@@ -71,6 +72,12 @@ extension API {
             let actor = try context.actor()
             let created = try await inTenant(request, context) { tx in try await tx.alertRules.installBuiltins(by: actor) }
             return JSONResponse(Page(items: created, total: created.count, limit: max(created.count, 1), offset: 0), status: .created)
+        }
+        routes.post("alert-rules/preview") { request, context in
+            try context.require(.alerts, .read)
+            let input = try await request.decode(as: AlertRuleInput.self, context: context)
+            let evaluator = AlertEvaluator(database: database, retention: metricsStoreValue?.retention ?? MetricsRetention(), logger: context.logger)
+            return JSONResponse(try await inTenant(request, context) { tx in try await evaluator.preview(input, in: tx) })
         }
         routes.get("alert-rules/:id") { request, context in
             try context.require(.alerts, .read)

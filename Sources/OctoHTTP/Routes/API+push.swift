@@ -5,8 +5,9 @@ import OctoCore
 import OctoStore
 
 extension API {
-    /// Web Push for people: the provider's VAPID public key the browser subscribes with, and the signed-in
-    /// user's own subscriptions — each a `webpush` channel the user owns, with its opt-ins (severity,
+    /// Notifications for people: the provider's VAPID public key the browser subscribes with, the
+    /// signed-in user's own push subscriptions — each a `webpush` channel the user owns — and e-mail
+    /// subscriptions through one of the provider's e-mail channels, each with its opt-ins (severity,
     /// POP, quiet hours). Needs `alerts.read`: whoever may see alerts may be told of them.
     func addPushRoutes(to routes: inout RouteTable) {
         routes.get("push/vapid-public-key") { request, context in
@@ -45,12 +46,42 @@ extension API {
             try await inTenant(request, context) { tx in try await tx.notificationChannels.unsubscribePush(id, user: user.id, by: actor) }
             return NoContent()
         }
+        // A person's own alert e-mails, through one of the provider's e-mail channels.
+        routes.get("me/email-subscriptions") { request, context in
+            let user = try pushUser(context)
+            let items = try await inTenant(request, context) { tx in try await tx.notificationChannels.emailSubscriptions(of: user.id) }
+            return JSONResponse(Page(items: items, total: items.count, limit: max(items.count, 1), offset: 0))
+        }
+        routes.post("me/email-subscriptions") { request, context in
+            let user = try pushUser(context)
+            let input = try await request.decode(as: EmailSubscriptionInput.self, context: context)
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                try await tx.notificationChannels.subscribeEmail(input, user: user.id, by: actor)
+            }, status: .created)
+        }
+        routes.patch("me/email-subscriptions/:id") { request, context in
+            let user = try pushUser(context)
+            let id = try context.uuid()
+            let input = try await request.decode(as: EmailSubscriptionInput.self, context: context)
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                try await tx.notificationChannels.updateEmail(id, input, user: user.id, by: actor)
+            })
+        }
+        routes.delete("me/email-subscriptions/:id") { request, context in
+            let user = try pushUser(context)
+            let id = try context.uuid()
+            let actor = try context.actor()
+            try await inTenant(request, context) { tx in try await tx.notificationChannels.unsubscribeEmail(id, user: user.id, by: actor) }
+            return NoContent()
+        }
     }
 
     /// The signed-in person (API keys have no browser to push to).
     func pushUser(_ context: APIContext) throws(OctoError) -> Principal {
         let principal = try context.require(.alerts, .read)
-        guard principal.kind == .user else { throw OctoError(.forbidden, "push subscriptions belong to people, not API keys") }
+        guard principal.kind == .user else { throw OctoError(.forbidden, "subscriptions belong to people, not API keys") }
         return principal
     }
 }

@@ -260,6 +260,24 @@ export interface AlertCondition {
   delta?: number;
 }
 
+/** `POST /alert-rules/preview`: what a rule would match now. */
+export interface AlertRulePreview {
+  targets: number;
+  observed: number;
+  breaching: number;
+  no_data: number;
+  truncated: boolean;
+  matches: {
+    device_id?: string | null;
+    device_name?: string | null;
+    target: string;
+    labels: Record<string, string>;
+    state: "breach" | "no_data";
+    value?: number | null;
+    summary: string;
+  }[];
+}
+
 export interface AlertRule {
   id: string;
   name: string;

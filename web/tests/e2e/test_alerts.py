@@ -173,8 +173,14 @@ class AlertScreens(unittest.TestCase):
         page.get_by_role("button", name="Salvar").click()
         expect(form.get_by_text("Corrija os campos marcados.")).to_be_visible()
         expect(form.get_by_label("Normaliza em")).to_have_attribute("aria-invalid", "true")
-        # A name longer than the API takes: the API's 400 names the field, shown there and above.
+        # A dry run of the form as it stands: the Centro OLT is in scope, its CPU series has no samples.
         form.get_by_label("Normaliza em").fill("85")
+        page.get_by_role("button", name="Testar agora").click()
+        dry = page.get_by_test_id("rule-dry-run")
+        expect(dry).to_contain_text("1 dispositivo(s) no escopo · 0 pego(s) agora · 1 sem dados")
+        expect(dry.get_by_role("link", name="OLT Centro 01")).to_be_visible()
+        self.shot("alerts-02b-rule-dry-run")
+        # A name longer than the API takes: the API's 400 names the field, shown there and above.
         form.get_by_label("Nome").fill("CPU " + "x" * 200)
         page.get_by_role("button", name="Salvar").click()
         expect(page.get_by_test_id("form-error")).to_contain_text("O servidor recusou o campo «Nome»")
@@ -201,6 +207,8 @@ class AlertScreens(unittest.TestCase):
         # The firing rule's editor shows what it matches now.
         table.get_by_role("link", name="OLT sem dados de CPU").click()
         expect(page.get_by_test_id("rule-preview-alerts")).to_contain_text("OLT Centro 01")
+        page.get_by_role("button", name="Testar agora").click()
+        expect(page.get_by_test_id("rule-dry-run")).to_contain_text("1 dispositivo(s) no escopo · 1 pego(s) agora · 0 sem dados")
         self.shot("alerts-04-rule-preview")
         page.get_by_role("link", name="ver no painel").click()
         board = page.get_by_test_id("alert-table")

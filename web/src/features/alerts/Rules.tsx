@@ -4,7 +4,7 @@ import { useEffect, useState, type FormEvent } from "react";
 import { useApp, useQuery, useTopics } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { Link, navigate } from "../../lib/router";
-import { DEVICE_KINDS, type Alert, type AlertRule, type Page } from "../../lib/types";
+import { DEVICE_KINDS, type Alert, type AlertRule, type AlertRulePreview, type Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Field, Select, TextArea } from "../../ui/Form";
 import { DataTable } from "../../ui/Table";
@@ -317,22 +317,67 @@ export function RuleEditor(props: { id?: string; path: string }) {
   );
 }
 
-/** What the rule matches now: its active alerts (the API evaluates rules, it has no dry run). */
+/** What the rule matches now: a dry run of the form as it stands (nothing is saved), and the saved
+ * rule's active alerts. */
 function RulePreview(props: { id?: string; form: RuleForm }) {
   const i18n = useI18n();
   const { t, relative, number } = i18n;
+  const { api } = useApp();
   useTopics("alerts");
   const alerts = useQuery<Page<Alert>>(props.id ? `/api/v1/alerts?limit=50&rule_id=${props.id}&state=active` : null);
+  const check = useCheck();
   const { body } = ruleBody(props.form, () => "x");
   const condition = body?.condition as AlertRule["condition"] | undefined;
+  const dryRun = useAction();
+  const [result, setResult] = useState<AlertRulePreview | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const test = async () => {
+    setResult(null);
+    const { body, errors } = ruleBody(props.form, check);
+    const first = Object.values(errors)[0];
+    setProblem(body ? null : first ?? t("rules.previewFix"));
+    if (!body) return;
+    // The name is not part of what a rule matches.
+    const { name: _name, ...rest } = body as Record<string, unknown>;
+    const answer = await dryRun.run(() => api.post<AlertRulePreview>("/api/v1/alert-rules/preview", rest));
+    if (answer) setResult(answer);
+  };
   return (
     <Card title={t("rules.preview")} labelledBy="rule-preview">
-      <p className="muted">{t("rules.previewHelp")}</p>
       {condition && (
         <p>
           <code className="summary" data-testid="rule-summary">{conditionSummary(condition, i18n)}</code>
         </p>
       )}
+      <div className="row">
+        <button type="button" className="btn" onClick={test} disabled={dryRun.busy}>
+          {t("rules.previewRun")}
+        </button>
+        {dryRun.busy && <Loading />}
+      </div>
+      <p className="muted">{t("rules.previewRunHelp")}</p>
+      {problem && <p className="field-error">{problem}</p>}
+      {dryRun.error ? <ErrorNote error={dryRun.error} /> : null}
+      {result && (
+        <div data-testid="rule-dry-run" aria-live="polite">
+          <p>
+            {t("rules.previewResult", { targets: number(result.targets), breaching: number(result.breaching), noData: number(result.no_data) })}
+          </p>
+          {result.matches.length > 0 && (
+            <ul className="plain-list">
+              {result.matches.map((m) => (
+                <li key={`${m.device_id ?? ""}|${m.target}`}>
+                  {m.device_id ? <Link href={`/devices/${m.device_id}`}>{m.device_name ?? m.target}</Link> : m.target}{" "}
+                  <Badge tone={m.state === "breach" ? "state-firing" : "state-pending"}>{t(m.state === "breach" ? "rules.previewBreach" : "rules.previewNoData")}</Badge>{" "}
+                  {m.value != null && <span className="muted">{number(m.value)}</span>}
+                </li>
+              ))}
+            </ul>
+          )}
+          {result.truncated && <p className="muted">{t("rules.previewTruncated", { count: number(result.matches.length) })}</p>}
+        </div>
+      )}
+      <h3 className="form-section">{t("rules.previewActive")}</h3>
       {!props.id ? (
         <p className="note">{t("rules.previewNew")}</p>
       ) : alerts.error ? (
