@@ -80,7 +80,9 @@ public actor SimulatedDevice {
     /// Listens for connection requests (each starts a session) and, with `periodicInterval`, informs
     /// periodically, until cancelled. `onListening` receives the URL the CPE reports.
     public func serve(periodicInterval: Duration? = nil, onListening: @escaping @Sendable (String) async -> Void = { _ in }) async throws {
-        let (requests, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // Sessions to open: connection requests, and value changes (a new STUN binding, which TR-111
+        // makes an active-notification parameter: the CPE informs the ACS at once).
+        let (requests, continuation) = AsyncStream.makeStream(of: String.self, bufferingPolicy: .bufferingNewest(2))
         // onListening runs once every configured way in is ready, with the TCP URL (or the first other one).
         let ready = ReadyCounter(expected: (listener == nil ? 0 : 1) + (udpListener == nil ? 0 : 1) + (xmpp == nil ? 0 : 1))
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -89,7 +91,7 @@ public actor SimulatedDevice {
                     try await listener.run(bound: { url in
                         await self.setConnectionRequestURL(url)
                         if let all = await ready.arrive(url) { await onListening(all) }
-                    }, onRequest: { continuation.yield() })
+                    }, onRequest: { continuation.yield(InformEvent.connectionRequest) })
                 }
             }
             if let udpListener {
@@ -100,8 +102,10 @@ public actor SimulatedDevice {
                         if let all = await ready.arrive("udp://\(udpListener.host):\(port)") { await onListening(all) }
                     }, learned: { address, nat in
                         await self.modify { $0.setUDPBinding(address, natDetected: nat) }
+                        // Before its first session the binding simply goes in the first Inform.
+                        if await !self.reports.isEmpty { continuation.yield(InformEvent.valueChange) }
                     }, onRequest: {
-                        continuation.yield()
+                        continuation.yield(InformEvent.connectionRequest)
                         Task { await self.count(udp: true) }
                     })
                 }
@@ -115,7 +119,7 @@ public actor SimulatedDevice {
                             Task {
                                 try? await connection.send(request.result(from: jid))
                                 await self.count(udp: false)
-                                continuation.yield()
+                                continuation.yield(InformEvent.connectionRequest)
                             }
                         } else {
                             Task { try? await connection.send(request.error(from: jid, condition: "not-authorized")) }
@@ -140,9 +144,18 @@ public actor SimulatedDevice {
                     }
                 }
             }
-            for await _ in requests {
-                connectionRequests += 1
-                _ = try? await runSession(events: [InformEvent(code: InformEvent.connectionRequest)])
+            for await code in requests {
+                if code == InformEvent.connectionRequest {
+                    connectionRequests += 1
+                    _ = try? await runSession(events: [InformEvent(code: code)])
+                    continue
+                }
+                // A value change can meet a session still running (the ACS answers 503): retried as a
+                // CPE's session retry policy does.
+                for attempt in 1...3 {
+                    if (try? await runSession(events: [InformEvent(code: code)])) != nil { break }
+                    try? await Task.sleep(for: .milliseconds(500 * attempt))
+                }
             }
             group.cancelAll()
         }

@@ -137,6 +137,84 @@ struct NATReachTests {
         }
     }
 
+    /// The operator turns STUN on through the ACS (SetParameterValues at the device's periodic Inform);
+    /// the CPE binds against our STUN server, informs its new UDPConnectionRequestAddress with a VALUE
+    /// CHANGE, and from then on a task reaches it over UDP and reads those parameters back.
+    @Test func stunTurnedOnThroughTheACSOpensTheUDPPath() async throws {
+        try await Deadline.run(120, "the STUN-through-the-ACS test") { try await Self.stunThroughTheACS() }
+    }
+
+    static func stunThroughTheACS() async throws {
+        try await TaskHarness.with { harness in
+            let (ports, bound) = AsyncStream.makeStream(of: Int.self)
+            let stun = STUNServer(database: harness.stack.database, host: "127.0.0.1", port: 0, clock: harness.stack.clock, logger: Self.quiet) { port in
+                bound.yield(port)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                defer { group.cancelAll() }
+                group.addTask { defer { bound.finish() }; try await stun.run() }
+                let stunPort = try await Deadline.first(ports, within: 20, "the STUN server")
+                let cpe = SimulatedCPE(model: try Fixtures.model(Self.model))
+                let identity = cpe.model.identity
+                let device = SimulatedDevice(cpe: cpe, runner: Self.runner(harness),
+                                             udpListener: UDPConnectionRequestListener(host: Self.randomHost(), username: "acs",
+                                                                                       password: TaskHarness.connectionRequestPassword))
+                let (ready, signal) = AsyncStream.makeStream(of: String.self)
+                group.addTask { defer { signal.finish() }; try await device.serve { url in signal.yield(url) } }
+                _ = try await Deadline.first(ready, within: 20, "the simulated CPE's UDP port")
+                let id = try await harness.register(device)
+                #expect(await device.cpe.stunSettings == nil, "STUN is off in the fixture")
+
+                let base = "Device.ManagementServer."
+                let username = STUNServer.username(providerSlug: harness.provider.slug, oui: identity.oui, serial: identity.serialNumber)
+                let set = try await harness.queue("""
+                    {"type": "setParameterValues", "parameter_values": [
+                        {"name": "\(base)STUNEnable", "value": "true", "type": "xsd:boolean"},
+                        {"name": "\(base)STUNServerAddress", "value": "127.0.0.1", "type": "xsd:string"},
+                        {"name": "\(base)STUNServerPort", "value": "\(stunPort)", "type": "xsd:unsignedInt"},
+                        {"name": "\(base)STUNUsername", "value": "\(username)", "type": "xsd:string"},
+                        {"name": "\(base)STUNMinimumKeepAlivePeriod", "value": "1", "type": "xsd:unsignedInt"}]}
+                    """, device: id)
+                // Not reachable yet (its TCP URL answers nobody): the task runs at the periodic Inform.
+                try await device.runSession(events: [InformEvent(code: InformEvent.periodic)])
+                #expect(try await harness.wait(for: set.id, device: id, seconds: 10).status == .done)
+                let learned = try await Self.eventually(10) {
+                    try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                        try await tx.query("""
+                            SELECT value FROM device_parameters WHERE device_id = \(id) AND path = 'Device.ManagementServer.NATDetected'
+                            """).values(String.self)
+                    } == ["true"]
+                }
+                #expect(learned, "the CPE informed its binding (VALUE CHANGE) once STUN was on")
+                let bindingStored = try await Self.eventually(10) {
+                    try await harness.count("cwmp_devices WHERE stun_address IS NOT NULL") == 1
+                }
+                #expect(bindingStored)
+
+                harness.stack.clock.advance(by: 11)
+                let queued = ContinuousClock.now
+                let read = try await harness.queue("""
+                    {"type": "getParameterValues", "parameter_names": ["\(base)STUNEnable", "\(base)UDPConnectionRequestAddress", "\(base)NATDetected"]}
+                    """, device: id)
+                let settled = try await harness.wait(for: read.id, device: id)
+                #expect(settled.status == .done)
+                #expect(ContinuousClock.now - queued < .seconds(5), "the UDP connection request ran it at once")
+                let recorded = try await Self.recorded(read.id, device: id, harness)
+                #expect(recorded.connectionRequest?.path == "udp", "\(String(describing: recorded.connectionRequest))")
+                var values: [String: String] = [:]
+                if case .array(let items)? = settled.result?["values"] {
+                    for case .object(let item) in items {
+                        if case .string(let name)? = item["name"], case .string(let text)? = item["value"] { values[name] = text }
+                    }
+                }
+                let address = await device.cpe.udpConnectionRequestAddress
+                #expect(values["\(base)STUNEnable"] == "true")
+                #expect(values["\(base)NATDetected"] == "true")
+                #expect(address != nil && values["\(base)UDPConnectionRequestAddress"] == address, "\(values)")
+            }
+        }
+    }
+
     @Test func udpAddressOutsideTheInformSourceIsRefused() async throws {
         try await TaskHarness.with(worker: false) { harness in
             // A device that claims a UDP address it does not inform from: nothing is sent there.
