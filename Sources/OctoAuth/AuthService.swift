@@ -39,14 +39,18 @@ public struct AuthService: Sendable {
     public struct Policy: Sendable {
         /// Refresh token lifetime.
         public var refreshLifetime: TimeInterval = 30 * 24 * 3600
-        /// Failed sign-ins per account before it is locked.
+        /// Failed sign-ins on one account from one client address before that address gets 429 for
+        /// that account (the account stays open to other addresses).
         public var accountFailures = 5
-        /// Failed sign-ins per client address before it is locked.
+        /// Failed sign-ins from one client address, any account, before it gets 429.
         public var addressFailures = 20
-        /// Window in which failures count.
+        /// Window in which failures count; a throttled source waits until it ends.
         public var failureWindow = 15 * 60
-        /// How long a lock lasts.
-        public var lockDuration = 15 * 60
+        /// Seconds of delay per failure beyond ``accountFailures`` on an account from all addresses
+        /// together: the account is slowed for everyone, never locked.
+        public var accountSlowdownStep = 0.25
+        /// The longest such delay.
+        public var accountSlowdownLimit = 2.0
         /// Creates the default policy.
         public init() {}
     }
@@ -77,23 +81,34 @@ public struct AuthService: Sendable {
 
     // MARK: Sign-in
 
-    /// Checks e-mail, password and (when enabled) TOTP; issues tokens. Failures are counted per
-    /// account and per address; locked keys get ``OctoError/Code/throttled`` with a retry time.
+    /// Checks e-mail, password and (when enabled) TOTP; issues tokens.
+    ///
+    /// Every attempt is counted before the password is checked, in one atomic statement, so parallel
+    /// guesses all count. Counters: per client address (any account), per account from that address,
+    /// and per account from everywhere. The first two answer ``OctoError/Code/throttled`` (429 with
+    /// the seconds left in the window) to that source only; the third slows every attempt on the
+    /// account a little but never refuses it, so whoever knows an e-mail cannot lock its owner out.
+    /// A successful sign-in takes its attempt back. Counter keys are keyed hashes: the table holds
+    /// no e-mail or address in clear.
     public func login(email: String, password: String, totpCode: String?, client: ClientInfo) async throws -> TokenPair {
         let email = email.trimmingCharacters(in: .whitespaces).lowercased()
-        let accountKey = "account:\(email)"
-        let addressKey = client.ip.map { "ip:\($0)" }
-        let (lookup, wait) = try await database.withTenant(nil) { tx in
-            var wait = try await tx.loginThrottle.lockedFor(accountKey)
-            if let addressKey, let seconds = try await tx.loginThrottle.lockedFor(addressKey) { wait = max(wait ?? 0, seconds) }
-            return (try await tx.lookup.user(email: email), wait)
+        let source = client.ip ?? "unknown"
+        let keys = throttleKeys(email: email, source: source)
+        let (counts, lookup) = try await database.withTenant(nil) { tx in
+            (try await tx.loginThrottle.attempt(keys.all, windowSeconds: policy.failureWindow), try await tx.lookup.user(email: email))
         }
-        if let wait {
-            throw OctoError(.throttled, "too many failed sign-ins; try again later", retryAfter: wait)
+        for (key, limit) in [(keys.address, policy.addressFailures), (keys.accountFromAddress, policy.accountFailures)] {
+            if let count = counts[key], count.attempts > limit {
+                throw OctoError(.throttled, "too many failed sign-ins; try again later", retryAfter: count.resetsIn)
+            }
+        }
+        if let count = counts[keys.account], count.attempts > policy.accountFailures {
+            let delay = min(policy.accountSlowdownLimit, policy.accountSlowdownStep * Double(count.attempts - policy.accountFailures))
+            try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
         guard let lookup else {
             _ = hasher.verify(password, hash: decoyHash)
-            try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: nil, userID: nil, email: email, client: client, reason: "unknown account")
+            try await recordFailure(providerID: nil, userID: nil, email: email, client: client, reason: "unknown account")
             throw OctoError(.unauthenticated, "wrong e-mail or password")
         }
         let credentials = try await inScope(lookup.providerId) { tx in
@@ -101,25 +116,31 @@ public struct AuthService: Sendable {
              try await lookup.providerId.asyncMap { try await tx.lookup.providerIsActive($0) } ?? true)
         }
         guard let user = credentials.0, hasher.verify(password, hash: user.passwordHash) else {
-            try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "wrong password")
+            try await recordFailure(providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "wrong password")
             throw OctoError(.unauthenticated, "wrong e-mail or password")
         }
         guard user.status == .active, credentials.1 else {
-            try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "account disabled")
+            try await recordFailure(providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "account disabled")
             throw OctoError(.unauthenticated, "account disabled")
         }
         if user.totpEnabled {
             guard let totpCode, !totpCode.isEmpty else {
+                // Password right, code still to come: this attempt is no failure.
+                try await database.withTenant(nil) { tx in try await tx.loginThrottle.giveBack(keys.all) }
                 throw OctoError(.totpRequired, "enter the code from your authenticator app", field: "totp_code")
             }
-            guard let sealed = user.totpSecret,
-                  TOTP(secret: Base32.decode(try secrets.open(sealed, context: totpContext(user.id))) ?? []).validate(totpCode, at: database.clock.now) else {
-                try await recordFailure(accountKey: accountKey, addressKey: addressKey, providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "wrong TOTP code")
+            let step = try user.totpSecret.flatMap { sealed in
+                TOTP(secret: Base32.decode(try secrets.open(sealed, context: totpContext(user.id))) ?? []).matchingStep(totpCode, at: database.clock.now)
+            }
+            guard let step, try await inScope(lookup.providerId, { tx in try await tx.users.claimTOTPStep(user.id, step: step) }) else {
+                try await recordFailure(providerID: lookup.providerId, userID: lookup.userId, email: email, client: client,
+                                        reason: step == nil ? "wrong TOTP code" : "TOTP code reused")
                 throw OctoError(.unauthenticated, "wrong authenticator code")
             }
         }
         return try await inScope(lookup.providerId) { tx in
-            try await tx.loginThrottle.reset(accountKey)
+            try await tx.loginThrottle.reset(keys.accountFromAddress)
+            try await tx.loginThrottle.giveBack([keys.address, keys.account])
             try await tx.users.touchLogin(user.id)
             let pair = try await issue(userId: user.id, familyId: UUID(), in: tx, client: client)
             try await tx.audit("auth.login", by: Actor(type: .user, id: user.id, label: user.email, ip: client.ip, requestId: client.requestId),
@@ -128,12 +149,24 @@ public struct AuthService: Sendable {
         }
     }
 
-    private func recordFailure(accountKey: String, addressKey: String?, providerID: UUID?, userID: UUID?, email: String, client: ClientInfo, reason: String) async throws {
+    /// The counters of an attempt on `email` from `source`: keyed hashes, never the text itself.
+    func throttleKeys(email: String, source: String) -> ThrottleKeys {
+        ThrottleKeys(address: "ip:" + secrets.digest(source, purpose: "login-throttle"),
+                     accountFromAddress: "account-ip:" + secrets.digest("\(email)\n\(source)", purpose: "login-throttle"),
+                     account: "account:" + secrets.digest(email, purpose: "login-throttle"))
+    }
+
+    /// The three sign-in counters of one attempt.
+    struct ThrottleKeys {
+        var address: String
+        var accountFromAddress: String
+        var account: String
+        var all: [String] { [address, accountFromAddress, account] }
+    }
+
+    /// Audits a failed sign-in (it was counted before the check).
+    private func recordFailure(providerID: UUID?, userID: UUID?, email: String, client: ClientInfo, reason: String) async throws {
         try await inScope(providerID) { tx in
-            try await tx.loginThrottle.recordFailure(accountKey, limit: policy.accountFailures, windowSeconds: policy.failureWindow, lockSeconds: policy.lockDuration)
-            if let addressKey {
-                try await tx.loginThrottle.recordFailure(addressKey, limit: policy.addressFailures, windowSeconds: policy.failureWindow, lockSeconds: policy.lockDuration)
-            }
             try await tx.audit("auth.login_failed", by: Actor(type: .user, id: userID, label: email, ip: client.ip, requestId: client.requestId),
                                target: userID.map { ("user", $0.lowercased) }, details: .object(["reason": .string(reason)]))
         }
@@ -247,6 +280,58 @@ public struct AuthService: Sendable {
                                          by: actor)
     }
 
+    /// Changes a user on behalf of `principal` after ``checkChange(of:_:by:in:)``.
+    public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor, principal: Principal,
+                           client: ClientInfo = ClientInfo(ip: nil)) async throws -> User {
+        try await checkChange(of: id, input, by: principal, in: tx, client: client)
+        return try await updateUser(id, input, in: tx, by: actor)
+    }
+
+    /// Deletes a user on behalf of `principal`: only a user whose permissions `principal` holds.
+    public func deleteUser(_ id: UUID, in tx: Transaction, by actor: Actor, principal: Principal) async throws {
+        try await checkChange(of: id, nil, by: principal, in: tx)
+        try await tx.users.delete(id, by: actor)
+    }
+
+    /// Who may change whom. Another user: only one whose effective permissions are a subset of
+    /// `principal`'s (403 otherwise, nothing changes). Oneself: a new password or e-mail needs the
+    /// current password (400 on `current_password`).
+    public func checkChange(of id: UUID, _ input: UserInput?, by principal: Principal, in tx: Transaction,
+                            client: ClientInfo = ClientInfo(ip: nil)) async throws {
+        if principal.kind == .user && id == principal.id {
+            guard let input, input.password != nil || input.email != nil else { return }
+            try await requireCurrentPassword(input.currentPassword, of: id, in: tx, client: client)
+            return
+        }
+        guard let target = try await tx.users.effectivePermissions(id) else { throw OctoError.notFound("user") }
+        let missing = target.subtracting(principal.permissions)
+        guard missing.isEmpty else {
+            throw OctoError(.forbidden, "cannot change a user who holds permissions you do not: \(missing.sorted().map(\.key).joined(separator: ", "))")
+        }
+    }
+
+    /// 400 on `current_password` unless `password` is the user's password. Guesses count against
+    /// the same sign-in counters as ``login(email:password:totpCode:client:)`` (in transactions of
+    /// their own, so they stay counted when `tx` rolls back), so a stolen access token cannot be
+    /// used to guess the password faster than signing in could.
+    private func requireCurrentPassword(_ password: String?, of id: UUID, in tx: Transaction, client: ClientInfo) async throws {
+        guard let password, !password.isEmpty else {
+            throw OctoError.invalid("current_password", "enter your current password to change your password, e-mail or second factor")
+        }
+        guard let user = try await tx.users.credentials(id) else { throw OctoError.notFound("user") }
+        let keys = throttleKeys(email: user.email.lowercased(), source: client.ip ?? "unknown")
+        let counts = try await database.withTenant(nil) { tx in try await tx.loginThrottle.attempt(keys.all, windowSeconds: policy.failureWindow) }
+        for (key, limit) in [(keys.address, policy.addressFailures), (keys.accountFromAddress, policy.accountFailures)] {
+            if let count = counts[key], count.attempts > limit {
+                throw OctoError(.throttled, "too many wrong passwords; try again later", retryAfter: count.resetsIn)
+            }
+        }
+        guard hasher.verify(password, hash: user.passwordHash) else {
+            throw OctoError.invalid("current_password", "current password is wrong")
+        }
+        try await database.withTenant(nil) { tx in try await tx.loginThrottle.giveBack(keys.all) }
+    }
+
     /// Changes a user; a new password is checked and hashed, and ends the user's sessions.
     public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor) async throws -> User {
         if let password = input.password { try PasswordHasher.validate(password) }
@@ -302,14 +387,18 @@ public struct AuthService: Sendable {
         return (secret, TOTP(secret: Base32.decode(secret) ?? []).provisioningURI(account: principal.label))
     }
 
-    /// Turns the second factor on (`enable`) or off after checking a current code.
-    public func confirmTOTP(for principal: Principal, code: String, enable: Bool, client: ClientInfo) async throws {
+    /// Turns the second factor on (`enable`) or off after checking the current password and a
+    /// current, not yet used code.
+    public func confirmTOTP(for principal: Principal, code: String, password: String?, enable: Bool, client: ClientInfo) async throws {
+        guard principal.kind == .user else { throw OctoError(.forbidden, "only users have a second factor") }
         try await inScope(principal.providerID) { tx in
+            try await requireCurrentPassword(password, of: principal.id, in: tx, client: client)
             guard let user = try await tx.users.credentials(principal.id), let sealed = user.totpSecret else {
                 throw OctoError(.conflict, "start the second-factor set-up first")
             }
             let secret = Base32.decode(try secrets.open(sealed, context: totpContext(principal.id))) ?? []
-            guard TOTP(secret: secret).validate(code, at: database.clock.now) else {
+            guard let step = TOTP(secret: secret).matchingStep(code, at: database.clock.now),
+                  try await tx.users.claimTOTPStep(principal.id, step: step) else {
                 throw OctoError.invalid("code", "wrong authenticator code")
             }
             try await tx.users.setTOTP(principal.id, sealedSecret: enable ? sealed : nil, enabled: enable)

@@ -45,12 +45,18 @@ public struct TOTP: Sendable {
 
     /// Whether `code` is valid at `date`, accepting one step of clock drift either way.
     public func validate(_ code: String, at date: Date) -> Bool {
+        matchingStep(code, at: date) != nil
+    }
+
+    /// The time step `code` belongs to when it is valid at `date` (one step of drift either way), else
+    /// `nil`. Callers that remember the last step accepted per user make codes single-use.
+    public func matchingStep(_ code: String, at date: Date) -> Int64? {
         let code = code.filter { !$0.isWhitespace }
-        guard code.count == digits, code.allSatisfy(\.isASCIIDigit) else { return false }
+        guard code.count == digits, code.allSatisfy(\.isASCIIDigit) else { return nil }
         let step = Int64(max(0, date.timeIntervalSince1970) / period)
-        var matched = false
+        var matched: Int64?
         for drift in -1...1 where step + Int64(drift) >= 0 {
-            matched = ConstantTimeText.equal(self.code(step: UInt64(step + Int64(drift))), code) || matched
+            if ConstantTimeText.equal(self.code(step: UInt64(step + Int64(drift))), code) { matched = step + Int64(drift) }
         }
         return matched
     }

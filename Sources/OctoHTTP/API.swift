@@ -4,6 +4,7 @@ import Alerts
 import Hummingbird
 import HummingbirdWebSocket
 import Logging
+import NetTools
 import OctoAuth
 import OctoCore
 import OctoJobs
@@ -138,7 +139,8 @@ public struct API: Sendable {
 
     /// The HTTP server with the WebSocket upgrade on `/api/v1/ws`, as a service.
     public func application(logger: Logger) -> some ApplicationProtocol {
-        let responder = EdgeResponder(inner: buildRouter().0.buildResponder(), web: StaticFiles(directory: configuration.webDirectory))
+        let responder = EdgeResponder(inner: buildRouter().0.buildResponder(), web: StaticFiles(directory: configuration.webDirectory),
+                                      trustedProxies: configuration.trustedProxies, servesTLS: configuration.servesTLS)
         return Application(
             responder: responder,
             server: .http1WebSocketUpgrade { request, channel, logger in
@@ -150,15 +152,23 @@ public struct API: Sendable {
     }
 }
 
-/// Wraps the whole router so every answer, unmatched paths included, carries a request id and
-/// errors have the JSON shape. With `web`, GETs outside the API serve the dashboard.
+/// Wraps the whole router so every answer, unmatched paths included, carries a request id, the
+/// security headers (``SecurityHeaders``) and errors have the JSON shape. With `web`, GETs outside
+/// the API serve the dashboard. The client address is resolved here first (``ClientAddress``), so
+/// everything inside sees the same one.
 struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context == APIContext {
     let inner: Inner
     var web: StaticFiles? = nil
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    var trustedProxies: [IPNetwork] = []
+    /// Whether the listener itself serves HTTPS.
+    var servesTLS = false
     let middleware = APIErrorMiddleware()
 
     func respond(to request: Request, context: APIContext) async throws -> Response {
-        try await middleware.handle(request, context: context) { request, context in
+        let context = ClientAddress.resolve(request, context, trusted: trustedProxies)
+        let secure = servesTLS || context.forwardedHTTPS
+        var response = try await middleware.handle(request, context: context) { request, context in
             if let web, web.serves(request) { return try web.respond(to: request) }
             let response = try await inner.respond(to: request, context: context)
             // The router answers unmatched paths with an empty 404; give it the error shape.
@@ -167,6 +177,8 @@ struct EdgeResponder<Inner: HTTPResponder>: HTTPResponder where Inner.Context ==
             }
             return response
         }
+        SecurityHeaders.apply(to: &response.headers, secure: secure)
+        return response
     }
 }
 

@@ -10,8 +10,10 @@ public struct APIContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Request id (from `X-Request-Id` when sane, else generated).
     public var requestId: String = ""
-    /// The client's address.
+    /// The client's address: the peer's, or the forwarded client's behind a trusted proxy.
     public var clientIP: String?
+    /// Whether a trusted proxy says the client spoke HTTPS to it (`X-Forwarded-Proto: https`).
+    public var forwardedHTTPS = false
     /// Who is calling, once authenticated.
     public var principal: Principal?
     /// The body limit for this request.

@@ -8,6 +8,9 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
     public var value: Value
     /// The status (200 unless told).
     public var status: HTTPResponse.Status
+    /// Whether the body holds credentials (tokens, a new API key, a TOTP secret): then no cache,
+    /// browser or proxy, may keep it (`Cache-Control: no-store`).
+    public var noStore = false
 
     /// Creates a response.
     public init(_ value: Value, status: HTTPResponse.Status = .ok) {
@@ -15,10 +18,21 @@ public struct JSONResponse<Value: Encodable & Sendable>: ResponseGenerator {
         self.status = status
     }
 
+    /// The same response marked `Cache-Control: no-store` (and `Pragma: no-cache` for HTTP/1.0 caches).
+    public func noStored() -> Self {
+        var copy = self
+        copy.noStore = true
+        return copy
+    }
+
     /// Encodes the body; a `201` of a value with an `id` gets its `Location` (see ``APIContext/locationBase``).
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         var response = try OctoJSON.encoder.encode(value, from: request, context: context)
         response.status = status
+        if noStore {
+            response.headers[.cacheControl] = "no-store"
+            response.headers[.init("Pragma")!] = "no-cache"
+        }
         if status == .created, let base = (context as? APIContext)?.locationBase,
            let id = Mirror(reflecting: value).children.first(where: { $0.label == "id" })?.value as? UUID {
             response.headers[.location] = base + "/" + id.lowercased

@@ -116,10 +116,17 @@ struct Serve: AsyncParsableCommand {
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
             services.append(JobStatsReporter(queue: jobs, logger: logger))
         }
+        let apiConfiguration = APIConfiguration(environment: environment.values)
+        if let text = environment.values["OCTOISP_METRICS_LISTEN"], !text.isEmpty, apiConfiguration.metricsListen == nil {
+            throw OctoError.invalid("OCTOISP_METRICS_LISTEN", "expected host:port, e.g. 127.0.0.1:9464")
+        }
+        if let listen = apiConfiguration.metricsListen {
+            services.append(MetricsEndpoint(registry: registry, address: listen, token: apiConfiguration.metricsToken).application(logger: logger))
+        }
         if roles.contains(.api) {
             let hub = RealtimeHub()
             let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
-            let api = API(database: database, auth: auth, hub: hub, configuration: APIConfiguration(environment: environment.values), metrics: registry,
+            let api = API(database: database, auth: auth, hub: hub, configuration: apiConfiguration, metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
                           deviceTasks: deviceTasks, files: files, provisioning: provisioning,
                           secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm,

@@ -66,12 +66,12 @@ struct APIHarness: Sendable {
     static func with(configure: @Sendable (inout APIConfiguration) -> Void = { _ in },
                      jobs: @Sendable (TestStack) throws -> (any JobQueue)? = { _ in nil },
                      secrets: SecretBox? = nil,
+                     hub: RealtimeHub = RealtimeHub(),
                      _ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with { stack in
             var configuration = APIConfiguration()
             configuration.port = 0
             configure(&configuration)
-            let hub = RealtimeHub()
             let api = API(database: stack.database, auth: stack.auth, hub: hub, configuration: configuration,
                           metrics: PrometheusCollectorRegistry(), jobs: try jobs(stack), secrets: secrets)
             var logger = Logger(label: "api-test")

@@ -1,5 +1,6 @@
 import Foundation
 import HTTPTypes
+import HummingbirdTesting
 import HummingbirdWSClient
 import Logging
 import NIOCore
@@ -7,19 +8,50 @@ import OctoCore
 import OctoHTTP
 import OctoStore
 import OctoTestSupport
+import Prometheus
 import Synchronization
 import Testing
 
 /// Health, readiness, metrics, request ids, the OpenAPI document and the realtime hub.
 @Suite struct GatewayTests {
     @Test func healthReadinessAndMetrics() async throws {
-        try await APIHarness.with { harness in
+        try await APIHarness.with(configure: { $0.metricsToken = "scrape-token-0123456789" }) { harness in
             #expect(try await harness.call(.get, "/health").status == .ok)
             #expect(try await harness.call(.get, "/ready").status == .ok)
             _ = try await harness.call(.get, "/api/v1/devices")
-            let metrics = try await harness.client.execute(uri: "/metrics", method: .get)
+            // Metrics need the scrape token: not anonymously, not with a wrong one, not with a user's.
+            #expect(try await harness.call(.get, "/metrics").status == .unauthorized)
+            #expect(try await harness.call(.get, "/metrics", headers: [.authorization: "Bearer wrong-token"]).status == .unauthorized)
+            let metrics = try await harness.client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-token-0123456789"])
             #expect(metrics.status == .ok)
             #expect(String(buffer: metrics.body).contains("octoisp_http_requests_total{method=\"GET\",status=\"4xx\"}"))
+        }
+    }
+
+    @Test func metricsAreNotAnonymousOnTheAPIPortByDefault() async throws {
+        try await APIHarness.with { harness in
+            let response = try await harness.call(.get, "/metrics")
+            #expect(response.status == .notFound)
+            #expect(response.errorCode == "not_found")
+        }
+    }
+
+    @Test func metricsOnTheirOwnInternalListener() async throws {
+        let registry = PrometheusCollectorRegistry()
+        registry.makeCounter(name: "octoisp_probe_total").increment()
+        let endpoint = MetricsEndpoint(registry: registry, address: .init(host: "127.0.0.1", port: 0))
+        let (ports, portSink) = AsyncStream<Int>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await endpoint.application(logger: .quiet, onListening: { portSink.yield($0) }).run() }
+            var iterator = ports.makeAsyncIterator()
+            let port = try #require(await iterator.next())
+            try await TestClient.withClient(host: "127.0.0.1", port: port) { client in
+                let response = try await client.get("/metrics")
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body ?? ByteBuffer()).contains("octoisp_probe_total 1"))
+                #expect(try await client.get("/api/v1/devices").status == .notFound)
+            }
+            group.cancelAll()
         }
     }
 

@@ -142,9 +142,25 @@ import Testing
             #expect(setup.uri.hasPrefix("otpauth://totp/"))
             let totp = TOTP(secret: try #require(Base32.decode(setup.secret)))
             await #expect(throws: OctoError.self) {
-                try await stack.auth.confirmTOTP(for: principal, code: "000000" == totp.code(at: stack.clock.now) ? "111111" : "000000", enable: true, client: client)
+                try await stack.auth.confirmTOTP(for: principal, code: "000000" == totp.code(at: stack.clock.now) ? "111111" : "000000",
+                                                 password: "correct horse battery", enable: true, client: client)
             }
-            try await stack.auth.confirmTOTP(for: principal, code: totp.code(at: stack.clock.now), enable: true, client: client)
+            // Turning it on needs the current password as well as a code.
+            let noPassword = await #expect(throws: OctoError.self) {
+                try await stack.auth.confirmTOTP(for: principal, code: totp.code(at: stack.clock.now), password: nil, enable: true, client: client)
+            }
+            #expect(noPassword?.field == "current_password")
+            let wrongPassword = await #expect(throws: OctoError.self) {
+                try await stack.auth.confirmTOTP(for: principal, code: totp.code(at: stack.clock.now), password: "not my password", enable: true, client: client)
+            }
+            #expect(wrongPassword?.field == "current_password")
+            try await stack.auth.confirmTOTP(for: principal, code: totp.code(at: stack.clock.now), password: "correct horse battery", enable: true, client: client)
+            // The code that turned it on is spent: it does not sign in within its window.
+            let reused = await #expect(throws: OctoError.self) {
+                try await stack.auth.login(email: "noc@alfa.test", password: "correct horse battery", totpCode: totp.code(at: stack.clock.now), client: client)
+            }
+            #expect(reused?.code == .unauthenticated)
+            stack.clock.advance(by: 30)
 
             let missing = await #expect(throws: OctoError.self) {
                 try await stack.auth.login(email: "noc@alfa.test", password: "correct horse battery", totpCode: nil, client: client)
@@ -154,8 +170,14 @@ import Testing
                 try await stack.auth.login(email: "noc@alfa.test", password: "correct horse battery", totpCode: "12345a", client: client)
             }
             #expect(wrong?.code == .unauthenticated)
-            _ = try await stack.auth.login(email: "noc@alfa.test", password: "correct horse battery",
-                                           totpCode: totp.code(at: stack.clock.now), client: client)
+            let code = totp.code(at: stack.clock.now)
+            _ = try await stack.auth.login(email: "noc@alfa.test", password: "correct horse battery", totpCode: code, client: client)
+            // A code accepted once is refused again within its window, from anywhere.
+            stack.clock.advance(by: 10)
+            let replay = await #expect(throws: OctoError.self) {
+                try await stack.auth.login(email: "noc@alfa.test", password: "correct horse battery", totpCode: code, client: ClientInfo(ip: "127.0.0.77"))
+            }
+            #expect(replay?.code == .unauthenticated)
             // The secret is stored sealed, never in clear.
             let stored = try await stack.database.withTenant(provider.id) { tx in try await tx.users.credentials(principal.id)?.totpSecret }
             #expect(stored?.hasPrefix("v1.") == true)

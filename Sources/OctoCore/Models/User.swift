@@ -74,9 +74,12 @@ public struct UserInput: Codable, Sendable {
     public var grants: [Permission]?
     /// Revocations of the role's permissions (replaces the list).
     public var revocations: [Permission]?
+    /// The caller's current password: required when users change their own password or e-mail.
+    /// Checked, never stored.
+    public var currentPassword: String?
 
     /// Creates the input; absent fields stay unchanged on update.
-    public init(email: String? = nil, name: String? = nil, password: String? = nil, roleId: UUID? = nil, roleKey: String? = nil, status: User.Status? = nil, locale: User.Locale? = nil, grants: [Permission]? = nil, revocations: [Permission]? = nil) {
+    public init(email: String? = nil, name: String? = nil, password: String? = nil, roleId: UUID? = nil, roleKey: String? = nil, status: User.Status? = nil, locale: User.Locale? = nil, grants: [Permission]? = nil, revocations: [Permission]? = nil, currentPassword: String? = nil) {
         self.email = email
         self.name = name
         self.password = password
@@ -86,5 +89,6 @@ public struct UserInput: Codable, Sendable {
         self.locale = locale
         self.grants = grants
         self.revocations = revocations
+        self.currentPassword = currentPassword
     }
 }

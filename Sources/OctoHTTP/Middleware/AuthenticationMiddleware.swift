@@ -12,6 +12,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response) async throws -> Response {
         var context = context
+        // `/metrics` checks its own static token, not a user's.
+        if request.uri.path == "/metrics" { return try await next(request, context) }
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2 else { throw OctoError(.unauthenticated, "malformed Authorization header") }

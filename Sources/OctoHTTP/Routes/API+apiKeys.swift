@@ -26,7 +26,7 @@ extension API {
                 try GrantRule.check(Set(role.permissions), by: principal)
                 return try await auth.createApiKey(input, in: tx, by: actor)
             }
-            return JSONResponse(CreatedApiKey(apiKey: created.key, key: created.secret), status: .created)
+            return JSONResponse(CreatedApiKey(apiKey: created.key, key: created.secret), status: .created).noStored()
         }
         routes.delete("api-keys/:id") { request, context in
             try context.require(.settings, .write)

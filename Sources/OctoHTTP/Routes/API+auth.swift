@@ -16,6 +16,8 @@ struct RefreshRequest: Decodable, Sendable {
 
 struct TOTPCodeRequest: Decodable, Sendable {
     var code: String
+    /// The caller's current password.
+    var password: String?
 }
 
 struct TOTPSetupResponse: Encodable, Sendable {
@@ -44,11 +46,11 @@ extension API {
         routes.post("auth/login") { request, context in
             let body = try await request.decode(as: LoginRequest.self, context: context)
             let pair = try await auth.login(email: body.email, password: body.password, totpCode: body.totpCode, client: client(request, context))
-            return JSONResponse(pair)
+            return JSONResponse(pair).noStored()
         }
         routes.post("auth/refresh") { request, context in
             let body = try await request.decode(as: RefreshRequest.self, context: context)
-            return JSONResponse(try await auth.refresh(body.refreshToken, client: client(request, context)))
+            return JSONResponse(try await auth.refresh(body.refreshToken, client: client(request, context))).noStored()
         }
         routes.post("auth/logout") { request, context in
             let body = try await request.decode(as: RefreshRequest.self, context: context)
@@ -58,16 +60,16 @@ extension API {
         routes.post("auth/totp/setup", body: .none) { request, context in
             let principal = try context.authenticated()
             let setup = try await auth.beginTOTP(for: principal)
-            return JSONResponse(TOTPSetupResponse(secret: setup.secret, otpauthUri: setup.uri))
+            return JSONResponse(TOTPSetupResponse(secret: setup.secret, otpauthUri: setup.uri)).noStored()
         }
         routes.post("auth/totp/enable") { request, context in
             let body = try await request.decode(as: TOTPCodeRequest.self, context: context)
-            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, enable: true, client: client(request, context))
+            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, password: body.password, enable: true, client: client(request, context))
             return NoContent()
         }
         routes.post("auth/totp/disable") { request, context in
             let body = try await request.decode(as: TOTPCodeRequest.self, context: context)
-            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, enable: false, client: client(request, context))
+            try await auth.confirmTOTP(for: try context.authenticated(), code: body.code, password: body.password, enable: false, client: client(request, context))
             return NoContent()
         }
         routes.get("me") { request, context in

@@ -1,4 +1,5 @@
 import Foundation
+import NetTools
 import Hummingbird
 import Monitoring
 import OctoCore
@@ -53,6 +54,10 @@ extension API {
         routes.post("snmp/discovery-ranges") { request, context in
             try context.require(.monitoring, .write)
             let input = try await request.decode(as: DiscoveryRangeInput.self, context: context)
+            if let cidr = input.cidr, let network = IPNetwork(cidr),
+               let denied = configuration.outboundDeny.deny.first(where: { $0.overlaps(network) }) {
+                throw OctoError.invalid("cidr", "\(cidr) overlaps the denied range \(denied) (OCTOISP_OUTBOUND_DENY)")
+            }
             let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in
                 try await tx.snmpDiscoveryRanges.create(input, by: actor)
@@ -84,6 +89,9 @@ extension API {
         routes.post("snmp/devices") { request, context in
             try context.require(.monitoring, .write)
             let input = try await request.decode(as: SNMPDeviceInput.self, context: context)
+            if let address = input.address, let denied = configuration.outboundDeny.deniedRange(of: address) {
+                throw OctoError.invalid("address", "\(address) is in the denied range \(denied) (OCTOISP_OUTBOUND_DENY)")
+            }
             let actor = try context.actor()
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.snmpDevices.create(input, by: actor) },
                                 status: .created)

@@ -5,7 +5,8 @@ import OctoStore
 import Prometheus
 
 extension API {
-    /// `/health`, `/ready`, `/metrics` and the OpenAPI document; none needs credentials.
+    /// `/health`, `/ready`, `/metrics` and the OpenAPI document. Only `/metrics` asks for a credential:
+    /// the bearer token of `OCTOISP_METRICS_TOKEN`; without one configured the API port does not serve it.
     func addSystemRoutes(to router: Router<APIContext>) {
         router.get("health") { _, _ in
             JSONResponse(["status": "ok"])
@@ -14,11 +15,12 @@ extension API {
             guard await database.ping() else { throw OctoError(.unavailable, "database unreachable") }
             return JSONResponse(["status": "ready"])
         }
-        router.get("metrics") { _, _ in
-            var buffer: [UInt8] = []
-            metrics.emit(into: &buffer)
-            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                            body: .init(byteBuffer: ByteBuffer(bytes: buffer)))
+        router.get("metrics") { request, _ in
+            guard let token = configuration.metricsToken else {
+                throw OctoError(.notFound, "metrics are not served on this port; set OCTOISP_METRICS_TOKEN or scrape OCTOISP_METRICS_LISTEN")
+            }
+            try MetricsEndpoint.authorize(request.headers[.authorization], token: token)
+            return MetricsEndpoint.response(metrics)
         }
         router.get("api/v1/openapi.json") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/json"],

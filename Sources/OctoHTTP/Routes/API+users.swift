@@ -42,7 +42,7 @@ extension API {
             let actor = try context.actor()
             return JSONResponse(try await inUserScope(request, context) { tx in
                 try await GrantRule.check(input, by: principal, in: tx)
-                return try await auth.updateUser(id, input, in: tx, by: actor)
+                return try await auth.updateUser(id, input, in: tx, by: actor, principal: principal, client: client(request, context))
             })
         }
         routes.delete("users/:id") { request, context in
@@ -50,7 +50,7 @@ extension API {
             let id = try context.uuid()
             guard id != principal.id else { throw OctoError(.conflict, "you cannot delete your own account") }
             let actor = try context.actor()
-            try await inUserScope(request, context) { tx in try await tx.users.delete(id, by: actor) }
+            try await inUserScope(request, context) { tx in try await auth.deleteUser(id, in: tx, by: actor, principal: principal) }
             return NoContent()
         }
     }

@@ -34,8 +34,9 @@ public struct ApiKeyRepository: Sendable {
     public func create(name: String, prefix: String, secretHash: Data, roleId: UUID, expiresAt: Date?, by actor: Actor) async throws -> ApiKey {
         guard !name.trimmed.isEmpty else { throw OctoError.invalid("name", "name is required") }
         let key = try await tx.query("""
-            INSERT INTO api_keys (provider_id, name, prefix, secret_hash, role_id, created_by, expires_at)
-            VALUES (\(tx.providerID), \(name.trimmed), \(prefix), \(secretHash), \(roleId), \(actor.id), \(expiresAt))
+            INSERT INTO api_keys (provider_id, name, prefix, secret_hash, role_id, role_owner_id, created_by, expires_at)
+            VALUES (\(tx.providerID), \(name.trimmed), \(prefix), \(secretHash), \(roleId),
+                    (SELECT owner_id FROM roles WHERE id = \(roleId)), \(actor.id), \(expiresAt))
             RETURNING *
             """).first(Self.decode)!
         try await tx.audit("api_key.create", by: actor, target: ("api_key", key.id.lowercased), before: ApiKey?.none, after: key)

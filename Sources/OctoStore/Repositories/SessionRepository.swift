@@ -64,35 +64,51 @@ public struct SessionRepository: Sendable {
     }
 }
 
-/// Failed sign-in counters keyed by account and by client address, shared by all processes.
+/// Sign-in attempt counters shared by all processes. Keys are opaque (keyed hashes of the e-mail
+/// and address they stand for; see ``AuthService``); each counts attempts in a fixed window.
 public struct LoginThrottleRepository: Sendable {
     let tx: Transaction
 
-    /// Seconds until `key` may try again, or `nil` when it is not locked.
-    public func lockedFor(_ key: String) async throws -> Int? {
-        try await tx.query("""
-            SELECT ceil(extract(epoch FROM locked_until - now()))::int AS seconds FROM login_throttle
-            WHERE key = \(key) AND locked_until > now()
-            """).first { try $0.get("seconds", as: Int.self) }
+    /// One key's counter after an attempt.
+    public struct Count: Sendable, Hashable {
+        /// Attempts in the current window, this one included.
+        public var attempts: Int
+        /// Seconds until the window ends and the counter starts over.
+        public var resetsIn: Int
     }
 
-    /// Counts a failure; locks the key for `lockSeconds` once `limit` failures fall within `windowSeconds`.
-    public func recordFailure(_ key: String, limit: Int, windowSeconds: Int, lockSeconds: Int) async throws {
-        try await tx.query("""
-            INSERT INTO login_throttle AS t (key, failures, window_start) VALUES (\(key), 1, now())
+    /// Counts one attempt against each key in one statement and returns the counters. The upsert
+    /// takes each row's lock, so concurrent attempts are all counted, none lost; keys are locked in
+    /// sorted order so two attempts never deadlock.
+    public func attempt(_ keys: [String], windowSeconds: Int) async throws -> [String: Count] {
+        let sorted = Array(Set(keys)).sorted()
+        let rows = try await tx.query("""
+            INSERT INTO login_throttle AS t (key, failures, window_start)
+            SELECT k, 1, now() FROM unnest(\(sorted)::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n
             ON CONFLICT (key) DO UPDATE SET
-                failures = CASE WHEN t.window_start < now() - make_interval(secs => \(windowSeconds)) THEN 1 ELSE t.failures + 1 END,
-                window_start = CASE WHEN t.window_start < now() - make_interval(secs => \(windowSeconds)) THEN now() ELSE t.window_start END
-            """)
-        try await tx.query("""
-            UPDATE login_throttle SET locked_until = now() + make_interval(secs => \(lockSeconds)), failures = 0, window_start = now()
-            WHERE key = \(key) AND failures >= \(limit)
-            """)
+                failures = CASE WHEN t.window_start <= now() - make_interval(secs => \(windowSeconds)) THEN 1 ELSE t.failures + 1 END,
+                window_start = CASE WHEN t.window_start <= now() - make_interval(secs => \(windowSeconds)) THEN now() ELSE t.window_start END
+            RETURNING key, failures,
+                greatest(1, ceil(extract(epoch FROM window_start + make_interval(secs => \(windowSeconds)) - now())))::int AS resets_in
+            """).map { row in
+                (try row.get("key", as: String.self), Count(attempts: try row.get("failures", as: Int.self), resetsIn: try row.get("resets_in", as: Int.self)))
+            }
+        return Dictionary(rows, uniquingKeysWith: { first, _ in first })
     }
 
-    /// Forgets the failures of `key` (after a successful sign-in).
+    /// Takes back one counted attempt of each key (the attempt succeeded, so it was no failure).
+    public func giveBack(_ keys: [String]) async throws {
+        try await tx.query("UPDATE login_throttle SET failures = greatest(failures - 1, 0) WHERE key = ANY(\(keys)::text[])")
+    }
+
+    /// Forgets the attempts of `key`.
     public func reset(_ key: String) async throws {
         try await tx.query("DELETE FROM login_throttle WHERE key = \(key)")
+    }
+
+    /// Attempts counted for `key` in its current window (0 when none).
+    public func attempts(_ key: String) async throws -> Int {
+        try await tx.query("SELECT failures FROM login_throttle WHERE key = \(key)").first { try $0.get("failures", as: Int.self) } ?? 0
     }
 }
 

@@ -103,6 +103,33 @@ public struct UserRepository: Sendable {
             } ?? nil
     }
 
+    /// The effective permissions of a user whatever their state (`nil` when not visible): what
+    /// an administrator must hold to change them.
+    public func effectivePermissions(_ id: UUID) async throws -> Set<Permission>? {
+        try await tx.query("""
+            SELECT r.permissions,
+                coalesce((SELECT array_agg(permission_key) FROM user_permissions p WHERE p.user_id = u.id AND p.effect = 'grant'), '{}') AS grants,
+                coalesce((SELECT array_agg(permission_key) FROM user_permissions p WHERE p.user_id = u.id AND p.effect = 'revoke'), '{}') AS revocations
+            FROM users u JOIN roles r ON r.id = u.role_id WHERE u.id = \(id)
+            """).first { row in
+                let permissions = { (column: String) throws -> Set<Permission> in
+                    Set(try row.get(column, as: [String].self).compactMap(Permission.init(key:)))
+                }
+                return Principal.effectivePermissions(role: try permissions("permissions"), grants: try permissions("grants"),
+                                                      revocations: try permissions("revocations"))
+            }
+    }
+
+    /// Records `step` as the user's last accepted second-factor time step, only when it is later than
+    /// the one recorded; `false` means the code (or a later one) was already used. Atomic under
+    /// concurrent sign-ins: the row lock serialises them and only one sees the update succeed.
+    public func claimTOTPStep(_ id: UUID, step: Int64) async throws -> Bool {
+        try await tx.query("""
+            UPDATE users SET totp_last_step = \(step)
+            WHERE id = \(id) AND (totp_last_step IS NULL OR totp_last_step < \(step)) RETURNING id
+            """).first { _ in true } ?? false
+    }
+
     /// Creates a user in the transaction's provider (or a Global Admin on the global path).
     public func create(email: String, name: String, passwordHash: String, roleId: UUID, locale: User.Locale,
                        grants: [Permission], revocations: [Permission], by actor: Actor) async throws -> User {

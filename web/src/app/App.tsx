@@ -81,6 +81,9 @@ function createServices() {
   realtime.onState((state) => {
     if (state === "open" && wasOpen) cache.invalidate("/api/v1/");
     if (state === "open") wasOpen = true;
+    // The server closes the socket when the access token expires (or the account is disabled): one
+    // authenticated request renews the token (or signs out), so the next reconnect can succeed.
+    if (state === "closed") api.me().catch(() => undefined);
   });
   return { api, cache, realtime, lastData: () => lastData };
 }

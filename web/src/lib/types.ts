@@ -355,6 +355,8 @@ export interface NotificationChannel {
   language: "pt-BR" | "en";
   channel: { type: ChannelType; settings: Record<string, unknown> };
   pacing: NotificationPacing;
+  owner_user_id?: string | null;
+  via_channel_id?: string | null;
   created_at: string;
   updated_at: string;
 }

@@ -355,6 +355,26 @@ class AlertScreens(unittest.TestCase):
         page.get_by_role("button", name="Salvar").click()
         expect(table).to_be_visible()
         self.wait_for(lambda: self.api.get(f"/api/v1/notification-channels/{stored['id']}")["pacing"]["group_wait_seconds"] == 20)
+        # Alerts in my own e-mail, through the provider's e-mail channel.
+        mail = self.api.post("/api/v1/notification-channels", {"name": "E-mail do NOC", "min_severity": "critical",
+                                                                "channel": {"type": "email", "settings": {"host": "127.0.0.1", "from_address": "alertas@fibrasul.test",
+                                                                                                          "recipients": ["noc@fibrasul.test"]}}})
+        page.goto(self.server.base + "/alerts/channels")
+        card = page.locator(".card").filter(has=page.get_by_role("heading", name="Alertas no meu e-mail"))
+        card.get_by_label("Enviar pelo canal").select_option(label="E-mail do NOC")
+        card.get_by_label("A partir de").select_option("warning")
+        card.get_by_role("button", name="Receber por e-mail").click()
+        mine = card.get_by_test_id("email-subscription")
+        expect(mine).to_have_count(1)
+        expect(mine.get_by_label("Você recebe por E-mail do NOC, a partir de")).to_have_value("warning")
+        self.shot("alerts-11b-email-opt-in")
+        owned = [c for c in self.api.get("/api/v1/notification-channels?limit=200")["items"] if c.get("via_channel_id") == mail["id"]]
+        self.assertEqual(len(owned), 1)
+        self.assertEqual(owned[0]["channel"]["settings"]["recipients"], [NOC])
+        self.assertEqual(owned[0]["min_severity"], "warning")
+        mine.get_by_role("button", name="Parar de receber").click()
+        expect(mine).to_have_count(0)
+        self.wait_for(lambda: not [c for c in self.api.get("/api/v1/notification-channels?limit=200")["items"] if c.get("via_channel_id") == mail["id"]])
 
     def test_05_a_viewer_sees_the_alert_screens_without_write_buttons(self):
         page = self.page

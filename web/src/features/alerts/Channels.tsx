@@ -12,6 +12,7 @@ import { DataTable, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge, SEVERITIES } from "./AlertsBoard";
 import { AlertsNav } from "./AlertsNav";
+import { EmailOptIn } from "./EmailOptIn";
 import { PushOptIn } from "./PushOptIn";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "./common";
 import { channelToForm, GROUP_LABELS, pacingBody, SETTINGS, settingsBody, type ChannelForm, type FieldErrors, type PacingForm } from "./logic";
@@ -84,6 +85,7 @@ export function ChannelList(props: { path: string }) {
       </div>
       {action.error ? <ErrorNote error={action.error} /> : null}
       <PushOptIn />
+      <EmailOptIn />
       <Card>
         {channels.error ? (
           <ErrorNote error={channels.error} retry={channels.reload} />
