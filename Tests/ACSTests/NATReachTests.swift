@@ -129,7 +129,7 @@ struct NATReachTests {
                 }
                 #expect(ms >= 0 && ms < 5000)
                 // /metrics counts the request by path and outcome, times it, and counts the Binding requests.
-                let metrics = try await harness.call(.get, "/metrics").text
+                let metrics = try await harness.call(.get, "/metrics", token: TaskHarness.metricsToken).text
                 #expect(metrics.contains(#"octoisp_acs_connection_requests_total{path="udp",outcome="ok"} 1"#), "\(metrics)")
                 #expect(metrics.contains(#"octoisp_acs_connection_request_seconds_count{path="udp"} 1"#), "\(metrics)")
                 #expect(metrics.contains(#"octoisp_stun_binding_requests_total{kind="connection_request"}"#), "\(metrics)")
@@ -286,7 +286,7 @@ struct NATReachTests {
             let waiting = try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.deviceTasks.get(task.id, device: id) }
             #expect(waiting.status == .queued)
             #expect(waiting.connectionRequest?.path == "none" && waiting.connectionRequest?.outcome == "unreachable")
-            let metrics = try await harness.call(.get, "/metrics").text
+            let metrics = try await harness.call(.get, "/metrics", token: TaskHarness.metricsToken).text
             #expect(metrics.contains(#"octoisp_acs_connection_requests_total{path="none",outcome="unreachable"} 1"#), "\(metrics)")
             // Its next periodic Inform runs it.
             try await device.runSession(events: [InformEvent(code: InformEvent.periodic)])
@@ -371,7 +371,7 @@ struct NATReachTests {
                 #expect(await device.xmppRequests == 1)
                 print("XMPP connection request: task done \(elapsed) after it was queued; request took \(recorded.connectionRequest?.milliseconds ?? -1) ms")
                 #expect(await harness.xmpp.isOpen(acs), "the ACS keeps its XMPP session")
-                let metrics = try await harness.call(.get, "/metrics").text
+                let metrics = try await harness.call(.get, "/metrics", token: TaskHarness.metricsToken).text
                 #expect(metrics.contains(#"octoisp_acs_connection_requests_total{path="xmpp",outcome="ok"} 1"#), "\(metrics)")
                 #expect(metrics.contains(#"octoisp_acs_connection_request_seconds_count{path="xmpp"} 1"#), "\(metrics)")
 

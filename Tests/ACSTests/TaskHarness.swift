@@ -33,6 +33,8 @@ struct TaskHarness: Sendable {
     let requester: ConnectionRequester
     /// The registry the API serves at /metrics, which the requester counts into.
     let metrics: PrometheusCollectorRegistry
+    /// The bearer token /metrics asks for on the API port.
+    static let metricsToken = "task-harness-metrics-token"
     let xmpp: XMPPConnector
     let secrets: SecretBox
     let files: FileStore
@@ -80,6 +82,7 @@ struct TaskHarness: Sendable {
                                       clock: stack.clock, logger: quiet)
             var apiConfiguration = APIConfiguration()
             apiConfiguration.port = 0
+            apiConfiguration.metricsToken = metricsToken
             let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: apiConfiguration,
                           metrics: metrics, jobs: queue,
                           deviceTasks: DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout), files: files,
