@@ -95,18 +95,33 @@ let package = Package(
             dependencies: [],
             swiftSettings: swiftSettings
         ),
+        // Reaching CPEs behind NAT: the STUN codec with the TR-111 attributes, signed UDP connection
+        // requests (TR-069 Annex G) and an XMPP client for Annex K connection requests. Depends on
+        // CWMP only for its XML parser; no database.
+        .target(
+            name: "CPEReach",
+            dependencies: [
+                "CWMP",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The ACS: session coordination, automatic registration, the parameter-tree cache, device tasks,
         // connection requests and the file server's metadata.
         .target(
             name: "ACS",
             dependencies: [
                 "CWMP",
+                "CPEReach",
                 "NetTools",
                 "ToolRuns",
                 "OctoCore",
                 "OctoStore",
                 "OctoJobs",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -122,6 +137,7 @@ let package = Package(
             name: "CPESimulator",
             dependencies: [
                 "CWMP",
+                "CPEReach",
                 "NetTools",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -384,6 +400,7 @@ let package = Package(
         .executableTarget(
             name: "octoisp",
             dependencies: [
+                "CPEReach",
                 "NetTools",
                 "ToolRuns",
                 "OctoCore",
@@ -494,6 +511,7 @@ let package = Package(
                 "Monitoring",
                 "ToolRuns",
                 "CWMP",
+                "CPEReach",
                 "CPESimulator",
                 "OctoHTTP",
                 "OctoTestSupport",

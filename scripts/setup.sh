@@ -19,6 +19,11 @@ have snmpsimd || need+=(snmpsim)
 [ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
 have curl || need+=(curl)
 have openssl || need+=(openssl)
+# Connection requests to CPEs behind NAT: Prosody for XMPP (scripts/peers/xmpp.sh), Debian's STUN
+# server and client for the STUN interoperability test (scripts/peers/stun.sh).
+have prosody || need+=(prosody)
+[ -x /usr/sbin/stund ] || need+=(stun-server)
+[ -x /usr/bin/stun ] || need+=(stun-client)
 # Network tools: namespaces and veth pairs for the path tests (iproute2) with loss injected by nftables,
 # dnsmasq and nginx as the DNS and HTTPS peers, fping and nmap as the baselines of bench/tools.
 have ip || need+=(iproute2)
@@ -57,7 +62,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
   # The packages start system-wide services; OctoISP runs its own private instances instead.
-  for svc in postgresql redis-server snmpd nginx dnsmasq; do
+  for svc in postgresql redis-server snmpd nginx dnsmasq prosody; do
     (service "$svc" stop || true) >/dev/null 2>&1
   done
 fi

@@ -32,6 +32,13 @@ public struct SimulatedCPE: Sendable {
     public var acsPassword: String?
     /// How many applied SetParameterValues set each parameter (a test checking that a change ran once).
     public var setCounts: [String: Int] = [:]
+    /// The public UDP address of its UDP connection-request binding, learned through STUN (TR-111);
+    /// reported in every Inform while set, as TR-111 requires.
+    public var udpConnectionRequestAddress: String?
+    /// Whether it finds itself behind NAT (reported as ManagementServer.NATDetected with the address).
+    public var natDetected = false
+    /// Its XMPP connection-request JID (Annex K), reported as ManagementServer.ConnReqJabberID while set.
+    public var jabberID: String?
 
     /// A CPE with `model`, serial number suffixed by `index` when non-zero, fresh from the factory.
     public init(model: DataModel, index: Int = 0, connectionRequestURL: String = "") {
@@ -51,6 +58,13 @@ public struct SimulatedCPE: Sendable {
         }
         parameters.append(ParameterValue(name: root + "ManagementServer.ConnectionRequestURL", value: connectionRequestURL))
         parameters.append(ParameterValue(name: root + "ManagementServer.ParameterKey", value: parameterKey))
+        if let udpConnectionRequestAddress {
+            parameters.append(ParameterValue(name: root + "ManagementServer.UDPConnectionRequestAddress", value: udpConnectionRequestAddress))
+            parameters.append(ParameterValue(name: root + "ManagementServer.NATDetected", value: natDetected ? "true" : "false", type: "xsd:boolean"))
+        }
+        if let jabberID {
+            parameters.append(ParameterValue(name: root + "ManagementServer.ConnReqJabberID", value: jabberID))
+        }
         return Inform(device: model.identity, events: pendingEvents, currentTime: currentTime, parameters: parameters)
     }
 
@@ -158,5 +172,65 @@ extension SimulatedCPE {
                                            startTime: start, completeTime: end)
         pendingEvents.removeAll { $0.code == InformEvent.periodic }
         pendingEvents += [InformEvent(code: InformEvent.transferComplete), InformEvent(code: InformEvent.mDownload, commandKey: request.commandKey)]
+    }
+}
+
+extension SimulatedCPE {
+    /// What its ManagementServer.STUN* parameters say (TR-111): nil while STUNEnable is false or no
+    /// server is set.
+    public var stunSettings: STUNSettings? {
+        let base = model.root + "ManagementServer."
+        guard let enabled = model.nodes[base + "STUNEnable"].flatMap({ XSD.boolean($0.value) }), enabled,
+              let server = model.nodes[base + "STUNServerAddress"]?.value, !server.isEmpty else { return nil }
+        let port = model.nodes[base + "STUNServerPort"].flatMap { Int($0.value) } ?? 3478
+        let username = model.nodes[base + "STUNUsername"]?.value ?? ""
+        let keepAlive = model.nodes[base + "STUNMinimumKeepAlivePeriod"].flatMap { Int($0.value) } ?? 30
+        return STUNSettings(server: server, port: port, username: username, keepAlive: max(1, keepAlive))
+    }
+
+    /// Turns STUN on with `server`:`port` and `username`, as an ACS's SetParameterValues would.
+    public mutating func enableSTUN(server: String, port: Int, username: String, keepAlive: Int = 10) {
+        let base = model.root + "ManagementServer."
+        model.set(base + "STUNEnable", value: "true")
+        model.set(base + "STUNServerAddress", value: server)
+        model.set(base + "STUNServerPort", value: "\(port)")
+        model.set(base + "STUNUsername", value: username)
+        model.set(base + "STUNMinimumKeepAlivePeriod", value: "\(keepAlive)")
+    }
+
+    /// Records the binding STUN reported; the model's UDPConnectionRequestAddress and NATDetected follow.
+    public mutating func setUDPBinding(_ address: String, natDetected: Bool) {
+        udpConnectionRequestAddress = address
+        self.natDetected = natDetected
+        let base = model.root + "ManagementServer."
+        if model.nodes[base + "UDPConnectionRequestAddress"] != nil { model.set(base + "UDPConnectionRequestAddress", value: address) }
+        if model.nodes[base + "NATDetected"] != nil { model.set(base + "NATDetected", value: natDetected ? "true" : "false") }
+    }
+
+    /// Records the JID its XMPP session bound; the model's ConnReqJabberID follows.
+    public mutating func setJabberID(_ jid: String) {
+        jabberID = jid
+        let path = model.root + "ManagementServer.ConnReqJabberID"
+        if model.nodes[path] != nil { model.set(path, value: jid) }
+    }
+}
+
+/// A CPE's STUN client settings (ManagementServer.STUN*).
+public struct STUNSettings: Sendable, Hashable {
+    /// STUNServerAddress.
+    public var server: String
+    /// STUNServerPort.
+    public var port: Int
+    /// STUNUsername.
+    public var username: String
+    /// Seconds between Binding requests (STUNMinimumKeepAlivePeriod).
+    public var keepAlive: Int
+
+    /// Creates settings.
+    public init(server: String, port: Int = 3478, username: String, keepAlive: Int = 30) {
+        self.server = server
+        self.port = port
+        self.username = username
+        self.keepAlive = keepAlive
     }
 }

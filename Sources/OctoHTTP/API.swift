@@ -108,6 +108,7 @@ public struct API: Sendable {
         addDeviceParameterRoutes(to: &routes)
         addACSCredentialRoutes(to: &routes)
         addRegistrationPolicyRoutes(to: &routes)
+        addXMPPAccountRoutes(to: &routes)
         addFileRoutes(to: &routes)
         addProvisioningRoutes(to: &routes)
         addRolloutRoutes(to: &routes)

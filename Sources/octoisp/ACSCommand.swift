@@ -7,7 +7,7 @@ import OctoStore
 /// `octoisp acs …`: operator tasks of the ACS.
 struct ACSCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "acs", abstract: "TR-069 ACS operator tasks.",
-                                                    subcommands: [AddCredential.self, SetConnectionRequestCredential.self])
+                                                    subcommands: [AddCredential.self, SetConnectionRequestCredential.self, SetXMPPAccount.self])
 
     /// `octoisp acs add-credential`: a CPE user name and password for a provider.
     struct AddCredential: AsyncParsableCommand {
@@ -68,6 +68,36 @@ struct ACSCommand: AsyncParsableCommand {
                 }
             }
             print("connection-request credential set for \(deviceID?.lowercased ?? "every device") in \(slug)")
+        }
+    }
+
+    /// `octoisp acs set-xmpp-account`: the provider's XMPP account for Annex K connection requests.
+    struct SetXMPPAccount: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set-xmpp-account",
+            abstract: "Set the XMPP account the ACS sends connection requests from (TR-069 Annex K) for a provider.")
+
+        @Option(help: "Provider slug.") var provider: String
+        @Option(help: "XMPP server host.") var host: String
+        @Option(help: "XMPP server port.") var port = 5222
+        @Option(help: "Bare JID, e.g. acs@xmpp.example.net.") var jid: String
+        @Option(help: "Resource to bind.") var resource = "acs"
+        @Option(help: "Password (or OCTOISP_XMPP_PASSWORD).") var password: String?
+
+        func run() async throws {
+            guard let secret = password ?? ProcessInfo.processInfo.environment["OCTOISP_XMPP_PASSWORD"] else {
+                throw ValidationError("give --password or OCTOISP_XMPP_PASSWORD")
+            }
+            let input = XMPPAccountInput(host: host, port: port, jid: jid, password: secret, resource: resource)
+            let slug = provider
+            let box = try Environment().secretBox()
+            try await withServices { database, _ in
+                guard let providerID = try await database.withTenant(nil, { tx in try await tx.lookup.provider(slug: slug) }) else {
+                    throw OctoError.notFound("provider")
+                }
+                try await database.withTenant(providerID) { tx in try await tx.xmppAccount.set(input, secrets: box, by: .system) }
+            }
+            print("XMPP account \(jid) set for \(slug)")
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPEReach
 import CPESimulator
 import CWMP
 import Foundation
@@ -57,6 +58,30 @@ struct CPESim: AsyncParsableCommand {
 
     @Option(help: "With --listen: seconds between PERIODIC informs (0: none).")
     var periodic = 0
+
+    @Flag(help: "With --listen: also answer UDP connection requests (TR-069 Annex G) on UDP --cr-port of each CPE's address.")
+    var udp = false
+
+    @Option(help: "With --udp: STUN server HOST:PORT; the CPEs enable STUN (TR-111) with STUNUsername {providerSlug}:{OUI}-{serial}.")
+    var stun: String?
+
+    @Option(help: "With --stun: seconds between STUN Binding requests (STUNMinimumKeepAlivePeriod).")
+    var stunKeepAlive = 30
+
+    @Flag(help: "With --udp: behave as behind NAT: no TCP connection-request listener, NATDetected reported true.")
+    var nat = false
+
+    @Option(help: "With --listen: XMPP server HOST:PORT; CPE i logs in as --xmpp-user-i@--xmpp-domain and answers Annex K connection requests.")
+    var xmpp: String?
+
+    @Option(help: "XMPP user name prefix of the CPEs.")
+    var xmppUser = "cpe"
+
+    @Option(help: "XMPP domain of the CPEs' accounts.")
+    var xmppDomain = "localhost"
+
+    @Option(help: "XMPP password of the CPEs' accounts (or OCTOISP_CPE_XMPP_PASSWORD).")
+    var xmppPassword: String?
 
     @Option(help: "A parameter that the CPEs chosen by --refuse-share refuse to set (fault 9008); repeatable.")
     var refuse: [String] = []
@@ -144,14 +169,32 @@ struct CPESim: AsyncParsableCommand {
     /// Each CPE with its connection-request listener: first sessions, then connection requests (and
     /// periodic informs) until `--duration` runs out or the process is interrupted.
     func runListening(data: DataModel, runner: CPESessionRunner, firstEvents: [InformEvent], crSecret: String, known: CPECredentials) async throws {
+        if (stun != nil || nat) && !udp { throw ValidationError("--stun and --nat need --udp") }
+        let stunServer = try stun.map(Self.hostPort)
+        let xmppServer = try xmpp.map(Self.hostPort)
+        let xmppSecret = xmppPassword ?? ProcessInfo.processInfo.environment["OCTOISP_CPE_XMPP_PASSWORD"]
+        if xmppServer != nil && xmppSecret == nil { throw ValidationError("--xmpp needs --xmpp-password or OCTOISP_CPE_XMPP_PASSWORD") }
+        let slug = URL(string: acs)?.lastPathComponent ?? ""
         let devices = (0..<count).map { index in
             var cpe = SimulatedCPE(model: data, index: index)
             cpe.pendingEvents = firstEvents
             cpe.refusedPaths = refused(index)
             known.apply(to: &cpe)
+            if let stunServer {
+                cpe.enableSTUN(server: stunServer.0, port: stunServer.1,
+                               username: "\(slug):\(cpe.model.identity.oui)-\(cpe.model.identity.serialNumber)", keepAlive: max(1, stunKeepAlive))
+            }
             let host = "127.2.\(index / 254).\(index % 254 + 1)"
+            let endpoint = xmppServer.map { server in
+                SimulatedDevice.XMPPEndpoint(account: XMPPConnection.Account(host: server.0, port: server.1, jid: "\(xmppUser)-\(index)@\(xmppDomain)",
+                                                                             password: xmppSecret ?? "", resource: "cwmp"),
+                                             username: crUsername, password: crSecret)
+            }
             return SimulatedDevice(cpe: cpe, runner: runner,
-                                   listener: ConnectionRequestListener(host: host, port: crPort, username: crUsername, password: crSecret))
+                                   listener: nat ? nil : ConnectionRequestListener(host: host, port: crPort, username: crUsername, password: crSecret),
+                                   udpListener: udp ? UDPConnectionRequestListener(host: host, port: crPort, username: crUsername, password: crSecret,
+                                                                                   simulateNAT: nat) : nil,
+                                   xmpp: endpoint)
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             let (listening, ready) = AsyncStream.makeStream(of: String.self)
@@ -165,7 +208,16 @@ struct CPESim: AsyncParsableCommand {
                 urls += 1
                 if urls == devices.count { break }
             }
-            print("\(devices.count) connection-request listeners on 127.2.x.y:\(crPort)")
+            if stunServer != nil {
+                // Like a CPE that reports its UDP binding from its first Inform on: wait (up to 5 s) until STUN answered.
+                let deadline = ContinuousClock.now + .seconds(5)
+                for device in devices {
+                    while await device.cpe.udpConnectionRequestAddress == nil, ContinuousClock.now < deadline {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+            }
+            print("\(devices.count) CPEs listening for connection requests (127.2.x.y:\(crPort)\(udp ? ", UDP" : "")\(xmpp != nil ? ", XMPP" : ""))")
             var failed = 0
             for device in devices {
                 for _ in 0..<sessions {
@@ -194,12 +246,24 @@ struct CPESim: AsyncParsableCommand {
             }
         }
         var requests = 0
+        var udpRequests = 0
+        var xmppRequests = 0
         var sessionsRun = 0
         for device in devices {
             requests += await device.connectionRequests
+            udpRequests += await device.udpRequests
+            xmppRequests += await device.xmppRequests
             sessionsRun += await device.reports.count
         }
-        print("\(sessionsRun) sessions, \(requests) connection requests answered")
+        print("\(sessionsRun) sessions, \(requests) connection requests answered (\(udpRequests) over UDP, \(xmppRequests) over XMPP)")
+    }
+
+    /// `HOST:PORT`.
+    static func hostPort(_ text: String) throws -> (String, Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (1...65535).contains(port) else {
+            throw ValidationError("\(text) is not HOST:PORT")
+        }
+        return (String(text[..<colon]), port)
     }
 }
 

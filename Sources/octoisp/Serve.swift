@@ -33,6 +33,12 @@ enum Role: String, CaseIterable, ExpressibleByArgument {
     /// Alert evaluation: the once-a-minute schedule of `alerts.evaluate` jobs (one per provider with
     /// enabled rules); the `worker` role runs them.
     case alerts
+    /// The STUN server (TR-111) on UDP `OCTOISP_STUN_PORT` (default 3478): learns the public UDP address
+    /// of CPEs behind NAT for UDP connection requests. Not in the default set: it needs a public UDP port.
+    case stun
+
+    /// The roles `serve` runs when `--roles` is not given.
+    static let defaults: [Role] = allCases.filter { $0 != .stun }
 }
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
@@ -40,7 +46,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the platform (all roles unless --roles narrows them).")
 
     @Option(name: .long, parsing: .upToNextOption, help: "Roles to run: \(Role.allCases.map(\.rawValue).joined(separator: ", ")). Comma-separated or repeated.")
-    var roles: [String] = Role.allCases.map(\.rawValue)
+    var roles: [String] = Role.defaults.map(\.rawValue)
 
     @Flag(name: .long, help: "Do not apply migrations at start (they need OCTOISP_OWNER_DATABASE_URL).")
     var skipMigrations = false
@@ -86,8 +92,11 @@ struct Serve: AsyncParsableCommand {
                                     logger: logger)
         if roles.contains(.worker) {
             var handlers = JobHandlers()
+            let xmpp = XMPPConnector(logger: logger)
+            services.append(xmpp)
             handlers.registerConnectionRequests(ConnectionRequester(database: database, secrets: try environment.secretBox(),
-                                                                    settings: acsConfiguration.connectionRequest, clock: clock, logger: logger))
+                                                                    settings: acsConfiguration.connectionRequest, clock: clock, logger: logger,
+                                                                    xmpp: xmpp))
             handlers.registerProvisioning(provisioning, database: database, clock: clock)
             handlers.registerRollouts(provisioning, database: database)
             let notifier = AlertNotifier(database: database, queue: jobs, secrets: try? environment.secretBox(),
@@ -146,6 +155,10 @@ struct Serve: AsyncParsableCommand {
                                     tls: try environment.listenerTLS { try ListenerTLS.cwmp(environment: $0) })
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
+        }
+        if roles.contains(.stun) {
+            services.append(STUNServer(database: database, host: environment.values["OCTOISP_STUN_HOST"] ?? "127.0.0.1",
+                                       port: environment.values["OCTOISP_STUN_PORT"].flatMap(Int.init) ?? 3478, clock: clock, logger: logger))
         }
         if roles.contains(.poller) {
             let poller = try await PollerServices.make(environment: environment, database: database, jobs: jobs,

@@ -1,4 +1,5 @@
 import ACS
+import CPEReach
 import CPESimulator
 import CWMP
 import Foundation
@@ -30,6 +31,12 @@ struct TaskHarness: Sendable {
     let client: any TestClientProtocol
     let token: String
     let requester: ConnectionRequester
+    /// The registry the API serves at /metrics, which the requester counts into.
+    let metrics: PrometheusCollectorRegistry
+    /// The bearer token /metrics asks for on the API port.
+    static let metricsToken = "task-harness-metrics-token"
+    let xmpp: XMPPConnector
+    let secrets: SecretBox
     let files: FileStore
     let events: Events
 
@@ -62,8 +69,12 @@ struct TaskHarness: Sendable {
             let engine = ACSEngine(database: stack.database, configuration: configuration, clock: stack.clock, logger: logger)
             let files = FileStore(directory: directory, maximumBytes: 4 << 20)
             let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: logger)
+            let xmpp = XMPPConnector(logger: logger)
+            // What the API serves at /metrics; the requester counts into it as a served process's does.
+            let metrics = PrometheusCollectorRegistry()
             let requester = ConnectionRequester(database: stack.database, secrets: secrets, settings: configuration.connectionRequest,
-                                                clock: stack.clock, logger: logger)
+                                                clock: stack.clock, logger: logger, xmpp: xmpp,
+                                                metrics: PrometheusMetricsFactory(registry: metrics))
             var handlers = JobHandlers()
             handlers.registerConnectionRequests(requester)
             let jobWorker = JobWorker(queue: queue, handlers: handlers,
@@ -71,8 +82,9 @@ struct TaskHarness: Sendable {
                                       clock: stack.clock, logger: quiet)
             var apiConfiguration = APIConfiguration()
             apiConfiguration.port = 0
+            apiConfiguration.metricsToken = metricsToken
             let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: apiConfiguration,
-                          metrics: PrometheusCollectorRegistry(), jobs: queue,
+                          metrics: metrics, jobs: queue,
                           deviceTasks: DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout), files: files,
                           secrets: secrets, cwmpRealm: configuration.realm,
                           toolRuns: ToolRunService(queue: queue, cpe: CPEToolDiagnostics(tasks: DeviceTaskService(queue: queue,
@@ -99,8 +111,9 @@ struct TaskHarness: Sendable {
                         throw TestSetupError("login failed: \(login.status) \(login.text)")
                     }
                     try await body(TaskHarness(stack: stack, provider: provider, engine: engine, cwmpPort: cwmpPort, client: client,
-                                               token: token, requester: requester, files: files, events: events))
+                                               token: token, requester: requester, metrics: metrics, xmpp: xmpp, secrets: secrets, files: files, events: events))
                 }
+                await xmpp.closeAll()
                 group.cancelAll()
             }
         }

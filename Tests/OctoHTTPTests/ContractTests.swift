@@ -55,6 +55,7 @@ import Testing
         "patch /api/v1/acs/credentials/{id}": #"{"device_id": null}"#,
         "put /api/v1/acs/connection-request-credentials/{target}": #"{"username": "acs", "password": "secret"}"#,
         "put /api/v1/acs/registration-policy": #"{"max_devices": 1000, "per_minute": 60, "require_approval": false}"#,
+        "put /api/v1/acs/xmpp-account": #"{"host": "xmpp.example.net", "jid": "acs@example.net", "password": "secret"}"#,
         "post /api/v1/alert-rules": #"{"name": "R", "condition": {"type": "interface_down"}}"#,
         "post /api/v1/alert-rules/preview": #"{"condition": {"type": "interface_down"}}"#,
         "patch /api/v1/alert-rules/{id}": #"{"enabled": false}"#,

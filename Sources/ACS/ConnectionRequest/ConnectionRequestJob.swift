@@ -25,9 +25,10 @@ extension JobHandlers {
     /// Registers the handler that sends connection requests for new device tasks.
     public mutating func registerConnectionRequests(_ requester: ConnectionRequester) {
         register(ConnectionRequestJob.self) { job, context in
-            let outcome = await requester.request(device: job.deviceId, provider: context.providerID)
+            let attempt = await requester.attempt(device: job.deviceId, provider: context.providerID, task: job.taskId)
             context.logger.info("connection request for device task", metadata: [
-                "device.id": "\(job.deviceId.lowercased)", "task.id": "\(job.taskId.lowercased)", "outcome": "\(outcome)",
+                "device.id": "\(job.deviceId.lowercased)", "task.id": "\(job.taskId.lowercased)", "path": "\(attempt.path.rawValue)",
+                "outcome": "\(attempt.outcome)", "seconds": "\(attempt.seconds)",
             ])
         }
     }

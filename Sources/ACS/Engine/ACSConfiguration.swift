@@ -71,6 +71,8 @@ public struct ACSConfiguration: Sendable, Hashable {
         if let value = environment["OCTOISP_CWMP_FILES_URL"], !value.isEmpty { fileBaseURL = value }
         if let value = environment["OCTOISP_CWMP_CR_INTERVAL"].flatMap(Double.init), value >= 0 { connectionRequest.minimumInterval = value }
         if let value = environment["OCTOISP_CWMP_CR_TIMEOUT"].flatMap(Double.init), value > 0 { connectionRequest.timeout = value }
+        if let value = environment["OCTOISP_CWMP_UDP_CR_COPIES"].flatMap(Int.init), (1...10).contains(value) { connectionRequest.udpCopies = value }
+        if let value = environment["OCTOISP_STUN_BINDING_LIFETIME"].flatMap(Double.init), value > 0 { connectionRequest.stunBindingLifetime = value }
         connectionRequest.outbound = OutboundPolicy(environment: environment, listenHosts: [environment["OCTOISP_CWMP_HOST"] ?? "127.0.0.1",
                                                                                              environment["OCTOISP_HTTP_HOST"] ?? "127.0.0.1"])
     }
@@ -84,6 +86,12 @@ public struct ConnectionRequestSettings: Sendable, Hashable {
     public var minimumInterval: TimeInterval
     /// Where requests may go.
     public var outbound = OutboundPolicy()
+    /// Copies of each UDP connection request (UDP may drop one; the CPE acts once per message id).
+    public var udpCopies = 3
+    /// Pause between two copies.
+    public var udpSpacing: TimeInterval = 0.1
+    /// A STUN binding older than this is not used (a CPE refreshes it every STUNMaximumKeepAlivePeriod).
+    public var stunBindingLifetime: TimeInterval = 300
 
     /// Creates settings (2 s timeout, at most one request per device every 10 s).
     public init(timeout: TimeInterval = 2, minimumInterval: TimeInterval = 10) {

@@ -84,4 +84,18 @@ public struct DeviceTask: Codable, Sendable, Hashable {
     public var finishedAt: Date?
     /// When it expires unless settled.
     public var expiresAt: Date
+    /// How the ACS asked the device for a session for this task, once it did.
+    public var connectionRequest: ConnectionRequestReport? = nil
+}
+
+/// The connection request a task caused: which path, what came of it and how long it took.
+public struct ConnectionRequestReport: Codable, Sendable, Hashable {
+    /// `http`, `udp`, `xmpp`, or `none` when nothing was sent (rate limited, no way to reach the device).
+    public var path: String
+    /// What came of it (`accepted (200)`, `sent (3 datagrams)`, `acknowledged`, `failed: …`).
+    public var outcome: String
+    /// Milliseconds from the start of the request to its outcome.
+    public var milliseconds: Int
+    /// When it was sent.
+    public var at: Date
 }

@@ -15,7 +15,8 @@ public struct DeviceTaskRepository: Sendable {
 
     static let columns = """
         id, device_id, type, arguments::text AS arguments, status, command_key, result::text AS result, fault_code, fault_string,
-        attempts, created_by, created_at, started_at, finished_at, expires_at
+        attempts, created_by, created_at, started_at, finished_at, expires_at,
+        connection_request_path, connection_request_outcome, connection_request_ms, connection_request_at
         """
 
     /// Stores a validated task for `device`, audits it and publishes it. 404 when the device is not the
@@ -83,14 +84,17 @@ public struct DeviceTaskRepository: Sendable {
         return task
     }
 
-    /// Marks the device's oldest queued task running and returns it (one CWMP session per device, so
-    /// no other claimant competes).
+    /// Marks the device's oldest queued task running and returns it. One CWMP session per device, so
+    /// no other claimant competes; the lock is waited for, not skipped: a row can be held briefly by a
+    /// writer that leaves it queued (the connection requester recording how it reached the device,
+    /// while the session it caused is already claiming), and skipping it would leave the task to the
+    /// next Inform.
     public func claimNext(device: UUID) async throws -> DeviceTask? {
         let now = tx.clock.now
         guard let task = try await tx.query("""
             UPDATE acs_tasks SET status = 'running', started_at = \(now), attempts = attempts + 1
             WHERE id = (SELECT id FROM acs_tasks WHERE device_id = \(device) AND status = 'queued' AND expires_at > \(now)
-                        ORDER BY seq LIMIT 1 FOR UPDATE SKIP LOCKED)
+                        ORDER BY seq LIMIT 1 FOR UPDATE)
             RETURNING \(unescaped: Self.columns)
             """).acsFirst(Self.decode) else { return nil }
         try await publish(task)
@@ -182,6 +186,14 @@ public struct DeviceTaskRepository: Sendable {
             fault: faultCode.map { DeviceTask.Fault(code: $0, string: faultString) },
             attempts: try row.acsColumn("attempts"), createdBy: try row.acsColumn("created_by"),
             createdAt: try row.acsColumn("created_at"), startedAt: try row.acsColumn("started_at"),
-            finishedAt: try row.acsColumn("finished_at"), expiresAt: try row.acsColumn("expires_at"))
+            finishedAt: try row.acsColumn("finished_at"), expiresAt: try row.acsColumn("expires_at"),
+            connectionRequest: try Self.connectionRequest(row))
+    }
+
+    static func connectionRequest(_ row: PostgresRandomAccessRow) throws -> ConnectionRequestReport? {
+        guard let path = try row.acsColumn("connection_request_path", as: String?.self),
+              let at = try row.acsColumn("connection_request_at", as: Date?.self) else { return nil }
+        return ConnectionRequestReport(path: path, outcome: try row.acsColumn("connection_request_outcome", as: String?.self) ?? "",
+                                       milliseconds: try row.acsColumn("connection_request_ms", as: Int?.self) ?? 0, at: at)
     }
 }

@@ -101,6 +101,31 @@ extension API {
         }
     }
 
+    /// The provider's XMPP account for Annex K connection requests: read with `settings.read`, changed
+    /// with `settings.write`, audited, the password write-only and sealed at rest.
+    func addXMPPAccountRoutes(to routes: inout RouteTable) {
+        routes.get("acs/xmpp-account") { request, context in
+            try context.require(.settings, .read)
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.xmppAccount.info() })
+        }
+        routes.put("acs/xmpp-account") { request, context in
+            try context.require(.settings, .write)
+            let input = try await request.decode(as: XMPPAccountInput.self, context: context)
+            guard let secrets else { throw OctoError(.unavailable, "OCTOISP_SECRET_KEY is not configured") }
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in
+                try await tx.xmppAccount.set(input, secrets: secrets, by: actor)
+                return try await tx.xmppAccount.info()
+            })
+        }
+        routes.delete("acs/xmpp-account") { request, context in
+            try context.require(.settings, .write)
+            let actor = try context.actor()
+            try await inTenant(request, context) { tx in try await tx.xmppAccount.delete(by: actor) }
+            return NoContent()
+        }
+    }
+
     /// `default` (`nil`) or a device id.
     func connectionRequestTarget(_ context: APIContext) throws(OctoError) -> UUID? {
         guard let text = context.parameters.get("target") else { throw .invalid("target", "default or a device id") }

@@ -106,7 +106,17 @@ export interface DeviceTask {
   attempts: number;
   created_by?: string | null;
   created_at: string;
+  started_at?: string | null;
   finished_at?: string | null;
+  /** How the ACS asked the device for a session for this task (path, outcome, milliseconds). */
+  connection_request?: ConnectionRequestReport | null;
+}
+
+export interface ConnectionRequestReport {
+  path: "http" | "udp" | "xmpp" | "none";
+  outcome: string;
+  milliseconds: number;
+  at: string;
 }
 
 export interface DeviceParameter {

@@ -196,6 +196,8 @@ class DashboardStories(unittest.TestCase):
         expect(page.get_by_role("status").filter(has_text="Ação enviada")).to_be_visible()
         page.get_by_role("tab", name="Tarefas").click()
         expect(page.get_by_role("cell", name="reboot")).to_be_visible()
+        # Each task says how the ACS asked the device for a session (HTTP, UDP through STUN, XMPP) and how long it took.
+        expect(page.get_by_role("columnheader", name="Solicitação de conexão")).to_be_visible()
         self.shot("06-device-tasks")
         page.get_by_role("tab", name="Óptica").click()
         expect(page.get_by_text("Nenhuma leitura óptica")).to_be_visible()

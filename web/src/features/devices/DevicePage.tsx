@@ -175,7 +175,7 @@ function Actions(props: { device: Device }) {
 }
 
 function Tasks(props: { deviceId: string }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, number } = useI18n();
   const tasks = useQuery<Page<DeviceTask>>(`/api/v1/devices/${props.deviceId}/tasks?limit=50`);
   if (!tasks.data) return tasks.error ? <ErrorNote error={tasks.error} retry={tasks.reload} /> : <Loading />;
   const tone = (s: DeviceTask["status"]) => (s === "done" ? "online" : s === "fault" || s === "expired" ? "offline" : "pending");
@@ -197,6 +197,30 @@ function Tasks(props: { deviceId: string }) {
                 {task.fault?.string && <span className="muted"> {task.fault.string}</span>}
               </>
             ),
+          },
+          {
+            key: "reach",
+            label: t("tasks.reach"),
+            render: (task) => {
+              const cr = task.connection_request;
+              if (!cr) return "—";
+              const started = task.started_at ? (Date.parse(task.started_at) - Date.parse(task.created_at)) / 1000 : null;
+              return (
+                <span title={cr.outcome}>
+                  {cr.path === "none" ? (
+                    <span className="muted">{t("tasks.reachNone")}</span>
+                  ) : (
+                    <>
+                      <Badge tone={/^(accepted|sent|acknowledged)/.test(cr.outcome) ? "online" : "offline"}>{cr.path.toUpperCase()}</Badge>{" "}
+                      {t("tasks.reachTook", { ms: number(cr.milliseconds) })}
+                    </>
+                  )}
+                  {started !== null && started >= 0 && (
+                    <span className="muted"> · {t("tasks.started", { seconds: number(started, { maximumFractionDigits: 1 }) + " s" })}</span>
+                  )}
+                </span>
+              );
+            },
           },
           { key: "created", label: t("tasks.created"), render: (task) => dateTime(task.created_at) },
           { key: "finished", label: t("tasks.finished"), render: (task) => dateTime(task.finished_at) },
