@@ -140,8 +140,10 @@ public struct API: Sendable {
         let responder = EdgeResponder(inner: buildRouter().0.buildResponder(), web: StaticFiles(directory: configuration.webDirectory))
         return Application(
             responder: responder,
-            server: .http1WebSocketUpgrade { request, channel, logger in
-                try await hub.upgrade(request, channel: channel, auth: auth, database: database, logger: logger)
+            server: .deadlines(configuration.deadlines) { responder in
+                HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init()) { request, channel, logger in
+                    try await hub.upgrade(request, channel: channel, auth: auth, database: database, logger: logger)
+                }
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "OctoISP"),
             logger: logger

@@ -22,6 +22,9 @@ public struct APIConfiguration: Sendable {
     /// http and private addresses, for development and tests).
     public var pushEndpoints = PushEndpointPolicy()
 
+    /// Idle and request-read deadlines of every connection (`OCTOISP_HTTP_IDLE_TIMEOUT`, `OCTOISP_HTTP_READ_TIMEOUT`).
+    public var deadlines = ConnectionDeadlines()
+
     /// Defaults.
     public init() {}
 
@@ -42,5 +45,6 @@ public struct APIConfiguration: Sendable {
         if let size = environment["OCTOISP_MAX_BODY_BYTES"].flatMap(Int.init) { maxBodySize = size }
         if let directory = environment["OCTOISP_WEB_DIR"], !directory.isEmpty { webDirectory = directory }
         pushEndpoints = PushEndpointPolicy(environment: environment)
+        deadlines = ConnectionDeadlines(environment: environment)
     }
 }

@@ -31,12 +31,17 @@ extension Environment {
     }
 
     /// Worker settings: `OCTOISP_JOB_QUEUES` (comma-separated, default `default`), `OCTOISP_JOB_CONCURRENCY`
-    /// (default 8) and `OCTOISP_JOB_DEDICATED` (`false` to leave large providers' queues to their own workers).
+    /// (default 8), `OCTOISP_JOB_DEDICATED` (`false` to leave large providers' queues to their own workers) and
+    /// `OCTOISP_JOB_DEADLINE` (seconds a handler may run, default 600).
     func workerConfiguration() -> JobWorker.Configuration {
         let queues = (values["OCTOISP_JOB_QUEUES"] ?? JobQueueName.default).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return JobWorker.Configuration(queues: queues.isEmpty ? [JobQueueName.default] : queues,
-                                       includeDedicated: values["OCTOISP_JOB_DEDICATED"] != "false",
-                                       concurrency: values["OCTOISP_JOB_CONCURRENCY"].flatMap(Int.init) ?? 8)
+        var configuration = JobWorker.Configuration(queues: queues.isEmpty ? [JobQueueName.default] : queues,
+                                                    includeDedicated: values["OCTOISP_JOB_DEDICATED"] != "false",
+                                                    concurrency: values["OCTOISP_JOB_CONCURRENCY"].flatMap(Int.init) ?? 8)
+        if let seconds = values["OCTOISP_JOB_DEADLINE"].flatMap(Double.init), seconds > 0 {
+            configuration.deadline = .milliseconds(Int64(seconds * 1000))
+        }
+        return configuration
     }
 }

@@ -131,7 +131,8 @@ struct Serve: AsyncParsableCommand {
             let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning)
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
-            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)
+            var server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files)
+            server.deadlines = ConnectionDeadlines(environment: environment.values)
             services.append(server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
         }

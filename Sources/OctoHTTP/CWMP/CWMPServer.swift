@@ -1,6 +1,7 @@
 import ACS
 import Hummingbird
 import HTTPTypes
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -17,6 +18,8 @@ public struct CWMPServer: Sendable {
     public var port: Int
     /// Largest body read from the socket; larger ones get 413 without being buffered.
     public var maximumBodyBytes: Int
+    /// Idle and request-read deadlines of every connection (a CPE that trickles is cut off).
+    public var deadlines = ConnectionDeadlines()
 
     /// Creates the endpoint.
     public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20, files: FileStore? = nil) {
@@ -68,7 +71,8 @@ public struct CWMPServer: Sendable {
 
     /// The HTTP server as a service; `onRunning` receives the bound port.
     public func application(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        Application(router: router(), configuration: .init(address: .hostname(host, port: port), serverName: "OctoISP-ACS"),
+        Application(router: router(), server: .deadlines(deadlines) { responder in HTTP1Channel(responder: responder, configuration: .init()) },
+                    configuration: .init(address: .hostname(host, port: port), serverName: "OctoISP-ACS"),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
     }
 }

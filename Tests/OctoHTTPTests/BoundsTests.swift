@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+import NIOPosix
+import OctoAuth
+import OctoCore
+@testable import OctoHTTP
+import OctoStore
+import OctoTestSupport
+import PostgresNIO
+import Testing
+
+/// Bounds on everything long-lived: connections that trickle, idle connections, statements, rate
+/// limit buckets and bcrypt.
+@Suite struct BoundsTests {
+    static let head = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 400)
+
+    @Test func aSlowlorisClientIsCutOff() async throws {
+        // (The idle deadline is kept long here: the harness's own client holds a keep-alive connection. The CWMP
+        // endpoint's test checks the idle cut-off, with the same handler.)
+        try await APIHarness.with(configure: { $0.deadlines = ConnectionDeadlines(idle: .seconds(60), read: .seconds(1)) }) { harness in
+            // Requests sent at once are answered as before.
+            let health = try await harness.call(.get, "/health")
+            #expect(health.status == .ok)
+            let port = try #require(harness.client.port)
+            // A request head trickled one byte every 100 ms never ends: closed after the 1 s read deadline.
+            let trickled = try await SlowClient.secondsUntilClosed(port: port, trickle: Self.head, interval: 0.1, limit: 10)
+            #expect(trickled.map { $0 >= 0.9 && $0 < 4 } == true, "\(String(describing: trickled))")
+            // A request sent whole on another connection is answered meanwhile; the harness's connection is still usable.
+            let whole = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            let answered = try await SlowClient.secondsUntilClosed(port: port, trickle: whole, interval: 0, limit: 1.5)
+            #expect(answered == nil, "\(String(describing: answered))")
+            #expect(try await harness.call(.get, "/health").status == .ok)
+        }
+    }
+
+    @Test func withoutDeadlinesTheTrickleWouldHold() async throws {
+        // The same trickle against long deadlines stays open for the whole observation: the cut-off above is the deadline's doing.
+        try await APIHarness.with(configure: { $0.deadlines = ConnectionDeadlines(idle: .seconds(60), read: .seconds(60)) }) { harness in
+            let port = try #require(harness.client.port)
+            let trickled = try await SlowClient.secondsUntilClosed(port: port, trickle: Self.head, interval: 0.1, limit: 3)
+            #expect(trickled == nil)
+        }
+    }
+
+    @Test func rateLimitBucketsOfIdleClientsAreEvicted() {
+        let buckets = TokenBuckets(ratePerSecond: 10, burst: 20, sweepInterval: .seconds(1))
+        let start = ContinuousClock.now
+        for client in 0..<5_000 { _ = buckets.take("ip:10.0.\(client / 256).\(client % 256)", now: start) }
+        #expect(buckets.count == 5_000)
+        // Two seconds later every bucket is full again (20 tokens at 10/s): they are dropped on the next sweep.
+        _ = buckets.take("ip:192.0.2.1", now: start + .seconds(3))
+        #expect(buckets.count == 1)
+        // A client still over its limit keeps its bucket (and its debt).
+        for _ in 0..<25 { _ = buckets.take("ip:192.0.2.9", now: start + .seconds(3)) }
+        _ = buckets.take("ip:192.0.2.1", now: start + .seconds(4) + .milliseconds(100))
+        #expect(buckets.count == 2)
+    }
+
+    @Test func statementsOfThePoolsStopAtTheStatementTimeout() async throws {
+        try await TestDatabase.with { stack in
+            // The default pools carry the 30 s default.
+            let shown = try await stack.database.withTenant(nil) { tx in try await tx.query("SHOW statement_timeout").values(String.self) }
+            #expect(shown == ["30s"])
+            let database = Database(configuration: .init(app: stack.appURL, global: stack.globalURL,
+                                                         maximumConnections: 2, statementTimeout: .milliseconds(500)),
+                                    logger: Logger(label: "bounds-test"))
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await database.run() }
+                let started = ContinuousClock.now
+                await #expect(throws: (any Error).self) {
+                    try await database.withTenant(nil) { tx in try await tx.query("SELECT 1 FROM pg_sleep(5)").values(Int.self) }
+                }
+                #expect(ContinuousClock.now - started < .seconds(4))
+                let global = try await database.withGlobal { tx in try await tx.query("SHOW statement_timeout").values(String.self) }
+                #expect(global == ["500ms"])
+                group.cancelAll()
+            }
+        }
+    }
+
+    @Test func bcryptRunsOnTheThreadPool() async throws {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let hasher = PasswordHasher(cost: 4, pool: pool)
+        let hash = try await hasher.hash("correct horse battery")
+        #expect(try await hasher.verify("correct horse battery", hash: hash))
+        #expect(try await !hasher.verify("wrong horse battery", hash: hash))
+        // Once the pool is gone, the async forms fail instead of falling back to the caller's thread.
+        try await pool.shutdownGracefully()
+        await #expect(throws: (any Error).self) { _ = try await hasher.hash("correct horse battery") }
+    }
+}
