@@ -91,6 +91,13 @@ extension SecretParameters {
                                      context: digestContext(path: path, device: device, provider: provider))
     }
 
+    /// Whether a value of xsd `type` can be a secret: text, not a number, flag or date (a WPS
+    /// `X_HW_WPSKeyWord` of type unsignedInt is a setting, not a key).
+    static func holdsText(_ type: String?) -> Bool {
+        guard let type, !type.isEmpty else { return true }
+        return !["xsd:boolean", "xsd:int", "xsd:unsignedInt", "xsd:long", "xsd:unsignedLong", "xsd:dateTime"].contains(type)
+    }
+
     static func digestContext(path: String, device: UUID, provider: UUID?) -> String {
         "device-parameter:\(provider?.lowercased ?? "-"):\(device.lowercased):\(path)"
     }
@@ -98,7 +105,7 @@ extension SecretParameters {
     /// `values` as they may be stored: secret values replaced by their marker.
     public static func storable(_ values: [ParameterValue], device: UUID, provider: UUID?, secrets: SecretBox?) -> [ParameterValue] {
         values.map { value in
-            guard isSecret(value.name), !value.value.isEmpty, !isMarker(value.value) else { return value }
+            guard isSecret(value.name), holdsText(value.type), !value.value.isEmpty, !isMarker(value.value) else { return value }
             var stored = value
             stored.value = marker(value.value, path: value.name, device: device, provider: provider, secrets: secrets)
             return stored
@@ -111,7 +118,8 @@ extension DeviceTaskInput {
     public func purgingSecrets(device: UUID, provider: UUID?, secrets: SecretBox?) -> DeviceTaskInput {
         var input = self
         input.parameterValues = parameterValues?.map { value in
-            guard SecretParameters.isSecret(value.name), !value.value.isEmpty, !SecretParameters.isMarker(value.value) else { return value }
+            guard SecretParameters.isSecret(value.name), SecretParameters.holdsText(value.type), !value.value.isEmpty,
+                  !SecretParameters.isMarker(value.value) else { return value }
             var value = value
             value.value = SecretParameters.marker(value.value, path: value.name, device: device, provider: provider, secrets: secrets)
             return value

@@ -6,14 +6,16 @@ import NIOCore
 /// How long an HTTP connection may sit idle or take to send a request, so a client that opens
 /// connections and trickles bytes (slowloris) cannot hold them.
 public struct ConnectionDeadlines: Sendable, Hashable {
-    /// A connection that sends and receives nothing for this long is closed (`OCTOISP_HTTP_IDLE_TIMEOUT`, seconds).
+    /// A kept-alive connection that sends and receives nothing for this long after an answer is
+    /// closed (`OCTOISP_HTTP_IDLE_TIMEOUT`, seconds).
     public var idle: Duration
-    /// A request must arrive whole, from its first byte until the server starts answering, within
-    /// this long (`OCTOISP_HTTP_READ_TIMEOUT`, seconds); otherwise the connection is closed.
+    /// A request must arrive whole within this long, from its first byte (from the connection's
+    /// opening for its first request) until the server starts answering (`OCTOISP_HTTP_READ_TIMEOUT`,
+    /// seconds); otherwise the connection is closed. A connection opened and left silent is closed too.
     public var read: Duration
 
-    /// Defaults: 75 s idle, 30 s to send a request.
-    public init(idle: Duration = .seconds(75), read: Duration = .seconds(30)) {
+    /// Defaults: 300 s idle between requests, 30 s to send a request.
+    public init(idle: Duration = .seconds(300), read: Duration = .seconds(30)) {
         self.idle = idle
         self.read = read
     }
@@ -34,9 +36,9 @@ public struct ConnectionDeadlines: Sendable, Hashable {
 }
 
 /// Enforces ``ConnectionDeadlines`` on the raw bytes of a connection, first in its pipeline (before
-/// any HTTP decoding, so a request head that never ends is covered too). A request starts with the
-/// first byte received while no request is pending and ends when the server writes its first byte
-/// back; an upgrade to WebSocket (`101`) ends the watch.
+/// any HTTP decoding, so a request head that never ends is covered too). The first request starts
+/// when the connection opens, later ones with their first byte; a request ends when the server
+/// writes its first byte back; an upgrade to WebSocket (`101`) ends the watch.
 final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -56,11 +58,11 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        if context.channel.isActive { armIdle(context) }
+        if context.channel.isActive { startRequest(context) }
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        armIdle(context)
+        startRequest(context)
         context.fireChannelActive()
     }
 
@@ -74,20 +76,23 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !upgraded {
-            armIdle(context)
-            if !reading {
-                reading = true
-                let channel = context.channel
-                let logger = logger
-                let seconds = deadlines.read
-                readTimer = context.eventLoop.scheduleTask(in: deadlines.readAmount) {
-                    logger.notice("closing a connection whose request did not arrive in time", metadata: ["timeout": "\(seconds)"])
-                    channel.close(promise: nil)
-                }
-            }
-        }
+        if !upgraded && !reading { startRequest(context) }
         context.fireChannelRead(data)
+    }
+
+    /// A request is expected: the read deadline runs (the idle one does not matter meanwhile).
+    private func startRequest(_ context: ChannelHandlerContext) {
+        guard !reading else { return }
+        reading = true
+        idleTimer?.cancel()
+        idleTimer = nil
+        let channel = context.channel
+        let logger = logger
+        let seconds = deadlines.read
+        readTimer = context.eventLoop.scheduleTask(in: deadlines.readAmount) {
+            logger.notice("closing a connection whose request did not arrive in time", metadata: ["timeout": "\(seconds)"])
+            channel.close(promise: nil)
+        }
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
