@@ -33,9 +33,6 @@ import Testing
                 let whole = Array("GET /cwmp-files/acme/none/none HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
                 let answered = try await SlowClient.secondsUntilClosed(port: port, trickle: whole, interval: 0, limit: 1.5)
                 #expect(answered == nil, "\(String(describing: answered))")
-                // After its answer, a kept-alive connection that stays silent is closed at the idle deadline.
-                let kept = try await SlowClient.secondsUntilClosed(port: port, trickle: whole, interval: 0, limit: 15)
-                #expect(kept.map { $0 >= 4.9 && $0 < 10 } == true, "\(String(describing: kept))")
                 group.cancelAll()
             }
         }

@@ -7,6 +7,7 @@ import OctoCore
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
+import Prometheus
 import Testing
 
 /// Bounds on everything long-lived: connections that trickle, idle connections, statements, rate
@@ -14,21 +15,54 @@ import Testing
 @Suite struct BoundsTests {
     static let head = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".utf8) + Array(repeating: UInt8(ascii: "a"), count: 400)
 
-    @Test func aSlowlorisClientIsCutOff() async throws {
-        // (The idle deadline is kept long here: the harness's own client holds a keep-alive connection. The CWMP
-        // endpoint's test checks the idle cut-off, with the same handler.)
-        try await APIHarness.with(configure: { $0.deadlines = ConnectionDeadlines(idle: .seconds(60), read: .seconds(3)) }) { harness in
-            // Requests sent at once are answered as before.
-            let health = try await harness.call(.get, "/health")
-            #expect(health.status == .ok)
-            let port = try #require(harness.client.port)
-            // A request head trickled one byte every 100 ms never ends: closed after the 3 s read deadline.
-            let trickled = try await SlowClient.secondsUntilClosed(port: port, trickle: Self.head, interval: 0.1, limit: 15)
-            #expect(trickled.map { $0 >= 2.9 && $0 < 8 } == true, "\(String(describing: trickled))")
-            // A request sent whole on another connection is answered meanwhile; the harness's connection is still usable.
-            let whole = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-            let answered = try await SlowClient.secondsUntilClosed(port: port, trickle: whole, interval: 0, limit: 1.5)
-            #expect(answered == nil, "\(String(describing: answered))")
+    /// A free loopback port (bound and released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { throw TestSetupError("bind failed") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    @Test func aSlowlorisClientIsCutOffAndASilentOneToo() async throws {
+        try await TestDatabase.with { stack in
+            var configuration = APIConfiguration()
+            configuration.port = try Self.freePort()
+            configuration.deadlines = ConnectionDeadlines(idle: .seconds(5), read: .seconds(3))
+            let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: configuration,
+                          metrics: PrometheusCollectorRegistry())
+            var logger = Logger(label: "bounds-test")
+            logger.logLevel = .critical
+            let app = api.application(logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                let port = configuration.port
+                let whole = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+                // Wait until the server listens (a connection is accepted).
+                for _ in 0..<200 {
+                    do {
+                        _ = try await SlowClient.secondsUntilClosed(port: port, trickle: whole, interval: 0, limit: 0.1)
+                        break
+                    } catch {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                }
+                // A request sent at once is answered and the connection stays open.
+                let answered = try await SlowClient.secondsUntilClosed(port: port, trickle: whole, interval: 0, limit: 1.5)
+                #expect(answered == nil, "\(String(describing: answered))")
+                // A request head trickled one byte every 100 ms never ends: closed after the 3 s read deadline.
+                let trickled = try await SlowClient.secondsUntilClosed(port: port, trickle: Self.head, interval: 0.1, limit: 15)
+                #expect(trickled.map { $0 >= 2.9 && $0 < 8 } == true, "\(String(describing: trickled))")
+                // A connection that sends nothing is closed at the read deadline too.
+                let silent = try await SlowClient.secondsUntilClosed(port: port, trickle: [], interval: 0.1, limit: 15)
+                #expect(silent.map { $0 >= 2.9 && $0 < 8 } == true, "\(String(describing: silent))")
+                group.cancelAll()
+            }
         }
     }
 
