@@ -107,7 +107,7 @@ public struct AuthService: Sendable {
             try await Task.sleep(for: .milliseconds(Int(delay * 1000)))
         }
         guard let lookup else {
-            _ = hasher.verify(password, hash: decoyHash)
+            _ = try await hasher.verify(password, hash: decoyHash)
             try await recordFailure(providerID: nil, userID: nil, email: email, client: client, reason: "unknown account")
             throw OctoError(.unauthenticated, "wrong e-mail or password")
         }
@@ -115,7 +115,9 @@ public struct AuthService: Sendable {
             (try await tx.users.credentials(lookup.userId),
              try await lookup.providerId.asyncMap { try await tx.lookup.providerIsActive($0) } ?? true)
         }
-        guard let user = credentials.0, hasher.verify(password, hash: user.passwordHash) else {
+        let matches: Bool
+        if let user = credentials.0 { matches = try await hasher.verify(password, hash: user.passwordHash) } else { matches = false }
+        guard let user = credentials.0, matches else {
             try await recordFailure(providerID: lookup.providerId, userID: lookup.userId, email: email, client: client, reason: "wrong password")
             throw OctoError(.unauthenticated, "wrong e-mail or password")
         }
@@ -275,7 +277,8 @@ public struct AuthService: Sendable {
         var role = try await resolveRole(input, in: tx)
         if role == nil { role = try await tx.roles.get(key: PredefinedRole.viewer.key) }
         guard let role else { throw OctoError.invalid("role_key", "unknown role") }
-        return try await tx.users.create(email: email, name: input.name ?? "", passwordHash: hasher.hash(password), roleId: role.id,
+        let hash = try await hasher.hash(password)
+        return try await tx.users.create(email: email, name: input.name ?? "", passwordHash: hash, roleId: role.id,
                                          locale: input.locale ?? .ptBR, grants: input.grants ?? [], revocations: input.revocations ?? [],
                                          by: actor)
     }
@@ -326,7 +329,7 @@ public struct AuthService: Sendable {
                 throw OctoError(.throttled, "too many wrong passwords; try again later", retryAfter: count.resetsIn)
             }
         }
-        guard hasher.verify(password, hash: user.passwordHash) else {
+        guard try await hasher.verify(password, hash: user.passwordHash) else {
             throw OctoError.invalid("current_password", "current password is wrong")
         }
         try await database.withTenant(nil) { tx in try await tx.loginThrottle.giveBack(keys.all) }
@@ -336,7 +339,8 @@ public struct AuthService: Sendable {
     public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor) async throws -> User {
         if let password = input.password { try PasswordHasher.validate(password) }
         let role = try await resolveRole(input, in: tx)
-        return try await tx.users.update(id, input, roleId: role?.id, passwordHash: input.password.map(hasher.hash), by: actor)
+        let hash = try await input.password.asyncMap { try await hasher.hash($0) }
+        return try await tx.users.update(id, input, roleId: role?.id, passwordHash: hash, by: actor)
     }
 
     private func resolveRole(_ input: UserInput, in tx: Transaction) async throws -> Role? {
@@ -367,8 +371,9 @@ public struct AuthService: Sendable {
         guard let found = try await database.withTenant(nil, { tx in try await tx.lookup.user(email: email) }) else {
             throw OctoError.notFound("user")
         }
+        let hash = try await hasher.hash(newPassword)
         _ = try await inScope(found.providerId) { tx in
-            try await tx.users.update(found.userId, UserInput(), roleId: nil, passwordHash: hasher.hash(newPassword), by: .system)
+            try await tx.users.update(found.userId, UserInput(), roleId: nil, passwordHash: hash, by: .system)
         }
     }
 

@@ -143,8 +143,10 @@ public struct API: Sendable {
     public func application(logger: Logger) throws -> some ApplicationProtocol {
         let responder = EdgeResponder(inner: buildRouter().0.buildResponder(), web: StaticFiles(directory: configuration.webDirectory),
                                       trustedProxies: configuration.trustedProxies, servesTLS: configuration.servesTLS || configuration.tls != nil)
-        let server: HTTPServerBuilder = .http1WebSocketUpgrade { request, channel, logger in
-            try await hub.upgrade(request, channel: channel, auth: auth, database: database, logger: logger)
+        let server: HTTPServerBuilder = .deadlines(configuration.deadlines) { responder in
+            HTTP1WebSocketUpgradeChannel(responder: responder, configuration: .init()) { request, channel, logger in
+                try await hub.upgrade(request, channel: channel, auth: auth, database: database, logger: logger)
+            }
         }
         return Application(
             responder: responder,

@@ -67,6 +67,9 @@ public struct APIConfiguration: Sendable {
     /// `Strict-Transport-Security`, as they do behind a trusted proxy that says `X-Forwarded-Proto: https`.
     public var servesTLS = false
 
+    /// Idle and request-read deadlines of every connection (`OCTOISP_HTTP_IDLE_TIMEOUT`, `OCTOISP_HTTP_READ_TIMEOUT`).
+    public var deadlines = ConnectionDeadlines()
+
     /// Defaults.
     public init() {}
 
@@ -93,5 +96,6 @@ public struct APIConfiguration: Sendable {
         if let proxies = environment["OCTOISP_TRUSTED_PROXIES"] {
             trustedProxies = proxies.split(separator: ",").compactMap { IPNetwork(String($0).trimmingCharacters(in: .whitespaces)) }
         }
+        deadlines = ConnectionDeadlines(environment: environment)
     }
 }

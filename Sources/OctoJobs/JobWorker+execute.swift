@@ -2,6 +2,7 @@ import Foundation
 import OctoCore
 import Logging
 import Metrics
+import Synchronization
 
 extension JobWorker {
     /// Runs one claimed job with a heartbeat, then acks it (through `acks` when given) or records the failure.
@@ -16,12 +17,7 @@ extension JobWorker {
         let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepLeased(job, logger: logger) }
             defer { group.cancelAll() }
-            do {
-                try await handlers.run(job, logger: logger)
-                return .success(())
-            } catch {
-                return .failure(error)
-            }
+            return await runWithinDeadline(job, logger: logger)
         }
         let elapsed = ContinuousClock.now - started
         Timer(label: "octoisp_job_duration_seconds", dimensions: dimensions).recordNanoseconds(
@@ -48,6 +44,33 @@ extension JobWorker {
                     Counter(label: "octoisp_jobs_dead_lettered_total", dimensions: dimensions).increment()
                 }
             }
+        }
+    }
+
+    /// Runs the job's handler; past ``Configuration/deadline`` the handler is cancelled and a retryable
+    /// failure returned at once, without waiting for a handler that ignores cancellation.
+    func runWithinDeadline(_ job: ClaimedJob, logger: Logger) async -> Result<Void, any Error> {
+        let handlers = handlers
+        let deadline = configuration.deadline
+        let work = Task { try await handlers.run(job, logger: logger) }
+        let outcome = OneOutcome()
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
+                outcome.set(continuation)
+                let timer = Task {
+                    try await Task.sleep(for: deadline)
+                    work.cancel()
+                    logger.error("job passed its deadline; cancelled", metadata: ["deadline": "\(deadline)"])
+                    outcome.resume(.failure(JobError(.backend, "the job did not finish within its deadline of \(deadline)")))
+                }
+                Task {
+                    let result = await work.result
+                    timer.cancel()
+                    outcome.resume(result)
+                }
+            }
+        } onCancel: {
+            work.cancel()
         }
     }
 
@@ -119,5 +142,34 @@ extension JobWorker {
                 pause = min(pause * 2, .seconds(1))
             }
         }
+    }
+}
+
+/// The first of several racing outcomes, delivered once.
+final class OneOutcome: Sendable {
+    private let state = Mutex<(continuation: CheckedContinuation<Result<Void, any Error>, Never>?, early: Result<Void, any Error>?, done: Bool)>(
+        (nil, nil, false))
+
+    func set(_ continuation: CheckedContinuation<Result<Void, any Error>, Never>) {
+        let early: Result<Void, any Error>? = state.withLock { state in
+            if let early = state.early { state.early = nil; return early }
+            state.continuation = continuation
+            return nil
+        }
+        if let early { continuation.resume(returning: early) }
+    }
+
+    func resume(_ result: Result<Void, any Error>) {
+        let continuation: CheckedContinuation<Result<Void, any Error>, Never>? = state.withLock { state in
+            guard !state.done else { return nil }
+            state.done = true
+            guard let continuation = state.continuation else {
+                state.early = result
+                return nil
+            }
+            state.continuation = nil
+            return continuation
+        }
+        continuation?.resume(returning: result)
     }
 }

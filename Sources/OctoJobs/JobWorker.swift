@@ -29,11 +29,16 @@ public final class JobWorker: Service, Sendable {
         public var retry: RetryPolicy
         /// How often this worker returns expired leases to the queue.
         public var recoveryInterval: Duration
+        /// Longest a handler may run (`OCTOISP_JOB_DEADLINE`, seconds): past it the handler is cancelled,
+        /// its lease no longer renewed and the job fails (retried while attempts remain), which frees its
+        /// ordering key, whether or not the handler notices the cancellation.
+        public var deadline: Duration
 
         /// Creates a configuration.
         public init(queues: [String] = [JobQueueName.default], includeDedicated: Bool = true, concurrency: Int = 8,
                     lease: TimeInterval = 30, pollInterval: Duration = .milliseconds(100), retry: RetryPolicy = RetryPolicy(),
-                    recoveryInterval: Duration = .seconds(1)) {
+                    recoveryInterval: Duration = .seconds(1), deadline: Duration = .seconds(600)) {
+            self.deadline = deadline
             self.queues = queues
             self.includeDedicated = includeDedicated
             self.concurrency = max(1, concurrency)

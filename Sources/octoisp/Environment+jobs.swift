@@ -32,13 +32,18 @@ extension Environment {
 
     /// Worker settings: `OCTOISP_JOB_QUEUES` (comma-separated, default `default`), `OCTOISP_JOB_CONCURRENCY`
     /// (default 8), `OCTOISP_JOB_DEDICATED` (`false` to leave large providers' queues to their own workers) and
-    /// `OCTOISP_JOB_LEASE` (seconds, default 30: how long the jobs of a worker that died wait before another takes them).
+    /// `OCTOISP_JOB_LEASE` (seconds, default 30: how long the jobs of a worker that died wait before another takes them),
+    /// `OCTOISP_JOB_DEADLINE` (seconds a handler may run, default 600).
     func workerConfiguration() -> JobWorker.Configuration {
         let queues = (values["OCTOISP_JOB_QUEUES"] ?? JobQueueName.default).split(separator: ",")
             .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        return JobWorker.Configuration(queues: queues.isEmpty ? [JobQueueName.default] : queues,
-                                       includeDedicated: values["OCTOISP_JOB_DEDICATED"] != "false",
-                                       concurrency: values["OCTOISP_JOB_CONCURRENCY"].flatMap(Int.init) ?? 8,
-                                       lease: values["OCTOISP_JOB_LEASE"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 30)
+        var configuration = JobWorker.Configuration(queues: queues.isEmpty ? [JobQueueName.default] : queues,
+                                                    includeDedicated: values["OCTOISP_JOB_DEDICATED"] != "false",
+                                                    concurrency: values["OCTOISP_JOB_CONCURRENCY"].flatMap(Int.init) ?? 8,
+                                                    lease: values["OCTOISP_JOB_LEASE"].flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 30)
+        if let seconds = values["OCTOISP_JOB_DEADLINE"].flatMap(Double.init), seconds > 0 {
+            configuration.deadline = .milliseconds(Int64(seconds * 1000))
+        }
+        return configuration
     }
 }

@@ -26,10 +26,18 @@ struct Environment {
         }
     }
 
-    /// The app role's URL and the global role's URL.
+    /// The app role's URL and the global role's URL, the pool size (`OCTOISP_DB_POOL`) and the
+    /// statement timeout in seconds (`OCTOISP_DB_STATEMENT_TIMEOUT`, default 30; 0 turns it off).
     func databaseConfiguration() throws -> Database.Configuration {
-        Database.Configuration(app: try url("DATABASE_URL"), global: try url("OCTOISP_GLOBAL_DATABASE_URL"),
-                               maximumConnections: values["OCTOISP_DB_POOL"].flatMap(Int.init) ?? 20)
+        var timeout: Duration? = .seconds(30)
+        if let text = values["OCTOISP_DB_STATEMENT_TIMEOUT"] {
+            guard let seconds = Double(text), seconds >= 0 else {
+                throw ConfigurationError("OCTOISP_DB_STATEMENT_TIMEOUT: expected seconds (0 turns the limit off)")
+            }
+            timeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
+        }
+        return Database.Configuration(app: try url("DATABASE_URL"), global: try url("OCTOISP_GLOBAL_DATABASE_URL"),
+                                      maximumConnections: values["OCTOISP_DB_POOL"].flatMap(Int.init) ?? 20, statementTimeout: timeout)
     }
 
     func secretBox() throws -> SecretBox {

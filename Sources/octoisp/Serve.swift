@@ -151,8 +151,9 @@ struct Serve: AsyncParsableCommand {
                                    secrets: try environment.secretBox())
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
-            let server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files,
+            var server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files,
                                     tls: try environment.listenerTLS { try ListenerTLS.cwmp(environment: $0) })
+            server.deadlines = ConnectionDeadlines(environment: environment.values)
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
         }

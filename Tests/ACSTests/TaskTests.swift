@@ -39,6 +39,46 @@ import Testing
         }
     }
 
+    @Test func secretValuesAreNeitherCachedNorKeptInSettledTasks() async throws {
+        try await TaskHarness.with { harness in
+            let cpe = try harness.device()
+            let device = try await harness.register(cpe)
+            let key = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.KeyPassphrase"
+            let first = "wifi-first-\(UUID().uuidString.prefix(8))"
+            let second = "wifi-second-\(UUID().uuidString.prefix(8))"
+            // A key read back in clear before the change, then set twice, then read back again.
+            await cpe.modify { $0.model.set(key, value: first) }
+            let before = try await harness.queue(#"{"type": "getParameterValues", "parameter_names": ["\#(key)"]}"#, device: device)
+            let set = try await harness.queue(#"{"type": "setParameterValues", "parameter_values": [{"name": "\#(key)", "value": "\#(second)"}, {"name": "\#(Self.interval)", "value": "900", "type": "xsd:unsignedInt"}]}"#, device: device)
+            let after = try await harness.queue(#"{"type": "getParameterValues", "parameter_names": ["\#(key)"]}"#, device: device)
+            let queued = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("SELECT arguments::text FROM acs_tasks WHERE id = \(set.id)").values(String.self)
+            }
+            #expect(queued.first?.contains(second) == true, "a queued task keeps the value it must send")
+            _ = try await cpe.runSession(events: [InformEvent(code: InformEvent.periodic)])
+            #expect(await cpe.cpe.model.nodes[key]?.value == second, "the CPE receives the real value")
+            for id in [before.id, set.id, after.id] { #expect(try await harness.task(id, device: device).status == .done) }
+            let rows = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                var rows: [String] = []
+                for table in ["device_parameters", "device_parameter_changes", "acs_tasks", "audit_log"] {
+                    rows += try await tx.query(PostgresQuery(unsafeSQL: "SELECT t::text FROM \(table) t")).values(String.self)
+                }
+                return rows
+            }
+            #expect(rows.count > 20)
+            #expect(rows.allSatisfy { !$0.contains(first) && !$0.contains(second) }, "\(rows.filter { $0.contains(first) || $0.contains(second) })")
+            let cached = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("SELECT value FROM device_parameters WHERE device_id = \(device) AND path = \(key)").values(String.self)
+            }
+            #expect(cached == [SecretParameters.mask])
+            // The settled task kept its other values.
+            let arguments = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("SELECT arguments::text FROM acs_tasks WHERE id = \(set.id)").values(String.self)
+            }
+            #expect(arguments.first?.contains("900") == true && arguments.first?.contains(SecretParameters.mask) == true, "\(arguments)")
+        }
+    }
+
     @Test func secretParametersAreJudgedByTheirLeaf() {
         for name in ["Device.WiFi.AccessPoint.1.Security.KeyPassphrase", "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.PreSharedKey.1.PreSharedKey",
                      "Device.PPP.Interface.1.Password", "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.WEPKey.1.WEPKey",

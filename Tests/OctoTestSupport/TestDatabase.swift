@@ -84,7 +84,9 @@ public struct TestDatabase: Sendable {
     }
 
     func run<T: Sendable>(clock: ManualWallClock, _ body: @Sendable (TestStack) async throws -> T) async throws -> T {
-        let database = Database(configuration: .init(app: appURL, global: globalURL, maximumConnections: 8), clock: clock, logger: Self.logger)
+        // Statements of tests that seed large fleets on a loaded machine may take longer than the 30 s default.
+        let database = Database(configuration: .init(app: appURL, global: globalURL, maximumConnections: 8, statementTimeout: .seconds(300)),
+                                clock: clock, logger: Self.logger)
         let tokens = try await AccessTokens(secret: "test-secret-that-is-long-enough-0123456789", clock: clock)
         let secrets = try SecretBox(keyring: SecretBox.generateKeyring())
         let auth = AuthService(database: database, hasher: PasswordHasher(cost: 4), tokens: tokens, secrets: secrets)

@@ -53,7 +53,7 @@ extension ACSEngine {
         switch TaskPlan.outcome(of: task, answer: answer) {
         case .done(let result):
             try await updateCache(after: task, answer: answer, device: live.deviceID, in: tx)
-            try await tx.deviceTasks.finish(task.id, status: .done, result: result, fault: nil, by: actor)
+            try await tx.deviceTasks.finish(task.id, status: .done, result: result, fault: nil, by: actor, secrets: provisioning?.secrets)
             if task.type == .setParameterValues { try await provisioningSettled(task, fault: nil, of: live, in: tx) }
             try await rolloutSettled(task, status: .done, fault: nil, in: tx)
             if ProvisioningService.isVerification(task), let provisioning, case .getParameterValuesResponse(let values) = answer {
@@ -123,17 +123,17 @@ extension ACSEngine {
     func updateCache(after task: DeviceTask, answer: CPEMessage, device: UUID, in tx: Transaction) async throws {
         switch (task.type, answer) {
         case (.getParameterValues, .getParameterValuesResponse(let values)):
-            try await tx.cwmp.storeValues(values, device: device)
+            try await tx.cwmp.storeValues(values, device: device, secrets: provisioning?.secrets)
         case (.refresh, .getParameterNamesResponse(let names)):
             // The subtree as the device has it now: names, objects and writable flags; the rest is forgotten.
             let prefix = task.arguments.path ?? names.first.map { String($0.name.prefix { $0 != "." }) + "." } ?? ""
             if prefix.hasSuffix(".") { try await tx.cwmp.forget(under: prefix, except: names.map(\.name), device: device) }
             try await tx.cwmp.storeNames(names, device: device)
         case (.refresh, .getParameterValuesResponse(let values)):
-            try await tx.cwmp.storeValues(values, device: device)
+            try await tx.cwmp.storeValues(values, device: device, secrets: provisioning?.secrets)
         case (.setParameterValues, .setParameterValuesResponse):
             let values = (task.arguments.parameterValues ?? []).map { ParameterValue(name: $0.name, value: $0.value, type: $0.type ?? "xsd:string") }
-            try await tx.cwmp.storeValues(values, device: device)
+            try await tx.cwmp.storeValues(values, device: device, secrets: provisioning?.secrets)
         case (.addObject, .addObjectResponse(let instance, _)):
             try await tx.cwmp.storeNames([ParameterInfo(name: "\(task.arguments.objectName ?? "")\(instance).", writable: true)], device: device)
         case (.deleteObject, .deleteObjectResponse):

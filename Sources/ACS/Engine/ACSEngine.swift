@@ -379,7 +379,7 @@ public final class ACSEngine: Sendable {
                 case .discoveredNames(let names):
                     try await tx.cwmp.storeNames(names, device: live.deviceID)
                 case .discoveredValues(let values):
-                    try await tx.cwmp.storeValues(values, device: live.deviceID)
+                    try await tx.cwmp.storeValues(values, device: live.deviceID, secrets: provisioning?.secrets)
                 case .completed(let rpc, let answer):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.info("cwmp rpc completed", metadata: metadata)

@@ -107,9 +107,10 @@ public struct CWMPRepository: Sendable {
             """)
     }
 
-    /// Stores values; a value that differs from a cached one is recorded in the change history.
-    public func storeValues(_ values: [ParameterValue], device: UUID) async throws {
-        let unique = Self.cacheable(values)
+    /// Stores values; a value that differs from a cached one is recorded in the change history. Secret
+    /// values (``SecretParameters``) are stored as their marker: masked, with a keyed digest when `secrets` is given.
+    public func storeValues(_ values: [ParameterValue], device: UUID, secrets: SecretBox? = nil) async throws {
+        let unique = SecretParameters.storable(Self.cacheable(values), device: device, provider: tx.providerID, secrets: secrets)
         guard !unique.isEmpty else { return }
         let now = tx.clock.now
         try await tx.query("""

@@ -78,6 +78,7 @@ public struct DeviceTaskRepository: Sendable {
             """).acsFirst(Self.decode) else {
             throw OctoError(.conflict, "task is \(before.status.rawValue); only queued tasks can be cancelled")
         }
+        try await purgeSecrets(task, secrets: nil)
         try await tx.audit("device_task.cancel", by: actor, target: ("device_task", id.lowercased), before: before.maskingSecrets(),
                            after: task.maskingSecrets())
         try await publish(task)
@@ -101,15 +102,18 @@ public struct DeviceTaskRepository: Sendable {
         return task
     }
 
-    /// Settles a running task as done or fault, audits and publishes it.
-    public func finish(_ id: UUID, status: DeviceTask.Status, result: JSONValue?, fault: DeviceTask.Fault?, by actor: Actor) async throws {
-        let resultText = try result.map(OctoJSON.string)
+    /// Settles a running task as done or fault, audits and publishes it. Its secret arguments are
+    /// replaced by their markers (keyed digests with `secrets`) and secret values in its result masked.
+    public func finish(_ id: UUID, status: DeviceTask.Status, result: JSONValue?, fault: DeviceTask.Fault?, by actor: Actor,
+                       secrets: SecretBox? = nil) async throws {
+        let resultText = try result.map(SecretParameters.masking).map(OctoJSON.string)
         guard let task = try await tx.query("""
             UPDATE acs_tasks SET status = \(status.rawValue), result = \(resultText)::jsonb, fault_code = \(fault?.code),
                    fault_string = \(fault?.string), finished_at = \(tx.clock.now)
             WHERE id = \(id) AND status = 'running'
             RETURNING \(unescaped: Self.columns)
             """).acsFirst(Self.decode) else { return }
+        try await purgeSecrets(task, secrets: secrets)
         try await tx.audit("device_task.\(status.rawValue)", by: actor, target: ("device_task", id.lowercased), details: .object([
             "type": .string(task.type.rawValue), "device_id": .string(task.deviceId.lowercased), "result": result.map(SecretParameters.masking) ?? .null,
             "fault_code": fault.map { .number(Double($0.code)) } ?? .null, "fault_string": fault.map { .string($0.string) } ?? .null,
@@ -156,12 +160,21 @@ public struct DeviceTaskRepository: Sendable {
             RETURNING \(unescaped: Self.columns)
             """).acsRows(Self.decode)
         for task in tasks {
+            try await purgeSecrets(task, secrets: nil)
             try await tx.audit("device_task.expired", by: .system, target: ("device_task", task.id.lowercased), details: .object([
                 "type": .string(task.type.rawValue), "device_id": .string(task.deviceId.lowercased),
             ]))
             try await publish(task)
         }
         return tasks
+    }
+
+    /// Replaces the secret values of a settled task's arguments by their markers: the CPE has them or
+    /// never will, and nothing else needs them in clear.
+    func purgeSecrets(_ task: DeviceTask, secrets: SecretBox?) async throws {
+        let purged = task.arguments.purgingSecrets(device: task.deviceId, provider: tx.providerID, secrets: secrets)
+        guard purged != task.arguments else { return }
+        try await tx.query("UPDATE acs_tasks SET arguments = \(try OctoJSON.string(purged))::jsonb WHERE id = \(task.id)")
     }
 
     func publish(_ task: DeviceTask) async throws {

@@ -2,6 +2,7 @@ import ACS
 import Hummingbird
 import HummingbirdCore
 import HTTPTypes
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -20,6 +21,8 @@ public struct CWMPServer: Sendable {
     public var maximumBodyBytes: Int
     /// HTTPS instead of HTTP; every request on it counts as secure (see ``CWMPRequest/secure``).
     public var tls: ListenerTLS?
+    /// Idle and request-read deadlines of every connection (a CPE that trickles is cut off).
+    public var deadlines = ConnectionDeadlines()
 
     /// Creates the endpoint.
     public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20, files: FileStore? = nil,
@@ -74,7 +77,8 @@ public struct CWMPServer: Sendable {
 
     /// The HTTP server as a service; `onRunning` receives the bound port.
     public func application(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        Application(router: router(), server: try tls.map { try $0.server(.http1()) } ?? .http1(),
+        let base: HTTPServerBuilder = .deadlines(deadlines) { responder in HTTP1Channel(responder: responder, configuration: .init()) }
+        return Application(router: router(), server: try tls.map { try $0.server(base) } ?? base,
                     configuration: .init(address: .hostname(host, port: port), serverName: "OctoISP-ACS"),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)
     }

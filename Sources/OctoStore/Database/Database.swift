@@ -17,12 +17,17 @@ public final class Database: Service, Sendable {
         public var global: DatabaseURL
         /// Pool size per role.
         public var maximumConnections: Int
+        /// Longest a statement of either pool may run before PostgreSQL cancels it (`statement_timeout`
+        /// of every pooled connection; `nil`: no limit). A long job may raise it for its own
+        /// transaction with `SET LOCAL statement_timeout`.
+        public var statementTimeout: Duration?
 
         /// Creates a configuration.
-        public init(app: DatabaseURL, global: DatabaseURL, maximumConnections: Int = 20) {
+        public init(app: DatabaseURL, global: DatabaseURL, maximumConnections: Int = 20, statementTimeout: Duration? = .seconds(30)) {
             self.app = app
             self.global = global
             self.maximumConnections = maximumConnections
+            self.statementTimeout = statementTimeout
         }
     }
 
@@ -35,9 +40,11 @@ public final class Database: Service, Sendable {
 
     /// Creates the pools; they connect once ``run()`` runs.
     public init(configuration: Configuration, clock: any WallClock = SystemWallClock(), logger: Logger) {
-        appClient = PostgresClient(configuration: configuration.app.clientConfiguration(maximumConnections: configuration.maximumConnections),
+        appClient = PostgresClient(configuration: configuration.app.clientConfiguration(maximumConnections: configuration.maximumConnections,
+                                                                                       statementTimeout: configuration.statementTimeout),
                                    backgroundLogger: logger)
-        globalClient = PostgresClient(configuration: configuration.global.clientConfiguration(maximumConnections: max(2, configuration.maximumConnections / 4)),
+        globalClient = PostgresClient(configuration: configuration.global.clientConfiguration(maximumConnections: max(2, configuration.maximumConnections / 4),
+                                                                                             statementTimeout: configuration.statementTimeout),
                                       backgroundLogger: logger)
         self.logger = logger
         self.clock = clock

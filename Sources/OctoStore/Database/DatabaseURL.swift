@@ -58,14 +58,19 @@ public struct DatabaseURL: Sendable, Hashable, CustomStringConvertible {
     /// The URL without its password.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 
-    /// A PostgresNIO client configuration for this URL.
-    public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
+    /// A PostgresNIO client configuration for this URL; every connection starts with `statement_timeout`
+    /// set to `statementTimeout` (whole milliseconds) when one is given.
+    public func clientConfiguration(maximumConnections: Int = 20, statementTimeout: Duration? = nil) -> PostgresClient.Configuration {
         var configuration = PostgresClient.Configuration(
             host: host, port: port, username: username, password: password, database: database,
             tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
         )
         configuration.options.maximumConnections = maximumConnections
         configuration.options.minimumConnections = 0
+        if let statementTimeout {
+            let milliseconds = statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+            configuration.options.additionalStartupParameters.append(("statement_timeout", "\(max(1, milliseconds))"))
+        }
         return configuration
     }
 

@@ -46,6 +46,24 @@ public struct DeviceAction: Codable, Sendable, Hashable {
         self.hidden = hidden
     }
 
+    /// The settings field each free-text field of the action sets.
+    static var settingsFields: [(WritableKeyPath<DeviceAction, String?>, SettingsField)] {
+        [(\.ssid, .wifiSSID), (\.key, .wifiKey), (\.security, .wifiSecurity)]
+    }
+
+    /// The action with the value of every field whose settings field is secret (``SettingsField/isSecret``,
+    /// the Wi-Fi key) masked: what is stored in clear, audited and shown.
+    public var masked: DeviceAction {
+        var action = self
+        for (path, field) in Self.settingsFields where field.isSecret && action[keyPath: path] != nil {
+            action[keyPath: path] = SecretParameters.mask
+        }
+        return action
+    }
+
+    /// Whether the action carries a secret value.
+    public var holdsSecret: Bool { masked != self }
+
     /// The settings a set_wifi action asks for, checked like template settings (400 naming the field).
     public func wifiSettings() throws(ProvisioningError) -> ProvisioningSettings {
         guard type == .setWifi else { return ProvisioningSettings() }

@@ -51,7 +51,16 @@ extension ProvisioningService {
             ]))
             return
         }
-        let sent = try await tx.deviceTasks.get(applied, device: task.deviceId).arguments.parameterValues ?? []
+        let readBack = Dictionary(values.map { ($0.name, $0.value) }, uniquingKeysWith: { first, _ in first })
+        // The settled apply keeps secret values only as markers: one the value read back matches stands for it.
+        let sent = (try await tx.deviceTasks.get(applied, device: task.deviceId).arguments.parameterValues ?? []).map { value in
+            guard SecretParameters.isMarker(value.value), let got = readBack[value.name],
+                  SecretParameters.marker(value.value, matches: got, path: value.name, device: task.deviceId, provider: tx.providerID,
+                                          secrets: secrets) else { return value }
+            var opened = value
+            opened.value = got
+            return opened
+        }
         let secret = Set(state.desired.filter { SettingsField(rawValue: String($0.field.prefix { $0 != "@" }))?.isSecret == true }.map(\.path))
         let outcome = Self.verify(sent: sent, read: values, secret: secret)
         state.status = outcome.mismatches.isEmpty ? .verified : .mismatch

@@ -135,6 +135,19 @@ public struct ProvisioningService: Sendable {
         try await tx.deviceProvisioning.storeSealedOverrides(state.deviceId, sealed: sealed)
     }
 
+    /// `tree` with the cached markers of secret values (``SecretParameters/marker(_:path:device:provider:secrets:)``)
+    /// that stand for the desired value replaced by it, so a key already in place is not sent again.
+    func recognisingSecrets(_ tree: [String: ParameterNode], desired: [ParameterChange], device: UUID, in tx: Transaction) -> [String: ParameterNode] {
+        var tree = tree
+        for parameter in desired {
+            guard let node = tree[parameter.path], SecretParameters.isMarker(node.value),
+                  SecretParameters.marker(node.value, matches: parameter.value, path: parameter.path, device: device, provider: tx.providerID,
+                                          secrets: secrets) else { continue }
+            tree[parameter.path]?.value = parameter.value
+        }
+        return tree
+    }
+
     /// `changes` with the values of secret fields masked, as stored and audited.
     static func masked(_ changes: [ParameterChange]) -> [ParameterChange] {
         changes.map { change in
@@ -193,7 +206,7 @@ public struct ProvisioningService: Sendable {
             plan.mapping = resolution.mapping
             plan.desired = desired.parameters
             plan.parameterKey = desired.parameterKey
-            plan.changes = desired.diff(against: context.tree)
+            plan.changes = desired.diff(against: recognisingSecrets(context.tree, desired: desired.parameters, device: device, in: tx))
             plan.skipped = resolution.skipped
             plan.errors = resolution.errors
             plan.rebootAfterWifiChange = resolution.rebootAfterWifiChange

@@ -22,7 +22,7 @@ extension ProvisioningService {
     /// Creates a rollout and enqueues its first step in the same transaction (PostgreSQL queue) or right after.
     public func startRollout(_ input: RolloutInput, provider: UUID, database: Database, by actor: Actor) async throws -> Rollout {
         let (rollout, pending) = try await database.withTenant(provider) { tx -> (Rollout, JobRequest?) in
-            let rollout = try await tx.rollouts.create(input, by: actor)
+            let rollout = try await tx.rollouts.create(input, secrets: secrets, by: actor)
             return (rollout, try await enqueueStep(rollout.id, at: nil, in: tx))
         }
         try await tasks.enqueue(pending)
@@ -93,6 +93,8 @@ extension ProvisioningService {
                 return (true, [try await enqueueStep(id, at: next, in: tx)].compactMap { $0 })
             }
             rollout.wave += 1
+            // The stored action is masked; the devices need the real key.
+            rollout.action = try await tx.rollouts.action(id, secrets: secrets)
             let devices = try await tx.query("""
                 SELECT device_id FROM provisioning_rollout_devices WHERE rollout_id = \(id) AND status = 'pending'
                 ORDER BY position LIMIT \(rollout.waveSize)

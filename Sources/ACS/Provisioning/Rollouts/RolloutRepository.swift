@@ -19,7 +19,9 @@ public struct RolloutRepository: Sendable {
 
     /// Validates `input`, selects the target devices (TR-069 devices with a finished discovery, in
     /// registration order) and stores the rollout; 400 naming the field otherwise, nothing stored.
-    public func create(_ input: RolloutInput, by actor: Actor) async throws -> Rollout {
+    /// The action is stored masked (``DeviceAction/masked``); an action holding a secret (a Wi-Fi key)
+    /// is also stored whole, sealed with `secrets`, and refused (400 `action.key`) without them.
+    public func create(_ input: RolloutInput, secrets: SecretBox?, by actor: Actor) async throws -> Rollout {
         guard (1...200).contains(input.name.count) else { throw OctoError.invalid("name", "name is required (1–200 characters)") }
         let waveSize = input.waveSize ?? 50
         guard (1...10_000).contains(waveSize) else { throw OctoError.invalid("wave_size", "wave_size must be 1–10000") }
@@ -31,6 +33,9 @@ public struct RolloutRepository: Sendable {
             var error = error
             error.field = "action." + error.field
             throw error.octoError
+        }
+        if input.action.holdsSecret && secrets == nil {
+            throw OctoError.invalid("action.key", "keys need a secret key (OCTOISP_SECRET_KEY) to be stored sealed")
         }
         let target = input.target
         let devices = try await tx.query("""
@@ -52,11 +57,15 @@ public struct RolloutRepository: Sendable {
         guard !devices.isEmpty else { throw OctoError.invalid("target", "target selects no TR-069 device") }
         let id = UUID()
         let now = tx.clock.now
+        var sealed: String?
+        if input.action.holdsSecret, let secrets {
+            sealed = try secrets.seal(try OctoJSON.string(input.action), context: Self.sealContext(provider: tx.providerID, rollout: id))
+        }
         try await tx.query("""
-            INSERT INTO provisioning_rollouts (id, provider_id, name, target, action, wave_size, pause_seconds, failure_threshold, total,
-                                               next_wave_at, created_by, created_at, updated_at)
-            VALUES (\(id), \(tx.providerID), \(input.name), \(try OctoJSON.string(target))::jsonb, \(try OctoJSON.string(input.action))::jsonb,
-                    \(waveSize), \(pause), \(threshold), \(devices.count), \(now), \(actor.label), \(now), \(now))
+            INSERT INTO provisioning_rollouts (id, provider_id, name, target, action, action_sealed, wave_size, pause_seconds, failure_threshold,
+                                               total, next_wave_at, created_by, created_at, updated_at)
+            VALUES (\(id), \(tx.providerID), \(input.name), \(try OctoJSON.string(target))::jsonb, \(try OctoJSON.string(input.action.masked))::jsonb,
+                    \(sealed), \(waveSize), \(pause), \(threshold), \(devices.count), \(now), \(actor.label), \(now), \(now))
             """)
         try await tx.query("""
             INSERT INTO provisioning_rollout_devices (provider_id, rollout_id, device_id, position, updated_at)
@@ -66,6 +75,23 @@ public struct RolloutRepository: Sendable {
         try await tx.audit("provisioning_rollout.create", by: actor, target: ("provisioning_rollout", id.lowercased), before: Rollout?.none, after: rollout)
         try await publish(rollout)
         return rollout
+    }
+
+    static func sealContext(provider: UUID?, rollout: UUID) -> String {
+        "provisioning-rollout-action:\(provider?.lowercased ?? "-"):\(rollout.lowercased)"
+    }
+
+    /// The rollout's action in clear: opened from its sealed copy, or as stored when it holds no secret.
+    public func action(_ id: UUID, secrets: SecretBox?) async throws -> DeviceAction {
+        guard let (stored, sealed) = try await tx.query("""
+            SELECT action::text AS action, action_sealed FROM provisioning_rollouts WHERE id = \(id)
+            """).acsFirst({ (try $0.acsColumn("action", as: String.self), try $0.acsColumn("action_sealed", as: String?.self)) }) else {
+            throw OctoError.notFound("rollout")
+        }
+        guard let sealed else { return try OctoJSON.decoder.decode(DeviceAction.self, from: Data(stored.utf8)) }
+        guard let secrets else { throw OctoError(.internal, "the rollout's action is sealed and no secret key (OCTOISP_SECRET_KEY) is configured") }
+        let text = try secrets.open(sealed, context: Self.sealContext(provider: tx.providerID, rollout: id))
+        return try OctoJSON.decoder.decode(DeviceAction.self, from: Data(text.utf8))
     }
 
     /// One rollout with its counts; 404 otherwise.

@@ -1,0 +1,153 @@
+import Hummingbird
+import HummingbirdCore
+import Logging
+import NIOCore
+
+/// How long an HTTP connection may sit idle or take to send a request, so a client that opens
+/// connections and trickles bytes (slowloris) cannot hold them.
+public struct ConnectionDeadlines: Sendable, Hashable {
+    /// A kept-alive connection that sends and receives nothing for this long after an answer is
+    /// closed (`OCTOISP_HTTP_IDLE_TIMEOUT`, seconds).
+    public var idle: Duration
+    /// A request must arrive whole within this long, from its first byte (from the connection's
+    /// opening for its first request) until the server starts answering (`OCTOISP_HTTP_READ_TIMEOUT`,
+    /// seconds); otherwise the connection is closed. A connection opened and left silent is closed too.
+    public var read: Duration
+
+    /// Defaults: 300 s idle between requests, 30 s to send a request.
+    public init(idle: Duration = .seconds(300), read: Duration = .seconds(30)) {
+        self.idle = idle
+        self.read = read
+    }
+
+    /// Defaults overridden by `OCTOISP_HTTP_IDLE_TIMEOUT` and `OCTOISP_HTTP_READ_TIMEOUT` (seconds, > 0).
+    public init(environment: [String: String]) {
+        self.init()
+        if let seconds = environment["OCTOISP_HTTP_IDLE_TIMEOUT"].flatMap(Double.init), seconds > 0 { idle = .milliseconds(Int64(seconds * 1000)) }
+        if let seconds = environment["OCTOISP_HTTP_READ_TIMEOUT"].flatMap(Double.init), seconds > 0 { read = .milliseconds(Int64(seconds * 1000)) }
+    }
+
+    var idleAmount: TimeAmount { .nanoseconds(Self.nanoseconds(idle)) }
+    var readAmount: TimeAmount { .nanoseconds(Self.nanoseconds(read)) }
+
+    static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}
+
+/// Enforces ``ConnectionDeadlines`` on the raw bytes of a connection, first in its pipeline (before
+/// any HTTP decoding, so a request head that never ends is covered too). The first request starts
+/// when the connection opens, later ones with their first byte; a request ends when the server
+/// writes its first byte back; an upgrade to WebSocket (`101`) ends the watch.
+final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    let deadlines: ConnectionDeadlines
+    let logger: Logger
+    private var idleTimer: Scheduled<Void>?
+    private var readTimer: Scheduled<Void>?
+    private var reading = false
+    private var upgraded = false
+
+    init(deadlines: ConnectionDeadlines, logger: Logger) {
+        self.deadlines = deadlines
+        self.logger = logger
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { startRequest(context) }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        startRequest(context)
+        context.fireChannelActive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        cancel()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        cancel()
+        context.fireChannelInactive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if !upgraded && !reading { startRequest(context) }
+        context.fireChannelRead(data)
+    }
+
+    /// A request is expected: the read deadline runs (the idle one does not matter meanwhile).
+    private func startRequest(_ context: ChannelHandlerContext) {
+        guard !reading else { return }
+        reading = true
+        idleTimer?.cancel()
+        idleTimer = nil
+        let channel = context.channel
+        let logger = logger
+        let seconds = deadlines.read
+        readTimer = context.eventLoop.scheduleTask(in: deadlines.readAmount) {
+            logger.notice("closing a connection whose request did not arrive in time", metadata: ["timeout": "\(seconds)"])
+            channel.close(promise: nil)
+        }
+    }
+
+    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
+        if !upgraded {
+            let buffer = unwrapOutboundIn(data)
+            if reading {
+                reading = false
+                readTimer?.cancel()
+                readTimer = nil
+                if buffer.getString(at: buffer.readerIndex, length: min(12, buffer.readableBytes))?.hasSuffix(" 101") == true {
+                    // A WebSocket from now on: it has its own pings and closes.
+                    upgraded = true
+                    cancel()
+                }
+            }
+            if !upgraded { armIdle(context) }
+        }
+        context.write(data, promise: promise)
+    }
+
+    private func armIdle(_ context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+        let channel = context.channel
+        idleTimer = context.eventLoop.scheduleTask(in: deadlines.idleAmount) { channel.close(promise: nil) }
+    }
+
+    private func cancel() {
+        idleTimer?.cancel()
+        readTimer?.cancel()
+        idleTimer = nil
+        readTimer = nil
+    }
+}
+
+/// A server child channel that puts a ``ConnectionDeadlineHandler`` in front of `inner`'s pipeline.
+struct DeadlineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
+    typealias Value = Inner.Value
+    let inner: Inner
+    let deadlines: ConnectionDeadlines
+
+    func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
+        channel.eventLoop.makeCompletedFuture {
+            try channel.pipeline.syncOperations.addHandler(ConnectionDeadlineHandler(deadlines: deadlines, logger: logger), position: .first)
+        }.flatMap { inner.setup(channel: channel, logger: logger) }
+    }
+
+    func handle(value: Value, logger: Logger) async {
+        await inner.handle(value: value, logger: logger)
+    }
+}
+
+extension HTTPServerBuilder {
+    /// The child channels `make` builds, with ``ConnectionDeadlines`` enforced on every connection.
+    static func deadlines<Inner: ServerChildChannel>(_ deadlines: ConnectionDeadlines,
+                                                     _ make: @escaping @Sendable (@escaping HTTPChannelHandler.Responder) -> Inner) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in DeadlineChildChannel(inner: make(responder), deadlines: deadlines) }
+    }
+}
