@@ -65,11 +65,19 @@ public struct ConnectionRequester: Sendable {
             return .failed("\(error)")
         }
         guard let target else {
-            let known = (try? await database.withTenant(provider, logger: logger) { tx in
-                try await tx.query("""
-                    SELECT 1 FROM cwmp_devices WHERE device_id = \(device) AND connection_request_url IS NOT NULL
-                    """).acsFirst { _ in true }
-            }) ?? nil
+            let known: Bool?
+            do {
+                known = try await database.withTenant(provider, logger: logger) { tx in
+                    try await tx.query("""
+                        SELECT 1 FROM cwmp_devices WHERE device_id = \(device) AND connection_request_url IS NOT NULL
+                        """).acsFirst { _ in true }
+                }
+            } catch {
+                // A failed read is not "no URL": the attempt fails and says why.
+                metadata["error"] = "\(error)"
+                logger.error("connection request failed", metadata: metadata)
+                return .failed("\(error)")
+            }
             return known == true ? .rateLimited : .unreachable
         }
         metadata["url"] = "\(target.url)"

@@ -166,7 +166,16 @@ public final class ACSEngine: Sendable {
             }
         }
         // A CPE reporting finished diagnostics that a tool run waits for is read back in this session.
-        let readback = (try? await queueDiagnosticsReadback(inform, device: registration.deviceID, provider: providerID)) ?? false
+        let readback: Bool
+        do {
+            readback = try await queueDiagnosticsReadback(inform, device: registration.deviceID, provider: providerID)
+        } catch {
+            // The session goes on (its lease is held); the waiting tool run times out and says so.
+            logger.error("diagnostics read-back not queued", metadata: [
+                "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)", "error": "\(error)",
+            ])
+            readback = false
+        }
         var machine = CWMPSession(configuration: configuration.session, start: clock.now)
         let action = machine.receive(.message(envelope, at: clock.now))
         if registration.needsDiscovery { machine.enqueueDiscovery(root: inform.root) }
@@ -307,7 +316,7 @@ public final class ACSEngine: Sendable {
                 _ = try await tx.cwmp.renewLease(live.deviceID, token: live.token, seconds: configuration.session.idleTimeout + 5)
             }
         }
-        if let pendingJob, let provisioning { try? await provisioning.tasks.enqueue(pendingJob) }
+        if let pendingJob, let provisioning { try await enqueueAfterCommit(pendingJob, tasks: provisioning.tasks, metadata: metadata) }
         if let ended {
             sessions.withLock { _ = $0.removeValue(forKey: live.token) }
             metadata["end"] = "\(ended)"
