@@ -105,6 +105,8 @@ struct Serve: AsyncParsableCommand {
                 + reports.recurringSchedules()
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
             services.append(JobStatsReporter(queue: jobs, logger: logger))
+            // Outside PostgreSQL, jobs of committed transactions left in the outbox are pushed from here.
+            if !(jobs is PostgresJobQueue) { services.append(JobOutboxSweeper(queue: jobs, database: database, logger: logger)) }
         }
         if roles.contains(.api) {
             let hub = RealtimeHub()
