@@ -59,6 +59,9 @@ public struct JobRequest: Sendable {
     public var dedupKey: String?
     /// Jobs sharing an ordering key run one at a time, in enqueue order.
     public var orderingKey: String?
+    /// The id is remembered (a week on Redis) and a second enqueue of it stores nothing: set on jobs
+    /// pushed from the job outbox, which may push a row twice (after commit, and again by the sweeper).
+    public var once = false
 
     /// Creates a request from an encoded payload.
     public init(id: UUID = UUID(), providerID: UUID, queue: String = JobQueueName.default, type: String, payload: Data,

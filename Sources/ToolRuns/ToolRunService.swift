@@ -113,7 +113,6 @@ public struct ToolRunService: Sendable {
         } catch let error as NetToolError {
             throw OctoError.invalid(ToolRunInput.snakeCase(error.field ?? request.field), error.message)
         }
-        var pending: JobRequest?
         let run = try await database.withTenant(provider) { tx in
             if let pop = input.popId { _ = try await tx.pops.get(pop) }
             if let device = input.deviceId { _ = try await tx.devices.get(device) }
@@ -133,15 +132,10 @@ public struct ToolRunService: Sendable {
             case .platform, .pop:
                 let queueName = origin == .pop ? ToolQueues.pop(input.popId!) : ToolQueues.platform
                 let job = try JobRequest(ToolRunJob(runId: run.id), providerID: provider, queue: queueName, maxAttempts: 1)
-                if let postgres = queue as? PostgresJobQueue {
-                    _ = try await postgres.enqueue(job, in: tx)
-                } else {
-                    pending = job
-                }
+                if let queue { try await JobOutbox.stage(job, on: queue, in: tx) }
             }
             return run
         }
-        if let pending, let queue { _ = try await queue.enqueue(pending) }
         return run
     }
 }

@@ -55,7 +55,12 @@ public struct ToolRunner: Sendable {
         let watcher = Task {
             while !Task.isCancelled && !cancellation.isCancelled {
                 try? await Task.sleep(for: .milliseconds(500))
-                if (try? await database.withTenant(provider, { tx in try await tx.toolRuns.cancelRequested(id) })) == true { cancellation.cancel() }
+                do {
+                    if try await database.withTenant(provider, { tx in try await tx.toolRuns.cancelRequested(id) }) { cancellation.cancel() }
+                } catch {
+                    // Polled again in half a second; a failed read is said, not taken as "not cancelled".
+                    taskLogger.error("cannot read the run's cancel request", metadata: ["error": "\(error)"])
+                }
             }
         }
         var status = ToolRunStatus.succeeded

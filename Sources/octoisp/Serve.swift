@@ -115,6 +115,8 @@ struct Serve: AsyncParsableCommand {
                 + reports.recurringSchedules()
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
             services.append(JobStatsReporter(queue: jobs, logger: logger))
+            // Outside PostgreSQL, jobs of committed transactions left in the outbox are pushed from here.
+            if !(jobs is PostgresJobQueue) { services.append(JobOutboxSweeper(queue: jobs, database: database, logger: logger)) }
         }
         let apiConfiguration = APIConfiguration(environment: environment.values)
         if let text = environment.values["OCTOISP_METRICS_LISTEN"], !text.isEmpty, apiConfiguration.metricsListen == nil {

@@ -157,4 +157,47 @@ import Testing
             #expect(settled.fault?.code == 8003)
         }
     }
+
+    /// The bytes on disk under the provider's directory, by name.
+    static func stored(_ harness: TaskHarness) -> [String] {
+        (try? FileManager.default.contentsOfDirectory(atPath: harness.files.directory(provider: harness.provider.id))) ?? []
+    }
+
+    @Test func anUploadWhoseCommitFailsLeavesNoBytes() async throws {
+        try await TaskHarness.with(worker: false) { harness in
+            // A deferred check fails at COMMIT, after the bytes were moved in place.
+            try await harness.stack.connect(harness.stack.ownerURL) { connection in
+                try await connection.query("""
+                    CREATE FUNCTION refuse_file() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN RAISE EXCEPTION 'refused at commit'; END $$
+                    """, logger: .init(label: "test"))
+                try await connection.query("""
+                    CREATE CONSTRAINT TRIGGER refuse_file AFTER INSERT ON acs_files DEFERRABLE INITIALLY DEFERRED
+                    FOR EACH ROW EXECUTE FUNCTION refuse_file()
+                    """, logger: .init(label: "test"))
+            }
+            let answer = try await harness.call(.post, "/api/v1/files?name=fw.bin&type=firmware", raw: Self.bytes(3_000))
+            #expect(answer.status.code >= 500, "\(answer.status)")
+            #expect(try await harness.count("acs_files") == 0)
+            #expect(Self.stored(harness).isEmpty, "orphan bytes: \(Self.stored(harness))")
+        }
+    }
+
+    @Test func aDeleteWhoseBytesCannotBeRemovedFailsAndChangesNothing() async throws {
+        try await TaskHarness.with(worker: false) { harness in
+            let (id, _) = try await Self.upload(harness, Self.bytes(2_000))
+            // A non-empty directory where the bytes are set aside makes the rename fail.
+            let aside = (harness.files.directory(provider: harness.provider.id) as NSString).appendingPathComponent(".delete-" + id.lowercased)
+            try FileManager.default.createDirectory(atPath: aside + "/busy", withIntermediateDirectories: true)
+            let answer = try await harness.call(.delete, "/api/v1/files/\(id.lowercased)")
+            #expect(answer.status.code >= 500, "\(answer.status)")
+            #expect(try await harness.count("acs_files") == 1, "the row stays when its bytes stay")
+            #expect(FileManager.default.fileExists(atPath: harness.files.path(provider: harness.provider.id, file: id)))
+
+            try FileManager.default.removeItem(atPath: aside)
+            #expect(try await harness.call(.delete, "/api/v1/files/\(id.lowercased)").status == .noContent)
+            #expect(try await harness.count("acs_files") == 0)
+            #expect(Self.stored(harness).isEmpty, "\(Self.stored(harness))")
+        }
+    }
 }

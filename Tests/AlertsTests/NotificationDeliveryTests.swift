@@ -322,4 +322,38 @@ import Testing
             #expect(reminders.count == 2, "\(Array(reminders))")
         }
     }
+
+    @Test func aChannelWhoseSecretCannotBeOpenedFailsTheJobAndKeepsItsGroup() async throws {
+        try await Self.withReceiver { stack, port, receiver, notifier, secrets, logger in
+            let provider = try await stack.makeProvider("acme").id
+            let hook = try await stack.database.withTenant(provider) { tx in
+                let device = try await tx.devices.create(DeviceInput(name: "OLT-NORTE", kind: .olt), by: .system).id
+                try await tx.query("""
+                    INSERT INTO snmp_devices (provider_id, device_id, address, reachability, created_at, updated_at)
+                    VALUES (\(provider), \(device), '127.3.0.8'::inet, 'down', now(), now())
+                    """)
+                _ = try await tx.alertRules.create(AlertRuleInput(name: "OLT fora do ar", severity: .critical, deviceKinds: ["olt"],
+                                                                  condition: .reachability(includeSNMPFailing: false)), by: .system)
+                return try await tx.notificationChannels.create(NotificationChannelInput(
+                    name: "Webhook NOC", channel: .webhook(WebhookConfiguration(url: URL(string: "http://127.0.0.1:\(port)/hook")!,
+                                                                                key: NotificationSecret("signing-key"))),
+                    pacing: Self.quick), secrets: secrets, by: .system)
+            }
+            let fired = try await AlertEvaluator(database: stack.database, logger: logger).evaluate(provider: provider)
+            #expect(try await notifier.enqueue(provider: provider, alerts: fired.notify) == 1)
+            let key = try #require(try await stack.database.withTenant(provider) { tx in
+                try await tx.query("SELECT group_key FROM notification_groups WHERE channel_id = \(hook.id)").values(String.self).first
+            })
+            // A process with another secret key cannot open the channel: that is a failure, not a deleted channel.
+            let stranger = AlertNotifier(database: stack.database, queue: PostgresJobQueue(database: stack.database, logger: logger),
+                                         secrets: try SecretBox(keyring: SecretBox.generateKeyring()), logger: logger)
+            await #expect(throws: (any Error).self) {
+                try await stranger.notify(AlertGroupNotifyJob(channelId: hook.id, groupKey: key), provider: provider, messageId: UUID(), attempt: 1)
+            }
+            let groups = try await stack.database.withTenant(provider) { tx in
+                try await tx.query("SELECT group_key FROM notification_groups WHERE channel_id = \(hook.id)").values(String.self)
+            }
+            #expect(groups == [key], "the group survives a channel that could not be read")
+        }
+    }
 }

@@ -178,9 +178,17 @@ public struct ConnectionRequester: Sendable {
             return Attempt(path: .none, outcome: .failed("the device's connection-request facts could not be read"), seconds: 0)
         }
         guard let target = found else {
-            let known = (try? await database.withTenant(provider, logger: logger) { tx in
-                try await tx.query("SELECT 1 FROM cwmp_devices WHERE device_id = \(device)").acsFirst { _ in true }
-            }) ?? nil
+            let known: Bool?
+            do {
+                known = try await database.withTenant(provider, logger: logger) { tx in
+                    try await tx.query("SELECT 1 FROM cwmp_devices WHERE device_id = \(device)").acsFirst { _ in true }
+                }
+            } catch {
+                // A failed read is not "no device": the attempt fails and says why.
+                metadata["error"] = "\(String(reflecting: error))"
+                logger.error("connection request failed", metadata: metadata)
+                return Attempt(path: .none, outcome: .failed("the device's connection-request facts could not be read"), seconds: 0)
+            }
             return Attempt(path: .none, outcome: known == true ? .rateLimited : .unreachable, seconds: 0)
         }
         var paths: [Path] = []

@@ -103,6 +103,29 @@ extension ACSEngine {
         if let pending = try await provisioning.rolloutTaskSettled(settled, in: tx) { try await provisioning.tasks.enqueue(pending) }
     }
 
+    /// Enqueues, after the commit, the job a committed change left over (Redis queue). A failure is retried
+    /// twice; past that it is logged and thrown, so the CPE's request fails rather than the job vanishing.
+    func enqueueAfterCommit(_ job: JobRequest, tasks: DeviceTaskService, metadata: Logger.Metadata) async throws {
+        var attempt = 0
+        while true {
+            do {
+                try await tasks.enqueue(job)
+                return
+            } catch {
+                attempt += 1
+                var metadata = metadata
+                metadata["error"] = "\(error)"
+                metadata["attempt"] = "\(attempt)"
+                guard attempt < 3 else {
+                    logger.error("job after commit not enqueued", metadata: metadata)
+                    throw error
+                }
+                logger.warning("job after commit not enqueued; retrying", metadata: metadata)
+                try await Task.sleep(for: .milliseconds(100 << attempt))
+            }
+        }
+    }
+
     /// Provisions a device whose discovery just completed (first contact or BOOTSTRAP).
     func provisionDiscovered(_ live: LiveSession, in tx: Transaction) async throws -> JobRequest? {
         guard let provisioning else { return nil }

@@ -257,7 +257,20 @@ public final class ACSEngine: Sendable {
             }
         }
         // A CPE reporting finished diagnostics that a tool run waits for is read back in this session.
-        let readback = held ? false : (try? await queueDiagnosticsReadback(inform, device: registration.deviceID, provider: providerID)) ?? false
+        let readback: Bool
+        if held {
+            readback = false
+        } else {
+            do {
+                readback = try await queueDiagnosticsReadback(inform, device: registration.deviceID, provider: providerID)
+            } catch {
+                // The session goes on (its lease is held); the waiting tool run times out and says so.
+                logger.error("diagnostics read-back not queued", metadata: [
+                    "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)", "error": "\(error)",
+                ])
+                readback = false
+            }
+        }
         let needsDiscovery = registration.needsDiscovery && !held
         var machine = CWMPSession(configuration: configuration.session, start: clock.now)
         let action = machine.receive(.message(envelope, at: clock.now))
@@ -434,7 +447,7 @@ public final class ACSEngine: Sendable {
                 _ = try await tx.cwmp.renewLease(live.deviceID, token: live.token, seconds: configuration.session.idleTimeout + 5)
             }
         }
-        if let pendingJob, let provisioning { try? await provisioning.tasks.enqueue(pendingJob) }
+        if let pendingJob, let provisioning { try await enqueueAfterCommit(pendingJob, tasks: provisioning.tasks, metadata: metadata) }
         if let ended {
             removeSession(live.token)
             metadata["end"] = "\(ended)"

@@ -4,8 +4,12 @@ import NIOCore
 import NIOPosix
 import OctoCore
 import OctoStore
+import Synchronization
+import Logging
 
 extension FileStore {
+    static let logger = Logger(label: "octoisp.files")
+
     /// An upload past ``maximumBytes``.
     public struct TooLarge: Error, CustomStringConvertible {
         /// The limit.
@@ -42,8 +46,50 @@ extension FileStore {
                 return file
             }
         } catch {
-            try? FileManager.default.removeItem(atPath: temporary)
+            // The id is fresh, so bytes under either name are this upload's own: a rolled-back row leaves none.
+            Self.removeLeftover(temporary)
+            Self.removeLeftover(path(provider: provider, file: id))
             throw error
         }
+    }
+
+    /// Removes `path` when it exists; a failure is thrown (a missing file is not one).
+    static func remove(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        try FileManager.default.removeItem(atPath: path)
+    }
+
+    static func removeLeftover(_ path: String) {
+        do {
+            try remove(path)
+        } catch {
+            FileStore.logger.error("leftover upload bytes not removed", metadata: ["path": "\(path)", "error": "\(error)"])
+        }
+    }
+
+    /// Deletes file `id` of `provider`: inside `body`'s transaction (which deletes the row) the bytes are
+    /// renamed aside, so a rename that fails rolls the row back and fails the request; a rolled-back row gets
+    /// its bytes back; after the commit the renamed bytes are removed, a failure there is thrown.
+    public func delete<T: Sendable>(file id: UUID, provider: UUID, database: Database,
+                                    _ body: (Transaction) async throws -> T) async throws -> T {
+        let path = path(provider: provider, file: id)
+        let aside = (directory(provider: provider) as NSString).appendingPathComponent(".delete-" + id.lowercased)
+        let renamed = Mutex(false)
+        let result: T
+        do {
+            result = try await database.withTenant(provider) { tx in
+                let value = try await body(tx)
+                if FileManager.default.fileExists(atPath: path) {
+                    try FileManager.default.moveItem(atPath: path, toPath: aside)
+                    renamed.withLock { $0 = true }
+                }
+                return value
+            }
+        } catch {
+            if renamed.withLock({ $0 }) { try FileManager.default.moveItem(atPath: aside, toPath: path) }
+            throw error
+        }
+        if renamed.withLock({ $0 }) { try Self.remove(aside) }
+        return result
     }
 }

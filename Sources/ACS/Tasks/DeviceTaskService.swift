@@ -34,11 +34,8 @@ public struct DeviceTaskService: Sendable {
         guard let queue, let provider = tx.providerID else { return (task, nil) }
         let job = try JobRequest(ConnectionRequestJob(deviceId: device, taskId: task.id), providerID: provider, maxAttempts: 1,
                                  orderingKey: device.lowercased)
-        if let postgres = queue as? PostgresJobQueue {
-            _ = try await postgres.enqueue(job, in: tx)
-            return (task, nil)
-        }
-        return (task, job)
+        try await JobOutbox.stage(job, on: queue, in: tx)
+        return (task, nil)
     }
 
     /// Enqueues a connection-request job left over by ``create(_:device:in:by:)`` (Redis queue), after the commit.

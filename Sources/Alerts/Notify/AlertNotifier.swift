@@ -90,7 +90,10 @@ public struct AlertNotifier: Sendable {
     /// group's row stays locked while the notification goes out, so two workers never tell it twice.
     public func notify(_ job: AlertGroupNotifyJob, provider: UUID, messageId: UUID, attempt: Int) async throws {
         let outcome: (Plan, Result<DeliveryReceipt, DeliveryError>?) = try await database.withTenant(provider) { tx in
-            guard let channel = try? await tx.notificationChannels.get(job.channelId, secrets: secrets), channel.enabled else {
+            // Only a channel that is gone or disabled drops the group; a failed read (or a secret that cannot
+            // be opened) fails the job, which is retried.
+            guard let channel = try await OctoError.absentAsNil({ try await tx.notificationChannels.get(job.channelId, secrets: secrets) }),
+                  channel.enabled else {
                 try await tx.notificationGroups.delete(channel: job.channelId, key: job.groupKey)
                 return (.nothing, nil)
             }

@@ -44,8 +44,7 @@ extension API {
             let id = try context.uuid()
             let actor = try context.actor()
             let provider = try await tenant(request, context)
-            try await database.withTenant(provider, logger: context.logger) { tx in try await tx.acsFiles.delete(id, by: actor) }
-            try? FileManager.default.removeItem(atPath: store.path(provider: provider, file: id))
+            try await store.delete(file: id, provider: provider, database: database) { tx in try await tx.acsFiles.delete(id, by: actor) }
             return NoContent()
         }
     }

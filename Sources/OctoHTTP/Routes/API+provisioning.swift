@@ -201,11 +201,8 @@ extension API {
             guard let jobs else { return (result, nil) }
             let job = try JobRequest(ProvisioningTemplateJob(templateId: result.0.id), providerID: provider, maxAttempts: 3,
                                      orderingKey: "provisioning-template:\(result.0.id.lowercased)")
-            if let postgres = jobs as? PostgresJobQueue {
-                _ = try await postgres.enqueue(job, in: tx)
-                return (result, nil)
-            }
-            return (result, job)
+            try await JobOutbox.stage(job, on: jobs, in: tx)
+            return (result, nil)
         }
         if let pending, let jobs { _ = try await jobs.enqueue(pending) }
         return result

@@ -44,9 +44,13 @@ enum RedisJobScripts {
 
         """
 
-    /// ARGV: P, queue, provider, id, type, payload, priority, run_at, max_attempts, dedup, ordering key, now.
+    /// ARGV: P, queue, provider, id, type, payload, priority, run_at, max_attempts, dedup, ordering key, now,
+    /// once (seconds the id is remembered, or empty: a job whose id was enqueued within them is not stored again).
     static let enqueue = RedisScript(common + """
         local q, prov, id, dedup, okey, now = ARGV[2], ARGV[3], ARGV[4], ARGV[10], ARGV[11], tonumber(ARGV[12])
+        if ARGV[13] ~= '' then
+          if not redis.call('SET', P .. ':once:' .. id, '1', 'NX', 'EX', ARGV[13]) then return {0, id} end
+        end
         if dedup ~= '' then
           local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. dedup
           local existing = redis.call('GET', dk)

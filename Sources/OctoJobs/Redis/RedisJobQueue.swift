@@ -27,6 +27,9 @@ public struct RedisJobQueue: JobQueue {
         self.logger = logger
     }
 
+    /// How long the id of a job enqueued ``JobRequest/once`` is remembered: a week.
+    static let onceSeconds = 7 * 86_400
+
     static func millis(_ date: Date) -> String { String(Int64((date.timeIntervalSince1970 * 1000).rounded())) }
     static func date(_ millis: String?) -> Date { Date(timeIntervalSince1970: (Double(millis ?? "") ?? 0) / 1000) }
 
@@ -49,6 +52,7 @@ public struct RedisJobQueue: JobQueue {
                 .string(prefix), .string(queue), .string(job.providerID.lowercased), .string(job.id.lowercased), .string(job.type),
                 .bytes(ByteBuffer(bytes: job.payload)), .string(String(job.priority)), .string(Self.millis(job.runAt ?? now)),
                 .string(String(job.maxAttempts)), .string(job.dedupKey ?? ""), .string(job.orderingKey ?? ""), .string(Self.millis(now)),
+                .string(job.once ? String(Self.onceSeconds) : ""),
             ])
         }
         return try await client.evaluate(RedisJobScripts.enqueue, batch: batch).map { reply in

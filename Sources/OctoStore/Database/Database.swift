@@ -66,17 +66,21 @@ public final class Database: Service, Sendable {
         _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
         let logger = logger ?? self.logger
+        let hooks = CommitHooks()
+        let result: Result
         do {
-            return try await appClient.withTransaction(logger: logger) { connection in
+            result = try await appClient.withTransaction(logger: logger) { connection in
                 let tenant = providerID?.uuidString.lowercased() ?? ""
                 try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
-                return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock))
+                return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
             }
         } catch let error as PostgresTransactionError {
             throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
             throw StoreError.translate(error)
         }
+        await hooks.run(self, logger: logger)
+        return result
     }
 
     /// Runs `body` on the Global Admin's cross-provider path (role `octoisp_global`, no RLS). Callers
@@ -87,17 +91,21 @@ public final class Database: Service, Sendable {
         _ body: (Transaction) async throws -> Result
     ) async throws -> Result {
         let logger = logger ?? self.logger
+        let hooks = CommitHooks()
+        let result: Result
         do {
-            return try await globalClient.withTransaction(logger: logger) { connection in
+            result = try await globalClient.withTransaction(logger: logger) { connection in
                 let tenant = providerID?.uuidString.lowercased() ?? ""
                 try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
-                return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock))
+                return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
             }
         } catch let error as PostgresTransactionError {
             throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
             throw StoreError.translate(error)
         }
+        await hooks.run(self, logger: logger)
+        return result
     }
 
     /// Whether the database answers (for `/ready`).

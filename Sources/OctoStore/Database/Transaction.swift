@@ -13,6 +13,23 @@ public struct Transaction: Sendable {
     public let logger: Logger
     /// Wall-clock time.
     public let clock: any WallClock
+    /// What runs once this transaction has committed.
+    let hooks: CommitHooks
+
+    init(connection: PostgresConnection, providerID: UUID?, logger: Logger, clock: any WallClock, hooks: CommitHooks = CommitHooks()) {
+        self.connection = connection
+        self.providerID = providerID
+        self.logger = logger
+        self.clock = clock
+        self.hooks = hooks
+    }
+
+    /// Registers `work` to run after this transaction commits, never after a rollback. It runs before
+    /// the transaction's `withTenant`/`withGlobal` call returns; a failure is logged at error level (the
+    /// commit stands), so `work` must be something the committed rows let a sweeper redo.
+    public func afterCommit(_ work: @escaping @Sendable (Database) async throws -> Void) {
+        hooks.append(work)
+    }
 
     /// Runs a query and returns its rows.
     @discardableResult

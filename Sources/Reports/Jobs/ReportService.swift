@@ -88,11 +88,8 @@ public struct ReportService: Sendable {
     /// The job for a run: inside `tx` on the PostgreSQL queue, else returned for after the commit.
     func enqueue(_ run: UUID, provider: UUID, in tx: Transaction) async throws -> JobRequest? {
         let job = try JobRequest(ReportGenerateJob(runId: run), providerID: provider, priority: 3, maxAttempts: 2, dedupKey: "report:\(run.lowercased)")
-        if let postgres = queue as? PostgresJobQueue {
-            _ = try await postgres.enqueue(job, in: tx)
-            return nil
-        }
-        return job
+        try await JobOutbox.stage(job, on: queue, in: tx)
+        return nil
     }
 
     /// Generates run `id` of `provider`: progress in separate short transactions (visible while it

@@ -83,13 +83,13 @@ extension ProvisioningService {
             return (ApplyResult(outcome: .unchanged, plan: plan.masked, taskId: nil), nil)
         }
         if let task = state.taskId, state.status == .applying, state.parameterKey == plan.parameterKey, !force,
-           let open = try? await tx.deviceTasks.get(task, device: device), !open.status.isFinal {
+           let open = try await OctoError.absentAsNil({ try await tx.deviceTasks.get(task, device: device) }), !open.status.isFinal {
             try await tx.deviceProvisioning.save(state)
             return (ApplyResult(outcome: .alreadyQueued, plan: plan.masked, taskId: open.id), nil)
         }
         // An earlier apply, or the read-back of one, still waiting is superseded.
         for task in [state.taskId, state.verifyTaskId].compactMap({ $0 }) {
-            if let open = try? await tx.deviceTasks.get(task, device: device), open.status == .queued {
+            if let open = try await OctoError.absentAsNil({ try await tx.deviceTasks.get(task, device: device) }), open.status == .queued {
                 _ = try await tx.deviceTasks.cancel(task, device: device, by: actor)
             }
         }

@@ -34,11 +34,8 @@ extension ProvisioningService {
         guard let queue = tasks.queue, let provider = tx.providerID else { return nil }
         let job = try JobRequest(ProvisioningRolloutJob(rolloutId: rollout), providerID: provider, runAt: date, maxAttempts: 3,
                                  orderingKey: "provisioning-rollout:\(rollout.lowercased)")
-        if let postgres = queue as? PostgresJobQueue {
-            _ = try await postgres.enqueue(job, in: tx)
-            return nil
-        }
-        return job
+        try await JobOutbox.stage(job, on: queue, in: tx)
+        return nil
     }
 
     /// Records a settled task of a rollout device; when its wave has no running device left, enqueues the next step.
