@@ -35,6 +35,13 @@ curl -sf "http://127.0.0.1:$port/ready" >/dev/null || { echo "the API did not st
 
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 login() { curl -sf -X POST "$api/auth/login" -H 'Content-Type: application/json' -d "{\"email\": \"$1\", \"password\": \"$2\"}" | json "['access_token']"; }
+# The first Global Admin is created once the pools run, a moment after the server answers /ready
+# (signing in before would count as failed attempts).
+for _ in $(seq 1 100); do
+  grep -q 'created the first Global Admin' "$log" && break
+  sleep 0.1
+done
+grep -q 'created the first Global Admin' "$log" || { echo "the first Global Admin was not created; see $log" >&2; tail -20 "$log" >&2; exit 1; }
 root=$(login root@fuzz.test "$admin_password")
 provider=$(curl -sf -X POST "$api/providers" -H "Authorization: Bearer $root" -H 'Content-Type: application/json' \
   -d "{\"slug\": \"fuzz-$RANDOM\", \"name\": \"Fuzz\"}" | json "['id']")
