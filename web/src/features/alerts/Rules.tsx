@@ -333,7 +333,8 @@ function RulePreview(props: { id?: string; form: RuleForm }) {
   const [problem, setProblem] = useState<string | null>(null);
   const test = async () => {
     setResult(null);
-    const { body, errors } = ruleBody(props.form, check);
+    // The name is not part of what a rule matches: a rule not yet named can be tried.
+    const { body, errors } = ruleBody({ ...props.form, name: props.form.name.trim() || "preview" }, check);
     const first = Object.values(errors)[0];
     setProblem(body ? null : first ?? t("rules.previewFix"));
     if (!body) return;
