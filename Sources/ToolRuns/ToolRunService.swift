@@ -99,10 +99,13 @@ public struct ToolRunService: Sendable {
             guard input.popId != nil else { throw OctoError.invalid("pop_id", "pop_id is required for origin pop") }
         case .cpe:
             guard input.deviceId != nil else { throw OctoError.invalid("device_id", "device_id is required for origin cpe") }
-            guard request.kind == .ping || request.kind == .traceroute else {
-                throw OctoError.invalid("tool", "a CPE runs ping and traceroute (TR-069 diagnostics)")
+            guard [ToolKind.ping, .traceroute, .speedtest].contains(request.kind) else {
+                throw OctoError.invalid("tool", "a CPE runs ping, traceroute and the speed test (TR-069 diagnostics)")
             }
             guard cpe != nil else { throw OctoError(.unavailable, "this process cannot queue CPE diagnostics") }
+        }
+        if request.kind == .speedtest && origin != .cpe {
+            throw OctoError.invalid("origin", "a speed test runs from a CPE toward the platform's file server: origin must be cpe")
         }
         guard origin == .cpe || queue != nil else { throw OctoError(.unavailable, "this process has no job queue") }
         // Address targets must pass the policy before anything is stored; a host name is resolved and
