@@ -174,12 +174,12 @@ import Testing
             let put = try await HTTPExchange.request(.PUT, host: "127.0.0.1", port: harness.cwmpPort, path: path, headers: [],
                                                      body: Array(repeating: 1, count: 1000))
             #expect(put.status == 404)
-            try await harness.stack.database.withTenant(harness.provider.id) { tx in
-                try await tx.query("UPDATE tool_runs SET transfer_expires_at = now() - interval '1 second' WHERE id = \(id)")
+            _ = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("UPDATE tool_runs SET transfer_expires_at = transfer_expires_at - interval '20 minutes' WHERE id = \(id)")
             }
             #expect(try await get(path).status == 404, "an expired token")
-            try await harness.stack.database.withTenant(harness.provider.id) { tx in
-                try await tx.query("UPDATE tool_runs SET transfer_expires_at = now() + interval '1 minute' WHERE id = \(id)")
+            _ = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("UPDATE tool_runs SET transfer_expires_at = transfer_expires_at + interval '20 minutes' WHERE id = \(id)")
             }
             let served = try await get(path)
             #expect(served.status == 200 && served.body.count == 65_536)
@@ -206,9 +206,10 @@ import Testing
         try await TaskHarness.with { harness in
             let cpe = try harness.device(model)
             let (id, _, _) = try await Self.pendingSpeedTest(harness, cpe, direction: "upload")
-            // The token expires before the CPE comes in: the file server refuses, the CPE says so.
-            try await harness.stack.database.withTenant(harness.provider.id) { tx in
-                try await tx.query("UPDATE tool_runs SET transfer_expires_at = now() - interval '1 second' WHERE id = \(id)")
+            // The token expires (it lives ten minutes of the platform's clock) before the CPE comes in:
+            // the file server refuses, the CPE says so.
+            _ = try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                try await tx.query("UPDATE tool_runs SET transfer_expires_at = transfer_expires_at - interval '20 minutes' WHERE id = \(id)")
             }
             _ = try await cpe.runSession()
             let finished = try await Self.waitFinished(harness, id.lowercased)
