@@ -8,6 +8,7 @@ import OctoCore
 import OctoStore
 import OctoTestSupport
 import Testing
+import ToolRuns
 
 /// Tool runs from the CPE itself: the API queues TR-069 diagnostics, the simulated CPE runs them for
 /// real from its own address, informs with `8 DIAGNOSTICS COMPLETE`, and the ACS reads the results back.
@@ -33,6 +34,20 @@ import Testing
         case "download": return tr181 ? "Device.IP.Diagnostics.DownloadDiagnostics." : "InternetGatewayDevice.DownloadDiagnostics."
         default: return tr181 ? "Device.IP.Diagnostics.UploadDiagnostics." : "InternetGatewayDevice.UploadDiagnostics."
         }
+    }
+
+    @Test(arguments: ["InternetGatewayDevice.", "Device."])
+    func aSpeedTestSetsItsURLAndSizeWithTheStateLast(root: String) throws {
+        let upload = ToolRequest.speedtest(SpeedTestRequest(direction: .upload, bytes: 70_000))
+        let values = try #require(CPEDiagnostics.parameters(for: upload, root: root, transferURL: "http://acs/x"))
+        let object = Self.object("upload", root: root)
+        #expect(values.map(\.name) == [object + "UploadURL", object + "TestFileLength", object + "DiagnosticsState"])
+        #expect(values.map(\.value) == ["http://acs/x", "70000", "Requested"])
+        let download = ToolRequest.speedtest(SpeedTestRequest(direction: .download))
+        #expect(CPEDiagnostics.parameters(for: download, root: root, transferURL: "http://acs/y")?.first?.name == Self.object("download", root: root) + "DownloadURL")
+        #expect(CPEDiagnostics.parameters(for: download, root: root) == nil, "a speed test needs its URL")
+        #expect(CPEDiagnostics.failure(object: object, values: [object + "DiagnosticsState": "Completed"]) == nil)
+        #expect(CPEDiagnostics.failure(object: object, values: [object + "DiagnosticsState": "Error_Timeout"]) == "the CPE reported DiagnosticsState Error_Timeout")
     }
 
     @Test(arguments: models, ["ping", "traceroute", "download", "upload"])

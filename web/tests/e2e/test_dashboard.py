@@ -496,6 +496,7 @@ class DashboardStories(unittest.TestCase):
         page = self.page
         self.sign_in(NOC, code_secret=self.totp_secret)
         page.goto(self.server.base + f"/devices/{found[0]['id']}?tab=diagnose")
+        asked = time.time()
         page.get_by_role("button", name="Velocidade (download)").click()
         run = page.get_by_test_id("diagnose-cpe").get_by_test_id("tool-run")
         expect(run).to_have_attribute("data-status", "succeeded", timeout=40_000)
@@ -511,6 +512,9 @@ class DashboardStories(unittest.TestCase):
         page.get_by_label("Sentido").select_option("upload")
         page.get_by_label("Dispositivo (id)").fill(found[0]["id"])
         page.get_by_label("Tamanho (MB)").fill("2")
+        # The ACS sends a device at most one connection request per 10 s (OCTOISP_CWMP_CR_INTERVAL); a
+        # run asked sooner would wait for the CPE's next inform.
+        time.sleep(max(0.0, asked + 11 - time.time()))
         page.get_by_role("button", name="Executar").click()
         output = page.get_by_test_id("tool-run")
         expect(output).to_have_attribute("data-status", "succeeded", timeout=40_000)

@@ -219,7 +219,7 @@ function SpeedOutput(props: { run: ToolRun; events: ReturnType<typeof useToolRun
       <div data-testid="speedtest-progress">
         <progress max={live.total} value={live.bytes} aria-label={t("tools.speed.bytes")} />
         <p className="mono">
-          {props.number(live.bytes)} / {props.number(live.total)} B · {live.throughput_mbps} Mbit/s
+          {props.number(live.bytes)} / {props.number(live.total)} B · {props.number(Math.round(live.throughput_mbps * 10) / 10)} Mbit/s
         </p>
       </div>
     );
@@ -228,7 +228,7 @@ function SpeedOutput(props: { run: ToolRun; events: ReturnType<typeof useToolRun
   return (
     <div data-testid="speedtest">
       <p className="speed-figure">
-        <strong>{props.number(o.throughput_mbps)}</strong> Mbit/s <span className="muted">{t(`tools.direction.${o.direction}` as MessageKey)}</span>
+        <strong>{props.number(Math.round(o.throughput_mbps * 10) / 10)}</strong> Mbit/s <span className="muted">{t(`tools.direction.${o.direction}` as MessageKey)}</span>
       </p>
       <dl className="tool-stats">
         <div>

@@ -220,7 +220,10 @@ export function localSummary(run: ToolRun, t: (key: any, values?: Record<string,
     case "http":
       return o.status ? t("tools.summary.http", { status: o.status, ms: o.timing?.total_ms ?? 0 }) : t("tools.summary.httpFailed", { stage: o.failed_at ?? "?" });
     case "speedtest":
-      return t(o.direction === "upload" ? "tools.summary.upload" : "tools.summary.download", { mbps: o.throughput_mbps ?? 0, ms: o.duration_ms ?? 0 });
+      return t(o.direction === "upload" ? "tools.summary.upload" : "tools.summary.download", {
+        mbps: Math.round((o.throughput_mbps ?? 0) * 10) / 10,
+        ms: Math.round(o.duration_ms ?? 0),
+      });
   }
   return undefined;
 }
