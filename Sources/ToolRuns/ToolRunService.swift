@@ -23,7 +23,8 @@ public enum ToolQueues {
     public static func pop(_ id: UUID) -> String { "tools-pop-\(id.lowercased)" }
 }
 
-/// Per-provider guard rails: runs queued or running at once, and runs started per minute.
+/// Guard rails: runs queued or running at once, and runs started per minute; the process defaults,
+/// which a provider's own row in `tool_limits` overrides.
 public struct ToolLimits: Sendable, Hashable {
     public var maxActive: Int
     public var maxPerMinute: Int
@@ -77,7 +78,8 @@ public struct ToolRunService: Sendable {
     let queue: (any JobQueue)?
     /// The ranges never targeted.
     public let deny: DenyListPolicy
-    let limits: ToolLimits
+    /// The process defaults, for providers without limits of their own (`tool_limits`).
+    public let limits: ToolLimits
     let cpe: (any CPEDiagnosticsStarter)?
 
     /// Creates the service.
@@ -121,6 +123,7 @@ public struct ToolRunService: Sendable {
             if let device = input.deviceId { _ = try await tx.devices.get(device) }
             if let customer = input.customerId { _ = try await tx.customers.get(customer) }
             try await tx.toolRuns.lockLimits()
+            let limits = try await tx.toolRuns.limits(fallback: self.limits)
             if try await tx.toolRuns.activeCount() >= limits.maxActive {
                 throw OctoError(.throttled, "at most \(limits.maxActive) tool runs may be queued or running at once")
             }
