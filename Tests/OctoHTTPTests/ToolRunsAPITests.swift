@@ -65,6 +65,9 @@ import ToolRuns
                 (#"{"tool": "dns", "dns": {"name": "a.test", "server": "127.0.0.53"}}"#, "dns.server"),
                 (#"{"tool": "mtr", "origin": "pop", "mtr": {"target": "127.99.1.1"}}"#, "pop_id"),
                 (#"{"tool": "ping", "ping": {"target": "127.99.1.1", "bogus": 1}}"#, "ping.bogus"),
+                (#"{"tool": "speedtest", "speedtest": {"direction": "download"}}"#, "origin"),
+                (#"{"tool": "speedtest", "origin": "cpe", "speedtest": {"direction": "upload"}}"#, "device_id"),
+                (#"{"tool": "speedtest", "origin": "cpe", "speedtest": {"bogus": 1}}"#, "speedtest.bogus"),
             ]
             for (body, field) in cases {
                 let response = try await harness.call(.post, "/api/v1/tool-runs", token: token, json: body)
