@@ -4,8 +4,9 @@ import NetTools
 
 extension CPESessionRunner {
     /// Runs the diagnostics the ACS requested, for real, from this machine: an ICMP ping
-    /// (`IPPingDiagnostics` / `Device.IP.Diagnostics.IPPing`) or a traceroute (`TraceRouteDiagnostics`
-    /// / `Device.IP.Diagnostics.TraceRoute`, which needs a raw ICMP socket). Results go into the data
+    /// (`IPPingDiagnostics` / `Device.IP.Diagnostics.IPPing`), a traceroute (`TraceRouteDiagnostics`
+    /// / `Device.IP.Diagnostics.TraceRoute`, which needs a raw ICMP socket) or a TR-143 HTTP speed test
+    /// (`DownloadDiagnostics` / `UploadDiagnostics`). Results go into the data
     /// model as a CPE reports them, `DiagnosticsState` becomes `Complete` (or an `Error_…` state), and
     /// the next Inform carries `8 DIAGNOSTICS COMPLETE`.
     public func runDiagnostics(_ cpe: inout SimulatedCPE) async {
@@ -14,6 +15,10 @@ extension CPESessionRunner {
         for object in objects {
             func value(_ name: String) -> String { cpe.model.nodes[object + name]?.value ?? "" }
             func number(_ name: String, _ fallback: Int) -> Int { Int(value(name)).flatMap { $0 > 0 ? $0 : nil } ?? fallback }
+            if object.hasSuffix("DownloadDiagnostics.") || object.hasSuffix("UploadDiagnostics.") {
+                await speedTest(object, &cpe)
+                continue
+            }
             let host = value("Host")
             guard let target = try? await Resolver.ipv4(host) else {
                 cpe.model.put(object + "DiagnosticsState", value: "Error_CannotResolveHostName")
@@ -56,6 +61,46 @@ extension CPESessionRunner {
         cpe.pendingEvents.removeAll { $0.code == InformEvent.periodic }
         if !cpe.pendingEvents.contains(where: { $0.code == InformEvent.diagnosticsComplete }) {
             cpe.pendingEvents.append(InformEvent(code: InformEvent.diagnosticsComplete))
+        }
+    }
+}
+
+extension CPESessionRunner {
+    /// A TR-143 download or upload toward the URL the ACS set, from this CPE's address; the times and
+    /// byte counts go into the object, `DiagnosticsState` becomes `Completed` or the TR-143 error state.
+    func speedTest(_ object: String, _ cpe: inout SimulatedCPE) async {
+        let upload = object.hasSuffix("UploadDiagnostics.")
+        let urlText = cpe.model.nodes[object + (upload ? "UploadURL" : "DownloadURL")]?.value ?? ""
+        let length = Int(cpe.model.nodes[object + "TestFileLength"]?.value ?? "") ?? 0
+        guard let url = URL(string: urlText), url.host != nil else {
+            cpe.model.put(object + "DiagnosticsState", value: "Error_InitConnectionFailed")
+            return
+        }
+        if upload && length <= 0 {
+            cpe.model.put(object + "DiagnosticsState", value: "Error_Other")
+            return
+        }
+        do {
+            let measured = try await SpeedTestTransfer(url: url, uploadBytes: upload ? length : nil, source: sourceAddress).run()
+            func time(_ name: String, _ date: Date) { cpe.model.put(object + name, value: TR143Time.format(date), type: "xsd:dateTime") }
+            func count(_ name: String, _ value: Int) { cpe.model.put(object + name, value: "\(value)", type: "xsd:unsignedInt") }
+            time("ROMTime", measured.rom)
+            time("BOMTime", measured.bom)
+            time("EOMTime", measured.eom)
+            time("TCPOpenRequestTime", measured.tcpOpenRequest)
+            time("TCPOpenResponseTime", measured.tcpOpenResponse)
+            if upload {
+                if cpe.model.nodes[object + "TestBytesSent"] != nil { count("TestBytesSent", measured.testBytes) }
+                count("TotalBytesSent", measured.socketBytesSent)
+                count("TotalBytesReceived", measured.socketBytesReceived)
+            } else {
+                count("TestBytesReceived", measured.testBytes)
+                count("TotalBytesReceived", measured.socketBytesReceived)
+                count("TotalBytesSent", measured.socketBytesSent)
+            }
+            cpe.model.put(object + "DiagnosticsState", value: "Completed")
+        } catch {
+            cpe.model.put(object + "DiagnosticsState", value: error.diagnosticsState)
         }
     }
 }

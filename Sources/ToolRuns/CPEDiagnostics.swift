@@ -1,9 +1,11 @@
 import Foundation
 import NetTools
+import OctoCore
 
 /// The TR-069 diagnostics behind a CPE-origin run: the parameters that ask the CPE for an
-/// `IPPingDiagnostics` / `IPPing` (TR-098 / TR-181) or `TraceRouteDiagnostics` / `TraceRoute`, and the
-/// reading of its results once the CPE reported `8 DIAGNOSTICS COMPLETE`. No I/O.
+/// `IPPingDiagnostics` / `IPPing` (TR-098 / TR-181), `TraceRouteDiagnostics` / `TraceRoute`, or the
+/// TR-143 `DownloadDiagnostics` / `UploadDiagnostics`, and the reading of its results once the CPE
+/// reported `8 DIAGNOSTICS COMPLETE`. No I/O.
 public enum CPEDiagnostics {
     /// The command key of the SetParameterValues task that requests a run's diagnostics (the run
     /// keeps the task's id).
@@ -11,55 +13,86 @@ public enum CPEDiagnostics {
     /// The command-key prefix of the GetParameterValues task that reads results back.
     public static let readbackPrefix = "diag-result"
 
-    /// The diagnostics object of `kind` under `root` (`InternetGatewayDevice.` or `Device.`).
-    public static func object(_ kind: ToolKind, root: String) -> String? {
+    /// Where a speed test's URL starts in the stored task: the ACS puts its file server's address and
+    /// the provider's path there when it sends the task (`<base>/cwmp-speedtest/<provider slug>`).
+    public static let transferBasePlaceholder = "{cwmp-speedtest}"
+
+    /// The diagnostics object of `request` under `root` (`InternetGatewayDevice.` or `Device.`).
+    public static func object(_ request: ToolRequest, root: String) -> String? {
         let tr181 = root == "Device."
-        switch kind {
+        switch request {
         case .ping: return tr181 ? "Device.IP.Diagnostics.IPPing." : "\(root)IPPingDiagnostics."
         case .traceroute: return tr181 ? "Device.IP.Diagnostics.TraceRoute." : "\(root)TraceRouteDiagnostics."
+        case .speedtest(let test):
+            let name = test.direction == .download ? "DownloadDiagnostics." : "UploadDiagnostics."
+            return tr181 ? "Device.IP.Diagnostics.\(name)" : "\(root)\(name)"
         default: return nil
         }
     }
 
-    /// Every diagnostics object a read-back asks for.
-    public static func objects(root: String) -> [String] {
-        [ToolKind.ping, .traceroute].compactMap { object($0, root: root) }
+    /// The diagnostics object of a stored run (its request decoded from the run's parameters).
+    public static func object(of run: ToolRun, root: String) -> String? {
+        request(of: run).flatMap { object($0, root: root) }
     }
 
-    /// The values that start `request` on the CPE (DiagnosticsState last, as TR-069 asks).
-    public static func parameters(for request: ToolRequest, root: String) -> [(name: String, value: String, type: String)]? {
+    /// The request of a stored run.
+    public static func request(of run: ToolRun) -> ToolRequest? {
+        guard let data = try? JSONEncoder().encode(run.parameters) else { return nil }
+        return try? ToolRequest.decode(kind: run.tool, parameters: Array(data))
+    }
+
+    /// The URL a speed test's CPE fetches from or sends to, before the ACS fills in its base.
+    public static func transferURL(run: UUID, token: String) -> String {
+        "\(transferBasePlaceholder)/\(run.lowercased)/\(token)"
+    }
+
+    /// The values that start `request` on the CPE (DiagnosticsState last, as TR-069 asks);
+    /// `transferURL` is the speed test's download or upload URL.
+    public static func parameters(for request: ToolRequest, root: String, transferURL: String? = nil) -> [(name: String, value: String, type: String)]? {
+        guard let object = object(request, root: root) else { return nil }
         switch request {
         case .ping(let ping):
-            guard let object = object(.ping, root: root) else { return nil }
             return [("\(object)Host", ping.target, "xsd:string"),
                     ("\(object)NumberOfRepetitions", "\(ping.count)", "xsd:unsignedInt"),
                     ("\(object)Timeout", "\(ping.timeoutMs)", "xsd:unsignedInt"),
                     ("\(object)DataBlockSize", "\(max(1, ping.payloadBytes))", "xsd:unsignedInt"),
                     ("\(object)DiagnosticsState", "Requested", "xsd:string")]
         case .traceroute(let trace):
-            guard let object = object(.traceroute, root: root) else { return nil }
             return [("\(object)Host", trace.target, "xsd:string"),
                     ("\(object)NumberOfTries", "\(min(trace.rounds, 3))", "xsd:unsignedInt"),
                     ("\(object)Timeout", "\(trace.timeoutMs)", "xsd:unsignedInt"),
                     ("\(object)MaxHopCount", "\(trace.maxHops)", "xsd:unsignedInt"),
                     ("\(object)DiagnosticsState", "Requested", "xsd:string")]
+        case .speedtest(let test):
+            guard let transferURL else { return nil }
+            switch test.direction {
+            case .download:
+                return [("\(object)DownloadURL", transferURL, "xsd:string"),
+                        ("\(object)DiagnosticsState", "Requested", "xsd:string")]
+            case .upload:
+                return [("\(object)UploadURL", transferURL, "xsd:string"),
+                        ("\(object)TestFileLength", "\(test.bytes)", "xsd:unsignedInt"),
+                        ("\(object)DiagnosticsState", "Requested", "xsd:string")]
+            }
         default:
             return nil
         }
     }
 
-    /// Why the CPE's diagnostics did not complete, or `nil` when its state is `Complete`.
-    public static func failure(_ kind: ToolKind, root: String, values: [String: String]) -> String? {
-        guard let object = object(kind, root: root) else { return "not a CPE diagnostic" }
+    /// Why the CPE's diagnostics in `object` did not complete, or `nil` when its state is `Complete`
+    /// (TR-143 speed tests report `Completed`).
+    public static func failure(object: String, values: [String: String]) -> String? {
         let state = values["\(object)DiagnosticsState"] ?? ""
-        return state == "Complete" ? nil : "the CPE reported DiagnosticsState \(state.isEmpty ? "(none)" : state)"
+        return state == "Complete" || state == "Completed" ? nil : "the CPE reported DiagnosticsState \(state.isEmpty ? "(none)" : state)"
     }
 
     /// The result of a completed diagnostic of `kind` read from the CPE's `values`.
-    public static func result(_ kind: ToolKind, target: String, root: String, values: [String: String]) -> ToolResult? {
-        guard let object = object(kind, root: root) else { return nil }
+    /// `serverBytes` is what the platform's file server counted for a speed test.
+    public static func result(_ request: ToolRequest, target: String, root: String, values: [String: String],
+                              serverBytes: Int? = nil) -> ToolResult? {
+        guard let object = object(request, root: root) else { return nil }
         func number(_ name: String) -> Double? { values["\(object)\(name)"].flatMap(Double.init) }
-        switch kind {
+        switch request {
         case .ping:
             let success = Int(number("SuccessCount") ?? 0)
             let failure = Int(number("FailureCount") ?? 0)
@@ -90,6 +123,17 @@ public enum CPEDiagnostics {
             }
             let reached = hops.last?.address == target
             return .path(PathReport(target: target, round: 1, reachedDestination: reached, hops: hops))
+        case .speedtest(let test):
+            func text(_ name: String) -> String? { values["\(object)\(name)"].flatMap { $0.isEmpty ? nil : $0 } }
+            let download = test.direction == .download
+            let testBytes = download ? number("TestBytesReceived") : (number("TestBytesSent") ?? number("TestFileLength"))
+            let total = download ? number("TotalBytesReceived") : number("TotalBytesSent")
+            guard let testBytes, let rom = text("ROMTime"), let bom = text("BOMTime"), let eom = text("EOMTime"),
+                  let computed = SpeedTestResult.compute(direction: test.direction, testBytes: Int(testBytes), totalBytes: total.map { Int($0) },
+                                                         serverBytes: serverBytes, romTime: rom, bomTime: bom, eomTime: eom,
+                                                         tcpOpenRequestTime: text("TCPOpenRequestTime"),
+                                                         tcpOpenResponseTime: text("TCPOpenResponseTime")) else { return nil }
+            return .speedTest(computed)
         default:
             return nil
         }

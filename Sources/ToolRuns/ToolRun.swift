@@ -65,11 +65,13 @@ public struct ToolRunInput: Decodable, Sendable {
     public var ipScan: IPScanRequest?
     public var dns: DNSLookupRequest?
     public var http: HTTPTestRequest?
+    public var speedtest: SpeedTestRequest?
 
     /// Creates an input.
     public init(tool: ToolKind, origin: ToolOrigin? = nil, popId: UUID? = nil, deviceId: UUID? = nil, customerId: UUID? = nil,
                 ping: PingRequest? = nil, traceroute: TraceRequest? = nil, mtr: TraceRequest? = nil, portScan: PortScanRequest? = nil,
-                ipScan: IPScanRequest? = nil, dns: DNSLookupRequest? = nil, http: HTTPTestRequest? = nil) {
+                ipScan: IPScanRequest? = nil, dns: DNSLookupRequest? = nil, http: HTTPTestRequest? = nil,
+                speedtest: SpeedTestRequest? = nil) {
         self.tool = tool
         self.origin = origin
         self.popId = popId
@@ -82,6 +84,7 @@ public struct ToolRunInput: Decodable, Sendable {
         self.ipScan = ipScan
         self.dns = dns
         self.http = http
+        self.speedtest = speedtest
     }
 
     /// The typed request: exactly the field named by `tool` must be present (400 naming it otherwise).
@@ -89,7 +92,7 @@ public struct ToolRunInput: Decodable, Sendable {
         let given: [(ToolKind, ToolRequest?)] = [
             (.ping, ping.map(ToolRequest.ping)), (.traceroute, traceroute.map(ToolRequest.traceroute)), (.mtr, mtr.map(ToolRequest.mtr)),
             (.portScan, portScan.map(ToolRequest.portScan)), (.ipScan, ipScan.map(ToolRequest.ipScan)), (.dns, dns.map(ToolRequest.dns)),
-            (.http, http.map(ToolRequest.http)),
+            (.http, http.map(ToolRequest.http)), (.speedtest, speedtest.map(ToolRequest.speedtest)),
         ]
         let present = given.compactMap { $0.1 }
         guard let chosen = given.first(where: { $0.0 == tool })?.1 else {
@@ -126,6 +129,7 @@ extension ToolRequest {
         case .ipScan: "ipScan"
         case .dns: "dns"
         case .http: "http"
+        case .speedtest: "speedtest"
         }
     }
 }

@@ -23,7 +23,8 @@ public enum ToolQueues {
     public static func pop(_ id: UUID) -> String { "tools-pop-\(id.lowercased)" }
 }
 
-/// Per-provider guard rails: runs queued or running at once, and runs started per minute.
+/// Guard rails: runs queued or running at once, and runs started per minute; the process defaults,
+/// which a provider's own row in `tool_limits` overrides.
 public struct ToolLimits: Sendable, Hashable {
     public var maxActive: Int
     public var maxPerMinute: Int
@@ -77,7 +78,8 @@ public struct ToolRunService: Sendable {
     let queue: (any JobQueue)?
     /// The ranges never targeted.
     public let deny: DenyListPolicy
-    let limits: ToolLimits
+    /// The process defaults, for providers without limits of their own (`tool_limits`).
+    public let limits: ToolLimits
     let cpe: (any CPEDiagnosticsStarter)?
 
     /// Creates the service.
@@ -99,10 +101,13 @@ public struct ToolRunService: Sendable {
             guard input.popId != nil else { throw OctoError.invalid("pop_id", "pop_id is required for origin pop") }
         case .cpe:
             guard input.deviceId != nil else { throw OctoError.invalid("device_id", "device_id is required for origin cpe") }
-            guard request.kind == .ping || request.kind == .traceroute else {
-                throw OctoError.invalid("tool", "a CPE runs ping and traceroute (TR-069 diagnostics)")
+            guard [ToolKind.ping, .traceroute, .speedtest].contains(request.kind) else {
+                throw OctoError.invalid("tool", "a CPE runs ping, traceroute and the speed test (TR-069 diagnostics)")
             }
             guard cpe != nil else { throw OctoError(.unavailable, "this process cannot queue CPE diagnostics") }
+        }
+        if request.kind == .speedtest && origin != .cpe {
+            throw OctoError.invalid("origin", "a speed test runs from a CPE toward the platform's file server: origin must be cpe")
         }
         guard origin == .cpe || queue != nil else { throw OctoError(.unavailable, "this process has no job queue") }
         // Address targets must pass the policy before anything is stored; a host name is resolved and
@@ -118,6 +123,7 @@ public struct ToolRunService: Sendable {
             if let device = input.deviceId { _ = try await tx.devices.get(device) }
             if let customer = input.customerId { _ = try await tx.customers.get(customer) }
             try await tx.toolRuns.lockLimits()
+            let limits = try await tx.toolRuns.limits(fallback: self.limits)
             if try await tx.toolRuns.activeCount() >= limits.maxActive {
                 throw OctoError(.throttled, "at most \(limits.maxActive) tool runs may be queued or running at once")
             }

@@ -65,6 +65,9 @@ import ToolRuns
                 (#"{"tool": "dns", "dns": {"name": "a.test", "server": "127.0.0.53"}}"#, "dns.server"),
                 (#"{"tool": "mtr", "origin": "pop", "mtr": {"target": "127.99.1.1"}}"#, "pop_id"),
                 (#"{"tool": "ping", "ping": {"target": "127.99.1.1", "bogus": 1}}"#, "ping.bogus"),
+                (#"{"tool": "speedtest", "speedtest": {"direction": "download"}}"#, "origin"),
+                (#"{"tool": "speedtest", "origin": "cpe", "speedtest": {"direction": "upload"}}"#, "device_id"),
+                (#"{"tool": "speedtest", "origin": "cpe", "speedtest": {"bogus": 1}}"#, "speedtest.bogus"),
             ]
             for (body, field) in cases {
                 let response = try await harness.call(.post, "/api/v1/tool-runs", token: token, json: body)
@@ -197,6 +200,44 @@ import ToolRuns
             let refused = try await harness.call(.post, "/api/v1/tool-runs", token: token, json: #"{"tool": "ping", "ping": {"target": "127.99.0.9"}}"#)
             #expect(refused.status == .tooManyRequests)
             #expect(try await harness.call(.get, "/api/v1/tool-runs?status=queued", token: token)["total"] == .number(4))
+        }
+    }
+
+    @Test func aGlobalAdminSetsAProvidersOwnLimits() async throws {
+        try await APIHarness.with(jobs: { Self.postgres($0) }) { harness in
+            let provider = try await harness.stack.makeProvider("alfa").id
+            let other = try await harness.stack.makeProvider("beta").id
+            try await harness.stack.makeUser("noc@alfa.test", role: .noc, provider: provider)
+            try await harness.stack.makeUser("admin@alfa.test", role: .providerAdmin, provider: provider)
+            try await harness.stack.makeUser("root@octoisp.test", role: .globalAdmin, provider: nil)
+            let noc = try await harness.login("noc@alfa.test")
+            let admin = try await harness.login("admin@alfa.test")
+            let root = try await harness.login("root@octoisp.test")
+            try await harness.stack.database.withTenant(provider) { tx in
+                try await tx.query("INSERT INTO tool_target_ranges (provider_id, cidr, created_at) VALUES (\(provider), '127.99.0.0/16', now())")
+            }
+            let defaults = try await harness.call(.get, "/api/v1/tool-limits", token: noc)
+            #expect(defaults["max_active"] == .number(4) && defaults["source"] == .string("default"), "\(String(describing: defaults.json))")
+            // A provider admin may not widen the guard rails of its own provider.
+            let own = try await harness.call(.put, "/api/v1/tool-limits", token: admin, json: #"{"max_active": 50, "max_per_minute": 500}"#)
+            #expect(own.status == .forbidden)
+            for (body, field) in [(#"{"max_active": 0, "max_per_minute": 5}"#, "max_active"), (#"{"max_active": 1, "max_per_minute": 1001}"#, "max_per_minute")] {
+                let bad = try await harness.call(.put, "/api/v1/tool-limits", token: root, provider: provider, json: body)
+                #expect(bad.status == .badRequest && bad.errorField == field, "\(body): \(String(describing: bad.json))")
+            }
+            #expect(try await harness.call(.get, "/api/v1/tool-limits", token: noc)["source"] == .string("default"), "refused input changed nothing")
+            let set = try await harness.call(.put, "/api/v1/tool-limits", token: root, provider: provider, json: #"{"max_active": 1, "max_per_minute": 5}"#)
+            #expect(set.status == .ok && set["max_active"] == .number(1) && set["source"] == .string("provider"), "\(String(describing: set.json))")
+            #expect(try await harness.call(.get, "/api/v1/tool-limits", token: root, provider: other)["source"] == .string("default"))
+            // No worker: the first run stays queued and is the one run the provider may have at once.
+            let first = try await harness.call(.post, "/api/v1/tool-runs", token: noc, json: #"{"tool": "ping", "ping": {"target": "127.99.0.2"}}"#)
+            #expect(first.status == .created)
+            let second = try await harness.call(.post, "/api/v1/tool-runs", token: noc, json: #"{"tool": "ping", "ping": {"target": "127.99.0.3"}}"#)
+            #expect(second.status == .tooManyRequests, "\(String(describing: second.json))")
+            let audited = try await harness.stack.database.withTenant(provider) { tx in
+                try await tx.query("SELECT count(*)::int FROM audit_log WHERE action = 'tool_limits.update'").values(Int.self)
+            }
+            #expect(audited == [1])
         }
     }
 

@@ -6,16 +6,20 @@ import OctoStore
 import PostgresNIO
 import ToolRuns
 
-/// Runs ping and traceroute on the CPE itself with TR-069 diagnostics: a SetParameterValues task
-/// fills the diagnostics object (`IPPingDiagnostics` / `Device.IP.Diagnostics.IPPing`, or the
-/// TraceRoute ones) and sets `DiagnosticsState` to `Requested`; when the CPE informs with
+/// Runs ping, traceroute and the speed test on the CPE itself with TR-069 diagnostics: a
+/// SetParameterValues task fills the diagnostics object (`IPPingDiagnostics` /
+/// `Device.IP.Diagnostics.IPPing`, the TraceRoute ones, or TR-143 `DownloadDiagnostics` /
+/// `UploadDiagnostics` with a one-time URL of the ACS file server) and sets `DiagnosticsState` to `Requested`; when the CPE informs with
 /// `8 DIAGNOSTICS COMPLETE` the ACS reads the object back in that session and settles the run.
 public struct CPEToolDiagnostics: CPEDiagnosticsStarter {
     let tasks: DeviceTaskService
+    /// How long a speed test's transfer token stays valid (the diagnostics task's own timeout by default).
+    let transferLifetime: TimeInterval
 
     /// Creates the starter over the device task queue (its connection request brings the CPE in).
-    public init(tasks: DeviceTaskService) {
+    public init(tasks: DeviceTaskService, transferLifetime: TimeInterval = 600) {
         self.tasks = tasks
+        self.transferLifetime = transferLifetime
     }
 
     public func start(_ run: ToolRun, request: ToolRequest, in tx: Transaction, by actor: Actor) async throws -> ToolRun {
@@ -23,8 +27,15 @@ public struct CPEToolDiagnostics: CPEDiagnosticsStarter {
         var root: String?
         for try await row in try await tx.query("SELECT root FROM cwmp_devices WHERE device_id = \(device)") { root = try row.decode(String.self) }
         guard let root else { throw OctoError.invalid("device_id", "the device has never informed over TR-069") }
-        guard let values = CPEDiagnostics.parameters(for: request, root: root) else {
-            throw OctoError.invalid("tool", "a CPE runs ping and traceroute")
+        var transferURL: String?
+        if case .speedtest = request {
+            // A one-time token bound to this run lets the CPE move its test bytes through the ACS file server.
+            let token = Self.randomToken()
+            try await tx.toolRuns.armTransfer(run.id, token: token, expiresAt: tx.clock.now.addingTimeInterval(transferLifetime))
+            transferURL = CPEDiagnostics.transferURL(run: run.id, token: token)
+        }
+        guard let values = CPEDiagnostics.parameters(for: request, root: root, transferURL: transferURL) else {
+            throw OctoError.invalid("tool", "a CPE runs ping, traceroute and the speed test")
         }
         var input = DeviceTaskInput(type: .setParameterValues)
         input.parameterValues = values.map { DeviceTaskInput.ParameterValueInput(name: $0.name, value: $0.value, type: $0.type) }
@@ -34,6 +45,12 @@ public struct CPEToolDiagnostics: CPEDiagnosticsStarter {
         if let pending { try await tasks.enqueue(pending) }
         return try await tx.toolRuns.attach(run.id, task: task.id)
     }
+
+    /// 32 random bytes as hex.
+    static func randomToken() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<32).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
 }
 
 extension ACSEngine {
@@ -42,9 +59,14 @@ extension ACSEngine {
     func queueDiagnosticsReadback(_ inform: Inform, device: UUID, provider: UUID) async throws -> Bool {
         guard inform.events.contains(where: { $0.code == "8 DIAGNOSTICS COMPLETE" }) else { return false }
         return try await database.withTenant(provider, logger: logger) { tx in
-            guard try await !tx.toolRuns.runningOnCPE(device: device).isEmpty else { return false }
+            // Only the objects of the runs that wait: a model without an object would fault the whole read.
+            var objects: [String] = []
+            for run in try await tx.toolRuns.runningOnCPE(device: device) {
+                if let object = CPEDiagnostics.object(of: run, root: inform.root), !objects.contains(object) { objects.append(object) }
+            }
+            guard !objects.isEmpty else { return false }
             var input = DeviceTaskInput(type: .getParameterValues)
-            input.parameterNames = CPEDiagnostics.objects(root: inform.root)
+            input.parameterNames = objects
             input.commandKey = CPEDiagnostics.readbackPrefix
             input.timeoutSeconds = 600
             _ = try await tx.deviceTasks.create(input, device: device, timeout: 600, by: .system)
@@ -57,14 +79,20 @@ extension ACSEngine {
         let table = Dictionary(values.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
         for run in try await tx.toolRuns.runningOnCPE(device: device) {
             let target = run.parameters.stringField("target") ?? run.target
-            let object = CPEDiagnostics.object(run.tool, root: root) ?? ""
-            // Another diagnostic of this device completed; this one is still under way on the CPE.
-            if table["\(object)DiagnosticsState"] == "Requested" { continue }
-            if let failure = CPEDiagnostics.failure(run.tool, root: root, values: table) {
+            guard let request = CPEDiagnostics.request(of: run), let object = CPEDiagnostics.object(request, root: root) else { continue }
+            // Another diagnostic of this device completed; this one is still under way on the CPE
+            // (or was not part of this read).
+            guard let state = table["\(object)DiagnosticsState"], state != "Requested" else { continue }
+            if let failure = CPEDiagnostics.failure(object: object, values: table) {
                 _ = try await tx.toolRuns.finish(run.id, status: .failed, result: nil, error: failure)
                 continue
             }
-            guard let result = CPEDiagnostics.result(run.tool, target: target, root: root, values: table) else { continue }
+            let serverBytes = run.tool == .speedtest ? try await tx.toolRuns.transferBytes(run.id) : nil
+            guard let result = CPEDiagnostics.result(request, target: target, root: root, values: table, serverBytes: serverBytes) else {
+                _ = try await tx.toolRuns.finish(run.id, status: .failed, result: nil,
+                                                 error: "the CPE reported DiagnosticsState \(state) but its results cannot be read")
+                continue
+            }
             _ = try await tx.toolRuns.finish(run.id, status: .succeeded, result: try ToolRunner.resultJSON(result), error: nil)
         }
     }

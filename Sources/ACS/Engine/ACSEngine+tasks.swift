@@ -1,6 +1,7 @@
 import CWMP
 import Foundation
 import Logging
+import NetTools
 import OctoCore
 import OctoJobs
 import OctoStore
@@ -13,8 +14,19 @@ extension ACSEngine {
     func loadNextTask(_ live: LiveSession) async {
         do {
             let loaded = try await database.withTenant(live.providerID, logger: logger) { tx -> (DeviceTask, [ACSMessage])? in
-                while let task = try await tx.deviceTasks.claimNext(device: live.deviceID) {
+                while var task = try await tx.deviceTasks.claimNext(device: live.deviceID) {
                     var source: TaskPlan.DownloadSource?
+                    if task.type == .setParameterValues, task.commandKey == CPEDiagnostics.requestKey,
+                       let values = task.arguments.parameterValues {
+                        // A speed test's URL points at this ACS's file server, as a Download's does.
+                        let base = live.fileBaseURL.hasSuffix("/") ? String(live.fileBaseURL.dropLast()) : live.fileBaseURL
+                        task.arguments.parameterValues = values.map { value in
+                            var value = value
+                            value.value = value.value.replacingOccurrences(of: CPEDiagnostics.transferBasePlaceholder,
+                                                                           with: "\(base)/cwmp-speedtest/\(live.slug)")
+                            return value
+                        }
+                    }
                     if task.type == .download, let fileID = task.arguments.fileId {
                         guard let stored = try await tx.acsFiles.find(fileID) else {
                             try await tx.deviceTasks.finish(task.id, status: .fault, result: nil,
@@ -221,6 +233,34 @@ extension ACSEngine {
 extension ACSEngine {
     /// The file `id` of the provider named `slug` when `token` is its download token (compared in
     /// constant time); `nil` otherwise, whatever the reason.
+    /// Spends a speed test's one-time token: the grant when `token` is that of a running speed test
+    /// in `direction` of the provider `slug`, unexpired and unused; nil otherwise (the file server answers 404).
+    public func speedTestGrant(slug: String, run: UUID, token: String, direction: SpeedTestRequest.Direction) async -> SpeedTestGrant? {
+        do {
+            guard let provider = try await provider(slug: slug) else { return nil }
+            return try await database.withTenant(provider, logger: logger) { tx in try await tx.toolRuns.claimTransfer(run, token: token, direction: direction) }
+        } catch {
+            logger.error("speed-test grant lookup failed", metadata: ["tool_run.id": "\(run.lowercased)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    /// Publishes a speed test's progress on `tool-runs/<id>`; with `final`, also records the bytes
+    /// the file server counted in all.
+    public func speedTestProgress(_ grant: SpeedTestGrant, progress: SpeedTestProgress, final: Bool) async {
+        do {
+            let encoder = JSONEncoder()
+            encoder.keyEncodingStrategy = .convertToSnakeCase
+            let event = try OctoJSON.decoder.decode(JSONValue.self, from: encoder.encode(ToolEvent.progress(progress)))
+            try await database.withTenant(grant.provider, logger: logger) { tx in
+                if final { try await tx.toolRuns.recordTransfer(grant.run, bytes: progress.bytes) }
+                try await tx.toolRuns.publishOutput(grant.run, event: event)
+            }
+        } catch {
+            logger.warning("cannot record speed-test progress", metadata: ["tool_run.id": "\(grant.run.lowercased)", "error": "\(error)"])
+        }
+    }
+
     public func downloadableFile(slug: String, id: UUID, token: String) async -> (provider: UUID, file: StoredFile)? {
         do {
             guard let provider = try await provider(slug: slug) else { return nil }

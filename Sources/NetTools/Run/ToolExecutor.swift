@@ -2,12 +2,13 @@ import Foundation
 
 /// A piece of live output: a ping probe, an MTR round, an open port, a host found.
 public struct ToolEvent: Sendable, Hashable, Codable {
-    /// `probe`, `path`, `port`, `host`.
+    /// `probe`, `path`, `port`, `host`, `progress`.
     public var kind: String
     public var probe: PingProbe?
     public var path: PathReport?
     public var port: PortResult?
     public var host: HostResult?
+    public var progress: SpeedTestProgress?
 
     /// A ping probe.
     public static func probe(_ value: PingProbe) -> ToolEvent { ToolEvent(kind: "probe", probe: value) }
@@ -21,6 +22,8 @@ public struct ToolEvent: Sendable, Hashable, Codable {
     public static func port(_ value: PortResult) -> ToolEvent { ToolEvent(kind: "port", port: value) }
     /// A host that answered.
     public static func host(_ value: HostResult) -> ToolEvent { ToolEvent(kind: "host", host: value) }
+    /// The bytes a speed test moved so far.
+    public static func progress(_ value: SpeedTestProgress) -> ToolEvent { ToolEvent(kind: "progress", progress: value) }
 }
 
 /// The final result of a run, one shape per tool.
@@ -31,6 +34,7 @@ public enum ToolResult: Sendable, Hashable {
     case ipScan(IPScanSummary)
     case dns(DNSLookupResult)
     case http(HTTPTestResult)
+    case speedTest(SpeedTestResult)
 
     /// JSON of the result, snake_case keys.
     public func encoded() throws -> Data {
@@ -45,6 +49,7 @@ public enum ToolResult: Sendable, Hashable {
         case .ipScan(let summary): return try encoder.encode(summary)
         case .dns(let result): return try encoder.encode(result)
         case .http(let result): return try encoder.encode(result)
+        case .speedTest(let result): return try encoder.encode(result)
         }
     }
 
@@ -56,6 +61,7 @@ public enum ToolResult: Sendable, Hashable {
         case .portScan, .ipScan: true
         case .dns(let result): result.rcode == "NOERROR"
         case .http(let result): result.status != nil
+        case .speedTest(let result): result.testBytes > 0
         }
     }
 
@@ -73,6 +79,8 @@ public enum ToolResult: Sendable, Hashable {
         case .dns(let result): "\(result.rcode), \(result.answers.count) answers in \(result.queryTimeMs) ms"
         case .http(let result):
             result.status.map { "HTTP \($0), \(result.bodyBytes) bytes in \(result.timing.totalMs) ms" } ?? "failed at \(result.failedAt ?? "?"): \(result.error ?? "")"
+        case .speedTest(let result):
+            "\(result.direction.rawValue) \(result.throughputMbps) Mbit/s, \(result.testBytes) bytes in \(result.durationMs) ms"
         }
     }
 }
@@ -136,6 +144,9 @@ public struct ToolExecutor: Sendable {
                 guard let first = addresses.first else { throw NetToolError(.resolutionFailed, "\(target.host) has no address", field: "\(field).url") }
                 try await policy.check(address: first, field: "\(field).url")
             }
+        case .speedtest:
+            // Its only peer is the platform's own file server.
+            break
         }
     }
 
@@ -177,6 +188,8 @@ public struct ToolExecutor: Sendable {
             let policy = self.policy
             let probe = HTTPProbe(test, addressCheck: { address in try await policy.check(address: address, field: "\(field).url") })
             return .http(try await probe.run(cancellation: cancellation))
+        case .speedtest:
+            throw NetToolError(.invalidRequest, "a speed test runs from a CPE (TR-069 diagnostics)", field: "origin")
         }
     }
 }

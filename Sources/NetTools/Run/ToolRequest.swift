@@ -4,6 +4,8 @@ public enum ToolKind: String, Sendable, Hashable, Codable, CaseIterable {
     case portScan = "port_scan"
     case ipScan = "ip_scan"
     case dns, http
+    /// A TR-143 download or upload test run by a CPE toward the platform's file server.
+    case speedtest
 }
 
 /// One typed tool request.
@@ -15,6 +17,7 @@ public enum ToolRequest: Sendable, Hashable {
     case ipScan(IPScanRequest)
     case dns(DNSLookupRequest)
     case http(HTTPTestRequest)
+    case speedtest(SpeedTestRequest)
 
     /// The tool.
     public var kind: ToolKind {
@@ -26,6 +29,7 @@ public enum ToolRequest: Sendable, Hashable {
         case .ipScan: .ipScan
         case .dns: .dns
         case .http: .http
+        case .speedtest: .speedtest
         }
     }
 
@@ -38,6 +42,7 @@ public enum ToolRequest: Sendable, Hashable {
         case .ipScan(let request): request.cidr
         case .dns(let request): "\(request.name) \(request.type.rawValue)" + (request.server.map { " @\($0)" } ?? "")
         case .http(let request): request.url
+        case .speedtest(let request): "\(request.direction.rawValue) \(request.bytes) bytes"
         }
     }
 
@@ -51,6 +56,7 @@ public enum ToolRequest: Sendable, Hashable {
         case .ipScan: "ipScan"
         case .dns: "dns"
         case .http: "http"
+        case .speedtest: "speedtest"
         }
     }
 
@@ -64,6 +70,7 @@ public enum ToolRequest: Sendable, Hashable {
             case .ipScan(let request): try request.validate()
             case .dns(let request): try request.validate()
             case .http(let request): try request.validate()
+            case .speedtest(let request): try request.validate()
             }
         } catch {
             var named = error
@@ -84,6 +91,7 @@ public enum ToolRequest: Sendable, Hashable {
         case .ipScan(let request): Array(try encoder.encode(request))
         case .dns(let request): Array(try encoder.encode(request))
         case .http(let request): Array(try encoder.encode(request))
+        case .speedtest(let request): Array(try encoder.encode(request))
         }
     }
 
@@ -100,6 +108,7 @@ public enum ToolRequest: Sendable, Hashable {
         case .ipScan: .ipScan(try decoder.decode(IPScanRequest.self, from: data))
         case .dns: .dns(try decoder.decode(DNSLookupRequest.self, from: data))
         case .http: .http(try decoder.decode(HTTPTestRequest.self, from: data))
+        case .speedtest: .speedtest(try decoder.decode(SpeedTestRequest.self, from: data))
         }
     }
 }

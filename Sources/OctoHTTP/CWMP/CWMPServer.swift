@@ -7,7 +7,8 @@ import Logging
 import NIOCore
 
 /// The CWMP endpoint `POST /cwmp/{providerSlug}` on its own port (7547 by default), serving the ACS,
-/// and the file server CPEs download from: `GET /cwmp-files/{providerSlug}/{fileId}/{token}`.
+/// the file server CPEs download from: `GET /cwmp-files/{providerSlug}/{fileId}/{token}`, and the
+/// speed-test server of TR-143 diagnostics: `GET|PUT /cwmp-speedtest/{providerSlug}/{runId}/{token}`.
 public struct CWMPServer: Sendable {
     /// The ACS behind the endpoint.
     public let engine: ACSEngine
@@ -59,6 +60,7 @@ public struct CWMPServer: Sendable {
             return Self.response(await engine.handle(exchange))
         }
         addFileRoutes(to: router)
+        addSpeedTestRoutes(to: router)
         return router
     }
 

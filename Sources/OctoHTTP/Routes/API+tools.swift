@@ -8,7 +8,8 @@ import ToolRuns
 extension API {
     /// Network tool runs: start and cancel with `tools.execute`; history, a run and the CSV export with
     /// `tools.read`. Live output: WebSocket topic `tool-runs/<id>`. The ranges tools may target beyond
-    /// the provider's devices: read with `tools.read`, changed by an admin (`settings.write`).
+    /// the provider's devices: read with `tools.read`, changed by an admin (`settings.write`). The
+    /// provider's limits: read with `tools.read`, changed by a Global Admin.
     func addToolRoutes(to routes: inout RouteTable) {
         let filterQuery = ["device_id", "pop_id", "customer_id", "tool", "status", "origin"]
         @Sendable func filter(_ request: Request) throws -> ToolRunFilter {
@@ -64,6 +65,19 @@ extension API {
             let deny = toolRuns.deny
             return JSONResponse(try await inTenant(request, context) { tx in try await tx.toolTargetRanges.create(input, deny: deny, by: actor) },
                                 status: .created)
+        }
+        routes.get("tool-limits") { request, context in
+            try context.require(.tools, .read)
+            let fallback = toolRuns.limits
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.toolRuns.limits(fallback: fallback) })
+        }
+        routes.put("tool-limits") { request, context in
+            // A guard rail of the platform: only a Global Admin (acting in the provider) changes it.
+            try requireGlobalAdmin(context)
+            let input = try await request.decode(as: ToolLimitsInput.self, context: context)
+            let actor = try context.actor()
+            let fallback = toolRuns.limits
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.toolRuns.setLimits(input, fallback: fallback, by: actor) })
         }
         routes.delete("tool-target-ranges/:id") { request, context in
             try context.require(.settings, .write)

@@ -132,6 +132,16 @@ class Server:
                                "--model", model, "--username", username, "--password", password],
                               cwd=ROOT, capture_output=True, text=True, timeout=60)
 
+    def cpe_sim_listening(self, provider_slug, model, username, password, cr_port, cr_password):
+        """One simulated CPE that stays up with a connection-request listener on 127.2.x.y:`cr_port`
+        (`octoisp cpe-sim --listen`), ended by stop()."""
+        process = subprocess.Popen([self.binary, "cpe-sim", "--acs", f"http://127.0.0.1:{self.cwmp_port}/cwmp/{provider_slug}",
+                                    "--model", model, "--username", username, "--password", password, "--listen",
+                                    "--cr-port", str(cr_port), "--cr-password", cr_password, "--duration", "300"],
+                                   cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT)
+        self.workers.append(process)
+        return process
+
     def worker(self):
         """A job worker process (`serve --roles worker`) on the same database: it runs tool runs."""
         process = subprocess.Popen([self.binary, "serve", "--roles", "worker", "--skip-migrations"], env=self.env, cwd=ROOT,

@@ -13,7 +13,7 @@ import urllib.request
 
 from playwright.sync_api import expect, sync_playwright
 
-from server import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Client, Server, psql, totp, with_database
+from server import ADMIN_EMAIL, ADMIN_PASSWORD, PASSWORD, Client, Server, free_port, psql, totp, with_database
 
 SHOTS = os.path.join(os.path.dirname(__file__), "..", "screenshots")
 NOC = "noc@fibrasul.test"
@@ -479,6 +479,48 @@ class DashboardStories(unittest.TestCase):
         expect(page.get_by_test_id("diagnose-cpe")).to_contain_text("device_id")
         expect(page.get_by_test_id("diagnose-pop").get_by_test_id("tool-run")).to_have_attribute("data-status", "queued")
         self.shot("22-device-diagnose")
+
+    def test_12_the_noc_measures_a_customers_speed_from_the_cpe(self):
+        """Diagnose: a TR-143 speed test run by a live simulated CPE against the platform's file server."""
+        self.server.worker()
+        self.api.post("/api/v1/acs/credentials", {"username": "cpe-veloz", "password": "a long cpe secret"})
+        self.api.call("PUT", "/api/v1/acs/connection-request-credentials/default", {"username": "acs", "password": "cr secret 4567"})
+        model = os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", "shared", "fixtures", "tr069", "devices", "device-H199Z.csv")
+        self.server.cpe_sim_listening("fibra-sul", os.path.abspath(model), "cpe-veloz", "a long cpe secret", free_port(), "cr secret 4567")
+        deadline = time.time() + 30
+        found = []
+        while not found and time.time() < deadline:
+            found = self.api.get("/api/v1/devices?q=ZTEYH86LCN20202")["items"]
+            time.sleep(0.3)
+        self.assertTrue(found, self.server.logs())
+        page = self.page
+        self.sign_in(NOC, code_secret=self.totp_secret)
+        page.goto(self.server.base + f"/devices/{found[0]['id']}?tab=diagnose")
+        asked = time.time()
+        page.get_by_role("button", name="Velocidade (download)").click()
+        run = page.get_by_test_id("diagnose-cpe").get_by_test_id("tool-run")
+        expect(run).to_have_attribute("data-status", "succeeded", timeout=40_000)
+        result = page.get_by_test_id("speedtest")
+        expect(result).to_contain_text("Mbit/s")
+        expect(result).to_contain_text("Bytes no servidor")
+        expect(result).to_contain_text("10.000.000 B")
+        self.shot("23-device-speedtest")
+        # The tools page offers the speed test for CPE origins only, with its direction and size.
+        page.get_by_role("link", name="Ferramentas").click()
+        page.get_by_label("Ferramenta").select_option("speedtest")
+        expect(page.get_by_label("Executar a partir de").locator("option")).to_have_count(1)
+        page.get_by_label("Sentido").select_option("upload")
+        page.get_by_label("Dispositivo (id)").fill(found[0]["id"])
+        page.get_by_label("Tamanho (MB)").fill("2")
+        # The ACS sends a device at most one connection request per 10 s (OCTOISP_CWMP_CR_INTERVAL); a
+        # run asked sooner would wait for the CPE's next inform.
+        time.sleep(max(0.0, asked + 11 - time.time()))
+        page.get_by_role("button", name="Executar").click()
+        output = page.get_by_test_id("tool-run")
+        expect(output).to_have_attribute("data-status", "succeeded", timeout=40_000)
+        expect(page.get_by_test_id("speedtest")).to_contain_text("2.000.000 B")
+        expect(page.get_by_test_id("tool-history")).to_contain_text("upload 2000000 bytes")
+        self.shot("24-tools-speedtest-upload")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 // "Diagnose": ping or traceroute the same target from the CPE itself (TR-069 diagnostics) and from
-// its POP's agent, side by side, each streaming its output.
+// its POP's agent, side by side, each streaming its output; and the CPE's speed test (TR-143) toward
+// the platform's file server.
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../../lib/api";
 import { useApp } from "../../lib/app";
@@ -8,7 +9,7 @@ import type { Device } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Field } from "../../ui/Form";
 import { RunOutput } from "../tools/RunOutput";
-import { runBody, type ToolKind, type ToolRun } from "../tools/toolRuns";
+import { runBody, type SpeedDirection, type ToolKind, type ToolRun } from "../tools/toolRuns";
 
 export function DiagnosePanel(props: { device: Device; theme: string }) {
   const { t } = useI18n();
@@ -18,10 +19,10 @@ export function DiagnosePanel(props: { device: Device; theme: string }) {
   const [errors, setErrors] = useState<{ cpe?: string; pop?: string }>({});
   if (!can("tools.execute")) return <p className="note">{t("common.forbidden")}</p>;
 
-  async function start(tool: ToolKind, event?: FormEvent) {
+  async function start(tool: ToolKind, event?: FormEvent, direction?: SpeedDirection) {
     event?.preventDefault();
     const device = props.device;
-    const sides: ("cpe" | "pop")[] = device.pop_id ? ["cpe", "pop"] : ["cpe"];
+    const sides: ("cpe" | "pop")[] = device.pop_id && tool !== "speedtest" ? ["cpe", "pop"] : ["cpe"];
     const next: { cpe?: string; pop?: string } = {};
     const failed: { cpe?: string; pop?: string } = {};
     await Promise.all(
@@ -31,6 +32,7 @@ export function DiagnosePanel(props: { device: Device; theme: string }) {
           popId: side === "pop" ? device.pop_id : undefined,
           count: 5,
           rounds: tool === "mtr" ? 10 : undefined,
+          direction,
         });
         try {
           next[side] = (await api.post<ToolRun>("/api/v1/tool-runs", body)).id;
@@ -52,6 +54,12 @@ export function DiagnosePanel(props: { device: Device; theme: string }) {
         </button>
         <button type="button" className="btn" onClick={() => start("traceroute")}>
           {t("tools.tool.traceroute")}
+        </button>
+        <button type="button" className="btn" onClick={() => start("speedtest", undefined, "download")} data-testid="diagnose-download">
+          {t("diagnose.download")}
+        </button>
+        <button type="button" className="btn" onClick={() => start("speedtest", undefined, "upload")}>
+          {t("diagnose.upload")}
         </button>
       </form>
       {!props.device.pop_id && <p className="note">{t("diagnose.noPop")}</p>}

@@ -4,7 +4,7 @@ import { useApp } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { LineChart } from "../../ui/Chart";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { localSummary, pathState, pingProbes, useToolRun, type HostResult, type PortResult, type ToolRun } from "./toolRuns";
+import { localSummary, pathState, pingProbes, speedProgress, useToolRun, type HostResult, type PortResult, type ToolRun } from "./toolRuns";
 
 const TONE: Record<string, string> = { queued: "neutral", running: "warn", succeeded: "ok", failed: "bad", cancelled: "neutral" };
 
@@ -35,6 +35,7 @@ export function RunOutput(props: { id: string; theme: string; compact?: boolean 
       {run.tool === "ip_scan" && <HostOutput hosts={(run.result?.output?.hosts as HostResult[]) ?? events.filter((e) => e.host).map((e) => e.host as HostResult)} />}
       {run.tool === "dns" && run.result?.output && <DnsOutput output={run.result.output} />}
       {run.tool === "http" && run.result?.output && <HttpOutput output={run.result.output} number={number} />}
+      {run.tool === "speedtest" && <SpeedOutput run={run} events={events} number={number} />}
     </section>
   );
 }
@@ -201,6 +202,60 @@ function HttpOutput(props: { output: any; number: (value: number) => string }) {
         <div>
           <dt>body</dt>
           <dd>{props.number(o.body_bytes ?? 0)} B</dd>
+        </div>
+      </dl>
+    </div>
+  );
+}
+
+function SpeedOutput(props: { run: ToolRun; events: ReturnType<typeof useToolRun>["events"]; number: (value: number) => string }) {
+  const { t } = useI18n();
+  const o = props.run.result?.output;
+  const live = speedProgress(props.events);
+  if (!o) {
+    if (props.run.status !== "running" && props.run.status !== "queued") return null;
+    if (!live) return <p className="muted">{t("tools.speed.waiting")}</p>;
+    return (
+      <div data-testid="speedtest-progress">
+        <progress max={live.total} value={live.bytes} aria-label={t("tools.speed.bytes")} />
+        <p className="mono">
+          {props.number(live.bytes)} / {props.number(live.total)} B · {props.number(Math.round(live.throughput_mbps * 10) / 10)} Mbit/s
+        </p>
+      </div>
+    );
+  }
+  const ms = (value?: number | null) => (value == null ? "—" : `${props.number(value)} ms`);
+  return (
+    <div data-testid="speedtest">
+      <p className="speed-figure">
+        <strong>{props.number(Math.round(o.throughput_mbps * 10) / 10)}</strong> Mbit/s <span className="muted">{t(`tools.direction.${o.direction}` as MessageKey)}</span>
+      </p>
+      <dl className="tool-stats">
+        <div>
+          <dt>{t("tools.speed.bytes")}</dt>
+          <dd>{props.number(o.test_bytes)} B</dd>
+        </div>
+        <div>
+          <dt>{t("tools.speed.serverBytes")}</dt>
+          <dd>{o.server_bytes == null ? "—" : `${props.number(o.server_bytes)} B`}</dd>
+        </div>
+        <div>
+          <dt>{t("tools.speed.duration")}</dt>
+          <dd>{ms(o.duration_ms)}</dd>
+        </div>
+        <div>
+          <dt>{t("tools.speed.connect")}</dt>
+          <dd>{ms(o.connect_ms)}</dd>
+        </div>
+        <div>
+          <dt>{t("tools.speed.firstByte")}</dt>
+          <dd>{ms(o.first_byte_ms)}</dd>
+        </div>
+        <div>
+          <dt>BOM → EOM</dt>
+          <dd className="mono">
+            {o.bom_time} → {o.eom_time}
+          </dd>
         </div>
       </dl>
     </div>

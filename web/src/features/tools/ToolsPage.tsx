@@ -9,7 +9,7 @@ import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { Badge } from "../../ui/States";
 import { RunOutput } from "./RunOutput";
-import { localSummary, runBody, TOOLS, type ToolKind, type ToolOrigin, type ToolRun } from "./toolRuns";
+import { CPE_ONLY, localSummary, runBody, TOOLS, type SpeedDirection, type ToolKind, type ToolOrigin, type ToolRun } from "./toolRuns";
 
 const PLACEHOLDER: Record<ToolKind, string> = {
   ping: "203.0.113.7",
@@ -19,6 +19,7 @@ const PLACEHOLDER: Record<ToolKind, string> = {
   ip_scan: "203.0.113.0/24",
   dns: "example.com",
   http: "https://example.com/",
+  speedtest: "",
 };
 
 export function ToolsPage(props: { theme: string; query: Record<string, string> }) {
@@ -32,6 +33,10 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
   const [ports, setPorts] = useState("1-1024");
   const [recordType, setRecordType] = useState("A");
   const [server, setServer] = useState("");
+  const [direction, setDirection] = useState<SpeedDirection>("download");
+  const [megabytes, setMegabytes] = useState("10");
+  const cpeOnly = CPE_ONLY.includes(tool);
+  const where: ToolOrigin = cpeOnly ? "cpe" : origin;
   const [error, setError] = useState<{ field?: string; message: string } | null>(null);
   const [current, setCurrent] = useState<string | null>(props.query.run ?? null);
   const pops = useQuery<Page<Pop>>(can("pops.read") ? "/api/v1/pops?limit=500" : null);
@@ -41,7 +46,15 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
     event.preventDefault();
     setError(null);
     try {
-      const body = runBody(tool, target.trim(), origin, { popId: popId || undefined, deviceId: deviceId || undefined, ports, recordType, server: server || undefined });
+      const body = runBody(tool, target.trim(), where, {
+        popId: popId || undefined,
+        deviceId: deviceId || undefined,
+        ports,
+        recordType,
+        server: server || undefined,
+        direction,
+        megabytes: Number(megabytes) || 10,
+      });
       const run = await api.post<ToolRun>("/api/v1/tool-runs", body);
       setCurrent(run.id);
       cache.invalidate("/api/v1/tool-runs");
@@ -66,14 +79,14 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
                 </option>
               ))}
             </Select>
-            <Select label={t("tools.origin")} value={origin} onChange={(e) => setOrigin(e.target.value as ToolOrigin)}>
-              {(["platform", "pop", "cpe"] as ToolOrigin[]).map((name) => (
+            <Select label={t("tools.origin")} value={where} onChange={(e) => setOrigin(e.target.value as ToolOrigin)}>
+              {((cpeOnly ? ["cpe"] : ["platform", "pop", "cpe"]) as ToolOrigin[]).map((name) => (
                 <option key={name} value={name}>
                   {t(`tools.origin.${name}` as MessageKey)}
                 </option>
               ))}
             </Select>
-            {origin === "pop" && (
+            {where === "pop" && (
               <Select label={t("tools.pop")} value={popId} onChange={(e) => setPopId(e.target.value)}>
                 <option value="">{t("common.none")}</option>
                 {(pops.data?.items ?? []).map((pop) => (
@@ -83,15 +96,36 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
                 ))}
               </Select>
             )}
-            {origin === "cpe" && <Field label={t("tools.device")} value={deviceId} onChange={(e) => setDeviceId(e.target.value)} />}
-            <Field
-              label={t(tool === "ip_scan" ? "tools.cidr" : tool === "dns" ? "tools.name" : tool === "http" ? "tools.url" : "tools.target")}
-              value={target}
-              placeholder={PLACEHOLDER[tool]}
-              required
-              onChange={(e) => setTarget(e.target.value)}
-              error={error?.field && /target|cidr|url|name/.test(error.field) ? error.message : undefined}
-            />
+            {where === "cpe" && <Field label={t("tools.device")} value={deviceId} required={cpeOnly} onChange={(e) => setDeviceId(e.target.value)} />}
+            {!cpeOnly && (
+              <Field
+                label={t(tool === "ip_scan" ? "tools.cidr" : tool === "dns" ? "tools.name" : tool === "http" ? "tools.url" : "tools.target")}
+                value={target}
+                placeholder={PLACEHOLDER[tool]}
+                required
+                onChange={(e) => setTarget(e.target.value)}
+                error={error?.field && /target|cidr|url|name/.test(error.field) ? error.message : undefined}
+              />
+            )}
+            {tool === "speedtest" && (
+              <>
+                <Select label={t("tools.direction")} value={direction} onChange={(e) => setDirection(e.target.value as SpeedDirection)}>
+                  {(["download", "upload"] as SpeedDirection[]).map((name) => (
+                    <option key={name} value={name}>
+                      {t(`tools.direction.${name}` as MessageKey)}
+                    </option>
+                  ))}
+                </Select>
+                <Field
+                  label={t("tools.megabytes")}
+                  value={megabytes}
+                  inputMode="decimal"
+                  onChange={(e) => setMegabytes(e.target.value)}
+                  error={error?.field === "speedtest.bytes" ? error.message : undefined}
+                />
+                <p className="note">{t("tools.speed.cpeOnly")}</p>
+              </>
+            )}
             {tool === "port_scan" && <Field label={t("tools.ports")} value={ports} onChange={(e) => setPorts(e.target.value)} />}
             {tool === "dns" && (
               <>
@@ -106,7 +140,7 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
             <button type="submit" className="btn btn-primary">
               {t("tools.run")}
             </button>
-            {error && !(error.field && /target|cidr|url|name/.test(error.field)) && (
+            {error && !(error.field && /target|cidr|url|name|speedtest\.bytes/.test(error.field)) && (
               <p className="field-error" role="alert">
                 {error.field ? `${error.field}: ` : ""}
                 {error.message}

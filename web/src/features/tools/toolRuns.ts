@@ -2,9 +2,12 @@
 import { useEffect, useState } from "react";
 import { useApp, useQuery, useTopics } from "../../lib/app";
 
-export type ToolKind = "ping" | "traceroute" | "mtr" | "port_scan" | "ip_scan" | "dns" | "http";
+export type ToolKind = "ping" | "traceroute" | "mtr" | "port_scan" | "ip_scan" | "dns" | "http" | "speedtest";
 export type ToolOrigin = "platform" | "pop" | "cpe";
-export const TOOLS: ToolKind[] = ["ping", "mtr", "traceroute", "port_scan", "ip_scan", "dns", "http"];
+export const TOOLS: ToolKind[] = ["ping", "mtr", "traceroute", "port_scan", "ip_scan", "dns", "http", "speedtest"];
+/** Tools that run only on a CPE (TR-069 diagnostics toward the platform's file server). */
+export const CPE_ONLY: ToolKind[] = ["speedtest"];
+export type SpeedDirection = "download" | "upload";
 
 export interface PingProbe {
   sequence: number;
@@ -48,13 +51,22 @@ export interface HostResult {
   mac?: string | null;
 }
 
+export interface SpeedTestProgress {
+  direction: SpeedDirection;
+  bytes: number;
+  total: number;
+  elapsed_ms: number;
+  throughput_mbps: number;
+}
+
 export interface ToolEvent {
-  kind: "status" | "probe" | "path" | "port" | "host";
+  kind: "status" | "probe" | "path" | "port" | "host" | "progress";
   status?: string;
   probe?: PingProbe;
   path?: PathReport;
   port?: PortResult;
   host?: HostResult;
+  progress?: SpeedTestProgress;
 }
 
 export interface ToolRun {
@@ -85,7 +97,19 @@ export function runBody(
   tool: ToolKind,
   target: string,
   origin: ToolOrigin,
-  extra: { popId?: string; deviceId?: string; ports?: string; transport?: string; recordType?: string; server?: string; count?: number; rounds?: number; protocol?: string },
+  extra: {
+    popId?: string;
+    deviceId?: string;
+    ports?: string;
+    transport?: string;
+    recordType?: string;
+    server?: string;
+    count?: number;
+    rounds?: number;
+    protocol?: string;
+    direction?: SpeedDirection;
+    megabytes?: number;
+  },
 ): Record<string, unknown> {
   const body: Record<string, unknown> = { tool, origin };
   if (extra.popId) body.pop_id = extra.popId;
@@ -111,6 +135,9 @@ export function runBody(
       break;
     case "http":
       body.http = { url: target };
+      break;
+    case "speedtest":
+      body.speedtest = { direction: extra.direction ?? "download", bytes: Math.round((extra.megabytes ?? 10) * 1_000_000) };
       break;
   }
   return body;
@@ -163,6 +190,15 @@ export function pathState(run: ToolRun | undefined, events: ToolEvent[]): { repo
   return { report, perHop };
 }
 
+/** The latest progress of a speed test seen live. */
+export function speedProgress(events: ToolEvent[]): SpeedTestProgress | undefined {
+  for (let index = events.length - 1; index >= 0; index--) {
+    const event = events[index];
+    if (event.kind === "progress" && event.progress) return event.progress;
+  }
+  return undefined;
+}
+
 /** A one-line summary of a finished run in the reader's language (the server's `summary` is English). */
 export function localSummary(run: ToolRun, t: (key: any, values?: Record<string, string | number>) => string): string | undefined {
   const o = run.result?.output;
@@ -183,6 +219,11 @@ export function localSummary(run: ToolRun, t: (key: any, values?: Record<string,
       return t("tools.summary.dns", { rcode: o.rcode ?? "?", answers: (o.answers ?? []).length, ms: o.query_time_ms ?? 0 });
     case "http":
       return o.status ? t("tools.summary.http", { status: o.status, ms: o.timing?.total_ms ?? 0 }) : t("tools.summary.httpFailed", { stage: o.failed_at ?? "?" });
+    case "speedtest":
+      return t(o.direction === "upload" ? "tools.summary.upload" : "tools.summary.download", {
+        mbps: Math.round((o.throughput_mbps ?? 0) * 10) / 10,
+        ms: Math.round(o.duration_ms ?? 0),
+      });
   }
   return undefined;
 }
