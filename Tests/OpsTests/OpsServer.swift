@@ -101,8 +101,15 @@ final class OpsServer: Sendable {
 
     /// Signs the first Global Admin in; its bearer token.
     func adminToken() async throws -> String {
-        let login = try #require(await Self.request(base + "/api/v1/auth/login", method: "POST",
-                                                    body: #"{"email": "\#(Self.adminEmail)", "password": "\#(Self.adminPassword)"}"#))
+        // The first Global Admin is created just after the pools start: retry while it is not there yet.
+        var answer: (Int, String, [String: String])?
+        for _ in 0..<50 {
+            answer = await Self.request(base + "/api/v1/auth/login", method: "POST",
+                                        body: #"{"email": "\#(Self.adminEmail)", "password": "\#(Self.adminPassword)"}"#)
+            if answer?.0 == 200 { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        let login = try #require(answer)
         try #require(login.0 == 200, "login: \(login.1)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(login.1.utf8)) as? [String: Any])
         return try #require(object["access_token"] as? String, "\(login.1)")

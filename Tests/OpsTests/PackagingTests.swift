@@ -61,9 +61,12 @@ import Testing
         for option in ["NoNewPrivileges=yes", "ProtectSystem=strict", "PrivateTmp=yes", "CapabilityBoundingSet=", "SystemCallFilter=@system-service"] {
             #expect(unit.contains(option), "hardening option \(option)")
         }
-        let verify = try await ChildProcess.run(["/usr/bin/systemd-analyze", "verify", directory + "/octoisp@api.service", directory + "/octoisp@metrics,alerts.service",
+        let verify = try await ChildProcess.run(["/usr/bin/systemd-analyze", "verify", directory + "/octoisp@api.service", directory + "/octoisp@metrics+alerts.service",
                                                  directory + "/octoisp-migrate.service", directory + "/octoisp.target"])
         #expect(verify.succeeded && verify.errors.isEmpty, "\(verify.text)")
+        // The instance name joins roles with +, which serve splits like a comma.
+        let roles = try await ChildProcess.octoisp(["serve", "--roles", "metrics+no-such-role"])
+        #expect(!roles.succeeded && roles.text.contains("unknown role 'no-such-role'"), "\(roles.text)")
         // The check catches a unit whose program is missing, and a misspelt option.
         let broken = try Self.renderedUnits(binary: "/nonexistent/octoisp")
         defer { try? FileManager.default.removeItem(atPath: broken) }
@@ -92,7 +95,8 @@ import Testing
     /// or that debian:bookworm-slim already has.
     @Test func runtimeStageInstallsEveryLibraryTheBinaryLinks() async throws {
         let text = try String(contentsOfFile: Repo.path("Dockerfile"), encoding: .utf8)
-        let runtime = String(text[try #require(text.range(of: "FROM debian:bookworm-slim"))...])
+        let start = try #require(text.range(of: "FROM debian:bookworm-slim"))
+        let runtime = String(text[start.lowerBound...])
         let base: Set<String> = ["libc6", "libgcc-s1", "libstdc++6", "zlib1g"]
         let binary = try TestEnvironment.octoispBinary()
         let needed = try await ChildProcess.shell("readelf -d '\(binary)' | sed -n 's/.*(NEEDED).*\\[\\(.*\\)\\]/\\1/p'")

@@ -113,7 +113,7 @@ import Testing
         /// `data` of an API answer.
         func api(_ path: String) async throws -> [String: Any] {
             let answer = try #require(await OpsServer.request("http://127.0.0.1:\(port)\(path)"), "prometheus did not answer \(path)")
-            let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.1.utf8)) as? [String: Any], answer.1)
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(answer.1.utf8)) as? [String: Any], "\(answer.1)")
             try #require(object["status"] as? String == "success", "\(path): \(answer.1)")
             return object["data"] as? [String: Any] ?? [:]
         }
