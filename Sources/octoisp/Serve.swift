@@ -45,7 +45,7 @@ enum Role: String, CaseIterable, ExpressibleByArgument {
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Run the platform (all roles unless --roles narrows them).")
 
-    @Option(name: .long, parsing: .upToNextOption, help: "Roles to run: \(Role.allCases.map(\.rawValue).joined(separator: ", ")). Comma- or plus-separated, or repeated.")
+    @Option(name: .long, parsing: .upToNextOption, help: "Roles to run: \(Role.allCases.map(\.rawValue).joined(separator: ", ")). Comma-separated or repeated.")
     var roles: [String] = Role.defaults.map(\.rawValue)
 
     @Flag(name: .long, help: "Do not apply migrations at start (they need OCTOISP_OWNER_DATABASE_URL).")
@@ -53,7 +53,7 @@ struct Serve: AsyncParsableCommand {
 
     func parsedRoles() throws -> Set<Role> {
         var result = Set<Role>()
-        for name in roles.flatMap({ $0.split(whereSeparator: { $0 == "," || $0 == "+" }) }).map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+        for name in roles.flatMap({ $0.split(separator: ",") }).map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
             guard let role = Role(rawValue: name) else {
                 throw ValidationError("unknown role '\(name)'; available: \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }
