@@ -46,6 +46,7 @@ let package = Package(
                 "OctoCore",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -201,6 +202,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -246,6 +248,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Profiles"), .copy("Vendors")],
@@ -263,6 +266,7 @@ let package = Package(
                 "OctoMetrics",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -439,6 +443,13 @@ let package = Package(
             ],
             path: "Tests/OctoTestSupport",
             swiftSettings: swiftSettings
+        ),
+        // The operator's kit: Prometheus rules and Grafana dashboards against a live server, logs across
+        // roles, packaging checks, backup and restore.
+        .testTarget(
+            name: "OpsTests",
+            dependencies: ["OctoCore", "OctoStore", "Monitoring", "OctoTestSupport", .product(name: "PostgresNIO", package: "postgres-nio")],
+            swiftSettings: testSettings
         ),
         .testTarget(
             name: "OctoCoreTests",

@@ -49,6 +49,14 @@ have chromium || need+=(chromium)
 pkg-config --exists pangocairo 2>/dev/null || need+=(libcairo2-dev libpango1.0-dev)
 have pdftotext || need+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The operator's kit (Tests/OpsTests): Prometheus and promtool check and evaluate deploy/prometheus and
+# the Grafana dashboards' queries, docker-compose validates deploy/docker-compose.yml, systemd-analyze
+# verifies deploy/systemd, readelf lists the libraries the Dockerfile's runtime stage must install.
+have prometheus || need+=(prometheus)
+have promtool || need+=(prometheus)
+have docker-compose || need+=(docker-compose)
+have systemd-analyze || need+=(systemd)
+have readelf || need+=(binutils)
 # Playwright (PyPI) for those tests goes into a virtual environment when the system has none.
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need+=(python3-venv)
 
@@ -62,7 +70,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
   # The packages start system-wide services; OctoISP runs its own private instances instead.
-  for svc in postgresql redis-server snmpd nginx dnsmasq prosody; do
+  for svc in postgresql redis-server snmpd nginx dnsmasq prosody prometheus prometheus-node-exporter; do
     (service "$svc" stop || true) >/dev/null 2>&1
   done
 fi

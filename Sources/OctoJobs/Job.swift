@@ -78,11 +78,15 @@ public struct JobRequest: Sendable {
         self.orderingKey = orderingKey
     }
 
-    /// Creates a request for a typed payload, encoded as JSON.
+    /// Creates a request for a typed payload, encoded as JSON; inside an API request the payload also
+    /// carries the request's id (``RequestTrace``).
     public init<P: JobPayload>(_ payload: P, id: UUID = UUID(), providerID: UUID, queue: String = JobQueueName.default,
                                priority: Int = 0, runAt: Date? = nil, maxAttempts: Int = 5, dedupKey: String? = nil,
                                orderingKey: String? = nil) throws {
-        self.init(id: id, providerID: providerID, queue: queue, type: P.jobType, payload: try JSONEncoder().encode(payload),
+        var encoded = try JSONEncoder().encode(payload)
+        // Work that descends from an API request carries its id (see ``RequestTrace``).
+        if let requestId = RequestTrace.requestId { encoded = RequestTrace.stamp(encoded, requestId: requestId) }
+        self.init(id: id, providerID: providerID, queue: queue, type: P.jobType, payload: encoded,
                   priority: priority, runAt: runAt, maxAttempts: maxAttempts, dedupKey: dedupKey, orderingKey: orderingKey)
     }
 

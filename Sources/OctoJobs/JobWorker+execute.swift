@@ -11,19 +11,23 @@ extension JobWorker {
         jobLogger[metadataKey: "provider.id"] = "\(job.providerID.lowercased)"
         jobLogger[metadataKey: "job.id"] = "\(job.id.lowercased)"
         jobLogger[metadataKey: "job.type"] = "\(job.type)"
+        let requestId = RequestTrace.requestId(in: job.payload)
+        if let requestId { jobLogger[metadataKey: "request.id"] = "\(requestId)" }
         let logger = jobLogger
-        let dimensions = [("queue", job.queue), ("provider", job.providerID.lowercased)]
+        let dimensions = [("queue", JobMetrics.queueLabel(job.queue)), ("provider", job.providerID.lowercased)]
         let started = ContinuousClock.now
         let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.keepLeased(job, logger: logger) }
             defer { group.cancelAll() }
-            return await runWithinDeadline(job, logger: logger)
+            // Jobs this one enqueues carry the same request id.
+            return await RequestTrace.$requestId.withValue(requestId) { await runWithinDeadline(job, logger: logger) }
         }
         let elapsed = ContinuousClock.now - started
         Timer(label: "octoisp_job_duration_seconds", dimensions: dimensions).recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
         switch outcome {
         case .success:
+            logger.debug("job succeeded", metadata: ["attempt": "\(job.attempt)", "duration.ms": "\(Int(elapsed / .milliseconds(1)))"])
             if let acks, acks.add(job) { return }
             if await settle(job, logger: logger, { try await self.queue.complete(job) }) {
                 Counter(label: "octoisp_jobs_completed_total", dimensions: dimensions).increment()
@@ -103,7 +107,7 @@ extension JobWorker {
                 let accepted = try await queue.complete(jobs)
                 for (job, accepted) in zip(jobs, accepted) {
                     if accepted {
-                        Counter(label: "octoisp_jobs_completed_total", dimensions: [("queue", job.queue), ("provider", job.providerID.lowercased)]).increment()
+                        Counter(label: "octoisp_jobs_completed_total", dimensions: [("queue", JobMetrics.queueLabel(job.queue)), ("provider", job.providerID.lowercased)]).increment()
                     } else {
                         logger.warning("claim was lost before the outcome was recorded; the job may run again",
                                        metadata: ["job.id": "\(job.id.lowercased)", "provider.id": "\(job.providerID.lowercased)"])

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import OctoCore
 import OctoStore
 import PostgresNIO
@@ -87,6 +88,10 @@ public final class MetricsIngestPipeline: Service, Sendable {
         self.configuration = configuration
         self.clock = clock
         self.logger = logger
+        // The counters exist from the start (at 0), so an error rate is defined before the first error.
+        _ = Counter(label: "octoisp_ingest_batches_total")
+        _ = Counter(label: "octoisp_ingest_samples_total")
+        for kind in ["rejected", "write", "dropped"] { _ = Counter(label: "octoisp_ingest_errors_total", dimensions: [("kind", kind)]) }
     }
 
     /// Batches, samples and retries written so far.
@@ -97,7 +102,13 @@ public final class MetricsIngestPipeline: Service, Sendable {
     /// and `unavailable` when the database stayed unreachable or the pipeline shut down.
     public func submit(_ samples: [MetricSample]) async throws {
         guard !samples.isEmpty else { return }
-        let rows = try await resolve(samples)
+        let rows: [Row]
+        do {
+            rows = try await resolve(samples)
+        } catch {
+            Counter(label: "octoisp_ingest_errors_total", dimensions: [("kind", "rejected")]).increment()
+            throw error
+        }
         try await reserve(rows.count)
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let (accepted, writer) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
@@ -226,12 +237,16 @@ public final class MetricsIngestPipeline: Service, Sendable {
             do {
                 try await withAttemptTimeout { try await self.write(rows) }
                 counters.withLock { $0.batches += 1; $0.samples += count }
+                Counter(label: "octoisp_ingest_batches_total").increment()
+                Counter(label: "octoisp_ingest_samples_total").increment(by: count)
                 return .success(())
             } catch {
                 attempt += 1
                 counters.withLock { $0.retries += 1 }
+                Counter(label: "octoisp_ingest_errors_total", dimensions: [("kind", "write")]).increment()
                 logger.warning("metrics batch failed; retrying", metadata: ["samples": "\(count)", "attempt": "\(attempt)", "error": "\(error)"])
                 if ContinuousClock.now >= deadline || Task.isCancelled {
+                    Counter(label: "octoisp_ingest_errors_total", dimensions: [("kind", "dropped")]).increment()
                     return .failure(OctoError(.unavailable, "metrics batch not stored: \(error)"))
                 }
                 try? await Task.sleep(for: .milliseconds(min(2_000, 50 << min(attempt, 6))))

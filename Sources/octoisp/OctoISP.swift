@@ -5,6 +5,6 @@ struct OctoISP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "octoisp",
         abstract: "Monitor, provision and manage ISP networks.",
-        subcommands: [Serve.self, Agent.self, Migrate.self, Admin.self, Audit.self, Jobs.self, SNMPCommand.self, ACSCommand.self, CPESim.self, Bench.self]
+        subcommands: [Serve.self, Agent.self, Migrate.self, Admin.self, Audit.self, Backup.self, Restore.self, Jobs.self, SNMPCommand.self, ACSCommand.self, CPESim.self, Bench.self]
     )
 }

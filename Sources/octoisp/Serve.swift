@@ -69,7 +69,7 @@ struct Serve: AsyncParsableCommand {
         let logger = Logger(label: "octoisp")
         let roles = try parsedRoles()
         let registry = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        MetricsSystem.bootstrap(PrometheusMetricsFactory.octoisp(registry: registry))
 
         if !skipMigrations, environment.values["OCTOISP_OWNER_DATABASE_URL"] != nil {
             try await Migrator(ownerURL: try environment.url("OCTOISP_OWNER_DATABASE_URL"), logger: logger).migrate()
@@ -114,7 +114,7 @@ struct Serve: AsyncParsableCommand {
             let schedules = (driftEvery > 0 ? [ProvisioningService.driftSchedule(database: database, every: driftEvery)] : [])
                 + reports.recurringSchedules()
             services.append(JobScheduler(queue: jobs, schedules: schedules, clock: clock, logger: logger))
-            services.append(JobStatsReporter(queue: jobs, logger: logger))
+            services.append(JobStatsReporter(queue: jobs, queues: environment.workerConfiguration().queues, logger: logger))
             // Outside PostgreSQL, jobs of committed transactions left in the outbox are pushed from here.
             if !(jobs is PostgresJobQueue) { services.append(JobOutboxSweeper(queue: jobs, database: database, logger: logger)) }
         }
@@ -196,5 +196,27 @@ struct AdminBootstrap: Service {
             }
         }
         try? await gracefulShutdown()
+    }
+}
+
+extension PrometheusMetricsFactory {
+    /// The factory every role records into: names and label names that the Prometheus text format
+    /// would refuse (the HTTP framework's `http.server.request.duration`) get `_` for each character
+    /// outside `[a-zA-Z0-9_:]`, so one scrape never fails on a library's naming.
+    static func octoisp(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.nameAndLabelSanitizer = { name, labels in
+            (prometheusName(name), labels.map { (prometheusName($0.0), $0.1) })
+        }
+        return factory
+    }
+
+    static func prometheusName(_ name: String) -> String {
+        String(String.UnicodeScalarView(name.unicodeScalars.map { scalar in
+            switch scalar {
+            case "a"..."z", "A"..."Z", "0"..."9", "_", ":": scalar
+            default: "_"
+            }
+        }))
     }
 }

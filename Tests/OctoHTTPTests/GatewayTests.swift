@@ -24,7 +24,14 @@ import Testing
             #expect(try await harness.call(.get, "/metrics", headers: [.authorization: "Bearer wrong-token"]).status == .unauthorized)
             let metrics = try await harness.client.execute(uri: "/metrics", method: .get, headers: [.authorization: "Bearer scrape-token-0123456789"])
             #expect(metrics.status == .ok)
-            #expect(String(buffer: metrics.body).contains("octoisp_http_requests_total{method=\"GET\",status=\"4xx\"}"))
+            let text = String(buffer: metrics.body)
+            #expect(text.contains("octoisp_http_requests_total{method=\"GET\",route=\"/api/v1/devices\",status=\"4xx\"}"))
+            #expect(text.contains("octoisp_http_request_duration_seconds_count{method=\"GET\",route=\"/api/v1/devices\"}"))
+            // A path no route matches counts under one label, never its raw path.
+            _ = try await harness.call(.get, "/api/v1/no-such-thing/123")
+            let after = String(buffer: try await harness.client.execute(uri: "/metrics", method: .get,
+                                                                         headers: [.authorization: "Bearer scrape-token-0123456789"]).body)
+            #expect(!after.contains("no-such-thing"))
         }
     }
 

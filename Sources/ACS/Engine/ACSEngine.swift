@@ -2,6 +2,7 @@ import CWMP
 import Crypto
 import Foundation
 import Logging
+import Metrics
 import OctoCore
 import OctoJobs
 import OctoStore
@@ -55,6 +56,9 @@ public final class ACSEngine: Sendable {
         self.nonces = NonceLedger(lifetime: configuration.nonceLifetime)
         self.throttle = AuthFailureThrottle(perAddress: configuration.authFailuresPerAddress, perUsername: configuration.authFailuresPerUsername)
         self.statements = CWMPStatements(database: database, logger: logger)
+        _ = Counter(label: "octoisp_cwmp_sessions_started_total")
+        for end in ["completed", "idleTimeout", "protocolError"] { _ = Counter(label: "octoisp_cwmp_sessions_ended_total", dimensions: [("end", end)]) }
+        _ = Timer(label: "octoisp_cwmp_session_duration_seconds")
     }
 
     /// Sessions live in this process.
@@ -96,9 +100,11 @@ public final class ACSEngine: Sendable {
             var metadata: Logger.Metadata = ["provider.slug": "\(request.providerSlug)", "reason": "\(error.context)"]
             if let remote = request.remoteAddress { metadata["client.ip"] = "\(remote)" }
             logger.notice("cwmp request refused", metadata: metadata.merging(["status": "\(error.status)"]) { $1 })
+            Counter(label: "octoisp_cwmp_requests_refused_total", dimensions: [("status", String(error.status))]).increment()
             return refusal(error)
         } catch {
             logger.error("cwmp request failed", metadata: ["provider.slug": "\(request.providerSlug)", "error": "\(String(reflecting: error))"])
+            Counter(label: "octoisp_cwmp_requests_refused_total", dimensions: [("status", "503")]).increment()
             return CWMPResponse(status: 503, headers: [("Retry-After", String(configuration.retryAfterSeconds))], body: "temporarily unavailable\n")
         }
     }
@@ -284,6 +290,7 @@ public final class ACSEngine: Sendable {
                                machine: machine, discovering: needsDiscovery, hasQueuedTasks: !held && (registration.hasQueuedTasks || readback))
         sessions.withLock { $0[token] = live }
         opened = true
+        Counter(label: "octoisp_cwmp_sessions_started_total").increment()
         logger.info("cwmp session opened", metadata: [
             "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)",
             "events": "\(inform.events.map(\.code))", "created": "\(registration.created)", "discovery": "\(needsDiscovery)", "held": "\(held)",
@@ -378,6 +385,7 @@ public final class ACSEngine: Sendable {
             // Nothing to persist but the end: give the lease up in one statement.
             try await statements.endSession(provider: live.providerID, device: live.deviceID, token: live.token)
             removeSession(live.token)
+            Self.recordEnd(of: live, end)
             metadata["end"] = "\(end)"
             logger.info("cwmp session ended", metadata: metadata)
             return
@@ -396,6 +404,7 @@ public final class ACSEngine: Sendable {
                 case .completed(let rpc, let answer):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.info("cwmp rpc completed", metadata: metadata)
+                    Self.recordRPC(rpc.message.methodName, outcome: "completed")
                     if rpc.purpose == .credential, case .setParameterValues(let values, _) = rpc.message, let username = values.first?.value {
                         try await tx.cwmpCredentials.activate(device: live.deviceID, username: username,
                                                               by: Actor(type: .device, id: live.deviceID, label: nil))
@@ -411,6 +420,7 @@ public final class ACSEngine: Sendable {
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     metadata["fault"] = "\(fault.code) \(fault.string)"
                     logger.notice("cwmp rpc faulted", metadata: metadata)
+                    Self.recordRPC(rpc.message.methodName, outcome: "faulted")
                     if rpc.purpose == .credential { try await tx.cwmpCredentials.withdrawOffer(device: live.deviceID) }
                     if let task = live.abort(rpc) {
                         let (value, result) = TaskPlan.fault(fault)
@@ -431,6 +441,7 @@ public final class ACSEngine: Sendable {
                 case .abandoned(let rpc):
                     metadata["rpc"] = "\(rpc.message.methodName)"
                     logger.notice("cwmp rpc abandoned", metadata: metadata)
+                    Self.recordRPC(rpc.message.methodName, outcome: "abandoned")
                     if let task = live.abort(rpc) { try await tx.deviceTasks.requeue(task.id) }
                 case .ended(let end):
                     ended = end
@@ -450,6 +461,7 @@ public final class ACSEngine: Sendable {
         if let pendingJob, let provisioning { try await enqueueAfterCommit(pendingJob, tasks: provisioning.tasks, metadata: metadata) }
         if let ended {
             removeSession(live.token)
+            Self.recordEnd(of: live, ended)
             metadata["end"] = "\(ended)"
             logger.info("cwmp session ended", metadata: metadata)
         }
@@ -484,6 +496,20 @@ public final class ACSEngine: Sendable {
                 logger.error("cwmp sweep failed", metadata: ["device.id": "\(live.deviceID.lowercased)", "error": "\(error)"])
             }
         }
+    }
+
+    /// Counts a session's end by how it ended and records how long it lasted (Prometheus:
+    /// `octoisp_cwmp_sessions_ended_total{end}`, `octoisp_cwmp_session_duration_seconds`).
+    static func recordEnd(of live: LiveSession, _ end: SessionEnd) {
+        Counter(label: "octoisp_cwmp_sessions_ended_total", dimensions: [("end", "\(end)")]).increment()
+        let elapsed = ContinuousClock.now - live.opened
+        Timer(label: "octoisp_cwmp_session_duration_seconds").recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    /// Counts an RPC the ACS sent by method and outcome (`completed`, `faulted`, `abandoned`).
+    static func recordRPC(_ method: String, outcome: String) {
+        Counter(label: "octoisp_cwmp_rpcs_total", dimensions: [("method", method), ("outcome", outcome)]).increment()
     }
 
     static func newToken() -> String {

@@ -18,6 +18,8 @@ final class LiveSession: Sendable {
     let root: String
     /// Base URL of the file server for this device's downloads.
     let fileBaseURL: String
+    /// When the session opened (for its duration metric).
+    let opened: ContinuousClock.Instant = .now
 
     struct State {
         var machine: CWMPSession

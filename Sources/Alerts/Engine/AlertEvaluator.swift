@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import OctoCore
 import OctoMetrics
 import OctoStore
@@ -48,6 +49,8 @@ public struct AlertEvaluator: Sendable {
         self.retention = retention
         self.incremental = incremental
         self.logger = logger
+        for result in ["ok", "skipped", "error"] { _ = Counter(label: "octoisp_alert_evaluations_total", dimensions: [("result", result)]) }
+        _ = Timer(label: "octoisp_alert_evaluation_duration_seconds")
     }
 
     /// What one evaluation did.
@@ -94,6 +97,30 @@ public struct AlertEvaluator: Sendable {
     /// Evaluates every enabled rule of `provider` at the clock's now.
     @discardableResult
     public func evaluate(provider: UUID) async throws -> Summary {
+        let started = ContinuousClock.now
+        do {
+            let summary = try await evaluateLocked(provider: provider)
+            Self.record(summary.skipped ? "skipped" : "ok", since: started)
+            for (kind, count) in summary.transitions where count > 0 {
+                Counter(label: "octoisp_alert_transitions_total", dimensions: [("kind", kind)]).increment(by: count)
+            }
+            return summary
+        } catch {
+            Self.record("error", since: started)
+            throw error
+        }
+    }
+
+    /// Counts an evaluation by result (`ok`, `skipped`, `error`) and records its duration (Prometheus:
+    /// `octoisp_alert_evaluations_total{result}`, `octoisp_alert_evaluation_duration_seconds`).
+    static func record(_ result: String, since started: ContinuousClock.Instant) {
+        Counter(label: "octoisp_alert_evaluations_total", dimensions: [("result", result)]).increment()
+        let elapsed = ContinuousClock.now - started
+        Timer(label: "octoisp_alert_evaluation_duration_seconds").recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+    }
+
+    func evaluateLocked(provider: UUID) async throws -> Summary {
         try await database.withTenant(provider) { tx in
             let locked = try await tx.query("SELECT pg_try_advisory_xact_lock(hashtextextended('alerts:' || \(provider.lowercased), 0)) AS locked")
                 .alertRows { try $0.value("locked", as: Bool.self) }.first ?? false

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import OctoCore
 import PostgresNIO
 import OctoJobs
@@ -31,6 +32,9 @@ public struct SNMPPollService: Sendable {
         self.settings = settings
         self.clock = clock
         self.logger = logger
+        // Every result exists from the start (at 0), so failure ratios are defined before the first failure.
+        for result in ["ok", "timeout", "error"] { _ = Counter(label: "octoisp_snmp_polls_total", dimensions: [("result", result)]) }
+        _ = Timer(label: "octoisp_snmp_poll_duration_seconds")
     }
 
     /// Registers the three handlers.
@@ -149,6 +153,7 @@ public struct SNMPPollService: Sendable {
             outcome = .failure(error)
         }
         let elapsed = ContinuousClock.now - started
+        Self.recordPoll(outcome.map { _ in () }, elapsed: elapsed)
         let milliseconds = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
         var latency: LatencyMeasurement?
         let icmpError: (any Error)?
@@ -190,6 +195,18 @@ public struct SNMPPollService: Sendable {
             }
             if let pipeline, !samples.isEmpty { try await pipeline.submit(samples) }
         }
+    }
+
+    /// Counts a poll by result (`ok`, `timeout`, `error`) and records its duration (Prometheus:
+    /// `octoisp_snmp_polls_total{result}`, `octoisp_snmp_poll_duration_seconds`).
+    static func recordPoll(_ outcome: Result<Void, any Error>, elapsed: Duration) {
+        let result: String = switch outcome {
+        case .success: "ok"
+        case .failure(let error): error is PollTimeoutError || (error as? SNMPError)?.code == .timeout ? "timeout" : "error"
+        }
+        Counter(label: "octoisp_snmp_polls_total", dimensions: [("result", result)]).increment()
+        Timer(label: "octoisp_snmp_poll_duration_seconds").recordNanoseconds(
+            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 
     /// Pings the device's address with `pinger`; `nil` when ICMP is off or the address is not IPv4.

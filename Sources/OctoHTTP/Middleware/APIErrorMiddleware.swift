@@ -14,7 +14,8 @@ struct APIErrorMiddleware: RouterMiddleware {
         context.logger[metadataKey: "request.id"] = .string(context.requestId)
         var response: Response
         do {
-            response = try await next(request, context)
+            // Jobs enqueued while answering carry the request id to the workers (RequestTrace).
+            response = try await RequestTrace.$requestId.withValue(context.requestId) { try await next(request, context) }
         } catch {
             response = Self.response(for: error, context: context)
         }

@@ -32,7 +32,9 @@ public struct PostgresJobQueue: JobQueue {
             SELECT job_id, enqueued FROM job_enqueue_as(\(job.providerID), \(job.id), \(job.queue), \(job.type), \(job.payload),
                 \(job.priority)::int4, \(job.runAt ?? now), \(job.maxAttempts)::int4, \(job.dedupKey), \(job.orderingKey), \(now))
             """, logger: logger)
-        return try Self.enqueueResult(rows)
+        let result = try Self.enqueueResult(rows)
+        JobMetrics.enqueued([job], [result])
+        return result
     }
 
     /// Stores a job inside the caller's tenant transaction: it exists exactly when the transaction commits.
@@ -44,7 +46,9 @@ public struct PostgresJobQueue: JobQueue {
             SELECT job_id, enqueued FROM job_enqueue(\(job.providerID), \(job.id), \(job.queue), \(job.type), \(job.payload),
                 \(job.priority)::int4, \(job.runAt ?? now), \(job.maxAttempts)::int4, \(job.dedupKey), \(job.orderingKey), \(now))
             """) { rows.append(row) }
-        return try Self.enqueueResult(rows)
+        let result = try Self.enqueueResult(rows)
+        JobMetrics.enqueued([job], [result])
+        return result
     }
 
     /// Stores several jobs: one transaction and one statement per provider among them.
@@ -89,6 +93,7 @@ public struct PostgresJobQueue: JobQueue {
             results.append(enqueued ? .enqueued(id) : .duplicate(id))
         }
         guard results.count == jobs.count else { throw JobError(.backend, "job_enqueue returned \(results.count) rows for \(jobs.count) jobs") }
+        JobMetrics.enqueued(jobs, results)
         return results
     }
 

@@ -55,12 +55,14 @@ public struct RedisJobQueue: JobQueue {
                 .string(job.once ? String(Self.onceSeconds) : ""),
             ])
         }
-        return try await client.evaluate(RedisJobScripts.enqueue, batch: batch).map { reply in
+        let results: [EnqueueResult] = try await client.evaluate(RedisJobScripts.enqueue, batch: batch).map { reply in
             guard let parts = reply.array, parts.count == 2, let id = parts[1].string.flatMap(UUID.init(uuidString:)) else {
                 throw RedisError(.unexpectedReply, "enqueue answered \(reply)")
             }
             return parts[0].int == 1 ? .enqueued(id) : .duplicate(id)
         }
+        JobMetrics.enqueued(jobs, results)
+        return results
     }
 
     /// Claims due jobs fairly across the queue's providers.

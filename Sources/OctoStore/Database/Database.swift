@@ -33,6 +33,8 @@ public final class Database: Service, Sendable {
 
     let appClient: PostgresClient
     let globalClient: PostgresClient
+    let appGauges: PoolGauges
+    let globalGauges: PoolGauges
     /// The logger queries report to.
     public let logger: Logger
     /// Wall-clock time for the store's own decisions (token expiry, throttling windows).
@@ -46,6 +48,8 @@ public final class Database: Service, Sendable {
         globalClient = PostgresClient(configuration: configuration.global.clientConfiguration(maximumConnections: max(2, configuration.maximumConnections / 4),
                                                                                              statementTimeout: configuration.statementTimeout),
                                       backgroundLogger: logger)
+        appGauges = PoolGauges(pool: "app", size: configuration.maximumConnections)
+        globalGauges = PoolGauges(pool: "global", size: max(2, configuration.maximumConnections / 4))
         self.logger = logger
         self.clock = clock
     }
@@ -69,11 +73,12 @@ public final class Database: Service, Sendable {
         let hooks = CommitHooks()
         let result: Result
         do {
-            result = try await appClient.withTransaction(logger: logger) { connection in
+            result = try await appGauges.track { lease in try await appClient.withTransaction(logger: logger) { connection in
+                lease.entered()
                 let tenant = providerID?.uuidString.lowercased() ?? ""
                 try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
                 return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
-            }
+            } }
         } catch let error as PostgresTransactionError {
             throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
@@ -94,11 +99,12 @@ public final class Database: Service, Sendable {
         let hooks = CommitHooks()
         let result: Result
         do {
-            result = try await globalClient.withTransaction(logger: logger) { connection in
+            result = try await globalGauges.track { lease in try await globalClient.withTransaction(logger: logger) { connection in
+                lease.entered()
                 let tenant = providerID?.uuidString.lowercased() ?? ""
                 try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
                 return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
-            }
+            } }
         } catch let error as PostgresTransactionError {
             throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {

@@ -1,0 +1,24 @@
+import Metrics
+
+/// The queue counters the drivers share (Prometheus names; labels are the queue and, for outcomes
+/// the worker records, the provider).
+public enum JobMetrics {
+    /// Counts the jobs `results` stored as new (`octoisp_jobs_enqueued_total{queue}`); duplicates
+    /// found by their dedup key count as `octoisp_jobs_deduplicated_total{queue}`. A job enqueued
+    /// inside a transaction counts when it is written, whether or not that transaction commits.
+    static func enqueued(_ jobs: [JobRequest], _ results: [EnqueueResult]) {
+        for (job, result) in zip(jobs, results) {
+            switch result {
+            case .enqueued: Counter(label: "octoisp_jobs_enqueued_total", dimensions: [("queue", JobMetrics.queueLabel(job.queue))]).increment()
+            case .duplicate: Counter(label: "octoisp_jobs_deduplicated_total", dimensions: [("queue", JobMetrics.queueLabel(job.queue))]).increment()
+            }
+        }
+    }
+
+    /// The queue as a label: a provider's dedicated queue counts under its logical queue and the
+    /// POP agents' queues (`snmp-pop-<pop id>`) under `snmp-pop`, so no id becomes a label value.
+    public static func queueLabel(_ queue: String) -> String {
+        let logical = JobQueueName.logical(queue)
+        return logical.hasPrefix("snmp-pop-") ? "snmp-pop" : logical
+    }
+}
