@@ -21,3 +21,22 @@ extension PercentileTests {
         #expect(Percentile.nearestRank(values, 0.95) == 8208)
     }
 }
+
+extension PercentileTests {
+    @Test func selectionAgreesWithSortingForEveryRank() {
+        // Sizes around the insertion-sort cut-off and beyond, many duplicates, every rank.
+        var generator = SystemRandomNumberGenerator()
+        for count in [1, 2, 3, 16, 17, 18, 100, 1000, 8640] {
+            let values = (0..<count).map { _ in Double(Int.random(in: 0..<max(count / 3, 2), using: &generator)) }
+            let sorted = values.sorted()
+            for p in [0.01, 0.5, 0.95, 0.99, 1.0] {
+                let rank = Int((p * Double(count) - 1e-9).rounded(.up))
+                #expect(Percentile.nearestRank(values, p) == sorted[min(max(rank, 1), count) - 1], "n \(count), p \(p)")
+            }
+        }
+        let sorted = (1...5000).map(Double.init)
+        #expect(Percentile.nearestRank(sorted, 0.95) == 4750)
+        #expect(Percentile.nearestRank(Array(sorted.reversed()), 0.95) == 4750)
+        #expect(Percentile.nearestRank([Double](repeating: 7, count: 3000), 0.95) == 7)
+    }
+}

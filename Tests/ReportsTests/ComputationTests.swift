@@ -175,6 +175,17 @@ struct ComputationTests {
         #expect(histogram.counts[5] == 1 && histogram.counts[10] == 1 && histogram.unknownSpeed == 1)
     }
 
+    /// Top N by the billable (larger) 95th percentile, ties by label, rows without one left out.
+    @Test func topNOrdersByBillableThenLabel() {
+        func row(_ label: String, _ p95In: Double?, _ p95Out: Double?) -> BandwidthReport.Figures {
+            func stats(_ p95: Double?) -> TrafficStats { TrafficStats(bytes: 0, averageBps: nil, peakBps: p95, p95Bps: p95, intervals: p95 == nil ? 0 : 1) }
+            return BandwidthReport.Figures(label: label, extra: nil, id: label, speed: nil, in: stats(p95In), out: stats(p95Out))
+        }
+        let rows = [row("e", 5, 1), row("none", nil, nil), row("b", 9, 2), row("a", 3, 9), row("c", 7, 8), row("d", nil, 1)]
+        #expect(BandwidthReport.topN(rows, 4).map(\.label) == ["a", "b", "c", "e"])
+        #expect(BandwidthReport.topN(rows, 10).map(\.label) == ["a", "b", "c", "e", "d"])
+    }
+
     @Test func opticsVerdictsAndPorts() {
         #expect(OpticsHealth(firstDayMean: -20, lastDayMean: -20.5, lowest: -21, last: -20.4).status(.onu) == .ok)
         #expect(OpticsHealth(firstDayMean: -20, lastDayMean: -22.5, lowest: -23, last: -22.6).status(.onu) == .degrading)

@@ -111,6 +111,37 @@ import Testing
         }
     }
 
+    /// A dynamic device group (rule: vendor MikroTik) as the scope, resolved as the device list resolves
+    /// it: only RTR-A matches. A maintenance window on the same group, 14:00–14:30, covers A's second
+    /// outage: A is measured 86,400 − 5,400 (POP window) − 1,800 = 79,200 s and down 1,800 s (10:00–10:30,
+    /// before the POP window) → 77,400 ÷ 79,200 = 97.7273 %.
+    @Test func aDynamicGroupScopeTakesTheDevicesItsRuleSelects() async throws {
+        try await TestDatabase.with(clock: ManualWallClock(Self.nov1(48))) { stack in
+            let f = try await Self.fixture(stack)
+            try await Self.outages(stack, f)
+            let group = try await stack.database.withTenant(f.provider) { tx in
+                try await tx.query("UPDATE devices SET vendor = 'MikroTik' WHERE id = \(f.a)")
+                try await tx.query("UPDATE devices SET vendor = 'Huawei' WHERE id = \(f.b)")
+                let group = try await tx.deviceGroups.create(DeviceGroupInput(name: "Roteadores MikroTik", kind: .dynamic,
+                                                                             filter: DeviceGroupFilter(vendor: "mikrotik")), by: .system)
+                try await tx.query("""
+                    INSERT INTO maintenance_windows (provider_id, name, scope, scope_id, starts_at, ends_at, created_by, created_at)
+                    VALUES (\(f.provider), 'Firmware MikroTik', 'group', \(group.id), \(Self.nov1(14)), \(Self.nov1(14, 30)), 'noc', \(Self.nov1(-48)))
+                    """)
+                return group.id
+            }
+            let request = ReportRequest(kind: .sla, scope: .group, scopeId: group, from: "2026-11-01", to: "2026-11-01", formats: [.csv])
+            let files = try await stack.database.withTenant(f.provider) { tx in
+                try await ReportGenerator.generate(request, period: try request.period(timeZone: Self.sp), tx: tx)
+            }
+            let rows = try Self.csv(files[.csv])
+            #expect(rows.map { $0["device"] } == ["RTR-A"], "only the device the rule selects")
+            let a = try #require(rows.first)
+            #expect(a["measured_seconds"] == "79200" && a["down_seconds"] == "1800" && a["maintenance_seconds"] == "7200")
+            #expect(a["uptime_percent"] == "97.7273")
+        }
+    }
+
     /// A 5-minute rollup per interval with the counter's newest value: rates 1…20 Mbit/s in, 2 Mbit/s
     /// out, the first interval ending at 00:05 local. 95th percentile in = 19 Mbit/s.
     @Test func theBandwidthReportTakesThe95thPercentileFrom5MinuteRollups() async throws {

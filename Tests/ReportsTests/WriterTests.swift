@@ -129,4 +129,34 @@ struct WriterTests {
         #expect(text.contains("SLA and availability report") && text.contains("Page 2") && text.contains("2026-11-01 – 2026-11-30"))
         #expect(!text.contains("Página"))
     }
+
+    /// Pages are numbered "N of M": the writer paginates first, then draws with the total known.
+    @Test func everyPageAfterTheCoverSaysNOfM() async throws {
+        for (language, word, of) in [(ReportLanguage.ptBR, "Página", "de"), (.en, "Page", "of")] {
+            let file = Self.temporary("pages.pdf")
+            try Data(try Self.feed(PDFWriter(), language: language, rows: 300)).write(to: file)
+            let info = try await Self.tool(["/usr/bin/pdfinfo", file.path])
+            let pages = Int(info.split(separator: "\n").first { $0.hasPrefix("Pages:") }?.split(separator: " ").last ?? "0") ?? 0
+            #expect(pages >= 6, "cover, then 300 rows over several pages")
+            for page in 1...max(pages, 1) {
+                let text = try await Self.tool(["/usr/bin/pdftotext", "-f", "\(page)", "-l", "\(page)", "-layout", file.path, "-"])
+                if page == 1 {
+                    #expect(!text.contains(word + " "), "the cover has no number")
+                } else {
+                    #expect(text.contains("\(word) \(page) \(of) \(pages)"), "page \(page) of \(pages)")
+                }
+            }
+        }
+    }
+
+    /// Whole numbers are written without `String(format:)`, exactly as `%.0f` writes them.
+    @Test func wholeNumbersInCSVMatchPrintf() {
+        let values: [Double] = [0, 0.4, 0.5, 1.5, 2.5, -2.5, -0.4, -0.0, 123_456_789.5, 7_875_000_000, 19_000_000, 1e15, 1e300, 2.4999999]
+        for value in values {
+            let printf = String(format: "%.0f", value)
+            #expect(CSVWriter.whole(value).map { $0 == printf } ?? true, "\(value)")
+        }
+        let writer = CSVWriter(dialect: .plain)
+        for value in values { #expect(writer.format(.number(value), .integer) == String(format: "%.0f", value)) }
+    }
 }

@@ -56,6 +56,16 @@ public struct DeviceGroupRepository: Sendable {
         try await tx.query("\(unescaped: Self.select) WHERE g.id = \(id)").first(Self.decode)
     }
 
+    /// The ids of a group's devices now, ordered: a static group's members, or the devices a dynamic
+    /// group's rule selects (the same conditions as the device list of that group); `nil` when the
+    /// group does not exist for this tenant.
+    public func memberIds(_ id: UUID) async throws -> [UUID]? {
+        guard let group = try await find(id) else { return nil }
+        let condition = DeviceRepository.whereClause(DeviceFilter(), group: group)
+        return try await tx.query(PostgresQuery(unsafeSQL: "SELECT id FROM devices WHERE \(condition.sql) ORDER BY id", binds: condition.binds))
+            .map { try $0.get("id", as: UUID.self) }
+    }
+
     /// The group with its member count, or ``OctoError/Code/notFound``.
     public func get(_ id: UUID) async throws -> DeviceGroup {
         guard let group = try await find(id) else { throw OctoError.notFound("device group") }

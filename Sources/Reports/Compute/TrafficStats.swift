@@ -59,12 +59,16 @@ public struct TrafficStats: Sendable, Hashable {
 }
 
 /// Sums of several interfaces' 5-minute rates per bucket, for a device's, POP's or customer's own 95th
-/// percentile (the percentile of the sum, not the sum of percentiles).
+/// percentile (the percentile of the sum, not the sum of percentiles). The sums are held densely, one
+/// slot per 5-minute bucket from the first to the last bucket seen (a month is 8,640 slots), so adding
+/// a sample is an array addition rather than a hash lookup.
 public struct TrafficAggregate: Sendable {
-    /// Σ bits per second per 5-minute bucket (keyed by bucket end in seconds since 1970 / 300).
-    public private(set) var inbound: [Int64: Double] = [:]
-    /// Outbound sums.
-    public private(set) var outbound: [Int64: Double] = [:]
+    /// Bucket key of slot 0 (bucket end in seconds since 1970 / 300).
+    private var base: Int64 = 0
+    /// Σ bits per second per slot, inbound and outbound.
+    private var sumsIn: [Double] = [], sumsOut: [Double] = []
+    /// Per slot: bit 0 set when an inbound sample was added, bit 1 for outbound.
+    private var seen: [UInt8] = []
     /// Bytes in and out.
     public private(set) var bytesIn = 0.0, bytesOut = 0.0
     /// Interfaces added.
@@ -73,15 +77,50 @@ public struct TrafficAggregate: Sendable {
     /// An empty aggregate.
     public init() {}
 
+    /// Σ bits per second per 5-minute bucket with an inbound sample (keyed by bucket end in seconds since 1970 / 300).
+    public var inbound: [Int64: Double] { sums(sumsIn, bit: 1) }
+    /// Outbound sums.
+    public var outbound: [Int64: Double] { sums(sumsOut, bit: 2) }
+
+    private func sums(_ values: [Double], bit: UInt8) -> [Int64: Double] {
+        var result: [Int64: Double] = [:]
+        for index in seen.indices where seen[index] & bit != 0 { result[base + Int64(index)] = values[index] }
+        return result
+    }
+
+    /// The slot of `key`, growing the storage to reach it.
+    private mutating func slot(_ key: Int64) -> Int {
+        if seen.isEmpty { base = key }
+        if key < base {
+            let missing = Int(base - key)
+            sumsIn.insert(contentsOf: repeatElement(0, count: missing), at: 0)
+            sumsOut.insert(contentsOf: repeatElement(0, count: missing), at: 0)
+            seen.insert(contentsOf: repeatElement(0, count: missing), at: 0)
+            base = key
+        }
+        let index = Int(key - base)
+        if index >= seen.count {
+            let missing = index - seen.count + 1
+            sumsIn.append(contentsOf: repeatElement(0, count: missing))
+            sumsOut.append(contentsOf: repeatElement(0, count: missing))
+            seen.append(contentsOf: repeatElement(0, count: missing))
+        }
+        return index
+    }
+
     /// Adds an interface's samples.
     public mutating func add(in samplesIn: [TrafficStats.Sample], out samplesOut: [TrafficStats.Sample]) {
         interfaces += 1
         for sample in samplesIn {
-            inbound[Self.key(sample.at), default: 0] += sample.bitsPerSecond
+            let index = slot(Self.key(sample.at))
+            sumsIn[index] += sample.bitsPerSecond
+            seen[index] |= 1
             bytesIn += sample.bitsPerSecond * sample.seconds / 8
         }
         for sample in samplesOut {
-            outbound[Self.key(sample.at), default: 0] += sample.bitsPerSecond
+            let index = slot(Self.key(sample.at))
+            sumsOut[index] += sample.bitsPerSecond
+            seen[index] |= 2
             bytesOut += sample.bitsPerSecond * sample.seconds / 8
         }
     }
@@ -91,18 +130,20 @@ public struct TrafficAggregate: Sendable {
 
     /// Statistics of the summed series.
     public func stats() -> (in: TrafficStats, out: TrafficStats) {
-        func of(_ sums: [Int64: Double], bytes: Double) -> TrafficStats {
-            let values = Array(sums.values)
+        func of(_ sums: [Double], bit: UInt8, bytes: Double) -> TrafficStats {
+            var values: [Double] = []
+            values.reserveCapacity(sums.count)
+            for index in seen.indices where seen[index] & bit != 0 { values.append(sums[index]) }
             return TrafficStats(bytes: bytes, averageBps: values.isEmpty ? nil : values.reduce(0, +) / Double(values.count),
                                 peakBps: values.max(), p95Bps: Percentile.nearestRank(values, 0.95), intervals: values.count)
         }
-        return (of(inbound, bytes: bytesIn), of(outbound, bytes: bytesOut))
+        return (of(sumsIn, bit: 1, bytes: bytesIn), of(sumsOut, bit: 2, bytes: bytesOut))
     }
 
     /// The summed series ordered by time (bucket end, bits per second), for charts.
     public func series() -> [(at: Date, in: Double, out: Double)] {
-        Set(inbound.keys).union(outbound.keys).sorted().map {
-            (Date(timeIntervalSince1970: Double($0) * 300), inbound[$0] ?? 0, outbound[$0] ?? 0)
+        seen.indices.filter { seen[$0] != 0 }.map {
+            (Date(timeIntervalSince1970: Double(base + Int64($0)) * 300), sumsIn[$0], sumsOut[$0])
         }
     }
 }

@@ -25,6 +25,7 @@ public final class CSVWriter: ReportWriter {
     }
 
     var separator: String { dialect == .plain ? "," : ";" }
+    var separatorByte: UInt8 { dialect == .plain ? UInt8(ascii: ",") : UInt8(ascii: ";") }
 
     public func begin(_ meta: ReportMeta) throws {
         language = meta.language
@@ -58,12 +59,16 @@ public final class CSVWriter: ReportWriter {
     }
 
     func line(_ fields: [String]) {
-        bytes += Array(fields.map(quote).joined(separator: separator).utf8)
+        for (index, field) in fields.enumerated() {
+            if index > 0 { bytes.append(separatorByte) }
+            bytes.append(contentsOf: quote(field).utf8)
+        }
         bytes += [13, 10]
     }
 
     func quote(_ field: String) -> String {
-        guard field.contains(where: { $0 == "\"" || $0 == "\r" || $0 == "\n" || String($0) == separator }) else { return field }
+        let separator = separatorByte
+        guard field.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == 13 || $0 == 10 || $0 == separator }) else { return field }
         return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 
@@ -83,9 +88,18 @@ public final class CSVWriter: ReportWriter {
             case .percent: 4
             case .integer, .bitsPerSecond, .bytes, .duration, .text, .dateTime: 0
             }
+            if places == 0, let whole = Self.whole(value) { return whole }
             let text = String(format: "%.\(places)f", value)
             return dialect == .ptBR ? text.replacingOccurrences(of: ".", with: ",") : text
         }
+    }
+
+    /// `value` as `%.0f` writes it (rounded half to even) without going through `String(format:)`, which is
+    /// slow on Linux; `nil` where the fast path could differ (huge magnitudes, negative zero, NaN).
+    static func whole(_ value: Double) -> String? {
+        let rounded = value.rounded(.toNearestOrEven)
+        guard rounded.isFinite, abs(rounded) < 1e15, !(rounded == 0 && value.sign == .minus) else { return nil }
+        return String(Int64(rounded))
     }
 
     /// `2026-11-01T03:00:00Z`.

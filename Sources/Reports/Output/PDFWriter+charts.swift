@@ -2,7 +2,7 @@ import CPangoCairo
 import Foundation
 
 extension PDFWriter {
-    public func chart(_ chart: ReportChart) throws {
+    func drawChart(_ chart: ReportChart) {
         switch chart {
         case .availability(let title, let bars): availability(title, bars)
         case .traffic(let title, let points, let p95): traffic(title, points, p95)

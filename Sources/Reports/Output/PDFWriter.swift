@@ -3,9 +3,12 @@ import Foundation
 
 /// Renders a report as an A4 PDF with cairo and pango: a cover with the provider's name and logo,
 /// sections, key figures, charts, and tables that break across pages with their header repeated.
-/// Every page after the cover has a running header and its number. Fonts (DejaVu Sans) are embedded
-/// by cairo as subsets. Pages are finished as they fill, so only the current page is in memory
-/// besides the PDF bytes.
+/// Every page after the cover has a running header and "Página N de M" / "Page N of M". Fonts
+/// (DejaVu Sans) are embedded by cairo as subsets.
+///
+/// The writer keeps what it is fed (the PDF's own content: titles, figures, charts and the rows of the
+/// tables shown in the PDF, not the CSV-only tables) and lays it out twice when finished: a first pass
+/// only paginates (heights, no glyphs drawn) to learn the page count, the second draws.
 public final class PDFWriter: ReportWriter {
     static let pageWidth = 595.276, pageHeight = 841.89
     static let margin = 42.0
@@ -13,27 +16,46 @@ public final class PDFWriter: ReportWriter {
 
     final class Sink {
         var bytes: [UInt8] = []
+        var discard = false
     }
 
-    let sink = Sink()
+    /// What the writer was fed, replayed by each pass.
+    enum Command {
+        case section(String)
+        case figures([(label: String, value: String)])
+        case paragraph(String)
+        case chart(ReportChart)
+        case beginTable(ReportTable)
+        case row([ReportCell], highlight: Bool)
+        case endTable
+    }
+
+    var commands: [Command] = []
+    /// Whether the table being fed is shown in the PDF (its rows are kept).
+    var keepingRows = false
+    var sink = Sink()
     var surface: OpaquePointer?
     var cr: OpaquePointer?
     var meta: ReportMeta?
     var formatter = ReportFormatter(language: .en, timeZone: "UTC")
     var page = 0
+    /// Pages of the whole document, known in the drawing pass.
+    var totalPages: Int?
+    /// False in the paginating pass: text is measured, not drawn.
+    var drawing = true
     var y = 0.0
     var table: ReportTable?
     var widths: [Double] = []
     var visible: [Int] = []
     var rowIndex = 0
+    /// One pango layout reused for every text of a pass, and the font descriptions by size and weight.
+    var cachedLayout: OpaquePointer?
+    var fonts: [Double: OpaquePointer] = [:]
 
     /// Creates a writer.
     public init() {}
 
-    deinit {
-        if let cr { cairo_destroy(cr) }
-        if let surface { cairo_surface_destroy(surface) }
-    }
+    deinit { closeSurface() }
 
     var bottom: Double { Self.pageHeight - Self.margin - 18 }
     var contentWidth: Double { Self.pageWidth - 2 * Self.margin }
@@ -41,10 +63,17 @@ public final class PDFWriter: ReportWriter {
     public func begin(_ meta: ReportMeta) throws {
         self.meta = meta
         formatter = ReportFormatter(language: meta.language, timeZone: meta.period.timeZone)
+        commands = []
+    }
+
+    /// Opens a surface writing into a fresh sink (discarding the bytes when only paginating).
+    func openSurface(_ meta: ReportMeta, discard: Bool) throws {
+        sink = Sink()
+        sink.discard = discard
         let write: cairo_write_func_t = { closure, data, length in
             guard let closure, let data else { return CAIRO_STATUS_WRITE_ERROR }
             let sink = Unmanaged<Sink>.fromOpaque(closure).takeUnretainedValue()
-            sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length)))
+            if !sink.discard { sink.bytes.append(contentsOf: UnsafeBufferPointer(start: data, count: Int(length))) }
             return CAIRO_STATUS_SUCCESS
         }
         surface = cairo_pdf_surface_create_for_stream(write, Unmanaged.passUnretained(sink).toOpaque(), Self.pageWidth, Self.pageHeight)
@@ -52,8 +81,48 @@ public final class PDFWriter: ReportWriter {
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, "\(meta.title) — \(meta.provider)")
         cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "OctoISP")
         cr = cairo_create(surface)
+    }
+
+    /// Releases the pass's layout, fonts, context and surface; returns the surface's final status.
+    @discardableResult
+    func closeSurface() -> cairo_status_t {
+        if let cachedLayout { g_object_unref(UnsafeMutableRawPointer(cachedLayout)) }
+        cachedLayout = nil
+        for font in fonts.values { pango_font_description_free(font) }
+        fonts = [:]
+        if let cr { cairo_destroy(cr) }
+        cr = nil
+        var status = CAIRO_STATUS_SUCCESS
+        if let surface {
+            cairo_surface_finish(surface)
+            status = cairo_surface_status(surface)
+            cairo_surface_destroy(surface)
+        }
+        surface = nil
+        return status
+    }
+
+    /// One pass over everything fed: the cover, then every command; returns the number of pages.
+    func render(_ meta: ReportMeta) throws -> Int {
+        page = 0
+        y = 0
+        table = nil
+        rowIndex = 0
         drawCover(meta)
         newPage()
+        for command in commands {
+            switch command {
+            case .section(let title): drawSection(title)
+            case .figures(let items): drawFigures(items)
+            case .paragraph(let body): drawParagraph(body)
+            case .chart(let chart): drawChart(chart)
+            case .beginTable(let table): drawBeginTable(table)
+            case .row(let cells, let highlight): drawRow(cells, highlight: highlight)
+            case .endTable: drawEndTable()
+            }
+        }
+        finishPage()
+        return page
     }
 
     // MARK: Pages
@@ -118,8 +187,8 @@ public final class PDFWriter: ReportWriter {
     func finishPage() {
         guard let cr else { return }
         setColor(0.35, 0.35, 0.35)
-        _ = text("\(l("Página", "Page")) \(page)", x: Self.margin, y: Self.pageHeight - Self.margin + 6, width: contentWidth,
-                 size: 8, align: .center)
+        let number = totalPages.map { "\(l("Página", "Page")) \(page) \(l("de", "of")) \($0)" } ?? "\(l("Página", "Page")) \(page)"
+        _ = text(number, x: Self.margin, y: Self.pageHeight - Self.margin + 6, width: contentWidth, size: 8, align: .center)
         cairo_show_page(cr)
     }
 
@@ -132,14 +201,36 @@ public final class PDFWriter: ReportWriter {
 
     // MARK: Content
 
-    public func section(_ title: String) throws {
+    public func section(_ title: String) throws { commands.append(.section(title)) }
+
+    public func figures(_ items: [(label: String, value: String)]) throws { commands.append(.figures(items)) }
+
+    public func paragraph(_ body: String) throws { commands.append(.paragraph(body)) }
+
+    public func chart(_ chart: ReportChart) throws { commands.append(.chart(chart)) }
+
+    public func beginTable(_ table: ReportTable) throws {
+        keepingRows = table.inPDF
+        if table.inPDF { commands.append(.beginTable(table)) }
+    }
+
+    public func row(_ cells: [ReportCell], highlight: Bool) throws {
+        if keepingRows { commands.append(.row(cells, highlight: highlight)) }
+    }
+
+    public func endTable() throws {
+        if keepingRows { commands.append(.endTable) }
+        keepingRows = false
+    }
+
+    func drawSection(_ title: String) {
         ensure(60)
         y += 8
         setColor(0.08, 0.23, 0.42)
         y += text(title, x: Self.margin, y: y, width: contentWidth, size: 14, bold: true) + 8
     }
 
-    public func figures(_ items: [(label: String, value: String)]) throws {
+    func drawFigures(_ items: [(label: String, value: String)]) {
         let columns = 3, boxWidth = (contentWidth - Double(columns - 1) * 8) / Double(columns), boxHeight = 44.0
         for start in stride(from: 0, to: items.count, by: columns) {
             ensure(boxHeight + 8)
@@ -159,15 +250,14 @@ public final class PDFWriter: ReportWriter {
         y += 4
     }
 
-    public func paragraph(_ body: String) throws {
+    func drawParagraph(_ body: String) {
         let height = measure(body, width: contentWidth, size: 9)
         ensure(height + 6)
         setColor(0.2, 0.2, 0.2)
         y += text(body, x: Self.margin, y: y, width: contentWidth, size: 9, wrap: true) + 6
     }
 
-    public func beginTable(_ table: ReportTable) throws {
-        guard table.inPDF else { self.table = nil; return }
+    func drawBeginTable(_ table: ReportTable) {
         ensure(60)
         setColor(0.15, 0.15, 0.15)
         y += text(table.title, x: Self.margin, y: y, width: contentWidth, size: 10, bold: true) + 4
@@ -199,10 +289,16 @@ public final class PDFWriter: ReportWriter {
         y += rowHeight
     }
 
-    public func row(_ cells: [ReportCell], highlight: Bool) throws {
+    func drawRow(_ cells: [ReportCell], highlight: Bool) {
         guard let table, let cr else { return }
         let rowHeight = 13.0
         ensure(rowHeight)
+        // Rows are one line high whatever they hold: the paginating pass only counts them.
+        guard drawing else {
+            y += rowHeight
+            rowIndex += 1
+            return
+        }
         if highlight {
             cairo_set_source_rgb(cr, 0.99, 0.87, 0.87)
             cairo_rectangle(cr, Self.margin, y, contentWidth, rowHeight)
@@ -225,22 +321,29 @@ public final class PDFWriter: ReportWriter {
         rowIndex += 1
     }
 
-    public func endTable() throws {
+    func drawEndTable() {
         if table != nil { y += 10 }
         table = nil
     }
 
     public func finish() throws -> [UInt8] {
-        guard let cr, let surface else { throw ReportError.render("begin was not called") }
-        finishPage()
-        cairo_destroy(cr)
-        self.cr = nil
-        cairo_surface_finish(surface)
-        let status = cairo_surface_status(surface)
-        cairo_surface_destroy(surface)
-        self.surface = nil
+        guard let meta else { throw ReportError.render("begin was not called") }
+        defer { commands = [] }
+        // First pass: paginate only, to learn the page count.
+        try openSurface(meta, discard: true)
+        drawing = false
+        totalPages = nil
+        let pages = try render(meta)
+        closeSurface()
+        // Second pass: draw, numbering "N of M".
+        try openSurface(meta, discard: false)
+        drawing = true
+        totalPages = pages
+        let drawn = try render(meta)
+        let status = closeSurface()
         guard status == CAIRO_STATUS_SUCCESS else { throw ReportError.render(String(cString: cairo_status_to_string(status))) }
-        defer { sink.bytes = [] }
+        guard drawn == pages else { throw ReportError.render("pagination changed between passes (\(pages) → \(drawn) pages)") }
+        defer { sink = Sink() }
         return sink.bytes
     }
 
@@ -261,35 +364,49 @@ public final class PDFWriter: ReportWriter {
         if let cr { cairo_set_source_rgb(cr, r, g, b) }
     }
 
+    /// The pass's pango layout set up for `body`; owned by the writer (not to be released by callers).
     func layout(_ body: String, width: Double, size: Double, bold: Bool, wrap: Bool, align: Align) -> OpaquePointer? {
-        guard let cr, let layout = pango_cairo_create_layout(cr) else { return nil }
-        let description = pango_font_description_new()
-        pango_font_description_set_family(description, Self.font)
-        pango_font_description_set_absolute_size(description, size * Double(PANGO_SCALE))
-        pango_font_description_set_weight(description, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL)
+        guard let cr else { return nil }
+        if cachedLayout == nil { cachedLayout = pango_cairo_create_layout(cr) }
+        guard let layout = cachedLayout else { return nil }
+        let key = bold ? -size : size
+        let description: OpaquePointer
+        if let cached = fonts[key] {
+            description = cached
+        } else {
+            description = pango_font_description_new()
+            pango_font_description_set_family(description, Self.font)
+            pango_font_description_set_absolute_size(description, size * Double(PANGO_SCALE))
+            pango_font_description_set_weight(description, bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL)
+            fonts[key] = description
+        }
         pango_layout_set_font_description(layout, description)
-        pango_font_description_free(description)
         if width > 0 {
             pango_layout_set_width(layout, Int32(width * Double(PANGO_SCALE)))
             if wrap {
+                pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_NONE)
                 pango_layout_set_wrap(layout, PANGO_WRAP_WORD_CHAR)
             } else {
                 pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_END)
             }
+        } else {
+            pango_layout_set_width(layout, -1)
+            pango_layout_set_ellipsize(layout, PANGO_ELLIPSIZE_NONE)
         }
         pango_layout_set_alignment(layout, align == .left ? PANGO_ALIGN_LEFT : align == .right ? PANGO_ALIGN_RIGHT : PANGO_ALIGN_CENTER)
         pango_layout_set_text(layout, body, -1)
         return layout
     }
 
-    /// Draws `body` with its top-left at (`x`, `y`); returns its height.
+    /// Draws `body` with its top-left at (`x`, `y`) (only measures it in the paginating pass); returns its height.
     @discardableResult
     func text(_ body: String, x: Double, y: Double, width: Double, size: Double, bold: Bool = false, wrap: Bool = false,
               align: Align = .left) -> Double {
         guard let cr, let layout = layout(body, width: width, size: size, bold: bold, wrap: wrap, align: align) else { return 0 }
-        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
-        cairo_move_to(cr, x, y)
-        pango_cairo_show_layout(cr, layout)
+        if drawing {
+            cairo_move_to(cr, x, y)
+            pango_cairo_show_layout(cr, layout)
+        }
         var w: Int32 = 0, h: Int32 = 0
         pango_layout_get_pixel_size(layout, &w, &h)
         return Double(h)
@@ -298,7 +415,6 @@ public final class PDFWriter: ReportWriter {
     /// Height of `body` laid out in `width` (0: one line).
     func measure(_ body: String, width: Double, size: Double, bold: Bool = false) -> Double {
         guard let layout = layout(body, width: width, size: size, bold: bold, wrap: true, align: .left) else { return 0 }
-        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
         var w: Int32 = 0, h: Int32 = 0
         pango_layout_get_pixel_size(layout, &w, &h)
         return Double(h)
@@ -307,7 +423,6 @@ public final class PDFWriter: ReportWriter {
     /// Width of `body` on one line.
     func textWidth(_ body: String, size: Double) -> Double {
         guard let layout = layout(body, width: 0, size: size, bold: false, wrap: false, align: .left) else { return 0 }
-        defer { g_object_unref(UnsafeMutableRawPointer(layout)) }
         var w: Int32 = 0, h: Int32 = 0
         pango_layout_get_pixel_size(layout, &w, &h)
         return Double(w)

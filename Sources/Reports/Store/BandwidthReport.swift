@@ -176,8 +176,14 @@ enum BandwidthReport {
         try await context.progress(95)
     }
 
+    /// The `n` rows with the highest billable 95th percentile (ties by label). Sorts (value, index) pairs
+    /// computed once rather than the rows themselves.
     static func topN(_ rows: [Figures], _ n: Int) -> [Figures] {
-        Array(rows.filter { $0.billable != nil }.sorted { ($0.billable!, $1.label) > ($1.billable!, $0.label) }.prefix(n))
+        var keyed: [(billable: Double, index: Int)] = []
+        keyed.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() { if let billable = row.billable { keyed.append((billable, index)) } }
+        keyed.sort { $0.billable != $1.billable ? $0.billable > $1.billable : rows[$0.index].label < rows[$1.index].label }
+        return keyed.prefix(n).map { rows[$0.index] }
     }
 
     /// Hourly means of a 5-minute series, for the chart.

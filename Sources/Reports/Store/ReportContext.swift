@@ -43,7 +43,7 @@ public struct ReportContext {
         let pt = request.effectiveLanguage == .ptBR
         let id = request.scopeId
         let name: String?
-        let devices: PostgresQuery
+        var devices: PostgresQuery?
         switch request.effectiveScope {
         case .provider:
             name = pt ? "Todo o provedor" : "Whole provider"
@@ -55,7 +55,8 @@ public struct ReportContext {
         case .group:
             name = try await tx.query("SELECT name FROM device_groups WHERE id = \(id)").reportRows { try $0.value("name", as: String.self) }.first
                 .map { (pt ? "Grupo " : "Group ") + $0 }
-            devices = "SELECT device_id AS id FROM device_group_members WHERE group_id = \(id) ORDER BY device_id"
+            // Static members or the devices a dynamic group's rule selects now, resolved as the device list does.
+            if name != nil, let id { context.deviceIds = try await tx.deviceGroups.memberIds(id) ?? [] }
         case .customer:
             name = try await tx.query("SELECT name FROM customers WHERE id = \(id)").reportRows { try $0.value("name", as: String.self) }.first
                 .map { (pt ? "Cliente " : "Customer ") + $0 }
@@ -67,7 +68,7 @@ public struct ReportContext {
         }
         guard let name else { throw OctoError.notFound("\(request.effectiveScope.rawValue) \(id?.lowercased ?? "")") }
         context.scopeName = name
-        context.deviceIds = try await tx.query(devices).reportRows { try $0.value("id", as: UUID.self) }
+        if let devices { context.deviceIds = try await tx.query(devices).reportRows { try $0.value("id", as: UUID.self) } }
         return context
     }
 

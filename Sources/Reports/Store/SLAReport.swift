@@ -218,8 +218,8 @@ enum SLAReport {
             case .pop: members = devices.filter { $0.popId == window.scopeId }.map(\.id)
             case .device: members = devices.filter { $0.id == window.scopeId }.map(\.id)
             case .group:
-                members = try await tx.query("SELECT device_id FROM device_group_members WHERE group_id = \(window.scopeId)")
-                    .reportRows { try $0.value("device_id", as: UUID.self) }
+                // Static members or the devices a dynamic group's rule selects.
+                if let group = window.scopeId { members = try await tx.deviceGroups.memberIds(group) ?? [] } else { members = [] }
             }
             for member in members { result[member, default: []] += spans }
         }
