@@ -29,6 +29,9 @@ final class FleetLedger: Sendable {
     static let ssid = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"
     static let cpePassword = "cpe-secret-123"
     static let fleet = 30
+    /// Where the server listens: not the snmpd peer's 127.0.0.1, which the poller would otherwise
+    /// refuse as one of the platform's own addresses (`OCTOISP_OUTBOUND_DENY` plus the listen hosts).
+    static let host = "127.0.0.2"
 
     static func environment(_ stack: TestStack, apiPort: Int, cwmpPort: Int, secretKey: String) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
@@ -39,6 +42,10 @@ final class FleetLedger: Sendable {
         environment["OCTOISP_JWT_SECRET"] = "process-test-secret-0123456789abcdef"
         environment["OCTOISP_HTTP_PORT"] = String(apiPort)
         environment["OCTOISP_CWMP_PORT"] = String(cwmpPort)
+        environment["OCTOISP_HTTP_HOST"] = host
+        environment["OCTOISP_CWMP_HOST"] = host
+        // The defaults deny 127.0.0.0/24, where the snmpd peer listens; the listen host stays denied.
+        environment["OCTOISP_OUTBOUND_DENY"] = "169.254.0.0/16,224.0.0.0/4"
         environment["OCTOISP_BCRYPT_COST"] = "4"
         environment["OCTOISP_ADMIN_PASSWORD"] = "first admin password"
         // Leases of the killed process expire quickly, so the test does not wait the production defaults.
@@ -55,7 +62,7 @@ final class FleetLedger: Sendable {
     static func start(_ environment: [String: String], apiPort: Int) async throws -> ChildProcess {
         let server = try ChildProcess.start([try TestEnvironment.octoispBinary(), "serve"], environment: environment)
         for _ in 0..<150 {
-            if let answer = try? await HTTPExchange.get(host: "127.0.0.1", port: apiPort, path: "/ready"), answer.status == 200 { return server }
+            if let answer = try? await HTTPExchange.get(host: Self.host, port: apiPort, path: "/ready"), answer.status == 200 { return server }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestSetupError("the server did not become ready: \(server.errors().suffix(2000))")
@@ -65,7 +72,7 @@ final class FleetLedger: Sendable {
     static func post(port: Int, _ path: String, token: String? = nil, json: String) async throws -> (Int, [String: Any]) {
         var headers = [("Content-Type", "application/json")]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        let answer = try await HTTPExchange.post(host: "127.0.0.1", port: port, path: path, headers: headers, body: Array(json.utf8))
+        let answer = try await HTTPExchange.post(host: Self.host, port: port, path: path, headers: headers, body: Array(json.utf8))
         let object = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any] ?? [:]
         return (answer.status, object)
     }
@@ -144,7 +151,7 @@ final class FleetLedger: Sendable {
 
             let model = try Fixtures.model(Self.model)
             let ledger = FleetLedger()
-            let acs = URL(string: "http://127.0.0.1:\(cwmpPort)/cwmp/kill-isp")!
+            let acs = URL(string: "http://\(Self.host):\(cwmpPort)/cwmp/kill-isp")!
             try await withThrowingTaskGroup(of: Void.self) { storm in
                 // A failed expectation leaves the body early: the fleet stops with it, so a failure is a
                 // failure and never a test that waits forever for its CPEs.
@@ -210,10 +217,10 @@ final class FleetLedger: Sendable {
                 let inform = CWMPEncoder().encode(Envelope(version: .v1_0, id: "1", message: CPEMessage.inform(held.inform(currentTime: XSD.format(Date())))))
                 var headers = [("Content-Type", "text/xml; charset=\"utf-8\""),
                                ("Authorization", "Basic " + Data("cpe:\(Self.cpePassword)".utf8).base64EncodedString())]
-                let opened = try await HTTPExchange.post(host: "127.0.0.1", port: cwmpPort, path: acs.path, headers: headers, body: Array(inform.utf8))
+                let opened = try await HTTPExchange.post(host: Self.host, port: cwmpPort, path: acs.path, headers: headers, body: Array(inform.utf8))
                 try #require(opened.status == 200)
                 if let cookie = opened.headers.first(name: "Set-Cookie")?.split(separator: ";").first { headers.append(("Cookie", String(cookie))) }
-                let rpc = try await HTTPExchange.post(host: "127.0.0.1", port: cwmpPort, path: acs.path, headers: headers, body: [])
+                let rpc = try await HTTPExchange.post(host: Self.host, port: cwmpPort, path: acs.path, headers: headers, body: [])
                 try #require(rpc.status == 200 && String(decoding: rpc.body, as: UTF8.self).contains("GetParameterValues"))
                 #expect(try await Self.query(stack, provider, "SELECT status FROM acs_tasks WHERE id = '\(heldTaskID.lowercased)'", as: String.self)
                         == ["running"])
