@@ -2,9 +2,11 @@ import ACS
 import CPESimulator
 import CWMP
 import Foundation
+import Logging
 import Monitoring
 import OctoMetrics
 import OctoCore
+import OctoJobs
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
@@ -33,7 +35,13 @@ final class FleetLedger: Sendable {
     /// refuse as one of the platform's own addresses (`OCTOISP_OUTBOUND_DENY` plus the listen hosts).
     static let host = "127.0.0.2"
 
-    static func environment(_ stack: TestStack, apiPort: Int, cwmpPort: Int, secretKey: String) -> [String: String] {
+    /// The job driver the server runs: PostgreSQL, or Redis (`REDIS_URL`, the redis peer `make test` starts).
+    enum Driver: String, CaseIterable, Sendable, CustomStringConvertible {
+        case postgres, redis
+        var description: String { rawValue }
+    }
+
+    static func environment(_ stack: TestStack, apiPort: Int, cwmpPort: Int, secretKey: String, driver: Driver) throws -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = stack.appURL.connectionString
         environment["OCTOISP_GLOBAL_DATABASE_URL"] = stack.globalURL.connectionString
@@ -56,6 +64,13 @@ final class FleetLedger: Sendable {
         // before and after the restart; per-device credentials have their own tests.
         environment["OCTOISP_CWMP_DEVICE_CREDENTIALS"] = "off"
         for name in ["REDIS_URL", "OCTOISP_TLS_CERT", "OCTOISP_TLS_KEY", "OCTOISP_CWMP_TLS_CERT", "OCTOISP_CWMP_TLS_KEY"] { environment[name] = nil }
+        if driver == .redis {
+            guard let url = ProcessInfo.processInfo.environment["OCTOISP_TEST_REDIS_URL"], !url.isEmpty else {
+                throw TestSetupError("OCTOISP_TEST_REDIS_URL is not set: the Redis run needs the redis-server that `make test` starts")
+            }
+            environment["REDIS_URL"] = url
+            environment["OCTOISP_REDIS_PREFIX"] = "kill:\(UUID().lowercased)"
+        }
         return environment
     }
 
@@ -118,8 +133,8 @@ final class FleetLedger: Sendable {
         return samples
     }
 
-    @Test(.timeLimit(.minutes(4)))
-    func killNineMidStormLosesNoAcknowledgedInformTaskOrJob() async throws {
+    @Test(.timeLimit(.minutes(4)), arguments: Driver.allCases)
+    func killNineMidStormLosesNoAcknowledgedInformTaskOrJob(driver: Driver) async throws {
         try await TestDatabase.with { stack in
             let provider = try await stack.makeProvider("kill-isp")
             _ = try await stack.database.withTenant(provider.id) { tx in
@@ -128,7 +143,7 @@ final class FleetLedger: Sendable {
             let apiPort = TestEnvironment.freeTCPPort()
             let cwmpPort = TestEnvironment.freeTCPPort()
             let keyring = SecretBox.generateKeyring()
-            let environment = Self.environment(stack, apiPort: apiPort, cwmpPort: cwmpPort, secretKey: keyring)
+            let environment = try Self.environment(stack, apiPort: apiPort, cwmpPort: cwmpPort, secretKey: keyring, driver: driver)
             // The net-snmp agent of the test peers, polled by the server's poller role from its first cycle.
             let snmpd = try #require(ProcessInfo.processInfo.environment["SNMP_TEST_SNMPD"]?.split(separator: ":"),
                                      "SNMP_TEST_SNMPD is not set: run the tests with scripts/test.sh, which starts the SNMP agents")
@@ -309,6 +324,14 @@ final class FleetLedger: Sendable {
                 #expect(acknowledged.count == Self.fleet + 1)
                 for (serial, count) in acknowledged {
                     #expect((finalInforms[serial] ?? 0) >= count, "\(serial): \(count) Informs acknowledged, \(finalInforms[serial] ?? 0) stored")
+                }
+                // With Redis the jobs went through Redis: its keys under the server's prefix are there.
+                if driver == .redis, let url = environment["REDIS_URL"], let prefix = environment["OCTOISP_REDIS_PREFIX"] {
+                    let redis = RedisClient(url: try RedisURL(url), connections: 1, logger: Logger(label: "kill-test"))
+                    let keys = try await redis.send(["KEYS", .string(prefix + ":*")])
+                    await redis.close()
+                    guard case .array(let found?) = keys else { Issue.record("KEYS answered \(keys)"); return }
+                    #expect(!found.isEmpty, "no Redis key under \(prefix)")
                 }
                 // Every sample stored before the kill is still there.
                 let samplesAfter = try await Self.samples(stack, provider, device: snmpDevice.deviceId)
