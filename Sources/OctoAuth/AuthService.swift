@@ -268,26 +268,68 @@ public struct AuthService: Sendable {
     }
 
     // MARK: Users
+    //
+    // bcrypt (about 250 ms of CPU at cost 12) never runs while a transaction is open: it would hold a
+    // pooled connection, and the row locks taken so far, for its whole length. A change is prepared
+    // first (the new password checked and hashed, one's own current password verified), outside any
+    // transaction, and then applied in the caller's transaction, which only confirms that the hash
+    // the current password matched is still the stored one.
 
-    /// Creates a user in the transaction's scope after checking the password policy.
-    public func createUser(_ input: UserInput, in tx: Transaction, by actor: Actor) async throws -> User {
+    /// A user creation or change made ready outside any transaction (``prepareNewUser(_:)``,
+    /// ``prepareChange(of:_:by:client:)``).
+    public struct PreparedUser: Sendable {
+        /// What was asked.
+        public let input: UserInput
+        let passwordHash: String?
+        let verified: VerifiedPassword?
+    }
+
+    /// A current password checked outside any transaction: the stored hash it matched.
+    struct VerifiedPassword: Sendable {
+        let userId: UUID
+        let hash: String
+    }
+
+    /// Checks a new user's e-mail and password and hashes the password. Call it before the
+    /// transaction that runs ``createUser(_:in:by:)``.
+    public func prepareNewUser(_ input: UserInput) async throws -> PreparedUser {
         guard let email = input.email, !email.isEmpty else { throw OctoError.invalid("email", "email is required") }
         guard let password = input.password else { throw OctoError.invalid("password", "password is required") }
         try PasswordHasher.validate(password)
+        return PreparedUser(input: input, passwordHash: try await hasher.hash(password), verified: nil)
+    }
+
+    /// Checks and hashes a new password, and verifies the current password when `principal` changes
+    /// their own password or e-mail. Call it before the transaction that runs
+    /// ``updateUser(_:_:in:by:principal:)``.
+    public func prepareChange(of id: UUID, _ input: UserInput, by principal: Principal? = nil,
+                              client: ClientInfo = ClientInfo(ip: nil)) async throws -> PreparedUser {
+        if let password = input.password { try PasswordHasher.validate(password) }
+        var verified: VerifiedPassword?
+        if let principal, principal.kind == .user, id == principal.id, input.password != nil || input.email != nil {
+            verified = try await verifyCurrentPassword(input.currentPassword, of: principal, client: client)
+        }
+        let hash = try await input.password.asyncMap { try await hasher.hash($0) }
+        return PreparedUser(input: input, passwordHash: hash, verified: verified)
+    }
+
+    /// Creates a user prepared by ``prepareNewUser(_:)`` in the transaction's scope.
+    public func createUser(_ user: PreparedUser, in tx: Transaction, by actor: Actor) async throws -> User {
+        let input = user.input
+        guard let email = input.email, !email.isEmpty else { throw OctoError.invalid("email", "email is required") }
+        guard let hash = user.passwordHash else { throw OctoError.invalid("password", "password is required") }
         var role = try await resolveRole(input, in: tx)
         if role == nil { role = try await tx.roles.get(key: PredefinedRole.viewer.key) }
         guard let role else { throw OctoError.invalid("role_key", "unknown role") }
-        let hash = try await hasher.hash(password)
         return try await tx.users.create(email: email, name: input.name ?? "", passwordHash: hash, roleId: role.id,
                                          locale: input.locale ?? .ptBR, grants: input.grants ?? [], revocations: input.revocations ?? [],
                                          by: actor)
     }
 
     /// Changes a user on behalf of `principal` after ``checkChange(of:_:by:in:)``.
-    public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor, principal: Principal,
-                           client: ClientInfo = ClientInfo(ip: nil)) async throws -> User {
-        try await checkChange(of: id, input, by: principal, in: tx, client: client)
-        return try await updateUser(id, input, in: tx, by: actor)
+    public func updateUser(_ id: UUID, _ change: PreparedUser, in tx: Transaction, by actor: Actor, principal: Principal) async throws -> User {
+        try await checkChange(of: id, change, by: principal, in: tx)
+        return try await updateUser(id, change, in: tx, by: actor)
     }
 
     /// Deletes a user on behalf of `principal`: only a user whose permissions `principal` holds.
@@ -298,12 +340,15 @@ public struct AuthService: Sendable {
 
     /// Who may change whom. Another user: only one whose effective permissions are a subset of
     /// `principal`'s (403 otherwise, nothing changes). Oneself: a new password or e-mail needs the
-    /// current password (400 on `current_password`).
-    public func checkChange(of id: UUID, _ input: UserInput?, by principal: Principal, in tx: Transaction,
-                            client: ClientInfo = ClientInfo(ip: nil)) async throws {
+    /// current password (400 on `current_password`), verified by ``prepareChange(of:_:by:client:)``
+    /// against the hash that must still be stored.
+    public func checkChange(of id: UUID, _ change: PreparedUser?, by principal: Principal, in tx: Transaction) async throws {
         if principal.kind == .user && id == principal.id {
-            guard let input, input.password != nil || input.email != nil else { return }
-            try await requireCurrentPassword(input.currentPassword, of: id, in: tx, client: client)
+            guard let change, change.input.password != nil || change.input.email != nil else { return }
+            guard let verified = change.verified, verified.userId == id else {
+                throw OctoError.invalid("current_password", "enter your current password to change your password, e-mail or second factor")
+            }
+            try await confirmUnchanged(verified, in: tx)
             return
         }
         guard let target = try await tx.users.effectivePermissions(id) else { throw OctoError.notFound("user") }
@@ -313,15 +358,18 @@ public struct AuthService: Sendable {
         }
     }
 
-    /// 400 on `current_password` unless `password` is the user's password. Guesses count against
+    /// 400 on `current_password` unless `password` is `principal`'s password. Guesses count against
     /// the same sign-in counters as ``login(email:password:totpCode:client:)`` (in transactions of
-    /// their own, so they stay counted when `tx` rolls back), so a stolen access token cannot be
-    /// used to guess the password faster than signing in could.
-    private func requireCurrentPassword(_ password: String?, of id: UUID, in tx: Transaction, client: ClientInfo) async throws {
+    /// their own), so a stolen access token cannot be used to guess the password faster than signing
+    /// in could. Runs outside the change's transaction; the change confirms the hash with
+    /// ``confirmUnchanged(_:in:)``.
+    private func verifyCurrentPassword(_ password: String?, of principal: Principal, client: ClientInfo) async throws -> VerifiedPassword {
         guard let password, !password.isEmpty else {
             throw OctoError.invalid("current_password", "enter your current password to change your password, e-mail or second factor")
         }
-        guard let user = try await tx.users.credentials(id) else { throw OctoError.notFound("user") }
+        guard let user = try await inScope(principal.providerID, { tx in try await tx.users.credentials(principal.id) }) else {
+            throw OctoError.notFound("user")
+        }
         let keys = throttleKeys(email: user.email.lowercased(), source: client.ip ?? "unknown")
         let counts = try await database.withTenant(nil) { tx in try await tx.loginThrottle.attempt(keys.all, windowSeconds: policy.failureWindow) }
         for (key, limit) in [(keys.address, policy.addressFailures), (keys.accountFromAddress, policy.accountFailures)] {
@@ -333,14 +381,21 @@ public struct AuthService: Sendable {
             throw OctoError.invalid("current_password", "current password is wrong")
         }
         try await database.withTenant(nil) { tx in try await tx.loginThrottle.giveBack(keys.all) }
+        return VerifiedPassword(userId: principal.id, hash: user.passwordHash)
     }
 
-    /// Changes a user; a new password is checked and hashed, and ends the user's sessions.
-    public func updateUser(_ id: UUID, _ input: UserInput, in tx: Transaction, by actor: Actor) async throws -> User {
-        if let password = input.password { try PasswordHasher.validate(password) }
-        let role = try await resolveRole(input, in: tx)
-        let hash = try await input.password.asyncMap { try await hasher.hash($0) }
-        return try await tx.users.update(id, input, roleId: role?.id, passwordHash: hash, by: actor)
+    /// Inside the change's transaction: the password verified before it opened is still the user's.
+    private func confirmUnchanged(_ verified: VerifiedPassword, in tx: Transaction) async throws {
+        guard let user = try await tx.users.credentials(verified.userId) else { throw OctoError.notFound("user") }
+        guard user.passwordHash == verified.hash else {
+            throw OctoError.invalid("current_password", "the password changed meanwhile; enter the current password again")
+        }
+    }
+
+    /// Changes a user prepared by ``prepareChange(of:_:by:client:)``; a new password ends the user's sessions.
+    public func updateUser(_ id: UUID, _ change: PreparedUser, in tx: Transaction, by actor: Actor) async throws -> User {
+        let role = try await resolveRole(change.input, in: tx)
+        return try await tx.users.update(id, change.input, roleId: role?.id, passwordHash: change.passwordHash, by: actor)
     }
 
     private func resolveRole(_ input: UserInput, in tx: Transaction) async throws -> Role? {
@@ -355,12 +410,13 @@ public struct AuthService: Sendable {
 
     /// Creates the first Global Admin when none exists. Returns the password when it was generated.
     public func bootstrapAdmin(email: String, password: String?) async throws -> (created: Bool, generatedPassword: String?) {
-        try await database.withGlobal { tx in
+        if try await database.withGlobal({ tx in try await tx.users.globalAdminExists() }) { return (false, nil) }
+        let generated = password == nil ? RandomToken.base64URL(bytes: 15) : nil
+        let admin = try await prepareNewUser(UserInput(email: email, name: "Global Admin", password: password ?? generated,
+                                                       roleKey: PredefinedRole.globalAdmin.key))
+        return try await database.withGlobal { tx in
             if try await tx.users.globalAdminExists() { return (false, nil) }
-            let generated = password == nil ? RandomToken.base64URL(bytes: 15) : nil
-            _ = try await createUser(UserInput(email: email, name: "Global Admin", password: password ?? generated,
-                                               roleKey: PredefinedRole.globalAdmin.key),
-                                     in: tx, by: .system)
+            _ = try await createUser(admin, in: tx, by: .system)
             return (true, generated)
         }
     }
@@ -396,8 +452,9 @@ public struct AuthService: Sendable {
     /// current, not yet used code.
     public func confirmTOTP(for principal: Principal, code: String, password: String?, enable: Bool, client: ClientInfo) async throws {
         guard principal.kind == .user else { throw OctoError(.forbidden, "only users have a second factor") }
+        let verified = try await verifyCurrentPassword(password, of: principal, client: client)
         try await inScope(principal.providerID) { tx in
-            try await requireCurrentPassword(password, of: principal.id, in: tx, client: client)
+            try await confirmUnchanged(verified, in: tx)
             guard let user = try await tx.users.credentials(principal.id), let sealed = user.totpSecret else {
                 throw OctoError(.conflict, "start the second-factor set-up first")
             }

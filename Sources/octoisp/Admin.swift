@@ -46,15 +46,16 @@ struct Admin: AsyncParsableCommand {
                                   roleKey: role ?? (provider == nil ? PredefinedRole.globalAdmin.key : PredefinedRole.viewer.key))
             let provider = self.provider
             let user = try await withServices { database, auth in
+                let prepared = try await auth.prepareNewUser(input)
                 if let provider {
                     let providerID = try await database.withGlobal { tx in
                         if let id = UUID(uuidString: provider) { return try await tx.providers.get(id).id }
                         guard let id = try await tx.lookup.provider(slug: provider) else { throw OctoError.notFound("provider") }
                         return id
                     }
-                    return try await database.withTenant(providerID) { tx in try await auth.createUser(input, in: tx, by: .system) }
+                    return try await database.withTenant(providerID) { tx in try await auth.createUser(prepared, in: tx, by: .system) }
                 }
-                return try await database.withGlobal { tx in try await auth.createUser(input, in: tx, by: .system) }
+                return try await database.withGlobal { tx in try await auth.createUser(prepared, in: tx, by: .system) }
             }
             print("created user \(user.email) (\(user.roleKey)) id \(user.id.lowercased)")
             if let generated { print("password: \(generated)") }

@@ -85,8 +85,9 @@ struct Bench: AsyncParsableCommand {
                 }
                 print("seeded \(devices) devices in \(ContinuousClock.now - seeded)")
                 let email = "bench-\(slug)@octoisp.test"
+                let benchUser = try await auth.prepareNewUser(UserInput(email: email, password: "bench password 123", roleKey: "viewer"))
                 _ = try await database.withTenant(provider.id) { tx in
-                    try await auth.createUser(UserInput(email: email, password: "bench password 123", roleKey: "viewer"), in: tx, by: .system)
+                    try await auth.createUser(benchUser, in: tx, by: .system)
                 }
                 let pair = try await auth.login(email: email, password: "bench password 123", totpCode: nil, client: ClientInfo(ip: nil))
 

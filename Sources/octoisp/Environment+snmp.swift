@@ -21,7 +21,8 @@ struct PollerServices {
         let pipeline = MetricsIngestPipeline(database: database, clock: clock, logger: logger)
         let polling = SNMPPollService(database: database, queue: jobs, poller: SNMPDevicePoller(client: client, catalog: try ProfileCatalog.bundled()),
                                       secrets: try environment.secretBox(), pipeline: pipeline,
-                                      settings: PollSettings(environment: environment.values), clock: clock, logger: logger)
+                                      settings: PollSettings(environment: environment.values), deny: environment.toolDenyPolicy(),
+                                      clock: clock, logger: logger)
         var handlers = JobHandlers()
         polling.register(in: &handlers)
         let configuration = JobWorker.Configuration(

@@ -158,6 +158,7 @@ struct Serve: AsyncParsableCommand {
             server.deadlines = ConnectionDeadlines(environment: environment.values)
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
+            services.append(FileLeftoverSweeper(files: files, database: database, logger: logger))
         }
         if roles.contains(.stun) {
             services.append(STUNServer(database: database, host: environment.values["OCTOISP_STUN_HOST"] ?? "127.0.0.1",

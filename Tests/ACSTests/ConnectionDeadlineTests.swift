@@ -37,4 +37,30 @@ import Testing
             }
         }
     }
+
+    /// A kept-alive connection silent after an answer is closed at `OCTOISP_HTTP_IDLE_TIMEOUT` (2 s
+    /// here, the read deadline 10 s so it cannot be the cause), and not before: at half the timeout
+    /// it still carries a request.
+    @Test func aKeptAliveConnectionSilentAfterAnAnswerIsClosedAtTheIdleDeadline() async throws {
+        try await TestDatabase.with { stack in
+            var logger = Logger(label: "acs-deadline-test")
+            logger.logLevel = .critical
+            let engine = ACSEngine(database: stack.database, clock: stack.clock, logger: logger)
+            var server = CWMPServer(engine: engine, host: "127.0.0.1", port: 0)
+            server.deadlines = ConnectionDeadlines(environment: ["OCTOISP_HTTP_IDLE_TIMEOUT": "2", "OCTOISP_HTTP_READ_TIMEOUT": "10"])
+            let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+            let app = try server.application(logger: logger) { port in continuation.yield(port) }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await app.runService() }
+                var port = 0
+                for await bound in ports { port = bound; break }
+                let request = Array("GET /cwmp-files/acme/none/none HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+                let outcome = try await KeepAliveClient.idle(port: port, request: request, pause: 1, limit: 8)
+                #expect(outcome.firstAnswered, "\(outcome.trace)")
+                #expect(outcome.secondAnswered, "the connection was closed before the idle deadline: \(outcome.trace)")
+                #expect(outcome.closedAfter.map { $0 >= 1.9 && $0 < 4 } == true, "\(String(describing: outcome.closedAfter))")
+                group.cancelAll()
+            }
+        }
+    }
 }

@@ -3,6 +3,7 @@ import CPESimulator
 import CWMP
 import Crypto
 import Foundation
+import Logging
 import OctoCore
 import OctoStore
 import OctoTestSupport
@@ -198,6 +199,51 @@ import Testing
             #expect(try await harness.call(.delete, "/api/v1/files/\(id.lowercased)").status == .noContent)
             #expect(try await harness.count("acs_files") == 0)
             #expect(Self.stored(harness).isEmpty, "\(Self.stored(harness))")
+        }
+    }
+
+    /// A process that died between the rename and the unlink of a delete leaves `.delete-<id>`: the
+    /// sweeper removes it when the row is gone and puts the bytes back when the delete never committed;
+    /// stale `.upload-` bytes go too. Leftovers younger than the grace are left alone (an operation in flight).
+    @Test func leftoversOfOperationsThatDiedAreSweptAtStart() async throws {
+        try await TaskHarness.with(worker: false) { harness in
+            let provider = harness.provider.id
+            let folder = harness.files.directory(provider: provider)
+            let committedContent = Self.bytes(1_500), openContent = Self.bytes(1_700)
+            let (committed, _) = try await Self.upload(harness, committedContent)
+            let (open, _) = try await Self.upload(harness, openContent)
+            func aside(_ id: UUID) -> String { (folder as NSString).appendingPathComponent(".delete-" + id.lowercased) }
+            // Died after the commit: the row is gone, the bytes are set aside.
+            try FileManager.default.moveItem(atPath: harness.files.path(provider: provider, file: committed), toPath: aside(committed))
+            _ = try await harness.stack.database.withTenant(provider) { tx in try await tx.query("DELETE FROM acs_files WHERE id = \(committed)") }
+            // Died inside the transaction: the row is still there, the bytes are set aside.
+            try FileManager.default.moveItem(atPath: harness.files.path(provider: provider, file: open), toPath: aside(open))
+            // Died while an upload was written.
+            let upload = harness.files.uploadPath(provider: provider, file: UUID())
+            try Data(Self.bytes(100)).write(to: URL(fileURLWithPath: upload))
+
+            // Within the grace nothing is touched.
+            let early = try await harness.files.sweepLeftovers(database: harness.stack.database)
+            #expect(early == FileStore.LeftoverSweep())
+            #expect(Set(Self.stored(harness)) == Set([".delete-" + committed.lowercased, ".delete-" + open.lowercased,
+                                                      (upload as NSString).lastPathComponent]))
+
+            // The sweeper of a starting process (grace 0 here) sweeps at once.
+            var logger = Logger(label: "file-sweep-test")
+            logger.logLevel = .critical
+            let sweeper = FileLeftoverSweeper(files: harness.files, database: harness.stack.database, grace: .zero, logger: logger)
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { try await sweeper.run() }
+                let until = ContinuousClock.now + .seconds(10)
+                while Self.stored(harness).contains(where: { $0.hasPrefix(".") }), ContinuousClock.now < until {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                group.cancelAll()
+            }
+            #expect(Self.stored(harness) == [open.lowercased], "\(Self.stored(harness))")
+            let restored = try Data(contentsOf: URL(fileURLWithPath: harness.files.path(provider: provider, file: open)))
+            #expect(Array(restored) == openContent)
+            #expect(try await harness.count("acs_files") == 1)
         }
     }
 }

@@ -2,9 +2,11 @@ import ACS
 import CPESimulator
 import CWMP
 import Foundation
+import Logging
 import Monitoring
 import OctoMetrics
 import OctoCore
+import OctoJobs
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
@@ -29,8 +31,17 @@ final class FleetLedger: Sendable {
     static let ssid = "InternetGatewayDevice.LANDevice.1.WLANConfiguration.1.SSID"
     static let cpePassword = "cpe-secret-123"
     static let fleet = 30
+    /// Where the server listens: not the snmpd peer's 127.0.0.1, which the poller would otherwise
+    /// refuse as one of the platform's own addresses (`OCTOISP_OUTBOUND_DENY` plus the listen hosts).
+    static let host = "127.0.0.2"
 
-    static func environment(_ stack: TestStack, apiPort: Int, cwmpPort: Int, secretKey: String) -> [String: String] {
+    /// The job driver the server runs: PostgreSQL, or Redis (`REDIS_URL`, the redis peer `make test` starts).
+    enum Driver: String, CaseIterable, Sendable, CustomStringConvertible {
+        case postgres, redis
+        var description: String { rawValue }
+    }
+
+    static func environment(_ stack: TestStack, apiPort: Int, cwmpPort: Int, secretKey: String, driver: Driver) throws -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["DATABASE_URL"] = stack.appURL.connectionString
         environment["OCTOISP_GLOBAL_DATABASE_URL"] = stack.globalURL.connectionString
@@ -39,6 +50,10 @@ final class FleetLedger: Sendable {
         environment["OCTOISP_JWT_SECRET"] = "process-test-secret-0123456789abcdef"
         environment["OCTOISP_HTTP_PORT"] = String(apiPort)
         environment["OCTOISP_CWMP_PORT"] = String(cwmpPort)
+        environment["OCTOISP_HTTP_HOST"] = host
+        environment["OCTOISP_CWMP_HOST"] = host
+        // The defaults deny 127.0.0.0/24, where the snmpd peer listens; the listen host stays denied.
+        environment["OCTOISP_OUTBOUND_DENY"] = "169.254.0.0/16,224.0.0.0/4"
         environment["OCTOISP_BCRYPT_COST"] = "4"
         environment["OCTOISP_ADMIN_PASSWORD"] = "first admin password"
         // Leases of the killed process expire quickly, so the test does not wait the production defaults.
@@ -49,13 +64,20 @@ final class FleetLedger: Sendable {
         // before and after the restart; per-device credentials have their own tests.
         environment["OCTOISP_CWMP_DEVICE_CREDENTIALS"] = "off"
         for name in ["REDIS_URL", "OCTOISP_TLS_CERT", "OCTOISP_TLS_KEY", "OCTOISP_CWMP_TLS_CERT", "OCTOISP_CWMP_TLS_KEY"] { environment[name] = nil }
+        if driver == .redis {
+            guard let url = ProcessInfo.processInfo.environment["OCTOISP_TEST_REDIS_URL"], !url.isEmpty else {
+                throw TestSetupError("OCTOISP_TEST_REDIS_URL is not set: the Redis run needs the redis-server that `make test` starts")
+            }
+            environment["REDIS_URL"] = url
+            environment["OCTOISP_REDIS_PREFIX"] = "kill:\(UUID().lowercased)"
+        }
         return environment
     }
 
     static func start(_ environment: [String: String], apiPort: Int) async throws -> ChildProcess {
         let server = try ChildProcess.start([try TestEnvironment.octoispBinary(), "serve"], environment: environment)
         for _ in 0..<150 {
-            if let answer = try? await HTTPExchange.get(host: "127.0.0.1", port: apiPort, path: "/ready"), answer.status == 200 { return server }
+            if let answer = try? await HTTPExchange.get(host: Self.host, port: apiPort, path: "/ready"), answer.status == 200 { return server }
             try await Task.sleep(for: .milliseconds(100))
         }
         throw TestSetupError("the server did not become ready: \(server.errors().suffix(2000))")
@@ -65,7 +87,7 @@ final class FleetLedger: Sendable {
     static func post(port: Int, _ path: String, token: String? = nil, json: String) async throws -> (Int, [String: Any]) {
         var headers = [("Content-Type", "application/json")]
         if let token { headers.append(("Authorization", "Bearer \(token)")) }
-        let answer = try await HTTPExchange.post(host: "127.0.0.1", port: port, path: path, headers: headers, body: Array(json.utf8))
+        let answer = try await HTTPExchange.post(host: Self.host, port: port, path: path, headers: headers, body: Array(json.utf8))
         let object = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any] ?? [:]
         return (answer.status, object)
     }
@@ -111,8 +133,8 @@ final class FleetLedger: Sendable {
         return samples
     }
 
-    @Test(.timeLimit(.minutes(4)))
-    func killNineMidStormLosesNoAcknowledgedInformTaskOrJob() async throws {
+    @Test(.timeLimit(.minutes(4)), arguments: Driver.allCases)
+    func killNineMidStormLosesNoAcknowledgedInformTaskOrJob(driver: Driver) async throws {
         try await TestDatabase.with { stack in
             let provider = try await stack.makeProvider("kill-isp")
             _ = try await stack.database.withTenant(provider.id) { tx in
@@ -121,7 +143,7 @@ final class FleetLedger: Sendable {
             let apiPort = TestEnvironment.freeTCPPort()
             let cwmpPort = TestEnvironment.freeTCPPort()
             let keyring = SecretBox.generateKeyring()
-            let environment = Self.environment(stack, apiPort: apiPort, cwmpPort: cwmpPort, secretKey: keyring)
+            let environment = try Self.environment(stack, apiPort: apiPort, cwmpPort: cwmpPort, secretKey: keyring, driver: driver)
             // The net-snmp agent of the test peers, polled by the server's poller role from its first cycle.
             let snmpd = try #require(ProcessInfo.processInfo.environment["SNMP_TEST_SNMPD"]?.split(separator: ":"),
                                      "SNMP_TEST_SNMPD is not set: run the tests with scripts/test.sh, which starts the SNMP agents")
@@ -144,7 +166,7 @@ final class FleetLedger: Sendable {
 
             let model = try Fixtures.model(Self.model)
             let ledger = FleetLedger()
-            let acs = URL(string: "http://127.0.0.1:\(cwmpPort)/cwmp/kill-isp")!
+            let acs = URL(string: "http://\(Self.host):\(cwmpPort)/cwmp/kill-isp")!
             try await withThrowingTaskGroup(of: Void.self) { storm in
                 // A failed expectation leaves the body early: the fleet stops with it, so a failure is a
                 // failure and never a test that waits forever for its CPEs.
@@ -210,10 +232,10 @@ final class FleetLedger: Sendable {
                 let inform = CWMPEncoder().encode(Envelope(version: .v1_0, id: "1", message: CPEMessage.inform(held.inform(currentTime: XSD.format(Date())))))
                 var headers = [("Content-Type", "text/xml; charset=\"utf-8\""),
                                ("Authorization", "Basic " + Data("cpe:\(Self.cpePassword)".utf8).base64EncodedString())]
-                let opened = try await HTTPExchange.post(host: "127.0.0.1", port: cwmpPort, path: acs.path, headers: headers, body: Array(inform.utf8))
+                let opened = try await HTTPExchange.post(host: Self.host, port: cwmpPort, path: acs.path, headers: headers, body: Array(inform.utf8))
                 try #require(opened.status == 200)
                 if let cookie = opened.headers.first(name: "Set-Cookie")?.split(separator: ";").first { headers.append(("Cookie", String(cookie))) }
-                let rpc = try await HTTPExchange.post(host: "127.0.0.1", port: cwmpPort, path: acs.path, headers: headers, body: [])
+                let rpc = try await HTTPExchange.post(host: Self.host, port: cwmpPort, path: acs.path, headers: headers, body: [])
                 try #require(rpc.status == 200 && String(decoding: rpc.body, as: UTF8.self).contains("GetParameterValues"))
                 #expect(try await Self.query(stack, provider, "SELECT status FROM acs_tasks WHERE id = '\(heldTaskID.lowercased)'", as: String.self)
                         == ["running"])
@@ -302,6 +324,14 @@ final class FleetLedger: Sendable {
                 #expect(acknowledged.count == Self.fleet + 1)
                 for (serial, count) in acknowledged {
                     #expect((finalInforms[serial] ?? 0) >= count, "\(serial): \(count) Informs acknowledged, \(finalInforms[serial] ?? 0) stored")
+                }
+                // With Redis the jobs went through Redis: its keys under the server's prefix are there.
+                if driver == .redis, let url = environment["REDIS_URL"], let prefix = environment["OCTOISP_REDIS_PREFIX"] {
+                    let redis = RedisClient(url: try RedisURL(url), connections: 1, logger: Logger(label: "kill-test"))
+                    let keys = try await redis.send(["KEYS", .string(prefix + ":*")])
+                    await redis.close()
+                    guard case .array(let found?) = keys else { Issue.record("KEYS answered \(keys)"); return }
+                    #expect(!found.isEmpty, "no Redis key under \(prefix)")
                 }
                 // Every sample stored before the kill is still there.
                 let samplesAfter = try await Self.samples(stack, provider, device: snmpDevice.deviceId)

@@ -67,12 +67,21 @@ struct APIHarness: Sendable {
                      jobs: @Sendable (TestStack) throws -> (any JobQueue)? = { _ in nil },
                      secrets: SecretBox? = nil,
                      hub: RealtimeHub = RealtimeHub(),
+                     hasher: PasswordHasher? = nil,
                      _ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with { stack in
             var configuration = APIConfiguration()
             configuration.port = 0
             configure(&configuration)
-            let api = API(database: stack.database, auth: stack.auth, hub: hub, configuration: configuration,
+            // The server's own authentication when the test brings its hasher; users made through the
+            // stack still sign in through it (same database).
+            var auth = stack.auth
+            if let hasher {
+                auth = AuthService(database: stack.database, hasher: hasher,
+                                   tokens: try await AccessTokens(secret: "test-secret-that-is-long-enough-0123456789", clock: stack.clock),
+                                   secrets: try SecretBox(keyring: SecretBox.generateKeyring()))
+            }
+            let api = API(database: stack.database, auth: auth, hub: hub, configuration: configuration,
                           metrics: PrometheusCollectorRegistry(), jobs: try jobs(stack), secrets: secrets)
             var logger = Logger(label: "api-test")
             logger.logLevel = .warning

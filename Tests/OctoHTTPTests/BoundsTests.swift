@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Logging
 import NIOPosix
 import OctoAuth
@@ -8,6 +9,7 @@ import OctoStore
 import OctoTestSupport
 import PostgresNIO
 import Prometheus
+import Synchronization
 import Testing
 
 /// Bounds on everything long-lived: connections that trickle, idle connections, statements, rate
@@ -75,6 +77,22 @@ import Testing
         }
     }
 
+    /// A kept-alive connection silent after an answer is closed at `OCTOISP_HTTP_IDLE_TIMEOUT` (2 s
+    /// here, the read deadline 10 s so it cannot be the cause), and not before: at half the timeout
+    /// it still carries a request.
+    @Test func aKeptAliveConnectionSilentAfterAnAnswerIsClosedAtTheIdleDeadline() async throws {
+        let deadlines = ConnectionDeadlines(environment: ["OCTOISP_HTTP_IDLE_TIMEOUT": "2", "OCTOISP_HTTP_READ_TIMEOUT": "10"])
+        #expect(deadlines == ConnectionDeadlines(idle: .seconds(2), read: .seconds(10)))
+        try await APIHarness.with(configure: { $0.deadlines = deadlines }) { harness in
+            let port = try #require(harness.client.port)
+            let request = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            let outcome = try await KeepAliveClient.idle(port: port, request: request, pause: 1, limit: 8)
+            #expect(outcome.firstAnswered, "\(outcome.trace)")
+            #expect(outcome.secondAnswered, "the connection was closed before the idle deadline: \(outcome.trace)")
+            #expect(outcome.closedAfter.map { $0 >= 1.9 && $0 < 4 } == true, "\(String(describing: outcome.closedAfter))")
+        }
+    }
+
     @Test func rateLimitBucketsOfIdleClientsAreEvicted() {
         let buckets = TokenBuckets(ratePerSecond: 10, burst: 20, sweepInterval: .seconds(1))
         let start = ContinuousClock.now
@@ -125,4 +143,71 @@ import Testing
         try await pool.shutdownGracefully()
         await #expect(throws: (any Error).self) { _ = try await hasher.hash("correct horse battery") }
     }
+
+    /// While bcrypt runs for a user creation, a password reset of another user and a change of one's
+    /// own password (current password verified, new one hashed), no request holds an open
+    /// transaction: the hasher's only thread is held, every request waits on it, and PostgreSQL is
+    /// asked meanwhile for connections `idle in transaction` for more than 300 ms (the gaps between
+    /// the statements of a short transaction do not count; a transaction waiting on bcrypt stays
+    /// idle for the whole 2 s hold).
+    @Test func bcryptRunsOutsideOpenTransactions() async throws {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        let held = DispatchSemaphore(value: 0)
+        try await APIHarness.with(hasher: PasswordHasher(cost: 4, pool: pool)) { harness in
+            defer { held.signal() }
+            let provider = try await harness.stack.makeProvider("alfa")
+            let admin = try await harness.stack.makeUser("admin@alfa.test", role: .providerAdmin, provider: provider.id)
+            let viewer = try await harness.stack.makeUser("viewer@alfa.test", role: .viewer, provider: provider.id)
+            let token = try await harness.login("admin@alfa.test")
+            pool.submit { _ in held.wait() }
+
+            let finished = Finished()
+            let requests: [(String, HTTPResponse.Status, Task<APIResponse, any Error>)] = [
+                ("create", .created, .post, "/api/v1/users", #"{"email": "new@alfa.test", "password": "correct horse battery"}"#),
+                ("reset", .ok, .patch, "/api/v1/users/\(viewer.id.lowercased)", #"{"password": "viewer's new password"}"#),
+                ("own", .ok, .patch, "/api/v1/users/\(admin.id.lowercased)",
+                 #"{"password": "my brand new password", "current_password": "correct horse battery"}"#),
+            ].map { (name: String, status: HTTPResponse.Status, method: HTTPRequest.Method, path: String, body: String) in
+                (name, status, Task { @Sendable in
+                    defer { finished.count.add(1, ordering: .sequentiallyConsistent) }
+                    return try await harness.call(method, path, token: token, json: body)
+                })
+            }
+            // Each role sees the state of its own sessions only: ask as the app and the global role.
+            var seen: Set<String> = []
+            try await harness.stack.connect(harness.stack.appURL) { app in
+                try await harness.stack.connect(harness.stack.globalURL) { global in
+                    let until = ContinuousClock.now + .seconds(2)
+                    while ContinuousClock.now < until {
+                        for connection in [app, global] {
+                            let rows = try await connection.query("""
+                                SELECT usename || ': ' || query FROM pg_stat_activity
+                                WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'
+                                  AND state_change < clock_timestamp() - interval '300 milliseconds'
+                                """, logger: Logger(label: "bounds-test")).values(String.self)
+                            seen.formUnion(rows)
+                        }
+                        try await Task.sleep(for: .milliseconds(40))
+                    }
+                }
+            }
+            // Every request was still waiting for bcrypt while PostgreSQL was asked.
+            #expect(finished.count.load(ordering: .sequentiallyConsistent) == 0)
+            #expect(seen.isEmpty, "transactions open while bcrypt ran, last statement: \(seen.sorted())")
+            held.signal()
+            for (name, status, request) in requests {
+                let response = try await request.value
+                #expect(response.status == status, "\(name): \(response.status) \(String(describing: response.json))")
+            }
+            _ = try await harness.login("viewer@alfa.test", password: "viewer's new password")
+            _ = try await harness.login("admin@alfa.test", password: "my brand new password")
+        }
+        try await pool.shutdownGracefully()
+    }
+}
+
+/// How many of a test's requests have finished.
+final class Finished: Sendable {
+    let count = Atomic<Int>(0)
 }

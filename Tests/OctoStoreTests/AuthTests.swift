@@ -124,8 +124,9 @@ import Testing
             let provider = try await stack.makeProvider("alfa")
             let user = try await stack.makeUser("noc@alfa.test", role: .noc, provider: provider.id)
             let pair = try await stack.auth.login(email: "noc@alfa.test", password: "correct horse battery", totpCode: nil, client: client)
+            let change = try await stack.auth.prepareChange(of: user.id, UserInput(status: .disabled))
             _ = try await stack.database.withTenant(provider.id) { tx in
-                try await stack.auth.updateUser(user.id, UserInput(status: .disabled), in: tx, by: .system)
+                try await stack.auth.updateUser(user.id, change, in: tx, by: .system)
             }
             await #expect(throws: OctoError.self) { try await stack.auth.principal(accessToken: pair.accessToken) }
             await #expect(throws: OctoError.self) { try await stack.auth.refresh(pair.refreshToken, client: client) }

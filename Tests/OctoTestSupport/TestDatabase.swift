@@ -211,7 +211,7 @@ public struct TestStack: Sendable {
     /// Creates a user with a predefined role in `provider` (a Global Admin when `nil`).
     @discardableResult
     public func makeUser(_ email: String, role: PredefinedRole, provider: UUID?, password: String = "correct horse battery") async throws -> User {
-        let input = UserInput(email: email, name: email, password: password, roleKey: role.key)
+        let input = try await auth.prepareNewUser(UserInput(email: email, name: email, password: password, roleKey: role.key))
         if let provider {
             return try await database.withTenant(provider) { tx in try await auth.createUser(input, in: tx, by: .system) }
         }

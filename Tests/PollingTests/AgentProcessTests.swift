@@ -22,6 +22,11 @@ extension PollingIntegrationTests {
                 environment["OCTOISP_GLOBAL_DATABASE_URL"] = TwoPollersTests.postgresURL(stack.globalURL)
                 environment["OCTOISP_DB_POOL"] = "4"
                 environment["OCTOISP_SECRET_KEY"] = fixture.keyring
+                // The agent checks OCTOISP_OUTBOUND_DENY (defaults: 127.0.0.0/24 among others, plus the
+                // platform's listen hosts, 127.0.0.1 by default) before each poll; the snmpd peer is on 127.0.0.1.
+                environment["OCTOISP_OUTBOUND_DENY"] = "169.254.0.0/16,224.0.0.0/4"
+                environment["OCTOISP_HTTP_HOST"] = "127.0.0.2"
+                environment["OCTOISP_CWMP_HOST"] = "127.0.0.2"
                 let process = try ChildProcess.start([binary, "agent", "--pop", "centro", "--provider", "edge"], environment: environment)
                 defer { process.send(SIGKILL) }
 

@@ -94,6 +94,36 @@ extension PollingIntegrationTests {
             }
         }
 
+        /// A device row in a range `OCTOISP_OUTBOUND_DENY` denies (written straight to the database, as
+        /// before the API refused such addresses) is not polled: no packet reaches its address, and its
+        /// state says why. The same device outside the list is sent packets (the check is what stops them).
+        @Test func aDeviceInADeniedRangeIsNotPolledAndSaysWhy() async throws {
+            let deny = DenyListPolicy(environment: ["OCTOISP_OUTBOUND_DENY": "127.1.5.0/24"])
+            let listener = try UDPListener(host: "127.1.5.9")
+            defer { listener.close() }
+            try await TestDatabase.with { stack in
+                let fixture = try await PollingFixture.make(stack)
+                let credential = try await fixture.credential("public", community: "public", priority: 1)
+                let device = try await fixture.device("127.1.5.9", port: listener.port, credential: credential.id)
+                let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                let job = SNMPPollJob(deviceId: device.deviceId, collectors: [.system], period: 0)
+                try await withSNMPClient { client in
+                    try await fixture.service(client: client, queue: queue, deny: deny).poll(job, provider: fixture.provider)
+                }
+                #expect(listener.datagrams(within: 1.5) == 0, "a packet was sent to a denied address")
+                let state = try await fixture.state(device.deviceId)
+                #expect(state.reachability == "unknown")
+                #expect(state.lastError?.contains("address denied by OCTOISP_OUTBOUND_DENY") == true, "\(state.lastError ?? "")")
+                #expect(state.lastPollAt != nil)
+
+                // Without the address in the list the same row is polled: the listener hears it.
+                try await withSNMPClient { client in
+                    try await fixture.service(client: client, queue: queue, deny: DenyListPolicy(deny: [])).poll(job, provider: fixture.provider)
+                }
+                #expect(listener.datagrams(within: 1.5) > 0)
+            }
+        }
+
         @Test func aDeadDeviceIsMarkedDownAfterItsTimeoutWithoutDelayingAnother() async throws {
             let agent = try PollingPeers.snmpd()
             try await TestDatabase.with { stack in
@@ -212,4 +242,39 @@ extension PollingIntegrationTests {
             }
         }
     }
+}
+
+/// A UDP socket that counts what reaches it.
+final class UDPListener: Sendable {
+    let fd: Int32
+    let port: Int
+
+    init(host: String) throws {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSetupError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr(host)
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+        guard bound == 0 else { _ = Glibc.close(fd); throw TestSetupError("bind to \(host) failed") }
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        self.fd = fd
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Datagrams that arrived (or arrive within `seconds`), read and dropped.
+    func datagrams(within seconds: Double) -> Int {
+        var count = 0
+        let until = Date().addingTimeInterval(seconds)
+        while Date() < until {
+            var entry = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            guard poll(&entry, 1, 50) == 1 else { continue }
+            var buffer = [UInt8](repeating: 0, count: 2048)
+            if recv(fd, &buffer, buffer.count, 0) > 0 { count += 1 }
+        }
+        return count
+    }
+
+    func close() { _ = Glibc.close(fd) }
 }

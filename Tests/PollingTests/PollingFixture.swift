@@ -116,9 +116,10 @@ struct PollingFixture: Sendable {
 
     func service(client: SNMPClient, queue: any JobQueue, pipeline: MetricsIngestPipeline? = nil,
                  settings: PollSettings = PollSettings(requestTimeout: .milliseconds(500), retries: 1, pollTimeout: .seconds(3),
-                                                       discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500))) throws -> SNMPPollService {
+                                                       discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500)),
+                 deny: DenyListPolicy = DenyListPolicy(deny: [])) throws -> SNMPPollService {
         SNMPPollService(database: stack.database, queue: queue, poller: SNMPDevicePoller(client: client, catalog: try ProfileCatalog.bundled()), secrets: secrets,
-                        pipeline: pipeline, settings: settings, clock: stack.clock, logger: PollingPeers.logger)
+                        pipeline: pipeline, settings: settings, deny: deny, clock: stack.clock, logger: PollingPeers.logger)
     }
 }
 

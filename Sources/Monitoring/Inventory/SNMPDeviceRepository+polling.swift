@@ -211,6 +211,22 @@ extension SNMPDeviceRepository {
         return samples
     }
 
+    /// Records a poll that was not attempted because the device's address may not be contacted: the
+    /// reachability becomes `unknown` (nothing was asked, so nothing is known) and `last_error` says why.
+    public func recordRefused(_ plan: SNMPPollPlan, error: String) async throws {
+        let now = tx.clock.now
+        try await tx.query("""
+            UPDATE snmp_devices SET
+                reachability_since = CASE WHEN reachability = 'unknown' THEN reachability_since ELSE \(now) END,
+                reachability = 'unknown', last_poll_at = \(now), last_poll_ms = 0, last_poll_varbinds = 0,
+                last_error = \(String(error.prefix(1000))), updated_at = \(now)
+            WHERE device_id = \(plan.deviceId)
+            """)
+        if plan.reachability != "unknown" {
+            try await publishReachability(plan.deviceId, "unknown")
+        }
+    }
+
     private func publishReachability(_ device: UUID, _ state: String) async throws {
         try await tx.publish(topic: "devices", data: .object([
             "event": .string("reachability"), "id": .string(device.lowercased), "reachability": .string(state),

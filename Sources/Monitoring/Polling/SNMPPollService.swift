@@ -17,19 +17,24 @@ public struct SNMPPollService: Sendable {
     let secrets: SecretBox
     let pipeline: MetricsIngestPipeline?
     let settings: PollSettings
+    let deny: DenyListPolicy
     let clock: any WallClock
     let logger: Logger
 
     /// Creates the service. Without a pipeline samples are not stored (inventory and status still are).
+    /// `deny` is checked again before every poll (`octoisp serve` and the POP agent pass
+    /// `OCTOISP_OUTBOUND_DENY`'s list): a device row in a denied range, written before the API refused
+    /// such addresses or straight into the database, is never sent a packet.
     public init(database: Database, queue: any JobQueue, poller: any DevicePolling, secrets: SecretBox,
-                pipeline: MetricsIngestPipeline?, settings: PollSettings = PollSettings(), clock: any WallClock = SystemWallClock(),
-                logger: Logger) {
+                pipeline: MetricsIngestPipeline?, settings: PollSettings = PollSettings(), deny: DenyListPolicy = DenyListPolicy(deny: []),
+                clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.database = database
         self.queue = queue
         self.poller = poller
         self.secrets = secrets
         self.pipeline = pipeline
         self.settings = settings
+        self.deny = deny
         self.clock = clock
         self.logger = logger
         // Every result exists from the start (at 0), so failure ratios are defined before the first failure.
@@ -121,6 +126,12 @@ public struct SNMPPollService: Sendable {
             return (plan, try await tx.snmpCredentials.candidates(pop: plan.popId, device: plan.deviceId, secrets: secrets))
         }
         guard let (plan, credentials) = loaded else { return }
+        if let range = deny.deniedRange(of: plan.address) {
+            let error = "address denied by OCTOISP_OUTBOUND_DENY (\(plan.address) is in \(range)): not polled"
+            logger.warning("snmp poll refused", metadata: ["device.id": "\(plan.deviceId.lowercased)", "error": "\(error)"])
+            try await database.withTenant(provider) { tx in try await tx.snmpDevices.recordRefused(plan, error: error) }
+            return
+        }
         let collectors = Set(job.collectors)
         let started = ContinuousClock.now
         let deviceMetadata: Logger.Metadata = ["device.id": "\(plan.deviceId.lowercased)"]

@@ -29,9 +29,10 @@ extension API {
             let principal = try context.require(.users, .write)
             let input = try await request.decode(as: UserInput.self, context: context)
             let actor = try context.actor()
+            let prepared = try await auth.prepareNewUser(input)
             let user = try await inUserScope(request, context) { tx in
                 try await GrantRule.check(input, by: principal, in: tx)
-                return try await auth.createUser(input, in: tx, by: actor)
+                return try await auth.createUser(prepared, in: tx, by: actor)
             }
             return JSONResponse(user, status: .created)
         }
@@ -40,9 +41,10 @@ extension API {
             let id = try context.uuid()
             let input = try await request.decode(as: UserInput.self, context: context)
             let actor = try context.actor()
+            let change = try await auth.prepareChange(of: id, input, by: principal, client: client(request, context))
             return JSONResponse(try await inUserScope(request, context) { tx in
                 try await GrantRule.check(input, by: principal, in: tx)
-                return try await auth.updateUser(id, input, in: tx, by: actor, principal: principal, client: client(request, context))
+                return try await auth.updateUser(id, change, in: tx, by: actor, principal: principal)
             })
         }
         routes.delete("users/:id") { request, context in
