@@ -23,7 +23,8 @@ public struct EventListener: Service {
         var delay: Duration = .milliseconds(100)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+                // NOTIFY reaches listeners on the primary only: with several servers, the one that fits the URL.
+                let (connection, _, _) = try await url.connect(id: 0, logger: logger)
                 delay = .milliseconds(100)
                 do {
                     try await cancelWhenGracefulShutdown {
