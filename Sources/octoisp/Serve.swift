@@ -158,6 +158,8 @@ struct Serve: AsyncParsableCommand {
             server.deadlines = ConnectionDeadlines(environment: environment.values)
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
+            // Cached CPE credentials changed or removed by any process are dropped here at once.
+            services.append(EventListener(url: databaseConfiguration.app, logger: logger, invalidations: { engine.invalidate($0) }, sink: nil))
         }
         if roles.contains(.stun) {
             services.append(STUNServer(database: database, host: environment.values["OCTOISP_STUN_HOST"] ?? "127.0.0.1",

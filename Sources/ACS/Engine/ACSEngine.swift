@@ -57,6 +57,16 @@ public final class ACSEngine: Sendable {
         self.statements = CWMPStatements(database: database, logger: logger)
     }
 
+    /// Drops what another process changed (a `NOTIFY` on `octoisp_cache`, see ``EventListener``) from
+    /// this process's caches: CPE credentials by provider and user name.
+    public func invalidate(_ item: CacheInvalidation) {
+        if item.isEverything {
+            credentials.forgetAll()
+        } else if item.cache == "cwmp_credential" {
+            credentials.forget(provider: item.provider, username: item.key)
+        }
+    }
+
     /// Sessions live in this process.
     public var liveSessions: Int { sessions.withLock { $0.count } }
 

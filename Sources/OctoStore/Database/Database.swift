@@ -70,10 +70,13 @@ public final class Database: Service, Sendable {
 
     /// Runs the pools until cancelled or shut down.
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.appClient.run() }
-            group.addTask { await self.globalClient.run() }
-            if let readClient { group.addTask { await readClient.run() } }
+        // The pools end on cancellation; a graceful shutdown of the service group cancels them.
+        try? await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.appClient.run() }
+                group.addTask { await self.globalClient.run() }
+                if let readClient = self.readClient { group.addTask { await readClient.run() } }
+            }
         }
     }
 

@@ -81,20 +81,24 @@ final class RoutedPool: Sendable {
             let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections, statementTimeout: statementTimeout,
                                                                                endpoint: chosen.0),
                                         backgroundLogger: logger)
-            await withDiscardingTaskGroup { group in
-                group.addTask { await client.run() }
-                let switches = state.withLock {
-                    $0.current = Current(client: client, endpoint: chosen.0, state: chosen.1)
-                    $0.alarmed = false
-                    $0.switches += 1
-                    return $0.switches
-                }
-                logger.notice("database: pool on \(chosen.0)", metadata: ["pool": "\(name)", "standby": "\(chosen.1.inRecovery)",
-                                                                          "opened": "\(switches)"])
-                await watch(chosen.0)
-                state.withLock { $0.current = nil }
-                group.cancelAll()
+            // The old pool is shut down in the background: its connections to a dead server may take
+            // a while to give up, and nothing here waits for them.
+            let runner = Task { await client.run() }
+            let switches = state.withLock {
+                $0.current = Current(client: client, endpoint: chosen.0, state: chosen.1)
+                $0.alarmed = false
+                $0.switches += 1
+                return $0.switches
             }
+            logger.notice("database: pool on \(chosen.0)", metadata: ["pool": "\(name)", "standby": "\(chosen.1.inRecovery)",
+                                                                      "opened": "\(switches)"])
+            await withTaskCancellationHandler {
+                await watch(chosen.0)
+            } onCancel: {
+                runner.cancel()
+            }
+            state.withLock { $0.current = nil }
+            runner.cancel()
         }
         state.withLock { $0.current = nil }
     }
