@@ -5,6 +5,7 @@ import OctoCore
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
+import Prometheus
 import Testing
 
 /// In-memory caches of two ACS processes over one database, each listening for invalidations
@@ -85,5 +86,23 @@ import Testing
         #expect(engine.credentials.holds(provider: two, username: "cpe"))
         engine.invalidate(.everything)
         #expect(!engine.credentials.holds(provider: two, username: "cpe"))
+    }
+
+    @Test func lookupsCountHitsAndMissesWithTheCacheLabel() {
+        let registry = PrometheusCollectorRegistry()
+        let cache = CredentialCache(lifetime: 10, metrics: PrometheusMetricsFactory(registry: registry))
+        let provider = UUID()
+        let now = Date()
+        #expect(cache.credential(provider: provider, username: "cpe", now: now) == nil)
+        cache.store(CWMPCredential(id: UUID(), providerID: provider, deviceID: nil, username: "cpe", salt: [], passwordHash: [], digestHA1: "",
+                                   realm: "r"), now: now)
+        for _ in 0..<3 { #expect(cache.credential(provider: provider, username: "cpe", now: now.addingTimeInterval(1)) != nil) }
+        // Expired: a miss.
+        #expect(cache.credential(provider: provider, username: "cpe", now: now.addingTimeInterval(11)) == nil)
+        var buffer: [UInt8] = []
+        registry.emit(into: &buffer)
+        let text = String(decoding: buffer, as: UTF8.self)
+        #expect(text.contains(#"octoisp_cache_hits_total{cache="cwmp_credential"} 3"#), "\(text)")
+        #expect(text.contains(#"octoisp_cache_misses_total{cache="cwmp_credential"} 2"#), "\(text)")
     }
 }

@@ -21,12 +21,15 @@ final class CredentialCache: Sendable {
     let capacity: Int
     let entries = Mutex<[Key: (credential: CWMPCredential, at: Date)]>([:])
 
-    let hits = Counter(label: "octoisp_cache_hits_total", dimensions: [("cache", "cwmp_credential")])
-    let misses = Counter(label: "octoisp_cache_misses_total", dimensions: [("cache", "cwmp_credential")])
+    let hits: Counter
+    let misses: Counter
 
-    init(lifetime: TimeInterval, capacity: Int = 10_000) {
+    /// Creates an empty cache; its counters go to `metrics` (the process's bootstrapped factory by default).
+    init(lifetime: TimeInterval, capacity: Int = 10_000, metrics: any MetricsFactory = MetricsSystem.factory) {
         self.lifetime = lifetime
         self.capacity = capacity
+        hits = Counter(label: "octoisp_cache_hits_total", dimensions: [("cache", "cwmp_credential")], factory: metrics)
+        misses = Counter(label: "octoisp_cache_misses_total", dimensions: [("cache", "cwmp_credential")], factory: metrics)
     }
 
     /// The entry for `username` of `provider` if it is younger than ``lifetime`` at `now`.
