@@ -25,7 +25,11 @@ final class OpsServer: Sendable {
     static let adminEmail = "ops-admin@octoisp.test"
     static let adminPassword = "ops admin password 0123"
 
-    var base: String { "http://127.0.0.1:\(httpPort)" }
+    /// The server listens here, not on 127.0.0.1: its own listen address is never polled
+    /// (`OCTOISP_OUTBOUND_DENY` plus the listen hosts), and the snmpd peer answers on 127.0.0.1.
+    static let host = "127.0.0.2"
+
+    var base: String { "http://\(Self.host):\(httpPort)" }
 
     typealias URLs = (owner: DatabaseURL, app: DatabaseURL, global: DatabaseURL)
 
@@ -48,6 +52,9 @@ final class OpsServer: Sendable {
         environment["OCTOISP_ICMP"] = "off"
         environment["OCTOISP_SNMP_TIMEOUT"] = "1"
         environment["OCTOISP_SNMP_RETRIES"] = "0"
+        environment["OCTOISP_OUTBOUND_DENY"] = "169.254.0.0/16,224.0.0.0/4"
+        environment["OCTOISP_HTTP_HOST"] = host
+        environment["OCTOISP_CWMP_HOST"] = host
         return environment
     }
 
@@ -63,14 +70,14 @@ final class OpsServer: Sendable {
         var environment = Self.environment(urls, keyring: keyring)
         environment["OCTOISP_HTTP_PORT"] = String(httpPort)
         environment["OCTOISP_CWMP_PORT"] = String(cwmpPort)
-        environment["OCTOISP_METRICS_LISTEN"] = "127.0.0.1:\(metricsPort)"
+        environment["OCTOISP_METRICS_LISTEN"] = "\(Self.host):\(metricsPort)"
         environment["OCTOISP_LOG_LEVEL"] = "debug"
         environment.merge(extra) { $1 }
         self.environment = environment
         process = try ChildProcess.start([try TestEnvironment.octoispBinary(), "serve", "--skip-migrations"] + (roles.map { ["--roles", $0] } ?? []),
                                          environment: environment)
         for _ in 0..<150 {
-            if let (status, _, _) = await Self.request("http://127.0.0.1:\(httpPort)/ready"), status == 200 { return }
+            if let (status, _, _) = await Self.request("\(base)/ready"), status == 200 { return }
             if process.poll() != nil { break }
             try await Task.sleep(for: .milliseconds(100))
         }

@@ -137,7 +137,7 @@ import Testing
             try #require(added.succeeded, "\(added.text)")
 
             let server = try await OpsServer(stack, keyring: fixture.keyring)
-            let prometheus = try await PrometheusServer(target: "127.0.0.1:\(server.metricsPort)")
+            let prometheus = try await PrometheusServer(target: "\(OpsServer.host):\(server.metricsPort)")
             do {
                 // Traffic: API calls (2xx and 4xx), a report job, a CPE session, and the SNMP poll the
                 // poller's first cycle makes of the snmpd peer.
@@ -148,7 +148,7 @@ import Testing
                                                    token: token, provider: fixture.provider)
                 #expect(report.0 == 201 || report.0 == 202, "\(report.1)")
                 let model = Repo.fixtures.appendingPathComponent("tr069/devices/device-eg8145v5-no-voip.csv").path
-                let sim = try await ChildProcess.octoisp(["cpe-sim", "--acs", "http://127.0.0.1:\(server.cwmpPort)/cwmp/\(fixture.slug)", "--model", model,
+                let sim = try await ChildProcess.octoisp(["cpe-sim", "--acs", "http://\(OpsServer.host):\(server.cwmpPort)/cwmp/\(fixture.slug)", "--model", model,
                                                           "--count", "1", "--username", "cpe", "--auth", "digest"], environment: environment)
                 #expect(sim.succeeded, "\(sim.text)")
 
