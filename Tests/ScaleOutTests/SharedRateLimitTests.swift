@@ -1,0 +1,90 @@
+import CPESimulator
+import Foundation
+import NIOHTTP1
+import OctoStore
+import OctoTestSupport
+import Testing
+
+/// With REDIS_URL the API's rate limits live in Redis: a limit holds across API processes, survives a
+/// Redis restart, and while Redis is unreachable each process falls back to its own buckets.
+@Suite(.serialized) struct SharedRateLimitTests {
+    /// `OCTOISP_RATE_LIMIT_IP=1`: one request a second, a burst of 4.
+    static let burst = 4
+
+    static func redis() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["OCTOISP_TEST_REDIS_URL"], !url.isEmpty else {
+            throw TestSetupError("OCTOISP_TEST_REDIS_URL is not set: run the tests with scripts/test.sh, which starts Redis")
+        }
+        return url
+    }
+
+    /// `count` GETs of /health from `source`, alternating over `ports`; how many were let through.
+    static func allowed(_ count: Int, ports: [Int], source: String) async throws -> Int {
+        var allowed = 0
+        for n in 0..<count {
+            let answer = try await HTTPExchange.get(host: "127.0.0.1", port: ports[n % ports.count], path: "/health", source: source)
+            switch answer.status {
+            case 200: allowed += 1
+            case 429: #expect(answer.headers.first(name: "Retry-After") != nil)
+            default: Issue.record("GET /health answered \(answer.status)")
+            }
+        }
+        return allowed
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func limitHoldsAcrossProcessesAndSurvivesARedisRestart() async throws {
+        let redis = try Self.redis()
+        let restart = try #require(ProcessInfo.processInfo.environment["OCTOISP_TEST_REDIS_RESTART"], "OCTOISP_TEST_REDIS_RESTART is not set")
+        try await TestDatabase.with { stack in
+            var environment = Instances.environment(stack, secretKey: SecretBox.generateKeyring(), trusted: false)
+            environment["OCTOISP_RATE_LIMIT_IP"] = "1"
+            var shared = environment
+            shared["REDIS_URL"] = redis
+            shared["OCTOISP_REDIS_RATE_PREFIX"] = "test:rate:\(UUID().uuidString.prefix(8))"
+            let ports = [TestEnvironment.freeTCPPort(), TestEnvironment.freeTCPPort()]
+            async let first = Instances.api(shared, port: ports[0])
+            async let second = Instances.api(shared, port: ports[1])
+            let processes = try await [first, second]
+            defer { for process in processes { process.send(SIGKILL) } }
+
+            // Alternated over two processes, the limit is the configured one, not twice it.
+            let allowed = try await Self.allowed(12, ports: ports, source: "127.0.8.1")
+            #expect((Self.burst...Self.burst + 1).contains(allowed), "\(allowed) of 12 let through by two processes sharing a burst of \(Self.burst)")
+            // Each address has its own bucket.
+            #expect(try await Self.allowed(2, ports: ports, source: "127.0.8.2") == 2)
+
+            // Redis restarts; no request fails because of it, and the shared limit is back afterwards.
+            try await ChildProcess.shell(restart)
+            for n in 0..<4 {
+                let answer = try await HTTPExchange.get(host: "127.0.0.1", port: ports[n % 2], path: "/health", source: "127.0.8.\(10 + n)")
+                #expect(answer.status == 200)
+            }
+            var recovered = 0
+            for attempt in 0..<10 {
+                try await Task.sleep(for: .milliseconds(1200))
+                recovered = try await Self.allowed(12, ports: ports, source: "127.0.8.\(100 + attempt)")
+                if recovered <= Self.burst + 1 { break }
+            }
+            #expect((Self.burst...Self.burst + 1).contains(recovered), "after the restart \(recovered) of 12 let through")
+            await Instances.stop(processes)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func unreachableRedisFallsBackToTheProcessesOwnLimits() async throws {
+        try await TestDatabase.with { stack in
+            var environment = Instances.environment(stack, secretKey: SecretBox.generateKeyring(), trusted: false)
+            environment["OCTOISP_RATE_LIMIT_IP"] = "1"
+            // Nothing listens there.
+            environment["REDIS_URL"] = "redis://127.0.0.1:\(TestEnvironment.freeTCPPort())"
+            let port = TestEnvironment.freeTCPPort()
+            let api = try await Instances.api(environment, port: port)
+            defer { api.send(SIGKILL) }
+            // Requests are served (fail open), and this process's own limit still holds.
+            let allowed = try await Self.allowed(12, ports: [port], source: "127.0.8.1")
+            #expect((Self.burst...Self.burst + 1).contains(allowed), "\(allowed) of 12 let through without Redis")
+            await Instances.stop([api])
+        }
+    }
+}
