@@ -354,8 +354,11 @@ public struct AuthService: Sendable {
     }
 
     /// Creates the first Global Admin when none exists. Returns the password when it was generated.
+    /// API processes started together all try: a transaction-scoped advisory lock lets one create it
+    /// and the others see it.
     public func bootstrapAdmin(email: String, password: String?) async throws -> (created: Bool, generatedPassword: String?) {
         try await database.withGlobal { tx in
+            try await tx.query("SELECT pg_advisory_xact_lock(hashtext('octoisp.bootstrap_admin'))")
             if try await tx.users.globalAdminExists() { return (false, nil) }
             let generated = password == nil ? RandomToken.base64URL(bytes: 15) : nil
             _ = try await createUser(UserInput(email: email, name: "Global Admin", password: password ?? generated,

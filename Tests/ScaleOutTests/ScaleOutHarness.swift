@@ -117,7 +117,7 @@ enum Instances {
         environment["OCTOISP_SECRET_KEY"] = secretKey
         environment["OCTOISP_JWT_SECRET"] = "scale-out-test-secret-0123456789abcdef"
         environment["OCTOISP_BCRYPT_COST"] = "4"
-        environment["OCTOISP_CWMP_IDLE_TIMEOUT"] = "3"
+        environment["OCTOISP_CWMP_IDLE_TIMEOUT"] = "5"
         environment["OCTOISP_JOB_LEASE"] = "4"
         environment["OCTOISP_ICMP"] = "off"
         environment["OCTOISP_LOG_LEVEL"] = "warning"
