@@ -358,7 +358,7 @@ public struct AuthService: Sendable {
     /// and the others see it.
     public func bootstrapAdmin(email: String, password: String?) async throws -> (created: Bool, generatedPassword: String?) {
         try await database.withGlobal { tx in
-            try await tx.query("SELECT pg_advisory_xact_lock(hashtext('octoisp.bootstrap_admin'))")
+            try await tx.users.lockFirstAdminCreation()
             if try await tx.users.globalAdminExists() { return (false, nil) }
             let generated = password == nil ? RandomToken.base64URL(bytes: 15) : nil
             _ = try await createUser(UserInput(email: email, name: "Global Admin", password: password ?? generated,
