@@ -1,6 +1,8 @@
 import CPESimulator
 import Foundation
+import Logging
 import NIOHTTP1
+import OctoJobs
 import OctoStore
 import OctoTestSupport
 import Testing
@@ -41,7 +43,8 @@ import Testing
             environment["OCTOISP_RATE_LIMIT_IP"] = "1"
             var shared = environment
             shared["REDIS_URL"] = redis
-            shared["OCTOISP_REDIS_RATE_PREFIX"] = "test:rate:\(UUID().uuidString.prefix(8))"
+            let prefix = "test:rate:\(UUID().uuidString.prefix(8))"
+            shared["OCTOISP_REDIS_RATE_PREFIX"] = prefix
             let ports = [TestEnvironment.freeTCPPort(), TestEnvironment.freeTCPPort()]
             async let first = Instances.api(shared, port: ports[0])
             async let second = Instances.api(shared, port: ports[1])
@@ -53,6 +56,16 @@ import Testing
             #expect((Self.burst...Self.burst + 1).contains(allowed), "\(allowed) of 12 let through by two processes sharing a burst of \(Self.burst)")
             // Each address has its own bucket.
             #expect(try await Self.allowed(2, ports: ports, source: "127.0.8.2") == 2)
+            // The buckets are keys that expire once they would be full again (4 tokens at 1/s: ≤ 4 s + 1 s).
+            let client = RedisClient(url: try RedisURL(redis), connections: 1, logger: Logger(label: "test"))
+            let keys = try await client.send(["KEYS", .string(prefix + ":*")]).array?.compactMap(\.string) ?? []
+            // (and the readiness probes' own address, 127.0.0.1)
+            #expect(Set(keys).isSuperset(of: [prefix + ":ip:127.0.8.1", prefix + ":ip:127.0.8.2"]), "\(keys)")
+            for key in keys {
+                let ttl = try await client.send(["PTTL", .string(key)]).int ?? -1
+                #expect(ttl > 0 && ttl <= 5_000, "\(key) expires in \(ttl) ms")
+            }
+            await client.close()
 
             // Redis restarts; no request fails because of it, and the shared limit is back afterwards.
             try await ChildProcess.shell(restart)
