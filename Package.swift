@@ -535,6 +535,24 @@ let package = Package(
             ],
             swiftSettings: testSettings
         ),
+        // Several processes of each role behind nginx (deploy/nginx): one killed mid-storm; rate limits shared through Redis.
+        .testTarget(
+            name: "ScaleOutTests",
+            dependencies: [
+                "ACS",
+                "CWMP",
+                "CPESimulator",
+                "OctoCore",
+                "OctoStore",
+                "OctoJobs",
+                "OctoTestSupport",
+                .product(name: "HummingbirdWSClient", package: "hummingbird-websocket"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: testSettings
+        ),
         // Fingerprints and collectors against snmpsimd serving the real-device recordings.
         .testTarget(
             name: "MonitoringTests",

@@ -29,7 +29,8 @@ have prosody || need+=(prosody)
 [ -x /usr/sbin/stund ] || need+=(stun-server)
 [ -x /usr/bin/stun ] || need+=(stun-client)
 # Network tools: namespaces and veth pairs for the path tests (iproute2) with loss injected by nftables,
-# dnsmasq and nginx as the DNS and HTTPS peers, fping and nmap as the baselines of bench/tools.
+# dnsmasq and nginx as the DNS and HTTPS peers (nginx also fronts the processes of ScaleOutTests and
+# bench/scale with deploy/nginx), fping and nmap as the baselines of bench/tools.
 have ip || need+=(iproute2)
 have nft || need+=(nftables)
 [ -x /usr/sbin/dnsmasq ] || need+=(dnsmasq-base)

@@ -409,12 +409,15 @@ public struct AuthService: Sendable {
     }
 
     /// Creates the first Global Admin when none exists. Returns the password when it was generated.
+    /// API processes started together all try: a transaction-scoped advisory lock lets one create it
+    /// and the others see it.
     public func bootstrapAdmin(email: String, password: String?) async throws -> (created: Bool, generatedPassword: String?) {
         if try await database.withGlobal({ tx in try await tx.users.globalAdminExists() }) { return (false, nil) }
         let generated = password == nil ? RandomToken.base64URL(bytes: 15) : nil
         let admin = try await prepareNewUser(UserInput(email: email, name: "Global Admin", password: password ?? generated,
                                                        roleKey: PredefinedRole.globalAdmin.key))
         return try await database.withGlobal { tx in
+            try await tx.users.lockFirstAdminCreation()
             if try await tx.users.globalAdminExists() { return (false, nil) }
             _ = try await createUser(admin, in: tx, by: .system)
             return (true, generated)

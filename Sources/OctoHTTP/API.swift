@@ -92,14 +92,29 @@ public struct API: Sendable {
         try await database.withTenantReading(try await tenant(request, context), logger: context.logger, body)
     }
 
+    /// The per-address and per-credential limits: in Redis when ``APIConfiguration/rateLimitRedis`` is
+    /// set (shared by every API process), in this process otherwise.
+    func rateLimits() -> RateLimitMiddleware {
+        guard let url = configuration.rateLimitRedis else {
+            return RateLimitMiddleware(perAddress: TokenBuckets(ratePerSecond: configuration.addressRate, burst: configuration.addressBurst),
+                                       perCredential: TokenBuckets(ratePerSecond: configuration.credentialRate, burst: configuration.credentialBurst))
+        }
+        let logger = Logger(label: "octoisp.ratelimit")
+        let client = RedisClient(url: url, connections: 2, logger: logger)
+        let prefix = configuration.rateLimitPrefix
+        return RateLimitMiddleware(
+            perAddress: RedisTokenBuckets(client: client, prefix: prefix, ratePerSecond: configuration.addressRate, burst: configuration.addressBurst,
+                                          logger: logger),
+            perCredential: RedisTokenBuckets(client: client, prefix: prefix, ratePerSecond: configuration.credentialRate,
+                                             burst: configuration.credentialBurst, logger: logger))
+    }
+
     /// The routes, and the table of what they serve.
     func buildRouter() -> (Router<APIContext>, [RouteTable.Entry]) {
         let router = Router(context: APIContext.self)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: RequestMetricsMiddleware(registry: metrics))
-        router.add(middleware: RateLimitMiddleware(
-            perAddress: TokenBuckets(ratePerSecond: configuration.addressRate, burst: configuration.addressBurst),
-            perCredential: TokenBuckets(ratePerSecond: configuration.credentialRate, burst: configuration.credentialBurst)))
+        router.add(middleware: rateLimits())
         router.add(middleware: BodyLimitMiddleware(limit: configuration.maxBodySize, uploadLimit: files?.maximumBytes ?? configuration.maxBodySize))
         router.add(middleware: AuthenticationMiddleware(auth: auth))
         addSystemRoutes(to: router)

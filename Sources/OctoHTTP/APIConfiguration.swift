@@ -1,6 +1,7 @@
 import Foundation
 import Alerts
 import NetTools
+import OctoJobs
 
 /// Settings of the HTTP API.
 public struct APIConfiguration: Sendable {
@@ -20,6 +21,11 @@ public struct APIConfiguration: Sendable {
     public var credentialRate = 20.0
     /// Burst per credential.
     public var credentialBurst = 100
+    /// Where the rate-limit buckets live when several API processes share the limits: Redis
+    /// (`REDIS_URL`); `nil` keeps them in each process.
+    public var rateLimitRedis: RedisURL?
+    /// Prefix of the rate-limit keys in Redis (`OCTOISP_REDIS_RATE_PREFIX`, default `octoisp:rate`).
+    public var rateLimitPrefix = "octoisp:rate"
     /// Which browser push endpoints users may subscribe (`OCTOISP_PUSH_ALLOW_INSECURE=1` also allows
     /// http and private addresses, for development and tests).
     public var pushEndpoints = PushEndpointPolicy()
@@ -75,7 +81,8 @@ public struct APIConfiguration: Sendable {
 
     /// Defaults overridden by `OCTOISP_HTTP_HOST`, `OCTOISP_HTTP_PORT`, `OCTOISP_RATE_LIMIT_IP`
     /// (requests/s), `OCTOISP_RATE_LIMIT_CREDENTIAL` (requests/s), `OCTOISP_MAX_BODY_BYTES`, `OCTOISP_WEB_DIR` and
-    /// `OCTOISP_PUSH_ALLOW_INSECURE`, `OCTOISP_TRUSTED_PROXIES`, `OCTOISP_METRICS_TOKEN`, `OCTOISP_METRICS_LISTEN` and `OCTOISP_OUTBOUND_DENY`.
+    /// `OCTOISP_PUSH_ALLOW_INSECURE`, `OCTOISP_TRUSTED_PROXIES`, `OCTOISP_METRICS_TOKEN`, `OCTOISP_METRICS_LISTEN`, `OCTOISP_OUTBOUND_DENY`,
+    /// `REDIS_URL` and `OCTOISP_REDIS_RATE_PREFIX`.
     public init(environment: [String: String]) {
         if let host = environment["OCTOISP_HTTP_HOST"] { self.host = host }
         if let port = environment["OCTOISP_HTTP_PORT"].flatMap(Int.init) { self.port = port }
@@ -97,5 +104,7 @@ public struct APIConfiguration: Sendable {
             trustedProxies = proxies.split(separator: ",").compactMap { IPNetwork(String($0).trimmingCharacters(in: .whitespaces)) }
         }
         deadlines = ConnectionDeadlines(environment: environment)
+        if let text = environment["REDIS_URL"], !text.isEmpty { rateLimitRedis = try? RedisURL(text) }
+        if let prefix = environment["OCTOISP_REDIS_RATE_PREFIX"], !prefix.isEmpty { rateLimitPrefix = prefix }
     }
 }

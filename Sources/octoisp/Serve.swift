@@ -156,6 +156,7 @@ struct Serve: AsyncParsableCommand {
             var server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files,
                                     tls: try environment.listenerTLS { try ListenerTLS.cwmp(environment: $0) })
             server.deadlines = ConnectionDeadlines(environment: environment.values)
+            server.trustedProxies = apiConfiguration.trustedProxies
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
             services.append(FileLeftoverSweeper(files: files, database: database, logger: logger))

@@ -1,9 +1,11 @@
 import ACS
+import Foundation
 import Hummingbird
 import HummingbirdCore
 import HTTPTypes
 import HummingbirdCore
 import Logging
+import NetTools
 import NIOCore
 
 /// The CWMP endpoint `POST /cwmp/{providerSlug}` on its own port (7547 by default), serving the ACS,
@@ -24,6 +26,11 @@ public struct CWMPServer: Sendable {
     public var tls: ListenerTLS?
     /// Idle and request-read deadlines of every connection (a CPE that trickles is cut off).
     public var deadlines = ConnectionDeadlines()
+    /// Proxies (nginx in front of several ACS processes) whose `X-Forwarded-For` names the CPE and whose
+    /// `X-Forwarded-Proto: https` marks the request as secure (`OCTOISP_TRUSTED_PROXIES`, as for the API).
+    /// Without them, every CPE behind a proxy would look like the proxy to the failed-authentication
+    /// throttle and in the stored Informs.
+    public var trustedProxies: [IPNetwork] = []
 
     /// Creates the endpoint.
     public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20, files: FileStore? = nil,
@@ -41,7 +48,8 @@ public struct CWMPServer: Sendable {
         let router = Router(context: CWMPContext.self)
         let engine = engine
         let limit = maximumBodyBytes
-        let secure = tls != nil
+        let listenerTLS = tls != nil
+        let trusted = trustedProxies
         router.post("/cwmp/:slug") { request, context -> Response in
             let slug = context.parameters.get("slug") ?? ""
             if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
@@ -53,10 +61,19 @@ public struct CWMPServer: Sendable {
             } catch {
                 return Self.plain(.contentTooLarge, "request body too large\n")
             }
+            var remote = context.clientIP
+            var secure = listenerTLS
+            if let peer = remote, !trusted.isEmpty, ClientAddress.isTrusted(peer, trusted) {
+                remote = ClientAddress.client(peer: peer, forwardedFor: request.headers[values: .init("X-Forwarded-For")!].joined(separator: ","),
+                                              trusted: trusted)
+                if let proto = request.headers[.init("X-Forwarded-Proto")!]?.split(separator: ",").last?.trimmingCharacters(in: .whitespaces) {
+                    secure = secure || proto.lowercased() == "https"
+                }
+            }
             let exchange = CWMPRequest(providerSlug: slug, method: "POST", uri: request.uri.description,
                                        authorization: request.headers[.authorization],
                                        cookies: request.headers[values: .cookie], body: Array(buffer: body),
-                                       remoteAddress: context.clientIP, host: request.head.authority, secure: secure)
+                                       remoteAddress: remote, host: request.head.authority, secure: secure)
             return Self.response(await engine.handle(exchange))
         }
         addFileRoutes(to: router)

@@ -3,7 +3,8 @@ import Synchronization
 
 /// Token buckets keyed by client address or credential, refilled continuously.
 ///
-/// Limits are per process; every process behind a balancer enforces its own share.
+/// Limits are per process; every process behind a balancer enforces its own. With `REDIS_URL` the API
+/// keeps its buckets in Redis instead (``RedisTokenBuckets``), and these only while Redis is unreachable.
 final class TokenBuckets: Sendable {
     struct Bucket {
         var tokens: Double

@@ -177,6 +177,12 @@ public struct UserRepository: Sendable {
             .first { try $0.get("count", as: Int.self) > 0 } ?? false
     }
 
+    /// Holds, until the transaction ends, the lock under which the first Global Admin is created, so
+    /// processes started together create it once.
+    public func lockFirstAdminCreation() async throws {
+        try await tx.query("SELECT pg_advisory_xact_lock(hashtext('octoisp.bootstrap_admin'))")
+    }
+
     /// Records a successful sign-in.
     public func touchLogin(_ id: UUID) async throws {
         try await tx.query("UPDATE users SET last_login_at = now() WHERE id = \(id)")

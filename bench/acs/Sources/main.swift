@@ -10,6 +10,9 @@
 //       seed N registered and discovered devices with SQL, then alternate storms against the bare
 //       route and the ACS R times; with --register, first a registration storm of N new CPEs
 //       (BOOTSTRAP + BOOT: registration and discovery of the whole tree through the ACS).
+//   acs-bench scale --bare URL --one URL --two URL --model CSV [--model CSV…] [--cpes N] [--concurrency C] [--rounds R]
+//       the same seed, then per round a BOOT storm through nginx against the bare route, one ACS process
+//       and two (bench/scale/run.sh starts them); prints sessions/s, p99 and the ratios.
 //
 // Needs DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL of a migrated database; bench/acs/run.sh starts a
 // throwaway PostgreSQL, `octoisp serve --roles acs` and the bare route.
@@ -41,15 +44,28 @@ case "bare":
     try await app.runService()
 case "storm":
     try await storm()
+case "scale":
+    try await scale()
 default:
-    print("usage: acs-bench bare --port P | acs-bench storm --acs URL --bare URL --model CSV… [--cpes N] [--concurrency C] [--rounds R] [--register N]")
+    print("usage: acs-bench bare --port P | acs-bench storm --acs URL --bare URL --model CSV… [--cpes N] [--concurrency C] [--rounds R] [--register N]"
+          + " | acs-bench scale --bare URL --one URL --two URL --model CSV… [--cpes N] [--concurrency C] [--rounds R]")
     exit(2)
 }
 
-func storm() async throws {
-    guard let acs = option("--acs").flatMap(URL.init(string:)), let bare = option("--bare").flatMap(URL.init(string:)) else {
-        throw StormConnection.Failure(description: "give --acs and --bare")
-    }
+/// The seeded provider of a run, the storm's `Authorization` value and the run's settings.
+struct Seeded {
+    let providerID: UUID
+    let slug: String
+    let authorization: String
+    let models: [DataModel]
+    let cpes: Int
+    let concurrency: Int
+    let seed: Seed
+    let runner: Task<Void, any Error>
+}
+
+/// Loads the models and seeds the provider and its `--cpes` devices (shared by `storm` and `scale`).
+func seeded() async throws -> Seeded {
     let models = try loadModels(options("--model"))
     guard !models.isEmpty else { throw StormConnection.Failure(description: "give at least one --model") }
     let cpes = option("--cpes").flatMap(Int.init) ?? 20_000
@@ -69,12 +85,37 @@ func storm() async throws {
     try await seed.devices(0..<cpes, provider: providerID)
     print(String(format: "seeded %d registered, discovered devices with SQL in %.1f s", cpes, Storm.seconds(ContinuousClock.now - seeding)))
     print("\(cpes) CPEs per storm, \(concurrency) sessions in flight, HTTP Basic, keep-alive within a session, one 127.x address per CPE\n")
-    let storms = Storms(acs: acs.appendingPathComponent(slug), bare: bare.appendingPathComponent(slug), models: models,
-                        authorization: "Basic " + Data("cpe:\(password)".utf8).base64EncodedString(), concurrency: concurrency, cpes: cpes)
+    return Seeded(providerID: providerID, slug: slug, authorization: "Basic " + Data("cpe:\(password)".utf8).base64EncodedString(),
+                  models: models, cpes: cpes, concurrency: concurrency, seed: seed, runner: runner)
+}
+
+func storm() async throws {
+    guard let acs = option("--acs").flatMap(URL.init(string:)), let bare = option("--bare").flatMap(URL.init(string:)) else {
+        throw StormConnection.Failure(description: "give --acs and --bare")
+    }
+    let run = try await seeded()
+    let storms = Storms(acs: acs.appendingPathComponent(run.slug), bare: bare.appendingPathComponent(run.slug), models: run.models,
+                        authorization: run.authorization, concurrency: run.concurrency, cpes: run.cpes)
     let errors = await storms.run(rounds: option("--rounds").flatMap(Int.init) ?? 3, register: option("--register").flatMap(Int.init) ?? 0)
-    let (informs, leases) = try await seed.leftovers(provider: providerID)
+    let (informs, leases) = try await run.seed.leftovers(provider: run.providerID)
     print("stored Informs: \(informs); leases left: \(leases)")
-    runner.cancel()
+    run.runner.cancel()
+    if errors > 0 { exit(1) }
+}
+
+func scale() async throws {
+    guard let bare = option("--bare").flatMap(URL.init(string:)), let one = option("--one").flatMap(URL.init(string:)),
+          let two = option("--two").flatMap(URL.init(string:)) else {
+        throw StormConnection.Failure(description: "give --bare, --one and --two")
+    }
+    let run = try await seeded()
+    let storms = ScaleStorms(bare: bare.appendingPathComponent(run.slug), one: one.appendingPathComponent(run.slug),
+                             two: two.appendingPathComponent(run.slug), models: run.models, authorization: run.authorization,
+                             concurrency: run.concurrency, cpes: run.cpes)
+    let errors = await storms.run(rounds: option("--rounds").flatMap(Int.init) ?? 1)
+    let (informs, leases) = try await run.seed.leftovers(provider: run.providerID)
+    print("stored Informs: \(informs); leases left: \(leases)")
+    run.runner.cancel()
     if errors > 0 { exit(1) }
 }
 
