@@ -9,17 +9,8 @@ public enum SlowClient {
                                           limit: Double) async throws -> Double? {
         // On a thread of its own, not on Swift's cooperative pool (see ``KeepAliveClient``).
         try await KeepAliveClient.onOwnThread {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw TestSetupError("socket() failed") }
+            let fd = try KeepAliveClient.connectedSocket(host: host, port: port)
             defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr(host)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw TestSetupError("connect to \(host):\(port) failed") }
             let start = Date()
             var next = 0
             while Date().timeIntervalSince(start) < limit {
@@ -64,17 +55,8 @@ public enum KeepAliveClient {
         // On a thread of its own: the client blocks while it waits for answers that the server
         // computes on Swift's cooperative pool, which has as few threads as the machine has cores.
         try await onOwnThread {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw TestSetupError("socket() failed") }
+            let fd = try KeepAliveClient.connectedSocket(host: host, port: port)
             defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr(host)
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw TestSetupError("connect to \(host):\(port) failed") }
             var outcome = Outcome()
             outcome.firstAnswered = exchange(fd, request, trace: &outcome.trace) != nil
             guard outcome.firstAnswered else { return outcome }
@@ -94,6 +76,24 @@ public enum KeepAliveClient {
             }
             return outcome
         }
+    }
+
+    /// A blocking TCP socket connected to `host`:`port`; the caller closes it.
+    static func connectedSocket(host: String, port: Int) throws -> Int32 {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestSetupError("socket() failed") }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr(host)
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(fd)
+            throw TestSetupError("connect to \(host):\(port) failed")
+        }
+        return fd
     }
 
     static func onOwnThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
