@@ -29,6 +29,33 @@ import Testing
         #expect(TaskPlan.message(for: Self.task(DeviceTaskInput(type: .reboot), key: "r1"), root: "Device.", download: nil) == .reboot(commandKey: "r1"))
     }
 
+    @Test func onlyTheTasksOwnKeyOrMEventShowsThatItRan() {
+        var set = DeviceTaskInput(type: .setParameterValues)
+        set.parameterValues = [.init(name: "Device.X", value: "1", type: "xsd:int")]
+        let change = Self.task(set, key: "ck")
+        #expect(TaskPlan.evidence(for: change, informParameterKey: "ck", events: []) == .parameterKey("ck"))
+        #expect(TaskPlan.evidence(for: change, informParameterKey: "other", events: []) == nil)
+        #expect(TaskPlan.evidence(for: change, informParameterKey: nil, events: [InformEvent(code: InformEvent.mReboot, commandKey: "ck")]) == nil)
+        set.parameterKey = "pk"
+        #expect(TaskPlan.evidence(for: Self.task(set, key: "ck"), informParameterKey: "ck", events: []) == nil)
+        #expect(TaskPlan.evidence(for: Self.task(set, key: "ck"), informParameterKey: "pk", events: []) == .parameterKey("pk"))
+        set.parameterKey = ""
+        #expect(TaskPlan.evidence(for: Self.task(set, key: "ck"), informParameterKey: "", events: []) == nil)
+
+        let reboot = Self.task(DeviceTaskInput(type: .reboot), key: "r1")
+        #expect(TaskPlan.evidence(for: reboot, informParameterKey: "r1", events: []) == nil)
+        #expect(TaskPlan.evidence(for: reboot, informParameterKey: nil, events: [InformEvent(code: "m reboot", commandKey: "r1")])
+                == .event(code: InformEvent.mReboot, commandKey: "r1"))
+        #expect(TaskPlan.evidence(for: reboot, informParameterKey: nil, events: [InformEvent(code: InformEvent.mReboot, commandKey: "r2")]) == nil)
+        let download = Self.task(DeviceTaskInput(type: .download), key: "d1")
+        #expect(TaskPlan.evidence(for: download, informParameterKey: nil, events: [InformEvent(code: InformEvent.mDownload, commandKey: "d1")])
+                == .event(code: InformEvent.mDownload, commandKey: "d1"))
+        // Reads prove nothing and simply run again.
+        var get = DeviceTaskInput(type: .getParameterValues)
+        get.parameterNames = ["Device.X"]
+        #expect(TaskPlan.evidence(for: Self.task(get, key: "ck"), informParameterKey: "ck", events: []) == nil)
+    }
+
     @Test func aDownloadAcceptedWithStatusOneWaitsForTransferComplete() {
         let task = Self.task(DeviceTaskInput(type: .download))
         guard case .awaitingTransfer = TaskPlan.outcome(of: task, answer: .downloadResponse(status: 1, startTime: "", completeTime: "")) else {

@@ -8,8 +8,9 @@ extension ACSEngine {
     /// Puts back in the queue the running tasks whose session is gone: the device holds no session
     /// lease any more, so the process that sent the RPC died (or lost the device) before the answer was
     /// stored. Downloads the CPE already accepted stay running until their TransferComplete or deadline.
-    /// The device gets such a task again in its next session (at least once: it may have applied it
-    /// before the answer was lost). Returns how many were requeued.
+    /// The device gets such a task again in its next session, unless that session's Inform shows it
+    /// already ran (its ParameterKey or CommandKey; see ``ACSEngine/confirm(_:evidence:of:in:)``), so a
+    /// change the CPE applied before the answer was lost is not sent twice. Returns how many were requeued.
     @discardableResult
     public func requeueOrphanedTasks() async -> Int {
         do {

@@ -15,6 +15,12 @@ extension ACSEngine {
         do {
             let loaded = try await database.withTenant(live.providerID, logger: logger) { tx -> (DeviceTask, [ACSMessage])? in
                 while var task = try await tx.deviceTasks.claimNext(device: live.deviceID) {
+                    if task.attempts > 1, let evidence = try await evidence(for: task, of: live, in: tx) {
+                        // Sent before, in a session that ended before its answer was stored, and the
+                        // device's Inform shows it ran: recorded done instead of run a second time.
+                        try await confirm(task, evidence: evidence, of: live, in: tx)
+                        continue
+                    }
                     var source: TaskPlan.DownloadSource?
                     if task.type == .setParameterValues, task.commandKey == CPEDiagnostics.requestKey,
                        let values = task.arguments.parameterValues {
@@ -57,6 +63,44 @@ extension ACSEngine {
         } catch {
             logger.error("loading the next device task failed", metadata: ["device.id": "\(live.deviceID.lowercased)", "error": "\(error)"])
         }
+    }
+
+    /// What in the session's Inform shows that `task` already ran (see ``TaskPlan/evidence(for:informParameterKey:events:)``);
+    /// a ParameterKey counts only when no other change of the device was sent with it.
+    func evidence(for task: DeviceTask, of live: LiveSession, in tx: Transaction) async throws -> TaskPlan.Evidence? {
+        guard let evidence = TaskPlan.evidence(for: task, informParameterKey: live.informParameterKey, events: live.informEvents) else { return nil }
+        if case .parameterKey(let key) = evidence,
+           try await tx.deviceTasks.parameterKeySentBefore(key, device: live.deviceID, except: task.id) {
+            return nil
+        }
+        return evidence
+    }
+
+    /// Records `task` done on the strength of `evidence` from the Inform, with what its answer would have
+    /// changed (parameter cache, provisioning state, rollout); its result says it was confirmed from the Inform.
+    func confirm(_ task: DeviceTask, evidence: TaskPlan.Evidence, of live: LiveSession, in tx: Transaction) async throws {
+        let actor = Actor(type: .device, id: live.deviceID, label: nil)
+        var result: [String: JSONValue] = ["confirmed_from_inform": evidence.json]
+        switch task.type {
+        case .setParameterValues:
+            try await updateCache(after: task, answer: .setParameterValuesResponse(status: 0), device: live.deviceID, in: tx)
+            result["parameter_key"] = .string(task.arguments.parameterKey ?? task.commandKey)
+        case .deleteObject:
+            try await updateCache(after: task, answer: .deleteObjectResponse(status: 0), device: live.deviceID, in: tx)
+            result["parameter_key"] = .string(task.arguments.parameterKey ?? task.commandKey)
+        case .addObject:
+            // The instance number was in the lost answer; the next refresh of the object finds it.
+            result["parameter_key"] = .string(task.arguments.parameterKey ?? task.commandKey)
+        default:
+            result["command_key"] = .string(task.commandKey)
+        }
+        try await tx.deviceTasks.finish(task.id, status: .done, result: .object(result), fault: nil, by: actor, secrets: provisioning?.secrets)
+        if task.type == .setParameterValues { try await provisioningSettled(task, fault: nil, of: live, in: tx) }
+        try await rolloutSettled(task, status: .done, fault: nil, in: tx)
+        logger.notice("device task confirmed from the inform", metadata: [
+            "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)",
+            "task.id": "\(task.id.lowercased)", "task.type": "\(task.type.rawValue)", "evidence": "\(evidence)",
+        ])
     }
 
     /// Settles `task` with the device's successful answer and updates the parameter cache.
@@ -180,7 +224,13 @@ extension ACSEngine {
 
     /// A TransferComplete settles the running download with its CommandKey.
     func settleTransfer(_ transfer: TransferComplete, autonomous: Bool, of live: LiveSession, in tx: Transaction) async throws {
-        guard let task = try await tx.deviceTasks.runningDownload(device: live.deviceID, commandKey: transfer.commandKey) else {
+        var running = try await tx.deviceTasks.runningDownload(device: live.deviceID, commandKey: transfer.commandKey)
+        if running == nil {
+            // A download requeued because its session ended before the answer was stored, which the CPE
+            // had accepted: its TransferComplete settles it rather than it being sent again.
+            running = try await tx.deviceTasks.reclaimRequeuedDownload(device: live.deviceID, commandKey: transfer.commandKey)
+        }
+        guard let task = running else {
             logger.notice("transfer complete matches no running download", metadata: [
                 "device.id": "\(live.deviceID.lowercased)", "command_key": "\(transfer.commandKey)", "autonomous": "\(autonomous)",
             ])

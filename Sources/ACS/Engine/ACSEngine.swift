@@ -287,7 +287,8 @@ public final class ACSEngine: Sendable {
         }
         let live = LiveSession(token: token, providerID: providerID, slug: request.providerSlug, deviceID: registration.deviceID,
                                root: inform.root, fileBaseURL: configuration.fileBaseURL ?? "\(request.secure ? "https" : "http")://\(request.host ?? "127.0.0.1:7547")",
-                               machine: machine, discovering: needsDiscovery, hasQueuedTasks: !held && (registration.hasQueuedTasks || readback))
+                               machine: machine, discovering: needsDiscovery, hasQueuedTasks: !held && (registration.hasQueuedTasks || readback),
+                               informParameterKey: inform.parameter(endingWith: "ManagementServer.ParameterKey"), informEvents: inform.events)
         sessions.withLock { $0[token] = live }
         opened = true
         Counter(label: "octoisp_cwmp_sessions_started_total").increment()

@@ -20,6 +20,10 @@ final class LiveSession: Sendable {
     let fileBaseURL: String
     /// When the session opened (for its duration metric).
     let opened: ContinuousClock.Instant = .now
+    /// The `ManagementServer.ParameterKey` the session's Inform reported, if any.
+    let informParameterKey: String?
+    /// The events of the session's Inform (with their CommandKeys).
+    let informEvents: [InformEvent]
 
     struct State {
         var machine: CWMPSession
@@ -36,8 +40,10 @@ final class LiveSession: Sendable {
     let state: Mutex<State>
 
     init(token: String, providerID: UUID, slug: String, deviceID: UUID, root: String, fileBaseURL: String, machine: CWMPSession,
-         discovering: Bool, hasQueuedTasks: Bool) {
+         discovering: Bool, hasQueuedTasks: Bool, informParameterKey: String? = nil, informEvents: [InformEvent] = []) {
         self.token = token
+        self.informParameterKey = informParameterKey
+        self.informEvents = informEvents
         self.providerID = providerID
         self.slug = slug
         self.deviceID = deviceID

@@ -149,6 +149,31 @@ public struct DeviceTaskRepository: Sendable {
             """).acsFirst(Self.decode)
     }
 
+    /// Whether a change of `device` other than `task` was ever sent with the ParameterKey `key`: then
+    /// the device reporting that key does not show that `task` ran.
+    public func parameterKeySentBefore(_ key: String, device: UUID, except task: UUID) async throws -> Bool {
+        try await tx.query("""
+            SELECT EXISTS (SELECT 1 FROM acs_tasks
+                           WHERE device_id = \(device) AND id <> \(task) AND attempts > 0
+                             AND type IN ('setParameterValues', 'addObject', 'deleteObject')
+                             AND coalesce(arguments->>'parameter_key', command_key) = \(key)) AS sent
+            """).acsFirst { try $0.acsColumn("sent", as: Bool.self) } ?? false
+    }
+
+    /// A download of `device` with `commandKey` that was sent in a session which ended before its answer
+    /// was stored (requeued, so queued again): marked running again so its TransferComplete settles it.
+    public func reclaimRequeuedDownload(device: UUID, commandKey: String) async throws -> DeviceTask? {
+        guard let task = try await tx.query("""
+            UPDATE acs_tasks SET status = 'running'
+            WHERE id = (SELECT id FROM acs_tasks
+                        WHERE device_id = \(device) AND type = 'download' AND status = 'queued' AND attempts > 0 AND command_key = \(commandKey)
+                        ORDER BY seq LIMIT 1 FOR UPDATE)
+            RETURNING \(unescaped: Self.columns)
+            """).acsFirst(Self.decode) else { return nil }
+        try await publish(task)
+        return task
+    }
+
     /// Expires the provider's open tasks whose time is up; audits and publishes each.
     @discardableResult
     public func expire(limit: Int = 500) async throws -> [DeviceTask] {

@@ -86,6 +86,49 @@ enum TaskPlan {
         }
     }
 
+    /// What in a session's Inform shows that a task already ran on the device.
+    enum Evidence: Sendable, Hashable {
+        /// The Inform reports the task's ParameterKey: the CPE sets it only once a whole
+        /// SetParameterValues, AddObject or DeleteObject succeeded (TR-069 A.3.2.1).
+        case parameterKey(String)
+        /// An `M Reboot` or `M Download` event carries the task's CommandKey.
+        case event(code: String, commandKey: String)
+
+        /// The note recorded in the task's result.
+        var json: JSONValue {
+            switch self {
+            case .parameterKey(let key): return .object(["parameter_key": .string(key)])
+            case .event(let code, let key): return .object(["event": .string(code), "command_key": .string(key)])
+            }
+        }
+    }
+
+    /// The ParameterKey `task` sends, if it is a change that carries one.
+    static func parameterKey(of task: DeviceTask) -> String? {
+        switch task.type {
+        case .setParameterValues, .addObject, .deleteObject: return task.arguments.parameterKey ?? task.commandKey
+        default: return nil
+        }
+    }
+
+    /// Whether the Inform that opened a session (its ParameterKey and events) shows that `task`, sent
+    /// in an earlier session whose answer was never recorded, already ran. A key the device held
+    /// before the task was sent proves nothing: the caller checks that no other task carried it.
+    static func evidence(for task: DeviceTask, informParameterKey: String?, events: [InformEvent]) -> Evidence? {
+        if let key = parameterKey(of: task) {
+            guard !key.isEmpty, informParameterKey == key else { return nil }
+            return .parameterKey(key)
+        }
+        let code: String
+        switch task.type {
+        case .reboot: code = InformEvent.mReboot
+        case .download: code = InformEvent.mDownload
+        default: return nil
+        }
+        guard !task.commandKey.isEmpty, events.contains(where: { $0.code == code && $0.commandKey == task.commandKey }) else { return nil }
+        return .event(code: code, commandKey: task.commandKey)
+    }
+
     /// A CPE fault as the task's fault and result (the per-parameter faults of a SetParameterValues).
     static func fault(_ fault: CWMPFault) -> (DeviceTask.Fault, JSONValue?) {
         let parameters = fault.parameterFaults.map { item -> JSONValue in
