@@ -398,7 +398,7 @@ import Testing
             let fixture = Fixtures.directory.appendingPathComponent("device-H199Z.csv").path
             let arguments = ["cpe-sim", "--acs", harness.acsURL.absoluteString, "--model", fixture, "--count", "2", "--username", "cpe",
                              "--auth", "digest", "--listen", "--cr-port", String(TestEnvironment.freeTCPPort()), "--cr-username", "acs",
-                             "--duration", "8"]
+                             "--duration", "20"]
             async let simulator = ChildProcess.octoisp(arguments, environment: environment)
             var devices: [UUID] = []
             let deadline = ContinuousClock.now + .seconds(30)

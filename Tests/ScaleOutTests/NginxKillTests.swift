@@ -211,6 +211,8 @@ final class Ledger: Sendable {
                 clients.addTask {
                     while !ledger.stopped {
                         let status = (try? await Through.call(.GET, port: nginx.apiPort, "/api/v1/devices?limit=5", token: token).0) ?? 0
+                        // The clients are cancelled once the storm settles: a GET cut off by that is no answer of nginx's.
+                        if Task.isCancelled { break }
                         ledger.gets.withLock { $0.append(status) }
                         try await Task.sleep(for: .milliseconds(50))
                     }
