@@ -6,6 +6,7 @@ import OctoCore
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
+import Synchronization
 import Testing
 
 /// Bulk rollouts over many simulated CPEs: waves, per-device results, the failure threshold, cancel.
@@ -198,8 +199,14 @@ import Testing
             })
             // The CPEs never come back: their tasks expire, the devices fail and the rollout completes. (Read from the
             // database: two days later the test's access token has expired too.)
+            // A task row another transaction holds (a wake-up job) is skipped and expires on the next sweep, as in `serve`.
             harness.stack.clock.advance(by: 2 * 86_400)
-            #expect(await harness.engine.expireTasks() == 3)
+            let expired = Mutex(0)
+            #expect(try await harness.eventually {
+                let count = await harness.engine.expireTasks()
+                return expired.withLock { $0 += count; return $0 } >= 3
+            })
+            #expect(expired.withLock { $0 } == 3)
             let read: @Sendable () async throws -> Rollout = {
                 try await harness.stack.database.withTenant(harness.provider.id) { tx in try await tx.rollouts.get(id) }
             }

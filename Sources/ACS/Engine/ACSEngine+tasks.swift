@@ -281,8 +281,6 @@ extension ACSEngine {
 }
 
 extension ACSEngine {
-    /// The file `id` of the provider named `slug` when `token` is its download token (compared in
-    /// constant time); `nil` otherwise, whatever the reason.
     /// Spends a speed test's one-time token: the grant when `token` is that of a running speed test
     /// in `direction` of the provider `slug`, unexpired and unused; nil otherwise (the file server answers 404).
     public func speedTestGrant(slug: String, run: UUID, token: String, direction: SpeedTestRequest.Direction) async -> SpeedTestGrant? {
@@ -311,6 +309,8 @@ extension ACSEngine {
         }
     }
 
+    /// The file `id` of the provider named `slug` when `token` is its download token (compared in
+    /// constant time); `nil` otherwise, whatever the reason.
     public func downloadableFile(slug: String, id: UUID, token: String) async -> (provider: UUID, file: StoredFile)? {
         do {
             guard let provider = try await provider(slug: slug) else { return nil }
