@@ -76,7 +76,7 @@ import Testing
 
             let changed = try await harness.call(.patch, "/api/v1/report-settings", token: admin, provider: alfa.id,
                                                  json: #"{"time_zone": "America/Manaus"}"#)
-            #expect(changed.status == .ok && changed.string("time_zone") == "America/Manaus")
+            #expect(changed.status == .ok && changed.string("time_zone") == "America/Manaus", "\(changed.status) \(String(describing: changed.json))")
             #expect(try await harness.call(.get, "/api/v1/report-settings", token: noc, provider: alfa.id).string("time_zone") == "America/Manaus")
             #expect(try await harness.call(.get, "/api/v1/report-settings", token: other, provider: beta.id).string("time_zone") == "America/Sao_Paulo")
             let utc = try await harness.call(.patch, "/api/v1/report-settings", token: admin, provider: alfa.id, json: #"{"time_zone": "UTC"}"#)
@@ -110,7 +110,7 @@ import Testing
             #expect(try await Self.audit(harness, alfa.id).isEmpty)
 
             let stored = try await Self.put(harness, "/api/v1/report-settings/logo", token: admin, provider: alfa.id, bytes: png)
-            #expect(stored.status == .ok)
+            #expect(stored.status == .ok, "\(stored.status) \(String(describing: stored.json))")
             let logo = stored.json?.fields?["logo"]?.fields
             #expect(logo?["width"] == .number(160) && logo?["height"] == .number(160) && logo?["bytes"] == .number(Double(png.count)))
             let read = try await Self.bytes(harness, "/api/v1/report-settings/logo", token: tech, provider: alfa.id)
