@@ -1,8 +1,9 @@
 // reports-bench: a monthly SLA report and a monthly bandwidth report (PDF, plain CSV and pt-BR CSV)
 // for one provider with BENCH_DEVICES devices (10,000) and BENCH_INTERFACES_PER_DEVICE interfaces each
 // (5: 50,000 interfaces, 100,000 counter series), generated straight into a fresh database. Prints
-// each report's wall time and the process's peak resident memory, and a baseline measured in the same
-// run: a bare scan of the same 5-minute rollup rows (count and sum in PostgreSQL, no transfer).
+// each report's wall time (twice: reads in turn and reads overlapped, with the time of each phase)
+// and the process's peak resident memory, and a baseline measured in the same run: a bare scan of
+// the same 5-minute rollup rows (count in PostgreSQL, no transfer).
 //
 // The 5-minute rollups cover the last BENCH_DATA_HOURS hours of the month (6 by default): a full
 // month of 100,000 series is 864 million rows (tens of GB), more than a shared test machine holds.
