@@ -50,6 +50,8 @@ have chromium || need+=(chromium)
 pkg-config --exists pangocairo 2>/dev/null || need+=(libcairo2-dev libpango1.0-dev)
 have pdftotext || need+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The provider's report time zone is checked against the system's tz database.
+[ -f /usr/share/zoneinfo/America/Sao_Paulo ] || need+=(tzdata)
 # The operator's kit (Tests/OpsTests): Prometheus and promtool check and evaluate deploy/prometheus and
 # the Grafana dashboards' queries, docker-compose validates deploy/docker-compose.yml, systemd-analyze
 # verifies deploy/systemd, readelf lists the libraries the Dockerfile's runtime stage must install.

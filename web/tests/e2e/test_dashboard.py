@@ -523,5 +523,45 @@ class DashboardStories(unittest.TestCase):
         self.shot("24-tools-speedtest-upload")
 
 
+    def test_13_the_provider_admin_sets_the_report_time_zone_and_logo(self):
+        page = self.page
+        admin = "admin@fibrasul.test"
+        if not getattr(type(self), "provider_admin_made", False):
+            self.api.post("/api/v1/users", {"email": admin, "name": "Paula Admin", "password": PASSWORD, "role_key": "provider_admin"})
+            type(self).provider_admin_made = True
+        self.sign_in(admin)
+        page.get_by_role("navigation", name="Menu principal").get_by_role("link", name="Relatórios").click()
+        card = page.get_by_test_id("report-settings")
+        zone = card.get_by_label("Fuso horário")
+        expect(zone).to_have_value("America/Sao_Paulo")
+        # An unknown zone is refused by the server, naming the field; nothing changes.
+        zone.fill("America/Atlantida")
+        card.get_by_role("button", name="Salvar fuso").click()
+        expect(page.get_by_role("alert").filter(has_text="time_zone")).to_be_visible()
+        self.assertEqual(self.api.call("GET", "/api/v1/report-settings")["time_zone"], "America/Sao_Paulo")
+        zone.fill("America/Manaus")
+        card.get_by_role("button", name="Salvar fuso").click()
+        expect(page.get_by_text("Configurações salvas.")).to_be_visible()
+        self.assertEqual(self.api.call("GET", "/api/v1/report-settings")["time_zone"], "America/Manaus")
+        logo = page.get_by_test_id("report-logo")
+        expect(logo).to_contain_text("Sem logotipo")
+        icon = os.path.join(os.path.dirname(__file__), "..", "..", "dist", "icons", "icon-192.png")
+        logo.get_by_label("Logotipo (PNG, até 512 KiB)").set_input_files(icon)
+        expect(logo.get_by_role("img")).to_be_visible()
+        expect(logo).to_contain_text("192 × 192 px")
+        self.assertEqual(self.api.call("GET", "/api/v1/report-settings")["logo"]["width"], 192)
+        page.get_by_test_id("report-settings").scroll_into_view_if_needed()
+        self.shot("25-reports-settings")
+        page.set_viewport_size({"width": 360, "height": 780})
+        page.wait_for_timeout(300)
+        self.shot("26-reports-settings-phone")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, "no horizontal scrolling at 360 px")
+        logo.get_by_role("button", name="Remover logotipo").click()
+        expect(logo).to_contain_text("Sem logotipo")
+        self.assertIsNone(self.api.call("GET", "/api/v1/report-settings").get("logo"))
+        # Back to the default for the other stories.
+        self.api.call("PATCH", "/api/v1/report-settings", {"time_zone": "America/Sao_Paulo"})
+
 if __name__ == "__main__":
     unittest.main()
