@@ -73,7 +73,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
   # The packages start system-wide services; OctoISP runs its own private instances instead.
-  for svc in postgresql redis-server snmpd nginx dnsmasq prosody prometheus prometheus-node-exporter; do
+  for svc in postgresql redis-server snmpd nginx dnsmasq prosody prometheus prometheus-node-exporter prometheus-snmp-exporter; do
     (service "$svc" stop || true) >/dev/null 2>&1
   done
 fi
