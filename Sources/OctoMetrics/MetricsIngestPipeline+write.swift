@@ -4,33 +4,37 @@ import OctoStore
 import PostgresNIO
 
 extension MetricsIngestPipeline {
-    /// Writes one batch in one global transaction: a binary `COPY` into `metric_ingest`
-    /// (``Transaction/copyBinary(into:columns:_:)``, which fails cleanly when the server closes the
-    /// connection mid-COPY), then the live events. Every row's provider comes from the series registry
-    /// (``resolve(_:)``), never from the caller. The COPY stream is built before the transaction starts,
-    /// so the connection is leased (and in COPY mode) only while the bytes are sent.
+    /// Writes one batch in one global transaction: a multi-row insert from four binary-encoded arrays
+    /// (`unnest`), then the live events. Every row's provider comes from the series registry
+    /// (``resolve(_:)``), never from the caller.
+    ///
+    /// Not `COPY`: postgres-nio traps (precondition failure) when the server closes the connection
+    /// in the middle of a COPY, which a PostgreSQL restart does; an insert fails cleanly and is retried.
     func write(_ batches: [[Row]]) async throws {
         let count = batches.reduce(0) { $0 + $1.count }
-        var stream = BinaryCopyStream(capacity: 32 + count * Self.copyRowBytes)
+        var providers: [UUID] = [], series: [Int64] = [], times: [Int64] = [], values: [Double] = []
+        providers.reserveCapacity(count)
+        series.reserveCapacity(count)
+        times.reserveCapacity(count)
+        values.reserveCapacity(count)
         for rows in batches {
             for row in rows {
-                stream.beginRow(fields: 4)
-                stream.append(row.providerID)
-                stream.append(row.seriesID)
-                stream.append(row.atMilliseconds)
-                stream.append(row.value)
+                providers.append(row.providerID)
+                series.append(row.seriesID)
+                times.append(row.atMilliseconds)
+                values.append(row.value)
             }
         }
         try await database.withGlobal(logger: logger) { tx in
-            try await tx.copyBinary(into: "metric_ingest", columns: ["provider_id", "series_id", "at_ms", "value"], stream)
+            try await tx.query("""
+                INSERT INTO metric_ingest (provider_id, series_id, at_ms, value)
+                SELECT * FROM unnest(\(providers)::uuid[], \(series)::bigint[], \(times)::bigint[], \(values)::float8[])
+                """)
             if configuration.publishLive {
                 try await publish(batches, in: tx)
             }
         }
     }
-
-    /// Bytes of one row in the binary COPY stream: field count, then length and value of a uuid and three 8-byte values.
-    static let copyRowBytes = 2 + (4 + 16) + 3 * (4 + 8)
 
     /// One event per provider of the batch on topic ``MetricsIngestPipeline/batchTopic``, saying how
     /// many samples of how many series arrived and the newest time: the realtime relay of each API

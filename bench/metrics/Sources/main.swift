@@ -244,7 +244,7 @@ print("""
 
 ingest (\(producers) producers, batches of 20 000 samples, one transaction each)
   plain text COPY into an unindexed table: \(f(baselineRate, 0)) samples/s (\(f(baselineSeconds, 2)) s)
-  metrics pipeline (binary COPY\(environment["BENCH_LIVE"] != "0" ? " + live events" : "")), maintenance every 1 s: \(f(ingestRate, 0)) samples/s (\(f(ingestSeconds, 2)) s)
+  metrics pipeline (unnest insert\(environment["BENCH_LIVE"] != "0" ? " + live events" : "")), maintenance every 1 s: \(f(ingestRate, 0)) samples/s (\(f(ingestSeconds, 2)) s)
   ratio pipeline / plain COPY: \(f(ingestRate / baselineRate, 2))
   compaction backlog after ingest: \(f(drainSeconds, 2)) s
 storage (\(Int(stored)) samples, one poll every \(interval) s)
