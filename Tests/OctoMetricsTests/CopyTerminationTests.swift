@@ -20,7 +20,7 @@ extension MetricsIntegrationTests {
         /// backpressure when the backend stops reading; the server's error drops that wait (see
         /// docs/metrics.md), and the child never gets past the COPY: its watchdog ends it.
         @Test(.timeLimit(.minutes(2)))
-        func plainCopyWriterCrashesWhenTheBackendIsTerminatedMidStream() async throws {
+        func plainCopyWriterNeverReturnsWhenTheBackendIsTerminatedMidStream() async throws {
             let owner = try TestEnvironment.url("OCTOISP_TEST_OWNER_URL").connectionString
             let result = await #expect(processExitsWith: .failure, observing: [\.standardOutputContent]) { [owner = owner as String] in
                 try await CopyTermination.plainWriterUntilTerminated(ownerURL: owner)
@@ -36,7 +36,7 @@ extension MetricsIntegrationTests {
         /// In the pipeline: the backend of the first write attempt is terminated while it holds the batch;
         /// the batch is retried on another connection, acknowledged, and stored exactly once.
         @Test(.timeLimit(.minutes(3)))
-        func aBatchWhoseCopyIsTerminatedIsRetriedAndStoredOnce() async throws {
+        func aBatchWhoseWriteIsTerminatedIsRetriedAndStoredOnce() async throws {
             try await TestDatabase.with { stack in
                 let fixture = try await MetricsFixture.make(stack)
                 var series: [MetricSeries] = []
