@@ -8,7 +8,7 @@
 # per varbind including process start-up, and the marginal CPU per varbind (full walk minus a
 # walk of the 'system' group, divided by the varbind difference), then the ratios.
 # Uses scripts/peers/snmp.sh to start snmpd on loopback; OCTOISP=path selects the binary
-# (default: a release build of this package, as shipped: --static-swift-stdlib). OCTOISP_BASELINE=path
+# (default: a release build of this package). OCTOISP_BASELINE=path
 # adds another build of octoisp (an earlier commit, say) to the same run, for a before/after figure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
