@@ -323,7 +323,6 @@ extension AlertEvaluator {
             }
             _ = known
         }
-        windows.prune(before: StreamTime.milliseconds(now.addingTimeInterval(-Double(windows.span) - 60)))
         windows.cursor = next
         try await tx.query("""
             UPDATE alert_stream_cursors SET tx = \(next), updated_at = now() WHERE instance = \(instance)
@@ -347,13 +346,14 @@ extension AlertEvaluator {
         let window = Double(seconds)
         let leftFrom = StreamTime.milliseconds(previous.addingTimeInterval(-window)), leftTo = StreamTime.milliseconds(now.addingTimeInterval(-window))
         let enteredFrom = StreamTime.milliseconds(previous), enteredTo = StreamTime.milliseconds(now) + 1
-        let fromMs = StreamTime.milliseconds(now.addingTimeInterval(-window))
+        let fromMs = StreamTime.milliseconds(now.addingTimeInterval(-window)), nowMs = StreamTime.milliseconds(now)
         return ids.filter { id in
             guard matches(id) else { return false }
             if windows.changed.contains(id) || alerting.contains(id) { return true }
             guard let series = windows.series[id] else { return false }
             if series.any(from: leftFrom - 1, to: leftTo + 1) || series.any(from: enteredFrom, to: enteredTo + 1) { return true }
-            return silent && !series.any(from: fromMs - 1, to: Int64.max)
+            // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
+            return silent && !series.any(from: fromMs + 1, to: nowMs)
         }
     }
 }

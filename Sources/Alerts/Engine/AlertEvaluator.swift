@@ -181,8 +181,8 @@ public struct AlertEvaluator: Sendable {
             """)
         let rules = try await tx.alertRules.enabled()
         var streaming: Streaming?
-        if streams, incremental.streaming {
-            let needs = Self.streamingNeeds(rules)
+        let needs = Self.streamingNeeds(rules)
+        if streams, incremental.streaming, !needs.metrics.isEmpty {
             if let held, try await streamingUsable(held, instance: windows.instance, now: now, needs: needs, in: tx) {
                 var advanced = held
                 try await advance(&advanced, instance: windows.instance, now: now, in: tx)
@@ -230,6 +230,8 @@ public struct AlertEvaluator: Sendable {
         guard var kept = streaming?.windows else { return (summary, nil) }
         kept.evaluatedAt = now
         kept.changed = []
+        // Kept a minute beyond the span, so the next evaluation still sees what left its windows.
+        kept.prune(before: StreamTime.milliseconds(now.addingTimeInterval(-Double(kept.span) - 60)))
         return (summary, kept)
     }
 
