@@ -308,20 +308,17 @@ extension AlertEvaluator {
         }
         if !unknown.isEmpty {
             let decoder = JSONDecoder()
-            var known = Set<Int64>()
             for try await (id, device, metric, labels) in try await tx.query("""
                 SELECT id, device_id, metric, labels::text FROM metric_series WHERE id = ANY(\(Array(unknown.keys)))
                 """).decode((Int64, UUID, String, String).self) {
-                known.insert(id)
                 guard windows.metrics.contains(metric) else { windows.ignored.insert(id); continue }
                 var window = SeriesWindow(deviceId: device, metric: metric,
                                           labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)))
                 for sample in unknown[id] ?? [] { _ = window.merge(sample) }
                 windows.add(id, window)
-                windows.byMetric[metric]?.sort()
                 windows.changed.insert(id)
             }
-            _ = known
+            windows.sortIndex()
         }
         windows.cursor = next
         try await tx.query("""
