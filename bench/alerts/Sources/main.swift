@@ -38,7 +38,10 @@ func processCPU() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
-/// CPU seconds of every `postgres` process of the machine (the benchmark's cluster is the only one),
+/// The benchmark cluster's postmaster (other clusters may run on the machine); set once connected.
+nonisolated(unsafe) var postmaster: Int?
+
+/// CPU seconds of the benchmark cluster's `postgres` processes (the postmaster and its children),
 /// including the backends that exited (the postmaster's reaped children).
 func postgresCPU() -> Double {
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -47,6 +50,7 @@ func postgresCPU() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), stat.contains("(postgres)"),
               let close = stat.lastIndex(of: ")") else { continue }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if let postmaster, Int(entry) != postmaster, fields.count > 1, Int(fields[1]) != postmaster { continue }
         // After the command: state, ppid, …; utime and stime are fields 14 and 15 of stat, cutime and cstime 16 and 17.
         if fields.count > 15, let user = Double(fields[11]), let system = Double(fields[12]), let children = Double(fields[13]),
            let childrenSystem = Double(fields[14]) {
@@ -85,6 +89,10 @@ let database = Database(configuration: .init(app: try url("DATABASE_URL").with(d
 let clock = SystemWallClock()
 let databaseTask = Task { try await database.run() }
 let ownerConnection = try await PostgresConnection.connect(configuration: ownerURL.connectionConfiguration(), id: 2, logger: logger)
+for try await (backend) in try await ownerConnection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) {
+    let stat = (try? String(contentsOfFile: "/proc/\(backend)/stat", encoding: .utf8)) ?? ""
+    if let close = stat.lastIndex(of: ")") { postmaster = Int(stat[stat.index(after: close)...].split(separator: " ")[1]) }
+}
 /// Runs each `;`-terminated statement of `sql` in turn.
 func execute(_ sql: String) async throws {
     for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
