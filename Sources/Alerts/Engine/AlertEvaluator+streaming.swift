@@ -139,7 +139,7 @@ enum StreamTime {
 extension ProviderWindows {
     /// The window summary of one series over [`from`, `to`), computed as ``MetricsReader/windowStats``
     /// does in PostgreSQL (bounds compared in microseconds, minutes binned from ``MetricResolution/origin``).
-    func stats(_ id: Int64, from: Date, to: Date) -> MetricsReader.WindowStats? {
+    func stats(_ id: Int64, from: Date, to: Date) -> WindowSummary? {
         guard let window = series[id] else { return nil }
         // Samples are whole milliseconds: at * 1000 µs (Unix) compared with the bounds as PostgreSQL
         // receives them (microseconds since 2000, truncated).
@@ -148,7 +148,7 @@ extension ProviderWindows {
         // First sample with at * 1000 >= fromMicros.
         let lowMs = fromMicros >= 0 ? (fromMicros + 999) / 1000 : fromMicros / 1000
         let highMs = toMicros >= 0 ? (toMicros + 999) / 1000 : toMicros / 1000 // exclusive: at * 1000 < toMicros
-        var stats = MetricsReader.WindowStats(seriesId: id, deviceId: window.deviceId, labels: window.labels, count: 0, min: nil, max: nil, avg: nil,
+        var stats = WindowSummary(seriesId: id, deviceId: window.deviceId, labels: window.labels, count: 0, min: nil, max: nil, avg: nil,
                                               last: nil, firstMinuteLast: nil, minutes: 0, p95: nil)
         var index = window.first(atOrAfter: lowMs)
         let samples = window.samples
@@ -351,6 +351,43 @@ extension AlertEvaluator {
             if series.any(from: leftFrom - 1, to: leftTo + 1) || series.any(from: enteredFrom, to: enteredTo + 1) { return true }
             // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
             return silent && !series.any(from: fromMs + 1, to: nowMs)
+        }
+    }
+}
+
+/// One series' window summary (``MetricsReader/WindowStats``, also computed from streaming windows).
+struct WindowSummary {
+    var seriesId: Int64
+    var deviceId: UUID
+    var labels: [String: String]
+    var count: Int
+    var min: Double?
+    var max: Double?
+    var avg: Double?
+    var last: Double?
+    var firstMinuteLast: Double?
+    var minutes: Int
+    var p95: Double?
+}
+
+extension WindowSummary {
+    init(_ stats: MetricsReader.WindowStats) {
+        self.init(seriesId: stats.seriesId, deviceId: stats.deviceId, labels: stats.labels, count: stats.count, min: stats.min, max: stats.max,
+                  avg: stats.avg, last: stats.last, firstMinuteLast: stats.firstMinuteLast, minutes: stats.minutes, p95: stats.p95)
+    }
+}
+
+extension AlertEvaluator {
+    /// One value of a window's summary (not for rates, which need the points).
+    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ stats: WindowSummary) -> Double? {
+        guard stats.count > 0 else { return nil }
+        switch aggregation {
+        case .last: return stats.last
+        case .avg: return stats.avg
+        case .min: return stats.min
+        case .max: return stats.max
+        case .p95: return stats.p95
+        case .rate: return nil
         }
     }
 }

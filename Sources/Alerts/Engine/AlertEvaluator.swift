@@ -273,7 +273,7 @@ public struct AlertEvaluator: Sendable {
             return ids.sorted()
         }
         /// Window summaries from the streaming windows, or from PostgreSQL.
-        func summaries(metric: String, labels: [String: String], seconds: Int, silent: Bool) async throws -> [MetricsReader.WindowStats] {
+        func summaries(metric: String, labels: [String: String], seconds: Int, silent: Bool) async throws -> [WindowSummary] {
             if let streaming {
                 let chosen = try await streamingSeries(rule, metric: metric, seconds: seconds, labels: labels,
                                                        devices: targets.count == byId.count ? nil : Set(ids), streaming: streaming, now: now,
@@ -283,7 +283,7 @@ public struct AlertEvaluator: Sendable {
             }
             return try await windowStats(metric: metric, labels: labels, targets: ids, all: byId.count,
                                          series: try await series(silentFor: silent ? metric : nil, seconds: silent ? seconds : 0), seconds: seconds,
-                                         now: now, in: tx)
+                                         now: now, in: tx).map(WindowSummary.init)
         }
         // State rules read only what is wrong now or has an open alert of the rule: a healthy device
         // without an alert would observe "clear" and change nothing.

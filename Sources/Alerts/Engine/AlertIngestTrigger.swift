@@ -4,6 +4,7 @@ import OctoCore
 import OctoJobs
 import OctoMetrics
 import OctoStore
+import PostgresNIO
 import Synchronization
 
 /// Evaluates a provider soon after its samples are stored, not only on the schedule: listens to the
@@ -44,7 +45,7 @@ public struct AlertIngestTrigger: Sendable {
     public func run() async throws {
         let pending = Pending()
         let listener = EventListener(url: url, logger: logger) { event in
-            if event.topic == MetricsIngestPipeline.batchTopic, let provider = event.providerId { pending.insert(provider) }
+            if event.topic == MetricsIngestPipeline.batchTopic { pending.insert(event.providerId) }
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await listener.run() }
