@@ -70,7 +70,7 @@ import Testing
     static func write(_ stack: TestStack, _ fleet: (provider: UUID, series: [[Int64]]), _ samples: [(Int, Int, Int64, Double)]) async throws {
         guard !samples.isEmpty else { return }
         let series = samples.map { fleet.series[$0.0][$0.1] }, times = samples.map(\.2), values = samples.map(\.3)
-        try await stack.database.withTenant(fleet.provider) { tx in
+        _ = try await stack.database.withTenant(fleet.provider) { tx in
             try await tx.query("""
                 INSERT INTO metric_ingest (provider_id, series_id, at_ms, value)
                 SELECT \(fleet.provider), * FROM unnest(\(series)::bigint[], \(times)::bigint[], \(values)::float8[])
