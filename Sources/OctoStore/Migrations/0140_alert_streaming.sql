@@ -56,5 +56,7 @@ BEGIN
     RETURN NULL;
 END
 $$;
+-- Only the trigger calls it (PostgreSQL checks EXECUTE when a trigger is created, not when it fires).
+REVOKE ALL ON FUNCTION metric_ingest_spill() FROM PUBLIC;
 CREATE TRIGGER metric_ingest_spill AFTER DELETE ON metric_ingest REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION metric_ingest_spill();
