@@ -377,17 +377,4 @@ extension WindowSummary {
     }
 }
 
-extension AlertEvaluator {
-    /// One value of a window's summary (not for rates, which need the points).
-    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ stats: WindowSummary) -> Double? {
-        guard stats.count > 0 else { return nil }
-        switch aggregation {
-        case .last: return stats.last
-        case .avg: return stats.avg
-        case .min: return stats.min
-        case .max: return stats.max
-        case .p95: return stats.p95
-        case .rate: return nil
-        }
-    }
-}
+extension WindowSummary: WindowAggregates {}

@@ -421,8 +421,8 @@ public struct AlertEvaluator: Sendable {
         return result
     }
 
-    /// One value of a window's summary (not for rates, which need the points).
-    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ stats: MetricsReader.WindowStats) -> Double? {
+    /// One value of a window's summary, read from PostgreSQL or kept in memory (not for rates, which need the points).
+    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ stats: some WindowAggregates) -> Double? {
         guard stats.count > 0 else { return nil }
         switch aggregation {
         case .last: return stats.last
@@ -535,3 +535,15 @@ public struct AlertEvaluator: Sendable {
             """)
     }
 }
+
+/// What a threshold reads of a window's summary: its sample count and aggregates.
+protocol WindowAggregates {
+    var count: Int { get }
+    var min: Double? { get }
+    var max: Double? { get }
+    var avg: Double? { get }
+    var last: Double? { get }
+    var p95: Double? { get }
+}
+
+extension MetricsReader.WindowStats: WindowAggregates {}
