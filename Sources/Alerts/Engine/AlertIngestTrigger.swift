@@ -50,18 +50,13 @@ public struct AlertIngestTrigger: Sendable {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await listener.run() }
             group.addTask {
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: debounce)
+                await repeatUntilShutdown(every: debounce, logger: logger, failure: "alert evaluation not triggered", level: .warning) {
                     let providers = pending.drain()
-                    guard !providers.isEmpty else { continue }
-                    do {
-                        let evaluated = try await database.globalStatement(
-                            "SELECT DISTINCT provider_id FROM alert_rules WHERE enabled AND provider_id = ANY(\(Array(providers)))"
-                        ).map { try $0.decode(UUID.self) }
-                        if !evaluated.isEmpty { _ = try await queue.enqueue(try evaluated.map(Self.job(provider:))) }
-                    } catch {
-                        logger.warning("alert evaluation not triggered", metadata: ["error": "\(error)"])
-                    }
+                    guard !providers.isEmpty else { return }
+                    let evaluated = try await database.globalStatement(
+                        "SELECT DISTINCT provider_id FROM alert_rules WHERE enabled AND provider_id = ANY(\(Array(providers)))"
+                    ).map { try $0.decode(UUID.self) }
+                    if !evaluated.isEmpty { _ = try await queue.enqueue(try evaluated.map(Self.job(provider:))) }
                 }
             }
             try await group.next()
