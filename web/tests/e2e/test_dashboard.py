@@ -522,6 +522,19 @@ class DashboardStories(unittest.TestCase):
         expect(page.get_by_test_id("tool-history")).to_contain_text("Upload de 2 MB")
         expect(output).to_contain_text("Upload de 2 MB")
         self.shot("24-tools-speedtest-upload")
+        # The same page in English and dark, then on a phone: no column or timestamp runs off the screen.
+        page.emulate_media(color_scheme="dark")
+        page.get_by_test_id("language").select_option("en")
+        expect(page.get_by_test_id("tool-history")).to_contain_text("Upload of 2 MB")
+        expect(output).to_contain_text("Bytes at the server")
+        self.shot("24b-tools-speedtest-en-dark")
+        page.set_viewport_size({"width": 360, "height": 780})
+        page.wait_for_timeout(300)
+        self.shot("24c-tools-speedtest-360")
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        self.assertLessEqual(overflow, 0, "no horizontal scrolling at 360 px")
+        page.get_by_test_id("language").select_option("pt-BR")
+        page.emulate_media(color_scheme="light")
 
 
     def test_13_the_provider_admin_sets_the_report_time_zone_and_logo(self):
@@ -558,6 +571,12 @@ class DashboardStories(unittest.TestCase):
         self.shot("26-reports-settings-phone")
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
         self.assertLessEqual(overflow, 0, "no horizontal scrolling at 360 px")
+        page.emulate_media(color_scheme="dark")
+        page.get_by_test_id("language").select_option("en")
+        expect(page.get_by_test_id("report-settings")).to_contain_text("Save time zone")
+        self.shot("26b-reports-settings-en-dark-phone")
+        page.get_by_test_id("language").select_option("pt-BR")
+        page.emulate_media(color_scheme="light")
         logo.get_by_role("button", name="Remover logotipo").click()
         expect(logo).to_contain_text("Sem logotipo")
         self.assertIsNone(self.api.call("GET", "/api/v1/report-settings").get("logo"))
