@@ -574,6 +574,7 @@ class DashboardStories(unittest.TestCase):
         page.emulate_media(color_scheme="dark")
         page.get_by_test_id("language").select_option("en")
         expect(page.get_by_test_id("report-settings")).to_contain_text("Save time zone")
+        expect(page.get_by_role("status").filter(has_text="saved")).to_be_visible()
         self.shot("26b-reports-settings-en-dark-phone")
         page.get_by_test_id("language").select_option("pt-BR")
         page.emulate_media(color_scheme="light")

@@ -435,7 +435,7 @@ function SettingsCard() {
   const [logoUrl, setLogoUrl] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  const [notice, setNotice] = useState<string | null>(null);
+  const [notice, setNotice] = useState<MessageKey | null>(null);
   const hash = settings.data?.logo?.sha256 ?? null;
   // The stored logo as a data: URL (the route needs the session, so no plain <img src>; the page's
   // policy allows data: images, not blob: ones).
@@ -473,7 +473,7 @@ function SettingsCard() {
     try {
       await work();
       cache.invalidate("/api/v1/report-settings");
-      setNotice(t("reports.settings.saved"));
+      setNotice("reports.settings.saved");
     } catch (failure) {
       setError(failure);
     } finally {
@@ -557,7 +557,7 @@ function SettingsCard() {
           <p className="note">{t("reports.settings.readOnly")}</p>
         )}
       </div>
-      {notice && <p className="note" role="status">{notice}</p>}
+      {notice && <p className="note" role="status">{t(notice)}</p>}
       {error ? <ErrorNote error={error} /> : null}
     </Card>
   );
