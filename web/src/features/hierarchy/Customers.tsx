@@ -57,7 +57,7 @@ export function CustomerList(props: { path: string; query: Record<string, string
         <h1>{t("cust.title")}</h1>
         {customers.data && (
           <p className="muted" data-testid="customer-count">
-            {t("cust.count", { count: number(customers.data.total) })}
+            {t(customers.data.total === 1 ? "cust.countOne" : "cust.count", { count: number(customers.data.total) })}
           </p>
         )}
         {can("customers.write") && !creating && (

@@ -4,7 +4,7 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { useApp, useQuery } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
-import { Link } from "../../lib/router";
+import { Link, navigate } from "../../lib/router";
 import type { Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Field } from "../../ui/Form";
@@ -140,7 +140,11 @@ function ProviderStep(props: { provider?: ProviderRecord; onProvider: (id: strin
     action.setError(null);
     if (!body) return;
     const created = await action.run(() => api.post<ProviderRecord>("/api/v1/providers", body));
-    if (created) props.onProvider(created.id);
+    if (created) {
+      // The new provider is the one worked in from now on; the checklist goes on with its POP.
+      navigate("/setup", true);
+      props.onProvider(created.id);
+    }
   };
   const current = props.provider ? (
     <p data-testid="setup-provider">

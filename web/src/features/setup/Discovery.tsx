@@ -11,13 +11,13 @@ import { Field, Select } from "../../ui/Form";
 import { DataTable, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
-import { discoveryBody, emptyDiscovery, type DiscoveryForm, type DiscoveryRangeRecord, type FieldErrors, type PopRecord } from "./model";
+import { discoveryBody, emptyDiscovery, periodText, type DiscoveryForm, type DiscoveryRangeRecord, type FieldErrors, type PopRecord } from "./model";
 import { SetupNav, useSetupCheck } from "./parts";
 
 const RANGES = "/api/v1/snmp/discovery-ranges?limit=500";
 
 export function DiscoveryRanges(props: { path: string }) {
-  const { t, number, dateTime, relative, duration } = useI18n();
+  const { t, number, dateTime, relative } = useI18n();
   const { api, cache, can, online, realtime } = useApp();
   const ranges = useQuery<Page<DiscoveryRangeRecord>>(RANGES);
   const pops = useQuery<Page<PopRecord>>(can("pops.read") ? "/api/v1/pops?limit=500" : null);
@@ -69,7 +69,7 @@ export function DiscoveryRanges(props: { path: string }) {
         </>
       ),
     },
-    { key: "every", label: t("disc.schedule"), render: (r) => (r.every_seconds ? t("disc.every", { every: duration(r.every_seconds) }) : t("disc.manual")) },
+    { key: "every", label: t("disc.schedule"), render: (r) => (r.every_seconds ? t("disc.every", { every: periodText(r.every_seconds, number) }) : t("disc.manual")) },
     {
       key: "last",
       label: t("disc.lastRun"),

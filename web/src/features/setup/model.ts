@@ -391,6 +391,12 @@ export function discoveryBody(form: DiscoveryForm, check: Check): { body?: Recor
   return { body, errors };
 }
 
+/** A sweep's period in the largest whole unit: "1 h", "90 min". */
+export function periodText(seconds: number, number: (n: number) => string): string {
+  if (seconds % 3600 === 0) return `${number(seconds / 3600)} h`;
+  return `${number(Math.round(seconds / 60))} min`;
+}
+
 export type StepKey = "provider" | "pop" | "cpe" | "snmp";
 export type StepState = "done" | "todo" | "blocked" | "unknown";
 
