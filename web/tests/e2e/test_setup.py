@@ -52,10 +52,12 @@ class Browser:
     def tearDown(self):
         self.context.close()
         # A refused write is logged by Chromium as a failed load; nothing else may show up.
-        expected = ("Failed to load resource",)
+        expected = ("Failed to load resource",) + getattr(self, "expected_console", ())
         self.assertEqual([e for e in self.console_errors if not any(x in e for x in expected)], [])
 
     def shot(self, name):
+        # From the top: the sticky top bar would otherwise be drawn where the page was scrolled to.
+        self.page.evaluate("window.scrollTo(0, 0)")
         self.page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
     def phone_shot(self, name):
@@ -82,6 +84,10 @@ class Browser:
 
 class FirstRunStory(Browser, unittest.TestCase):
     """A fresh installation: only the first Global Admin exists."""
+
+    # Until a provider exists the realtime socket has no provider to join and is refused (it retries
+    # with backoff and joins once the provider is chosen).
+    expected_console = ("WebSocket connection to",)
 
     @classmethod
     def setUpClass(cls):
@@ -292,7 +298,7 @@ class SetupStories(Browser, unittest.TestCase):
         # A device brought to this POP from the search below its list.
         page.get_by_label("Vincular dispositivo (busque por serial, IP ou nome)").fill("TPL0007")
         page.get_by_role("button", name="Vincular CPE 0007").click()
-        expect(page.get_by_test_id("pop-devices").locator("tbody tr")).to_have_count(1)
+        expect(page.get_by_test_id("pop-devices")).to_contain_text("TPL0007")
         self.assertEqual(self.api.get(f"/api/v1/devices/{self.devices['CPE 0007']}")["pop_id"], self.api.get("/api/v1/pops?q=Fragata")["items"][0]["id"])
         page.get_by_role("button", name="Desvincular CPE 0007").click()
         expect(page.get_by_test_id("pop-devices")).to_contain_text("Nenhum dispositivo.")
@@ -319,7 +325,7 @@ class SetupStories(Browser, unittest.TestCase):
         self.assertEqual(maria["sla_target_percent"], 99.5)
         page.get_by_label("Vincular dispositivo (busque por serial, IP ou nome)").fill("HWTC0005")
         page.get_by_role("button", name="Vincular ONT 0005").click()
-        expect(page.get_by_test_id("customer-devices").locator("tbody tr")).to_have_count(1)
+        expect(page.get_by_test_id("customer-devices")).to_contain_text("HWTC0005")
         self.assertEqual(self.api.get(f"/api/v1/devices/{self.devices['ONT 0005']}")["customer_id"], maria["id"])
         self.shot("setup-11-customer")
         self.phone_shot("setup-11b-customer-phone")
@@ -363,7 +369,7 @@ class SetupStories(Browser, unittest.TestCase):
         form.get_by_label("Repetir a cada (minutos)").fill("60")
         form.get_by_role("button", name="Adicionar faixa").click()
         table = page.get_by_test_id("disc-table")
-        row = table.get_by_role("row", name=re.compile(re.escape(f"{self.snmpd_host}/32")))
+        row = table.locator("tbody tr").filter(has_text=f"{self.snmpd_host}/32")
         expect(row).to_contain_text("nunca executada")
         expect(row).to_contain_text("a cada 1 h")
         row.get_by_role("button", name="Executar agora").click()

@@ -127,10 +127,10 @@ test("an SNMP v3 credential: user, pass phrases of 8+, privacy only with authent
   assert.equal(snmpCredentialBody({ ...v3, auth_key: "short", priv_key: "" }, check, existing).errors.auth_key, "Pelo menos 8 caracteres.");
 });
 
-test("discovery ranges: a POP, a network in CIDR, a port, and a repeat of at least 5 minutes sent in seconds", () => {
+test("discovery ranges: a POP, an IPv4 network in CIDR, a port, and a repeat of at least 5 minutes sent in seconds", () => {
   assert.ok(isCidr("10.20.0.0/24"));
-  assert.ok(isCidr("2001:db8::/120"));
-  for (const bad of ["10.20.0.0", "10.20.0.256/24", "10.20.0.0/33", "host/24", "10.0.0.0/24/1"]) assert.ok(!isCidr(bad), bad);
+  assert.ok(isCidr("127.0.0.2/32"));
+  for (const bad of ["2001:db8::/120", "10.20.0.0", "10.20.0.256/24", "10.20.0.0/33", "host/24", "10.0.0.0/24/1"]) assert.ok(!isCidr(bad), bad);
   assert.deepEqual(discoveryBody({ ...emptyDiscovery("p"), cidr: " 10.20.0.0/24 ", every_minutes: "15" }, check).body, { pop_id: "p", cidr: "10.20.0.0/24", port: 161, every_seconds: 900 });
   const bad = discoveryBody({ pop_id: "", cidr: "10.20.0.0", port: "0", every_minutes: "1" }, check).errors;
   assert.deepEqual(Object.keys(bad).sort(), ["cidr", "every_seconds", "pop_id", "port"]);

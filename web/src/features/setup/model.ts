@@ -365,12 +365,11 @@ export const emptyDiscovery = (popId = ""): DiscoveryForm => ({ pop_id: popId, c
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 
-/** "10.20.0.0/24" or an IPv6 network such as "2001:db8::/120"; the API checks the rest (size, denied ranges). */
+/** An IPv4 network such as "10.20.0.0/24" (sweeps are IPv4); the API checks the rest (size, denied ranges). */
 export function isCidr(text: string): boolean {
   const [address, length, ...rest] = text.trim().split("/");
-  if (rest.length || length === undefined || !/^\d{1,3}$/.test(length)) return false;
-  if (IPV4.test(address)) return Number(length) <= 32;
-  return address.includes(":") && /^[0-9a-fA-F:.]+$/.test(address) && Number(length) <= 128;
+  if (rest.length || length === undefined || !/^\d{1,2}$/.test(length)) return false;
+  return IPV4.test(address) && Number(length) <= 32;
 }
 
 export function discoveryBody(form: DiscoveryForm, check: Check): { body?: Record<string, unknown>; errors: FieldErrors } {
