@@ -323,6 +323,7 @@ class SetupStories(Browser, unittest.TestCase):
         expect(page.get_by_role("heading", name=re.compile("Maria Souza"), level=1)).to_be_visible()
         maria = self.api.get("/api/v1/customers?q=maria")["items"][0]
         self.assertEqual(maria["sla_target_percent"], 99.5)
+        expect(page.get_by_label("Meta de SLA contratada (%)")).to_have_value("99,5")
         page.get_by_label("Vincular dispositivo (busque por serial, IP ou nome)").fill("HWTC0005")
         page.get_by_role("button", name="Vincular ONT 0005").click()
         expect(page.get_by_test_id("customer-devices")).to_contain_text("HWTC0005")

@@ -5,6 +5,7 @@ import {
   acsUrl,
   checklist,
   customerBody,
+  customerToForm,
   cwmpCredentialBody,
   decimal,
   discoveryBody,
@@ -87,6 +88,11 @@ test("POP and customer bodies: empty optional fields are null, the SLA target ta
   assert.equal(ok.body?.pop_id, "p1");
   assert.equal(ok.body?.email, null);
   assert.equal(customerBody({ ...emptyCustomer(), name: "Maria" }, check).body?.sla_target_percent, null);
+  // Back in the form in the reader's writing, and unchanged by a round trip.
+  const maria = { id: "c", name: "Maria", status: "active" as const, sla_target_percent: 99.95 };
+  assert.equal(customerToForm(maria, ",").sla_target_percent, "99,95");
+  assert.equal(customerToForm(maria).sla_target_percent, "99.95");
+  assert.equal(customerBody(customerToForm(maria, ","), check).body?.sla_target_percent, 99.95);
   for (const bad of ["0", "100,1", "abc"]) {
     assert.equal(customerBody({ ...emptyCustomer(), name: "Maria", sla_target_percent: bad }, check).errors.sla_target_percent, "Um percentual maior que 0 e até 100 (ex.: 99,5).");
   }

@@ -104,10 +104,10 @@ export function CustomerList(props: { path: string; query: Record<string, string
 }
 
 function CustomerEditor(props: { existing?: CustomerRecord; pops?: PopRecord[]; initialPop?: string; onDone: (saved?: CustomerRecord) => void }) {
-  const { t } = useI18n();
+  const { t, locale } = useI18n();
   const { api, cache, can, online } = useApp();
   const check = useSetupCheck();
-  const [form, setForm] = useState<CustomerForm>(() => (props.existing ? customerToForm(props.existing) : emptyCustomer(props.initialPop)));
+  const [form, setForm] = useState<CustomerForm>(() => (props.existing ? customerToForm(props.existing, locale === "pt-BR" ? "," : ".") : emptyCustomer(props.initialPop)));
   const [local, setLocal] = useState<FieldErrors>({});
   const action = useAction();
   const errors = fieldErrors(local, action);

@@ -199,7 +199,8 @@ export const emptyCustomer = (popId = ""): CustomerForm => ({
   sla_target_percent: "",
 });
 
-export const customerToForm = (c: CustomerRecord): CustomerForm => ({
+/** A customer in the form; the SLA target written with the reader's decimal separator. */
+export const customerToForm = (c: CustomerRecord, separator: "," | "." = "."): CustomerForm => ({
   name: c.name,
   pop_id: c.pop_id ?? "",
   document: c.document ?? "",
@@ -208,7 +209,7 @@ export const customerToForm = (c: CustomerRecord): CustomerForm => ({
   plan: c.plan ?? "",
   external_ref: c.external_ref ?? "",
   status: c.status,
-  sla_target_percent: c.sla_target_percent === undefined || c.sla_target_percent === null ? "" : String(c.sla_target_percent),
+  sla_target_percent: c.sla_target_percent === undefined || c.sla_target_percent === null ? "" : String(c.sla_target_percent).replace(".", separator),
 });
 
 /** A decimal typed with a comma or a point ("99,5" or "99.5"); NaN when it is not one. */
