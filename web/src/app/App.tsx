@@ -163,7 +163,9 @@ export function App() {
         if (cancelled) return;
         setMe(caller);
         setPhase("ready");
-        realtime.start();
+        // A Global Admin without any provider yet has nothing to subscribe to (the socket would be
+        // refused); it starts when the set-up checklist creates the first provider.
+        if (!caller.global_admin || api.providerId) realtime.start();
       } catch (error) {
         if (cancelled) return;
         if (!api.signedIn) setPhase("signin");
