@@ -26,9 +26,12 @@ export function DiscoveryRanges(props: { path: string }) {
   // Devices a sweep registers arrive as `devices` events: the ranges' results are re-read with them.
   useTopics("devices");
   useEffect(() => realtime.onEvent((event) => (event.topic.startsWith("devices") ? void cache.invalidate("/api/v1/snmp/discovery-ranges") : undefined)), [realtime, cache]);
-  // After "run now", the range is re-read until its sweep is recorded (a sweep that finds nothing sends
-  // no event); bounded, and only for ranges this page started.
+  // After "run now", the range is re-read every 2 s until its sweep is recorded (a sweep that finds
+  // nothing sends no event); only for ranges this page started, and for 2 minutes at most (no poller
+  // running: the page says so instead of asking forever).
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  const attempts = useRef(0);
+  const [late, setLate] = useState(false);
   useEffect(() => {
     const waiting = Object.keys(queued);
     if (!waiting.length || !ranges.data) return;
@@ -40,7 +43,15 @@ export function DiscoveryRanges(props: { path: string }) {
       setQueued((q) => Object.fromEntries(Object.entries(q).filter(([id]) => !finished.includes(id))));
       return;
     }
-    timer.current = setTimeout(() => cache.load(RANGES, true).catch(() => undefined), 2000);
+    if (attempts.current >= 60) {
+      setQueued({});
+      setLate(true);
+      return;
+    }
+    timer.current = setTimeout(() => {
+      attempts.current += 1;
+      cache.load(RANGES, true).catch(() => undefined);
+    }, 2000);
     return () => {
       if (timer.current) clearTimeout(timer.current);
     };
@@ -48,7 +59,11 @@ export function DiscoveryRanges(props: { path: string }) {
   const popName = (id: string) => pops.data?.items.find((p) => p.id === id)?.name ?? id.slice(0, 8);
   const run = async (r: DiscoveryRangeRecord) => {
     const accepted = await action.run(() => api.post(`/api/v1/snmp/discovery-ranges/${r.id}/run`));
-    if (accepted) setQueued((q) => ({ ...q, [r.id]: r.last_run_at ?? null }));
+    if (accepted) {
+      attempts.current = 0;
+      setLate(false);
+      setQueued((q) => ({ ...q, [r.id]: r.last_run_at ?? null }));
+    }
   };
   const remove = async (r: DiscoveryRangeRecord) => {
     const done = await action.run(async () => {
@@ -123,6 +138,11 @@ export function DiscoveryRanges(props: { path: string }) {
       </div>
       <p className="muted">{t("disc.intro")}</p>
       {action.error ? <ErrorNote error={action.error} /> : null}
+      {late && (
+        <p className="note" role="status">
+          {t("disc.late")}
+        </p>
+      )}
       {can("monitoring.write") && pops.data && <DiscoveryEditor pops={pops.data.items} />}
       <Card>
         {ranges.error ? (
