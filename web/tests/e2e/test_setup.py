@@ -172,11 +172,12 @@ class FirstRunStory(Browser, unittest.TestCase):
         expect(page.get_by_test_id("setup-cpe-credentials")).to_contain_text("cpe")
         expect(progress).to_have_text("4 de 4 etapas concluídas")
 
-        # In English.
+        # In English, dark.
+        page.emulate_media(color_scheme="dark")
         page.get_by_test_id("language").select_option("en")
         expect(page.get_by_role("heading", name="First steps", level=1)).to_be_visible()
         expect(progress).to_have_text("4 of 4 steps done")
-        self.shot("setup-04-done-en")
+        self.shot("setup-04-done-en-dark")
 
 
 # (name, kind, pop, serial, ip)
