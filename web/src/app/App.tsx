@@ -36,6 +36,7 @@ const ROUTES = [
   "/incidents/:id",
   "/tools",
   "/reports",
+  "/jobs",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -46,6 +47,7 @@ const MaintenanceWindows = lazy(() => import("../features/alerts/Suppression").t
 const ChannelList = lazy(() => import("../features/alerts/Channels").then((m) => ({ default: m.ChannelList })));
 const ChannelEditor = lazy(() => import("../features/alerts/Channels").then((m) => ({ default: m.ChannelEditor })));
 const AlertDetail = lazy(() => import("../features/alerts/AlertDetail").then((m) => ({ default: m.AlertDetail })));
+const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -244,6 +246,9 @@ export function App() {
         break;
       case "/reports":
         screen = <ReportsPage />;
+        break;
+      case "/jobs":
+        screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;

@@ -46,6 +46,7 @@ export function Shell(props: {
     { href: "/alerts", label: "nav.alerts", show: can("alerts.read") },
     { href: "/tools", label: "nav.tools", show: can("tools.read") },
     { href: "/reports", label: "nav.reports", show: can("reports.read") },
+    { href: "/jobs", label: "nav.jobs", show: can("settings.read") },
   ];
   // The Alertas section holds the board, incidents, rules, silences, maintenance and channels.
   const active = (href: string) => (href === "/" ? props.path === "/" : props.path.startsWith(href) || (href === "/alerts" && props.path.startsWith("/incidents")));

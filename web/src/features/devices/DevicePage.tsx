@@ -13,8 +13,9 @@ import { WifiPanel } from "./WifiPanel";
 
 // Monitoring tabs load on first use (Chart.js stays out of the initial bundle).
 const InterfacesPanel = lazy(() => import("./InterfacesPanel"));
+const TimelinePanel = lazy(() => import("./TimelinePanel"));
 
-const TABS = ["overview", "parameters", "tasks", "wifi", "interfaces", "optics", "diagnose"] as const;
+const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "interfaces", "optics", "diagnose"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One device: identity and status, and its sections as tabs (the tab is in the URL). */
@@ -73,6 +74,7 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === "overview" && <Overview device={d} />}
+        {tab === "timeline" && <TimelinePanel deviceId={d.id} />}
         {tab === "parameters" && <ParameterTree deviceId={d.id} />}
         {tab === "tasks" && <Tasks deviceId={d.id} />}
         {tab === "wifi" && <WifiPanel device={d} />}
