@@ -692,13 +692,14 @@ export const ptBR = {
   "jobs.created": "Criado",
   "jobs.actions": "Ações",
   "jobs.empty": "Nenhum trabalho com estes filtros.",
-  "jobs.dead": "Mensagens mortas",
+  "jobs.dead": "Trabalhos mortos",
   "jobs.retry": "Tentar de novo",
   "jobs.discard": "Descartar",
   "jobs.discardConfirm": "Descartar de vez o trabalho {type}? Ele não será executado.",
   "jobs.retried": "{type} voltou para a fila.",
   "jobs.discarded": "{type} foi descartado.",
   "jobs.readOnly": "Só quem altera as configurações do provedor pode reenviar ou descartar trabalhos.",
+  "jobs.deadEmpty": "Nenhum trabalho morto.",
 } as const;
 
 export type MessageKey = keyof typeof ptBR;
@@ -1401,6 +1402,7 @@ export const en: Dictionary = {
   "jobs.retried": "{type} is back in its queue.",
   "jobs.discarded": "{type} was discarded.",
   "jobs.readOnly": "Only those who change the provider's settings may retry or discard jobs.",
+  "jobs.deadEmpty": "No dead letters.",
 };
 
 export type Locale = "pt-BR" | "en";

@@ -119,16 +119,28 @@ function InterfaceViews(props: {
   const ids = useMemo(() => rows.flatMap((i) => [i.in_series_id, i.out_series_id]).filter((id): id is number => !!id).slice(0, 500), [rows]);
   const [rates, setRates] = useState<Map<number, number>>(new Map());
   const lastRefresh = useRef(0);
-  // Current rates: the newest rate of each counter over the last half hour, read again after live
-  // samples of the chosen interface (one poll brings every interface's samples), at most every 20 s.
+  const pending = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => () => void (pending.current && clearTimeout(pending.current)), []);
+  // Current rates: the newest rate of each counter in the raw samples of the last half hour, read again
+  // after live samples of the chosen interface (one poll brings every interface's samples), at most
+  // every 20 s: a sample within that time is read at its end.
   const refreshRates = useCallback(
     (force = false) => {
       if (!ids.length) return;
       const now = Date.now();
-      if (!force && now - lastRefresh.current < 20_000) return;
+      const wait = lastRefresh.current + 20_000 - now;
+      if (!force && wait > 0) {
+        if (!pending.current) {
+          pending.current = setTimeout(() => {
+            pending.current = null;
+            refreshRates(true);
+          }, wait);
+        }
+        return;
+      }
       lastRefresh.current = now;
       api
-        .get<MetricQueryResult>(`/api/v1/metrics/query?series=${ids.join(",")}&from=${iso(now - 1_800_000)}&to=${iso(now + 60_000)}&step=300`)
+        .get<MetricQueryResult>(`/api/v1/metrics/query?series=${ids.join(",")}&from=${iso(now - 1_800_000)}&to=${iso(now + 60_000)}&step=60&resolution=raw`)
         .then((result) => setRates(latestRates(result, 8)))
         .catch(() => undefined);
     },
@@ -248,8 +260,12 @@ function TrafficChart(props: {
     const all = [...lines, ...errorIds].filter((id): id is number => !!id);
     if (!all.length) return;
     const now = Date.now();
+    const url = `/api/v1/metrics/query?series=${all.join(",")}&from=${iso(now - spec.seconds * 1000)}&to=${iso(now + 60_000)}&step=${spec.step}`;
+    // The API picks raw samples or rollups for the range; rollups not built yet read as no points, so
+    // the raw samples are asked for then.
     api
-      .get<MetricQueryResult>(`/api/v1/metrics/query?series=${all.join(",")}&from=${iso(now - spec.seconds * 1000)}&to=${iso(now + 60_000)}&step=${spec.step}`)
+      .get<MetricQueryResult>(url)
+      .then((result) => (result.series.some((s) => s.points.length) ? result : api.get<MetricQueryResult>(`${url}&resolution=raw`)))
       .then((result) => {
         if (cancelled) return;
         traffic.current.load(result, lines);

@@ -79,7 +79,7 @@ export default function TimelinePanel(props: { deviceId: string }) {
       {items.length === 0 ? (
         <p className="muted">{t("timeline.empty")}</p>
       ) : (
-        <ol className="timeline" data-testid="timeline">
+        <ol className="device-history" data-testid="timeline">
           {items.map((entry) => (
             <TimelineItem key={`${entry.kind}/${entry.id}`} entry={entry} />
           ))}
@@ -154,12 +154,12 @@ function TimelineItem(props: { entry: TimelineEntry }) {
       break;
   }
   return (
-    <li className="timeline-item" data-kind={kind}>
-      <span className="timeline-kind">
+    <li className="history-item" data-kind={kind}>
+      <span>
         <Badge tone={kind === "task" || kind === "reachability" || kind === "alert" ? tone : "tag"}>{t(`timeline.kind.${kind}` as MessageKey)}</Badge>
       </span>
-      <span className="timeline-body">{body}</span>
-      <time className="timeline-at muted" dateTime={at} title={dateTime(at)}>
+      <span className="history-body">{body}</span>
+      <time className="history-at muted" dateTime={at} title={dateTime(at)}>
         {relative(at)} · {dateTime(at)}
       </time>
     </li>

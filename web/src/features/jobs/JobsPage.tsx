@@ -121,7 +121,7 @@ export function JobsPage(props: { query: Record<string, string> }) {
   );
 }
 
-function JobTable(props: { rows: JobRecord[]; testId: string; tone: (s: JobState) => string; actions?: (job: JobRecord) => JSX.Element }) {
+function JobTable(props: { rows: JobRecord[]; testId: string; tone: (s: JobState) => string; empty?: string; actions?: (job: JobRecord) => JSX.Element }) {
   const { t, dateTime } = useI18n();
   return (
     <DataTable
@@ -129,7 +129,7 @@ function JobTable(props: { rows: JobRecord[]; testId: string; tone: (s: JobState
       testId={props.testId}
       rows={props.rows}
       rowKey={(j) => j.id}
-      empty={t("jobs.empty")}
+      empty={props.empty ?? t("jobs.empty")}
       columns={[
         { key: "type", label: t("jobs.type"), render: (j) => <code className="wrap">{j.type}</code> },
         { key: "queue", label: t("jobs.queue"), render: (j) => j.queue },
@@ -193,6 +193,7 @@ function DeadLetters() {
         <JobTable
           rows={dead.data.items}
           testId="dead-letters"
+          empty={t("jobs.deadEmpty")}
           tone={() => "offline"}
           actions={
             write
