@@ -15,7 +15,7 @@ import { WifiPanel } from "./WifiPanel";
 const InterfacesPanel = lazy(() => import("./InterfacesPanel"));
 const TimelinePanel = lazy(() => import("./TimelinePanel"));
 
-const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "interfaces", "optics", "diagnose"] as const;
+const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One device: identity and status, and its sections as tabs (the tab is in the URL). */
