@@ -44,6 +44,7 @@ const ROUTES = [
   "/network/pops/:id",
   "/network/customers",
   "/network/customers/:id",
+  "/jobs",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -62,6 +63,7 @@ const NetworkHome = lazy(() => import("../features/hierarchy/Network").then((m) 
 const PopPage = lazy(() => import("../features/hierarchy/Network").then((m) => ({ default: m.PopPage })));
 const CustomerList = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerList })));
 const CustomerPage = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerPage })));
+const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -291,6 +293,9 @@ export function App() {
         break;
       case "/network/customers/:id":
         screen = <CustomerPage key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/jobs":
+        screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;
