@@ -423,6 +423,25 @@ class SetupStories(Browser, unittest.TestCase):
         self.shot("setup-30-viewer")
         self.phone_shot("setup-30b-viewer-phone")
 
+    def test_04_every_screen_reads_in_english_and_dark_on_desktop_and_phone(self):
+        page = self.page
+        page.emulate_media(color_scheme="dark")
+        self.sign_in(ADMIN)
+        page.get_by_test_id("language").select_option("en")
+        pop = self.pops["Centro"]
+        for path, heading, name in (("/setup", "First steps", "setup-40-checklist-en-dark"),
+                                    ("/network", "Network", "setup-41-network-en-dark"),
+                                    (f"/network/pops/{pop}", "Centro", "setup-42-pop-en-dark"),
+                                    ("/network/customers", "Customers", "setup-43-customers-en-dark"),
+                                    (f"/network/customers/{self.customer}", "Escola Municipal", "setup-44-customer-en-dark"),
+                                    ("/setup/snmp", "SNMP credentials", "setup-45-snmp-en-dark"),
+                                    ("/setup/discovery", "SNMP discovery", "setup-46-discovery-en-dark")):
+            page.goto(self.server.base + path)
+            expect(page.get_by_role("heading", name=re.compile(heading), level=1)).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            self.shot(name)
+            self.phone_shot(name + "-phone")
+
 
 if __name__ == "__main__":
     unittest.main()
