@@ -29,11 +29,12 @@ test("the catalog matches Permission.swift: 12 modules × read/write and six mod
   assert.ok(!PERMISSION_CATALOG.includes("audit.execute"));
 });
 
-test("every permission and area has a description in both languages", () => {
+test("every area, action and execute permission has its words in both languages", () => {
   for (const p of PERMISSION_CATALOG) {
-    assert.ok(ptBR[`perm.${p}` as MessageKey], `pt-BR lacks perm.${p}`);
-    assert.ok(en[`perm.${p}` as MessageKey], `en lacks perm.${p}`);
-    assert.notEqual(ptBR[`perm.${p}` as MessageKey], en[`perm.${p}` as MessageKey]);
+    const [, action] = p.split(".");
+    const key = (action === "execute" ? `perm.${p}` : `permAction.${action}`) as MessageKey;
+    assert.ok(ptBR[key] && en[key], `${p}: ${key}`);
+    assert.notEqual(ptBR[key], en[key], key);
   }
   for (const a of PERMISSION_AREAS) assert.ok(ptBR[`permArea.${a}` as MessageKey] && en[`permArea.${a}` as MessageKey], a);
 });

@@ -44,12 +44,12 @@ export function ApiKeysPage(props: { path: string }) {
   };
   const now = Date.now();
   const columns: Column<ApiKeyRecord>[] = [
-    { key: "name", label: t("admin.key.name"), render: (k) => <strong>{k.name}</strong> },
+    { key: "name", label: t("devices.name"), render: (k) => <strong>{k.name}</strong> },
     { key: "prefix", label: t("admin.key.prefix"), render: (k) => <code className="mono">oik_{k.prefix}_…</code> },
-    { key: "role", label: t("admin.key.role"), render: (k) => roleName(k.role_id) },
-    { key: "state", label: t("admin.key.state"), render: (k) => <Badge tone={STATE_TONE[apiKeyState(k, now)]}>{t(`admin.key.state.${apiKeyState(k, now)}` as MessageKey)}</Badge> },
+    { key: "role", label: t("admin.role"), render: (k) => roleName(k.role_id) },
+    { key: "state", label: t("cust.status"), render: (k) => <Badge tone={STATE_TONE[apiKeyState(k, now)]}>{t(`admin.key.state.${apiKeyState(k, now)}` as MessageKey)}</Badge> },
     { key: "expires", label: t("admin.key.expires"), render: (k) => (k.expires_at ? dateTime(k.expires_at) : t("admin.key.never")) },
-    { key: "used", label: t("admin.key.lastUsed"), render: (k) => (k.last_used_at ? relative(k.last_used_at) : t("admin.key.unused")) },
+    { key: "used", label: t("admin.key.lastUsed"), render: (k) => (k.last_used_at ? relative(k.last_used_at) : t("admin.user.never")) },
   ];
   if (writable) {
     columns.push({
@@ -59,7 +59,7 @@ export function ApiKeysPage(props: { path: string }) {
         k.revoked_at ? (
           "—"
         ) : (
-          <ConfirmButton small label={t("admin.key.revoke")} question={t("admin.key.revokeConfirm", { name: k.name })} disabled={!online || action.busy} onConfirm={() => revoke(k)} />
+          <ConfirmButton small label={t("admin.key.revoke")} question={`${t("admin.key.revoke")} ${k.name}?`} disabled={!online || action.busy} onConfirm={() => revoke(k)} />
         ),
     });
   }
@@ -67,19 +67,18 @@ export function ApiKeysPage(props: { path: string }) {
     <>
       <AdminNav path={props.path} />
       <div className="page-head">
-        <h1>{t("admin.keys.title")}</h1>
+        <h1>{t("admin.nav.apiKeys")}</h1>
         {writable && hasProvider && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => (setCreating(true), setCreated(null))}>
             {t("admin.key.new")}
           </button>
         )}
       </div>
-      <p className="muted">{t("admin.keys.intro")}</p>
       {!hasProvider && <p className="note">{t("shell.providerNeeded")}</p>}
       {action.error ? <ErrorNote error={action.error} /> : null}
       {created && (
-        <Card title={t("admin.key.createdTitle", { name: created.name })} labelledBy="key-created">
-          <SecretOnce label={t("admin.key.secret")} value={created.key} warning={t("admin.key.once")} testId="api-key" onDone={() => setCreated(null)} />
+        <Card title={t("admin.key.created", { name: created.name })} labelledBy="key-created">
+          <SecretOnce label={t("admin.role.key")} value={created.key} warning={t("admin.key.once")} testId="api-key" onDone={() => setCreated(null)} />
           <p className="field-help">{t("admin.key.usage")}</p>
         </Card>
       )}
@@ -99,7 +98,7 @@ export function ApiKeysPage(props: { path: string }) {
           ) : !keys.data ? (
             <Loading />
           ) : (
-            <DataTable caption={t("admin.keys.title")} rows={keys.data.items} rowKey={(k) => k.id} columns={columns} empty={t("admin.keys.empty")} testId="keys-table" />
+            <DataTable caption={t("admin.nav.apiKeys")} rows={keys.data.items} rowKey={(k) => k.id} columns={columns} empty={t("admin.keys.empty")} testId="keys-table" />
           )}
         </Card>
       )}
@@ -133,11 +132,11 @@ function KeyCreator(props: { roles: RoleRecord[]; onDone: (created?: { name: str
   return (
     <Card title={t("admin.key.new")} labelledBy="key-new">
       <form onSubmit={submit} noValidate data-testid="key-form">
-        <FormProblem local={local} action={action} labels={{ name: t("admin.key.name"), role_key: t("admin.key.role"), expires_at: t("admin.key.expires") }} />
+        <FormProblem local={local} action={action} labels={{ name: t("devices.name"), role_key: t("admin.role"), expires_at: t("admin.key.expires") }} />
         <fieldset disabled={action.busy}>
           <div className="form-row">
-            <Field label={t("admin.key.name")} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} error={errors.name} autoComplete="off" />
-            <Select label={t("admin.key.role")} value={form.role_key} onChange={(e) => setForm({ ...form, role_key: e.target.value })} error={errors.role_key}>
+            <Field label={t("devices.name")} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} error={errors.name} autoComplete="off" />
+            <Select label={t("admin.role")} value={form.role_key} onChange={(e) => setForm({ ...form, role_key: e.target.value })} error={errors.role_key}>
               {offered.length ? (
                 offered.map((r) => (
                   <option key={r.key} value={r.key}>
@@ -148,7 +147,7 @@ function KeyCreator(props: { roles: RoleRecord[]; onDone: (created?: { name: str
                 <option value="viewer">{t("admin.role.viewer")}</option>
               )}
             </Select>
-            <Field label={t("admin.key.expires")} type="date" min={today} value={form.expires} help={t("admin.key.expiresHelp")} onChange={(e) => setForm({ ...form, expires: e.target.value })} error={errors.expires_at} />
+            <Field label={t("admin.key.expires")} type="date" min={today} value={form.expires} onChange={(e) => setForm({ ...form, expires: e.target.value })} error={errors.expires_at} />
           </div>
         </fieldset>
         <div className="row row-tight">

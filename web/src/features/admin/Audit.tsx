@@ -35,13 +35,12 @@ export function AuditPage(props: { path: string }) {
     <>
       <AdminNav path={props.path} />
       <div className="page-head">
-        <h1>{t("admin.audit.title")}</h1>
+        <h1>{t("admin.nav.audit")}</h1>
       </div>
-      <p className="muted">{t("admin.audit.intro")}</p>
       <ChainStatus />
       <Card>
         <form className="filters" onSubmit={apply} data-testid="audit-filters">
-          <Field label={t("admin.audit.action")} value={draft.action} placeholder="user." help={t("admin.audit.actionHelp")} onChange={(e) => setDraft({ ...draft, action: e.target.value })} />
+          <Field label={t("admin.audit.action")} value={draft.action} placeholder="user." onChange={(e) => setDraft({ ...draft, action: e.target.value })} />
           {users.data ? (
             <Select label={t("admin.audit.actor")} value={draft.actor_id} onChange={(e) => setDraft({ ...draft, actor_id: e.target.value })}>
               <option value="">{t("common.all")}</option>
@@ -80,7 +79,7 @@ export function AuditPage(props: { path: string }) {
           <>
             <div className="table-wrap">
               <table className="table" data-testid="audit-table">
-                <caption className="sr-only">{t("admin.audit.title")}</caption>
+                <caption className="sr-only">{t("admin.nav.audit")}</caption>
                 <thead>
                   <tr>
                     <th scope="col">{t("admin.audit.at")}</th>
@@ -94,7 +93,7 @@ export function AuditPage(props: { path: string }) {
                   {entries.data.items.length === 0 ? (
                     <tr>
                       <td colSpan={5} className="muted">
-                        {t("admin.audit.empty")}
+                        {t("common.empty")}
                       </td>
                     </tr>
                   ) : (
@@ -150,7 +149,7 @@ function ChainStatus() {
       <span>
         {v.intact
           ? t("admin.audit.intact", { count: number(v.checked) })
-          : t("admin.audit.broken", { seq: v.broken ? number(v.broken.seq) : "?", reason: v.broken?.reason ?? "", count: number(v.checked) })}
+          : t("admin.audit.broken", { seq: v.broken ? number(v.broken.seq) : "?", reason: v.broken?.reason ?? "" })}
       </span>
       <button type="button" className="btn btn-small" onClick={status.reload}>
         {t("admin.audit.verify")}
@@ -187,7 +186,7 @@ function AuditDetail(props: { entry: AuditRecord }) {
           </dd>
         </div>
         <div>
-          <dt>{t("admin.audit.ip")}</dt>
+          <dt>{"IP"}</dt>
           <dd>{e.ip ?? "—"}</dd>
         </div>
         <div>

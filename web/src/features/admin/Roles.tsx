@@ -35,14 +35,13 @@ export function RolesPage(props: { path: string }) {
     <>
       <AdminNav path={props.path} />
       <div className="page-head">
-        <h1>{t("admin.roles.title")}</h1>
+        <h1>{t("admin.nav.roles")}</h1>
         {writable && editing === null && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => setEditing("new")}>
             {t("admin.role.new")}
           </button>
         )}
       </div>
-      <p className="muted">{t("admin.roles.intro")}</p>
       {action.error ? <ErrorNote error={action.error} /> : null}
       {writable && editing !== null && <RoleEditor key={editing === "new" ? "new" : editing.id} existing={editing === "new" ? undefined : editing} onDone={() => setEditing(null)} />}
       {roles.error ? (
@@ -59,10 +58,10 @@ export function RolesPage(props: { path: string }) {
                     <strong>{r.name}</strong> <span className="muted mono">{r.key}</span>
                     {r.description ? <span className="muted"> · {r.description}</span> : null}
                     <span className="row-inline">
-                      <button type="button" className="btn btn-small" disabled={!online} onClick={() => setEditing(r)} aria-label={t("admin.role.editFor", { name: r.name })}>
-                        {t("admin.edit")}
+                      <button type="button" className="btn btn-small" disabled={!online} onClick={() => setEditing(r)} aria-label={t("admin.role.edit", { name: r.name })}>
+                        {t("setupCommon.edit")}
                       </button>
-                      <ConfirmButton small label={t("common.delete")} question={t("admin.role.deleteConfirm", { name: r.name })} disabled={!online || action.busy} onConfirm={() => remove(r)} />
+                      <ConfirmButton small label={t("common.delete")} question={t("admin.deleteConfirm", { name: r.name })} disabled={!online || action.busy} onConfirm={() => remove(r)} />
                     </span>
                   </li>
                 ))}
@@ -142,14 +141,14 @@ function RoleEditor(props: { existing?: RoleRecord; onDone: () => void }) {
     }
   };
   return (
-    <Card title={existing ? t("admin.role.editTitle", { name: existing.name }) : t("admin.role.new")} labelledBy="role-editor">
+    <Card title={existing ? t("admin.role.edit", { name: existing.name }) : t("admin.role.new")} labelledBy="role-editor">
       <form onSubmit={submit} noValidate data-testid="role-form">
-        <FormProblem local={local} action={action} labels={{ key: t("admin.role.key"), name: t("admin.role.name"), description: t("admin.role.description"), permissions: t("admin.role.permissions") }} />
+        <FormProblem local={local} action={action} labels={{ key: t("admin.role.key"), name: t("devices.name"), description: t("rules.description"), permissions: t("admin.role.permissions") }} />
         <fieldset disabled={action.busy}>
           <div className="form-row">
-            <Field label={t("admin.role.name")} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} error={errors.name} autoComplete="off" />
-            <Field label={t("admin.role.key")} value={form.key} disabled={Boolean(existing)} help={t("admin.role.keyHelp")} onChange={(e) => setForm({ ...form, key: e.target.value })} error={errors.key} autoComplete="off" />
-            <Field label={t("admin.role.description")} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} error={errors.description} />
+            <Field label={t("devices.name")} value={form.name} onChange={(e) => setForm({ ...form, name: e.target.value })} error={errors.name} autoComplete="off" />
+            <Field label={t("admin.role.key")} value={form.key} disabled={Boolean(existing)} onChange={(e) => setForm({ ...form, key: e.target.value })} error={errors.key} autoComplete="off" />
+            <Field label={t("rules.description")} value={form.description} onChange={(e) => setForm({ ...form, description: e.target.value })} error={errors.description} />
           </div>
           <PermissionPicker
             legend={t("admin.role.permissions")}

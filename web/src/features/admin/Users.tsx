@@ -47,7 +47,7 @@ export function UsersPage(props: { path: string }) {
   const columns: Column<UserRecord>[] = [
     {
       key: "name",
-      label: t("admin.user.name"),
+      label: t("devices.name"),
       render: (u) => (
         <span>
           <strong>{u.name}</strong>
@@ -56,12 +56,12 @@ export function UsersPage(props: { path: string }) {
         </span>
       ),
     },
-    { key: "role", label: t("admin.user.role"), render: (u) => roleLabel(roles.data?.items, u.role_key, t) },
-    { key: "status", label: t("admin.user.status"), render: (u) => <Badge tone={u.status === "active" ? "online" : "offline"}>{t(`admin.user.status.${u.status}` as MessageKey)}</Badge> },
+    { key: "role", label: t("admin.role"), render: (u) => roleLabel(roles.data?.items, u.role_key, t) },
+    { key: "status", label: t("cust.status"), render: (u) => <Badge tone={u.status === "active" ? "online" : "offline"}>{t(`admin.user.status.${u.status}` as MessageKey)}</Badge> },
     {
       key: "extra",
       label: t("admin.user.extra"),
-      render: (u) => (u.grants.length || u.revocations.length ? t("admin.user.extraCount", { grants: u.grants.length, revocations: u.revocations.length }) : "—"),
+      render: (u) => (u.grants.length || u.revocations.length ? `+${u.grants.length} / −${u.revocations.length}` : "—"),
     },
     { key: "login", label: t("admin.user.lastLogin"), render: (u) => (u.last_login_at ? relative(u.last_login_at) : t("admin.user.never")) },
   ];
@@ -71,10 +71,10 @@ export function UsersPage(props: { path: string }) {
       label: t("common.actions"),
       render: (u) => (
         <span className="row-inline">
-          <button type="button" className="btn btn-small" disabled={!online} onClick={() => (setEditing(u), setCreating(false))} aria-label={t("admin.user.editFor", { name: u.name })}>
-            {t("admin.edit")}
+          <button type="button" className="btn btn-small" disabled={!online} onClick={() => (setEditing(u), setCreating(false))} aria-label={t("admin.user.edit", { name: u.name })}>
+            {t("setupCommon.edit")}
           </button>
-          {u.id !== me.id && <ConfirmButton small label={t("common.delete")} question={t("admin.user.deleteConfirm", { name: u.email })} disabled={!online || action.busy} onConfirm={() => remove(u)} />}
+          {u.id !== me.id && <ConfirmButton small label={t("common.delete")} question={t("admin.deleteConfirm", { name: u.email })} disabled={!online || action.busy} onConfirm={() => remove(u)} />}
         </span>
       ),
     });
@@ -83,17 +83,16 @@ export function UsersPage(props: { path: string }) {
     <>
       <AdminNav path={props.path} />
       <div className="page-head">
-        <h1>{t("admin.users.title")}</h1>
+        <h1>{t("admin.nav.users")}</h1>
         {writable && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => (setCreating(true), setEditing(null), setCreated(null))}>
             {t("admin.user.new")}
           </button>
         )}
       </div>
-      <p className="muted">{me.global_admin && !api.providerId ? t("admin.users.introGlobal") : t("admin.users.intro")}</p>
       {action.error ? <ErrorNote error={action.error} /> : null}
       {created && (
-        <Card title={t("admin.user.createdTitle", { email: created.email })} labelledBy="user-created">
+        <Card title={t("admin.user.created", { email: created.email })} labelledBy="user-created">
           <SecretOnce label={t("admin.user.password")} value={created.password} warning={t("admin.user.passwordOnce")} testId="user-password" onDone={() => setCreated(null)} />
         </Card>
       )}
@@ -117,7 +116,7 @@ export function UsersPage(props: { path: string }) {
             setOffset(0);
           }}
         >
-          <Field label={t("admin.users.search")} type="search" value={q} onChange={(e) => setQ(e.target.value)} className="field-grow" />
+          <Field label={t("common.search")} type="search" value={q} onChange={(e) => setQ(e.target.value)} className="field-grow" />
           <button type="submit" className="btn">
             {t("common.search")}
           </button>
@@ -128,7 +127,7 @@ export function UsersPage(props: { path: string }) {
           <Loading />
         ) : (
           <>
-            <DataTable caption={t("admin.users.title")} rows={users.data.items} rowKey={(u) => u.id} columns={columns} empty={t("admin.users.empty")} testId="users-table" />
+            <DataTable caption={t("admin.nav.users")} rows={users.data.items} rowKey={(u) => u.id} columns={columns} testId="users-table" />
             {users.data.total > LIMIT && <Pager offset={offset} limit={LIMIT} total={users.data.total} onChange={setOffset} />}
           </>
         )}
@@ -160,25 +159,25 @@ function UserCreator(props: { roles: RoleRecord[]; onDone: (created?: { email: s
       props.onDone({ email: saved.email, password: form.password });
     }
   };
-  const labels = { name: t("admin.user.name"), email: t("admin.user.email"), role_key: t("admin.user.role"), role_id: t("admin.user.role"), password: t("admin.user.password"), locale: t("admin.user.locale") };
+  const labels = { name: t("devices.name"), email: t("auth.email"), role_key: t("admin.role"), role_id: t("admin.role"), password: t("admin.user.password"), locale: t("shell.language") };
   return (
     <Card title={t("admin.user.new")} labelledBy="user-new">
       <form onSubmit={submit} noValidate data-testid="user-form">
         <FormProblem local={local} action={action} labels={labels} />
         <fieldset disabled={action.busy}>
           <div className="form-row">
-            <Field label={t("admin.user.name")} value={form.name} onChange={(e) => set("name", e.target.value)} error={errors.name} autoComplete="off" />
-            <Field label={t("admin.user.email")} type="email" value={form.email} onChange={(e) => set("email", e.target.value)} error={errors.email} autoComplete="off" />
+            <Field label={t("devices.name")} value={form.name} onChange={(e) => set("name", e.target.value)} error={errors.name} autoComplete="off" />
+            <Field label={t("auth.email")} type="email" value={form.email} onChange={(e) => set("email", e.target.value)} error={errors.email} autoComplete="off" />
           </div>
           <div className="form-row">
-            <Select label={t("admin.user.role")} value={form.role_key} onChange={(e) => set("role_key", e.target.value)} error={errors.role_key ?? errors.role_id}>
+            <Select label={t("admin.role")} value={form.role_key} onChange={(e) => set("role_key", e.target.value)} error={errors.role_key ?? errors.role_id}>
               {offered.map((r) => (
                 <option key={r.key} value={r.key}>
                   {roleLabel(props.roles, r.key, t)}
                 </option>
               ))}
             </Select>
-            <Select label={t("admin.user.locale")} value={form.locale} onChange={(e) => set("locale", e.target.value)}>
+            <Select label={t("shell.language")} value={form.locale} onChange={(e) => set("locale", e.target.value)}>
               <option value="pt-BR">Português (BR)</option>
               <option value="en">English</option>
             </Select>
@@ -199,7 +198,7 @@ function UserCreator(props: { roles: RoleRecord[]; onDone: (created?: { email: s
             {t("admin.user.create")}
           </button>
           <button type="button" className="btn" onClick={() => set("password", generatePassword(randomBytes))}>
-            {t("admin.user.generate")}
+            {t("setup.cpe.generate")}
           </button>
           <button type="button" className="btn" onClick={() => props.onDone()}>
             {t("common.cancel")}
@@ -233,25 +232,25 @@ function UserEditor(props: { user: UserRecord; roles: RoleRecord[]; onDone: () =
     }
   };
   return (
-    <Card title={t("admin.user.editTitle", { name: user.name })} labelledBy="user-edit">
+    <Card title={t("admin.user.edit", { name: user.name })} labelledBy="user-edit">
       <form onSubmit={submit} noValidate data-testid="user-edit">
-        <FormProblem local={{}} action={action} labels={{ role_key: t("admin.user.role"), status: t("admin.user.status"), grants: t("admin.user.grants"), revocations: t("admin.user.revocations") }} />
+        <FormProblem local={{}} action={action} labels={{ role_key: t("admin.role"), status: t("cust.status"), grants: t("admin.user.grants"), revocations: t("admin.user.revocations") }} />
         <fieldset disabled={action.busy}>
           <div className="form-row">
-            <Select label={t("admin.user.role")} value={form.role_key} onChange={(e) => setForm({ ...form, role_key: e.target.value })}>
+            <Select label={t("admin.role")} value={form.role_key} onChange={(e) => setForm({ ...form, role_key: e.target.value })}>
               {choices.map((r) => (
                 <option key={r.key} value={r.key}>
                   {roleLabel(props.roles, r.key, t)}
                 </option>
               ))}
             </Select>
-            <Select label={t("admin.user.status")} value={form.status} disabled={user.id === me.id} onChange={(e) => setForm({ ...form, status: e.target.value as UserRecord["status"] })}>
+            <Select label={t("cust.status")} value={form.status} disabled={user.id === me.id} onChange={(e) => setForm({ ...form, status: e.target.value as UserRecord["status"] })}>
               <option value="active">{t("admin.user.status.active")}</option>
               <option value="disabled">{t("admin.user.status.disabled")}</option>
             </Select>
           </div>
           <details className="perm-details">
-            <summary>{t("admin.user.singlePermissions", { count: effective.length })}</summary>
+            <summary>{t("admin.user.single", { count: effective.length })}</summary>
             <PermissionPicker
               legend={t("admin.user.grants")}
               testId="user-grants"

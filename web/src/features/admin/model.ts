@@ -217,7 +217,7 @@ export function apiKeyBody(form: ApiKeyForm, check: Check, today: string, offset
   let expiresAt: string | undefined;
   if (form.expires) {
     const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(form.expires);
-    if (!m) errors.expires_at = check("dateFormat");
+    if (!m) errors.expires_at = check("futureDate");
     else if (form.expires <= today) errors.expires_at = check("futureDate");
     else expiresAt = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], 23, 59, 59) + offsetMinutes * 60_000).toISOString();
   }

@@ -29,10 +29,15 @@ export function useAdminCheck(): Check {
   return (key, values) => t(`form.${key}` as MessageKey, values);
 }
 
-/** "Ler dispositivos" / "Read devices": a permission in words, its key alongside. */
+/** A permission in words under its area's heading: "Ver", "Alterar", or what executing does there
+ *  ("Reiniciar e enviar tarefas"); a permission the catalog does not know shows its key. */
 export function usePermissionText() {
   const { t } = useI18n();
-  return (permission: string) => (PERMISSION_CATALOG.includes(permission) ? t(`perm.${permission}` as MessageKey) : permission);
+  return (permission: string) => {
+    if (!PERMISSION_CATALOG.includes(permission)) return permission;
+    const action = permission.split(".")[1];
+    return action === "execute" ? t(`perm.${permission}` as MessageKey) : t(`permAction.${action}` as MessageKey);
+  };
 }
 
 export function areaName(t: (key: MessageKey) => string, area: string): string {
@@ -117,6 +122,7 @@ export function PermissionPicker(props: {
                       disabled={props.allowed ? !props.allowed(p) && !checked : false}
                       onChange={(e) => props.onChange(e.target.checked ? [...props.value, p].filter((x, i, all) => all.indexOf(x) === i) : props.value.filter((x) => x !== p))}
                       data-permission={p}
+                      aria-label={`${areaName(t, area)}: ${text(p)}`}
                     />
                     <span>{text(p)}</span>
                   </label>

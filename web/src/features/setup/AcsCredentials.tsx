@@ -42,9 +42,9 @@ export function AcsCredentials(props: { path: string }) {
     if (done) cache.invalidate("/api/v1/acs/credentials");
   };
   const columns: Column<CwmpCredentialRecord>[] = [
-    { key: "username", label: t("acsCred.username"), render: (c) => <code className="mono">{c.username}</code> },
-    { key: "scope", label: t("acsCred.scope"), render: (c) => (c.device_id ? t("acsCred.scopeDevice", { name: deviceName(c.device_id) }) : t("acsCred.scopeAll")) },
-    { key: "realm", label: t("acsCred.realm"), render: (c) => c.realm },
+    { key: "username", label: t("setup.cpe.username"), render: (c) => <code className="mono">{c.username}</code> },
+    { key: "scope", label: t("acsCred.scope"), render: (c) => (c.device_id ? `${t("scope.device")}: ${deviceName(c.device_id)}` : t("acsCred.scopeAll")) },
+    { key: "realm", label: "Realm", render: (c) => c.realm },
     { key: "created", label: t("acsCred.created"), render: (c) => relative(c.created_at) },
   ];
   if (writable) {
@@ -54,7 +54,7 @@ export function AcsCredentials(props: { path: string }) {
       render: (c) => (
         <span className="row-inline">
           <ConfirmButton small label={t("acsCred.rotate")} question={t("acsCred.rotateConfirm", { name: c.username })} disabled={!online || action.busy} onConfirm={() => rotate(c)} />
-          <ConfirmButton small label={t("common.delete")} question={t("acsCred.deleteConfirm", { name: c.username })} disabled={!online || action.busy} onConfirm={() => remove(c)} />
+          <ConfirmButton small label={t("common.delete")} question={t("admin.deleteConfirm", { name: c.username })} disabled={!online || action.busy} onConfirm={() => remove(c)} />
         </span>
       ),
     });
@@ -63,18 +63,17 @@ export function AcsCredentials(props: { path: string }) {
     <>
       <SetupNav path={props.path} />
       <div className="page-head">
-        <h1>{t("acsCred.title")}</h1>
+        <h1>{t("setupNav.acs")}</h1>
         {writable && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => (setCreating(true), setShown(null))}>
             {t("acsCred.new")}
           </button>
         )}
       </div>
-      <p className="muted">{t("acsCred.intro")}</p>
       {action.error ? <ErrorNote error={action.error} /> : null}
       {shown && (
-        <Card title={t(shown.rotated ? "acsCred.rotatedTitle" : "acsCred.createdTitle", { name: shown.username })} labelledBy="acs-secret">
-          <SecretOnce label={t("acsCred.password")} value={shown.password} warning={t("setup.cpe.once")} testId="acs-password" onDone={() => setShown(null)} />
+        <Card title={t("acsCred.shown", { name: shown.username })} labelledBy="acs-secret">
+          <SecretOnce label={t("setup.cpe.password")} value={shown.password} warning={t("setup.cpe.once")} testId="acs-password" onDone={() => setShown(null)} />
         </Card>
       )}
       {writable && creating && (
@@ -91,7 +90,7 @@ export function AcsCredentials(props: { path: string }) {
         ) : !credentials.data ? (
           <Loading />
         ) : (
-          <DataTable caption={t("acsCred.title")} rows={credentials.data.items} rowKey={(c) => c.id} columns={columns} empty={t("acsCred.empty")} testId="acs-table" />
+          <DataTable caption={t("setupNav.acs")} rows={credentials.data.items} rowKey={(c) => c.id} columns={columns} empty={t("acsCred.empty")} testId="acs-table" />
         )}
       </Card>
     </>
@@ -121,12 +120,12 @@ function AcsCreator(props: { onDone: (created?: { username: string; password: st
   return (
     <Card title={t("acsCred.new")} labelledBy="acs-new">
       <form onSubmit={submit} noValidate data-testid="acs-form">
-        <FormProblem local={local} action={action} labels={{ username: t("acsCred.username"), password: t("acsCred.password") }} />
+        <FormProblem local={local} action={action} labels={{ username: t("setup.cpe.username"), password: t("setup.cpe.password") }} />
         <fieldset disabled={action.busy}>
           <div className="form-row">
-            <Field label={t("acsCred.username")} value={form.username} autoComplete="off" onChange={(e) => setForm({ ...form, username: e.target.value })} error={errors.username} />
+            <Field label={t("setup.cpe.username")} value={form.username} autoComplete="off" onChange={(e) => setForm({ ...form, username: e.target.value })} error={errors.username} />
             <Field
-              label={t("acsCred.password")}
+              label={t("setup.cpe.password")}
               value={form.password}
               className="mono"
               autoComplete="off"
