@@ -32,11 +32,26 @@ public struct AuditVerification: Sendable, Hashable {
     public var isIntact: Bool { breaks.isEmpty }
 }
 
+/// Which audit chains a verification reads.
+public enum AuditChains: Sendable, Hashable {
+    /// Every chain the transaction sees: all of them on the global path, the provider's own under RLS.
+    case visible
+    /// Only the platform chain (actions outside any provider).
+    case platform
+}
+
 extension Transaction {
     /// Recomputes every row's hash from its canonical text and checks each chain's links and numbering.
-    /// Run on the global path (it reads every provider's chain).
-    public func verifyAuditLog() async throws -> AuditVerification {
-        let rows = try await query("""
+    /// On the global path `.visible` reads every provider's chain; in a tenant transaction RLS limits it to
+    /// the provider's own chain.
+    public func verifyAuditLog(_ chains: AuditChains = .visible) async throws -> AuditVerification {
+        let rows = try await query(chains == .platform ? """
+            SELECT id, provider_id, seq, prev_hash, hash,
+                   sha256(convert_to(audit_canonical(a), 'UTF8')) AS recomputed
+            FROM audit_log a
+            WHERE provider_id IS NULL
+            ORDER BY seq
+            """ : """
             SELECT id, provider_id, seq, prev_hash, hash,
                    sha256(convert_to(audit_canonical(a), 'UTF8')) AS recomputed
             FROM audit_log a
