@@ -56,6 +56,7 @@ import Testing
             guard case .object(let first) = broken["broken"] else { Issue.record("no broken entry: \(String(describing: broken.json))"); return }
             #expect(number(first["seq"]) == 2)
             #expect(number(first["id"]) != nil)
+            #expect(first["kind"] == .string("altered"))
             guard case .string(let reason) = first["reason"] else { Issue.record("no reason"); return }
             #expect(reason.contains("altered"))
 

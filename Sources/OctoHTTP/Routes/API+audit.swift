@@ -10,6 +10,7 @@ struct AuditChainStatus: Encodable, Sendable {
     struct Broken: Encodable, Sendable {
         var id: Int64
         var seq: Int64
+        var kind: AuditVerification.Break.Kind
         var reason: String
     }
     var intact: Bool
@@ -20,7 +21,7 @@ struct AuditChainStatus: Encodable, Sendable {
     init(_ verification: AuditVerification) {
         intact = verification.isIntact
         checked = verification.rows
-        broken = verification.breaks.first.map { Broken(id: $0.id, seq: $0.seq, reason: $0.reason) }
+        broken = verification.breaks.first.map { Broken(id: $0.id, seq: $0.seq, kind: $0.kind, reason: $0.reason) }
     }
 }
 

@@ -6,12 +6,23 @@ import PostgresNIO
 public struct AuditVerification: Sendable, Hashable {
     /// A link that does not hold.
     public struct Break: Sendable, Hashable, CustomStringConvertible {
+        /// What does not hold.
+        public enum Kind: String, Sendable, Hashable, Encodable {
+            /// Rows are missing before this one (its sequence number jumps).
+            case removed
+            /// Its previous-hash link does not match the row before.
+            case link
+            /// Its content does not match its own hash.
+            case altered
+        }
         /// The chain's provider; `nil` for the platform chain.
         public var providerId: UUID?
         /// Sequence number of the first bad row.
         public var seq: Int64
         /// Row id.
         public var id: Int64
+        /// What does not hold.
+        public var kind: Kind
         /// Why it is broken.
         public var reason: String
 
@@ -83,13 +94,13 @@ extension Transaction {
                 expectedSeq = seq + 1
             }
             guard !broken else { continue }
-            let reason: String? =
-                seq != expectedSeq ? "sequence jumps from \(expectedSeq - 1) to \(seq) (rows removed)"
-                : prevHash != previousHash ? "previous-hash link does not match the row before"
-                : hash != recomputed ? "content does not match its hash (row altered)"
+            let problem: (AuditVerification.Break.Kind, String)? =
+                seq != expectedSeq ? (.removed, "sequence jumps from \(expectedSeq - 1) to \(seq) (rows removed)")
+                : prevHash != previousHash ? (.link, "previous-hash link does not match the row before")
+                : hash != recomputed ? (.altered, "content does not match its hash (row altered)")
                 : nil
-            if let reason {
-                result.breaks.append(.init(providerId: providerId, seq: seq, id: id, reason: reason))
+            if let (kind, reason) = problem {
+                result.breaks.append(.init(providerId: providerId, seq: seq, id: id, kind: kind, reason: reason))
                 broken = true
             }
         }
