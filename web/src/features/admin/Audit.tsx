@@ -149,7 +149,7 @@ function ChainStatus() {
       <span>
         {v.intact
           ? t("admin.audit.intact", { count: number(v.checked) })
-          : t("admin.audit.broken", { seq: v.broken ? number(v.broken.seq) : "?", reason: v.broken?.reason ?? "" })}
+          : t("admin.audit.broken", { seq: v.broken ? number(v.broken.seq) : "?", reason: v.broken ? t(`admin.audit.kind.${v.broken.kind}` as MessageKey) : "" })}
       </span>
       <button type="button" className="btn btn-small" onClick={status.reload}>
         {t("admin.audit.verify")}

@@ -52,7 +52,7 @@ export function RolesPage(props: { path: string }) {
         <>
           {writable && custom.length > 0 && (
             <Card title={t("admin.roles.custom")} labelledBy="custom-roles">
-              <ul className="plain-list" data-testid="custom-roles">
+              <ul className="plain-list custom-roles" data-testid="custom-roles">
                 {custom.map((r) => (
                   <li key={r.id}>
                     <strong>{r.name}</strong> <span className="muted mono">{r.key}</span>

@@ -116,7 +116,9 @@ export function UsersPage(props: { path: string }) {
             setOffset(0);
           }}
         >
-          <Field label={t("common.search")} type="search" value={q} onChange={(e) => setQ(e.target.value)} className="field-grow" />
+          <div className="field-grow">
+            <Field label={t("common.search")} type="search" value={q} onChange={(e) => setQ(e.target.value)} />
+          </div>
           <button type="submit" className="btn">
             {t("common.search")}
           </button>

@@ -73,7 +73,7 @@ export interface AuditRecord {
 export interface AuditVerification {
   intact: boolean;
   checked: number;
-  broken?: { id: number; seq: number; reason: string };
+  broken?: { id: number; seq: number; kind: "removed" | "link" | "altered"; reason: string };
 }
 
 /** The order roles are shown in: the predefined profiles from most to least powerful, then the
