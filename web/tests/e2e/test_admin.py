@@ -1,10 +1,10 @@
 """Administering a provider without curl, in real Chromium against the real server: its Provider Admin
-creates a user with a password shown once, gives a role and a single permission, and that user signs
-in and sees only what the role allows; an API key is created, its key (shown once) works against the
-API until it is revoked; the roles × permissions matrix and a custom role; CPE credentials created,
-rotated and deleted; the audit log shows those actions and the chain intact, then the broken entry after
-the database owner rewrites one row. A NOC engineer (read-only here) is offered no write control and a
-Viewer's forced visit gets a readable refusal.
+creates a user with a password shown once, gives a role and a single permission, that user signs in and
+sees only what the role allows, and once disabled cannot sign in; an API key is created, its key (shown
+once) works against the API until it is revoked; the roles × permissions matrix and a custom role; CPE
+credentials created, rotated and deleted; the audit log shows those actions and the chain intact, then
+the broken entry after the database owner rewrites one row. A NOC engineer (read-only here) is offered
+no write control and a Viewer's forced visit gets a readable refusal.
 
 Run through scripts/test.sh (or scripts/web-test.sh e2e with the OCTOISP_TEST_* variables set).
 Screenshots go to web/tests/screenshots/ (git-ignored)."""
@@ -137,6 +137,16 @@ class AdminStories(Browser, unittest.TestCase):
         finally:
             context.close()
 
+        # Disabled (after a confirmation), the account can no longer sign in.
+        row.get_by_role("button", name="Editar Ana Souza").click()
+        edit = page.get_by_test_id("user-edit")
+        edit.get_by_label("Situação").select_option(label="Desativado")
+        edit.get_by_role("button", name="Salvar").click()
+        page.get_by_role("alertdialog", name="Desativar Ana Souza? Não poderá mais entrar.").get_by_role("button", name="Confirmar").click()
+        expect(row).to_contain_text("Desativado")
+        status, body = raw_call(self.server.base, "POST", "/api/v1/auth/login", {}, {"email": NEW_USER, "password": password})
+        self.assertEqual(status, 401, body)
+
     def test_02_an_api_key_is_shown_once_works_and_is_revoked(self):
         page = self.page
         self.sign_in(ADMIN)
@@ -251,9 +261,10 @@ class AdminStories(Browser, unittest.TestCase):
         filters.get_by_label("Ação").fill("user.")
         filters.get_by_label("Quem").select_option(label=ADMIN)
         filters.get_by_role("button", name="Filtrar").click()
-        expect(table.locator("tbody tr")).to_have_count(2)
-        self.assertEqual(table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.action)"), ["user.update", "user.create"])
-        table.locator("tr[data-action='user.update']").get_by_role("button", name="Ver").click()
+        expect(table.locator("tbody tr")).to_have_count(3)
+        self.assertEqual(table.locator("tbody tr").evaluate_all("rows => rows.map(r => r.dataset.action)"), ["user.update", "user.update", "user.create"])
+        # The older update is the role change.
+        table.locator("tr[data-action='user.update']").last.get_by_role("button", name="Ver").click()
         detail = page.get_by_test_id("audit-detail")
         expect(detail).to_contain_text("technician")
         expect(detail).to_contain_text("viewer")

@@ -222,8 +222,10 @@ function UserEditor(props: { user: UserRecord; roles: RoleRecord[]; onDone: () =
   const choices = offered.some((r) => r.key === user.role_key) ? offered : [...offered, ...props.roles.filter((r) => r.key === user.role_key)];
   const rolePermissions = props.roles.find((r) => r.key === form.role_key)?.permissions ?? [];
   const effective = effectivePermissions(rolePermissions, form.grants, form.revocations);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
+  // Disabling signs the user out and refuses its sign-ins: it is confirmed first.
+  const disabling = form.status === "disabled" && user.status !== "disabled";
+  const submit = async (event?: FormEvent) => {
+    event?.preventDefault();
     // Revocations of permissions the new role does not carry mean nothing: they are dropped.
     const body = userChangeBody(user, { ...form, revocations: form.revocations.filter((p) => rolePermissions.includes(p)), grants: form.grants.filter((p) => !rolePermissions.includes(p)) });
     if (!body) return props.onDone();
@@ -235,7 +237,7 @@ function UserEditor(props: { user: UserRecord; roles: RoleRecord[]; onDone: () =
   };
   return (
     <Card title={t("admin.user.edit", { name: user.name })} labelledBy="user-edit">
-      <form onSubmit={submit} noValidate data-testid="user-edit">
+      <form onSubmit={(e) => (e.preventDefault(), disabling || submit())} noValidate data-testid="user-edit">
         <FormProblem local={{}} action={action} labels={{ role_key: t("admin.role"), status: t("cust.status"), grants: t("admin.user.grants"), revocations: t("admin.user.revocations") }} />
         <fieldset disabled={action.busy}>
           <div className="form-row">
@@ -271,9 +273,13 @@ function UserEditor(props: { user: UserRecord; roles: RoleRecord[]; onDone: () =
           </details>
         </fieldset>
         <div className="row row-tight">
-          <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
-            {t("common.save")}
-          </button>
+          {disabling ? (
+            <ConfirmButton label={t("common.save")} question={t("admin.user.disableConfirm", { name: user.name })} disabled={!online || action.busy} onConfirm={() => submit()} />
+          ) : (
+            <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
+              {t("common.save")}
+            </button>
+          )}
           <button type="button" className="btn" onClick={props.onDone}>
             {t("common.cancel")}
           </button>
