@@ -256,6 +256,10 @@ class AdminStories(Browser, unittest.TestCase):
         for action in ("user.create", "user.update", "api_key.create", "api_key.revoke", "role.create"):
             expect(table.locator(f"tr[data-action='{action}']").first).to_be_visible()
 
+        # A target with a page of its own links there.
+        device = self.api.get("/api/v1/devices")["items"][0]["id"]
+        expect(table.locator("tr[data-action='device.create']").get_by_role("link", name=f"device {device[:8]}")).to_have_attribute("href", f"/devices/{device}")
+
         # Only user actions, by the Provider Admin.
         filters = page.get_by_test_id("audit-filters")
         filters.get_by_label("Ação").fill("user.")

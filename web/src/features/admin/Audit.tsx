@@ -5,6 +5,7 @@ import { Fragment, useState, type FormEvent } from "react";
 import { useApp, useQuery } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import type { Page } from "../../lib/types";
+import { Link } from "../../lib/router";
 import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { ErrorNote, Loading } from "../../ui/States";
@@ -108,7 +109,7 @@ export function AuditPage(props: { path: string }) {
                             <code className="mono">{e.action}</code>
                           </td>
                           <td data-label={t("admin.audit.target")} className="wrap">
-                            {e.target_type ? `${e.target_type} ${e.target_id ? e.target_id.slice(0, 8) : ""}` : "—"}
+                            <TargetText entry={e} />
                           </td>
                           <td data-label={t("admin.audit.detail")}>
                             <button type="button" className="btn btn-small" aria-expanded={open === e.id} onClick={() => setOpen(open === e.id ? null : e.id)}>
@@ -135,6 +136,17 @@ export function AuditPage(props: { path: string }) {
       </Card>
     </>
   );
+}
+
+/** Pages a target can be opened on. */
+const TARGET_PAGES: Record<string, string> = { device: "/devices/", pop: "/network/pops/", customer: "/network/customers/" };
+
+/** "device 1a2b3c4d", a link when the target has a page. */
+function TargetText(props: { entry: AuditRecord }) {
+  const { target_type: type, target_id: id } = props.entry;
+  if (!type) return <>—</>;
+  const text = `${type} ${id ? id.slice(0, 8) : ""}`;
+  return id && TARGET_PAGES[type] ? <Link href={TARGET_PAGES[type] + id}>{text}</Link> : <>{text}</>;
 }
 
 /** "Cadeia íntegra (N registros)" or the first broken entry. */
