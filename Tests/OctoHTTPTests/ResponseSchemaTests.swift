@@ -84,6 +84,7 @@ import Testing
                 ("/api/v1/users", "/api/v1/users"), ("/api/v1/users/{id}", "/api/v1/users/\(user.id.lowercased)"),
                 ("/api/v1/roles", "/api/v1/roles"), ("/api/v1/roles/{id}", "/api/v1/roles/\(role)"),
                 ("/api/v1/api-keys", "/api/v1/api-keys"), ("/api/v1/audit", "/api/v1/audit?limit=500"),
+                ("/api/v1/audit/verification", "/api/v1/audit/verification"),
                 ("/api/v1/jobs", "/api/v1/jobs"), ("/api/v1/jobs/dead-letters", "/api/v1/jobs/dead-letters"),
                 ("/api/v1/jobs/queues", "/api/v1/jobs/queues"),
                 ("/api/v1/devices/{id}/tasks", "/api/v1/devices/\(device)/tasks"),

@@ -45,6 +45,13 @@ const ROUTES = [
   "/network/customers",
   "/network/customers/:id",
   "/jobs",
+  // Administration: users, roles, API keys, audit; CPE credentials in set-up.
+  "/admin",
+  "/admin/users",
+  "/admin/roles",
+  "/admin/api-keys",
+  "/admin/audit",
+  "/setup/acs",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -63,6 +70,11 @@ const NetworkHome = lazy(() => import("../features/hierarchy/Network").then((m) 
 const PopPage = lazy(() => import("../features/hierarchy/Network").then((m) => ({ default: m.PopPage })));
 const CustomerList = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerList })));
 const CustomerPage = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerPage })));
+const UsersPage = lazy(() => import("../features/admin/Users").then((m) => ({ default: m.UsersPage })));
+const RolesPage = lazy(() => import("../features/admin/Roles").then((m) => ({ default: m.RolesPage })));
+const ApiKeysPage = lazy(() => import("../features/admin/ApiKeys").then((m) => ({ default: m.ApiKeysPage })));
+const AuditPage = lazy(() => import("../features/admin/Audit").then((m) => ({ default: m.AuditPage })));
+const AcsCredentials = lazy(() => import("../features/setup/AcsCredentials").then((m) => ({ default: m.AcsCredentials })));
 const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
@@ -296,6 +308,25 @@ export function App() {
         break;
       case "/jobs":
         screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
+      case "/admin":
+        // The section opens on the first tab the caller may read.
+        screen = value.can("users.read") ? <UsersPage path="/admin/users" /> : value.can("settings.read") ? <ApiKeysPage path="/admin/api-keys" /> : <AuditPage path="/admin/audit" />;
+        break;
+      case "/admin/users":
+        screen = <UsersPage path={location.path} />;
+        break;
+      case "/admin/roles":
+        screen = <RolesPage path={location.path} />;
+        break;
+      case "/admin/api-keys":
+        screen = <ApiKeysPage path={location.path} />;
+        break;
+      case "/admin/audit":
+        screen = <AuditPage path={location.path} />;
+        break;
+      case "/setup/acs":
+        screen = <AcsCredentials path={location.path} />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;

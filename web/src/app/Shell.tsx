@@ -49,6 +49,7 @@ export function Shell(props: {
     { href: "/network", label: "nav.network", show: can("pops.read") || can("customers.read") },
     { href: "/setup", label: "nav.setup", show: me.global_admin || can("settings.read") || can("monitoring.read") },
     { href: "/jobs", label: "nav.jobs", show: can("settings.read") },
+    { href: "/admin", label: "nav.admin", show: can("users.read") || can("audit.read") || can("settings.read") },
   ];
   // The Alertas section holds the board, incidents, rules, silences, maintenance and channels.
   const active = (href: string) => (href === "/" ? props.path === "/" : props.path.startsWith(href) || (href === "/alerts" && props.path.startsWith("/incidents")));
