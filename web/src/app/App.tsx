@@ -45,6 +45,12 @@ const ROUTES = [
   "/network/customers",
   "/network/customers/:id",
   "/jobs",
+  // Provisioning: templates and rollouts.
+  "/provisioning",
+  "/provisioning/templates/new",
+  "/provisioning/templates/:id",
+  "/provisioning/rollouts",
+  "/provisioning/rollouts/:id",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -64,6 +70,10 @@ const PopPage = lazy(() => import("../features/hierarchy/Network").then((m) => (
 const CustomerList = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerList })));
 const CustomerPage = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerPage })));
 const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
+const TemplateList = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateList })));
+const TemplateEditor = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateEditor })));
+const RolloutList = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutList })));
+const RolloutPage = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -296,6 +306,21 @@ export function App() {
         break;
       case "/jobs":
         screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
+      case "/provisioning":
+        screen = <TemplateList path={location.path} query={location.query} />;
+        break;
+      case "/provisioning/templates/new":
+        screen = value.can("provisioning.write") ? <TemplateEditor key="new" path={location.path} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
+      case "/provisioning/templates/:id":
+        screen = <TemplateEditor key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/provisioning/rollouts":
+        screen = <RolloutList path={location.path} query={location.query} />;
+        break;
+      case "/provisioning/rollouts/:id":
+        screen = <RolloutPage key={match.params.id} id={match.params.id} path={location.path} query={location.query} />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;
