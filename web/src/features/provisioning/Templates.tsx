@@ -1,6 +1,6 @@
 // Provisioning templates: the list, the editor (Wi-Fi per band as fields, the other settings as JSON with
 // the API's refusal shown at its field or line), versions, the diff between two versions and rollback.
-import { useMemo, useState, type FormEvent } from "react";
+import { useEffect, useMemo, useState, type FormEvent } from "react";
 import { ApiError } from "../../lib/api";
 import { useApp, useQuery } from "../../lib/app";
 import { diffDocuments, templateDiffRows } from "../../lib/diff";
@@ -105,6 +105,7 @@ export function TemplateList(props: { path: string; query: Record<string, string
 export function TemplateEditor(props: { id?: string; path: string }) {
   const { t } = useI18n();
   const current = useQuery<TemplateWithVersion>(props.id ? `/api/v1/provisioning/templates/${props.id}` : null);
+  const [saved, setSaved] = useState<number | null>(null);
   if (props.id && !current.data) return current.error ? <ErrorNote error={current.error} retry={current.reload} /> : <Loading />;
   const data = current.data;
   return (
@@ -118,13 +119,18 @@ export function TemplateEditor(props: { id?: string; path: string }) {
         {data && <p className="muted">{t("tpl.versionNow", { version: data.template.current_version })}</p>}
       </div>
       {/* Keyed by version: a save or rollback elsewhere starts the form again from the new current version. */}
-      <TemplateForm key={data ? `${data.template.id}-${data.version.version}` : "new"} existing={data} />
+      <TemplateForm key={data ? `${data.template.id}-${data.version.version}` : "new"} existing={data} onSaved={setSaved} />
+      {saved !== null && (
+        <p className="note note-ok" role="status" data-testid="template-saved">
+          {t("tpl.saved", { version: saved })}
+        </p>
+      )}
       {data && <Versions template={data.template} />}
     </>
   );
 }
 
-function TemplateForm(props: { existing?: TemplateWithVersion }) {
+function TemplateForm(props: { existing?: TemplateWithVersion; onSaved: (version: number | null) => void }) {
   const { t } = useI18n();
   const { api, cache, can, online } = useApp();
   const check = useCheck();
@@ -133,7 +139,6 @@ function TemplateForm(props: { existing?: TemplateWithVersion }) {
   const [form, setForm] = useState<TemplateForm>(() => (props.existing ? templateToForm(props.existing) : emptyTemplate()));
   const [local, setLocal] = useState<FieldErrors>({});
   const [sentBands, setSentBands] = useState<Band[]>([]);
-  const [saved, setSaved] = useState<number | null>(null);
   const action = useAction();
   const create = !props.existing;
   // The API's refusal at its field: a Wi-Fi field, or a line of the JSON editor.
@@ -154,7 +159,7 @@ function TemplateForm(props: { existing?: TemplateWithVersion }) {
   const set = <K extends keyof TemplateForm>(key: K, value: TemplateForm[K]) => setForm({ ...form, [key]: value });
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setSaved(null);
+    props.onSaved(null);
     const { body, errors: found } = templateBody(form, check, create);
     setLocal(found);
     action.setError(null);
@@ -166,7 +171,7 @@ function TemplateForm(props: { existing?: TemplateWithVersion }) {
     if (!result) return;
     cache.invalidate("/api/v1/provisioning/templates");
     if (create) navigate(`/provisioning/templates/${result.template.id}`);
-    else setSaved(result.version.version);
+    else props.onSaved(result.version.version);
   };
   const archive = async () => {
     const done = await action.run(() => api.request("DELETE", `/api/v1/provisioning/templates/${props.existing!.template.id}`));
@@ -269,11 +274,6 @@ function TemplateForm(props: { existing?: TemplateWithVersion }) {
           )}
         </div>
       )}
-      {saved !== null && (
-        <p className="note note-ok" role="status" data-testid="template-saved">
-          {t("tpl.saved", { version: saved })}
-        </p>
-      )}
     </form>
   );
 }
@@ -353,6 +353,11 @@ function Versions(props: { template: TemplateRecord }) {
   const [offset, setOffset] = useState(0);
   const [from, setFrom] = useState(Math.max(1, latest - 1));
   const [to, setTo] = useState(latest);
+  // A new version (saved or rolled back): compare it with the one before.
+  useEffect(() => {
+    setFrom(Math.max(1, latest - 1));
+    setTo(latest);
+  }, [latest]);
   const versions = useQuery<Page<TemplateVersionRecord>>(`/api/v1/provisioning/templates/${id}/versions${buildQuery({ limit: LIMIT, offset: offset || undefined })}`);
   const diff = useQuery<TemplateDiffRecord>(latest > 1 && from !== to ? `/api/v1/provisioning/templates/${id}/diff${buildQuery({ from, to })}` : null);
   const action = useAction();
@@ -362,8 +367,6 @@ function Versions(props: { template: TemplateRecord }) {
     const result = await action.run(() => api.post<TemplateWithVersion>(`/api/v1/provisioning/templates/${id}/rollback`, { version }));
     if (result) {
       setRolledBack({ from: version, to: result.version.version });
-      setFrom(version);
-      setTo(result.version.version);
       cache.invalidate("/api/v1/provisioning/templates");
     }
   };
