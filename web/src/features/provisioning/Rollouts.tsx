@@ -151,7 +151,7 @@ function RolloutCreate(props: { onDone: () => void }) {
         )}
         {apiError && (
           <p className="note note-error" role="alert" data-testid="form-error">
-            {t("form.rejected", { message: `${apiError.field ? apiError.field + ": " : ""}${apiError.message}` })}
+            {t("form.rejected", { message: apiError.message })}
           </p>
         )}
         {action.error && !apiError ? <ErrorNote error={action.error} /> : null}

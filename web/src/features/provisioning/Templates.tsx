@@ -120,7 +120,7 @@ export function TemplateEditor(props: { id?: string; path: string }) {
       </div>
       {/* Keyed by version: a save or rollback elsewhere starts the form again from the new current version. */}
       <TemplateForm key={data ? `${data.template.id}-${data.version.version}` : "new"} existing={data} onSaved={setSaved} />
-      {saved !== null && (
+      {saved !== null && saved === data?.template.current_version && (
         <p className="note note-ok" role="status" data-testid="template-saved">
           {t("tpl.saved", { version: saved })}
         </p>
@@ -189,7 +189,7 @@ function TemplateForm(props: { existing?: TemplateWithVersion; onSaved: (version
       )}
       {apiError && (
         <p className="note note-error" role="alert" data-testid="form-error">
-          {t("form.rejected", { message: `${apiError.field ? apiError.field + ": " : ""}${apiError.message}` })}
+          {t("form.rejected", { message: apiError.message })}
         </p>
       )}
       {action.error && !apiError ? <ErrorNote error={action.error} /> : null}
@@ -210,13 +210,13 @@ function TemplateForm(props: { existing?: TemplateWithVersion; onSaved: (version
               </Select>
             )}
           </div>
-          <p className="field-help">{t("tpl.globHelp")}</p>
           <div className="form-row">
             <Field label={t("tpl.manufacturer")} value={form.manufacturer} placeholder="Huawei*" onChange={(e) => set("manufacturer", e.target.value)} error={errors.manufacturer} />
             <Field label={t("tpl.productClass")} value={form.product_class} placeholder="EG8145*" onChange={(e) => set("product_class", e.target.value)} error={errors.product_class} />
             <Field label={t("device.oui")} value={form.oui} onChange={(e) => set("oui", e.target.value)} error={errors.oui} />
             <Field label={t("device.firmware")} value={form.firmware} onChange={(e) => set("firmware", e.target.value)} error={errors.firmware} />
           </div>
+          <p className="field-help">{t("tpl.globHelp")}</p>
         </Card>
         <div className="grid two">
           {BANDS.map((band) => (
@@ -263,7 +263,7 @@ function TemplateForm(props: { existing?: TemplateWithVersion; onSaved: (version
         </Card>
       )}
       {writable && (
-        <div className="row row-tight">
+        <div className="row">
           <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
             {create ? t("tpl.create") : t("tpl.saveVersion")}
           </button>
@@ -374,7 +374,7 @@ function Versions(props: { template: TemplateRecord }) {
   const rows = [...(versions.data?.items ?? [])].sort((a, b) => b.version - a.version);
   const numbers = Array.from({ length: latest }, (_, i) => latest - i);
   return (
-    <div className="grid two">
+    <>
       <Card title={t("tpl.versions")} labelledBy="tpl-versions">
         {action.error ? <ErrorNote error={action.error} /> : null}
         {rolledBack && (
@@ -466,6 +466,6 @@ function Versions(props: { template: TemplateRecord }) {
           </>
         )}
       </Card>
-    </div>
+    </>
   );
 }
