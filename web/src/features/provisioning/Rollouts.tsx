@@ -120,7 +120,12 @@ function RolloutCreate(props: { onDone: () => void }) {
   const apiError = action.error instanceof ApiError && action.error.status === 400 ? action.error : undefined;
   const mapped = rolloutFormField(apiError?.field);
   const errors: FieldErrors = Object.keys(local).length ? local : apiError && mapped ? { [mapped]: apiError.message } : {};
-  const set = <K extends keyof RolloutForm>(key: K, value: RolloutForm[K]) => setForm({ ...form, [key]: value });
+  // Once a submit found problems, they follow the edits (a fixed field stops being marked).
+  const set = <K extends keyof RolloutForm>(key: K, value: RolloutForm[K]) => {
+    const next = { ...form, [key]: value };
+    setForm(next);
+    if (Object.keys(local).length) setLocal(rolloutBody(next, check).errors);
+  };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     action.setError(null);
@@ -186,12 +191,12 @@ function RolloutCreate(props: { onDone: () => void }) {
               </Select>
             )}
           </div>
-          <p className="field-help">{t("ro.filterHelp")}</p>
           <div className="form-row">
             <Field label={t("tpl.manufacturer")} value={form.manufacturer} placeholder="Huawei*" onChange={(e) => set("manufacturer", e.target.value)} error={errors.manufacturer} />
             <Field label={t("tpl.productClass")} value={form.product_class} placeholder="EG8145*" onChange={(e) => set("product_class", e.target.value)} error={errors.product_class} />
             <Field label={t("device.firmware")} value={form.firmware} onChange={(e) => set("firmware", e.target.value)} error={errors.firmware} />
           </div>
+          <p className="field-help">{t("ro.filterHelp")}</p>
           {estimate !== undefined && (
             <p className="note" role="status" data-testid="rollout-estimate">
               {t("ro.estimate", { count: number(estimate) })}

@@ -156,7 +156,12 @@ function TemplateForm(props: { existing?: TemplateWithVersion; onSaved: (version
     const next = formSettings(form);
     return next ? diffDocuments(props.existing.version.settings, next) : null;
   }, [form, props.existing]);
-  const set = <K extends keyof TemplateForm>(key: K, value: TemplateForm[K]) => setForm({ ...form, [key]: value });
+  // Once a submit found problems, they follow the edits (a fixed field stops being marked).
+  const set = <K extends keyof TemplateForm>(key: K, value: TemplateForm[K]) => {
+    const next = { ...form, [key]: value };
+    setForm(next);
+    if (Object.keys(local).length) setLocal(templateBody(next, check, create).errors);
+  };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     props.onSaved(null);
