@@ -198,7 +198,7 @@ class ProvisioningStory(Browser, unittest.TestCase):
         page.get_by_test_id("dprov-apply").click()
         page.get_by_role("alertdialog").get_by_role("button", name="Confirmar").click()
         expect(page.get_by_test_id("dprov-outcome")).to_have_text(re.compile(r"^(Tarefa criada\.|Essas mudanças já estão na fila\.)$"))
-        expect(page.get_by_test_id("dprov-facts")).to_contain_text("v3")
+        expect(page.get_by_test_id("dprov-facts")).to_contain_text("Huawei padrão v3")
         self.phone_shot("provisioning-05b-device-phone")
 
     def test_02_a_rollout_over_a_pop_of_live_cpes_completes_on_screen_and_one_over_offline_cpes_is_cancelled(self):

@@ -89,6 +89,7 @@ export default function ProvisioningPanel(props: { deviceId: string }) {
   };
   const missing = state.error instanceof ApiError && state.error.status === 404;
   const s = state.data;
+  const template = useQuery<{ template: { name: string } }>(s?.template_id ? `/api/v1/provisioning/templates/${s.template_id}` : null);
   return (
     <div className="grid two">
       <Card title={t("dprov.state")} labelledBy="dprov-state">
@@ -111,7 +112,7 @@ export default function ProvisioningPanel(props: { deviceId: string }) {
               </div>
               <div>
                 <dt>{t("dprov.template")}</dt>
-                <dd>{s.template_id ? <Link href={`/provisioning/templates/${s.template_id}`}>{`v${s.template_version ?? "?"}`}</Link> : "—"}</dd>
+                <dd>{s.template_id ? <Link href={`/provisioning/templates/${s.template_id}`}>{`${template.data?.template.name ?? ""} v${s.template_version ?? "?"}`.trim()}</Link> : "—"}</dd>
               </div>
               <div>
                 <dt>{t("dprov.lastApplied")}</dt>
