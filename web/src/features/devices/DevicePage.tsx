@@ -16,7 +16,7 @@ const InterfacesPanel = lazy(() => import("./InterfacesPanel"));
 const TimelinePanel = lazy(() => import("./TimelinePanel"));
 const ProvisioningPanel = lazy(() => import("./ProvisioningPanel"));
 
-const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "provisioning", "optics", "interfaces", "diagnose"] as const;
+const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose", "provisioning"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One device: identity and status, and its sections as tabs (the tab is in the URL). */
