@@ -52,6 +52,12 @@ const ROUTES = [
   "/admin/api-keys",
   "/admin/audit",
   "/setup/acs",
+  // Provisioning: templates and rollouts.
+  "/provisioning",
+  "/provisioning/templates/new",
+  "/provisioning/templates/:id",
+  "/provisioning/rollouts",
+  "/provisioning/rollouts/:id",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -76,6 +82,10 @@ const ApiKeysPage = lazy(() => import("../features/admin/ApiKeys").then((m) => (
 const AuditPage = lazy(() => import("../features/admin/Audit").then((m) => ({ default: m.AuditPage })));
 const AcsCredentials = lazy(() => import("../features/setup/AcsCredentials").then((m) => ({ default: m.AcsCredentials })));
 const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
+const TemplateList = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateList })));
+const TemplateEditor = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateEditor })));
+const RolloutList = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutList })));
+const RolloutPage = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -327,6 +337,21 @@ export function App() {
         break;
       case "/setup/acs":
         screen = <AcsCredentials path={location.path} />;
+        break;
+      case "/provisioning":
+        screen = <TemplateList path={location.path} query={location.query} />;
+        break;
+      case "/provisioning/templates/new":
+        screen = value.can("provisioning.write") ? <TemplateEditor key="new" path={location.path} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
+      case "/provisioning/templates/:id":
+        screen = <TemplateEditor key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/provisioning/rollouts":
+        screen = <RolloutList path={location.path} query={location.query} />;
+        break;
+      case "/provisioning/rollouts/:id":
+        screen = <RolloutPage key={match.params.id} id={match.params.id} path={location.path} query={location.query} />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;

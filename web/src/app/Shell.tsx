@@ -46,6 +46,7 @@ export function Shell(props: {
     { href: "/alerts", label: "nav.alerts", show: can("alerts.read") },
     { href: "/tools", label: "nav.tools", show: can("tools.read") },
     { href: "/reports", label: "nav.reports", show: can("reports.read") },
+    { href: "/provisioning", label: "nav.provisioning", show: can("provisioning.read") },
     { href: "/network", label: "nav.network", show: can("pops.read") || can("customers.read") },
     { href: "/setup", label: "nav.setup", show: me.global_admin || can("settings.read") || can("monitoring.read") },
     { href: "/jobs", label: "nav.jobs", show: can("settings.read") },

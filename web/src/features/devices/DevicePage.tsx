@@ -14,8 +14,9 @@ import { WifiPanel } from "./WifiPanel";
 // Monitoring tabs load on first use (Chart.js stays out of the initial bundle).
 const InterfacesPanel = lazy(() => import("./InterfacesPanel"));
 const TimelinePanel = lazy(() => import("./TimelinePanel"));
+const ProvisioningPanel = lazy(() => import("./ProvisioningPanel"));
 
-const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose"] as const;
+const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose", "provisioning"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One device: identity and status, and its sections as tabs (the tab is in the URL). */
@@ -26,7 +27,9 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
   // Device rows publish on `devices` (with the id in the data), tasks and provisioning on `devices/<id>`.
   useTopics("devices", `devices/${props.id}`);
   const device = useQuery<Device>(base);
-  const visible = TABS.filter((tab) => (tab === "optics" || tab === "interfaces" ? can("monitoring.read") : tab === "diagnose" ? can("tools.execute") : true));
+  const visible = TABS.filter((tab) =>
+    tab === "optics" || tab === "interfaces" ? can("monitoring.read") : tab === "diagnose" ? can("tools.execute") : tab === "provisioning" ? can("provisioning.read") : true,
+  );
   const tab: Tab = (visible as readonly string[]).includes(props.query.tab) ? (props.query.tab as Tab) : "overview";
   const select = (name: Tab) => navigate(`/devices/${props.id}${buildQuery({ tab: name === "overview" ? undefined : name })}`, true);
   if (!device.data) return device.error ? <ErrorNote error={device.error} retry={device.reload} /> : <Loading />;
@@ -78,6 +81,7 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
         {tab === "parameters" && <ParameterTree deviceId={d.id} />}
         {tab === "tasks" && <Tasks deviceId={d.id} />}
         {tab === "wifi" && <WifiPanel device={d} />}
+        {tab === "provisioning" && <ProvisioningPanel deviceId={d.id} />}
         {tab === "interfaces" && <InterfacesPanel device={d} query={props.query} theme={document.documentElement.dataset.theme ?? "system"} />}
         {tab === "optics" && <Optics deviceId={d.id} />}
         {tab === "diagnose" && <DiagnosePanel device={d} theme={document.documentElement.dataset.theme ?? "system"} />}
