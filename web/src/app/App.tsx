@@ -44,6 +44,8 @@ const ROUTES = [
   "/network/pops/:id",
   "/network/customers",
   "/network/customers/:id",
+  "/network/groups",
+  "/network/groups/:id",
   "/jobs",
 ] as const;
 
@@ -63,6 +65,8 @@ const NetworkHome = lazy(() => import("../features/hierarchy/Network").then((m) 
 const PopPage = lazy(() => import("../features/hierarchy/Network").then((m) => ({ default: m.PopPage })));
 const CustomerList = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerList })));
 const CustomerPage = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerPage })));
+const GroupList = lazy(() => import("../features/hierarchy/Groups").then((m) => ({ default: m.GroupList })));
+const GroupPage = lazy(() => import("../features/hierarchy/Groups").then((m) => ({ default: m.GroupPage })));
 const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
@@ -293,6 +297,12 @@ export function App() {
         break;
       case "/network/customers/:id":
         screen = <CustomerPage key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/network/groups":
+        screen = <GroupList path={location.path} query={location.query} />;
+        break;
+      case "/network/groups/:id":
+        screen = <GroupPage key={match.params.id} id={match.params.id} path={location.path} query={location.query} />;
         break;
       case "/jobs":
         screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
