@@ -44,7 +44,8 @@ export function DeviceList(props: { query: Record<string, string> }) {
   const [tag, setTag] = useState(q.tag ?? "");
   const creating = q.new === "1" && can("devices.write");
   const pops = useQuery<Page<Pop>>(can("pops.read") ? "/api/v1/pops?limit=500" : null);
-  const devices = useQuery<Page<Device>>(`/api/v1/devices${buildQuery({ ...filters, limit: LIMIT })}`);
+  const url = `/api/v1/devices${buildQuery({ ...filters, limit: LIMIT })}`;
+  const devices = useQuery<Page<Device>>(url);
   const popName = (id?: string) => (id ? pops.data?.items.find((p) => p.id === id)?.name ?? "…" : t("common.noPop"));
 
   const go = (changes: Record<string, string | undefined>) => {
@@ -129,6 +130,8 @@ export function DeviceList(props: { query: Record<string, string> }) {
             </Select>
           )}
         </form>
+        {/* The page shown and whether it is still loading: what the list budget bench waits for. */}
+        <div data-testid="device-results" data-url={url} aria-busy={!devices.data && !devices.error}>
         {devices.error ? <ErrorNote error={devices.error} retry={devices.reload} /> : null}
         {!devices.data && !devices.error && <Loading />}
         {devices.data && (
@@ -145,6 +148,7 @@ export function DeviceList(props: { query: Record<string, string> }) {
             <Pager offset={devices.data.offset} limit={LIMIT} total={devices.data.total} onChange={(offset) => go({ offset: offset ? String(offset) : undefined })} />
           </>
         )}
+        </div>
       </Card>
     </>
   );
