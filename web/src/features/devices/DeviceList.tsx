@@ -36,7 +36,7 @@ export function StatusBadge(props: { status: Device["status"] }) {
 /** The device list; its filters live in the URL so a view can be shared and survives reload. */
 export function DeviceList(props: { query: Record<string, string> }) {
   const { t, number, relative } = useI18n();
-  const { can, online } = useApp();
+  const { can, online, cache } = useApp();
   useTopics("devices");
   const q = props.query;
   const filters: Record<string, string | undefined> = { q: q.q, status: q.status, kind: q.kind, pop_id: q.pop_id, tag: q.tag, sort: q.sort ?? "name", offset: q.offset };
@@ -46,6 +46,12 @@ export function DeviceList(props: { query: Record<string, string> }) {
   const pops = useQuery<Page<Pop>>(can("pops.read") ? "/api/v1/pops?limit=500" : null);
   const url = `/api/v1/devices${buildQuery({ ...filters, limit: LIMIT })}`;
   const devices = useQuery<Page<Device>>(url);
+  // The next page is fetched once this one is shown, so paging forward draws from the cache.
+  const page = devices.data;
+  const nextUrl = page && page.offset + LIMIT < page.total ? `/api/v1/devices${buildQuery({ ...filters, offset: String(page.offset + LIMIT), limit: LIMIT })}` : null;
+  useEffect(() => {
+    if (nextUrl && online) cache.load(nextUrl).catch(() => undefined);
+  }, [nextUrl, online]);
   const popName = (id?: string) => (id ? pops.data?.items.find((p) => p.id === id)?.name ?? "…" : t("common.noPop"));
 
   const go = (changes: Record<string, string | undefined>) => {
