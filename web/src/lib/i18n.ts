@@ -923,6 +923,17 @@ export const ptBR = {
   "group.remove": "Remover",
   "group.removeFor": "Remover {name} do grupo",
   "group.already": "já no grupo",
+  "poll.title": "Intervalos de coleta SNMP",
+  "poll.help": "Em minutos. Vazio usa o padrão da plataforma, mostrado no campo.",
+  "poll.enabled": "Coletar este dispositivo",
+  "poll.collector.system": "Sistema",
+  "poll.collector.health": "Saúde (CPU, memória)",
+  "poll.collector.interfaces": "Interfaces",
+  "poll.collector.optics": "Óptica",
+  "poll.collector.neighbors": "Vizinhos (LLDP/CDP)",
+  "poll.collector.bgp": "BGP",
+  "poll.collector.sessions": "Sessões",
+  "form.minutes": "Minutos inteiros, de {min} a {max}.",
 } as const;
 
 export type MessageKey = keyof typeof ptBR;
@@ -1849,6 +1860,17 @@ export const en: Dictionary = {
   "group.remove": "Remove",
   "group.removeFor": "Remove {name} from the group",
   "group.already": "already in the group",
+  "poll.title": "SNMP poll intervals",
+  "poll.help": "In minutes. Empty uses the platform default, shown in the field.",
+  "poll.enabled": "Poll this device",
+  "poll.collector.system": "System",
+  "poll.collector.health": "Health (CPU, memory)",
+  "poll.collector.interfaces": "Interfaces",
+  "poll.collector.optics": "Optics",
+  "poll.collector.neighbors": "Neighbours (LLDP/CDP)",
+  "poll.collector.bgp": "BGP",
+  "poll.collector.sessions": "Sessions",
+  "form.minutes": "Whole minutes, from {min} to {max}.",
 };
 
 export type Locale = "pt-BR" | "en";

@@ -1,7 +1,7 @@
 """Devices without curl, in real Chromium against the real server: a provider admin creates a device in
 the form (a bad address first, refused by the API at its field), edits its tags, finds it by tag,
 puts it in a static group and sees a dynamic group follow a tag, then deletes the device after a
-confirmation naming it; a Viewer is offered no write control; the new screens in English, dark and at
+confirmation naming it; the admin sets an SNMP-polled device's poll intervals; a Viewer is offered no write control; the new screens in English, dark and at
 360 px.
 
 Run through scripts/test.sh (OCTOISP_WEB_STORIES=test_devices.py scripts/test.sh --web).
@@ -26,7 +26,8 @@ DEVICES = (
 
 
 class DeviceStories(Browser, unittest.TestCase):
-    """A provider with one POP, three devices (two tagged `fibra`, one `vip`), an admin and a Viewer."""
+    """A provider with one POP, three devices (two tagged `fibra`, one `vip`) and a switch polled by SNMP,
+    an admin and a Viewer."""
 
     @classmethod
     def setUpClass(cls):
@@ -40,6 +41,7 @@ class DeviceStories(Browser, unittest.TestCase):
             for name, kind, serial, ip, tags in DEVICES:
                 body = {"name": name, "kind": kind, "status": "online", "serial_number": serial, "management_ip": ip, "pop_id": cls.pop, "tags": tags}
                 cls.devices[name] = api.post("/api/v1/devices", body)["id"]
+            cls.switch = api.post("/api/v1/snmp/devices", {"address": "127.0.5.9", "pop_id": cls.pop, "name": "Switch Centro"})["device_id"]
             cls.group = api.post("/api/v1/device-groups", {"name": "OLTs", "device_ids": [cls.devices["OLT Centro"]]})["id"]
             for email, role in ((ADMIN, "provider_admin"), (VIEWER, "viewer")):
                 api.post("/api/v1/users", {"email": email, "name": email.split("@")[0], "password": PASSWORD, "role_key": role})
@@ -59,7 +61,7 @@ class DeviceStories(Browser, unittest.TestCase):
         page = self.page
         self.sign_in(ADMIN)
         self.nav("Dispositivos")
-        expect(page.get_by_test_id("device-count")).to_have_text("3 dispositivos")
+        expect(page.get_by_test_id("device-count")).to_have_text("4 dispositivos")
         # Tags are chips in the list.
         expect(page.get_by_test_id("device-table").get_by_role("row", name=re.compile("ONT 0002"))).to_contain_text("vip")
 
@@ -167,11 +169,40 @@ class DeviceStories(Browser, unittest.TestCase):
         expect(dialog).to_contain_text("Excluir o dispositivo «CPE Loja 1»?")
         dialog.get_by_role("button", name="Confirmar").click()
         expect(page.get_by_role("heading", name="Dispositivos", level=1)).to_be_visible()
-        expect(page.get_by_test_id("device-count")).to_have_text("3 dispositivos")
+        expect(page.get_by_test_id("device-count")).to_have_text("4 dispositivos")
         with self.assertRaises(APIError) as missing:
             self.api.get(f"/api/v1/devices/{device['id']}")
         self.assertEqual(missing.exception.status, 404)
         self.assertEqual(self.api.get(f"/api/v1/device-groups/{group['id']}")["device_count"], 0)
+
+    def test_04_admin_sets_a_devices_poll_intervals(self):
+        page = self.page
+        self.sign_in(ADMIN)
+        # A device without SNMP polling has no interval card.
+        page.goto(self.server.base + f"/devices/{self.devices['ONT 0001']}?edit=1")
+        expect(page.get_by_test_id("device-form")).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        expect(page.get_by_test_id("polling-form")).to_have_count(0)
+        page.goto(self.server.base + f"/devices/{self.switch}?edit=1")
+        form = page.get_by_test_id("polling-form")
+        interfaces = form.get_by_label("Interfaces")
+        expect(interfaces).to_have_attribute("placeholder", "1")
+        interfaces.fill("0")
+        form.get_by_role("button", name="Salvar").click()
+        expect(interfaces).to_have_attribute("aria-invalid", "true")
+        expect(form.locator(".field-error")).to_have_text("Minutos inteiros, de 1 a 1440.")
+        interfaces.fill("5")
+        form.get_by_label("Coletar este dispositivo").uncheck()
+        form.get_by_role("button", name="Salvar").click()
+        expect(form.get_by_role("status")).to_have_text("Alterações salvas.")
+        polling = self.api.get(f"/api/v1/devices/{self.switch}/snmp")
+        self.assertEqual((polling["enabled"], polling["interval_overrides"], polling["intervals"]["interfaces"]), (False, {"interfaces": 300}, 300))
+        self.shot("devices-06-poll-intervals")
+        # Back to the default.
+        interfaces.fill("")
+        form.get_by_role("button", name="Salvar").click()
+        expect(form.get_by_role("status")).to_have_text("Alterações salvas.")
+        self.assertEqual(self.api.get(f"/api/v1/devices/{self.switch}/snmp")["interval_overrides"], {})
 
     def test_02_viewer_is_offered_no_write_control(self):
         page = self.page

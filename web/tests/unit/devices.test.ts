@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createTranslator, type MessageKey } from "../../src/lib/i18n";
-import { addTags, deviceBody, deviceToForm, emptyDevice, emptyGroup, groupBody, groupToForm, MAX_TAGS, type Check, type GroupRecord } from "../../src/features/devices/model";
+import { addTags, deviceBody, deviceToForm, emptyDevice, emptyGroup, groupBody, groupToForm, intervalsBody, intervalsToForm, MAX_TAGS, type Check, type GroupRecord } from "../../src/features/devices/model";
 import type { Device } from "../../src/lib/types";
 
 // The checks as the screens word them, in Portuguese: also proves every key they use exists.
@@ -99,4 +99,16 @@ test("an edited group never sends its kind", () => {
   assert.equal(form.vendor, "Acme");
   const { body } = groupBody({ ...form, description: "ONTs Acme" }, check, g);
   assert.deepEqual(body, { name: "Acme", description: "ONTs Acme", filter: { vendor: "Acme" } });
+});
+
+test("poll intervals: overrides shown in minutes, empty keeps the default, whole minutes 1…1440 sent in seconds", () => {
+  const form = intervalsToForm({ enabled: true, intervals: { interfaces: 120, system: 300 }, interval_overrides: { interfaces: 120 } });
+  assert.equal(form.interfaces, "2");
+  assert.equal(form.system, "");
+  assert.deepEqual(intervalsBody(false, { ...form, optics: " 15 " }, check).body, { enabled: false, intervals: { interfaces: 120, optics: 900 } });
+  const bad = intervalsBody(true, { ...form, interfaces: "0", bgp: "1,5", health: "1441" }, check);
+  assert.equal(bad.body, undefined);
+  assert.deepEqual(Object.keys(bad.errors).sort(), ["bgp", "health", "interfaces"]);
+  assert.match(bad.errors.health, /1440/);
+  assert.deepEqual(intervalsBody(true, intervalsToForm({ enabled: true, intervals: {}, interval_overrides: {} }), check).body, { enabled: true, intervals: {} });
 });

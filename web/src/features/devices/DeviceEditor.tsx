@@ -1,7 +1,7 @@
 // Create a device, or change or delete one: what POST/PATCH /devices accepts (name, kind, identity,
 // management address, POP, customer, notes, tags). The API's 400 is shown at the field it names.
 // A lazy chunk: loaded from the device list ("Novo dispositivo") and the device page ("Editar").
-import { useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useState, type FormEvent, type KeyboardEvent } from "react";
 import { useApp, useQuery } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { buildQuery, navigate } from "../../lib/router";
@@ -11,7 +11,19 @@ import { Field, Select, TextArea } from "../../ui/Form";
 import { fieldErrors, FormProblem, useAction } from "../alerts/common";
 import type { CustomerRecord } from "../setup/model";
 import { EditActions } from "../hierarchy/parts";
-import { addTags, deviceBody, deviceToForm, emptyDevice, type DeviceForm, type FieldErrors } from "./model";
+import {
+  addTags,
+  COLLECTORS,
+  deviceBody,
+  deviceToForm,
+  emptyDevice,
+  intervalsBody,
+  intervalsToForm,
+  type DeviceForm,
+  type FieldErrors,
+  type IntervalForm,
+  type SnmpPolling,
+} from "./model";
 
 export function deviceLabels(t: (key: MessageKey) => string): Record<string, string> {
   return {
@@ -85,6 +97,87 @@ export function TagEditor(props: { tags: string[]; onChange: (tags: string[]) =>
         </p>
       )}
     </div>
+  );
+}
+
+/** The device form and, for an SNMP-monitored device, its poll intervals. */
+export function DeviceEditorWithPolling(props: { existing?: Device; initialPop?: string; onDone: (saved?: Device) => void }) {
+  const { can } = useApp();
+  return (
+    <>
+      <DeviceEditor {...props} />
+      {props.existing && can("monitoring.read") && <PollingCard deviceId={props.existing.id} />}
+    </>
+  );
+}
+
+/** Per-device poll intervals (PATCH /devices/{id}/snmp); nothing when the device is not polled by SNMP. */
+function PollingCard(props: { deviceId: string }) {
+  const { t } = useI18n();
+  const { api, cache, can, online } = useApp();
+  const url = `/api/v1/devices/${props.deviceId}/snmp`;
+  const polling = useQuery<SnmpPolling>(url);
+  const check = (key: string, values?: Record<string, string | number>) => t(`form.${key}` as MessageKey, values);
+  const [enabled, setEnabled] = useState(true);
+  const [form, setForm] = useState<IntervalForm | null>(null);
+  const [local, setLocal] = useState<FieldErrors>({});
+  const [saved, setSaved] = useState(false);
+  const action = useAction();
+  const writable = can("monitoring.write");
+  useEffect(() => {
+    if (polling.data && !form) {
+      setForm(intervalsToForm(polling.data));
+      setEnabled(polling.data.enabled);
+    }
+  }, [polling.data]);
+  if (!polling.data || !form) return null;
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const { body, errors } = intervalsBody(enabled, form, check);
+    setLocal(errors);
+    setSaved(false);
+    action.setError(null);
+    if (!body) return;
+    const result = await action.run(() => api.request<SnmpPolling>("PATCH", url, body));
+    if (result) {
+      setSaved(true);
+      cache.invalidate(url);
+    }
+  };
+  const labels = Object.fromEntries(COLLECTORS.map((c) => [c, t(`poll.collector.${c}` as MessageKey)]));
+  return (
+    <Card title={t("poll.title")} labelledBy="polling-title">
+      <form onSubmit={submit} noValidate data-testid="polling-form">
+        <FormProblem local={local} action={action} labels={{ ...labels, intervals: t("poll.title") }} />
+        <fieldset disabled={!writable || action.busy}>
+          <Field label={t("poll.enabled")} type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} />
+          <p className="field-help polling-help">{t("poll.help")}</p>
+          <div className="form-row">
+            {COLLECTORS.map((c) => (
+              <Field
+                key={c}
+                label={labels[c]}
+                inputMode="numeric"
+                value={form[c]}
+                placeholder={String(Math.round((polling.data!.intervals[c] ?? 300) / 60))}
+                onChange={(e) => setForm({ ...form, [c]: e.target.value })}
+                error={local[c]}
+              />
+            ))}
+          </div>
+        </fieldset>
+        {writable && (
+          <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
+            {t("common.save")}
+          </button>
+        )}
+        {saved && (
+          <p className="note note-ok" role="status">
+            {t("hier.saved")}
+          </p>
+        )}
+      </form>
+    </Card>
   );
 }
 
@@ -198,4 +291,4 @@ export function DeviceEditor(props: { existing?: Device; initialPop?: string; on
   );
 }
 
-export default DeviceEditor;
+export default DeviceEditorWithPolling;

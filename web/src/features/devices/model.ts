@@ -182,3 +182,46 @@ export function groupBody(form: GroupForm, check: Check, existing?: GroupRecord)
   if (filter) body.filter = filter;
   return { body, errors };
 }
+
+/** The collectors whose poll interval a device may override (CollectorKind in the API). */
+export const COLLECTORS = ["system", "health", "interfaces", "optics", "neighbors", "bgp", "sessions"] as const;
+export type Collector = (typeof COLLECTORS)[number];
+
+/** GET /devices/{id}/snmp, the part the interval form uses. */
+export interface SnmpPolling {
+  enabled: boolean;
+  /** Effective seconds per collector (defaults merged with the overrides). */
+  intervals: Record<string, number>;
+  /** The device's own overrides, in seconds. */
+  interval_overrides: Record<string, number>;
+}
+
+/** Minutes per collector as typed; "" keeps the platform default. */
+export type IntervalForm = Record<Collector, string>;
+
+export function intervalsToForm(polling: SnmpPolling): IntervalForm {
+  const form = {} as IntervalForm;
+  for (const c of COLLECTORS) {
+    const seconds = polling.interval_overrides[c];
+    form[c] = seconds === undefined ? "" : String(Math.round(seconds / 60));
+  }
+  return form;
+}
+
+/**
+ * The body of PATCH /devices/{id}/snmp: `intervals` replaces the overrides, in seconds; whole minutes
+ * from 1 to 1,440 (the API's 60 s…1 day), empty for the default.
+ */
+export function intervalsBody(enabled: boolean, form: IntervalForm, check: Check): { body?: Record<string, unknown>; errors: FieldErrors } {
+  const errors: FieldErrors = {};
+  const intervals: Record<string, number> = {};
+  for (const c of COLLECTORS) {
+    const text = form[c].trim();
+    if (!text) continue;
+    const minutes = /^\d+$/.test(text) ? Number(text) : NaN;
+    if (!(minutes >= 1 && minutes <= 1440)) errors[c] = check("minutes", { min: 1, max: 1440 });
+    else intervals[c] = minutes * 60;
+  }
+  if (Object.keys(errors).length) return { errors };
+  return { body: { enabled, intervals }, errors };
+}
