@@ -44,6 +44,8 @@ const ROUTES = [
   "/network/pops/:id",
   "/network/customers",
   "/network/customers/:id",
+  "/network/groups",
+  "/network/groups/:id",
   "/jobs",
   // Administration: users, roles, API keys, audit; CPE credentials in set-up.
   "/admin",
@@ -81,6 +83,8 @@ const RolesPage = lazy(() => import("../features/admin/Roles").then((m) => ({ de
 const ApiKeysPage = lazy(() => import("../features/admin/ApiKeys").then((m) => ({ default: m.ApiKeysPage })));
 const AuditPage = lazy(() => import("../features/admin/Audit").then((m) => ({ default: m.AuditPage })));
 const AcsCredentials = lazy(() => import("../features/setup/AcsCredentials").then((m) => ({ default: m.AcsCredentials })));
+const GroupList = lazy(() => import("../features/hierarchy/Groups").then((m) => ({ default: m.GroupList })));
+const GroupPage = lazy(() => import("../features/hierarchy/Groups").then((m) => ({ default: m.GroupPage })));
 const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
 const TemplateList = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateList })));
 const TemplateEditor = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateEditor })));
@@ -315,6 +319,12 @@ export function App() {
         break;
       case "/network/customers/:id":
         screen = <CustomerPage key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/network/groups":
+        screen = <GroupList path={location.path} query={location.query} />;
+        break;
+      case "/network/groups/:id":
+        screen = <GroupPage key={match.params.id} id={match.params.id} path={location.path} query={location.query} />;
         break;
       case "/jobs":
         screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;

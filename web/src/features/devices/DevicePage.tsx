@@ -1,4 +1,4 @@
-import { lazy, useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useApp, useQuery, useTopics } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { buildQuery, Link, navigate } from "../../lib/router";
@@ -7,7 +7,7 @@ import { Card } from "../../ui/Card";
 import { DataTable } from "../../ui/Table";
 import { DiagnosePanel } from "./DiagnosePanel";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { StatusBadge } from "./DeviceList";
+import { StatusBadge, TagChips } from "./DeviceList";
 import { ParameterTree } from "./ParameterTree";
 import { WifiPanel } from "./WifiPanel";
 
@@ -15,6 +15,7 @@ import { WifiPanel } from "./WifiPanel";
 const InterfacesPanel = lazy(() => import("./InterfacesPanel"));
 const TimelinePanel = lazy(() => import("./TimelinePanel"));
 const ProvisioningPanel = lazy(() => import("./ProvisioningPanel"));
+const DeviceEditor = lazy(() => import("./DeviceEditor"));
 
 const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose", "provisioning"] as const;
 type Tab = (typeof TABS)[number];
@@ -32,6 +33,8 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
   );
   const tab: Tab = (visible as readonly string[]).includes(props.query.tab) ? (props.query.tab as Tab) : "overview";
   const select = (name: Tab) => navigate(`/devices/${props.id}${buildQuery({ tab: name === "overview" ? undefined : name })}`, true);
+  const editing = props.query.edit === "1" && can("devices.write");
+  const setEditing = (on: boolean) => navigate(`/devices/${props.id}${buildQuery({ tab: props.query.tab, edit: on ? "1" : undefined })}`, true);
   if (!device.data) return device.error ? <ErrorNote error={device.error} retry={device.reload} /> : <Loading />;
   const d = device.data;
   return (
@@ -44,7 +47,17 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
           {d.name} <StatusBadge status={d.status} />
         </h1>
         <p className="muted">{[t(`kind.${d.kind}` as MessageKey), d.vendor, d.model, d.management_ip].filter(Boolean).join(" · ")}</p>
+        {can("devices.write") && (
+          <button type="button" className="btn" aria-expanded={editing} onClick={() => setEditing(!editing)} data-testid="edit-device">
+            {editing ? t("common.close") : t("devForm.edit")}
+          </button>
+        )}
       </div>
+      {editing && (
+        <Suspense fallback={<Loading />}>
+          <DeviceEditor key={d.id} existing={d} onDone={() => undefined} />
+        </Suspense>
+      )}
       <div
         className="tabs"
         role="tablist"
@@ -119,7 +132,9 @@ function Overview(props: { device: Device }) {
           ))}
           <div>
             <dt>{t("device.tags")}</dt>
-            <dd>{d.tags.length ? d.tags.map((tag) => <Badge key={tag} tone="tag">{tag}</Badge>) : "—"}</dd>
+            <dd data-testid="device-tags">
+              <TagChips tags={d.tags} />
+            </dd>
           </div>
         </dl>
       </Card>

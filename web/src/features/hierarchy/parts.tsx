@@ -17,6 +17,7 @@ import { searchTerm } from "./search";
 const SECTIONS: SubNavSection[] = [
   { href: "/network", label: "hierNav.pops" },
   { href: "/network/customers", label: "hierNav.customers" },
+  { href: "/network/groups", label: "hierNav.groups" },
 ];
 
 export function HierarchyNav(props: { path: string }) {
