@@ -1,20 +1,18 @@
 // Credenciais dos CPEs: what CPEs authenticate to the ACS with. The list (provider-wide or bound to
 // one device), create with a generated password, rotate (a new generated password) and delete. The API
 // keeps only hashes, so a password is shown once, when it is set.
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { useApp, useQuery } from "../../lib/app";
 import { useI18n } from "../../lib/i18n";
 import type { Device, Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
-import { Field } from "../../ui/Form";
 import { ErrorNote, Loading } from "../../ui/States";
 import { DataTable, type Column } from "../../ui/Table";
-import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
+import { ConfirmButton, useAction } from "../alerts/common";
 import { SecretOnce } from "../admin/parts";
-import { cwmpCredentialBody, generatePassword, type CwmpCredentialRecord, type FieldErrors } from "./model";
-import { SetupNav, useSetupCheck } from "./parts";
-
-const randomBytes = (buffer: Uint8Array) => crypto.getRandomValues(buffer);
+import { CpeCredentialForm, newPassword, type CreatedCredential } from "./CpeCredentialForm";
+import type { CwmpCredentialRecord } from "./model";
+import { SetupNav } from "./parts";
 
 export function AcsCredentials(props: { path: string }) {
   const { t, relative } = useI18n();
@@ -27,7 +25,7 @@ export function AcsCredentials(props: { path: string }) {
   const writable = can("settings.write");
   const deviceName = (id: string) => devices.data?.items.find((d) => d.id === id)?.name ?? id.slice(0, 8);
   const rotate = async (c: CwmpCredentialRecord) => {
-    const password = generatePassword(randomBytes);
+    const password = newPassword();
     const saved = await action.run(() => api.request<CwmpCredentialRecord>("PATCH", `/api/v1/acs/credentials/${c.id}`, { password }));
     if (saved) {
       setShown({ username: saved.username, password, rotated: true });
@@ -97,57 +95,11 @@ export function AcsCredentials(props: { path: string }) {
   );
 }
 
-function AcsCreator(props: { onDone: (created?: { username: string; password: string }) => void }) {
+function AcsCreator(props: { onDone: (created?: CreatedCredential) => void }) {
   const { t } = useI18n();
-  const { api, cache, online } = useApp();
-  const check = useSetupCheck();
-  const [form, setForm] = useState(() => ({ username: "cpe", password: generatePassword(randomBytes) }));
-  const [local, setLocal] = useState<FieldErrors>({});
-  const action = useAction();
-  const errors = fieldErrors(local, action);
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const { body, errors: found } = cwmpCredentialBody(form, check);
-    setLocal(found);
-    action.setError(null);
-    if (!body) return;
-    const saved = await action.run(() => api.post<CwmpCredentialRecord>("/api/v1/acs/credentials", body));
-    if (saved) {
-      cache.invalidate("/api/v1/acs/credentials");
-      props.onDone({ username: saved.username, password: form.password });
-    }
-  };
   return (
     <Card title={t("acsCred.new")} labelledBy="acs-new">
-      <form onSubmit={submit} noValidate data-testid="acs-form">
-        <FormProblem local={local} action={action} labels={{ username: t("setup.cpe.username"), password: t("setup.cpe.password") }} />
-        <fieldset disabled={action.busy}>
-          <div className="form-row">
-            <Field label={t("setup.cpe.username")} value={form.username} autoComplete="off" onChange={(e) => setForm({ ...form, username: e.target.value })} error={errors.username} />
-            <Field
-              label={t("setup.cpe.password")}
-              value={form.password}
-              className="mono"
-              autoComplete="off"
-              spellCheck={false}
-              help={t("setup.cpe.passwordHelp")}
-              onChange={(e) => setForm({ ...form, password: e.target.value })}
-              error={errors.password}
-            />
-          </div>
-        </fieldset>
-        <div className="row row-tight">
-          <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
-            {t("setup.cpe.create")}
-          </button>
-          <button type="button" className="btn" onClick={() => setForm({ ...form, password: generatePassword(randomBytes) })}>
-            {t("setup.cpe.generate")}
-          </button>
-          <button type="button" className="btn" onClick={() => props.onDone()}>
-            {t("common.cancel")}
-          </button>
-        </div>
-      </form>
+      <CpeCredentialForm testId="acs-form" onSaved={props.onDone} onCancel={() => props.onDone()} />
     </Card>
   );
 }
