@@ -12,7 +12,7 @@ import { DataTable, Pager, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { fieldErrors, FormProblem, useAction } from "../alerts/common";
 import { emptyGroup, groupBody, groupToForm, type FieldErrors, type GroupForm, type GroupRecord } from "../devices/model";
-import { DeviceStatus, EditActions, HierarchyNav } from "./parts";
+import { deviceColumns, EditActions, HierarchyNav } from "./parts";
 import { searchTerm } from "./search";
 
 const LIMIT = 50;
@@ -255,12 +255,7 @@ function GroupDevices(props: { group: GroupRecord; query: Record<string, string>
     if (saved) cache.invalidate("/api/v1/device-groups");
   };
   const members = new Set(memberHits.data?.items.map((d) => d.id));
-  const columns: Column<Device>[] = [
-    { key: "name", label: t("devices.name"), render: (d) => <Link href={`/devices/${d.id}`}>{d.name}</Link> },
-    { key: "status", label: t("devices.status"), render: (d) => <DeviceStatus status={d.status} /> },
-    { key: "serial", label: t("device.serial"), render: (d) => <code>{d.serial_number ?? "—"}</code> },
-    { key: "ip", label: t("devices.ip"), render: (d) => <code>{d.management_ip ?? "—"}</code> },
-  ];
+  const columns = deviceColumns(t);
   if (editable) {
     columns.push({
       key: "remove",
