@@ -30,6 +30,7 @@ import {
   type StepState,
 } from "./model";
 import { PopFields, popLabels, SetupNav, SnmpFields, snmpLabels, useSetupCheck } from "./parts";
+import { HelpButton } from "../help/HelpButton";
 
 const randomBytes = (buffer: Uint8Array) => crypto.getRandomValues(buffer);
 
@@ -57,6 +58,7 @@ export function SetupChecklist(props: { path: string; onProvider: (id: string) =
       <SetupNav path={props.path} />
       <div className="page-head">
         <h1>{t("setup.title")}</h1>
+        <HelpButton module="monitoring" />
         <p className="muted" data-testid="setup-progress">
           {t("setup.progress", { done: number(done), total: number(steps.length) })}
         </p>
