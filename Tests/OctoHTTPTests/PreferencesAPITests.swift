@@ -43,6 +43,8 @@ import Testing
             #expect(partial["theme"] == .string("light") && partial["density"] == .string("compact"))
             #expect(partial["help_progress"] == .object(["provisioning": .array([.string("cpe-credential"), .string("template")]),
                                                          "devices": .array([.string("device")])]))
+            // A backward link that browsers still list is a zone too.
+            #expect(try await harness.call(.patch, "/api/v1/me/preferences", token: noc, json: #"{"time_zone": "Asia/Calcutta"}"#)["time_zone"] == .string("Asia/Calcutta"))
             let cleared = try await harness.call(.patch, "/api/v1/me/preferences", token: noc,
                                                  json: #"{"time_zone": null, "default_pop_id": null, "help_progress": {"provisioning": []}}"#)
             #expect(cleared["time_zone"] == .null && cleared["default_pop_id"] == .null)
@@ -59,6 +61,7 @@ import Testing
                 (#"{"time_zone": "Mars/Olympus", "theme": "dark"}"#, "time_zone"),
                 (#"{"time_zone": "EST"}"#, "time_zone"),
                 (#"{"time_zone": "GMT+3"}"#, "time_zone"),
+                (#"{"time_zone": "America/Nowhere"}"#, "time_zone"),
                 (#"{"default_pop_id": "\#(UUID().lowercased)", "theme": "dark"}"#, "default_pop_id"),
                 (#"{"default_pop_id": "centro"}"#, "default_pop_id"),
                 (#"{"help_progress": \#(tooMany)}"#, "help_progress"),

@@ -71,11 +71,12 @@ public struct UserPreferencesInput: Codable, Sendable {
         return text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
     }
 
-    /// Whether `name` is a zone of the zone database (not an abbreviation such as `EST` or an offset
-    /// such as `GMT+3`, which browsers do not all accept).
+    /// Whether `name` is an Area/Location zone of the zone database, or `UTC` (not an abbreviation such
+    /// as `EST` or an offset such as `GMT+3`, which browsers do not all accept). Backward links such as
+    /// `Asia/Calcutta`, which browsers still list, are zones too.
     public static func isZone(_ name: String) -> Bool {
-        guard name.count <= 64, TimeZone(identifier: name) != nil else { return false }
-        return name == "UTC" || TimeZone.knownTimeZoneIdentifiers.contains(name)
+        guard name.count <= 64, name == "UTC" || name.contains("/") else { return false }
+        return TimeZone(identifier: name) != nil
     }
 
     /// Checks what needs no database; 400 naming the field.
