@@ -164,9 +164,10 @@ export function usePreferenceStore(api: ApiClient, storage: Storage) {
     },
     [storage],
   );
-  const send = useCallback(
+  // One save at a time, in the order made: two quick changes of the same field end with the last.
+  const queue = useRef<Promise<void>>(Promise.resolve());
+  const sendNow = useCallback(
     async (patch: PreferencesPatch) => {
-      setSaving((n) => n + 1);
       try {
         const server = await api.request<Preferences>("PATCH", "/api/v1/me/preferences", patch);
         commit(settle(current.current, patch, server));
@@ -176,13 +177,20 @@ export function usePreferenceStore(api: ApiClient, storage: Storage) {
         // Refused (not merely unsent): the server's values stand.
         if (error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 401) {
           const server = await api.get<Preferences>("/api/v1/me/preferences").catch(() => null);
-            if (server) commit(settle(current.current, patch, server));
+          if (server) commit(settle(current.current, patch, server));
         }
       } finally {
         setSaving((n) => n - 1);
       }
     },
     [api, commit],
+  );
+  const send = useCallback(
+    (patch: PreferencesPatch) => {
+      setSaving((n) => n + 1);
+      return (queue.current = queue.current.then(() => sendNow(patch)));
+    },
+    [sendNow],
   );
   const update = useCallback(
     (patch: PreferencesPatch) => {
