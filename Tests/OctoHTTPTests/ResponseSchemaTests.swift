@@ -72,6 +72,8 @@ import Testing
             try await check(.post, "/api/v1/device-groups", json: #"{"name": "D", "kind": "dynamic", "filter": {"tag": "core"}}"#)
             let credential = try #require(try await check(.post, "/api/v1/acs/credentials", json: #"{"username": "cpe", "password": "password-123"}"#).string("id"))
             try await check(.post, "/api/v1/api-keys", json: #"{"name": "script"}"#)
+            try await check(.get, "/api/v1/me/preferences")
+            try await check(.patch, "/api/v1/me/preferences", json: #"{"time_zone": "America/Recife", "default_pop_id": "\#(pop)", "help_progress": {"devices": ["device"]}}"#)
             try await check(.post, "/api/v1/devices/{id}/tasks", "/api/v1/devices/\(device)/tasks", json: #"{"type": "reboot"}"#)
             let role = try await harness.call(.get, "/api/v1/roles", token: token).items.first?.string("id") ?? ""
 

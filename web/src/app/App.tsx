@@ -1,9 +1,10 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { ApiClient, ApiError } from "../lib/api";
-import { AppContext, permissionCheck, useOnline, usePreference, type AppServices } from "../lib/app";
+import { AppContext, permissionCheck, useOnline, type AppServices } from "../lib/app";
 import { prefixesForTopic, QueryCache } from "../lib/cache";
-import { createTranslator, I18nContext, type Locale } from "../lib/i18n";
+import { createTranslator, DEFAULT_TIME_ZONE, I18nContext, type Locale } from "../lib/i18n";
 import { persist } from "../lib/persist";
+import { PreferencesContext, usePreferenceStore } from "../lib/preferences";
 import { RealtimeClient } from "../lib/realtime";
 import { resolve, useLocation } from "../lib/router";
 import type { Me, Page, Provider } from "../lib/types";
@@ -60,6 +61,7 @@ const ROUTES = [
   "/provisioning/templates/:id",
   "/provisioning/rollouts",
   "/provisioning/rollouts/:id",
+  "/preferences",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -90,6 +92,7 @@ const TemplateList = lazy(() => import("../features/provisioning/Templates").the
 const TemplateEditor = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateEditor })));
 const RolloutList = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutList })));
 const RolloutPage = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutPage })));
+const PreferencesPage = lazy(() => import("../features/preferences/PreferencesPage").then((m) => ({ default: m.PreferencesPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -135,8 +138,12 @@ function createServices() {
 export function App() {
   const services = useMemo(createServices, []);
   const { api, cache, realtime } = services;
-  const [locale, setLocale] = usePreference<Locale>("octoisp.locale", "pt-BR");
-  const [theme, setTheme] = usePreference<Theme>("octoisp.theme", "system");
+  // Theme, language, density and time zone: this browser's copy at once, the server's after sign-in.
+  const preferences = usePreferenceStore(api, window.localStorage);
+  const { locale, theme, density } = preferences.context.values;
+  const setLocale = (value: Locale) => preferences.context.update({ locale: value });
+  const setTheme = (value: Theme) => preferences.context.update({ theme: value });
+  const timeZone = validZone(preferences.context.values.time_zone);
   const [me, setMe] = useState<Me | null>(null);
   const [phase, setPhase] = useState<"signin" | "loading" | "ready" | "error">(api.signedIn ? "loading" : "signin");
   const [bootError, setBootError] = useState<unknown>(null);
@@ -144,7 +151,7 @@ export function App() {
   const [providerVersion, setProviderVersion] = useState(0);
   const online = useOnline();
   const location = useLocation();
-  const i18n = useMemo(() => createTranslator(locale), [locale]);
+  const i18n = useMemo(() => createTranslator(locale, timeZone), [locale, timeZone]);
 
   useEffect(() => {
     document.documentElement.lang = locale;
@@ -154,6 +161,9 @@ export function App() {
     if (theme === "system") delete document.documentElement.dataset.theme;
     else document.documentElement.dataset.theme = theme;
   }, [theme]);
+  useEffect(() => {
+    document.documentElement.classList.toggle("density-compact", density === "compact");
+  }, [density]);
 
   useEffect(
     () =>
@@ -188,6 +198,8 @@ export function App() {
         } else {
           api.setProvider(null);
         }
+        // The person's preferences from the server (kept from this browser's copy when it cannot answer).
+        if (caller.kind === "user" && navigator.onLine) await preferences.sync(caller.id).catch(() => undefined);
         if (cancelled) return;
         setMe(caller);
         setPhase("ready");
@@ -206,6 +218,7 @@ export function App() {
     return () => {
       cancelled = true;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [phase, api, realtime]);
 
   const language = <LanguageSwitch locale={locale} onChange={setLocale} />;
@@ -326,6 +339,9 @@ export function App() {
       case "/network/groups/:id":
         screen = <GroupPage key={match.params.id} id={match.params.id} path={location.path} query={location.query} />;
         break;
+      case "/preferences":
+        screen = <PreferencesPage />;
+        break;
       case "/jobs":
         screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
         break;
@@ -392,5 +408,20 @@ export function App() {
       </AppContext.Provider>
     );
   }
-  return <I18nContext.Provider value={i18n}>{body}</I18nContext.Provider>;
+  return (
+    <I18nContext.Provider value={i18n}>
+      <PreferencesContext.Provider value={preferences.context}>{body}</PreferencesContext.Provider>
+    </I18nContext.Provider>
+  );
+}
+
+/** The chosen zone when this browser knows it (a stale local copy must not break every date). */
+function validZone(zone: string | null): string {
+  if (!zone) return DEFAULT_TIME_ZONE;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return DEFAULT_TIME_ZONE;
+  }
 }

@@ -106,9 +106,10 @@ export function Shell(props: {
             <span className="dot" aria-hidden="true" />
             {t(`shell.live.${live}` as MessageKey)}
           </span>
-          <span className="who" title={me.role}>
-            {me.label}
-          </span>
+          <Link href="/preferences" className="user-menu" title={t("prefs.title")} aria-label={t("prefs.menu", { name: me.label })} aria-current={props.path === "/preferences" ? "page" : undefined} data-testid="user-menu">
+            <span aria-hidden="true">⚙</span>
+            <span className="who">{me.label}</span>
+          </Link>
           <button type="button" className="btn btn-small" onClick={props.onSignOut}>
             {t("shell.signOut")}
           </button>

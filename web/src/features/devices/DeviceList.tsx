@@ -7,6 +7,8 @@ import { Card } from "../../ui/Card";
 import { Select } from "../../ui/Form";
 import { DataTable, Pager, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
+import { HelpButton } from "../help/HelpButton";
+import { useDefaultPop } from "../../lib/preferences";
 
 const LIMIT = 50;
 
@@ -61,6 +63,7 @@ export function DeviceList(props: { query: Record<string, string> }) {
     navigate(`/devices${buildQuery(next)}`, true);
   };
 
+  useDefaultPop(q.pop_id, pops.data?.items, (id) => go({ pop_id: id }));
   useEffect(() => {
     if (search === (q.q ?? "")) return;
     const timer = setTimeout(() => go({ q: search || undefined }), 300);
@@ -87,6 +90,7 @@ export function DeviceList(props: { query: Record<string, string> }) {
     <>
       <div className="page-head">
         <h1>{t("devices.title")}</h1>
+        <HelpButton module="devices" />
         {devices.data && <p className="muted" data-testid="device-count">{t("devices.count", { count: number(devices.data.total) })}</p>}
         {can("devices.write") && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => go({ new: "1", offset: q.offset })} data-testid="new-device">

@@ -29,6 +29,7 @@ import {
   type StepState,
 } from "./model";
 import { PopFields, popLabels, SetupNav, SnmpFields, snmpLabels, useSetupCheck } from "./parts";
+import { HelpButton } from "../help/HelpButton";
 
 export function SetupChecklist(props: { path: string; onProvider: (id: string) => void }) {
   const { t, number } = useI18n();
@@ -54,6 +55,7 @@ export function SetupChecklist(props: { path: string; onProvider: (id: string) =
       <SetupNav path={props.path} />
       <div className="page-head">
         <h1>{t("setup.title")}</h1>
+        <HelpButton module="monitoring" />
         <p className="muted" data-testid="setup-progress">
           {t("setup.progress", { done: number(done), total: number(steps.length) })}
         </p>
