@@ -10,6 +10,7 @@ import { Field, Select } from "../../ui/Form";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { DataTable, type Column } from "../../ui/Table";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
+import { HelpButton } from "../help/HelpButton";
 import { apiKeyBody, apiKeyState, grantableRoles, type ApiKeyForm, type ApiKeyRecord, type FieldErrors, type RoleRecord } from "./model";
 import { AdminNav, SecretOnce, useAdminCheck } from "./parts";
 import { roleLabel } from "./Users";
@@ -68,6 +69,7 @@ export function ApiKeysPage(props: { path: string }) {
       <AdminNav path={props.path} />
       <div className="page-head">
         <h1>{t("admin.nav.apiKeys")}</h1>
+        <HelpButton module="admin" />
         {writable && hasProvider && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => (setCreating(true), setCreated(null))}>
             {t("admin.key.new")}

@@ -10,6 +10,7 @@ import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { ErrorNote, Loading } from "../../ui/States";
 import { Pager } from "../../ui/Table";
+import { HelpButton } from "../help/HelpButton";
 import { auditUrl, type AuditFilters, type AuditRecord, type AuditVerification, type UserRecord } from "./model";
 import { AdminNav } from "./parts";
 
@@ -37,6 +38,7 @@ export function AuditPage(props: { path: string }) {
       <AdminNav path={props.path} />
       <div className="page-head">
         <h1>{t("admin.nav.audit")}</h1>
+        <HelpButton module="admin" />
       </div>
       <ChainStatus />
       <Card>

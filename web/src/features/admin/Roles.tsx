@@ -9,6 +9,7 @@ import { Card } from "../../ui/Card";
 import { Field } from "../../ui/Form";
 import { ErrorNote, Loading } from "../../ui/States";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
+import { HelpButton } from "../help/HelpButton";
 import { buildMatrix, roleBody, type FieldErrors, type RoleForm, type RoleRecord } from "./model";
 import { AdminNav, areaName, PermissionPicker, useAdminCheck, usePermissionText } from "./parts";
 import { roleLabel } from "./Users";
@@ -36,6 +37,7 @@ export function RolesPage(props: { path: string }) {
       <AdminNav path={props.path} />
       <div className="page-head">
         <h1>{t("admin.nav.roles")}</h1>
+        <HelpButton module="admin" />
         {writable && editing === null && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => setEditing("new")}>
             {t("admin.role.new")}

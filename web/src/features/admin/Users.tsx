@@ -12,6 +12,7 @@ import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { DataTable, Pager, type Column } from "../../ui/Table";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
 import { generatePassword } from "../setup/model";
+import { HelpButton } from "../help/HelpButton";
 import { effectivePermissions, grantableRoles, userChangeBody, userCreateBody, type FieldErrors, type RoleRecord, type UserForm, type UserRecord } from "./model";
 import { AdminNav, PermissionPicker, SecretOnce, useAdminCheck } from "./parts";
 
@@ -84,6 +85,7 @@ export function UsersPage(props: { path: string }) {
       <AdminNav path={props.path} />
       <div className="page-head">
         <h1>{t("admin.nav.users")}</h1>
+        <HelpButton module="admin" />
         {writable && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => (setCreating(true), setEditing(null), setCreated(null))}>
             {t("admin.user.new")}

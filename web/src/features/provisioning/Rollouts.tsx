@@ -12,6 +12,7 @@ import { Field, Select } from "../../ui/Form";
 import { DataTable, Pager, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { ConfirmButton, useAction } from "../alerts/common";
+import { HelpButton } from "../help/HelpButton";
 import {
   BANDS,
   emptyRollout,
@@ -68,6 +69,7 @@ export function RolloutList(props: { path: string; query: Record<string, string>
       <ProvisioningNav path={props.path} />
       <div className="page-head">
         <h1>{t("ro.title")}</h1>
+        <HelpButton module="provisioning" />
         {can("devices.execute") && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => navigate(`/provisioning/rollouts${buildQuery({ new: "1" })}`, true)}>
             {t("ro.new")}

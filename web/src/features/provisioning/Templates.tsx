@@ -14,6 +14,7 @@ import { SubNav, type SubNavSection } from "../../ui/SubNav";
 import { DataTable, Pager, type Column } from "../../ui/Table";
 import { ErrorNote, Loading } from "../../ui/States";
 import { ConfirmButton, useAction } from "../alerts/common";
+import { HelpButton } from "../help/HelpButton";
 import {
   BANDS,
   CHANNEL_WIDTHS,
@@ -76,6 +77,7 @@ export function TemplateList(props: { path: string; query: Record<string, string
       <ProvisioningNav path={props.path} />
       <div className="page-head">
         <h1>{t("tpl.title")}</h1>
+        <HelpButton module="provisioning" />
         {can("provisioning.write") && (
           <Link className={`btn btn-primary${online ? "" : " disabled"}`} href="/provisioning/templates/new">
             {t("tpl.new")}
