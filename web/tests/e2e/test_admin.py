@@ -47,26 +47,18 @@ class AdminStories(Browser, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
-        try:
-            admin = cls.server.admin
-            cls.provider = admin.post("/api/v1/providers", {"slug": "rede-norte", "name": "Rede Norte"})["id"]
-            api = admin.acting_in(cls.provider)
-            api.post("/api/v1/pops", {"name": "Centro", "city": "Manaus", "state": "AM"})
-            api.post("/api/v1/devices", {"name": "OLT Centro", "kind": "olt", "status": "online"})
-            for email, role in ((ADMIN, "provider_admin"), (NOC, "noc"), (VIEWER, "viewer")):
-                api.post("/api/v1/users", {"email": email, "name": email.split("@")[0].capitalize(), "password": PASSWORD, "role_key": role})
-            cls.api = api
-            cls.start_browser()
-        except Exception:
-            print(cls.server.logs())
-            cls.server.stop()
-            raise
+        cls.open_story(Server(), cls.seed)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.stop_browser()
-        cls.server.stop()
+    def seed(cls):
+        admin = cls.server.admin
+        cls.provider = admin.post("/api/v1/providers", {"slug": "rede-norte", "name": "Rede Norte"})["id"]
+        api = admin.acting_in(cls.provider)
+        api.post("/api/v1/pops", {"name": "Centro", "city": "Manaus", "state": "AM"})
+        api.post("/api/v1/devices", {"name": "OLT Centro", "kind": "olt", "status": "online"})
+        for email, role in ((ADMIN, "provider_admin"), (NOC, "noc"), (VIEWER, "viewer")):
+            api.post("/api/v1/users", {"email": email, "name": email.split("@")[0].capitalize(), "password": PASSWORD, "role_key": role})
+        cls.api = api
 
     def menu_links(self, page):
         return page.get_by_role("navigation", name="Menu principal").get_by_role("link").all_inner_texts()

@@ -31,31 +31,23 @@ class DeviceStories(Browser, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
-        try:
-            admin = cls.server.admin
-            provider = admin.post("/api/v1/providers", {"slug": "fibra-norte", "name": "Fibra Norte"})["id"]
-            api = admin.acting_in(provider)
-            cls.pop = api.post("/api/v1/pops", {"name": "Centro", "city": "Belém", "state": "PA"})["id"]
-            cls.devices = {}
-            for name, kind, serial, ip, tags in DEVICES:
-                body = {"name": name, "kind": kind, "status": "online", "serial_number": serial, "management_ip": ip, "pop_id": cls.pop, "tags": tags}
-                cls.devices[name] = api.post("/api/v1/devices", body)["id"]
-            cls.switch = api.post("/api/v1/snmp/devices", {"address": "127.0.5.9", "pop_id": cls.pop, "name": "Switch Centro"})["device_id"]
-            cls.group = api.post("/api/v1/device-groups", {"name": "OLTs", "device_ids": [cls.devices["OLT Centro"]]})["id"]
-            for email, role in ((ADMIN, "provider_admin"), (VIEWER, "viewer")):
-                api.post("/api/v1/users", {"email": email, "name": email.split("@")[0], "password": PASSWORD, "role_key": role})
-            cls.api = api
-            cls.start_browser()
-        except Exception:
-            print(cls.server.logs())
-            cls.server.stop()
-            raise
+        cls.open_story(Server(), cls.seed)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.stop_browser()
-        cls.server.stop()
+    def seed(cls):
+        admin = cls.server.admin
+        provider = admin.post("/api/v1/providers", {"slug": "fibra-norte", "name": "Fibra Norte"})["id"]
+        api = admin.acting_in(provider)
+        cls.pop = api.post("/api/v1/pops", {"name": "Centro", "city": "Belém", "state": "PA"})["id"]
+        cls.devices = {}
+        for name, kind, serial, ip, tags in DEVICES:
+            body = {"name": name, "kind": kind, "status": "online", "serial_number": serial, "management_ip": ip, "pop_id": cls.pop, "tags": tags}
+            cls.devices[name] = api.post("/api/v1/devices", body)["id"]
+        cls.switch = api.post("/api/v1/snmp/devices", {"address": "127.0.5.9", "pop_id": cls.pop, "name": "Switch Centro"})["device_id"]
+        cls.group = api.post("/api/v1/device-groups", {"name": "OLTs", "device_ids": [cls.devices["OLT Centro"]]})["id"]
+        for email, role in ((ADMIN, "provider_admin"), (VIEWER, "viewer")):
+            api.post("/api/v1/users", {"email": email, "name": email.split("@")[0], "password": PASSWORD, "role_key": role})
+        cls.api = api
 
     def test_01_admin_creates_tags_groups_and_deletes_a_device(self):
         page = self.page

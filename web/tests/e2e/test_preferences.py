@@ -24,27 +24,19 @@ VIEWER = "viewer@prefs.test"
 class PreferencesStory(Browser, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
-        try:
-            admin = cls.server.admin
-            cls.provider = admin.post("/api/v1/providers", {"slug": "prefs-net", "name": "Prefs Net"})["id"]
-            api = admin.acting_in(cls.provider)
-            cls.centro = api.post("/api/v1/pops", {"name": "Centro", "city": "Recife", "state": "PE"})["id"]
-            cls.norte = api.post("/api/v1/pops", {"name": "Norte", "city": "Olinda", "state": "PE"})["id"]
-            api.post("/api/v1/devices", {"name": "CPE Casa Souza", "kind": "cpe", "pop_id": cls.norte})
-            api.post("/api/v1/devices", {"name": "OLT Centro", "kind": "olt", "pop_id": cls.centro})
-            api.post("/api/v1/users", {"email": NOC, "name": "Nina NOC", "password": PASSWORD, "role_key": "noc"})
-            api.post("/api/v1/users", {"email": VIEWER, "name": "Vera Viewer", "password": PASSWORD, "role_key": "viewer"})
-            cls.start_browser()
-        except Exception:
-            print(cls.server.logs())
-            cls.server.stop()
-            raise
+        cls.open_story(Server(), cls.seed)
 
     @classmethod
-    def tearDownClass(cls):
-        cls.stop_browser()
-        cls.server.stop()
+    def seed(cls):
+        admin = cls.server.admin
+        cls.provider = admin.post("/api/v1/providers", {"slug": "prefs-net", "name": "Prefs Net"})["id"]
+        api = admin.acting_in(cls.provider)
+        cls.centro = api.post("/api/v1/pops", {"name": "Centro", "city": "Recife", "state": "PE"})["id"]
+        cls.norte = api.post("/api/v1/pops", {"name": "Norte", "city": "Olinda", "state": "PE"})["id"]
+        api.post("/api/v1/devices", {"name": "CPE Casa Souza", "kind": "cpe", "pop_id": cls.norte})
+        api.post("/api/v1/devices", {"name": "OLT Centro", "kind": "olt", "pop_id": cls.centro})
+        api.post("/api/v1/users", {"email": NOC, "name": "Nina NOC", "password": PASSWORD, "role_key": "noc"})
+        api.post("/api/v1/users", {"email": VIEWER, "name": "Vera Viewer", "password": PASSWORD, "role_key": "viewer"})
 
     def open_preferences(self, heading):
         page = self.page

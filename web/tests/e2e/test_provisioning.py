@@ -35,19 +35,7 @@ WRITE_BUTTONS = re.compile(r"^(Criar|Novo|Nova|Salvar|Gravar|Excluir|Arquivar|Vo
 class ProvisioningStory(Browser, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
-        try:
-            cls.seed()
-            cls.start_browser()
-        except Exception:
-            print(cls.server.logs())
-            cls.server.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.stop_browser()
-        cls.server.stop()
+        cls.open_story(Server(), cls.seed)
 
     @classmethod
     def cpe_sim(cls, model, count, listen=False):
