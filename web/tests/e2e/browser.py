@@ -80,6 +80,12 @@ class Browser:
         page.get_by_label("E-mail").fill(email)
         page.get_by_label("Senha").fill(password)
         page.get_by_role("button", name="Entrar").click()
+        # The language is kept with the account: a test that left this user in English ends here, so
+        # every test starts in pt-BR.
+        language = page.get_by_test_id("language")
+        expect(language).to_be_visible()
+        if language.input_value() != "pt-BR":
+            language.select_option("pt-BR")
         expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
 
     def nav(self, name):
