@@ -4,6 +4,7 @@ main menu. A story class mixes it in: `class MyStory(Browser, unittest.TestCase)
 `Server` and calls `start_browser()` in setUpClass."""
 
 import os
+import re
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -82,8 +83,8 @@ class Browser:
         page.get_by_role("button", name="Entrar").click()
         # The language is kept with the account: a test that left this user in English ends here, so
         # every test starts in pt-BR.
+        expect(page.get_by_role("navigation", name=re.compile("^(Menu principal|Main menu)$"))).to_be_visible()
         language = page.get_by_test_id("language")
-        expect(language).to_be_visible()
         if language.input_value() != "pt-BR":
             language.select_option("pt-BR")
         expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
