@@ -1,7 +1,7 @@
 """The shared harness of the dashboard stories: one Chromium per story class, a fresh context per
 test, screenshots (full page, and at 360 px where the page must not scroll sideways), sign-in and the
-main menu. A story class mixes it in: `class MyStory(Browser, unittest.TestCase)`, starts its
-`Server` and calls `start_browser()` in setUpClass."""
+main menu. A story class mixes it in: `class MyStory(Browser, unittest.TestCase)` and calls
+`open_story(Server(...), seed)` in setUpClass; the server and Chromium are stopped after the class."""
 
 import os
 import re
