@@ -26,7 +26,9 @@ struct Environment {
         }
     }
 
-    /// The app role's URL and the global role's URL, the pool size (`OCTOISP_DB_POOL`) and the
+    /// The app role's URL and the global role's URL (each may list several servers, libpq style, with
+    /// `target_session_attrs=read-write` to follow a failover), the optional replica for read-only work
+    /// (`OCTOISP_READ_DATABASE_URL`, the app role), the pool size (`OCTOISP_DB_POOL`) and the
     /// statement timeout in seconds (`OCTOISP_DB_STATEMENT_TIMEOUT`, default 30; 0 turns it off).
     func databaseConfiguration() throws -> Database.Configuration {
         var timeout: Duration? = .seconds(30)
@@ -36,8 +38,10 @@ struct Environment {
             }
             timeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
         }
+        let read = values["OCTOISP_READ_DATABASE_URL"].map { !$0.isEmpty } == true ? try url("OCTOISP_READ_DATABASE_URL") : nil
         return Database.Configuration(app: try url("DATABASE_URL"), global: try url("OCTOISP_GLOBAL_DATABASE_URL"),
-                                      maximumConnections: values["OCTOISP_DB_POOL"].flatMap(Int.init) ?? 20, statementTimeout: timeout)
+                                      maximumConnections: values["OCTOISP_DB_POOL"].flatMap(Int.init) ?? 20, statementTimeout: timeout,
+                                      read: read)
     }
 
     func secretBox() throws -> SecretBox {

@@ -160,6 +160,8 @@ struct Serve: AsyncParsableCommand {
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
             services.append(FileLeftoverSweeper(files: files, database: database, logger: logger))
+            // Cached CPE credentials changed or removed by any process are dropped here at once.
+            services.append(EventListener(url: databaseConfiguration.app, logger: logger, invalidations: { engine.invalidate($0) }, sink: nil))
         }
         if roles.contains(.stun) {
             services.append(STUNServer(database: database, host: environment.values["OCTOISP_STUN_HOST"] ?? "127.0.0.1",
