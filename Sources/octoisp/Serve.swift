@@ -178,7 +178,13 @@ struct Serve: AsyncParsableCommand {
             services.append(JobScheduler(queue: jobs, schedules: [AlertEvaluator.schedule(database: database, every: every)], clock: clock, logger: logger))
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // A graceful stop is bounded: work still waiting (on a server that went away, say) is cancelled
+        // after the grace period, and a cancellation that does not end stops the process.
+        let limits = try environment.shutdownLimits()
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = limits.grace
+        configuration.maximumCancellationDuration = limits.cancellation
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 }

@@ -176,7 +176,7 @@ public final class Database: Service, Sendable {
     /// Whether the database answers (for `/ready`).
     public func ping() async -> Bool {
         do {
-            try await appClient.query("SELECT 1", logger: logger)
+            _ = try await appClient.query("SELECT 1", logger: logger)
             return true
         } catch {
             return false

@@ -139,47 +139,125 @@ final class RoutedPool: Sendable {
         }
     }
 
-    /// The pool on the fitting server, waiting up to `failoverWait` for one.
-    private func current() async throws -> PostgresClient {
-        if let fixed { return fixed }
-        let start = ContinuousClock.now
+    /// The pool on the fitting server and its generation (how many pools came before it), waiting
+    /// until `deadline` for one.
+    private func current(until deadline: ContinuousClock.Instant) async throws -> (client: PostgresClient, generation: Int) {
+        if let fixed { return (fixed, 0) }
         while true {
-            if let current = state.withLock({ $0.current }) { return current.client }
-            if ContinuousClock.now - start >= failoverWait || Task.isCancelled {
+            if let current = state.withLock({ state in state.current.map { ($0.client, state.switches) } }) { return current }
+            if ContinuousClock.now >= deadline || Task.isCancelled {
                 throw OctoError(.unavailable, "no database server is available (\(url.description)); nothing was saved, try again")
             }
             try await Task.sleep(for: .milliseconds(20))
         }
     }
 
+    /// The pool generation now (changes when the pool is replaced after a failover).
+    private var generation: Int { state.withLock { $0.switches } }
+
     /// Reports a failure; a connection failure makes the watch check the server at once.
     private func noticed(_ error: any Error) {
         if fixed == nil, isConnectionFailure(error) { state.withLock { $0.alarmed = true } }
     }
 
-    func withTransaction<Result>(logger: Logger, _ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
-        let client = try await current()
-        do {
-            return try await client.withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            noticed(error.closureError ?? error.commitError ?? error.beginError ?? error)
-            throw error
-        } catch {
-            noticed(error)
-            throw error
+    /// Runs `work` on a connection leased from the current pool. The wait for a connection is bounded:
+    /// it ends with ``OctoError/Code/unavailable`` after `failoverWait` (nothing ran), and a wait on a
+    /// pool that is replaced meanwhile (a failover) or that fails before it gives a connection (shut
+    /// down, cannot connect) moves to the pool on the server that fits now. Once leased, `work` runs
+    /// to its end (the statement timeout bounds it on the server).
+    private func leased<Result: Sendable>(_ work: (PostgresConnection) async throws -> Result) async throws -> Result {
+        let deadline = ContinuousClock.now + failoverWait
+        while true {
+            let (client, generation) = try await current(until: deadline)
+            let lease = LeaseClaim()
+            do {
+                return try await withoutActuallyEscaping(work) { work in
+                    let work = UncheckedSendable(work)
+                    return try await withThrowingTaskGroup(of: LeaseOutcome<Result>.self) { group in
+                        group.addTask {
+                            try await client.withConnection { connection in
+                                guard lease.claim() else { throw LeaseAbandoned() }
+                                return .value(try await work.value(connection))
+                            }
+                        }
+                        group.addTask {
+                            // Watches the wait for a connection, and only that.
+                            while !lease.isLeased {
+                                if ContinuousClock.now >= deadline || self.generation != generation, lease.abandon() { throw LeaseAbandoned() }
+                                try await Task.sleep(for: .milliseconds(50))
+                            }
+                            return .watched
+                        }
+                        while let next = try await group.next() {
+                            if case .value(let value) = next {
+                                group.cancelAll()
+                                return value
+                            }
+                        }
+                        throw LeaseAbandoned()
+                    }
+                }
+            } catch {
+                if lease.isLeased {
+                    if let error = error as? PostgresTransactionError {
+                        noticed(error.closureError ?? error.commitError ?? error.beginError ?? error)
+                    } else {
+                        noticed(error)
+                    }
+                    throw error
+                }
+                // No connection was given, so nothing ran: wait on the pool that fits now, if time remains.
+                if !(error is LeaseAbandoned) { noticed(error) }
+                if Task.isCancelled { throw error }
+                if ContinuousClock.now >= deadline {
+                    throw OctoError(.unavailable, "no database connection within \(failoverWait) (\(url.description)); nothing was saved, try again")
+                }
+                if !(error is LeaseAbandoned) && !isConnectionFailure(error) { throw error }
+                if self.generation == generation { try await Task.sleep(for: .milliseconds(50)) }
+            }
         }
     }
 
-    @discardableResult
-    func query(_ query: PostgresQuery, logger: Logger) async throws -> PostgresRowSequence {
-        let client = try await current()
-        do {
-            return try await client.query(query, logger: logger)
-        } catch {
-            noticed(error)
-            throw error
+    func withTransaction<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
+        try await leased { connection in
+            try await connection.withTransaction(logger: logger) { try await body($0) }
         }
     }
+
+    /// Runs one statement on its own (it commits by itself) and returns its rows.
+    func query(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
+        try await leased { connection in
+            var rows: [PostgresRow] = []
+            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+            return rows
+        }
+    }
+}
+
+/// Whether a connection lease was given or given up: whichever happens first wins.
+private final class LeaseClaim: Sendable {
+    private enum State { case waiting, leased, abandoned }
+    private let state = Mutex(State.waiting)
+    /// Marks the lease given; false when it was already given up (the connection goes back unused).
+    func claim() -> Bool { state.withLock { if $0 == .waiting { $0 = .leased; return true }; return false } }
+    /// Gives the lease up; false when a connection was already given.
+    func abandon() -> Bool { state.withLock { if $0 == .waiting { $0 = .abandoned; return true }; return false } }
+    var isLeased: Bool { state.withLock { $0 == .leased } }
+}
+
+/// What a child of a lease ends with: the work's value, or the end of the watch over the wait.
+private enum LeaseOutcome<Value: Sendable>: Sendable {
+    case value(Value)
+    case watched
+}
+
+/// The wait for a connection was given up (deadline, or the pool was replaced).
+private struct LeaseAbandoned: Error {}
+
+/// A value that crosses into a child task the caller awaits before it returns.
+private struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// `work`'s result, or ``OctoError/Code/unavailable`` when it takes longer than `limit` (the work
