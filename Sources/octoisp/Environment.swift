@@ -30,7 +30,7 @@ struct Environment {
     /// `target_session_attrs=read-write` to follow a failover), the optional replica for read-only work
     /// (`OCTOISP_READ_DATABASE_URL`, the app role), the pool size (`OCTOISP_DB_POOL`) and the
     /// statement timeout in seconds (`OCTOISP_DB_STATEMENT_TIMEOUT`, default 30; 0 turns it off) and the
-    /// longest wait for a connection, a failover included (`OCTOISP_DB_WAIT`, seconds, default 15).
+    /// longest wait for a connection, a failover included (`OCTOISP_DB_WAIT`, seconds, default 30).
     func databaseConfiguration() throws -> Database.Configuration {
         var timeout: Duration? = .seconds(30)
         if let text = values["OCTOISP_DB_STATEMENT_TIMEOUT"] {
@@ -39,7 +39,7 @@ struct Environment {
             }
             timeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
         }
-        var wait: Duration = .seconds(15)
+        var wait: Duration = .seconds(30)
         if let text = values["OCTOISP_DB_WAIT"] {
             guard let seconds = Double(text), seconds >= 1, seconds <= 600 else {
                 throw ConfigurationError("OCTOISP_DB_WAIT: expected seconds from 1 to 600")

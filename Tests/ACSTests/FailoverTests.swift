@@ -111,8 +111,9 @@ final class FailoverLedger: Sendable {
 
     /// Runs one phase of a test: when it has not finished within `limit`, the test fails naming the
     /// phase, and the phase is abandoned rather than awaited, so a stuck wait can never hold up the run.
-    static func phase<T: Sendable>(_ what: String, within limit: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
-        try await withAbandoningTimeout(limit, timeoutError: { TestSetupError("\(what): not finished within \(limit)") }, body)
+    static func phase<T: Sendable>(_ what: String, within limit: Duration, detail: @escaping @Sendable () -> String = { "" },
+                                   _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        try await withAbandoningTimeout(limit, timeoutError: { TestSetupError("\(what): not finished within \(limit) \(detail())") }, body)
     }
 
     /// Reads through `withTenantReading` run on the standby (the read pool sees `pg_is_in_recovery()`),
@@ -307,7 +308,13 @@ final class FailoverLedger: Sendable {
         kill(victim, SIGKILL)
 
         // Patroni promotes the standby; the pools follow; load goes on.
-        try await Self.phase("writes, Informs and sample batches succeed again after the kill", within: .seconds(150)) {
+        let progress: @Sendable () -> String = {
+            "(write after the kill: \(ledger.firstWriteAfterKill.withLock { $0 } != nil), Inform after the kill: "
+                + "\(ledger.firstInformAfterKill.withLock { $0 } != nil), batches \(ledger.batches.withLock { $0.count }) (\(batchesAtKill) at the kill), "
+                + "\(ledger.failedBatches.withLock { $0 }) refused, pools \(database.servers.mapValues { "\($0.endpoint) standby=\($0.standby)" }); "
+                + "server log: \(server.errors().suffix(3000)))"
+        }
+        try await Self.phase("writes, Informs and sample batches succeed again after the kill", within: .seconds(150), detail: progress) {
             while ledger.firstWriteAfterKill.withLock({ $0 }) == nil || ledger.firstInformAfterKill.withLock({ $0 }) == nil
                 || ledger.batches.withLock({ $0.count }) <= batchesAtKill + 10 {
                 try await Task.sleep(for: .milliseconds(100))
@@ -317,7 +324,7 @@ final class FailoverLedger: Sendable {
         ledger.stop.withLock { $0 = true }
         pipeline.close()
         // Sessions end, queued batches are written (or fail after their retries), probes return.
-        try await Self.phase("the load stops", within: .seconds(120)) { await load.value }
+        try await Self.phase("the load stops", within: .seconds(120), detail: progress) { await load.value }
 
         let killed = try #require(ledger.killedAt.withLock { $0 })
         let firstWrite = try #require(ledger.firstWriteAfterKill.withLock { $0 }, "no write succeeded after the kill")

@@ -30,13 +30,13 @@ public final class Database: Service, Sendable {
         /// The app role on a replica for read-only tenant work (reports, metric queries, dashboard
         /// summaries); `nil`: the app pool serves those reads too.
         public var read: DatabaseURL?
-        /// How long a transaction waits for a fitting server while none is (during a failover) before
-        /// failing as unavailable.
+        /// How long a transaction waits for a pooled connection, a failover included, before failing as
+        /// unavailable (nothing of it ran).
         public var failoverWait: Duration
 
         /// Creates a configuration.
         public init(app: DatabaseURL, global: DatabaseURL, maximumConnections: Int = 20, statementTimeout: Duration? = .seconds(30),
-                    read: DatabaseURL? = nil, failoverWait: Duration = .seconds(15)) {
+                    read: DatabaseURL? = nil, failoverWait: Duration = .seconds(30)) {
             self.app = app
             self.global = global
             self.maximumConnections = maximumConnections

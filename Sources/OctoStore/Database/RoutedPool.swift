@@ -28,7 +28,7 @@ final class RoutedPool: Sendable {
     let logger: Logger
     let maximumConnections: Int
     let statementTimeout: Duration?
-    /// How long a transaction waits for a server that fits while none does (during a failover).
+    /// How long a transaction waits for a connection, a server that fits included (during a failover).
     let failoverWait: Duration
     /// How often the watch asks the server whether it still fits.
     let checkInterval: Duration
