@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import OctoCore
+import OctoStore
 import ServiceLifecycle
 
 /// Fires ``RecurringSchedule``s: every instance runs one, and the queue's per-period claim makes each
@@ -27,10 +28,8 @@ public struct JobScheduler: Service {
 
     /// Checks the schedules until graceful shutdown.
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            _ = await fireDue()
-            try? await Task.sleep(for: tick)
-        }
+        // fireDue logs each schedule's failure itself.
+        await repeatUntilShutdown(every: tick, logger: logger, failure: "schedules not checked") { _ = await fireDue() }
     }
 
     /// Fires every schedule whose current period nobody has fired yet; returns the names fired here.

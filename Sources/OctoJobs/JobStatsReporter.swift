@@ -1,5 +1,6 @@
 import Foundation
 import OctoCore
+import OctoStore
 import Logging
 import Metrics
 import ServiceLifecycle
@@ -28,13 +29,8 @@ public struct JobStatsReporter: Service {
 
     /// Reports until graceful shutdown.
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await report()
-            } catch {
-                logger.warning("job stats failed", metadata: ["error": "\(error)"])
-            }
-            try? await Task.sleep(for: interval)
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "job stats failed", level: .warning) {
+            try await report()
         }
     }
 

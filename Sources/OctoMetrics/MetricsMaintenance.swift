@@ -55,19 +55,14 @@ public struct MetricsMaintenance: Service, Sendable {
 
     /// Runs rounds until graceful shutdown; a failed round is logged and retried at the next tick.
     public func run() async throws {
-        while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            do {
-                let report = try await runOnce()
-                if report.ran {
-                    logger.debug("metrics maintenance", metadata: [
-                        "compacted": "\(report.compactedSamples)", "created_partitions": "\(report.createdPartitions)",
-                        "dropped_partitions": "\(report.droppedPartitions)", "rollups": "\(report.rolledUp.values.reduce(0, +))",
-                    ])
-                }
-            } catch {
-                logger.error("metrics maintenance failed", metadata: ["error": "\(error)"])
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "metrics maintenance failed") {
+            let report = try await runOnce()
+            if report.ran {
+                logger.debug("metrics maintenance", metadata: [
+                    "compacted": "\(report.compactedSamples)", "created_partitions": "\(report.createdPartitions)",
+                    "dropped_partitions": "\(report.droppedPartitions)", "rollups": "\(report.rolledUp.values.reduce(0, +))",
+                ])
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

@@ -46,6 +46,39 @@ extension PollingIntegrationTests {
             }
         }
 
+        @Test func addressesInADeniedRangeAreNotProbedAndTheRangeSaysSo() async throws {
+            let agents = try await LoopbackAgents.start(count: 4)
+            defer { agents.stop() }
+            try await TestDatabase.with { stack in
+                let fixture = try await PollingFixture.make(stack)
+                try await fixture.credential("public", community: "public", priority: 1)
+                // Created while allowed; the deny list that now covers half of it is checked when the sweep runs.
+                let (half, whole) = try await stack.database.withTenant(fixture.provider) { tx in
+                    (try await tx.snmpDiscoveryRanges.create(DiscoveryRangeInput(popId: fixture.pop, cidr: "127.1.0.0/29", port: agents.port), by: .system),
+                     try await tx.snmpDiscoveryRanges.create(DiscoveryRangeInput(popId: fixture.pop, cidr: "127.1.0.0/30", port: agents.port), by: .system))
+                }
+                let deny = DenyListPolicy(environment: ["OCTOISP_OUTBOUND_DENY": "127.1.0.0/30"])
+                try await withSNMPClient { client in
+                    let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
+                    let service = try fixture.service(client: client, queue: queue, deny: deny)
+                    let swept = try await service.discover(range: half.id, provider: fixture.provider)
+                    #expect(swept.probed == 3, "127.1.0.4–6 only")
+                    #expect(swept.found == 1)
+                    let refused = try await service.discover(range: whole.id, provider: fixture.provider)
+                    #expect(refused.probed == 0 && refused.found == 0)
+                }
+                let (devices, ranges) = try await stack.database.withTenant(fixture.provider) { tx in
+                    (try await tx.devices.list(DeviceFilter(popId: fixture.pop), page: PageRequest(limit: 50, offset: 0)).items,
+                     try await tx.snmpDiscoveryRanges.list())
+                }
+                #expect(devices.compactMap(\.managementIp) == ["127.1.0.4"])
+                for range in ranges {
+                    #expect(range.lastError?.contains("denied by OCTOISP_OUTBOUND_DENY (127.1.0.0/30)") == true, "\(range.cidr): \(range.lastError ?? "")")
+                }
+                #expect(ranges.first { $0.id == half.id }?.lastError?.hasPrefix("3 addresses") == true)
+            }
+        }
+
         @Test func rangesWiderThanASlash20AreRefused() async throws {
             #expect(IPv4Range("10.0.0.0/19") == nil)
             #expect(IPv4Range("10.0.0.7/30")?.hosts.map(\.description) == ["10.0.0.5", "10.0.0.6"])

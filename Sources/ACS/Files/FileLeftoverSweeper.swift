@@ -88,19 +88,13 @@ public struct FileLeftoverSweeper: Service {
     }
 
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let sweep = try await files.sweepLeftovers(database: database, grace: grace)
-                if sweep != FileStore.LeftoverSweep() {
-                    logger.notice("leftover file bytes swept", metadata: [
-                        "removed": "\(sweep.removed)", "restored": "\(sweep.restored)", "uploads": "\(sweep.uploads)",
-                    ])
-                }
-            } catch {
-                logger.error("leftover file bytes not swept", metadata: ["error": "\(error)"])
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "leftover file bytes not swept") {
+            let sweep = try await files.sweepLeftovers(database: database, grace: grace)
+            if sweep != FileStore.LeftoverSweep() {
+                logger.notice("leftover file bytes swept", metadata: [
+                    "removed": "\(sweep.removed)", "restored": "\(sweep.restored)", "uploads": "\(sweep.uploads)",
+                ])
             }
-            let interval = self.interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -29,14 +29,8 @@ public struct PopAgentHeartbeat: Service {
 
     /// Stamps the row until graceful shutdown, then removes it.
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await beat()
-            } catch {
-                logger.warning("agent heartbeat failed", metadata: ["error": "\(error)"])
-            }
-            let interval = self.interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "agent heartbeat failed", level: .warning) {
+            try await beat()
         }
         do {
             try await database.withTenant(provider) { tx in

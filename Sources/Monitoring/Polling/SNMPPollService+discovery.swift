@@ -14,7 +14,8 @@ extension SNMPPollService {
     /// the range's POP, with the ICMP round trip measured; addresses that answered ICMP but no SNMP
     /// credential are reported (``DiscoveryOutcome/icmpOnly``, the range's `last_icmp_only`), not made
     /// devices: they cannot be polled until a credential works. When no ICMP socket may be opened the
-    /// sweep runs with SNMP alone and says why in ``DiscoveryOutcome/icmp``.
+    /// sweep runs with SNMP alone and says why in ``DiscoveryOutcome/icmp``. Addresses in a denied
+    /// range (`deny`) are neither pinged nor probed; the range's `last_error` says how many were skipped.
     @discardableResult
     public func discover(range id: UUID, provider: UUID, logger: Logger? = nil) async throws -> DiscoveryOutcome {
         let logger = logger ?? self.logger
@@ -26,7 +27,19 @@ extension SNMPPollService {
             try await database.withTenant(provider) { tx in try await tx.snmpDiscoveryRanges.finish(id, found: nil, error: "invalid range") }
             return DiscoveryOutcome(probed: 0, found: 0, created: 0, updated: 0)
         }
-        let hosts = network.hosts
+        // The deny list is checked again when the sweep runs: a range created before a denied network was
+        // added, or written straight into the database, probes none of the denied addresses.
+        let deny = self.deny
+        let hosts = network.hosts.filter { deny.deniedRange(of: $0.description) == nil }
+        let skipped = network.hosts.count - hosts.count
+        let denial = network.hosts.lazy.compactMap { deny.deniedRange(of: $0.description) }.first.map {
+            "\(skipped) addresses denied by OCTOISP_OUTBOUND_DENY (\($0)) were not probed"
+        }
+        if hosts.isEmpty, let denial {
+            logger.warning("snmp discovery refused", metadata: ["range": "\(range.cidr)", "error": "\(denial)"])
+            try await database.withTenant(provider) { tx in try await tx.snmpDiscoveryRanges.finish(id, found: nil, error: denial) }
+            return DiscoveryOutcome(probed: 0, found: 0, created: 0, updated: 0)
+        }
         let settings = self.settings
         let poller = self.poller
         let port = range.port
@@ -75,7 +88,7 @@ extension SNMPPollService {
                 }
             }
             try await tx.snmpDiscoveryRanges.finish(id, found: found.count,
-                                                    error: credentials.isEmpty ? "no SNMP credential to try" : nil,
+                                                    error: credentials.isEmpty ? "no SNMP credential to try" : denial,
                                                     icmp: icmp, icmpOnly: icmpOnly)
             return DiscoveryOutcome(probed: hosts.count, found: found.count, created: created, updated: found.count - created,
                                     icmp: icmp, icmpAnswered: echoes.map { $0.values.filter(\.reachable).count }, icmpOnly: icmpOnly)

@@ -24,15 +24,9 @@ public struct JobOutboxSweeper: Service {
 
     /// Drains until shutdown; a failed round is logged at error level and retried next round.
     public func run() async throws {
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let drained = try await JobOutbox.drain(queue, database: database, grace: grace)
-                if drained > 0 { logger.notice("job outbox drained", metadata: ["jobs": "\(drained)"]) }
-            } catch {
-                logger.error("job outbox not drained", metadata: ["error": "\(error)"])
-            }
-            let interval = self.interval
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        await repeatUntilShutdown(every: interval, logger: logger, failure: "job outbox not drained") {
+            let drained = try await JobOutbox.drain(queue, database: database, grace: grace)
+            if drained > 0 { logger.notice("job outbox drained", metadata: ["jobs": "\(drained)"]) }
         }
     }
 }

@@ -519,7 +519,7 @@ class DashboardStories(unittest.TestCase):
         output = page.get_by_test_id("tool-run")
         expect(output).to_have_attribute("data-status", "succeeded", timeout=40_000)
         expect(page.get_by_test_id("speedtest")).to_contain_text("2.000.000 B")
-        expect(page.get_by_test_id("tool-history")).to_contain_text("upload 2000000 bytes")
+        expect(page.get_by_test_id("tool-history")).to_contain_text("Upload de 2 MB")
         self.shot("24-tools-speedtest-upload")
 
 

@@ -27,7 +27,7 @@ export function RunOutput(props: { id: string; theme: string; compact?: boolean 
           </button>
         )}
       </header>
-      {run.result && <p className="tool-summary">{localSummary(run, t)}</p>}
+      {run.result && <p className="tool-summary">{localSummary(run, { t, number })}</p>}
       {run.error && <p className="field-error">{run.error}</p>}
       {run.tool === "ping" && <PingOutput run={run} events={events} theme={props.theme} />}
       {(run.tool === "mtr" || run.tool === "traceroute") && <PathOutput run={run} events={events} theme={props.theme} compact={props.compact} />}

@@ -9,7 +9,7 @@ import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { Badge } from "../../ui/States";
 import { RunOutput } from "./RunOutput";
-import { CPE_ONLY, localSummary, runBody, TOOLS, type SpeedDirection, type ToolKind, type ToolOrigin, type ToolRun } from "./toolRuns";
+import { CPE_ONLY, localSummary, localTarget, runBody, TOOLS, type SpeedDirection, type ToolKind, type ToolOrigin, type ToolRun } from "./toolRuns";
 
 const PLACEHOLDER: Record<ToolKind, string> = {
   ping: "203.0.113.7",
@@ -23,7 +23,7 @@ const PLACEHOLDER: Record<ToolKind, string> = {
 };
 
 export function ToolsPage(props: { theme: string; query: Record<string, string> }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, number } = useI18n();
   const { api, can, cache } = useApp();
   const [tool, setTool] = useState<ToolKind>("ping");
   const [origin, setOrigin] = useState<ToolOrigin>("platform");
@@ -178,15 +178,15 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
             <tbody>
               {(history.data?.items ?? []).map((run) => (
                 <tr key={run.id} onClick={() => setCurrent(run.id)} className="clickable">
-                  <td>{dateTime(run.created_at)}</td>
-                  <td>{t(`tools.tool.${run.tool}` as MessageKey)}</td>
-                  <td>{t(`tools.origin.${run.origin}` as MessageKey)}</td>
-                  <td className="mono">{run.target}</td>
-                  <td>
+                  <td data-label={t("tools.when")}>{dateTime(run.created_at)}</td>
+                  <td data-label={t("tools.tool")}>{t(`tools.tool.${run.tool}` as MessageKey)}</td>
+                  <td data-label={t("tools.origin")}>{t(`tools.origin.${run.origin}` as MessageKey)}</td>
+                  <td className="mono" data-label={t("tools.target")}>{localTarget(run, { t, number })}</td>
+                  <td data-label={t("tools.result")}>
                     <Badge tone={run.status === "succeeded" ? "ok" : run.status === "failed" ? "bad" : "neutral"}>{t(`tools.status.${run.status}` as MessageKey)}</Badge>{" "}
-                    {localSummary(run, t) ?? ""}
+                    {localSummary(run, { t, number }) ?? ""}
                   </td>
-                  <td>{run.requested_by}</td>
+                  <td data-label={t("tools.by")}>{run.requested_by}</td>
                 </tr>
               ))}
             </tbody>

@@ -1,6 +1,7 @@
 // Tool runs: the API shapes, a request body builder and the hook that follows a run live.
 import { useEffect, useState } from "react";
 import { useApp, useQuery, useTopics } from "../../lib/app";
+import type { MessageKey, Translator } from "../../lib/i18n";
 
 export type ToolKind = "ping" | "traceroute" | "mtr" | "port_scan" | "ip_scan" | "dns" | "http" | "speedtest";
 export type ToolOrigin = "platform" | "pop" | "cpe";
@@ -199,8 +200,20 @@ export function speedProgress(events: ToolEvent[]): SpeedTestProgress | undefine
   return undefined;
 }
 
+/** What a run's reader needs of the translator: its text and its numbers. */
+export type RunText = Pick<Translator, "t" | "number">;
+
+/** A run's target in the reader's language: a speed test names its direction and size (the server's `target` is English). */
+export function localTarget(run: ToolRun, { t, number }: RunText): string {
+  if (run.tool !== "speedtest") return run.target;
+  const direction = run.parameters.direction === "upload" ? "upload" : "download";
+  const bytes = Number(run.parameters.bytes);
+  if (!Number.isFinite(bytes)) return run.target;
+  return t("tools.speed.target", { direction: t(`tools.direction.${direction}` as MessageKey), size: number(bytes / 1_000_000, { maximumFractionDigits: 1 }) });
+}
+
 /** A one-line summary of a finished run in the reader's language (the server's `summary` is English). */
-export function localSummary(run: ToolRun, t: (key: any, values?: Record<string, string | number>) => string): string | undefined {
+export function localSummary(run: ToolRun, { t, number }: RunText): string | undefined {
   const o = run.result?.output;
   if (!o) return run.error ?? undefined;
   switch (run.tool) {
@@ -221,8 +234,8 @@ export function localSummary(run: ToolRun, t: (key: any, values?: Record<string,
       return o.status ? t("tools.summary.http", { status: o.status, ms: o.timing?.total_ms ?? 0 }) : t("tools.summary.httpFailed", { stage: o.failed_at ?? "?" });
     case "speedtest":
       return t(o.direction === "upload" ? "tools.summary.upload" : "tools.summary.download", {
-        mbps: Math.round((o.throughput_mbps ?? 0) * 10) / 10,
-        ms: Math.round(o.duration_ms ?? 0),
+        mbps: number(o.throughput_mbps ?? 0, { maximumFractionDigits: 1 }),
+        ms: number(Math.round(o.duration_ms ?? 0)),
       });
   }
   return undefined;
