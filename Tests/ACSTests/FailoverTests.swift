@@ -92,6 +92,8 @@ final class FailoverLedger: Sendable {
     let killedAt = Mutex<ContinuousClock.Instant?>(nil)
     let firstWriteAfterKill = Mutex<ContinuousClock.Instant?>(nil)
     let firstInformAfterKill = Mutex<ContinuousClock.Instant?>(nil)
+    /// Where the write probe is and since when (named when recovery does not finish).
+    let probeStage = Mutex<(String, ContinuousClock.Instant)>(("not started", .now))
 }
 
 /// PostgreSQL failover (Patroni) under load, and read-only work on the replica. Serialized: both use
@@ -278,10 +280,18 @@ final class FailoverLedger: Sendable {
                     while !ledger.stop.withLock({ $0 }) {
                         // Only a write that began after the kill counts.
                         let began = ContinuousClock.now
-                        if (try? await database.withTenant(provider.id) { tx in try await tx.query("SELECT pg_current_xact_id()::text") }) != nil,
+                        ledger.probeStage.withLock { $0 = ("waiting for a connection", .now) }
+                        if (try? await database.withTenant(provider.id) { tx in
+                            ledger.probeStage.withLock { $0 = ("in the transaction", .now) }
+                            // The rows are read inside the transaction (see Database.withTenant).
+                            let id = try await tx.query("SELECT pg_current_xact_id()::text").values(String.self)
+                            ledger.probeStage.withLock { $0 = ("committing", .now) }
+                            return id
+                        }) != nil,
                            let killed = ledger.killedAt.withLock({ $0 }), killed < began {
                             ledger.firstWriteAfterKill.withLock { if $0 == nil { $0 = .now } }
                         }
+                        ledger.probeStage.withLock { $0 = ("between writes", .now) }
                         try? await Task.sleep(for: .milliseconds(20))
                     }
                 }
@@ -311,7 +321,7 @@ final class FailoverLedger: Sendable {
         let progress: @Sendable () -> String = {
             "(write after the kill: \(ledger.firstWriteAfterKill.withLock { $0 } != nil), Inform after the kill: "
                 + "\(ledger.firstInformAfterKill.withLock { $0 } != nil), batches \(ledger.batches.withLock { $0.count }) (\(batchesAtKill) at the kill), "
-                + "\(ledger.failedBatches.withLock { $0 }) refused, pools \(database.servers.mapValues { "\($0.endpoint) standby=\($0.standby)" }); "
+                + "\(ledger.failedBatches.withLock { $0 }) refused, probe \(ledger.probeStage.withLock { "\($0.0) for \($0.1.duration(to: .now))" }), pools \(database.servers.mapValues { "\($0.endpoint) standby=\($0.standby)" }); "
                 + "server log: \(server.errors().suffix(3000)))"
         }
         try await Self.phase("writes, Informs and sample batches succeed again after the kill", within: .seconds(150), detail: progress) {

@@ -123,6 +123,11 @@ public final class Database: Service, Sendable {
 
     /// Runs `body` in a transaction bound to `providerID`: every row it reads or writes is that
     /// provider's (row-level security). With `nil`, RLS shows nothing.
+    ///
+    /// `body` reads the rows it needs before it returns (`values`, `decode`, `collect`): a row stream
+    /// returned out of the transaction is read only after COMMIT, and while unread rows wait for their
+    /// consumer the connection stops reading the server's replies, so COMMIT's answer may never be
+    /// read and the call never returns (the same holds for every transaction of this type).
     public func withTenant<Result: Sendable>(
         _ providerID: UUID?,
         logger: Logger? = nil,

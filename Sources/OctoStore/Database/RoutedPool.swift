@@ -116,6 +116,12 @@ final class RoutedPool: Sendable {
             guard alarmed || waited >= checkInterval else { continue }
             waited = .zero
             do {
+                // A probe connection the server closed (its backend ended with the old primary) is
+                // replaced rather than asked again.
+                if let closed = connection, closed.isClosed {
+                    connection = nil
+                    Task { try? await closed.close() }
+                }
                 if connection == nil {
                     connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(endpoint: endpoint), id: 0, logger: logger)
                 }
@@ -177,6 +183,9 @@ final class RoutedPool: Sendable {
                         group.addTask {
                             try await client.withConnection { connection in
                                 guard lease.claim() else { throw LeaseAbandoned() }
+                                // A pooled connection the server already closed (a failover) is not
+                                // used: nothing ran, so the work waits for another connection.
+                                if connection.isClosed { throw LeasedClosed() }
                                 return .value(try await work.value(connection))
                             }
                         }
@@ -197,6 +206,13 @@ final class RoutedPool: Sendable {
                         throw LeaseAbandoned()
                     }
                 }
+            } catch is LeasedClosed {
+                // Nothing ran: the watch checks the server at once, and the work waits for another connection.
+                if fixed == nil { state.withLock { $0.alarmed = true } }
+                if Task.isCancelled || ContinuousClock.now >= deadline {
+                    throw OctoError(.unavailable, "the database connection was lost (\(url.description)); nothing was saved, try again")
+                }
+                try await Task.sleep(for: .milliseconds(20))
             } catch {
                 if lease.isLeased {
                     if let error = error as? PostgresTransactionError {
@@ -253,6 +269,9 @@ private enum LeaseOutcome<Value: Sendable>: Sendable {
 
 /// The wait for a connection was given up (deadline, or the pool was replaced).
 private struct LeaseAbandoned: Error {}
+
+/// The leased connection was closed before anything was written to it.
+private struct LeasedClosed: Error {}
 
 /// A value that crosses into a child task the caller awaits before it returns.
 private struct UncheckedSendable<T>: @unchecked Sendable {
