@@ -215,6 +215,9 @@ final class FailoverLedger: Sendable {
                      "OCTOISP_SHUTDOWN_GRACE", "OCTOISP_DB_WAIT"] {
             environment[name] = nil
         }
+        // The load has stopped when SIGTERM comes: a 10 s grace is plenty, and keeps the stop within the
+        // test's bound on a loaded machine even when the stop ends through cancellation.
+        environment["OCTOISP_SHUTDOWN_GRACE"] = "10"
         let server = try ChildProcess.start([try TestEnvironment.octoispBinary(), "serve", "--roles", "acs,worker,api", "--skip-migrations"],
                                             environment: environment)
         defer { server.send(SIGKILL) }
