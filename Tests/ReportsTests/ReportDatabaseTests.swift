@@ -111,6 +111,29 @@ import Testing
         }
     }
 
+    /// Past `pdfDetailRows` the PDF lists the longest outages and the devices with the lowest
+    /// availability, and says how many it left out; the CSV still has every device.
+    @Test func aPDFPastItsDetailLimitListsTheLongestOutagesAndTheLowestAvailabilities() async throws {
+        try await TestDatabase.with(clock: ManualWallClock(Self.nov1(48))) { stack in
+            let f = try await Self.fixture(stack)
+            try await Self.outages(stack, f)
+            let request = ReportRequest(kind: .sla, from: "2026-11-01", to: "2026-11-01", formats: [.csv, .pdf])
+            let files = try await stack.database.withTenant(f.provider) { tx in
+                try await ReportGenerator.generate(request, period: try request.period(timeZone: try await ReportGenerator.timeZone(tx)), tx: tx,
+                                                   options: ReportOptions(pdfDetailRows: 1))
+            }
+            #expect(Set(try Self.csv(files[.csv]).compactMap { $0["device"] }) == ["RTR-A", "RTR-B"], "the CSV keeps every device")
+            let file = WriterTests.temporary("sla-limited.pdf")
+            try Data(try #require(files[.pdf])).write(to: file)
+            let text = try await WriterTests.tool(["/usr/bin/pdftotext", "-layout", file.path, "-"])
+            #expect(text.contains("Quedas mais longas: 1 de 4"))
+            #expect(text.contains("Menor disponibilidade: 1 de 2 dispositivos (todos no CSV)"))
+            // A's 10:00 outage (30 counted minutes, the first of the three that long) and A, the lower availability.
+            #expect(text.contains("01/11/2026 10:00") && text.contains("RTR-A"))
+            #expect(!text.contains("RTR-B") && !text.contains("01/11/2026 14:15"), "B's rows are left out of the PDF")
+        }
+    }
+
     /// A dynamic device group (rule: vendor MikroTik) as the scope, resolved as the device list resolves
     /// it: only RTR-A matches. A maintenance window on the same group, 14:00–14:30, covers A's second
     /// outage: A is measured 86,400 − 5,400 (POP window) − 1,800 = 79,200 s and down 1,800 s (10:00–10:30,

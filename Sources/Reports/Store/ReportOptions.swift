@@ -1,9 +1,12 @@
 import Foundation
 
-/// How a report is generated, beyond what it shows: whether the next batch of rows is read while the
-/// current one is computed, and where the wall time goes (for the benchmark). The figures do not
-/// depend on these.
+/// How a report is generated: whether the next batch of rows is read while the current one is
+/// computed, how many detail rows a PDF lists, and where the wall time goes (for the benchmark).
+/// The figures and the CSVs do not depend on these.
 public struct ReportOptions: Sendable {
+    /// Rows of a PDF's per-device detail tables (the SLA report's devices and outages) when there are
+    /// more: the lowest availabilities and the longest outages. The CSV always has every device.
+    public var pdfDetailRows = 500
     /// Read the next batch (rollups, reachability history) from PostgreSQL while the current one is
     /// computed in Swift, so the database and the process work at the same time.
     public var overlapReads = true
@@ -11,8 +14,9 @@ public struct ReportOptions: Sendable {
     public var timings: ReportTimings?
 
     /// The defaults.
-    public init(overlapReads: Bool = true, timings: ReportTimings? = nil) {
+    public init(overlapReads: Bool = true, pdfDetailRows: Int = 500, timings: ReportTimings? = nil) {
         self.overlapReads = overlapReads
+        self.pdfDetailRows = pdfDetailRows
         self.timings = timings
     }
 }
