@@ -207,10 +207,11 @@ struct ComputationTests {
     }
 
     /// Rollup readings as PostgreSQL sends them: big-endian `float8` and `timestamptz` microseconds
-    /// since 2000-01-01, paired in order; bytes that do not pair up are refused.
+    /// since 2000-01-01, paired in the order sent and returned in time order; bytes that do not pair up
+    /// are refused.
     @Test func rollupReadingsDecodeFromPostgreSQLsSendFormat() throws {
         var values = ByteBuffer(), times = ByteBuffer()
-        for (value, at) in [(1.5, Self.nov1(0)), (18_446_744_073_709_551_615.0, Self.nov1(0, 5)), (-0.25, Self.nov1(23, 55))] {
+        for (value, at) in [(18_446_744_073_709_551_615.0, Self.nov1(0, 5)), (-0.25, Self.nov1(23, 55)), (1.5, Self.nov1(0))] {
             values.writeInteger(value.bitPattern, endianness: .big)
             times.writeInteger(Int64((at.timeIntervalSince1970 - 946_684_800) * 1_000_000), endianness: .big)
         }

@@ -78,38 +78,64 @@ public struct DeviceTimelineRepository: Sendable {
         _ = try await tx.devices.get(device)
         let has = { (kind: DeviceTimelineKind) in kinds.contains(kind) }
         let target = device.lowercased
+        // Each source gives at most its own first `limit + 1` entries after the cursor, read in time order
+        // from its (device, time) index, so a page costs the same for a device with years of history;
+        // the merge then keeps the first `limit + 1` of those. `bound` lets the time index cut the scan
+        // (1 ms above the cursor: the exact comparison is the tuple one).
+        let micros = cursor?.micros, kind = cursor?.kind, ref = cursor?.id
+        let bound = cursor.map { Date(timeIntervalSince1970: Double($0.micros) / 1_000_000 + 0.001) }
         let rows = try await tx.query("""
-            SELECT kind, ref, at, us, data::text AS data FROM (
-                SELECT kind, ref, at, (extract(epoch FROM at) * 1000000)::int8 AS us, data FROM (
-                    SELECT 'inform'::text AS kind, id::text AS ref, at,
+            SELECT kind, ref, at, (extract(epoch FROM at) * 1000000)::int8 AS us, data::text AS data FROM (
+                    (SELECT 'inform'::text AS kind, id::text AS ref, at,
                            jsonb_build_object('events', to_jsonb(events), 'command_keys', to_jsonb(command_keys),
                                               'retry_count', retry_count, 'remote_ip', host(remote_ip)) AS data
-                    FROM cwmp_informs WHERE device_id = \(device) AND \(has(.inform))
+                        FROM cwmp_informs WHERE device_id = \(device) AND \(has(.inform))
+                          AND (\(micros)::int8 IS NULL OR at <= \(bound))
+                          AND (\(micros)::int8 IS NULL OR ((extract(epoch FROM at) * 1000000)::int8, 'inform', id::text COLLATE "C")
+                               < (\(micros), \(kind) COLLATE "C", \(ref) COLLATE "C"))
+                        ORDER BY at DESC, id::text COLLATE "C" DESC LIMIT \(limit + 1))
                     UNION ALL
-                    SELECT 'task', id::text, created_at,
+                    (SELECT 'task', id::text, created_at,
                            jsonb_build_object('type', type, 'status', status, 'created_by', created_by, 'started_at', started_at,
                                               'finished_at', finished_at, 'fault_code', fault_code, 'fault_string', fault_string)
-                    FROM acs_tasks WHERE device_id = \(device) AND \(has(.task))
+                        FROM acs_tasks WHERE device_id = \(device) AND \(has(.task))
+                          AND (\(micros)::int8 IS NULL OR created_at <= \(bound))
+                          AND (\(micros)::int8 IS NULL OR ((extract(epoch FROM created_at) * 1000000)::int8, 'task', id::text COLLATE "C")
+                               < (\(micros), \(kind) COLLATE "C", \(ref) COLLATE "C"))
+                        ORDER BY created_at DESC, id::text COLLATE "C" DESC LIMIT \(limit + 1))
                     UNION ALL
-                    SELECT 'parameter_change', id::text, changed_at,
+                    (SELECT 'parameter_change', id::text, changed_at,
                            jsonb_build_object('path', path, 'old_value', old_value, 'new_value', new_value)
-                    FROM device_parameter_changes WHERE device_id = \(device) AND \(has(.parameterChange))
+                        FROM device_parameter_changes WHERE device_id = \(device) AND \(has(.parameterChange))
+                          AND (\(micros)::int8 IS NULL OR changed_at <= \(bound))
+                          AND (\(micros)::int8 IS NULL OR ((extract(epoch FROM changed_at) * 1000000)::int8, 'parameter_change', id::text COLLATE "C")
+                               < (\(micros), \(kind) COLLATE "C", \(ref) COLLATE "C"))
+                        ORDER BY changed_at DESC, id::text COLLATE "C" DESC LIMIT \(limit + 1))
                     UNION ALL
-                    SELECT 'audit', id::text, at,
+                    (SELECT 'audit', id::text, at,
                            jsonb_build_object('action', action, 'actor_type', actor_type, 'actor_label', actor_label)
-                    FROM audit_log WHERE provider_id = \(tx.providerID) AND target_type = 'device' AND target_id = \(target)
-                        AND \(has(.audit))
+                        FROM audit_log WHERE provider_id = \(tx.providerID) AND target_type = 'device' AND target_id = \(target)
+                          AND \(has(.audit))
+                          AND (\(micros)::int8 IS NULL OR at <= \(bound))
+                          AND (\(micros)::int8 IS NULL OR ((extract(epoch FROM at) * 1000000)::int8, 'audit', id::text COLLATE "C")
+                               < (\(micros), \(kind) COLLATE "C", \(ref) COLLATE "C"))
+                        ORDER BY at DESC, id::text COLLATE "C" DESC LIMIT \(limit + 1))
                     UNION ALL
-                    SELECT 'reachability', id::text, at, jsonb_build_object('state', state)
-                    FROM device_reachability_changes WHERE device_id = \(device) AND \(has(.reachability))
+                    (SELECT 'reachability', id::text, at, jsonb_build_object('state', state)
+                        FROM device_reachability_changes WHERE device_id = \(device) AND \(has(.reachability))
+                          AND (\(micros)::int8 IS NULL OR at <= \(bound))
+                          AND (\(micros)::int8 IS NULL OR ((extract(epoch FROM at) * 1000000)::int8, 'reachability', id::text COLLATE "C")
+                               < (\(micros), \(kind) COLLATE "C", \(ref) COLLATE "C"))
+                        ORDER BY at DESC, id::text COLLATE "C" DESC LIMIT \(limit + 1))
                     UNION ALL
-                    SELECT 'alert', id::text, started_at,
+                    (SELECT 'alert', id::text, started_at,
                            jsonb_build_object('severity', severity, 'state', state, 'summary', summary, 'resolved_at', resolved_at)
-                    FROM alerts WHERE device_id = \(device) AND \(has(.alert))
-                ) merged
-            ) timeline
-            WHERE \(cursor?.micros)::int8 IS NULL
-               OR (us, kind COLLATE "C", ref COLLATE "C") < (\(cursor?.micros), \(cursor?.kind) COLLATE "C", \(cursor?.id) COLLATE "C")
+                        FROM alerts WHERE device_id = \(device) AND \(has(.alert))
+                          AND (\(micros)::int8 IS NULL OR started_at <= \(bound))
+                          AND (\(micros)::int8 IS NULL OR ((extract(epoch FROM started_at) * 1000000)::int8, 'alert', id::text COLLATE "C")
+                               < (\(micros), \(kind) COLLATE "C", \(ref) COLLATE "C"))
+                        ORDER BY started_at DESC, id::text COLLATE "C" DESC LIMIT \(limit + 1))
+            ) merged
             ORDER BY us DESC, kind COLLATE "C" DESC, ref COLLATE "C" DESC
             LIMIT \(limit + 1)
             """).map { row -> (DeviceTimelineEntry, Cursor) in

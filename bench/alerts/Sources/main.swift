@@ -70,7 +70,8 @@ let latencyDevices = setting("BENCH_LATENCY_DEVICES", 200)
 
 // The statement timeout `serve` uses (OCTOISP_DB_STATEMENT_TIMEOUT, 30 s, 0 for none): a priming read
 // that takes longer on a loaded machine fails here as it would in production.
-let statementTimeout: Duration? = setting("OCTOISP_DB_STATEMENT_TIMEOUT", 30) == 0 ? nil : .seconds(setting("OCTOISP_DB_STATEMENT_TIMEOUT", 30))
+let timeoutSeconds = setting("OCTOISP_DB_STATEMENT_TIMEOUT", 30)
+let statementTimeout: Duration? = timeoutSeconds == 0 ? nil : .seconds(timeoutSeconds)
 let owner = try url("OCTOISP_OWNER_DATABASE_URL")
 let name = "octoisp_alerts_bench_\(ProcessInfo.processInfo.processIdentifier)"
 func admin(_ sql: String) async throws {

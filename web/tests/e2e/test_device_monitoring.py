@@ -312,6 +312,25 @@ class DeviceMonitoringStories(unittest.TestCase):
         expect(page.get_by_test_id("discard")).to_have_count(0)
         expect(page.get_by_text("Só quem altera as configurações do provedor")).to_be_visible()
 
+    def test_07_the_new_screens_read_in_english_and_dark_on_desktop_and_phone(self):
+        page = self.page
+        page.emulate_media(color_scheme="dark")
+        self.sign_in(ADMIN)
+        page.get_by_test_id("language").select_option("en")
+        for path, heading, name in ((f"/devices/{self.olt}?tab=interfaces&if=1", "Traffic of ge-0/0/1", "37-interfaces-en-dark"),
+                                    (f"/devices/{self.cpe}?tab=timeline", "Everything that happened to the device", "38-timeline-en-dark"),
+                                    ("/jobs", "Job queues", "39-jobs-en-dark")):
+            page.goto(self.server.base + path)
+            expect(page.get_by_role("heading", name=heading)).to_be_visible()
+            page.wait_for_load_state("networkidle")
+            page.wait_for_timeout(300)
+            self.shot(name)
+            page.set_viewport_size({"width": 360, "height": 780})
+            page.wait_for_timeout(300)
+            self.shot(name + "-phone")
+            self.assert_no_sideways_scroll()
+            page.set_viewport_size({"width": 1280, "height": 900})
+
 
 if __name__ == "__main__":
     unittest.main()

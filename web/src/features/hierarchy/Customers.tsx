@@ -9,10 +9,10 @@ import { Card } from "../../ui/Card";
 import { Select } from "../../ui/Form";
 import { DataTable, Pager, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
+import { fieldErrors, FormProblem, useAction } from "../alerts/common";
 import { customerBody, customerToForm, emptyCustomer, type CustomerForm, type CustomerRecord, type FieldErrors, type PopRecord } from "../setup/model";
 import { useSetupCheck } from "../setup/parts";
-import { AssignedDevices, CustomerFields, customerLabels, HierarchyNav } from "./parts";
+import { AssignedDevices, CustomerFields, customerLabels, EditActions, HierarchyNav } from "./parts";
 
 const LIMIT = 50;
 const TONE: Record<CustomerRecord["status"], string> = { active: "online", suspended: "pending", cancelled: "disabled" };
@@ -147,28 +147,14 @@ function CustomerEditor(props: { existing?: CustomerRecord; pops?: PopRecord[]; 
         <fieldset disabled={!writable || action.busy}>
           <CustomerFields form={form} onChange={setForm} errors={errors} pops={props.pops} />
         </fieldset>
-        {writable && (
-          <div className="row row-tight">
-            <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
-              {t("common.save")}
-            </button>
-            {!props.existing && (
-              <button type="button" className="btn" onClick={() => props.onDone()}>
-                {t("common.cancel")}
-              </button>
-            )}
-            {props.existing && (
-              <span className="push-right">
-                <ConfirmButton label={t("common.delete")} question={t("cust.deleteConfirm", { name: props.existing.name })} disabled={!online || action.busy} onConfirm={remove} />
-              </span>
-            )}
-          </div>
-        )}
-        {saved && (
-          <p className="note note-ok" role="status">
-            {t("hier.saved")}
-          </p>
-        )}
+        <EditActions
+          writable={writable}
+          disabled={!online || action.busy}
+          deleteQuestion={props.existing && t("cust.deleteConfirm", { name: props.existing.name })}
+          onCancel={() => props.onDone()}
+          onDelete={remove}
+          saved={saved}
+        />
       </form>
     </Card>
   );

@@ -8,10 +8,10 @@ import type { DashboardSummary, Device, Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { DataTable, type Column } from "../../ui/Table";
 import { ErrorNote, Loading } from "../../ui/States";
-import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
+import { fieldErrors, FormProblem, useAction } from "../alerts/common";
 import { emptyPop, popBody, popToForm, type CustomerRecord, type FieldErrors, type PopForm, type PopRecord, type ProviderRecord } from "../setup/model";
 import { PopFields, popLabels, useSetupCheck } from "../setup/parts";
-import { AssignedDevices, DeviceStatus, HierarchyNav } from "./parts";
+import { AssignedDevices, DeviceStatus, EditActions, HierarchyNav } from "./parts";
 import { CUSTOMER_FANOUT, mergeDeviceHits, searchTerm } from "./search";
 
 /** The provider acted in (for the breadcrumb). */
@@ -220,28 +220,14 @@ function PopEditor(props: { existing?: PopRecord; onDone: (saved?: PopRecord) =>
             <textarea id="pop-notes" rows={2} value={form.notes} onChange={(e) => setForm({ ...form, notes: e.target.value })} />
           </div>
         </fieldset>
-        {can("pops.write") && (
-          <div className="row row-tight">
-            <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
-              {t("common.save")}
-            </button>
-            {!props.existing && (
-              <button type="button" className="btn" onClick={() => props.onDone()}>
-                {t("common.cancel")}
-              </button>
-            )}
-            {props.existing && (
-              <span className="push-right">
-                <ConfirmButton label={t("common.delete")} question={t("pop.deleteConfirm", { name: props.existing.name })} disabled={!online || action.busy} onConfirm={remove} />
-              </span>
-            )}
-          </div>
-        )}
-        {done && (
-          <p className="note note-ok" role="status">
-            {t("hier.saved")}
-          </p>
-        )}
+        <EditActions
+          writable={can("pops.write")}
+          disabled={!online || action.busy}
+          deleteQuestion={props.existing && t("pop.deleteConfirm", { name: props.existing.name })}
+          onCancel={() => props.onDone()}
+          onDelete={remove}
+          saved={done}
+        />
       </form>
     </Card>
   );

@@ -9,30 +9,51 @@ import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { DataTable, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { useAction } from "../alerts/common";
+import { SubNav, type SubNavSection } from "../../ui/SubNav";
+import { ConfirmButton, useAction } from "../alerts/common";
 import { CUSTOMER_STATUSES, type CustomerForm, type FieldErrors, type PopRecord } from "../setup/model";
 import { searchTerm } from "./search";
 
-const SECTIONS: { href: string; label: MessageKey }[] = [
+const SECTIONS: SubNavSection[] = [
   { href: "/network", label: "hierNav.pops" },
   { href: "/network/customers", label: "hierNav.customers" },
 ];
 
 export function HierarchyNav(props: { path: string }) {
-  const { t } = useI18n();
   const current = (href: string) => (href === "/network" ? props.path === "/network" || props.path.startsWith("/network/pops") : props.path.startsWith(href));
+  return <SubNav label="hierNav.label" sections={SECTIONS} current={current} />;
+}
+
+/**
+ * The buttons under a POP's or customer's form: save, then cancel for a new record or delete (asking
+ * `deleteQuestion`) for an existing one; the saved notice. Nothing but the notice without `writable`.
+ */
+export function EditActions(props: { writable: boolean; disabled: boolean; deleteQuestion?: string; onCancel: () => void; onDelete: () => void; saved: boolean }) {
+  const { t } = useI18n();
   return (
-    <nav className="subnav" aria-label={t("hierNav.label")}>
-      <ul>
-        {SECTIONS.map((s) => (
-          <li key={s.href}>
-            <Link href={s.href} aria-current={current(s.href) ? "page" : undefined}>
-              {t(s.label)}
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </nav>
+    <>
+      {props.writable && (
+        <div className="row row-tight">
+          <button type="submit" className="btn btn-primary" disabled={props.disabled}>
+            {t("common.save")}
+          </button>
+          {props.deleteQuestion === undefined ? (
+            <button type="button" className="btn" onClick={props.onCancel}>
+              {t("common.cancel")}
+            </button>
+          ) : (
+            <span className="push-right">
+              <ConfirmButton label={t("common.delete")} question={props.deleteQuestion} disabled={props.disabled} onConfirm={props.onDelete} />
+            </span>
+          )}
+        </div>
+      )}
+      {props.saved && (
+        <p className="note note-ok" role="status">
+          {t("hier.saved")}
+        </p>
+      )}
+    </>
   );
 }
 

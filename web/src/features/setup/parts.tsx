@@ -1,11 +1,11 @@
 // Pieces shared by the set-up and hierarchy screens: the section's tabs, the check messages, and the
 // form fields of a POP and of an SNMP credential (used by the checklist and by their own screens).
 import { useI18n, type MessageKey } from "../../lib/i18n";
-import { Link } from "../../lib/router";
 import { Field, Select } from "../../ui/Form";
+import { SubNav, type SubNavSection } from "../../ui/SubNav";
 import { AUTH_PROTOCOLS, PRIV_PROTOCOLS, type Check, type FieldErrors, type PopForm, type PopRecord, type SnmpCredentialForm } from "./model";
 
-const SECTIONS: { href: string; label: MessageKey }[] = [
+const SECTIONS: SubNavSection[] = [
   { href: "/setup", label: "setupNav.checklist" },
   { href: "/setup/snmp", label: "setupNav.snmp" },
   { href: "/setup/discovery", label: "setupNav.discovery" },
@@ -13,20 +13,7 @@ const SECTIONS: { href: string; label: MessageKey }[] = [
 
 /** The tabs of the Configuração section. */
 export function SetupNav(props: { path: string }) {
-  const { t } = useI18n();
-  return (
-    <nav className="subnav" aria-label={t("setupNav.label")}>
-      <ul>
-        {SECTIONS.map((s) => (
-          <li key={s.href}>
-            <Link href={s.href} aria-current={props.path === s.href ? "page" : undefined}>
-              {t(s.label)}
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
+  return <SubNav label="setupNav.label" sections={SECTIONS} current={(href) => props.path === href} />;
 }
 
 /** The form checks' messages in the caller's language (keys `form.*`). */
