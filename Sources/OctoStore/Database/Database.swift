@@ -109,13 +109,11 @@ public final class Database: Service, Sendable {
         do {
             return try await (readGauges ?? appGauges).track { lease in try await (readClient ?? appClient).withTransaction(logger: logger) { connection in
                 lease.entered()
-                try await connection.query("SET TRANSACTION READ ONLY", logger: logger)
+                try await connection.answer("SET TRANSACTION READ ONLY", logger: logger)
                 let tenant = providerID?.uuidString.lowercased() ?? ""
-                try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
+                try await connection.answer("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
                 return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock))
             } }
-        } catch let error as PostgresTransactionError {
-            throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
             throw StoreError.translate(error)
         }
@@ -140,11 +138,9 @@ public final class Database: Service, Sendable {
             result = try await appGauges.track { lease in try await appClient.withTransaction(logger: logger) { connection in
                 lease.entered()
                 let tenant = providerID?.uuidString.lowercased() ?? ""
-                try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
+                try await connection.answer("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
                 return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
             } }
-        } catch let error as PostgresTransactionError {
-            throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
             throw StoreError.translate(error)
         }
@@ -166,11 +162,9 @@ public final class Database: Service, Sendable {
             result = try await globalGauges.track { lease in try await globalClient.withTransaction(logger: logger) { connection in
                 lease.entered()
                 let tenant = providerID?.uuidString.lowercased() ?? ""
-                try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
+                try await connection.answer("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
                 return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
             } }
-        } catch let error as PostgresTransactionError {
-            throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
             throw StoreError.translate(error)
         }

@@ -215,11 +215,7 @@ final class RoutedPool: Sendable {
                 try await Task.sleep(for: .milliseconds(20))
             } catch {
                 if lease.isLeased {
-                    if let error = error as? PostgresTransactionError {
-                        noticed(error.closureError ?? error.commitError ?? error.beginError ?? error)
-                    } else {
-                        noticed(error)
-                    }
+                    noticed(error)
                     throw error
                 }
                 // No connection was given, so nothing ran: wait on the pool that fits now, if time remains.
@@ -236,7 +232,7 @@ final class RoutedPool: Sendable {
 
     func withTransaction<Result: Sendable>(logger: Logger, _ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         try await leased { connection in
-            try await connection.withTransaction(logger: logger) { try await body($0) }
+            try await transaction(on: connection, logger: logger, body)
         }
     }
 
@@ -244,7 +240,7 @@ final class RoutedPool: Sendable {
     func query(_ query: PostgresQuery, logger: Logger) async throws -> [PostgresRow] {
         try await leased { connection in
             var rows: [PostgresRow] = []
-            for try await row in try await connection.query(query, logger: logger) { rows.append(row) }
+            for try await row in try await connection.answer(query, logger: logger) { rows.append(row) }
             return rows
         }
     }

@@ -106,6 +106,7 @@ func isConnectionFailure(_ error: any Error) -> Bool {
     }
     // The pool's own errors (its circuit breaker after failed connection attempts) are not public types.
     if String(describing: type(of: error)) == "ConnectionPoolError" { return true }
+    if error is ConnectionLost { return true }
     if error is ChannelError { return true }
     if error is IOError { return true }
     return false
