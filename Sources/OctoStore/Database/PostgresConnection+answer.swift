@@ -22,6 +22,7 @@ extension PostgresConnection {
     /// handler received comes before the close completes; the grace lets its task deliver it). A
     /// statement that never returns leaves only its suspended task behind; it holds no pool slot (the
     /// pool drops closed connections).
+    @discardableResult
     func answer(_ query: PostgresQuery, logger: Logger, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
         if isClosed { throw ConnectionLost() }
         let outcome = FirstAnswer<PostgresRowSequence>()
@@ -32,7 +33,8 @@ extension PostgresConnection {
                 let eventLoop = self.eventLoop
                 eventLoop.scheduleTask(in: .init(ClosedConnections.closeGrace)) { outcome.finish(.failure(ConnectionLost())) }
             }
-            Task {
+            // Started at once on this thread: the statement is written without waiting for a task hop.
+            Task.immediate {
                 let result: Result<PostgresRowSequence, any Error>
                 do { result = .success(try await self.query(query, logger: logger, file: file, line: line)) } catch { result = .failure(error) }
                 ClosedConnections.shared.unwatch(self, watch)
