@@ -146,6 +146,7 @@ public struct API: Sendable {
         addAlertRoutes(to: &routes)
         addNotificationRoutes(to: &routes)
         addPushRoutes(to: &routes)
+        addPreferenceRoutes(to: &routes)
         addToolRoutes(to: &routes)
         addReportRoutes(to: &routes)
         return (router, routes.entries)

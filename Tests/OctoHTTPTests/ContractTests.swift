@@ -38,6 +38,7 @@ import Testing
         "post /api/v1/tool-runs": #"{"tool": "ping", "ping": {"target": "127.99.0.2"}}"#,
         "post /api/v1/tool-target-ranges": #"{"cidr": "127.99.0.0/16"}"#,
         "put /api/v1/tool-limits": #"{"max_active": 2, "max_per_minute": 10}"#,
+        "patch /api/v1/me/preferences": #"{"theme": "dark"}"#,
         "post /api/v1/provisioning/templates": #"{"name": "T", "match": {"manufacturer": "X"}}"#,
         "post /api/v1/provisioning/templates/{id}/versions": #"{"note": "n"}"#,
         "post /api/v1/provisioning/templates/{id}/rollback": #"{"version": 1}"#,

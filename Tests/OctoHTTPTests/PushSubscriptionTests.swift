@@ -81,6 +81,15 @@ import Testing
                 #expect(try await harness.call(.get, "/api/v1/me/push-subscriptions", token: viewer).items.isEmpty)
                 #expect(try await harness.call(.patch, "/api/v1/me/push-subscriptions/\(subscription)", token: viewer, json: #"{"enabled": false}"#).status == .notFound)
                 #expect(try await harness.call(.delete, "/api/v1/me/push-subscriptions/\(subscription)", token: viewer).status == .notFound)
+                // A test message reaches the person's own browser only; another user's is not theirs to test.
+                #expect(try await harness.call(.post, "/api/v1/me/push-subscriptions/\(subscription)/test", token: viewer).status == .notFound)
+                let tested = try await harness.call(.post, "/api/v1/me/push-subscriptions/\(subscription)/test", token: noc)
+                #expect(tested.status == .ok && tested.string("outcome") == "sent", "\(String(describing: tested.json))")
+                let test = try #require(service.received.withLock { $0.first })
+                #expect(test.path == "/push/noc-browser")
+                let testText = try WebPushEncryption.decrypt(test.body, receiverKey: browser.key, authSecret: browser.auth)
+                #expect(try OctoJSON.decoder.decode(WebPushPayload.self, from: Data(testText)).title.contains("OctoISP"))
+                service.received.withLock { $0.removeAll() }
                 let quiet = try await harness.call(.patch, "/api/v1/me/push-subscriptions/\(subscription)", token: noc,
                                                    json: #"{"pacing": {"group_wait_seconds": 0, "group_interval_seconds": 1}}"#)
                 #expect(quiet.status == .ok)

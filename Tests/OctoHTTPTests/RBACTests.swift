@@ -36,6 +36,7 @@ import Testing
         Endpoint(method: .get, path: "/api/v1/api-keys", allowed: ["provider_admin", "noc"]),
         Endpoint(method: .post, path: "/api/v1/api-keys", body: { #"{"name": "key-\#($0)", "role_key": "viewer"}"# }, allowed: ["provider_admin"]),
         Endpoint(method: .get, path: "/api/v1/audit", allowed: ["provider_admin", "noc"]),
+        Endpoint(method: .get, path: "/api/v1/audit/verification", allowed: ["provider_admin", "noc"]),
     ]
 
     @Test func everyProfileOnEveryEndpoint() async throws {

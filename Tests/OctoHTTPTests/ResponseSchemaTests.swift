@@ -72,6 +72,8 @@ import Testing
             try await check(.post, "/api/v1/device-groups", json: #"{"name": "D", "kind": "dynamic", "filter": {"tag": "core"}}"#)
             let credential = try #require(try await check(.post, "/api/v1/acs/credentials", json: #"{"username": "cpe", "password": "password-123"}"#).string("id"))
             try await check(.post, "/api/v1/api-keys", json: #"{"name": "script"}"#)
+            try await check(.get, "/api/v1/me/preferences")
+            try await check(.patch, "/api/v1/me/preferences", json: #"{"time_zone": "America/Recife", "default_pop_id": "\#(pop)", "help_progress": {"devices": ["device"]}}"#)
             try await check(.post, "/api/v1/devices/{id}/tasks", "/api/v1/devices/\(device)/tasks", json: #"{"type": "reboot"}"#)
             let role = try await harness.call(.get, "/api/v1/roles", token: token).items.first?.string("id") ?? ""
 
@@ -84,6 +86,7 @@ import Testing
                 ("/api/v1/users", "/api/v1/users"), ("/api/v1/users/{id}", "/api/v1/users/\(user.id.lowercased)"),
                 ("/api/v1/roles", "/api/v1/roles"), ("/api/v1/roles/{id}", "/api/v1/roles/\(role)"),
                 ("/api/v1/api-keys", "/api/v1/api-keys"), ("/api/v1/audit", "/api/v1/audit?limit=500"),
+                ("/api/v1/audit/verification", "/api/v1/audit/verification"),
                 ("/api/v1/jobs", "/api/v1/jobs"), ("/api/v1/jobs/dead-letters", "/api/v1/jobs/dead-letters"),
                 ("/api/v1/jobs/queues", "/api/v1/jobs/queues"),
                 ("/api/v1/devices/{id}/tasks", "/api/v1/devices/\(device)/tasks"),

@@ -222,6 +222,55 @@ import Testing
         }
     }
 
+    /// Rollups read in batches by parallel transactions give the same report as one batch after another
+    /// in the report's own transaction: five interfaces with different rates, two per batch.
+    @Test func parallelRollupReadsGiveTheSameReportAsReadsInTurn() async throws {
+        try await TestDatabase.with(clock: ManualWallClock(Self.nov1(48))) { stack in
+            let f = try await Self.fixture(stack)
+            try await stack.database.withTenant(f.provider) { tx in
+                for (device, ifIndex, mbps) in [(f.a, 1, 10), (f.a, 2, 20), (f.a, 3, 30), (f.b, 1, 40), (f.b, 2, 50)] {
+                    var ids: [Int64] = []
+                    for metric in ["ifInOctets", "ifOutOctets"] {
+                        ids += try await tx.query("""
+                            INSERT INTO metric_series (provider_id, device_id, metric, labels, unit, kind, counter_bits)
+                            VALUES (\(f.provider), \(device), \(metric), jsonb_build_object('ifIndex', \(String(ifIndex))), 'octets', 'counter', 64)
+                            RETURNING id
+                            """).reportRows { try $0.value("id", as: Int64.self) }
+                    }
+                    try await tx.query("""
+                        INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, speed_bps, in_series_id, out_series_id, updated_at)
+                        VALUES (\(f.provider), \(device), \(Int32(ifIndex)), \("port\(ifIndex)"), 1000000000, \(ids[0]), \(ids[1]), \(Self.nov1(0)))
+                        """)
+                    // The interval ending at 00:05 + 5k minutes carries k × mbps Mbit/s in and mbps out.
+                    try await tx.query("""
+                        INSERT INTO metric_rollups (provider_id, series_id, resolution, bucket, min, max, sum, count, last, last_at)
+                        SELECT \(f.provider), s.id, 300, \(Self.nov1(0)) + (k - 1) * interval '5 minutes', v, v, v, 1, v,
+                               \(Self.nov1(0)) + (k - 1) * interval '5 minutes' + interval '299 seconds'
+                        FROM generate_series(0, 30) k,
+                             LATERAL (VALUES (\(ids[0]), \(Double(mbps)) * 1e6 / 8 * 300 * k * (k + 1) / 2),
+                                             (\(ids[1]), \(Double(mbps)) * 1e6 / 8 * 300 * k)) AS s(id, v)
+                        """)
+                }
+            }
+            let request = ReportRequest(kind: .bandwidth, from: "2026-11-01", to: "2026-11-01", formats: [.csv])
+            func generate(_ options: ReportOptions) async throws -> [UInt8] {
+                var options = options
+                options.rollupBatch = 2
+                return try await stack.database.withTenant(f.provider) { tx in
+                    try await ReportGenerator.generate(request, period: try request.period(timeZone: Self.sp), tx: tx, options: options)
+                }[.csv] ?? []
+            }
+            let inTurn = try await generate(ReportOptions(overlapReads: false))
+            let parallel = try await generate(ReportOptions(parallelReads: (stack.database, 2)))
+            #expect(parallel == inTurn)
+            let rows = try Self.csv(inTurn).filter { $0["interface"] != nil }
+            #expect(rows.count == 5)
+            // Out: a constant mbps per interface, so each batch's figures landed on their own interfaces.
+            #expect(rows.compactMap { $0["out_avg_bps"] }.sorted() == ["10000000", "20000000", "30000000", "40000000", "50000000"])
+            #expect(rows.first { $0["interface"] == "RTR-B · port2" }?["out_p95_bps"] == "50000000")
+        }
+    }
+
     @Test func aCustomersContractedTargetIsCheckedStoredAndCleared() async throws {
         try await TestDatabase.with { stack in
             let provider = try await stack.makeProvider("acme").id

@@ -158,7 +158,8 @@ extension NotificationChannelRepository {
                            before: ["enabled": "true"], after: ["enabled": "false", "reason": "push subscription gone"])
     }
 
-    func ownedPush(_ id: UUID, user: UUID) async throws {
+    /// 404 unless `id` is a push subscription `user` owns.
+    public func ownedPush(_ id: UUID, user: UUID) async throws {
         let owned = try await tx.query("SELECT count(*) FROM notification_channels WHERE id = \(id) AND owner_user_id = \(user) AND kind = 'webpush'")
             .alertRows { try $0.value("count", as: Int.self) }.first ?? 0
         guard owned == 1 else { throw OctoError.notFound("push subscription") }

@@ -46,6 +46,14 @@ extension API {
             try await inTenant(request, context) { tx in try await tx.notificationChannels.unsubscribePush(id, user: user.id, by: actor) }
             return NoContent()
         }
+        // A test message to one of the person's own browsers (no alerts.write needed: it reaches only them).
+        routes.post("me/push-subscriptions/:id/test", body: .none) { request, context in
+            let user = try pushUser(context)
+            let id = try context.uuid()
+            let provider = try await tenant(request, context)
+            try await database.withTenant(provider, logger: context.logger) { tx in try await tx.notificationChannels.ownedPush(id, user: user.id) }
+            return JSONResponse(try await notifier.test(channel: id, provider: provider))
+        }
         // A person's own alert e-mails, through one of the provider's e-mail channels.
         routes.get("me/email-subscriptions") { request, context in
             let user = try pushUser(context)

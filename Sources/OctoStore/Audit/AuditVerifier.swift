@@ -6,12 +6,23 @@ import PostgresNIO
 public struct AuditVerification: Sendable, Hashable {
     /// A link that does not hold.
     public struct Break: Sendable, Hashable, CustomStringConvertible {
+        /// What does not hold.
+        public enum Kind: String, Sendable, Hashable, Encodable {
+            /// Rows are missing before this one (its sequence number jumps).
+            case removed
+            /// Its previous-hash link does not match the row before.
+            case link
+            /// Its content does not match its own hash.
+            case altered
+        }
         /// The chain's provider; `nil` for the platform chain.
         public var providerId: UUID?
         /// Sequence number of the first bad row.
         public var seq: Int64
         /// Row id.
         public var id: Int64
+        /// What does not hold.
+        public var kind: Kind
         /// Why it is broken.
         public var reason: String
 
@@ -32,11 +43,26 @@ public struct AuditVerification: Sendable, Hashable {
     public var isIntact: Bool { breaks.isEmpty }
 }
 
+/// Which audit chains a verification reads.
+public enum AuditChains: Sendable, Hashable {
+    /// Every chain the transaction sees: all of them on the global path, the provider's own under RLS.
+    case visible
+    /// Only the platform chain (actions outside any provider).
+    case platform
+}
+
 extension Transaction {
     /// Recomputes every row's hash from its canonical text and checks each chain's links and numbering.
-    /// Run on the global path (it reads every provider's chain).
-    public func verifyAuditLog() async throws -> AuditVerification {
-        let rows = try await query("""
+    /// On the global path `.visible` reads every provider's chain; in a tenant transaction RLS limits it to
+    /// the provider's own chain.
+    public func verifyAuditLog(_ chains: AuditChains = .visible) async throws -> AuditVerification {
+        let rows = try await query(chains == .platform ? """
+            SELECT id, provider_id, seq, prev_hash, hash,
+                   sha256(convert_to(audit_canonical(a), 'UTF8')) AS recomputed
+            FROM audit_log a
+            WHERE provider_id IS NULL
+            ORDER BY seq
+            """ : """
             SELECT id, provider_id, seq, prev_hash, hash,
                    sha256(convert_to(audit_canonical(a), 'UTF8')) AS recomputed
             FROM audit_log a
@@ -68,13 +94,13 @@ extension Transaction {
                 expectedSeq = seq + 1
             }
             guard !broken else { continue }
-            let reason: String? =
-                seq != expectedSeq ? "sequence jumps from \(expectedSeq - 1) to \(seq) (rows removed)"
-                : prevHash != previousHash ? "previous-hash link does not match the row before"
-                : hash != recomputed ? "content does not match its hash (row altered)"
+            let problem: (AuditVerification.Break.Kind, String)? =
+                seq != expectedSeq ? (.removed, "sequence jumps from \(expectedSeq - 1) to \(seq) (rows removed)")
+                : prevHash != previousHash ? (.link, "previous-hash link does not match the row before")
+                : hash != recomputed ? (.altered, "content does not match its hash (row altered)")
                 : nil
-            if let reason {
-                result.breaks.append(.init(providerId: providerId, seq: seq, id: id, reason: reason))
+            if let (kind, reason) = problem {
+                result.breaks.append(.init(providerId: providerId, seq: seq, id: id, kind: kind, reason: reason))
                 broken = true
             }
         }

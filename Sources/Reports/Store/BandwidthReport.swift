@@ -99,28 +99,33 @@ enum BandwidthReport {
             perCustomer.append(Figures(label: current.info.customer ?? "", extra: nil, id: id.lowercased, speed: nil, in: stats.in, out: stats.out))
             customer = nil
         }
-        // Rollups are read 500 interfaces (1,000 series) at a time; with overlapped reads the next
-        // batch is being read by PostgreSQL while this one is computed.
-        let batch = 500
+        // Rollups are read 500 interfaces (1,000 series) at a time. With overlapped reads the next
+        // batch is being read by PostgreSQL while this one is computed; with parallel readers, the next
+        // `readers` batches, each in its own transaction.
+        let batch = max(context.options.rollupBatch, 1)
         let starts = Array(stride(from: 0, to: interfaces.count, by: batch))
         func series(_ start: Int) -> [Int64] {
             interfaces[start..<min(start + batch, interfaces.count)].flatMap { [$0.inSeries, $0.outSeries] }
         }
+        let parallel = context.options.parallelReads
+        let ahead = parallel.map { max($0.readers, 1) } ?? (context.options.overlapReads ? 1 : 0)
+        let tenant = tx.providerID
         func read(_ start: Int) -> Task<[Int64: [CounterRate.Reading]], any Error> {
             let ids = series(start)
+            if let database = parallel?.database {
+                return Task { try await database.withTenant(tenant) { try await fiveMinuteReadings($0, series: ids, from: from, to: to) } }
+            }
             return Task { try await fiveMinuteReadings(tx, series: ids, from: from, to: to) }
         }
-        var pending = context.options.overlapReads ? starts.first.map(read) : nil
-        defer { pending?.cancel() }
+        var pending: [Task<[Int64: [CounterRate.Reading]], any Error>] = starts.prefix(ahead).map(read)
+        defer { for task in pending { task.cancel() } }
         for (number, start) in starts.enumerated() {
             let slice = interfaces[start..<min(start + batch, interfaces.count)]
             let readings = try await timings.measure("bandwidth: waiting for the rollup reads") {
-                if let current = pending {
-                    let value = try await current.value
-                    pending = number + 1 < starts.count ? read(starts[number + 1]) : nil
-                    return value
-                }
-                return try await fiveMinuteReadings(tx, series: series(start), from: from, to: to)
+                guard !pending.isEmpty else { return try await fiveMinuteReadings(tx, series: series(start), from: from, to: to) }
+                let current = pending.removeFirst()
+                if number + ahead < starts.count { pending.append(read(starts[number + ahead])) }
+                return try await current.value
             }
             timings.time("bandwidth: rates, percentiles and sums") {
                 for interface in slice {

@@ -1,9 +1,10 @@
 import { lazy, Suspense, useEffect, useMemo, useState } from "react";
 import { ApiClient, ApiError } from "../lib/api";
-import { AppContext, permissionCheck, useOnline, usePreference, type AppServices } from "../lib/app";
+import { AppContext, permissionCheck, useOnline, type AppServices } from "../lib/app";
 import { prefixesForTopic, QueryCache } from "../lib/cache";
-import { createTranslator, I18nContext, type Locale } from "../lib/i18n";
+import { createTranslator, DEFAULT_TIME_ZONE, I18nContext, type Locale } from "../lib/i18n";
 import { persist } from "../lib/persist";
+import { PreferencesContext, usePreferenceStore } from "../lib/preferences";
 import { RealtimeClient } from "../lib/realtime";
 import { resolve, useLocation } from "../lib/router";
 import type { Me, Page, Provider } from "../lib/types";
@@ -44,7 +45,23 @@ const ROUTES = [
   "/network/pops/:id",
   "/network/customers",
   "/network/customers/:id",
+  "/network/groups",
+  "/network/groups/:id",
   "/jobs",
+  // Administration: users, roles, API keys, audit; CPE credentials in set-up.
+  "/admin",
+  "/admin/users",
+  "/admin/roles",
+  "/admin/api-keys",
+  "/admin/audit",
+  "/setup/acs",
+  // Provisioning: templates and rollouts.
+  "/provisioning",
+  "/provisioning/templates/new",
+  "/provisioning/templates/:id",
+  "/provisioning/rollouts",
+  "/provisioning/rollouts/:id",
+  "/preferences",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -63,7 +80,19 @@ const NetworkHome = lazy(() => import("../features/hierarchy/Network").then((m) 
 const PopPage = lazy(() => import("../features/hierarchy/Network").then((m) => ({ default: m.PopPage })));
 const CustomerList = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerList })));
 const CustomerPage = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerPage })));
+const UsersPage = lazy(() => import("../features/admin/Users").then((m) => ({ default: m.UsersPage })));
+const RolesPage = lazy(() => import("../features/admin/Roles").then((m) => ({ default: m.RolesPage })));
+const ApiKeysPage = lazy(() => import("../features/admin/ApiKeys").then((m) => ({ default: m.ApiKeysPage })));
+const AuditPage = lazy(() => import("../features/admin/Audit").then((m) => ({ default: m.AuditPage })));
+const AcsCredentials = lazy(() => import("../features/setup/AcsCredentials").then((m) => ({ default: m.AcsCredentials })));
+const GroupList = lazy(() => import("../features/hierarchy/Groups").then((m) => ({ default: m.GroupList })));
+const GroupPage = lazy(() => import("../features/hierarchy/Groups").then((m) => ({ default: m.GroupPage })));
 const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
+const TemplateList = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateList })));
+const TemplateEditor = lazy(() => import("../features/provisioning/Templates").then((m) => ({ default: m.TemplateEditor })));
+const RolloutList = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutList })));
+const RolloutPage = lazy(() => import("../features/provisioning/Rollouts").then((m) => ({ default: m.RolloutPage })));
+const PreferencesPage = lazy(() => import("../features/preferences/PreferencesPage").then((m) => ({ default: m.PreferencesPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -109,8 +138,12 @@ function createServices() {
 export function App() {
   const services = useMemo(createServices, []);
   const { api, cache, realtime } = services;
-  const [locale, setLocale] = usePreference<Locale>("octoisp.locale", "pt-BR");
-  const [theme, setTheme] = usePreference<Theme>("octoisp.theme", "system");
+  // Theme, language, density and time zone: this browser's copy at once, the server's after sign-in.
+  const preferences = usePreferenceStore(api, window.localStorage);
+  const { locale, theme, density } = preferences.context.values;
+  const setLocale = (value: Locale) => preferences.context.update({ locale: value });
+  const setTheme = (value: Theme) => preferences.context.update({ theme: value });
+  const timeZone = validZone(preferences.context.values.time_zone);
   const [me, setMe] = useState<Me | null>(null);
   const [phase, setPhase] = useState<"signin" | "loading" | "ready" | "error">(api.signedIn ? "loading" : "signin");
   const [bootError, setBootError] = useState<unknown>(null);
@@ -118,7 +151,7 @@ export function App() {
   const [providerVersion, setProviderVersion] = useState(0);
   const online = useOnline();
   const location = useLocation();
-  const i18n = useMemo(() => createTranslator(locale), [locale]);
+  const i18n = useMemo(() => createTranslator(locale, timeZone), [locale, timeZone]);
 
   useEffect(() => {
     document.documentElement.lang = locale;
@@ -128,6 +161,9 @@ export function App() {
     if (theme === "system") delete document.documentElement.dataset.theme;
     else document.documentElement.dataset.theme = theme;
   }, [theme]);
+  useEffect(() => {
+    document.documentElement.classList.toggle("density-compact", density === "compact");
+  }, [density]);
 
   useEffect(
     () =>
@@ -162,6 +198,8 @@ export function App() {
         } else {
           api.setProvider(null);
         }
+        // The person's preferences from the server (kept from this browser's copy when it cannot answer).
+        if (caller.kind === "user" && navigator.onLine) await preferences.sync(caller.id).catch(() => undefined);
         if (cancelled) return;
         setMe(caller);
         setPhase("ready");
@@ -180,6 +218,7 @@ export function App() {
     return () => {
       cancelled = true;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [phase, api, realtime]);
 
   const language = <LanguageSwitch locale={locale} onChange={setLocale} />;
@@ -294,8 +333,51 @@ export function App() {
       case "/network/customers/:id":
         screen = <CustomerPage key={match.params.id} id={match.params.id} path={location.path} />;
         break;
+      case "/network/groups":
+        screen = <GroupList path={location.path} query={location.query} />;
+        break;
+      case "/network/groups/:id":
+        screen = <GroupPage key={match.params.id} id={match.params.id} path={location.path} query={location.query} />;
+        break;
+      case "/preferences":
+        screen = <PreferencesPage />;
+        break;
       case "/jobs":
         screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
+      case "/admin":
+        // The section opens on the first tab the caller may read.
+        screen = value.can("users.read") ? <UsersPage path="/admin/users" /> : value.can("settings.read") ? <ApiKeysPage path="/admin/api-keys" /> : <AuditPage path="/admin/audit" />;
+        break;
+      case "/admin/users":
+        screen = <UsersPage path={location.path} />;
+        break;
+      case "/admin/roles":
+        screen = <RolesPage path={location.path} />;
+        break;
+      case "/admin/api-keys":
+        screen = <ApiKeysPage path={location.path} />;
+        break;
+      case "/admin/audit":
+        screen = <AuditPage path={location.path} />;
+        break;
+      case "/setup/acs":
+        screen = <AcsCredentials path={location.path} />;
+        break;
+      case "/provisioning":
+        screen = <TemplateList path={location.path} query={location.query} />;
+        break;
+      case "/provisioning/templates/new":
+        screen = value.can("provisioning.write") ? <TemplateEditor key="new" path={location.path} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
+      case "/provisioning/templates/:id":
+        screen = <TemplateEditor key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/provisioning/rollouts":
+        screen = <RolloutList path={location.path} query={location.query} />;
+        break;
+      case "/provisioning/rollouts/:id":
+        screen = <RolloutPage key={match.params.id} id={match.params.id} path={location.path} query={location.query} />;
         break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;
@@ -326,5 +408,20 @@ export function App() {
       </AppContext.Provider>
     );
   }
-  return <I18nContext.Provider value={i18n}>{body}</I18nContext.Provider>;
+  return (
+    <I18nContext.Provider value={i18n}>
+      <PreferencesContext.Provider value={preferences.context}>{body}</PreferencesContext.Provider>
+    </I18nContext.Provider>
+  );
+}
+
+/** The chosen zone when this browser knows it (a stale local copy must not break every date). */
+function validZone(zone: string | null): string {
+  if (!zone) return DEFAULT_TIME_ZONE;
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return zone;
+  } catch {
+    return DEFAULT_TIME_ZONE;
+  }
 }

@@ -46,9 +46,11 @@ export function Shell(props: {
     { href: "/alerts", label: "nav.alerts", show: can("alerts.read") },
     { href: "/tools", label: "nav.tools", show: can("tools.read") },
     { href: "/reports", label: "nav.reports", show: can("reports.read") },
+    { href: "/provisioning", label: "nav.provisioning", show: can("provisioning.read") },
     { href: "/network", label: "nav.network", show: can("pops.read") || can("customers.read") },
     { href: "/setup", label: "nav.setup", show: me.global_admin || can("settings.read") || can("monitoring.read") },
     { href: "/jobs", label: "nav.jobs", show: can("settings.read") },
+    { href: "/admin", label: "nav.admin", show: can("users.read") || can("audit.read") || can("settings.read") },
   ];
   // The Alertas section holds the board, incidents, rules, silences, maintenance and channels.
   const active = (href: string) => (href === "/" ? props.path === "/" : props.path.startsWith(href) || (href === "/alerts" && props.path.startsWith("/incidents")));
@@ -104,9 +106,10 @@ export function Shell(props: {
             <span className="dot" aria-hidden="true" />
             {t(`shell.live.${live}` as MessageKey)}
           </span>
-          <span className="who" title={me.role}>
-            {me.label}
-          </span>
+          <Link href="/preferences" className="user-menu" title={t("prefs.title")} aria-label={t("prefs.menu", { name: me.label })} aria-current={props.path === "/preferences" ? "page" : undefined} data-testid="user-menu">
+            <span aria-hidden="true">⚙</span>
+            <span className="who">{me.label}</span>
+          </Link>
           <button type="button" className="btn btn-small" onClick={props.onSignOut}>
             {t("shell.signOut")}
           </button>

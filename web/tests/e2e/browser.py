@@ -26,6 +26,25 @@ class Browser:
         cls.browser.close()
         cls.playwright.stop()
 
+    @classmethod
+    def open_story(cls, server, seed=None):
+        """Keeps `server` as the story's, runs `seed` (its set-up through the API) and starts Chromium;
+        if any of it fails, prints the server's log and stops it before the error goes on."""
+        cls.server = server
+        try:
+            if seed:
+                seed()
+            cls.start_browser()
+        except Exception:
+            print(server.logs())
+            server.stop()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stop_browser()
+        cls.server.stop()
+
     def setUp(self):
         self.context = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR",
                                                 timezone_id="America/Sao_Paulo", reduced_motion="reduce")

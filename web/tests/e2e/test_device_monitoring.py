@@ -66,19 +66,21 @@ class DeviceMonitoringStories(unittest.TestCase):
         api.post("/api/v1/users", {"email": VIEWER, "name": "Vera Viewer", "password": PASSWORD, "role_key": "viewer"})
 
         def series(metric, if_index):
+            octets = "Octets" in metric
             return api.post("/api/v1/metrics/series", {"device_id": cls.olt, "metric": metric, "labels": {"ifIndex": str(if_index)},
-                                                       "unit": "octets" if "Octets" in metric else "packets",
-                                                       "kind": "counter", "counter_bits": 64})["id"]
+                                                       "unit": "octets" if octets else "errors",
+                                                       "kind": "counter", "counter_bits": 64 if octets else 32})["id"]
         cls.series = {(m, i): series(m, i) for m in ("ifInOctets", "ifOutOctets") for i in (1, 2)}
         cls.series.update({(m, 1): series(m, 1) for m in ("ifInErrors", "ifOutErrors")})
         s = cls.series
         cls.sql(f"""
             INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, alias, type, speed_bps, admin_up, oper_status,
-                                         counter_bits, in_series_id, out_series_id, updated_at) VALUES
+                                         counter_bits, in_series_id, out_series_id, in_errors_series_id, out_errors_series_id,
+                                         updated_at) VALUES
               ('{cls.provider}', '{cls.olt}', 1, 'ge-0/0/1', 'Uplink Curitiba', 6, 1000000000, true, 1, 64,
-               {s['ifInOctets', 1]}, {s['ifOutOctets', 1]}, now()),
+               {s['ifInOctets', 1]}, {s['ifOutOctets', 1]}, {s['ifInErrors', 1]}, {s['ifOutErrors', 1]}, now()),
               ('{cls.provider}', '{cls.olt}', 2, 'ge-0/0/2', 'Cliente Padaria', 6, 100000000, true, 2, 64,
-               {s['ifInOctets', 2]}, {s['ifOutOctets', 2]}, now());
+               {s['ifInOctets', 2]}, {s['ifOutOctets', 2]}, NULL, NULL, now());
             """)
         # Thirty minutes of one-minute polls: 80 Mbit/s in and 20 Mbit/s out on the uplink (10 MB and
         # 2.5 MB per second), a trickle on the second port, a few errors on the uplink.

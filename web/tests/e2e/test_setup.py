@@ -32,17 +32,7 @@ class FirstRunStory(Browser, unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cls.server = Server()
-        try:
-            cls.start_browser()
-        except Exception:
-            cls.server.stop()
-            raise
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.stop_browser()
-        cls.server.stop()
+        cls.open_story(Server())
 
     def test_global_admin_sets_up_a_provider_pop_and_credentials_then_a_cpe_registers(self):
         page = self.page

@@ -8,6 +8,7 @@ import { Select } from "../../ui/Form";
 import { DataTable, Pager } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { AlertsNav } from "./AlertsNav";
+import { HelpButton } from "../help/HelpButton";
 
 const LIMIT = 50;
 export const SEVERITIES: readonly Severity[] = ["critical", "warning", "info"];
@@ -30,6 +31,7 @@ export function AlertsBoard(props: { query: Record<string, string>; path: string
       <AlertsNav path={props.path} />
       <div className="page-head">
         <h1>{t("alerts.title")}</h1>
+        <HelpButton module="alerts" />
       </div>
       <Card>
         <div className="filters">

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { useApp } from "../../lib/app";
 import { useI18n } from "../../lib/i18n";
 import { base64UrlToBytes, pushSupported, subscriptionBody } from "../../lib/push";
-import type { NotificationChannel, Page, Severity } from "../../lib/types";
+import type { NotificationChannel, NotificationDelivery, Page, Severity } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Select } from "../../ui/Form";
 import { ErrorNote } from "../../ui/States";
@@ -19,6 +19,7 @@ export function PushOptIn() {
   const [mine, setMine] = useState<Mine | null>(null);
   const [checked, setChecked] = useState(false);
   const [severity, setSeverity] = useState<Severity>("critical");
+  const [tested, setTested] = useState<NotificationDelivery | null>(null);
   const supported = pushSupported();
 
   // This browser's subscription, if the server knows it.
@@ -60,6 +61,11 @@ export function PushOptIn() {
       await (await registration.pushManager.getSubscription())?.unsubscribe();
       await refresh();
     });
+  // A test message to this browser only (the person's own subscription).
+  const sendTest = () =>
+    action.run(async () => {
+      if (mine) setTested(await api.post<NotificationDelivery>(`/api/v1/me/push-subscriptions/${mine.id}/test`));
+    });
   const changeSeverity = (value: Severity) => {
     setSeverity(value);
     if (mine) void action.run(async () => {
@@ -83,6 +89,9 @@ export function PushOptIn() {
           {mine ? (
             <>
               <span className="badge">{mine.enabled ? t("push.on") : t("push.gone")}</span>
+              <button className="btn" onClick={sendTest} disabled={action.busy || !online || !mine.enabled} data-testid="push-test">
+                {t("prefs.test")}
+              </button>
               <button className="btn" onClick={unsubscribe} disabled={action.busy || !online}>
                 {t("push.disable")}
               </button>
@@ -93,6 +102,11 @@ export function PushOptIn() {
             </button>
           )}
         </div>
+      )}
+      {tested && (
+        <p className="muted" role="status" data-testid="push-test-result">
+          {tested.outcome === "sent" ? t("prefs.testSent") : t("prefs.testFailed", { detail: tested.detail ?? tested.outcome })}
+        </p>
       )}
       {action.error ? <ErrorNote error={action.error} /> : null}
     </Card>

@@ -1,4 +1,4 @@
-import { lazy, useState } from "react";
+import { lazy, Suspense, useState } from "react";
 import { useApp, useQuery, useTopics } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { buildQuery, Link, navigate } from "../../lib/router";
@@ -7,15 +7,17 @@ import { Card } from "../../ui/Card";
 import { DataTable } from "../../ui/Table";
 import { DiagnosePanel } from "./DiagnosePanel";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { StatusBadge } from "./DeviceList";
+import { StatusBadge, TagChips } from "./DeviceList";
 import { ParameterTree } from "./ParameterTree";
 import { WifiPanel } from "./WifiPanel";
 
 // Monitoring tabs load on first use (Chart.js stays out of the initial bundle).
 const InterfacesPanel = lazy(() => import("./InterfacesPanel"));
 const TimelinePanel = lazy(() => import("./TimelinePanel"));
+const ProvisioningPanel = lazy(() => import("./ProvisioningPanel"));
+const DeviceEditor = lazy(() => import("./DeviceEditor"));
 
-const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose"] as const;
+const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose", "provisioning"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One device: identity and status, and its sections as tabs (the tab is in the URL). */
@@ -26,9 +28,13 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
   // Device rows publish on `devices` (with the id in the data), tasks and provisioning on `devices/<id>`.
   useTopics("devices", `devices/${props.id}`);
   const device = useQuery<Device>(base);
-  const visible = TABS.filter((tab) => (tab === "optics" || tab === "interfaces" ? can("monitoring.read") : tab === "diagnose" ? can("tools.execute") : true));
+  const visible = TABS.filter((tab) =>
+    tab === "optics" || tab === "interfaces" ? can("monitoring.read") : tab === "diagnose" ? can("tools.execute") : tab === "provisioning" ? can("provisioning.read") : true,
+  );
   const tab: Tab = (visible as readonly string[]).includes(props.query.tab) ? (props.query.tab as Tab) : "overview";
   const select = (name: Tab) => navigate(`/devices/${props.id}${buildQuery({ tab: name === "overview" ? undefined : name })}`, true);
+  const editing = props.query.edit === "1" && can("devices.write");
+  const setEditing = (on: boolean) => navigate(`/devices/${props.id}${buildQuery({ tab: props.query.tab, edit: on ? "1" : undefined })}`, true);
   if (!device.data) return device.error ? <ErrorNote error={device.error} retry={device.reload} /> : <Loading />;
   const d = device.data;
   return (
@@ -41,7 +47,17 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
           {d.name} <StatusBadge status={d.status} />
         </h1>
         <p className="muted">{[t(`kind.${d.kind}` as MessageKey), d.vendor, d.model, d.management_ip].filter(Boolean).join(" · ")}</p>
+        {can("devices.write") && (
+          <button type="button" className="btn" aria-expanded={editing} onClick={() => setEditing(!editing)} data-testid="edit-device">
+            {editing ? t("common.close") : t("devForm.edit")}
+          </button>
+        )}
       </div>
+      {editing && (
+        <Suspense fallback={<Loading />}>
+          <DeviceEditor key={d.id} existing={d} onDone={() => undefined} />
+        </Suspense>
+      )}
       <div
         className="tabs"
         role="tablist"
@@ -78,6 +94,7 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
         {tab === "parameters" && <ParameterTree deviceId={d.id} />}
         {tab === "tasks" && <Tasks deviceId={d.id} />}
         {tab === "wifi" && <WifiPanel device={d} />}
+        {tab === "provisioning" && <ProvisioningPanel deviceId={d.id} />}
         {tab === "interfaces" && <InterfacesPanel device={d} query={props.query} theme={document.documentElement.dataset.theme ?? "system"} />}
         {tab === "optics" && <Optics deviceId={d.id} />}
         {tab === "diagnose" && <DiagnosePanel device={d} theme={document.documentElement.dataset.theme ?? "system"} />}
@@ -115,7 +132,9 @@ function Overview(props: { device: Device }) {
           ))}
           <div>
             <dt>{t("device.tags")}</dt>
-            <dd>{d.tags.length ? d.tags.map((tag) => <Badge key={tag} tone="tag">{tag}</Badge>) : "—"}</dd>
+            <dd data-testid="device-tags">
+              <TagChips tags={d.tags} />
+            </dd>
           </div>
         </dl>
       </Card>

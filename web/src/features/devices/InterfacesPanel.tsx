@@ -19,7 +19,6 @@ import {
   utilization,
   type LiveValue,
   type MetricQueryResult,
-  type MetricSeries,
   type RangeName,
   type SNMPDeviceSummary,
   type SNMPInterface,
@@ -239,20 +238,14 @@ function TrafficChart(props: {
   const { api, realtime } = useApp();
   const { iface } = props;
   const spec = RANGES[props.range];
-  // Error counters are series `ifInErrors`/`ifOutErrors` labelled with the ifIndex, when collected.
-  const errorSeries = useQuery<Page<MetricSeries>>(`/api/v1/metrics/series?device_id=${props.device.id}&limit=500`);
-  const errors = useMemo(() => {
-    const all = errorSeries.data?.items ?? [];
-    const find = (metric: string) => all.find((s) => s.metric === metric && s.labels.ifIndex === String(iface.if_index));
-    return [find("ifInErrors"), find("ifOutErrors")];
-  }, [errorSeries.data, iface.if_index]);
   const traffic = useRef(new LiveWindow(2, spec.seconds * 1000, undefined, 8));
   const errorWindow = useRef(new LiveWindow(2, spec.seconds * 1000));
   const [version, setVersion] = useState(0);
   const [failure, setFailure] = useState<unknown>(null);
   const [loaded, setLoaded] = useState(false);
   const lines = [iface.in_series_id, iface.out_series_id];
-  const errorIds = errors.map((s) => s?.id);
+  // Error counters (ifInErrors / ifOutErrors, 32-bit), when the device reports them.
+  const errorIds = [iface.in_errors_series_id, iface.out_errors_series_id];
   const seriesKey = [...lines, ...errorIds].join(",");
 
   useEffect(() => {
@@ -285,7 +278,7 @@ function TrafficChart(props: {
         if (id && value.series_id === id) changed = traffic.current.push(line, reading, iface.counter_bits) || changed;
       });
       errorIds.forEach((id, line) => {
-        if (id && value.series_id === id) changed = errorWindow.current.push(line, reading, errors[line]?.counter_bits ?? 64) || changed;
+        if (id && value.series_id === id) changed = errorWindow.current.push(line, reading, 32) || changed;
       });
       if (changed) {
         setVersion((v) => v + 1);
@@ -344,7 +337,7 @@ function TrafficChart(props: {
             })
           : t("ifaces.noPoints")}
       </p>
-      {errors.some(Boolean) ? (
+      {errorIds.some(Boolean) ? (
         <div data-testid="errors-chart" data-points={errorPoints.length}>
           <h3 className="chart-sub">{t("ifaces.errors")}</h3>
           <LineChart

@@ -18,6 +18,9 @@ export interface SNMPInterface {
   counter_bits: number;
   in_series_id?: number;
   out_series_id?: number;
+  /** ifInErrors / ifOutErrors series (32-bit counters), when the device reports them. */
+  in_errors_series_id?: number;
+  out_errors_series_id?: number;
   updated_at: string;
 }
 

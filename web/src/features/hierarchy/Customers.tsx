@@ -13,6 +13,8 @@ import { fieldErrors, FormProblem, useAction } from "../alerts/common";
 import { customerBody, customerToForm, emptyCustomer, type CustomerForm, type CustomerRecord, type FieldErrors, type PopRecord } from "../setup/model";
 import { useSetupCheck } from "../setup/parts";
 import { AssignedDevices, CustomerFields, customerLabels, EditActions, HierarchyNav } from "./parts";
+import { HelpButton } from "../help/HelpButton";
+import { useDefaultPop } from "../../lib/preferences";
 
 const LIMIT = 50;
 const TONE: Record<CustomerRecord["status"], string> = { active: "online", suspended: "pending", cancelled: "disabled" };
@@ -36,6 +38,7 @@ export function CustomerList(props: { path: string; query: Record<string, string
     if (!("offset" in changes)) next.offset = undefined;
     navigate(`/network/customers${buildQuery(next)}`, true);
   };
+  useDefaultPop(q.pop_id, pops.data?.items, (id) => go({ pop_id: id }));
   useEffect(() => {
     if (search === (q.q ?? "")) return;
     const timer = setTimeout(() => go({ q: search || undefined }), 300);
@@ -55,6 +58,7 @@ export function CustomerList(props: { path: string; query: Record<string, string
       <HierarchyNav path={props.path} />
       <div className="page-head">
         <h1>{t("cust.title")}</h1>
+        <HelpButton module="network" />
         {customers.data && (
           <p className="muted" data-testid="customer-count">
             {t(customers.data.total === 1 ? "cust.countOne" : "cust.count", { count: number(customers.data.total) })}

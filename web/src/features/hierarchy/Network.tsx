@@ -13,6 +13,7 @@ import { emptyPop, popBody, popToForm, type CustomerRecord, type FieldErrors, ty
 import { PopFields, popLabels, useSetupCheck } from "../setup/parts";
 import { AssignedDevices, DeviceStatus, EditActions, HierarchyNav } from "./parts";
 import { CUSTOMER_FANOUT, mergeDeviceHits, searchTerm } from "./search";
+import { HelpButton } from "../help/HelpButton";
 
 /** The provider acted in (for the breadcrumb). */
 function useProviderName(): string | undefined {
@@ -63,6 +64,7 @@ export function NetworkHome(props: { path: string; query: Record<string, string>
       <div className="page-head">
         {providerName && <p className="crumbs">{providerName}</p>}
         <h1>{t("hier.title")}</h1>
+        <HelpButton module="network" />
         {can("pops.write") && !creating && !term && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => setCreating(true)}>
             {t("pop.new")}

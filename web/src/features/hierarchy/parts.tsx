@@ -17,6 +17,7 @@ import { searchTerm } from "./search";
 const SECTIONS: SubNavSection[] = [
   { href: "/network", label: "hierNav.pops" },
   { href: "/network/customers", label: "hierNav.customers" },
+  { href: "/network/groups", label: "hierNav.groups" },
 ];
 
 export function HierarchyNav(props: { path: string }) {
@@ -63,6 +64,16 @@ export function DeviceStatus(props: { status: Device["status"] }) {
 }
 
 /** A customer's fields (create and edit), with the contracted SLA target. */
+/** The columns of a device list inside a POP, customer or group: name (linked), status, serial, IP. */
+export function deviceColumns(t: (key: MessageKey) => string): Column<Device>[] {
+  return [
+    { key: "name", label: t("devices.name"), render: (d) => <Link href={`/devices/${d.id}`}>{d.name}</Link> },
+    { key: "status", label: t("devices.status"), render: (d) => <DeviceStatus status={d.status} /> },
+    { key: "serial", label: t("device.serial"), render: (d) => <code>{d.serial_number ?? "—"}</code> },
+    { key: "ip", label: t("devices.ip"), render: (d) => <code>{d.management_ip ?? "—"}</code> },
+  ];
+}
+
 export function CustomerFields(props: { form: CustomerForm; onChange: (form: CustomerForm) => void; errors: FieldErrors; pops?: PopRecord[] }) {
   const { t } = useI18n();
   const { form, errors } = props;
@@ -152,12 +163,7 @@ export function AssignedDevices(props: {
   };
   if (!can("devices.read")) return null;
   const here = new Set(devices.data?.items.map((d) => d.id));
-  const columns: Column<Device>[] = [
-    { key: "name", label: t("devices.name"), render: (d) => <Link href={`/devices/${d.id}`}>{d.name}</Link> },
-    { key: "status", label: t("devices.status"), render: (d) => <DeviceStatus status={d.status} /> },
-    { key: "serial", label: t("device.serial"), render: (d) => <code>{d.serial_number ?? "—"}</code> },
-    { key: "ip", label: t("devices.ip"), render: (d) => <code>{d.management_ip ?? "—"}</code> },
-  ];
+  const columns = deviceColumns(t);
   if (writable) {
     columns.push({
       key: "release",

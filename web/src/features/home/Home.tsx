@@ -5,6 +5,7 @@ import { DEVICE_KINDS, DEVICE_STATUSES, type Alert, type DashboardSummary, type 
 import { Card, StatCard } from "../../ui/Card";
 import { StackedBarChart } from "../../ui/Chart";
 import { ErrorNote, Loading } from "../../ui/States";
+import { HelpButton } from "../help/HelpButton";
 
 /** The NOC's first screen: one GET /dashboard/summary, refreshed by device events. */
 export function Home(props: { theme: string }) {
@@ -24,6 +25,7 @@ export function Home(props: { theme: string }) {
     <>
       <div className="page-head">
         <h1>{t("home.title")}</h1>
+        <HelpButton module="home" />
         <p className="muted">{t("common.updated", { time: relative(s.generated_at) })}</p>
       </div>
       <div className="grid stats">

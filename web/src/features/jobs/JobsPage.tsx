@@ -9,6 +9,7 @@ import { Card } from "../../ui/Card";
 import { Select } from "../../ui/Form";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { DataTable, Pager } from "../../ui/Table";
+import { HelpButton } from "../help/HelpButton";
 
 export type JobState = "ready" | "running" | "dead";
 const STATES: JobState[] = ["ready", "running", "dead"];
@@ -50,6 +51,7 @@ export function JobsPage(props: { query: Record<string, string> }) {
     <>
       <div className="page-head">
         <h1>{t("jobs.title")}</h1>
+        <HelpButton module="jobs" />
         <button type="button" className="btn btn-small" onClick={refresh} data-testid="jobs-refresh">
           {t("jobs.refresh")}
         </button>

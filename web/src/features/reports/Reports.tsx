@@ -18,6 +18,7 @@ import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { DataTable } from "../../ui/Table";
+import { HelpButton } from "../help/HelpButton";
 
 const KINDS: ReportKind[] = ["sla", "bandwidth", "incidents", "optics"];
 const SCOPES: ReportScope[] = ["provider", "pop", "customer", "device"];
@@ -45,6 +46,7 @@ export function ReportsPage() {
     <>
       <div className="page-head">
         <h1>{t("reports.title")}</h1>
+        <HelpButton module="reports" />
       </div>
       {can("reports.read") && <Builder />}
       <Archive />

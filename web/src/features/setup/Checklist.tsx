@@ -9,14 +9,13 @@ import type { Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Field } from "../../ui/Form";
 import { Badge } from "../../ui/States";
+import { CpeCredentialForm, type CreatedCredential } from "./CpeCredentialForm";
 import { fieldErrors, FormProblem, useAction } from "../alerts/common";
 import {
   acsUrl,
   checklist,
-  cwmpCredentialBody,
   emptyPop,
   emptySnmpCredential,
-  generatePassword,
   popBody,
   providerBody,
   slugify,
@@ -30,8 +29,7 @@ import {
   type StepState,
 } from "./model";
 import { PopFields, popLabels, SetupNav, SnmpFields, snmpLabels, useSetupCheck } from "./parts";
-
-const randomBytes = (buffer: Uint8Array) => crypto.getRandomValues(buffer);
+import { HelpButton } from "../help/HelpButton";
 
 export function SetupChecklist(props: { path: string; onProvider: (id: string) => void }) {
   const { t, number } = useI18n();
@@ -57,6 +55,7 @@ export function SetupChecklist(props: { path: string; onProvider: (id: string) =
       <SetupNav path={props.path} />
       <div className="page-head">
         <h1>{t("setup.title")}</h1>
+        <HelpButton module="monitoring" />
         <p className="muted" data-testid="setup-progress">
           {t("setup.progress", { done: number(done), total: number(steps.length) })}
         </p>
@@ -248,31 +247,12 @@ function PopStep(props: { pops?: PopRecord[] }) {
 
 function CpeStep(props: { provider?: ProviderRecord; credentials?: CwmpCredentialRecord[] }) {
   const { t } = useI18n();
-  const { api, cache, can, online } = useApp();
-  const check = useSetupCheck();
-  const [form, setForm] = useState(() => ({ username: "cpe", password: generatePassword(randomBytes) }));
+  const { can } = useApp();
   const [open, setOpen] = useState(false);
-  const [created, setCreated] = useState<{ username: string; password: string } | null>(null);
-  const [local, setLocal] = useState<FieldErrors>({});
-  const action = useAction();
-  const errors = fieldErrors(local, action);
+  // The API keeps only hashes: right after saving is the one moment the password can be shown.
+  const [created, setCreated] = useState<CreatedCredential | null>(null);
   const url = props.provider ? acsUrl(window.location, props.provider.slug) : null;
   const providerWide = props.credentials?.filter((c) => !c.device_id) ?? [];
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    const { body, errors: found } = cwmpCredentialBody(form, check);
-    setLocal(found);
-    action.setError(null);
-    if (!body) return;
-    const saved = await action.run(() => api.post<CwmpCredentialRecord>("/api/v1/acs/credentials", body));
-    if (saved) {
-      // The API keeps only hashes: this is the one moment the password can be shown.
-      setCreated({ username: saved.username, password: form.password });
-      setForm({ username: "cpe", password: generatePassword(randomBytes) });
-      setOpen(false);
-      cache.invalidate("/api/v1/acs/credentials");
-    }
-  };
   return (
     <>
       {url && (
@@ -320,37 +300,14 @@ function CpeStep(props: { provider?: ProviderRecord; credentials?: CwmpCredentia
             {t("setup.cpe.another")}
           </button>
         ) : (
-          <form onSubmit={submit} noValidate data-testid="cpe-form">
-            <FormProblem local={local} action={action} labels={{ username: t("setup.cpe.username"), password: t("setup.cpe.password") }} />
-            <fieldset disabled={action.busy}>
-              <div className="form-row">
-                <Field label={t("setup.cpe.username")} value={form.username} autoComplete="off" onChange={(e) => setForm({ ...form, username: e.target.value })} error={errors.username} />
-                <Field
-                  label={t("setup.cpe.password")}
-                  value={form.password}
-                  className="mono"
-                  autoComplete="off"
-                  spellCheck={false}
-                  help={t("setup.cpe.passwordHelp")}
-                  onChange={(e) => setForm({ ...form, password: e.target.value })}
-                  error={errors.password}
-                />
-              </div>
-            </fieldset>
-            <div className="row row-tight">
-              <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
-                {t("setup.cpe.create")}
-              </button>
-              <button type="button" className="btn" onClick={() => setForm({ ...form, password: generatePassword(randomBytes) })}>
-                {t("setup.cpe.generate")}
-              </button>
-              {providerWide.length > 0 && (
-                <button type="button" className="btn" onClick={() => setOpen(false)}>
-                  {t("common.cancel")}
-                </button>
-              )}
-            </div>
-          </form>
+          <CpeCredentialForm
+            testId="cpe-form"
+            onSaved={(saved) => {
+              setCreated(saved);
+              setOpen(false);
+            }}
+            onCancel={providerWide.length > 0 ? () => setOpen(false) : undefined}
+          />
         ))}
     </>
   );

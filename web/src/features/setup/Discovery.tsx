@@ -13,6 +13,7 @@ import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
 import { discoveryBody, emptyDiscovery, periodText, type DiscoveryForm, type DiscoveryRangeRecord, type FieldErrors, type PopRecord } from "./model";
 import { SetupNav, useSetupCheck } from "./parts";
+import { HelpButton } from "../help/HelpButton";
 
 const RANGES = "/api/v1/snmp/discovery-ranges?limit=500";
 
@@ -130,6 +131,7 @@ export function DiscoveryRanges(props: { path: string }) {
       <SetupNav path={props.path} />
       <div className="page-head">
         <h1>{t("disc.title")}</h1>
+        <HelpButton module="monitoring" />
         {ranges.data && (
           <button type="button" className="btn btn-small" onClick={ranges.reload}>
             {t("disc.refresh")}

@@ -11,6 +11,7 @@ import { ErrorNote, Loading } from "../../ui/States";
 import { ConfirmButton, fieldErrors, FormProblem, useAction } from "../alerts/common";
 import { emptySnmpCredential, snmpCredentialBody, snmpCredentialToForm, snmpSecurity, type FieldErrors, type PopRecord, type SnmpCredentialForm, type SnmpCredentialRecord } from "./model";
 import { SetupNav, SnmpFields, snmpLabels, useSetupCheck } from "./parts";
+import { HelpButton } from "../help/HelpButton";
 
 export function SnmpCredentials(props: { path: string }) {
   const { t, number, relative } = useI18n();
@@ -55,6 +56,7 @@ export function SnmpCredentials(props: { path: string }) {
       <SetupNav path={props.path} />
       <div className="page-head">
         <h1>{t("snmp.title")}</h1>
+        <HelpButton module="monitoring" />
         {writable && editing === null && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => setEditing("new")}>
             {t("snmp.new")}

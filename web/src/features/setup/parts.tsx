@@ -1,5 +1,6 @@
 // Pieces shared by the set-up and hierarchy screens: the section's tabs, the check messages, and the
 // form fields of a POP and of an SNMP credential (used by the checklist and by their own screens).
+import { useApp } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { Field, Select } from "../../ui/Form";
 import { SubNav, type SubNavSection } from "../../ui/SubNav";
@@ -10,10 +11,13 @@ const SECTIONS: SubNavSection[] = [
   { href: "/setup/snmp", label: "setupNav.snmp" },
   { href: "/setup/discovery", label: "setupNav.discovery" },
 ];
+const ACS_SECTION: SubNavSection = { href: "/setup/acs", label: "setupNav.acs" };
 
-/** The tabs of the Configuração section. */
+/** The tabs of the Configuração section (CPE credentials only for who may read settings). */
 export function SetupNav(props: { path: string }) {
-  return <SubNav label="setupNav.label" sections={SECTIONS} current={(href) => props.path === href} />;
+  const { can } = useApp();
+  const sections = can("settings.read") ? [...SECTIONS.slice(0, 1), ACS_SECTION, ...SECTIONS.slice(1)] : SECTIONS;
+  return <SubNav label="setupNav.label" sections={sections} current={(href) => props.path === href} />;
 }
 
 /** The form checks' messages in the caller's language (keys `form.*`). */

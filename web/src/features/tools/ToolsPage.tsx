@@ -10,6 +10,7 @@ import { Field, Select } from "../../ui/Form";
 import { Badge } from "../../ui/States";
 import { RunOutput } from "./RunOutput";
 import { CPE_ONLY, localSummary, localTarget, runBody, TOOLS, type SpeedDirection, type ToolKind, type ToolOrigin, type ToolRun } from "./toolRuns";
+import { HelpButton } from "../help/HelpButton";
 
 const PLACEHOLDER: Record<ToolKind, string> = {
   ping: "203.0.113.7",
@@ -68,6 +69,7 @@ export function ToolsPage(props: { theme: string; query: Record<string, string> 
     <>
       <div className="page-head">
         <h1>{t("tools.title")}</h1>
+        <HelpButton module="tools" />
       </div>
       {can("tools.execute") && (
         <Card title={t("tools.new")}>
