@@ -18,6 +18,10 @@ have snmpsimd || need+=(snmpsim)
 [ -f /usr/share/wireshark/enterprises.tsv ] || need+=(libwireshark-data)
 [ -f /usr/share/ieee-data/oui.csv ] || need+=(ieee-data)
 have curl || need+=(curl)
+# PostgreSQL failover for the failover and read-replica tests (scripts/peers/patroni.sh): Patroni with
+# etcd as its store.
+have patroni || need+=(patroni)
+have etcd || need+=(etcd-server)
 have openssl || need+=(openssl)
 # Connection requests to CPEs behind NAT: Prosody for XMPP (scripts/peers/xmpp.sh), Debian's STUN
 # server and client for the STUN interoperability test (scripts/peers/stun.sh).

@@ -86,6 +86,12 @@ public struct API: Sendable {
         try await database.withTenant(try await tenant(request, context), logger: context.logger, body)
     }
 
+    /// Like ``inTenant(_:_:_:)`` for read-only work that may lag the primary by a moment (metric
+    /// queries): on the replica of `OCTOISP_READ_DATABASE_URL` when one is configured.
+    func inTenantReading<T: Sendable>(_ request: Request, _ context: APIContext, _ body: (Transaction) async throws -> T) async throws -> T {
+        try await database.withTenantReading(try await tenant(request, context), logger: context.logger, body)
+    }
+
     /// The per-address and per-credential limits: in Redis when ``APIConfiguration/rateLimitRedis`` is
     /// set (shared by every API process), in this process otherwise.
     func rateLimits() -> RateLimitMiddleware {

@@ -134,12 +134,17 @@ public final class MetricsIngestPipeline: Service, Sendable {
         }
     }
 
-    /// Runs the writers until ``close()``; queued samples are written before it returns.
+    /// Runs the writers until ``close()`` or cancellation (which closes the pipeline); queued samples
+    /// are written (or, when cancelled, failed) before it returns.
     public func writers() async {
-        await withDiscardingTaskGroup { group in
-            for _ in 0..<configuration.writers {
-                group.addTask { await self.writerLoop() }
+        await withTaskCancellationHandler {
+            await withDiscardingTaskGroup { group in
+                for _ in 0..<configuration.writers {
+                    group.addTask { await self.writerLoop() }
+                }
             }
+        } onCancel: {
+            self.close()
         }
     }
 

@@ -26,8 +26,11 @@ struct Environment {
         }
     }
 
-    /// The app role's URL and the global role's URL, the pool size (`OCTOISP_DB_POOL`) and the
-    /// statement timeout in seconds (`OCTOISP_DB_STATEMENT_TIMEOUT`, default 30; 0 turns it off).
+    /// The app role's URL and the global role's URL (each may list several servers, libpq style, with
+    /// `target_session_attrs=read-write` to follow a failover), the optional replica for read-only work
+    /// (`OCTOISP_READ_DATABASE_URL`, the app role), the pool size (`OCTOISP_DB_POOL`) and the
+    /// statement timeout in seconds (`OCTOISP_DB_STATEMENT_TIMEOUT`, default 30; 0 turns it off) and the
+    /// longest wait for a connection, a failover included (`OCTOISP_DB_WAIT`, seconds, default 30).
     func databaseConfiguration() throws -> Database.Configuration {
         var timeout: Duration? = .seconds(30)
         if let text = values["OCTOISP_DB_STATEMENT_TIMEOUT"] {
@@ -36,8 +39,31 @@ struct Environment {
             }
             timeout = seconds == 0 ? nil : .milliseconds(Int64(seconds * 1000))
         }
+        var wait: Duration = .seconds(30)
+        if let text = values["OCTOISP_DB_WAIT"] {
+            guard let seconds = Double(text), seconds >= 1, seconds <= 600 else {
+                throw ConfigurationError("OCTOISP_DB_WAIT: expected seconds from 1 to 600")
+            }
+            wait = .milliseconds(Int64(seconds * 1000))
+        }
+        let read = values["OCTOISP_READ_DATABASE_URL"].map { !$0.isEmpty } == true ? try url("OCTOISP_READ_DATABASE_URL") : nil
         return Database.Configuration(app: try url("DATABASE_URL"), global: try url("OCTOISP_GLOBAL_DATABASE_URL"),
-                                      maximumConnections: values["OCTOISP_DB_POOL"].flatMap(Int.init) ?? 20, statementTimeout: timeout)
+                                      maximumConnections: values["OCTOISP_DB_POOL"].flatMap(Int.init) ?? 20, statementTimeout: timeout,
+                                      read: read, failoverWait: wait)
+    }
+
+    /// How long a graceful shutdown (SIGTERM) may take before the remaining work is cancelled
+    /// (`OCTOISP_SHUTDOWN_GRACE`, seconds, default 20), and how long that cancellation may take before
+    /// the process ends anyway (10 s).
+    func shutdownLimits() throws -> (grace: Duration, cancellation: Duration) {
+        var grace: Duration = .seconds(20)
+        if let text = values["OCTOISP_SHUTDOWN_GRACE"] {
+            guard let seconds = Double(text), seconds >= 1, seconds <= 3600 else {
+                throw ConfigurationError("OCTOISP_SHUTDOWN_GRACE: expected seconds from 1 to 3600")
+            }
+            grace = .milliseconds(Int64(seconds * 1000))
+        }
+        return (grace, .seconds(10))
     }
 
     func secretBox() throws -> SecretBox {

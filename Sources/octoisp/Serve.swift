@@ -160,6 +160,8 @@ struct Serve: AsyncParsableCommand {
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: engine))
             services.append(FileLeftoverSweeper(files: files, database: database, logger: logger))
+            // Cached CPE credentials changed or removed by any process are dropped here at once.
+            services.append(EventListener(url: databaseConfiguration.app, logger: logger, invalidations: { engine.invalidate($0) }, sink: nil))
         }
         if roles.contains(.stun) {
             services.append(STUNServer(database: database, host: environment.values["OCTOISP_STUN_HOST"] ?? "127.0.0.1",
@@ -181,7 +183,13 @@ struct Serve: AsyncParsableCommand {
             }
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
-        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        // A graceful stop is bounded: work still waiting (on a server that went away, say) is cancelled
+        // after the grace period, and a cancellation that does not end stops the process.
+        let limits = try environment.shutdownLimits()
+        var configuration = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = limits.grace
+        configuration.maximumCancellationDuration = limits.cancellation
+        let group = ServiceGroup(configuration: configuration)
         try await group.run()
     }
 }

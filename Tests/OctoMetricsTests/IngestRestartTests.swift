@@ -8,44 +8,6 @@ import PostgresNIO
 import Synchronization
 import Testing
 
-/// A throwaway PostgreSQL cluster of its own, so the test can stop and start it.
-struct ThrowawayCluster: Sendable {
-    let directory: String
-    let port: Int
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    /// Runs a script of the repository to completion (see `ChildProcess`: the server it starts must
-    /// not inherit the test's sockets).
-    @discardableResult
-    static func script(_ arguments: [String]) async throws -> String {
-        let run = try await ChildProcess.run(["\(repository)/scripts/\(arguments[0])"] + arguments.dropFirst())
-        guard run.succeeded else { throw TestSetupError("scripts/\(arguments.joined(separator: " ")) failed (\(run.termination)): \(run.text)") }
-        return run.output
-    }
-
-    static func create() async throws -> ThrowawayCluster {
-        let port = Int(try await script(["free-port.sh"]).trimmingCharacters(in: .whitespacesAndNewlines))!
-        let cluster = ThrowawayCluster(directory: NSTemporaryDirectory() + "octoisp-metrics-restart-\(UUID().uuidString.prefix(8))", port: port)
-        try await cluster.start()
-        return cluster
-    }
-
-    func start() async throws { try await Self.script(["postgres.sh", "start", directory, "\(port)"]) }
-    func stop() async throws { try await Self.script(["postgres.sh", "stop", directory]) }
-    func destroy() async {
-        try? await stop()
-        try? FileManager.default.removeItem(atPath: directory)
-    }
-
-    func url(_ name: String) throws -> DatabaseURL {
-        let env = try String(contentsOfFile: directory + "/env", encoding: .utf8)
-        for line in env.split(separator: "\n") where line.hasPrefix("export \(name)=") {
-            return try DatabaseURL(String(line.dropFirst("export \(name)=".count)))
-        }
-        throw TestSetupError("\(name) missing in \(directory)/env")
-    }
-}
-
 /// What the producers saw.
 final class IngestOutcome: Sendable {
     let acknowledged = Mutex<Set<Int>>([])
@@ -58,7 +20,7 @@ extension MetricsIntegrationTests {
     @Suite struct IngestRestartTests {
         @Test(.timeLimit(.minutes(5)))
         func noAcknowledgedBatchIsLostWhenPostgreSQLRestartsMidIngest() async throws {
-            let cluster = try await ThrowawayCluster.create()
+            let cluster = try await ThrowawayCluster.create("metrics-restart")
             do {
                 try await ingestThroughRestart(cluster)
                 await cluster.destroy()

@@ -61,6 +61,16 @@ public final class ACSEngine: Sendable {
         _ = Timer(label: "octoisp_cwmp_session_duration_seconds")
     }
 
+    /// Drops what another process changed (a `NOTIFY` on `octoisp_cache`, see ``EventListener``) from
+    /// this process's caches: CPE credentials by provider and user name.
+    public func invalidate(_ item: CacheInvalidation) {
+        if item.isEverything {
+            credentials.forgetAll()
+        } else if item.cache == "cwmp_credential" {
+            credentials.forget(provider: item.provider, username: item.key)
+        }
+    }
+
     /// Sessions live in this process.
     public var liveSessions: Int { sessions.withLock { $0.count } }
 

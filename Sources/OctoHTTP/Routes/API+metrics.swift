@@ -31,7 +31,7 @@ extension API {
             let (from, to) = try range(request, store)
             let step = try request.queryInt("step") ?? max(300, Int(to.timeIntervalSince(from) / 720))
             let resolution = try request.queryEnum("resolution", ResolutionName.self).map(\.resolution)
-            return JSONResponse(try await inTenant(request, context) { tx in
+            return JSONResponse(try await inTenantReading(request, context) { tx in
                 let ids = try await seriesIDs(request, tx)
                 return try await store.reader(tx).query(.init(seriesIds: ids, from: from, to: to, step: step, resolution: resolution))
             })
@@ -39,7 +39,7 @@ extension API {
         routes.get("metrics/latest", query: ["series", "device_id", "metric"]) { request, context in
             try context.require(.monitoring, .read)
             let store = try metricsStore()
-            return JSONResponse(try await inTenant(request, context) { tx in
+            return JSONResponse(try await inTenantReading(request, context) { tx in
                 try await store.reader(tx).latest(try await seriesIDs(request, tx))
             })
         }
@@ -49,7 +49,7 @@ extension API {
             let (from, to) = try range(request, store)
             guard let inbound = request.query("in").flatMap({ Int64($0) }) else { throw OctoError.invalid("in", "in must be a series id") }
             guard let outbound = request.query("out").flatMap({ Int64($0) }) else { throw OctoError.invalid("out", "out must be a series id") }
-            return JSONResponse(try await inTenant(request, context) { tx in
+            return JSONResponse(try await inTenantReading(request, context) { tx in
                 try await store.reader(tx).percentile95(in: inbound, out: outbound, from: from, to: to)
             })
         }

@@ -26,7 +26,8 @@ extension API {
         routes.get("dashboard/summary") { request, context in
             try context.require(.devices, .read)
             let provider = try await tenant(request, context)
-            var summary = try await database.withTenant(provider, logger: context.logger) { tx in try await tx.dashboard.summary(now: tx.clock.now) }
+            // Counts that may lag a moment: read-only, on the replica when one is configured.
+            var summary = try await database.withTenantReading(provider, logger: context.logger) { tx in try await tx.dashboard.summary(now: tx.clock.now) }
             if let jobs {
                 summary.jobs.dead = try await jobs.jobs(provider: provider, filter: JobFilter(state: .dead), page: try PageRequest(limit: 1)).total
             }

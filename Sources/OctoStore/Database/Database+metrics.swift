@@ -2,7 +2,7 @@ import Metrics
 import Synchronization
 
 /// The gauges of one connection pool (Prometheus: `octoisp_db_pool_in_use{pool}`,
-/// `octoisp_db_pool_waiting{pool}`, `octoisp_db_pool_size{pool}`, with `pool` = `app` or `global`).
+/// `octoisp_db_pool_waiting{pool}`, `octoisp_db_pool_size{pool}`, with `pool` = `app`, `global` or `read`).
 /// A caller is waiting from the moment it asks for a connection until its body runs, and holds one
 /// until its transaction has committed or rolled back.
 struct PoolGauges: Sendable {

@@ -8,11 +8,7 @@ extension Database {
     public func globalStatement(_ query: PostgresQuery, logger: Logger? = nil) async throws -> [PostgresRow] {
         let logger = logger ?? self.logger
         do {
-            var rows: [PostgresRow] = []
-            for try await row in try await globalClient.query(query, logger: logger) {
-                rows.append(row)
-            }
-            return rows
+            return try await globalClient.query(query, logger: logger)
         } catch {
             throw StoreError.translate(error)
         }
@@ -26,11 +22,7 @@ extension Database {
     public func appStatement(_ query: PostgresQuery, logger: Logger? = nil) async throws -> [PostgresRow] {
         let logger = logger ?? self.logger
         do {
-            var rows: [PostgresRow] = []
-            for try await row in try await appClient.query(query, logger: logger) {
-                rows.append(row)
-            }
-            return rows
+            return try await appClient.query(query, logger: logger)
         } catch {
             throw StoreError.translate(error)
         }

@@ -4,8 +4,14 @@ import OctoCore
 import PostgresNIO
 import ServiceLifecycle
 
-/// The platform's PostgreSQL access: one pool for tenant work as `octoisp_app` (always under RLS) and
-/// one for the Global Admin's cross-provider path as `octoisp_global`.
+/// The platform's PostgreSQL access: one pool for tenant work as `octoisp_app` (always under RLS),
+/// one for the Global Admin's cross-provider path as `octoisp_global`, and optionally one for read-only
+/// tenant work on a replica (``withTenantReading(_:logger:_:)``).
+///
+/// URLs may list several servers (libpq's multi-host form with `target_session_attrs`): each pool then
+/// uses the server that fits and follows a failover (see `RoutedPool`). A transaction that loses its
+/// connection fails with ``OctoError/Code/unavailable`` ("not saved, try again"): it was never
+/// acknowledged, and the caller (or the CPE, or the API client) retries.
 ///
 /// Run it as a `Service`; queries wait until ``run()`` has started the pools.
 public final class Database: Service, Sendable {
@@ -21,20 +27,31 @@ public final class Database: Service, Sendable {
         /// of every pooled connection; `nil`: no limit). A long job may raise it for its own
         /// transaction with `SET LOCAL statement_timeout`.
         public var statementTimeout: Duration?
+        /// The app role on a replica for read-only tenant work (reports, metric queries, dashboard
+        /// summaries); `nil`: the app pool serves those reads too.
+        public var read: DatabaseURL?
+        /// How long a transaction waits for a pooled connection, a failover included, before failing as
+        /// unavailable (nothing of it ran).
+        public var failoverWait: Duration
 
         /// Creates a configuration.
-        public init(app: DatabaseURL, global: DatabaseURL, maximumConnections: Int = 20, statementTimeout: Duration? = .seconds(30)) {
+        public init(app: DatabaseURL, global: DatabaseURL, maximumConnections: Int = 20, statementTimeout: Duration? = .seconds(30),
+                    read: DatabaseURL? = nil, failoverWait: Duration = .seconds(30)) {
             self.app = app
             self.global = global
             self.maximumConnections = maximumConnections
             self.statementTimeout = statementTimeout
+            self.read = read
+            self.failoverWait = failoverWait
         }
     }
 
-    let appClient: PostgresClient
-    let globalClient: PostgresClient
+    let appClient: RoutedPool
+    let globalClient: RoutedPool
+    let readClient: RoutedPool?
     let appGauges: PoolGauges
     let globalGauges: PoolGauges
+    let readGauges: PoolGauges?
     /// The logger queries report to.
     public let logger: Logger
     /// Wall-clock time for the store's own decisions (token expiry, throttling windows).
@@ -42,28 +59,73 @@ public final class Database: Service, Sendable {
 
     /// Creates the pools; they connect once ``run()`` runs.
     public init(configuration: Configuration, clock: any WallClock = SystemWallClock(), logger: Logger) {
-        appClient = PostgresClient(configuration: configuration.app.clientConfiguration(maximumConnections: configuration.maximumConnections,
-                                                                                       statementTimeout: configuration.statementTimeout),
-                                   backgroundLogger: logger)
-        globalClient = PostgresClient(configuration: configuration.global.clientConfiguration(maximumConnections: max(2, configuration.maximumConnections / 4),
-                                                                                             statementTimeout: configuration.statementTimeout),
-                                      backgroundLogger: logger)
+        appClient = RoutedPool(url: configuration.app, name: "app", maximumConnections: configuration.maximumConnections,
+                               statementTimeout: configuration.statementTimeout, failoverWait: configuration.failoverWait, logger: logger)
+        globalClient = RoutedPool(url: configuration.global, name: "global", maximumConnections: max(2, configuration.maximumConnections / 4),
+                                  statementTimeout: configuration.statementTimeout, failoverWait: configuration.failoverWait, logger: logger)
+        readClient = configuration.read.map {
+            RoutedPool(url: $0, name: "read", maximumConnections: configuration.maximumConnections, statementTimeout: configuration.statementTimeout,
+                       failoverWait: configuration.failoverWait, logger: logger)
+        }
         appGauges = PoolGauges(pool: "app", size: configuration.maximumConnections)
         globalGauges = PoolGauges(pool: "global", size: max(2, configuration.maximumConnections / 4))
+        readGauges = configuration.read.map { _ in PoolGauges(pool: "read", size: configuration.maximumConnections) }
         self.logger = logger
         self.clock = clock
     }
 
-    /// Runs both pools until cancelled or shut down.
+    /// Runs the pools until cancelled or shut down.
     public func run() async throws {
-        await withDiscardingTaskGroup { group in
-            group.addTask { await self.appClient.run() }
-            group.addTask { await self.globalClient.run() }
+        // The pools end on cancellation; a graceful shutdown of the service group cancels them.
+        try? await cancelWhenGracefulShutdown {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.appClient.run() }
+                group.addTask { await self.globalClient.run() }
+                if let readClient = self.readClient { group.addTask { await readClient.run() } }
+            }
+        }
+    }
+
+    /// The server each pool uses now (`host:port`, and whether it is a standby); for logs, `/ready`
+    /// details and tests.
+    public var servers: [String: (endpoint: DatabaseURL.Endpoint, standby: Bool)] {
+        var servers: [String: (endpoint: DatabaseURL.Endpoint, standby: Bool)] = [:]
+        for pool in [appClient, globalClient] + (readClient.map { [$0] } ?? []) {
+            if let server = pool.server { servers[pool.name] = (server.endpoint, server.state.inRecovery) }
+        }
+        return servers
+    }
+
+    /// Runs `body` in a read-only transaction bound to `providerID` (RLS applies as in
+    /// ``withTenant(_:logger:_:)``), on the replica of `OCTOISP_READ_DATABASE_URL` when one is
+    /// configured, else on the app pool. For reads that may lag the primary by a moment (reports,
+    /// metric queries, dashboard summaries); a write in `body` fails.
+    public func withTenantReading<Result: Sendable>(
+        _ providerID: UUID?,
+        logger: Logger? = nil,
+        _ body: (Transaction) async throws -> Result
+    ) async throws -> Result {
+        let logger = logger ?? self.logger
+        do {
+            return try await (readGauges ?? appGauges).track { lease in try await (readClient ?? appClient).withTransaction(logger: logger) { connection in
+                lease.entered()
+                try await connection.answer("SET TRANSACTION READ ONLY", logger: logger)
+                let tenant = providerID?.uuidString.lowercased() ?? ""
+                try await connection.answer("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
+                return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock))
+            } }
+        } catch {
+            throw StoreError.translate(error)
         }
     }
 
     /// Runs `body` in a transaction bound to `providerID`: every row it reads or writes is that
     /// provider's (row-level security). With `nil`, RLS shows nothing.
+    ///
+    /// `body` reads the rows it needs before it returns (`values`, `decode`, `collect`): a row stream
+    /// returned out of the transaction is read only after COMMIT, and while unread rows wait for their
+    /// consumer the connection stops reading the server's replies, so COMMIT's answer may never be
+    /// read and the call never returns (the same holds for every transaction of this type).
     public func withTenant<Result: Sendable>(
         _ providerID: UUID?,
         logger: Logger? = nil,
@@ -76,11 +138,9 @@ public final class Database: Service, Sendable {
             result = try await appGauges.track { lease in try await appClient.withTransaction(logger: logger) { connection in
                 lease.entered()
                 let tenant = providerID?.uuidString.lowercased() ?? ""
-                try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
+                try await connection.answer("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
                 return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
             } }
-        } catch let error as PostgresTransactionError {
-            throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
             throw StoreError.translate(error)
         }
@@ -102,11 +162,9 @@ public final class Database: Service, Sendable {
             result = try await globalGauges.track { lease in try await globalClient.withTransaction(logger: logger) { connection in
                 lease.entered()
                 let tenant = providerID?.uuidString.lowercased() ?? ""
-                try await connection.query("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
+                try await connection.answer("SELECT set_config('app.provider_id', \(tenant), true)", logger: logger)
                 return try await body(Transaction(connection: connection, providerID: providerID, logger: logger, clock: clock, hooks: hooks))
             } }
-        } catch let error as PostgresTransactionError {
-            throw StoreError.translate(error.closureError ?? error.commitError ?? error.beginError ?? error)
         } catch {
             throw StoreError.translate(error)
         }
@@ -117,7 +175,7 @@ public final class Database: Service, Sendable {
     /// Whether the database answers (for `/ready`).
     public func ping() async -> Bool {
         do {
-            try await appClient.query("SELECT 1", logger: logger)
+            _ = try await appClient.query("SELECT 1", logger: logger)
             return true
         } catch {
             return false

@@ -56,7 +56,7 @@ public struct Migrator: Sendable {
     @discardableResult
     public func migrate() async throws -> [Int] {
         let migrations = try Self.bundled()
-        let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 1, logger: logger)
+        let (connection, _, _) = try await url.connect(id: 1, logger: logger)
         do {
             let applied = try await migrate(migrations, on: connection)
             try await Self.unlock(connection, logger: logger)

@@ -1,10 +1,18 @@
 import OctoCore
 import PostgresNIO
 
-/// Maps PostgreSQL errors into domain errors, naming the offending field when the server says which.
+/// Maps PostgreSQL errors into domain errors, naming the offending field when the server says which;
+/// a lost connection becomes ``OctoError/Code/unavailable`` (retryable, not saved).
 enum StoreError {
     /// Translates constraint violations; other errors pass through.
     static func translate(_ error: any Error) -> any Error {
+        if let psql = error as? PSQLError, psql.serverInfo?[.sqlState] == "25006" {
+            return OctoError(.unavailable, "the database server accepts no writes (a standby, or read-only work); nothing was saved, try again")
+        }
+        if isConnectionFailure(error) {
+            // Never acknowledged: the commit may not have happened, so the caller must not report success.
+            return OctoError(.unavailable, "the database connection was lost (\(DatabaseURL.describe(error))); nothing was confirmed, try again")
+        }
         guard let psql = error as? PSQLError, let server = psql.serverInfo,
               let state = server[.sqlState] else { return error }
         let constraint = server[.constraintName] ?? ""

@@ -34,7 +34,7 @@ public struct Transaction: Sendable {
     /// Runs a query and returns its rows.
     @discardableResult
     public func query(_ query: PostgresQuery, file: String = #fileID, line: Int = #line) async throws -> PostgresRowSequence {
-        try await connection.query(query, logger: logger, file: file, line: line)
+        try await connection.answer(query, logger: logger, file: file, line: line)
     }
 
     /// Appends an audit record to the provider's chain, in this transaction.

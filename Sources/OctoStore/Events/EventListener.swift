@@ -9,12 +9,18 @@ import ServiceLifecycle
 public struct EventListener: Service {
     let url: DatabaseURL
     let logger: Logger
-    let sink: @Sendable (RealtimeEvent) async -> Void
+    let sink: (@Sendable (RealtimeEvent) async -> Void)?
+    let invalidations: (@Sendable (CacheInvalidation) async -> Void)?
 
-    /// Creates a listener on the app role's URL.
-    public init(url: DatabaseURL, logger: Logger, sink: @escaping @Sendable (RealtimeEvent) async -> Void) {
+    /// Creates a listener on the app role's URL: realtime events go to `sink` (none: not listened to);
+    /// with `invalidations`, it also receives ``CacheInvalidation``s (channel `octoisp_cache`) on the same
+    /// connection, and ``CacheInvalidation/everything`` after each (re)connection, since
+    /// notifications sent while it was not connected are lost.
+    public init(url: DatabaseURL, logger: Logger, invalidations: (@Sendable (CacheInvalidation) async -> Void)? = nil,
+                sink: (@Sendable (RealtimeEvent) async -> Void)?) {
         self.url = url
         self.logger = logger
+        self.invalidations = invalidations
         self.sink = sink
     }
 
@@ -23,18 +29,45 @@ public struct EventListener: Service {
         var delay: Duration = .milliseconds(100)
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
-                let connection = try await PostgresConnection.connect(configuration: url.connectionConfiguration(), id: 0, logger: logger)
+                // NOTIFY reaches listeners on the primary only: with several servers, the one that fits the URL.
+                let (connection, _, _) = try await url.connect(id: 0, logger: logger)
                 delay = .milliseconds(100)
                 do {
                     try await cancelWhenGracefulShutdown {
-                        try await connection.listen(on: RealtimeEvent.channel) { notifications in
-                            for try await notification in notifications {
-                                guard let event = try? OctoJSON.decoder.decode(RealtimeEvent.self, from: Data(notification.payload.utf8)) else {
-                                    logger.warning("dropping malformed realtime event")
-                                    continue
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            if let sink { group.addTask {
+                                try await connection.listen(on: RealtimeEvent.channel) { notifications in
+                                    for try await notification in notifications {
+                                        guard let event = try? OctoJSON.decoder.decode(RealtimeEvent.self, from: Data(notification.payload.utf8)) else {
+                                            logger.warning("dropping malformed realtime event")
+                                            continue
+                                        }
+                                        await sink(event)
+                                    }
                                 }
-                                await sink(event)
+                            } }
+                            if let invalidations {
+                                group.addTask {
+                                    try await connection.listen(on: CacheInvalidation.channel) { notifications in
+                                        for try await notification in notifications {
+                                            guard let item = try? JSONDecoder().decode(CacheInvalidation.self, from: Data(notification.payload.utf8)) else {
+                                                logger.warning("dropping malformed cache invalidation")
+                                                continue
+                                            }
+                                            await invalidations(item)
+                                        }
+                                    }
+                                }
+                                // Listening from now on: what changed before is dropped wholesale.
+                                group.addTask {
+                                    try await Task.sleep(for: .milliseconds(200))
+                                    await invalidations(.everything)
+                                    while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+                                }
                             }
+                            // Either listen ending (the connection dropped) ends both: reconnect.
+                            _ = try await group.next()
+                            group.cancelAll()
                         }
                     }
                 } catch {

@@ -106,7 +106,8 @@ public struct ReportService: Sendable {
         guard let run else { return }
         let database = self.database
         do {
-            let files = try await database.withTenant(provider) { tx in
+            // The report is read in one read-only transaction, on the replica when one is configured.
+            let files = try await database.withTenantReading(provider) { tx in
                 let period = try ReportPeriod(from: run.periodFrom, to: run.periodTo, timeZone: try await ReportGenerator.timeZone(tx))
                 let options = ReportOptions(parallelReads: (database, Self.readers))
                 return try await ReportGenerator.generate(run.request, period: period, tx: tx, options: options) { percent in
