@@ -6,7 +6,7 @@ import Synchronization
 /// not read the same row once per session. Entries live ``lifetime`` seconds; a claim that does not
 /// verify against a cached entry is checked against the stored row again (a changed password takes
 /// effect at once). A changed or removed row is dropped in every process by its `NOTIFY` (migration
-/// 0115, ``ACSEngine/invalidate(_:)``), so a revoked credential is refused on the next Inform; without
+/// 0141, ``ACSEngine/invalidate(_:)``), so a revoked credential is refused on the next Inform; without
 /// the listener, ``lifetime`` bounds how long it is still accepted. Lookups count hits and misses
 /// (`octoisp_cache_hits_total` / `octoisp_cache_misses_total`, label `cache="cwmp_credential"`).
 final class CredentialCache: Sendable {

@@ -1,4 +1,4 @@
--- 0115: cross-instance invalidation of in-memory caches. A change to a row that some process may hold
+-- 0141: cross-instance invalidation of in-memory caches. A change to a row that some process may hold
 -- in memory sends NOTIFY on channel octoisp_cache (delivered at commit, to every process listening):
 -- the payload names the cache, the provider and the key, and each process drops that entry.
 
