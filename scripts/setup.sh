@@ -37,6 +37,8 @@ have nft || need+=(nftables)
 [ -x /usr/sbin/nginx ] || need+=(nginx)
 have fping || need+=(fping)
 have nmap || need+=(nmap)
+# Prometheus' snmp_exporter, the peer of bench/monitoring (module if_mib on the same devices).
+have prometheus-snmp-exporter || need+=(prometheus-snmp-exporter)
 # The notification tests' SMTP server (scripts/peers/smtp.sh) runs on Debian's python3.
 /usr/bin/python3 -c 'import aiosmtpd' 2>/dev/null || need+=(python3-aiosmtpd)
 # The dashboard (web/): React, TypeScript, esbuild and Chart.js from Debian (no npm registry), icons
@@ -54,6 +56,8 @@ have chromium || need+=(chromium)
 pkg-config --exists pangocairo 2>/dev/null || need+=(libcairo2-dev libpango1.0-dev)
 have pdftotext || need+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
+# The provider's report time zone is checked against the system's tz database.
+[ -f /usr/share/zoneinfo/America/Sao_Paulo ] || need+=(tzdata)
 # The operator's kit (Tests/OpsTests): Prometheus and promtool check and evaluate deploy/prometheus and
 # the Grafana dashboards' queries, docker-compose validates deploy/docker-compose.yml, systemd-analyze
 # verifies deploy/systemd, readelf lists the libraries the Dockerfile's runtime stage must install.
@@ -75,7 +79,7 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -q >/dev/null
   apt-get install -y -q --no-install-recommends "${need[@]}" >/dev/null
   # The packages start system-wide services; OctoISP runs its own private instances instead.
-  for svc in postgresql redis-server snmpd nginx dnsmasq prosody prometheus prometheus-node-exporter; do
+  for svc in postgresql redis-server snmpd nginx dnsmasq prosody prometheus prometheus-node-exporter prometheus-snmp-exporter; do
     (service "$svc" stop || true) >/dev/null 2>&1
   done
 fi

@@ -16,12 +16,8 @@ extension JobWorker {
         let logger = jobLogger
         let dimensions = [("queue", JobMetrics.queueLabel(job.queue)), ("provider", job.providerID.lowercased)]
         let started = ContinuousClock.now
-        let outcome: Result<Void, any Error> = await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.keepLeased(job, logger: logger) }
-            defer { group.cancelAll() }
-            // Jobs this one enqueues carry the same request id.
-            return await RequestTrace.$requestId.withValue(requestId) { await runWithinDeadline(job, logger: logger) }
-        }
+        // Jobs this one enqueues carry the same request id.
+        let outcome = await RequestTrace.$requestId.withValue(requestId) { await runWithinDeadline(job, logger: logger) }
         let elapsed = ContinuousClock.now - started
         Timer(label: "octoisp_job_duration_seconds", dimensions: dimensions).recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
@@ -51,49 +47,66 @@ extension JobWorker {
         }
     }
 
-    /// Runs the job's handler; past ``Configuration/deadline`` the handler is cancelled and a retryable
-    /// failure returned at once, without waiting for a handler that ignores cancellation.
+    /// Runs the job's handler in its own task next to one watchdog task, which extends the lease every
+    /// third of it and, past ``Configuration/deadline``, cancels the handler and returns a retryable
+    /// failure at once, without waiting for a handler that ignores cancellation. Two tasks and one
+    /// timer per job: a short job never sends a heartbeat and costs no more than that.
     func runWithinDeadline(_ job: ClaimedJob, logger: Logger) async -> Result<Void, any Error> {
         let handlers = handlers
-        let deadline = configuration.deadline
-        let work = Task { try await handlers.run(job, logger: logger) }
         let outcome = OneOutcome()
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
-                outcome.set(continuation)
-                let timer = Task {
-                    try await Task.sleep(for: deadline)
-                    work.cancel()
-                    logger.error("job passed its deadline; cancelled", metadata: ["deadline": "\(deadline)"])
-                    outcome.resume(.failure(JobError(.backend, "the job did not finish within its deadline of \(deadline)")))
-                }
-                Task {
-                    let result = await work.result
-                    timer.cancel()
-                    outcome.resume(result)
-                }
+        let work = Task {
+            do {
+                try await handlers.run(job, logger: logger)
+                outcome.resume(.success(()))
+            } catch {
+                outcome.resume(.failure(error))
             }
+        }
+        let lease = LeaseState()
+        let watchdog = Task { await self.watch(job, work: work, outcome: outcome, lease: lease, logger: logger) }
+        return await withTaskCancellationHandler {
+            let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
+                outcome.set(continuation)
+            }
+            lease.finish()
+            watchdog.cancel()
+            return result
         } onCancel: {
             work.cancel()
         }
     }
 
-    /// Extends the lease every third of its length until cancelled.
-    func keepLeased(_ job: ClaimedJob, logger: Logger) async {
+    /// Until cancelled: extends the lease every third of it (each heartbeat in a task of its own, so a
+    /// heartbeat that hangs cannot hold back the deadline) and enforces the deadline.
+    func watch(_ job: ClaimedJob, work: Task<Void, Never>, outcome: OneOutcome, lease: LeaseState, logger: Logger) async {
         let interval = Duration.milliseconds(Int64(max(0.05, configuration.lease / 3) * 1000))
+        let deadline = configuration.deadline
+        let end = ContinuousClock.now + deadline
+        var nextBeat = ContinuousClock.now + interval
         while !Task.isCancelled {
             do {
-                try await Task.sleep(for: interval)
+                try await Task.sleep(until: lease.lost ? end : min(nextBeat, end), clock: .continuous)
             } catch {
                 return
             }
-            do {
-                if try await !queue.heartbeat(job, lease: configuration.lease) {
-                    logger.warning("lease lost; another worker may run this job again")
-                    return
+            if ContinuousClock.now >= end {
+                work.cancel()
+                logger.error("job passed its deadline; cancelled", metadata: ["deadline": "\(deadline)"])
+                outcome.resume(.failure(JobError(.backend, "the job did not finish within its deadline of \(deadline)")))
+                return
+            }
+            nextBeat = ContinuousClock.now + interval
+            guard lease.startBeat() else { continue }
+            Task {
+                defer { lease.endBeat() }
+                do {
+                    // A heartbeat that lands after the job's outcome was recorded finds no claim: not a loss.
+                    if try await !queue.heartbeat(job, lease: configuration.lease), lease.lose() {
+                        logger.warning("lease lost; another worker may run this job again")
+                    }
+                } catch {
+                    logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
                 }
-            } catch {
-                logger.warning("heartbeat failed", metadata: ["error": "\(error)"])
             }
         }
     }
@@ -176,4 +189,33 @@ final class OneOutcome: Sendable {
         }
         continuation?.resume(returning: result)
     }
+}
+
+/// The heartbeats of one job: whether its claim was lost, whether a heartbeat is in flight and whether
+/// the job already has its outcome.
+final class LeaseState: Sendable {
+    private let state = Mutex<(lost: Bool, beating: Bool, finished: Bool)>((false, false, false))
+
+    var lost: Bool { state.withLock { $0.lost } }
+
+    /// Whether a heartbeat may start now (the claim holds and no heartbeat is in flight).
+    func startBeat() -> Bool {
+        state.withLock { state in
+            if state.lost || state.beating || state.finished { return false }
+            state.beating = true
+            return true
+        }
+    }
+
+    func endBeat() { state.withLock { $0.beating = false } }
+
+    /// Records the loss; `false` when the job had its outcome already (the claim ended normally).
+    func lose() -> Bool {
+        state.withLock { state in
+            state.lost = true
+            return !state.finished
+        }
+    }
+
+    func finish() { state.withLock { $0.finished = true } }
 }

@@ -33,12 +33,17 @@ public final class JobWorker: Service, Sendable {
         /// its lease no longer renewed and the job fails (retried while attempts remain), which frees its
         /// ordering key, whether or not the handler notices the cancellation.
         public var deadline: Duration
+        /// Fewest free slots worth a claim while jobs still run (`OCTOISP_JOB_CLAIM_BATCH`, 1 by default):
+        /// a busy worker of short jobs (SNMP polls) claims many per round trip instead of one per job that
+        /// ends, at the cost of up to this many slots idle a moment. With nothing running it claims at once.
+        public var claimBatch: Int
 
         /// Creates a configuration.
         public init(queues: [String] = [JobQueueName.default], includeDedicated: Bool = true, concurrency: Int = 8,
                     lease: TimeInterval = 30, pollInterval: Duration = .milliseconds(100), retry: RetryPolicy = RetryPolicy(),
-                    recoveryInterval: Duration = .seconds(1), deadline: Duration = .seconds(600)) {
+                    recoveryInterval: Duration = .seconds(1), deadline: Duration = .seconds(600), claimBatch: Int = 1) {
             self.deadline = deadline
+            self.claimBatch = min(max(1, claimBatch), max(1, concurrency))
             self.queues = queues
             self.includeDedicated = includeDedicated
             self.concurrency = max(1, concurrency)
@@ -98,10 +103,12 @@ public final class JobWorker: Service, Sendable {
                     lastRecovery = .now
                     await recover()
                 }
-                var free = configuration.concurrency - inflight.count.withLock { $0 }
-                while free <= 0 {
+                var running = inflight.count.withLock { $0 }
+                var free = configuration.concurrency - running
+                while free <= 0 || (free < configuration.claimBatch && running > 0) {
                     guard await freedSignals.next() != nil else { break }
-                    free = configuration.concurrency - inflight.count.withLock { $0 }
+                    running = inflight.count.withLock { $0 }
+                    free = configuration.concurrency - running
                 }
                 if free <= 0 { break }
                 let claimed: [ClaimedJob]

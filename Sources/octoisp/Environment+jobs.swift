@@ -44,6 +44,9 @@ extension Environment {
         if let seconds = values["OCTOISP_JOB_DEADLINE"].flatMap(Double.init), seconds > 0 {
             configuration.deadline = .milliseconds(Int64(seconds * 1000))
         }
+        if let batch = values["OCTOISP_JOB_CLAIM_BATCH"].flatMap(Int.init), batch > 0 {
+            configuration.claimBatch = min(batch, configuration.concurrency)
+        }
         return configuration
     }
 }

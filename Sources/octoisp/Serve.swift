@@ -176,6 +176,11 @@ struct Serve: AsyncParsableCommand {
         if roles.contains(.alerts) {
             let every = environment.values["OCTOISP_ALERTS_INTERVAL"].flatMap(Int64.init) ?? 60
             services.append(JobScheduler(queue: jobs, schedules: [AlertEvaluator.schedule(database: database, every: every)], clock: clock, logger: logger))
+            // Between scheduled evaluations, a provider is evaluated within a second of its samples arriving.
+            if environment.values["OCTOISP_ALERTS_ON_INGEST"] != "0" {
+                services.append(AlertIngestService(trigger: AlertIngestTrigger(url: databaseConfiguration.app, database: database, queue: jobs,
+                                                                               logger: logger)))
+            }
         }
         logger.info("starting", metadata: ["roles": "\(roles.map(\.rawValue).sorted())"])
         // A graceful stop is bounded: work still waiting (on a server that went away, say) is cancelled
@@ -228,5 +233,14 @@ extension PrometheusMetricsFactory {
             default: "_"
             }
         }))
+    }
+}
+
+/// Runs the alert evaluation trigger of the ingest as a service of the `alerts` role.
+struct AlertIngestService: Service {
+    let trigger: AlertIngestTrigger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { try await trigger.run() }
     }
 }

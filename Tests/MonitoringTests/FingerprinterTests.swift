@@ -61,6 +61,22 @@ import Testing
              model: "5960-52TM-H", version: "V4.08.23", vendor: "ZTE"),
         Case(sysObjectID: "1.3.6.1.4.1.4413", sysDescr: "DM4000 ETH24GX+4XS, 13.2.1", profile: "datacom-legacy", model: "DM4000",
              version: "13.2.1", vendor: "Datacom"),
+        // No sysObjectID (old agents, restricted views): the OS family named anywhere in sysDescr decides.
+        Case(sysObjectID: "", sysDescr: "S6730-H24X6C Huawei Versatile Routing Platform Software", profile: "huawei-vrp",
+             vendor: "Huawei"),
+        Case(sysObjectID: "", sysDescr: "Software Version VRP (R) 8.180", profile: "huawei-vrp", vendor: "Huawei"),
+        Case(sysObjectID: "", sysDescr: "mx204 internet router, kernel JUNOS 21.2R3-S2.9", profile: "juniper-junos",
+             version: "21.2R3-S2.9", vendor: "Juniper"),
+        Case(sysObjectID: "", sysDescr: "Juniper Networks Inc. E320 Edge Routing Switch, JUNOSe 10.3.3", profile: "juniper-junose",
+             version: "10.3.3", vendor: "Juniper"),
+        Case(sysObjectID: "", sysDescr: "IOS (tm) C3550 Software (C3550-I5Q3L2-M), Version 12.1(22)EA14, RELEASE SOFTWARE (fc1)",
+             profile: "cisco-ios", version: "12.1(22)EA14", vendor: "Cisco"),
+        Case(sysObjectID: "", sysDescr: "Cisco IOS Software [Bengaluru], Catalyst L3 Switch Software (CAT9K_IOSXE), Version 17.6.4",
+             profile: "cisco-iosxe", version: "17.6.4", vendor: "Cisco"),
+        Case(sysObjectID: "", sysDescr: "Linux bras2 5.10.0-21-amd64 #1 SMP Debian", profile: "net-snmp-linux",
+             version: "5.10.0-21-amd64", vendor: "net-snmp"),
+        // A vendor number no profile knows, on Linux: Linux, the vendor from the registry.
+        Case(sysObjectID: "1.3.6.1.4.1.17713.21", sysDescr: "Linux 2.6.36+", profile: "net-snmp-linux"),
     ]
 
     @Test(arguments: cases)

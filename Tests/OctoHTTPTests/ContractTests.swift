@@ -58,6 +58,7 @@ import Testing
         "put /api/v1/acs/registration-policy": #"{"max_devices": 1000, "per_minute": 60, "require_approval": false}"#,
         "put /api/v1/acs/xmpp-account": #"{"host": "xmpp.example.net", "jid": "acs@example.net", "password": "secret"}"#,
         "post /api/v1/alert-rules": #"{"name": "R", "condition": {"type": "interface_down"}}"#,
+        "patch /api/v1/report-settings": #"{"time_zone": "America/Manaus"}"#,
         "post /api/v1/alert-rules/preview": #"{"condition": {"type": "interface_down"}}"#,
         "patch /api/v1/alert-rules/{id}": #"{"enabled": false}"#,
         "post /api/v1/silences": #"{"matchers": {"device": "x"}, "ends_at": "2030-01-01T00:00:00Z", "reason": "r"}"#,

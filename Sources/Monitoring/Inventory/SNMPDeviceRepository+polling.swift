@@ -24,6 +24,8 @@ public struct SNMPPollPlan: Sendable, Hashable {
     public var reachability: String
     /// Device-level metric series already registered.
     public var series: [String: Int64]
+    /// The digest of the stored interface rows (``InterfaceStateCache/digest(_:)``), `nil` before the first.
+    public var interfacesDigest: Int64?
 }
 
 /// One device eligible for the scheduler.
@@ -37,7 +39,8 @@ struct SNMPScheduleCandidate: Sendable {
 extension SNMPDeviceRepository {
     /// The poll plan of a device, or `nil` when it has no SNMP state (deleted meanwhile).
     public func pollPlan(_ device: UUID) async throws -> SNMPPollPlan? {
-        guard let row = try await get(deviceIfPresent: device) else { return nil }
+        guard let (row, digest) = try await tx.query("\(unescaped: Self.select) WHERE s.device_id = \(device)")
+            .monitoringFirst({ (try Self.decode($0), try $0.column("interfaces_digest", as: Int64?.self)) }) else { return nil }
         var identity: DeviceIdentity?
         if let profile = row.profile {
             identity = DeviceIdentity(profile: profile, vendor: row.vendor ?? "", os: row.os ?? "", kind: "other",
@@ -46,7 +49,7 @@ extension SNMPDeviceRepository {
         }
         return SNMPPollPlan(deviceId: device, popId: row.popId, address: row.address, port: row.port,
                             credentialId: row.credentialId, enabled: row.enabled, identity: identity,
-                            reachability: row.reachability, series: row.series)
+                            reachability: row.reachability, series: row.series, interfacesDigest: digest)
     }
 
     func get(deviceIfPresent device: UUID) async throws -> SNMPDevice? {
@@ -74,6 +77,16 @@ extension SNMPDeviceRepository {
     /// `icmp_*` columns. Returns the samples to submit once this transaction commits.
     public func recordSuccess(_ plan: SNMPPollPlan, identity: DeviceIdentity, credentialId: UUID?, result: PollResult,
                               collectors: Set<CollectorKind>, durationMs: Int, latency: LatencyMeasurement? = nil) async throws -> [MetricSample] {
+        try await recordSuccess(plan, identity: identity, credentialId: credentialId, result: result, collectors: collectors,
+                                durationMs: durationMs, latency: latency, interfaces: nil).samples
+    }
+
+    /// ``recordSuccess(_:identity:credentialId:result:collectors:durationMs:latency:)`` that skips the
+    /// interface rows when `interfaces` (the process's cache) and the stored digest say they did not
+    /// change. Also returns the interface state it stored, for the cache once the transaction committed.
+    func recordSuccess(_ plan: SNMPPollPlan, identity: DeviceIdentity, credentialId: UUID?, result: PollResult,
+                       collectors: Set<CollectorKind>, durationMs: Int, latency: LatencyMeasurement?,
+                       interfaces cache: InterfaceStateCache?) async throws -> (samples: [MetricSample], interfaces: InterfaceStateCache.Entry?) {
         let now = tx.clock.now
         let device = plan.deviceId
         var samples: [MetricSample] = []
@@ -98,8 +111,18 @@ extension SNMPDeviceRepository {
             let id = try await deviceSeries("\(reading.kind.rawValue)/\(reading.label)", metric: reading.kind.rawValue, labels: labels, unit: unit)
             samples.append(MetricSample(seriesId: id, at: now, value: reading.value))
         }
+        var interfaceState: InterfaceStateCache.Entry?
         if collectors.contains(.interfaces) && result.errors[.interfaces] == nil {
-            samples += try await recordInterfaces(device, result.interfaces, at: now)
+            let digest = InterfaceStateCache.digest(result.interfaces)
+            if plan.interfacesDigest == digest, let provider = tx.providerID,
+               let cached = cache?.entry(provider: provider, device: device, digest: digest) {
+                samples += Self.interfaceSamples(result.interfaces, series: cached.series, at: now)
+                interfaceState = cached
+            } else {
+                let series = try await recordInterfaces(device, result.interfaces, at: now)
+                samples += Self.interfaceSamples(result.interfaces, series: series, at: now)
+                interfaceState = InterfaceStateCache.Entry(digest: digest, series: series)
+            }
         }
         if collectors.contains(.optics) && result.errors[.optics] == nil {
             samples += try await recordOptics(device, result.optics, at: now)
@@ -110,16 +133,17 @@ extension SNMPDeviceRepository {
         if !result.sessions.isEmpty {
             samples += try await recordSessions(device, result.sessions, series: &series, at: now)
         }
-        var collected = JSONText.decode(
-            try await tx.query("SELECT collected_at::text FROM snmp_devices WHERE device_id = \(device)")
-                .monitoringFirst { try $0.column("collected_at", as: String.self) }, as: [String: Int64].self, default: [:])
+        // Merged into the stored object by `||` (new keys win), so the old value need not be read first.
+        var collected: [String: Int64] = [:]
         for collector in collectors where result.errors[collector] == nil {
             collected[collector.rawValue] = Int64(now.timeIntervalSince1970.rounded(.down))
         }
         let failed = result.errors.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }
         let system = result.system
+        let kind = Device.Kind(rawValue: identity.kind) ?? .other
+        // One statement for both rows (a CTE), one round trip; the devices row as before.
         try await tx.query("""
-            UPDATE snmp_devices SET profile = \(identity.profile), vendor = \(identity.vendor), os = \(identity.os),
+            WITH polled AS (UPDATE snmp_devices SET profile = \(identity.profile), vendor = \(identity.vendor), os = \(identity.os),
                 model = \(identity.model), version = \(identity.version), serial = \(identity.serial),
                 sys_object_id = \(identity.sysObjectID), sys_descr = \(identity.sysDescr),
                 credential_id = coalesce(\(credentialId), credential_id),
@@ -130,25 +154,23 @@ extension SNMPDeviceRepository {
                 reachability = 'up', last_poll_at = \(now), last_poll_ms = \(Int32(clamping: durationMs)),
                 last_poll_varbinds = \(Int32(clamping: result.varbinds)),
                 last_error = \(failed.isEmpty ? nil : failed.joined(separator: "; ")),
-                consecutive_failures = 0, polls = polls + 1, collected_at = \(try JSONText.encode(collected))::jsonb,
-                series = \(try JSONText.encode(series))::jsonb, updated_at = \(now)
-            WHERE device_id = \(device)
-            """)
-        // After the device row: its sysName and interfaces are what other devices' neighbours match on.
-        if collectors.contains(.neighbors) && result.errors[.neighbors] == nil {
-            try await recordNeighbors(device, result.neighbors, at: now)
-        }
-        let kind = Device.Kind(rawValue: identity.kind) ?? .other
-        try await tx.query("""
+                consecutive_failures = 0, polls = polls + 1, collected_at = collected_at || \(try JSONText.encode(collected))::jsonb,
+                series = \(try JSONText.encode(series))::jsonb,
+                interfaces_digest = coalesce(\(interfaceState?.digest), interfaces_digest), updated_at = \(now)
+            WHERE device_id = \(device) RETURNING device_id)
             UPDATE devices SET status = 'online', last_seen_at = \(now),
                 vendor = coalesce(vendor, \(identity.vendor)), model = coalesce(model, \(identity.model)),
                 kind = CASE WHEN kind = 'other' THEN \(kind.rawValue) ELSE kind END
             WHERE id = \(device)
             """)
+        // After the device row: its sysName and interfaces are what other devices' neighbours match on.
+        if collectors.contains(.neighbors) && result.errors[.neighbors] == nil {
+            try await recordNeighbors(device, result.neighbors, at: now)
+        }
         if plan.reachability != "up" {
             try await publishReachability(device, "up")
         }
-        return samples
+        return (samples, interfaceState)
     }
 
     /// Records a failed poll; counts failures and timeouts. The device is `down` from its first
@@ -233,21 +255,30 @@ extension SNMPDeviceRepository {
         ]))
     }
 
-    /// Upserts the interface rows, registers series for new interfaces or changed speeds, drops rows
-    /// the device no longer has, publishes oper-status changes; returns the octet samples.
-    private func recordInterfaces(_ device: UUID, _ readings: [InterfaceReading], at now: Date) async throws -> [MetricSample] {
-        var existing: [Int: (oper: Int?, speed: Int64?, bits: Int, inSeries: Int64?, outSeries: Int64?)] = [:]
-        for row in try await tx.query("""
-            SELECT if_index, oper_status, speed_bps, counter_bits, in_series_id, out_series_id FROM snmp_interfaces
-            WHERE device_id = \(device)
-            """).monitoringRows({ row in
-                (Int(try row.column("if_index", as: Int32.self)), try row.column("oper_status", as: Int32?.self).map(Int.init),
-                 try row.column("speed_bps", as: Int64?.self), Int(try row.column("counter_bits", as: Int16.self)),
-                 try row.column("in_series_id", as: Int64?.self), try row.column("out_series_id", as: Int64?.self))
-            }) {
-            existing[row.0] = (row.1, row.2, row.3, row.4, row.5)
+    /// Writes the interface rows that changed (a row equal to its reading is left alone), registers
+    /// series for new interfaces or changed speeds, drops rows the device no longer has, publishes
+    /// oper-status changes; returns each interface's counter series.
+    private func recordInterfaces(_ device: UUID, _ readings: [InterfaceReading], at now: Date) async throws -> [Int: InterfaceStateCache.Series] {
+        struct Stored {
+            var name: String, descr: String?, alias: String?, type: Int32?, mac: String?, mtu: Int32?, speed: Int64?
+            var adminUp: Bool?, oper: Int?, bits: Int, inSeries: Int64?, outSeries: Int64?
         }
-        var samples: [MetricSample] = []
+        var existing: [Int: Stored] = [:]
+        for row in try await tx.query("""
+            SELECT if_index, name, descr, alias, type, mac, mtu, speed_bps, admin_up, oper_status, counter_bits, in_series_id,
+                   out_series_id FROM snmp_interfaces WHERE device_id = \(device)
+            """).monitoringRows({ row in
+                (Int(try row.column("if_index", as: Int32.self)),
+                 Stored(name: try row.column("name"), descr: try row.column("descr"), alias: try row.column("alias"),
+                        type: try row.column("type"), mac: try row.column("mac"), mtu: try row.column("mtu"),
+                        speed: try row.column("speed_bps"), adminUp: try row.column("admin_up"),
+                        oper: try row.column("oper_status", as: Int32?.self).map(Int.init),
+                        bits: Int(try row.column("counter_bits", as: Int16.self)),
+                        inSeries: try row.column("in_series_id"), outSeries: try row.column("out_series_id")))
+            }) {
+            existing[row.0] = row.1
+        }
+        var series: [Int: InterfaceStateCache.Series] = [:]
         for reading in readings {
             let speed = reading.speedBitsPerSecond.map { Int64(clamping: $0) }
             let old = existing[reading.ifIndex]
@@ -263,14 +294,22 @@ extension SNMPDeviceRepository {
                     deviceId: device, metric: "ifOutOctets", labels: labels, unit: "octets", kind: .counter,
                     counterBits: reading.octetCounterBits, maxRate: maxRate)).id
             }
+            if let inSeries, let outSeries { series[reading.ifIndex] = .init(input: inSeries, output: outSeries) }
+            let type = reading.type.map { Int32(clamping: $0) }
+            let mtu = reading.mtu.map { Int32(clamping: $0) }
+            if let old, old.name == reading.name, old.descr == reading.descr, old.alias == reading.alias, old.type == type,
+               old.mac == reading.mac, old.mtu == mtu, old.speed == speed, old.adminUp == reading.adminUp,
+               old.oper == reading.operStatus, old.bits == reading.octetCounterBits, old.inSeries == inSeries,
+               old.outSeries == outSeries {
+                continue
+            }
             let changed = old != nil && old?.oper != reading.operStatus
             try await tx.query("""
                 INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, descr, alias, type, mac, mtu, speed_bps,
                                              admin_up, oper_status, last_change_at, counter_bits, in_series_id, out_series_id,
                                              updated_at)
                 VALUES (\(tx.providerID), \(device), \(Int32(clamping: reading.ifIndex)), \(reading.name), \(reading.descr),
-                        \(reading.alias), \(reading.type.map { Int32(clamping: $0) }), \(reading.mac),
-                        \(reading.mtu.map { Int32(clamping: $0) }), \(speed), \(reading.adminUp),
+                        \(reading.alias), \(type), \(reading.mac), \(mtu), \(speed), \(reading.adminUp),
                         \(reading.operStatus.map { Int32(clamping: $0) }), \(changed ? now : nil),
                         \(Int16(clamping: reading.octetCounterBits)), \(inSeries), \(outSeries), \(now))
                 ON CONFLICT (provider_id, device_id, if_index) DO UPDATE SET name = excluded.name, descr = excluded.descr,
@@ -286,11 +325,24 @@ extension SNMPDeviceRepository {
                     "oper_status": .string(SNMPInterface.statusName(reading.operStatus)),
                 ]))
             }
-            if let inSeries, let value = reading.inOctets { samples.append(MetricSample(seriesId: inSeries, at: now, value: Double(value))) }
-            if let outSeries, let value = reading.outOctets { samples.append(MetricSample(seriesId: outSeries, at: now, value: Double(value))) }
         }
-        let seen = readings.map { Int32(clamping: $0.ifIndex) }
-        try await tx.query("DELETE FROM snmp_interfaces WHERE device_id = \(device) AND NOT (if_index = ANY(\(seen)))")
+        let seen = Set(readings.map(\.ifIndex))
+        if existing.keys.contains(where: { !seen.contains($0) }) {
+            let kept = seen.map { Int32(clamping: $0) }
+            try await tx.query("DELETE FROM snmp_interfaces WHERE device_id = \(device) AND NOT (if_index = ANY(\(kept)))")
+        }
+        return series
+    }
+
+    /// The octet samples of the readings, on their interfaces' series.
+    static func interfaceSamples(_ readings: [InterfaceReading], series: [Int: InterfaceStateCache.Series], at now: Date) -> [MetricSample] {
+        var samples: [MetricSample] = []
+        samples.reserveCapacity(readings.count * 2)
+        for reading in readings {
+            guard let pair = series[reading.ifIndex] else { continue }
+            if let value = reading.inOctets { samples.append(MetricSample(seriesId: pair.input, at: now, value: Double(value))) }
+            if let value = reading.outOctets { samples.append(MetricSample(seriesId: pair.output, at: now, value: Double(value))) }
+        }
         return samples
     }
 

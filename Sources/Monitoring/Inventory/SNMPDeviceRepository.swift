@@ -18,7 +18,7 @@ public struct SNMPDeviceRepository: Sendable {
                s.profile, s.vendor, s.os, s.model, s.version, s.serial, s.sys_object_id, s.sys_descr, s.sys_name,
                s.sys_location, s.sys_contact, s.uptime_ticks, s.reachability, s.reachability_since, s.last_poll_at,
                s.last_poll_ms, s.last_poll_varbinds, s.last_error, s.consecutive_failures, s.polls, s.failures,
-               s.timeouts, s.discovered_at, s.icmp_rtt_ms, s.icmp_loss_percent, s.icmp_checked_at
+               s.timeouts, s.discovered_at, s.icmp_rtt_ms, s.icmp_loss_percent, s.icmp_checked_at, s.interfaces_digest
         FROM snmp_devices s JOIN devices d ON d.id = s.device_id
         """
 

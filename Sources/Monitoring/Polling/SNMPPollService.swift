@@ -20,6 +20,10 @@ public struct SNMPPollService: Sendable {
     let deny: DenyListPolicy
     let clock: any WallClock
     let logger: Logger
+    /// The interface state this process stored last, per device (skips unchanged interface rows).
+    let interfaces = InterfaceStateCache()
+    /// Combines the samples of polls that finish together into one submission to ``pipeline``.
+    let sampleBatcher: PollSampleBatcher?
 
     /// Creates the service. Without a pipeline samples are not stored (inventory and status still are).
     /// `deny` is checked again before every poll (`octoisp serve` and the POP agent pass
@@ -33,6 +37,7 @@ public struct SNMPPollService: Sendable {
         self.poller = poller
         self.secrets = secrets
         self.pipeline = pipeline
+        sampleBatcher = pipeline.map { PollSampleBatcher(pipeline: $0) }
         self.settings = settings
         self.deny = deny
         self.clock = clock
@@ -187,11 +192,15 @@ public struct SNMPPollService: Sendable {
                 latency = LatencyMeasurement(method: .snmp, rttMs: rtt.map(ICMPPinger.milliseconds), lossPercent: rtt == nil ? 100 : 0)
             }
             let measured = latency
-            let samples = try await database.withTenant(provider) { tx in
+            let cache = interfaces
+            let (samples, stored) = try await database.withTenant(provider) { tx in
                 try await tx.snmpDevices.recordSuccess(plan, identity: identity, credentialId: credential, result: result,
-                                                        collectors: collectors, durationMs: milliseconds, latency: measured)
+                                                        collectors: collectors, durationMs: milliseconds, latency: measured,
+                                                        interfaces: cache)
             }
-            if let pipeline, !samples.isEmpty { try await pipeline.submit(samples) }
+            // Committed: the next poll may trust this state when the stored digest still matches.
+            if let stored { interfaces.store(stored, provider: provider, device: plan.deviceId) }
+            if let batcher = sampleBatcher { try await batcher.submit(samples) }
         case .failure(let error):
             let timedOut = error is PollTimeoutError || (error as? SNMPError)?.code == .timeout
             if icmpError != nil { latency = LatencyMeasurement(method: .snmp, rttMs: nil, lossPercent: 100) }
@@ -204,7 +213,7 @@ public struct SNMPPollService: Sendable {
                 try await tx.snmpDevices.recordFailure(plan, error: "\(error)", timedOut: timedOut, durationMs: milliseconds,
                                                         latency: measured)
             }
-            if let pipeline, !samples.isEmpty { try await pipeline.submit(samples) }
+            if let batcher = sampleBatcher { try await batcher.submit(samples) }
         }
     }
 
@@ -220,11 +229,13 @@ public struct SNMPPollService: Sendable {
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 
-    /// Pings the device's address with `pinger`; `nil` when ICMP is off or the address is not IPv4.
+    /// Pings the device's address as `pinger` says (count, timeout, socket kinds) through the process's
+    /// shared ICMP socket (``ICMPEchoMultiplexer``); `nil` when ICMP is off or the address is not IPv4.
     static func echo(_ pinger: ICMPPinger?, address: String) async -> Result<ICMPPingResult, any Error>? {
         guard let pinger, let target = IPv4Address(address) else { return nil }
         do {
-            return .success(try await pinger.ping(target))
+            let multiplexer = try ICMPEchoMultiplexer.shared(sockets: pinger.sockets)
+            return .success(await multiplexer.ping(target, count: pinger.count, timeout: pinger.timeout))
         } catch {
             return .failure(error)
         }

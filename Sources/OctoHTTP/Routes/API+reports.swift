@@ -61,6 +61,38 @@ extension API {
                 .cacheControl: "private, no-store",
             ], body: .init(byteBuffer: ByteBuffer(bytes: file.content)))
         }
+        // The provider's report settings: read with `reports.read`; the time zone and the logo are
+        // provider-wide settings, changed with `settings.write`.
+        routes.get("report-settings") { request, context in
+            try context.require(.reports, .read)
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.reportSettings.get() })
+        }
+        routes.patch("report-settings") { request, context in
+            try context.require(.settings, .write)
+            let input = try await request.decode(as: ReportSettingsInput.self, context: context)
+            let actor = try context.actor()
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.reportSettings.update(input, by: actor) })
+        }
+        routes.get("report-settings/logo") { request, context in
+            try context.require(.reports, .read)
+            let logo = try await inTenant(request, context) { tx in try await tx.reportSettings.logo() }
+            return Response(status: .ok, headers: [.contentType: "image/png", .cacheControl: "private, no-store"],
+                            body: .init(byteBuffer: ByteBuffer(bytes: logo)))
+        }
+        routes.on(.put, "report-settings/logo", body: .raw) { request, context in
+            try context.require(.settings, .write)
+            let actor = try context.actor()
+            // More than the cap is refused while reading (413); the bytes are checked as a PNG (400).
+            let body = try await request.body.collect(upTo: ReportSettingsRepository.maximumLogoBytes)
+            let bytes = Array(body.readableBytesView)
+            return JSONResponse(try await inTenant(request, context) { tx in try await tx.reportSettings.setLogo(bytes, by: actor) })
+        }
+        routes.delete("report-settings/logo") { request, context in
+            try context.require(.settings, .write)
+            let actor = try context.actor()
+            try await inTenant(request, context) { tx in try await tx.reportSettings.deleteLogo(by: actor) }
+            return NoContent()
+        }
         routes.get("report-schedules", paged: true) { request, context in
             try context.require(.reports, .read)
             let page = try request.page()

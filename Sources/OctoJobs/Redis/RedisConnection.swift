@@ -53,28 +53,29 @@ final class RedisConnection: Sendable {
         try await pipeline([command])[0]
     }
 
-    /// Sends several commands in one write; their replies, in order.
+    /// Sends several commands in one write; their replies, in order. One promise stands for the whole
+    /// request and completes on the event loop when its last reply arrives, so the caller's task
+    /// resumes once per request, not once per command.
     func pipeline(_ commands: [[RESPArgument]]) async throws -> [RESPValue] {
+        if commands.isEmpty { return [] }
         var buffer = channel.allocator.buffer(capacity: 64 * commands.count)
         for command in commands { buffer.writeRESPCommand(command) }
         let eventLoop = channel.eventLoop
-        let promises = (0..<commands.count).map { _ in eventLoop.makePromise(of: RESPValue.self) }
+        let replies = eventLoop.makePromise(of: [RESPValue].self)
         // A write to a channel that already closed never reaches the handler: fail the replies here.
         // A reply that never comes (a server that stopped answering) fails after the timeout.
         let written = eventLoop.makePromise(of: Void.self)
+        let channel = channel
         let timeout = eventLoop.scheduleTask(in: Self.replyTimeout) {
-            promises.forEach { $0.fail(RedisError(.connection, "no reply within \(Self.replyTimeout)")) }
-            self.channel.close(promise: nil)
+            replies.fail(RedisError(.connection, "no reply within \(Self.replyTimeout)"))
+            channel.close(promise: nil)
         }
         written.futureResult.whenFailure { error in
-            promises.forEach { $0.fail(RedisError(.connection, "write failed: \(error)")) }
+            replies.fail(RedisError(.connection, "write failed: \(error)"))
         }
-        promises.last?.futureResult.whenComplete { _ in timeout.cancel() }
-        channel.writeAndFlush(RedisCommandHandler.Request(bytes: buffer, promises: promises), promise: written)
-        var replies: [RESPValue] = []
-        replies.reserveCapacity(commands.count)
-        for promise in promises { replies.append(try await promise.futureResult.get()) }
-        return replies
+        replies.futureResult.whenComplete { _ in timeout.cancel() }
+        channel.writeAndFlush(RedisCommandHandler.Request(bytes: buffer, count: commands.count, promise: replies), promise: written)
+        return try await replies.futureResult.get()
     }
 
     /// Closes the connection.
@@ -91,38 +92,53 @@ extension RESPValue {
     }
 }
 
-/// Writes requests and completes their promises with the replies, in order.
+/// Writes requests and completes each request's promise with its replies, in order.
 final class RedisCommandHandler: ChannelDuplexHandler {
     typealias InboundIn = RESPValue
     typealias OutboundIn = Request
     typealias OutboundOut = ByteBuffer
 
-    /// Encoded commands and one promise per command.
+    /// Encoded commands, how many they are and the promise of their replies.
     struct Request {
         var bytes: ByteBuffer
-        var promises: [EventLoopPromise<RESPValue>]
+        var count: Int
+        var promise: EventLoopPromise<[RESPValue]>
     }
 
-    private var pending = CircularBuffer<EventLoopPromise<RESPValue>>()
+    /// A request whose replies are still arriving.
+    private struct Waiting {
+        var count: Int
+        var replies: [RESPValue]
+        var promise: EventLoopPromise<[RESPValue]>
+    }
+
+    private var pending = CircularBuffer<Waiting>()
     private var closed = false
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
         guard !closed else {
             let error = RedisError(.connection, "connection closed")
-            request.promises.forEach { $0.fail(error) }
+            request.promise.fail(error)
             promise?.fail(error)
             return
         }
-        pending.append(contentsOf: request.promises)
+        var replies: [RESPValue] = []
+        replies.reserveCapacity(request.count)
+        pending.append(Waiting(count: request.count, replies: replies, promise: request.promise))
         context.write(wrapOutboundOut(request.bytes), promise: promise)
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let value = unwrapInboundIn(data)
         if case .push = value { return }
-        guard let promise = pending.popFirst() else { return }
-        promise.succeed(value)
+        guard !pending.isEmpty else { return }
+        let head = pending.startIndex
+        pending[head].replies.append(value)
+        if pending[head].replies.count == pending[head].count {
+            let done = pending.removeFirst()
+            done.promise.succeed(done.replies)
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -137,6 +153,6 @@ final class RedisCommandHandler: ChannelDuplexHandler {
 
     private func failAll(_ error: RedisError) {
         closed = true
-        while let promise = pending.popFirst() { promise.fail(error) }
+        while let waiting = pending.popFirst() { waiting.promise.fail(error) }
     }
 }

@@ -36,6 +36,12 @@ enum RedisJobScripts {
           redis.call('DECR', P .. ':running:' .. h.provider)
           count(h.queue, h.provider, 'running', -1)
         end
+        -- ZADD or ZREM of many members, in chunks that stay well below Lua's stack limit.
+        local function chunked(command, key, items)
+          for i = 1, #items, 512 do
+            redis.call(command, key, unpack(items, i, math.min(i + 511, #items)))
+          end
+        end
         local function appendHistory(jk, entry)
           local history = cjson.decode(redis.call('HGET', jk, 'history') or '[]')
           table.insert(history, cjson.decode(entry))
@@ -44,34 +50,87 @@ enum RedisJobScripts {
 
         """
 
-    /// ARGV: P, queue, provider, id, type, payload, priority, run_at, max_attempts, dedup, ordering key, now,
-    /// once (seconds the id is remembered, or empty: a job whose id was enqueued within them is not stored again).
-    static let enqueue = RedisScript(common + """
-        local q, prov, id, dedup, okey, now = ARGV[2], ARGV[3], ARGV[4], ARGV[10], ARGV[11], tonumber(ARGV[12])
-        if ARGV[13] ~= '' then
-          if not redis.call('SET', P .. ':once:' .. id, '1', 'NX', 'EX', ARGV[13]) then return {0, id} end
+    /// ARGV: P, now, then 11 values per job: queue, provider, id, type, payload, priority, run_at,
+    /// max_attempts, dedup, ordering key, once (seconds the id is remembered, or empty: a job whose id
+    /// was enqueued within them is not stored again). Returns `{stored (1 or 0), id}` per job, in order.
+    ///
+    /// One call stores a whole batch: the job hashes one by one (dedup and ordering keys in order, so
+    /// a batch behaves like the same jobs enqueued one after another), then the sorted sets, counters
+    /// and lanes once per queue and provider.
+    static let enqueueMany = RedisScript(common + """
+        local now = tonumber(ARGV[2])
+        local n = (#ARGV - 2) / 11
+        local seq = redis.call('INCRBY', P .. ':seq', n) - n
+        local served = redis.call('GET', P .. ':served') or '0'
+        local out = {}
+        local lanes = {}
+        local lanesOrder = {}
+        local byProvider = {}
+        local delayed = {}
+        for i = 3, #ARGV, 11 do
+          local q, prov, id, prio, runAt, dedup, okey, once = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 5], ARGV[i + 6], ARGV[i + 8], ARGV[i + 9], ARGV[i + 10]
+          seq = seq + 1
+          local existing = nil
+          if once ~= '' and not redis.call('SET', P .. ':once:' .. id, '1', 'NX', 'EX', once) then existing = id end
+          if not existing and dedup ~= '' then
+            local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. dedup
+            existing = redis.call('GET', dk)
+            if not existing then redis.call('SET', dk, id) end
+          end
+          if existing then
+            out[#out + 1] = {0, existing}
+          else
+            redis.call('HSET', P .. ':job:' .. id, 'provider', prov, 'queue', q, 'type', ARGV[i + 3], 'payload', ARGV[i + 4],
+              'priority', prio, 'run_at', runAt, 'attempts', 0, 'max_attempts', ARGV[i + 7], 'dedup', dedup, 'okey', okey,
+              'seq', seq, 'state', 'ready', 'created', ARGV[2], 'history', '[]', 'last_error', '')
+            local pj = byProvider[prov]
+            if not pj then pj = {}; byProvider[prov] = pj end
+            pj[#pj + 1] = seq
+            pj[#pj + 1] = id
+            local laneKey = q .. ' ' .. prov
+            local lane = lanes[laneKey]
+            if not lane then
+              lane = {q = q, prov = prov, n = 0, ready = {}}
+              lanes[laneKey] = lane
+              lanesOrder[#lanesOrder + 1] = laneKey
+            end
+            lane.n = lane.n + 1
+            local due = true
+            if okey ~= '' then
+              local ol = P .. ':order:' .. prov .. ':' .. okey
+              redis.call('RPUSH', ol, id)
+              due = redis.call('LINDEX', ol, 0) == id
+            end
+            if due then
+              if tonumber(runAt) > now then
+                local d = delayed[q]
+                if not d then d = {}; delayed[q] = d end
+                d[#d + 1] = runAt
+                d[#d + 1] = id
+              else
+                lane.ready[#lane.ready + 1] = score(prio, seq)
+                lane.ready[#lane.ready + 1] = id
+              end
+            end
+            out[#out + 1] = {1, id}
+          end
         end
-        if dedup ~= '' then
-          local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. dedup
-          local existing = redis.call('GET', dk)
-          if existing then return {0, existing} end
-          redis.call('SET', dk, id)
+        for prov, pj in pairs(byProvider) do chunked('ZADD', P .. ':p:' .. prov .. ':jobs', pj) end
+        for q, d in pairs(delayed) do chunked('ZADD', qkey(q, 'delayed'), d) end
+        local queues = {}
+        for _, laneKey in ipairs(lanesOrder) do
+          local lane = lanes[laneKey]
+          if not queues[lane.q] then
+            queues[lane.q] = true
+            redis.call('SADD', P .. ':queues', lane.q)
+          end
+          count(lane.q, lane.prov, 'ready', lane.n)
+          if #lane.ready > 0 then
+            chunked('ZADD', qkey(lane.q, 'ready:' .. lane.prov), lane.ready)
+            redis.call('ZADD', qkey(lane.q, 'lanes'), 'NX', served, lane.prov)
+          end
         end
-        local seq = redis.call('INCR', P .. ':seq')
-        local jk = P .. ':job:' .. id
-        redis.call('HSET', jk, 'provider', prov, 'queue', q, 'type', ARGV[5], 'payload', ARGV[6], 'priority', ARGV[7],
-          'run_at', ARGV[8], 'attempts', 0, 'max_attempts', ARGV[9], 'dedup', dedup, 'okey', okey, 'seq', seq,
-          'state', 'ready', 'created', ARGV[12], 'history', '[]', 'last_error', '')
-        redis.call('ZADD', P .. ':p:' .. prov .. ':jobs', seq, id)
-        redis.call('SADD', P .. ':queues', q)
-        count(q, prov, 'ready', 1)
-        if okey ~= '' then
-          local ol = P .. ':order:' .. prov .. ':' .. okey
-          redis.call('RPUSH', ol, id)
-          if redis.call('LINDEX', ol, 0) ~= id then return {1, id} end
-        end
-        schedule(id, now)
-        return {1, id}
+        return out
         """)
 
     /// ARGV: P, queue, now, lease_until, limit, worker, token.
@@ -108,9 +167,9 @@ enum RedisJobScripts {
               local leases = {}
               for _, id in ipairs(ids) do
                 local jk = P .. ':job:' .. id
-                local attempts = redis.call('HINCRBY', jk, 'attempts', 1)
-                redis.call('HSET', jk, 'state', 'running', 'token', token, 'lease_until', leaseUntil, 'worker', worker)
-                local h = redis.call('HMGET', jk, 'type', 'payload', 'max_attempts', 'okey', 'history', 'dedup')
+                local h = redis.call('HMGET', jk, 'type', 'payload', 'max_attempts', 'okey', 'history', 'dedup', 'attempts')
+                local attempts = tonumber(h[7]) + 1
+                redis.call('HSET', jk, 'attempts', attempts, 'state', 'running', 'token', token, 'lease_until', leaseUntil, 'worker', worker)
                 if h[6] ~= '' then
                   local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. h[6]
                   if redis.call('GET', dk) == id then redis.call('DEL', dk) end
@@ -159,10 +218,13 @@ enum RedisJobScripts {
         """)
 
     /// ARGV: P, now, then id and token of each job. Removes the acknowledged jobs; one 1 or 0 per job.
+    /// The running sets, provider indexes and counters change once per queue and provider.
     static let completeMany = RedisScript(common + """
         local now = tonumber(ARGV[2])
         local out = {}
-        local left = {}
+        local lanes = {}
+        local running = {}
+        local byProvider = {}
         for i = 3, #ARGV, 2 do
           local id, token = ARGV[i], ARGV[i + 1]
           local jk = P .. ':job:' .. id
@@ -170,20 +232,28 @@ enum RedisJobScripts {
           if v[1] ~= 'running' or v[2] ~= token then
             out[#out + 1] = 0
           else
-            redis.call('ZREM', qkey(v[4], 'running'), id)
-            local lane = v[4] .. ' ' .. v[3]
-            left[lane] = (left[lane] or 0) + 1
+            local q, prov = v[4], v[3]
+            local r = running[q]
+            if not r then r = {}; running[q] = r end
+            r[#r + 1] = id
+            local pj = byProvider[prov]
+            if not pj then pj = {}; byProvider[prov] = pj end
+            pj[#pj + 1] = id
+            local laneKey = q .. ' ' .. prov
+            local lane = lanes[laneKey]
+            if not lane then lane = {q = q, prov = prov, n = 0}; lanes[laneKey] = lane end
+            lane.n = lane.n + 1
             redis.call('DEL', jk)
-            redis.call('ZREM', P .. ':p:' .. v[3] .. ':jobs', id)
-            advance(v[3], v[5], id, now)
+            advance(prov, v[5], id, now)
             out[#out + 1] = 1
           end
         end
+        for q, r in pairs(running) do chunked('ZREM', qkey(q, 'running'), r) end
+        for prov, pj in pairs(byProvider) do chunked('ZREM', P .. ':p:' .. prov .. ':jobs', pj) end
         -- The running counters, once per queue and provider.
-        for lane, n in pairs(left) do
-          local q, prov = string.match(lane, '^(%S+) (%S+)$')
-          redis.call('DECRBY', P .. ':running:' .. prov, n)
-          count(q, prov, 'running', -n)
+        for _, lane in pairs(lanes) do
+          redis.call('DECRBY', P .. ':running:' .. lane.prov, lane.n)
+          count(lane.q, lane.prov, 'running', -lane.n)
         end
         return out
         """)

@@ -38,28 +38,46 @@ public struct RedisJobQueue: JobQueue {
         try await enqueue([job])[0]
     }
 
-    /// Stores several jobs: one enqueue script per job, pipelined in one write.
+    /// Most jobs stored by one script call; larger batches are split into calls pipelined in one write.
+    static let enqueueChunk = 500
+
+    /// Stores several jobs: one script call per ``enqueueChunk`` jobs, pipelined in one write.
     public func enqueue(_ jobs: [JobRequest]) async throws -> [EnqueueResult] {
+        if jobs.isEmpty { return [] }
         let now = clock.now
+        let nowMillis = Self.millis(now)
         var large: [UUID: Bool] = [:]
-        var batch: [[RESPArgument]] = []
-        batch.reserveCapacity(jobs.count)
-        for job in jobs {
-            try job.validate()
-            if large[job.providerID] == nil { large[job.providerID] = try await isLarge(job.providerID) }
-            let queue = large[job.providerID]! ? JobQueueName.dedicated(job.queue, provider: job.providerID) : job.queue
-            batch.append([
-                .string(prefix), .string(queue), .string(job.providerID.lowercased), .string(job.id.lowercased), .string(job.type),
-                .bytes(ByteBuffer(bytes: job.payload)), .string(String(job.priority)), .string(Self.millis(job.runAt ?? now)),
-                .string(String(job.maxAttempts)), .string(job.dedupKey ?? ""), .string(job.orderingKey ?? ""), .string(Self.millis(now)),
-                .string(job.once ? String(Self.onceSeconds) : ""),
-            ])
-        }
-        let results: [EnqueueResult] = try await client.evaluate(RedisJobScripts.enqueue, batch: batch).map { reply in
-            guard let parts = reply.array, parts.count == 2, let id = parts[1].string.flatMap(UUID.init(uuidString:)) else {
-                throw RedisError(.unexpectedReply, "enqueue answered \(reply)")
+        var calls: [[RESPArgument]] = []
+        calls.reserveCapacity((jobs.count + Self.enqueueChunk - 1) / Self.enqueueChunk)
+        for start in stride(from: 0, to: jobs.count, by: Self.enqueueChunk) {
+            let chunk = jobs[start..<min(jobs.count, start + Self.enqueueChunk)]
+            var arguments: [RESPArgument] = [.string(prefix), .string(nowMillis)]
+            arguments.reserveCapacity(2 + 11 * chunk.count)
+            for job in chunk {
+                try job.validate()
+                if large[job.providerID] == nil { large[job.providerID] = try await isLarge(job.providerID) }
+                let queue = large[job.providerID]! ? JobQueueName.dedicated(job.queue, provider: job.providerID) : job.queue
+                arguments += [
+                    .string(queue), .string(job.providerID.lowercased), .string(job.id.lowercased), .string(job.type),
+                    .bytes(ByteBuffer(bytes: job.payload)), .string(String(job.priority)), .string(job.runAt.map(Self.millis) ?? nowMillis),
+                    .string(String(job.maxAttempts)), .string(job.dedupKey ?? ""), .string(job.orderingKey ?? ""),
+                    .string(job.once ? String(Self.onceSeconds) : ""),
+                ]
             }
-            return parts[0].int == 1 ? .enqueued(id) : .duplicate(id)
+            calls.append(arguments)
+        }
+        var results: [EnqueueResult] = []
+        results.reserveCapacity(jobs.count)
+        for reply in try await client.evaluate(RedisJobScripts.enqueueMany, batch: calls) {
+            for item in reply.array ?? [] {
+                guard let parts = item.array, parts.count == 2, let id = parts[1].string.flatMap(UUID.init(uuidString:)) else {
+                    throw RedisError(.unexpectedReply, "enqueue answered \(item)")
+                }
+                results.append(parts[0].int == 1 ? .enqueued(id) : .duplicate(id))
+            }
+        }
+        guard results.count == jobs.count else {
+            throw RedisError(.unexpectedReply, "enqueue answered \(results.count) results for \(jobs.count) jobs")
         }
         JobMetrics.enqueued(jobs, results)
         return results

@@ -60,7 +60,8 @@ enum BandwidthReport {
     static func run(_ context: ReportContext, now: Date) async throws {
         let tx = context.tx, from = context.period.from, to = context.period.to
         try context.begin(titlePT: "Relatório de consumo de banda", titleEN: "Bandwidth report", now: now)
-        let interfaces = try await tx.query("""
+        let timings = context.options.timings
+        let interfaces = try await timings.measure("bandwidth: interface list") { try await tx.query("""
             SELECT i.device_id, d.name AS device, p.name AS pop, d.customer_id, c.name AS customer, i.if_index,
                    coalesce(nullif(i.alias, ''), i.name) AS name, i.speed_bps::float8 AS speed, i.in_series_id, i.out_series_id,
                    si.counter_bits AS in_bits, so.counter_bits AS out_bits, si.max_rate
@@ -75,7 +76,7 @@ enum BandwidthReport {
                           name: try row.value("name"), speed: try row.value("speed"), inSeries: try row.value("in_series_id"),
                           outSeries: try row.value("out_series_id"), inBits: Int(try row.value("in_bits", as: Int16.self)),
                           outBits: Int(try row.value("out_bits", as: Int16.self)), maxRate: try row.value("max_rate"))
-            }
+            } }
         try await context.progress(5)
         var perInterface: [Figures] = []
         perInterface.reserveCapacity(interfaces.count)
@@ -98,26 +99,47 @@ enum BandwidthReport {
             perCustomer.append(Figures(label: current.info.customer ?? "", extra: nil, id: id.lowercased, speed: nil, in: stats.in, out: stats.out))
             customer = nil
         }
+        // Rollups are read 500 interfaces (1,000 series) at a time; with overlapped reads the next
+        // batch is being read by PostgreSQL while this one is computed.
         let batch = 500
-        for start in stride(from: 0, to: interfaces.count, by: batch) {
+        let starts = Array(stride(from: 0, to: interfaces.count, by: batch))
+        func series(_ start: Int) -> [Int64] {
+            interfaces[start..<min(start + batch, interfaces.count)].flatMap { [$0.inSeries, $0.outSeries] }
+        }
+        func read(_ start: Int) -> Task<[Int64: [CounterRate.Reading]], any Error> {
+            let ids = series(start)
+            return Task { try await fiveMinuteReadings(tx, series: ids, from: from, to: to) }
+        }
+        var pending = context.options.overlapReads ? starts.first.map(read) : nil
+        defer { pending?.cancel() }
+        for (number, start) in starts.enumerated() {
             let slice = interfaces[start..<min(start + batch, interfaces.count)]
-            let readings = try await fiveMinuteReadings(tx, series: slice.flatMap { [$0.inSeries, $0.outSeries] }, from: from, to: to)
-            for interface in slice {
-                let samplesIn = TrafficStats.samples(readings: readings[interface.inSeries] ?? [], bits: interface.inBits,
-                                                     maxRate: interface.maxRate, from: from, to: to)
-                let samplesOut = TrafficStats.samples(readings: readings[interface.outSeries] ?? [], bits: interface.outBits,
-                                                      maxRate: interface.maxRate, from: from, to: to)
-                let figures = Figures(label: "\(interface.device) · \(interface.name)", extra: interface.pop,
-                                      id: "\(interface.deviceId.lowercased)/\(interface.ifIndex)", speed: interface.speed,
-                                      in: TrafficStats.compute(samplesIn), out: TrafficStats.compute(samplesOut))
-                perInterface.append(figures)
-                histogram.add(p95Bps: figures.billable, speedBps: interface.speed)
-                if device?.info.deviceId != interface.deviceId { closeDevice(); device = (interface, TrafficAggregate()) }
-                device?.aggregate.add(in: samplesIn, out: samplesOut)
-                if customer?.info.customerId != interface.customerId { closeCustomer(); customer = (interface, TrafficAggregate()) }
-                customer?.aggregate.add(in: samplesIn, out: samplesOut)
-                pops[interface.pop ?? context.l("(sem POP)", "(no POP)"), default: TrafficAggregate()].add(in: samplesIn, out: samplesOut)
-                provider.add(in: samplesIn, out: samplesOut)
+            let readings = try await timings.measure("bandwidth: waiting for the rollup reads") {
+                if let current = pending {
+                    let value = try await current.value
+                    pending = number + 1 < starts.count ? read(starts[number + 1]) : nil
+                    return value
+                }
+                return try await fiveMinuteReadings(tx, series: series(start), from: from, to: to)
+            }
+            timings.time("bandwidth: rates, percentiles and sums") {
+                for interface in slice {
+                    let samplesIn = TrafficStats.samples(readings: readings[interface.inSeries] ?? [], bits: interface.inBits,
+                                                         maxRate: interface.maxRate, from: from, to: to)
+                    let samplesOut = TrafficStats.samples(readings: readings[interface.outSeries] ?? [], bits: interface.outBits,
+                                                          maxRate: interface.maxRate, from: from, to: to)
+                    let figures = Figures(label: "\(interface.device) · \(interface.name)", extra: interface.pop,
+                                          id: "\(interface.deviceId.lowercased)/\(interface.ifIndex)", speed: interface.speed,
+                                          in: TrafficStats.compute(samplesIn), out: TrafficStats.compute(samplesOut))
+                    perInterface.append(figures)
+                    histogram.add(p95Bps: figures.billable, speedBps: interface.speed)
+                    if device?.info.deviceId != interface.deviceId { closeDevice(); device = (interface, TrafficAggregate()) }
+                    device?.aggregate.add(in: samplesIn, out: samplesOut)
+                    if customer?.info.customerId != interface.customerId { closeCustomer(); customer = (interface, TrafficAggregate()) }
+                    customer?.aggregate.add(in: samplesIn, out: samplesOut)
+                    pops[interface.pop ?? context.l("(sem POP)", "(no POP)"), default: TrafficAggregate()].add(in: samplesIn, out: samplesOut)
+                    provider.add(in: samplesIn, out: samplesOut)
+                }
             }
             try await context.progress(5 + 80 * min(start + batch, interfaces.count) / max(interfaces.count, 1))
         }
@@ -128,7 +150,7 @@ enum BandwidthReport {
         let f = context.formatter
         let top = context.request.effectiveTop
         let providerBillable = [total.in.p95Bps, total.out.p95Bps].compactMap { $0 }.max()
-        try context.each { writer in
+        try timings.time("bandwidth: tables to the writers") { try context.each { writer in
             try writer.section(context.l("Resumo", "Summary"))
             try writer.figures([
                 (context.l("Volume entrada", "Volume in"), f.bytes(total.in.bytes)),
@@ -172,7 +194,7 @@ enum BandwidthReport {
                                               columns: columns(("interface", "Interface", "Interface"), ("pop", "POP", "POP")), primary: true, inPDF: false))
             for row in perInterface { try writer.row(row.cells, highlight: false) }
             try writer.endTable()
-        }
+        } }
         try await context.progress(95)
     }
 

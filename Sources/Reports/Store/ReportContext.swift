@@ -21,6 +21,8 @@ public struct ReportContext {
     public let writers: [any ReportWriter]
     /// Progress in percent.
     public let progress: @Sendable (Int) async throws -> Void
+    /// How to generate (overlapped reads, timings).
+    public var options = ReportOptions()
     /// Human name of the scope.
     public var scopeName: String = ""
     /// The devices in scope (ids), in a stable order.
@@ -33,6 +35,7 @@ public struct ReportContext {
 
     /// Loads the provider and the scope's devices; 404 when the scope does not exist for this tenant.
     public static func load(tx: Transaction, request: ReportRequest, period: ReportPeriod, writers: [any ReportWriter],
+                            options: ReportOptions = ReportOptions(),
                             progress: @escaping @Sendable (Int) async throws -> Void) async throws -> ReportContext {
         guard let provider = try await tx.query("SELECT name, report_logo_png FROM providers WHERE id = \(tx.providerID)")
             .reportRows({ (try $0.value("name", as: String.self), try $0.value("report_logo_png", as: ByteBuffer?.self)) }).first else {
@@ -40,6 +43,7 @@ public struct ReportContext {
         }
         var context = ReportContext(tx: tx, request: request, period: period, providerName: provider.0,
                                     logoPNG: provider.1.map { Array($0.readableBytesView) }, writers: writers, progress: progress)
+        context.options = options
         let pt = request.effectiveLanguage == .ptBR
         let id = request.scopeId
         let name: String?

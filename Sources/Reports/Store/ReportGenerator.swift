@@ -29,7 +29,7 @@ public enum ReportGenerator {
     }
 
     /// Generates `request` over `period`.
-    public static func generate(_ request: ReportRequest, period: ReportPeriod, tx: Transaction,
+    public static func generate(_ request: ReportRequest, period: ReportPeriod, tx: Transaction, options: ReportOptions = ReportOptions(),
                                 progress: @escaping @Sendable (Int) async throws -> Void = { _ in }) async throws -> [ReportFormat: [UInt8]] {
         let formats = request.effectiveFormats
         let writers: [any ReportWriter] = formats.map { format in
@@ -39,10 +39,17 @@ public enum ReportGenerator {
             case .csvPtBR: CSVWriter(dialect: .ptBR)
             }
         }
-        let context = try await ReportContext.load(tx: tx, request: request, period: period, writers: writers, progress: progress)
+        let timings = options.timings
+        let context = try await timings.measure("scope: provider and devices") {
+            try await ReportContext.load(tx: tx, request: request, period: period, writers: writers, options: options, progress: progress)
+        }
         try await run(context, kind: request.kind, now: tx.clock.now)
         var files: [ReportFormat: [UInt8]] = [:]
-        for (format, writer) in zip(formats, writers) { files[format] = try writer.finish() }
+        for (format, writer) in zip(formats, writers) {
+            files[format] = try timings.time("finish \(format.rawValue)") {
+                try writer.finish()
+            }
+        }
         return files
     }
 }

@@ -32,8 +32,9 @@ enum SLAReport {
         let tx = context.tx, from = context.period.from, to = context.period.to
         try context.begin(titlePT: "Relatório de SLA e disponibilidade", titleEN: "SLA and availability report", now: now)
         let ids = context.deviceIds
+        let timings = context.options.timings
         // Only devices with a reachability history (monitored by SNMP/ICMP) are measured.
-        let devices = try await tx.query("""
+        let devices = try await timings.measure("sla: devices") { try await tx.query("""
             SELECT d.id, d.name, d.pop_id, p.name AS pop_name, d.customer_id, c.name AS customer_name,
                    c.sla_target_percent::float8 AS target
             FROM devices d JOIN snmp_devices s ON s.device_id = d.id
@@ -42,17 +43,17 @@ enum SLAReport {
             """).reportRows { row in
                 DeviceInfo(id: try row.value("id"), name: try row.value("name"), popId: try row.value("pop_id"), popName: try row.value("pop_name"),
                            customerId: try row.value("customer_id"), customerName: try row.value("customer_name"), target: try row.value("target"))
-            }
+            } }
         try await context.progress(10)
-        let maintenance = try await maintenanceByDevice(tx, devices: devices, from: from, to: to)
-        let incidents = try await tx.query("""
+        let maintenance = try await timings.measure("sla: maintenance windows") { try await maintenanceByDevice(tx, devices: devices, from: from, to: to) }
+        let incidents = try await timings.measure("sla: incidents") { try await tx.query("""
             SELECT id, title, device_id, opened_at, acknowledged_at, resolved_at FROM incidents
             WHERE device_id = ANY(\(devices.map(\.id))) AND opened_at < \(to) AND coalesce(resolved_at, 'infinity') >= \(from)
             ORDER BY opened_at
             """).reportRows { row in
                 IncidentRef(id: try row.value("id"), title: try row.value("title"), deviceId: try row.value("device_id"),
                             openedAt: try row.value("opened_at"), acknowledgedAt: try row.value("acknowledged_at"), resolvedAt: try row.value("resolved_at"))
-            }
+            } }
         var incidentsByDevice: [UUID: [IncidentRef]] = [:]
         for incident in incidents { if let device = incident.deviceId { incidentsByDevice[device, default: []].append(incident) } }
 
@@ -60,32 +61,51 @@ enum SLAReport {
         var provider = AvailabilityTotal()
         var pops: [String: AvailabilityTotal] = [:]
         var customers: [UUID: (name: String, target: Double?, parts: [Availability])] = [:]
+        // Reachability history 2,000 devices at a time; with overlapped reads the next batch is being
+        // read while this one is computed.
         let batch = 2000
-        for start in stride(from: 0, to: devices.count, by: batch) {
-            let slice = Array(devices[start..<min(start + batch, devices.count)])
-            let changes = try await states(tx, devices: slice.map(\.id), from: from, to: to)
-            for device in slice {
-                let history = changes[device.id]
-                let availability = Availability.compute(from: from, to: to, initial: history?.initial, changes: history?.changes ?? [],
-                                                        maintenance: maintenance[device.id] ?? IntervalSet())
-                results.append((device, availability))
-                provider.add(availability)
-                pops[device.popName ?? context.l("(sem POP)", "(no POP)"), default: AvailabilityTotal()].add(availability)
-                if let customer = device.customerId {
-                    customers[customer, default: (device.customerName ?? "", device.target, [])].parts.append(availability)
+        let starts = Array(stride(from: 0, to: devices.count, by: batch))
+        func batchIds(_ start: Int) -> [UUID] { devices[start..<min(start + batch, devices.count)].map(\.id) }
+        func read(_ start: Int) -> Task<[UUID: (initial: String?, changes: [Availability.Change])], any Error> {
+            let slice = batchIds(start)
+            return Task { try await states(tx, devices: slice, from: from, to: to) }
+        }
+        var pending = context.options.overlapReads ? starts.first.map(read) : nil
+        defer { pending?.cancel() }
+        for (number, start) in starts.enumerated() {
+            let slice = devices[start..<min(start + batch, devices.count)]
+            let changes = try await timings.measure("sla: waiting for the reachability history") {
+                if let current = pending {
+                    let value = try await current.value
+                    pending = number + 1 < starts.count ? read(starts[number + 1]) : nil
+                    return value
+                }
+                return try await states(tx, devices: batchIds(start), from: from, to: to)
+            }
+            timings.time("sla: availability per device") {
+                for device in slice {
+                    let history = changes[device.id]
+                    let availability = Availability.compute(from: from, to: to, initial: history?.initial, changes: history?.changes ?? [],
+                                                            maintenance: maintenance[device.id] ?? IntervalSet())
+                    results.append((device, availability))
+                    provider.add(availability)
+                    pops[device.popName ?? context.l("(sem POP)", "(no POP)"), default: AvailabilityTotal()].add(availability)
+                    if let customer = device.customerId {
+                        customers[customer, default: (device.customerName ?? "", device.target, [])].parts.append(availability)
+                    }
                 }
             }
             try await context.progress(10 + 60 * min(start + batch, devices.count) / max(devices.count, 1))
         }
-        let customerRows = customers.map { id, entry in
+        let customerRows = timings.time("sla: customers as one service") { customers.map { id, entry in
             (id: id, name: entry.name, target: entry.target, availability: Availability.union(entry.parts, from: from, to: to))
-        }.sorted { ($0.name, $0.id.uuidString) < ($1.name, $1.id.uuidString) }
+        }.sorted { ($0.name, $0.id.uuidString) < ($1.name, $1.id.uuidString) } }
         let acked = incidents.compactMap { incident in incident.acknowledgedAt.map { $0.timeIntervalSince(incident.openedAt) } }
         let mtta = acked.isEmpty ? nil : acked.reduce(0, +) / Double(acked.count)
         let breaches = customerRows.filter { row in row.target.map { target in (row.availability.uptimePercent ?? 100) < target } ?? false }
 
         let f = context.formatter
-        try context.each { writer in
+        try timings.time("sla: tables to the writers") { try context.each { writer in
             try writer.section(context.l("Resumo", "Summary"))
             try writer.figures([
                 (context.l("Disponibilidade", "Availability"), provider.uptimePercent.map(f.percent) ?? "—"),
@@ -172,7 +192,7 @@ enum SLAReport {
                                highlight: breach)
             }
             try writer.endTable()
-        }
+        } }
         try await context.progress(95)
     }
 

@@ -38,7 +38,10 @@ func processCPU() -> Double {
     return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
 
-/// CPU seconds of every `postgres` process of the machine (the benchmark's cluster is the only one),
+/// The benchmark cluster's postmaster (other clusters may run on the machine); set once connected.
+nonisolated(unsafe) var postmaster: Int?
+
+/// CPU seconds of the benchmark cluster's `postgres` processes (the postmaster and its children),
 /// including the backends that exited (the postmaster's reaped children).
 func postgresCPU() -> Double {
     let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
@@ -47,6 +50,7 @@ func postgresCPU() -> Double {
         guard let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8), stat.contains("(postgres)"),
               let close = stat.lastIndex(of: ")") else { continue }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
+        if let postmaster, Int(entry) != postmaster, fields.count > 1, Int(fields[1]) != postmaster { continue }
         // After the command: state, ppid, …; utime and stime are fields 14 and 15 of stat, cutime and cstime 16 and 17.
         if fields.count > 15, let user = Double(fields[11]), let system = Double(fields[12]), let children = Double(fields[13]),
            let childrenSystem = Double(fields[14]) {
@@ -85,6 +89,10 @@ let database = Database(configuration: .init(app: try url("DATABASE_URL").with(d
 let clock = SystemWallClock()
 let databaseTask = Task { try await database.run() }
 let ownerConnection = try await PostgresConnection.connect(configuration: ownerURL.connectionConfiguration(), id: 2, logger: logger)
+for try await (backend) in try await ownerConnection.query("SELECT pg_backend_pid()", logger: logger).decode(Int32.self) {
+    let stat = (try? String(contentsOfFile: "/proc/\(backend)/stat", encoding: .utf8)) ?? ""
+    if let close = stat.lastIndex(of: ")") { postmaster = Int(stat[stat.index(after: close)...].split(separator: " ")[1]) }
+}
 /// Runs each `;`-terminated statement of `sql` in turn.
 func execute(_ sql: String) async throws {
     for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
@@ -204,11 +212,14 @@ try await database.withTenant(provider.id) { tx in
 let baselineSeconds = seconds(ContinuousClock.now - baselineStart)
 let baselineCost = (processCPU() - baselineCPU.0, postgresCPU() - baselineCPU.1)
 
-// 4. Evaluation cycles. The first evaluation reads every series (a full pass, as every
-// `OCTOISP_ALERTS_FULL_EVERY`); the next ones are incremental, each after BENCH_ALERTS_INTERVAL seconds'
-// worth of polling at one sample per series per minute (the series of interval/60 of the devices).
-let evaluator = AlertEvaluator(database: database, logger: logger)
-let fullEvaluator = AlertEvaluator(database: database, incremental: .init(fullEvery: 0), logger: logger)
+// 4. Evaluation cycles, before and after in the same run. Before: windows aggregated in PostgreSQL
+// (`OCTOISP_ALERTS_STREAMING=0`): a full pass, then incremental cycles, each after BENCH_ALERTS_INTERVAL
+// seconds' worth of polling at one sample per series per minute (the series of interval/60 of the
+// devices), then a second full pass. After: streaming windows — a full pass primes them, then the same
+// cycles advance them with the samples committed since.
+let legacy = AlertEvaluator(database: database, incremental: .init(streaming: false), logger: logger)
+let legacyFull = AlertEvaluator(database: database, incremental: .init(fullEvery: 0, streaming: false), logger: logger)
+let evaluator = AlertEvaluator(database: database, incremental: .init(fullEvery: 3_600), logger: logger)
 let pollSlice = max(1, series.count * interval / 60)
 let pollCursor = Mutex(0)
 /// One poll's worth of healthy samples for the next `count` series (round robin), stamped now.
@@ -224,7 +235,8 @@ let pollCursor = Mutex(0)
     }
     for slice in stride(from: 0, to: batch.count, by: 20_000) { try await pipeline.submit(Array(batch[slice..<min(slice + 20_000, batch.count)])) }
 }
-func measure(_ label: String, _ evaluator: AlertEvaluator) async throws -> (wall: Double, cpu: (Double, Double)) {
+typealias Cost = (wall: Double, cpu: (Double, Double))
+func measure(_ label: String, _ evaluator: AlertEvaluator) async throws -> Cost {
     let cpu = (processCPU(), postgresCPU())
     let start = ContinuousClock.now
     let summary = try await evaluator.evaluate(provider: provider.id)
@@ -235,24 +247,40 @@ func measure(_ label: String, _ evaluator: AlertEvaluator) async throws -> (wall
                  "\(summary.transitions)"))
     return (wall, used)
 }
-var fullCycles: [(wall: Double, cpu: (Double, Double))] = [try await measure("full pass 1", evaluator)]
-var incrementalCycles: [(wall: Double, cpu: (Double, Double))] = []
-for cycle in 0..<cycles {
-    try await poll(pollSlice)
-    incrementalCycles.append(try await measure("incremental cycle \(cycle + 1) (\(pollSlice) new samples)", evaluator))
-}
-fullCycles.append(try await measure("full pass 2", fullEvaluator))
-func best(_ runs: [(wall: Double, cpu: (Double, Double))]) -> (wall: Double, cpu: (Double, Double)) {
+func best(_ runs: [Cost]) -> Cost {
     runs.min { $0.cpu.0 + $0.cpu.1 < $1.cpu.0 + $1.cpu.1 } ?? runs[0]
 }
-let full = best(fullCycles)
-let incremental = best(incrementalCycles)
+func median(_ runs: [Cost]) -> Cost {
+    runs.sorted { $0.cpu.0 + $0.cpu.1 < $1.cpu.0 + $1.cpu.1 }[runs.count / 2]
+}
+var legacyFullCycles: [Cost] = [try await measure("before: full pass 1", legacy)]
+var legacyCycles: [Cost] = []
+for cycle in 0..<cycles {
+    try await poll(pollSlice)
+    legacyCycles.append(try await measure("before: incremental cycle \(cycle + 1) (\(pollSlice) new samples)", legacy))
+}
+legacyFullCycles.append(try await measure("before: full pass 2", legacyFull))
+let streamingPrime = try await measure("after: streaming prime (full pass)", evaluator)
+var streamingCycles: [Cost] = []
+for cycle in 0..<max(cycles, 3) {
+    try await poll(pollSlice)
+    streamingCycles.append(try await measure("after: streaming cycle \(cycle + 1) (\(pollSlice) new samples)", evaluator))
+}
+let full = best(legacyFullCycles)
+let incremental = best(legacyCycles)
+let streamed = median(streamingCycles)
+let perMinute = 60.0 / Double(interval)
 print(String(format: "baseline (the same inputs read with plain SQL): %.2f s wall, %.2f s CPU (client) + %.2f s CPU (PostgreSQL)",
              baselineSeconds, baselineCost.0, baselineCost.1))
-print(String(format: "full pass: %.2f s wall (%.1f× the baseline), %.2f s CPU octoisp + %.2f s PostgreSQL",
+print(String(format: "before, full pass: %.2f s wall (%.1f× the baseline), %.2f s CPU octoisp + %.2f s PostgreSQL",
              full.wall, full.wall / baselineSeconds, full.cpu.0, full.cpu.1))
-print(String(format: "incremental cycle (%d s of polling): %.2f s wall (%.2f× the full pass), %.2f s CPU octoisp + %.2f s PostgreSQL (goal: ≤ 2 s CPU per cycle)",
-             interval, incremental.wall, incremental.wall / full.wall, incremental.cpu.0, incremental.cpu.1))
+print(String(format: "before, incremental cycle (%d s of polling): %.2f s wall, %.2f s CPU octoisp + %.2f s PostgreSQL; per minute of polling %.2f s + %.2f s",
+             interval, incremental.wall, incremental.cpu.0, incremental.cpu.1, incremental.cpu.0 * perMinute, incremental.cpu.1 * perMinute))
+print(String(format: "after, streaming prime: %.2f s wall, %.2f s CPU octoisp + %.2f s PostgreSQL",
+             streamingPrime.wall, streamingPrime.cpu.0, streamingPrime.cpu.1))
+print(String(format: "after, streaming cycle (%d s of polling, median): %.2f s wall, %.2f s CPU octoisp + %.2f s PostgreSQL; per minute of polling %.2f s + %.2f s = %.2f s (goal: ≤ 2 s CPU per one-minute cycle); %.1f× less CPU than before",
+             interval, streamed.wall, streamed.cpu.0, streamed.cpu.1, streamed.cpu.0 * perMinute, streamed.cpu.1 * perMinute,
+             (streamed.cpu.0 + streamed.cpu.1) * perMinute, (incremental.cpu.0 + incremental.cpu.1) / max(0.001, streamed.cpu.0 + streamed.cpu.1)))
 
 // 5. Sample-to-notification latency: a webhook receiver, a worker delivering, the evaluation every
 // `interval` seconds; CPU samples of 99 % for `latencyDevices` devices at random moments.

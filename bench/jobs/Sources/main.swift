@@ -139,6 +139,10 @@ var results: [String: [Int: Double]] = [:]
 let concurrencies = [1, 8, 64]
 let modes: [(name: String, batch: Int)] = [("single", 1), ("batch\(enqueueBatch)", enqueueBatch)]
 if which == "postgres" || which == "both" {
+    // A fresh database is migrated here (as `octoisp migrate` would), so the benchmark needs no other build.
+    if let owner = environment["OCTOISP_OWNER_DATABASE_URL"] {
+        try await Migrator(ownerURL: try DatabaseURL(owner), logger: logger).migrate()
+    }
     let database = Database(configuration: .init(app: try DatabaseURL(environment["DATABASE_URL"] ?? ""),
                                                  global: try DatabaseURL(environment["OCTOISP_GLOBAL_DATABASE_URL"] ?? ""),
                                                  maximumConnections: 80), logger: logger)

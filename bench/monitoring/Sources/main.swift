@@ -4,7 +4,9 @@
 //
 // Needs OCTOISP_OWNER_DATABASE_URL, DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL (scripts/postgres.sh)
 // and BENCH_SNMP_PORT (the agent's port); works in a fresh database it creates. Tunables: BENCH_DEVICES
-// (10000), BENCH_CONCURRENCY (256 polls at once), BENCH_CYCLES (2; the first also identifies devices).
+// (10000), BENCH_CONCURRENCY (256 polls at once), BENCH_CYCLES (2; the first also identifies devices),
+// BENCH_CLAIM_BATCH (free slots worth a claim, 32). Each cycle also prints the database work it caused
+// (transactions and rows written per device, from pg_stat_database): the profile of where a poll goes.
 import Foundation
 import Logging
 import Monitoring
@@ -46,6 +48,7 @@ func benchmark() async throws {
     let devices = setting("BENCH_DEVICES", 10_000)
     let concurrency = setting("BENCH_CONCURRENCY", 256)
     let cycles = setting("BENCH_CYCLES", 2)
+    let claimBatch = setting("BENCH_CLAIM_BATCH", 32)
     guard let port = environment["BENCH_SNMP_PORT"].flatMap(Int.init) else { throw BenchError("BENCH_SNMP_PORT is not set") }
 
     let owner = try url("OCTOISP_OWNER_DATABASE_URL")
@@ -90,7 +93,7 @@ func benchmark() async throws {
         service.register(in: &handlers)
         let worker = JobWorker(queue: queue, handlers: handlers,
                                configuration: .init(queues: [SNMPQueues.shared], includeDedicated: false, concurrency: concurrency,
-                                                    lease: 120, pollInterval: .milliseconds(20)),
+                                                    lease: 120, pollInterval: .milliseconds(20), claimBatch: claimBatch),
                                clock: clock, logger: log)
         group.addTask { await pipeline.writers() }
         group.addTask { try await worker.run() }
@@ -98,7 +101,18 @@ func benchmark() async throws {
         let ids = try await database.withTenant(provider) { tx in
             try await tx.query("SELECT device_id FROM snmp_devices").decode(UUID.self).reduce(into: [UUID]()) { $0.append($1) }
         }
+        /// Transactions and rows inserted / updated / deleted in the bench database so far.
+        func databaseWork() async throws -> [Int64] {
+            try await database.withGlobal { tx in
+                try await tx.query("SELECT pg_stat_clear_snapshot()")
+                return try await tx.query("""
+                    SELECT xact_commit, tup_inserted, tup_updated, tup_deleted FROM pg_stat_database WHERE datname = current_database()
+                    """).decode((Int64, Int64, Int64, Int64).self).reduce([Int64]()) { [$1.0, $1.1, $1.2, $1.3] }
+            }
+        }
         for cycle in 1...cycles {
+            try await Task.sleep(for: .seconds(1))
+            let workBefore = try await databaseWork()
             let startedAt = Date()
             let cpuBefore = cpuSeconds()
             let started = ContinuousClock.now
@@ -127,7 +141,13 @@ func benchmark() async throws {
             print("cycle \(cycle)\(cycle == 1 ? " (with identification)" : ""): \(devices) devices, \(up) up, \(varbinds) varbinds, "
                 + "enqueue \(String(format: "%.2f", seconds(enqueued))) s, full cycle \(String(format: "%.1f", seconds(elapsed))) s, "
                 + "poller CPU \(String(format: "%.1f", cpu)) s = \(String(format: "%.1f", cpu * 1e6 / Double(max(varbinds, 1)))) µs/varbind, "
-                + "\(String(format: "%.0f", Double(varbinds) / seconds(elapsed))) varbinds/s")
+                + "\(String(format: "%.0f", Double(varbinds) / seconds(elapsed))) varbinds/s, "
+                + "poller CPU per device \(String(format: "%.0f", cpu * 1e6 / Double(devices))) µs")
+            // Statistics reach pg_stat_database when a backend's transaction ends (at most every second).
+            try await Task.sleep(for: .seconds(2))
+            let work = zip(try await databaseWork(), workBefore).map { Double($0 - $1) / Double(devices) }
+            print("cycle \(cycle) database work per device: " + String(format: "%.1f transactions, %.1f rows inserted, %.1f updated, %.1f deleted",
+                                                                     work[0], work[1], work[2], work[3]))
         }
         let stats = pipeline.statistics
         print("samples submitted to the metrics store: \(stats.samples) in \(stats.batches) batches")

@@ -175,12 +175,14 @@ export class ApiClient {
 
   private async raw<T>(method: string, path: string, body: unknown, authenticated: boolean): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    // A Blob (a file picked for upload) goes as its own bytes and type; anything else as JSON.
+    const file = typeof Blob !== "undefined" && body instanceof Blob ? body : null;
+    if (body !== undefined) headers["Content-Type"] = file ? file.type || "application/octet-stream" : "application/json";
     if (authenticated && this.tokens) headers.Authorization = `Bearer ${this.tokens.access_token}`;
     if (authenticated && this.providerId) headers["X-Provider-Id"] = this.providerId;
     let response: Response;
     try {
-      response = await this.fetcher(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await this.fetcher(path, { method, headers, body: body === undefined ? undefined : file ?? JSON.stringify(body) });
     } catch (error) {
       throw new ApiError(0, "network", error instanceof Error ? error.message : String(error));
     }

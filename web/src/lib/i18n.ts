@@ -605,6 +605,16 @@ export const ptBR = {
   "reports.schedule.empty": "Nenhum agendamento.",
   "reports.schedule.noChannel": "Cadastre antes um canal de notificação por e-mail.",
   "reports.schedule.enabled": "Ativo",
+  "reports.settings": "Fuso horário e logotipo dos relatórios",
+  "reports.settings.timeZone": "Fuso horário",
+  "reports.settings.timeZoneHelp": "Períodos e agendamentos são calculados neste fuso (base de dados tz, por exemplo America/Manaus).",
+  "reports.settings.save": "Salvar fuso",
+  "reports.settings.saved": "Configurações salvas.",
+  "reports.settings.logo": "Logotipo (PNG, até 512 KiB)",
+  "reports.settings.logoNone": "Sem logotipo: a capa mostra só o nome do provedor.",
+  "reports.settings.logoSize": "{width} × {height} px, {size}",
+  "reports.settings.logoRemove": "Remover logotipo",
+  "reports.settings.readOnly": "Só quem altera as configurações do provedor pode mudar o fuso e o logotipo.",
 } as const;
 
 export type MessageKey = keyof typeof ptBR;
@@ -1213,6 +1223,16 @@ export const en: Dictionary = {
   "reports.schedule.empty": "No schedules.",
   "reports.schedule.noChannel": "Add an e-mail notification channel first.",
   "reports.schedule.enabled": "Enabled",
+  "reports.settings": "Report time zone and logo",
+  "reports.settings.timeZone": "Time zone",
+  "reports.settings.timeZoneHelp": "Periods and schedules are computed in this zone (tz database, e.g. America/Manaus).",
+  "reports.settings.save": "Save time zone",
+  "reports.settings.saved": "Settings saved.",
+  "reports.settings.logo": "Logo (PNG, up to 512 KiB)",
+  "reports.settings.logoNone": "No logo: the cover shows the provider's name only.",
+  "reports.settings.logoSize": "{width} × {height} px, {size}",
+  "reports.settings.logoRemove": "Remove logo",
+  "reports.settings.readOnly": "Only those who change the provider's settings may change the time zone and the logo.",
 };
 
 export type Locale = "pt-BR" | "en";

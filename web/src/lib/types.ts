@@ -432,6 +432,12 @@ export interface ReportSchedule {
   last_run_at?: string | null;
 }
 
+/** The provider's report settings: the time zone of periods and schedules, and the cover logo. */
+export interface ReportSettings {
+  time_zone: string;
+  logo?: { bytes: number; width: number; height: number; sha256: string } | null;
+}
+
 export interface NotificationChannelSummary {
   id: string;
   name: string;

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type ChangeEvent, type FormEvent } from "react";
 import { useApp, useQuery, useTopics } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import type {
@@ -12,6 +12,7 @@ import type {
   ReportRun,
   ReportSchedule,
   ReportScope,
+  ReportSettings,
 } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
@@ -48,6 +49,7 @@ export function ReportsPage() {
       {can("reports.read") && <Builder />}
       <Archive />
       <Schedules />
+      {can("reports.read") && <SettingsCard />}
     </>
   );
 }
@@ -394,6 +396,168 @@ function Schedules() {
             </div>
           </form>
         ))}
+      {error ? <ErrorNote error={error} /> : null}
+    </Card>
+  );
+}
+
+/** Brazil's zones of the tz database, offered first; any other zone of the database may be typed. */
+const BRAZIL_ZONES = [
+  "America/Sao_Paulo",
+  "America/Bahia",
+  "America/Fortaleza",
+  "America/Recife",
+  "America/Maceio",
+  "America/Belem",
+  "America/Araguaina",
+  "America/Santarem",
+  "America/Manaus",
+  "America/Cuiaba",
+  "America/Campo_Grande",
+  "America/Porto_Velho",
+  "America/Boa_Vista",
+  "America/Rio_Branco",
+  "America/Eirunepe",
+  "America/Noronha",
+];
+
+function kibibytes(bytes: number): string {
+  return bytes < 1024 ? `${bytes} B` : `${(bytes / 1024).toFixed(1)} KiB`;
+}
+
+/** The provider's report time zone and cover logo: shown to whoever reads reports, changed with `settings.write`. */
+function SettingsCard() {
+  const { t } = useI18n();
+  const { api, can, cache, online } = useApp();
+  const settings = useQuery<ReportSettings>("/api/v1/report-settings");
+  const editable = can("settings.write");
+  const [zone, setZone] = useState<string | null>(null);
+  const [logoUrl, setLogoUrl] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [notice, setNotice] = useState<MessageKey | null>(null);
+  const hash = settings.data?.logo?.sha256 ?? null;
+  // The stored logo as a data: URL (the route needs the session, so no plain <img src>; the page's
+  // policy allows data: images, not blob: ones).
+  useEffect(() => {
+    if (!hash) {
+      setLogoUrl(null);
+      return undefined;
+    }
+    let cancelled = false;
+    api
+      .blob("/api/v1/report-settings/logo")
+      .then(
+        (blob) =>
+          new Promise<string>((resolve, reject) => {
+            const reader = new FileReader();
+            reader.onload = () => resolve(String(reader.result));
+            reader.onerror = () => reject(reader.error);
+            reader.readAsDataURL(blob);
+          }),
+      )
+      .then((url) => {
+        if (!cancelled) setLogoUrl(url);
+      })
+      .catch(() => {
+        if (!cancelled) setLogoUrl(null);
+      });
+    return () => {
+      cancelled = true;
+    };
+  }, [api, hash]);
+  const act = async (work: () => Promise<unknown>) => {
+    setBusy(true);
+    setError(null);
+    setNotice(null);
+    try {
+      await work();
+      cache.invalidate("/api/v1/report-settings");
+      setNotice("reports.settings.saved");
+    } catch (failure) {
+      setError(failure);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const save = (event: FormEvent) => {
+    event.preventDefault();
+    void act(async () => {
+      await api.request<ReportSettings>("PATCH", "/api/v1/report-settings", { time_zone: (zone ?? settings.data?.time_zone ?? "").trim() });
+      setZone(null);
+    });
+  };
+  const upload = (event: ChangeEvent<HTMLInputElement>) => {
+    const file = event.target.files?.[0];
+    event.target.value = "";
+    if (file) void act(() => api.request("PUT", "/api/v1/report-settings/logo", file.type ? file : new Blob([file], { type: "image/png" })));
+  };
+  const remove = () => void act(() => api.request("DELETE", "/api/v1/report-settings/logo"));
+  if (settings.error) {
+    return (
+      <Card title={t("reports.settings")}>
+        <ErrorNote error={settings.error} retry={settings.reload} />
+      </Card>
+    );
+  }
+  if (!settings.data) {
+    return (
+      <Card title={t("reports.settings")}>
+        <Loading />
+      </Card>
+    );
+  }
+  const logo = settings.data.logo;
+  return (
+    <Card title={t("reports.settings")}>
+      <form className="report-form" onSubmit={save} data-testid="report-settings">
+        <Field
+          label={t("reports.settings.timeZone")}
+          help={t("reports.settings.timeZoneHelp")}
+          value={zone ?? settings.data.time_zone}
+          onChange={(e) => setZone(e.target.value)}
+          list="report-time-zones"
+          required
+          maxLength={64}
+          readOnly={!editable}
+          data-testid="report-time-zone"
+        />
+        <datalist id="report-time-zones">
+          {BRAZIL_ZONES.map((z) => (
+            <option key={z} value={z} />
+          ))}
+        </datalist>
+        {editable && (
+          <div className="row">
+            <button type="submit" className="btn btn-primary" disabled={busy || !online}>
+              {t("reports.settings.save")}
+            </button>
+          </div>
+        )}
+      </form>
+      <div className="report-logo" data-testid="report-logo">
+        {logo && logoUrl ? (
+          <figure>
+            <img src={logoUrl} alt={t("reports.settings.logo")} width={96} height={Math.round((96 * logo.height) / Math.max(logo.width, 1))} />
+            <figcaption>{t("reports.settings.logoSize", { width: logo.width, height: logo.height, size: kibibytes(logo.bytes) })}</figcaption>
+          </figure>
+        ) : (
+          <p className="note">{t("reports.settings.logoNone")}</p>
+        )}
+        {editable ? (
+          <div className="row">
+            <Field label={t("reports.settings.logo")} type="file" accept="image/png" onChange={upload} disabled={busy || !online} data-testid="report-logo-file" />
+            {logo && (
+              <button type="button" className="btn" onClick={remove} disabled={busy || !online} data-testid="report-logo-remove">
+                {t("reports.settings.logoRemove")}
+              </button>
+            )}
+          </div>
+        ) : (
+          <p className="note">{t("reports.settings.readOnly")}</p>
+        )}
+      </div>
+      {notice && <p className="note" role="status">{t(notice)}</p>}
       {error ? <ErrorNote error={error} /> : null}
     </Card>
   );

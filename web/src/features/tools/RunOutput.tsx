@@ -4,7 +4,7 @@ import { useApp } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { LineChart } from "../../ui/Chart";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { localSummary, pathState, pingProbes, speedProgress, useToolRun, type HostResult, type PortResult, type ToolRun } from "./toolRuns";
+import { localSummary, localTarget, pathState, pingProbes, speedProgress, useToolRun, type HostResult, type PortResult, type ToolRun } from "./toolRuns";
 
 const TONE: Record<string, string> = { queued: "neutral", running: "warn", succeeded: "ok", failed: "bad", cancelled: "neutral" };
 
@@ -18,7 +18,7 @@ export function RunOutput(props: { id: string; theme: string; compact?: boolean 
   return (
     <section className="tool-run" data-testid="tool-run" data-status={run.status} aria-live="polite">
       <header className="tool-run-head">
-        <strong>{t(`tools.tool.${run.tool}` as MessageKey)}</strong> <span className="mono">{run.target}</span>{" "}
+        <strong>{t(`tools.tool.${run.tool}` as MessageKey)}</strong> <span className="mono">{localTarget(run, { t, number })}</span>{" "}
         <Badge tone={TONE[run.status] ?? "neutral"}>{t(`tools.status.${run.status}` as MessageKey)}</Badge>{" "}
         <span className="muted">{t(`tools.origin.${run.origin}` as MessageKey)}</span>
         {active && can("tools.execute") && (

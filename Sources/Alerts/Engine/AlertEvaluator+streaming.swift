@@ -1,0 +1,380 @@
+import Foundation
+import OctoMetrics
+import OctoStore
+import PostgresNIO
+import Synchronization
+
+/// The metric rules' windows of the providers this process evaluates, kept in memory between
+/// evaluations: each series' raw samples over the longest window of the rules on its metric. A
+/// streaming evaluation primes them once (one read of every series of the rules' metrics) and then
+/// advances them with only the samples committed since it last read (`metric_ingest.tx` at or after
+/// its cursor, and the compacted ones it had not read yet from `metric_ingest_spill`), so a cycle
+/// reads the new samples once for every rule and the windows are summarized in memory.
+///
+/// A provider's windows are taken out while an evaluation holds the provider's lock and put back
+/// only after it committed: an evaluation that fails leaves none, and the next one primes.
+public final class StreamingWindows: Sendable {
+    /// Tells this instance's cursor from another instance's (the provider's lock may move).
+    public let instance: UUID
+    let windows = Mutex<[UUID: ProviderWindows]>([:])
+
+    /// Creates an empty store (each evaluator instance of a process shares ``shared`` unless told otherwise).
+    public init(instance: UUID = UUID()) {
+        self.instance = instance
+    }
+
+    /// The process's store.
+    public static let shared = StreamingWindows()
+
+    func take(_ provider: UUID) -> ProviderWindows? {
+        windows.withLock { $0.removeValue(forKey: provider) }
+    }
+
+    func put(_ provider: UUID, _ value: ProviderWindows) {
+        windows.withLock { $0[provider] = value }
+    }
+
+    /// Forgets every provider's windows (the next evaluation of each primes).
+    public func reset() {
+        windows.withLock { $0.removeAll() }
+    }
+}
+
+/// One sample.
+struct WindowSample: Sendable {
+    var at: Int64
+    var value: Double
+}
+
+/// One series' samples, oldest first, one per millisecond.
+struct SeriesWindow: Sendable {
+    var deviceId: UUID
+    var metric: String
+    var labels: [String: String]
+    var samples: [WindowSample] = []
+
+    /// Adds a sample unless the series has one at that millisecond (the stored one wins, as in
+    /// compaction); whether it was added.
+    mutating func merge(_ sample: WindowSample) -> Bool {
+        if let last = samples.last, last.at >= sample.at {
+            var low = 0, high = samples.count
+            while low < high {
+                let middle = (low + high) / 2
+                if samples[middle].at < sample.at { low = middle + 1 } else { high = middle }
+            }
+            if low < samples.count, samples[low].at == sample.at { return false }
+            samples.insert(sample, at: low)
+        } else {
+            samples.append(sample)
+        }
+        return true
+    }
+
+    /// The index of the first sample at or after `at` (milliseconds).
+    func first(atOrAfter at: Int64) -> Int {
+        var low = 0, high = samples.count
+        while low < high {
+            let middle = (low + high) / 2
+            if samples[middle].at < at { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    /// Whether a sample lies in [`from`, `to`) (milliseconds).
+    func any(from: Int64, to: Int64) -> Bool {
+        guard from < to else { return false }
+        let index = first(atOrAfter: from)
+        return index < samples.count && samples[index].at < to
+    }
+}
+
+/// A provider's windows and where its evaluator has read up to.
+struct ProviderWindows: Sendable {
+    /// Read every sample written by transactions before this one (`pg_snapshot_xmin` when read).
+    var cursor: Int64
+    /// When they were primed (read in full), and when last evaluated (the clock's time).
+    var primedAt: Date
+    var evaluatedAt: Date
+    /// Seconds of samples kept before the evaluation's now.
+    var span: Int
+    /// The metrics kept.
+    var metrics: Set<String>
+    var series: [Int64: SeriesWindow] = [:]
+    /// Series ids per metric, ascending.
+    var byMetric: [String: [Int64]] = [:]
+    /// Series of metrics not kept.
+    var ignored: Set<Int64> = []
+    /// Series that received samples in this evaluation.
+    var changed: Set<Int64> = []
+
+    mutating func add(_ id: Int64, _ window: SeriesWindow) {
+        if series.updateValue(window, forKey: id) == nil { byMetric[window.metric, default: []].append(id) }
+    }
+
+    mutating func sortIndex() {
+        for key in byMetric.keys { byMetric[key]?.sort() }
+    }
+
+    /// Drops samples older than `cutoff` (milliseconds).
+    mutating func prune(before cutoff: Int64) {
+        var old: [(Int64, Int)] = []
+        for (id, window) in series {
+            guard let first = window.samples.first, first.at < cutoff else { continue }
+            old.append((id, window.first(atOrAfter: cutoff)))
+        }
+        for (id, count) in old { series[id]?.samples.removeFirst(count) }
+    }
+}
+
+/// Milliseconds since the epoch and microseconds since 2000-01-01 (PostgreSQL's timestamps, as
+/// PostgresNIO encodes a `Date`: truncated).
+enum StreamTime {
+    static let postgresEpochMicros: Int64 = 946_684_800_000_000
+
+    static func milliseconds(_ date: Date) -> Int64 {
+        Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+    }
+}
+
+extension ProviderWindows {
+    /// The window summary of one series over [`from`, `to`), computed as ``MetricsReader/windowStats``
+    /// does in PostgreSQL (bounds compared in microseconds, minutes binned from ``MetricResolution/origin``).
+    func stats(_ id: Int64, from: Date, to: Date) -> WindowSummary? {
+        guard let window = series[id] else { return nil }
+        // Samples are whole milliseconds: at * 1000 µs (Unix) compared with the bounds as PostgreSQL
+        // receives them (microseconds since 2000, truncated).
+        let fromMicros = Int64(from.timeIntervalSince(Self.postgresEpoch) * 1_000_000) + StreamTime.postgresEpochMicros
+        let toMicros = Int64(to.timeIntervalSince(Self.postgresEpoch) * 1_000_000) + StreamTime.postgresEpochMicros
+        // First sample with at * 1000 >= fromMicros.
+        let lowMs = fromMicros >= 0 ? (fromMicros + 999) / 1000 : fromMicros / 1000
+        let highMs = toMicros >= 0 ? (toMicros + 999) / 1000 : toMicros / 1000 // exclusive: at * 1000 < toMicros
+        var stats = WindowSummary(seriesId: id, deviceId: window.deviceId, labels: window.labels, count: 0, min: nil, max: nil, avg: nil,
+                                              last: nil, firstMinuteLast: nil, minutes: 0, p95: nil)
+        var index = window.first(atOrAfter: lowMs)
+        let samples = window.samples
+        guard index < samples.count, samples[index].at < highMs else { return stats }
+        var low = Double.infinity, high = -Double.infinity, sum = 0.0, count = 0
+        var means: [Double] = []
+        var minute = Int64.min, minuteSum = 0.0, minuteCount = 0
+        var firstMinuteLast: Double?
+        let originMs = Int64(MetricResolution.origin.timeIntervalSince1970 * 1000)
+        func closeMinute() {
+            guard minuteCount > 0 else { return }
+            means.append(minuteSum / Double(minuteCount))
+        }
+        while index < samples.count, samples[index].at < highMs {
+            let sample = samples[index]
+            low = Swift.min(low, sample.value)
+            high = Swift.max(high, sample.value)
+            sum += sample.value
+            count += 1
+            let bin = (sample.at - originMs) >= 0 ? (sample.at - originMs) / 60_000 : (sample.at - originMs - 59_999) / 60_000
+            if bin != minute {
+                closeMinute()
+                if minute != .min, firstMinuteLast == nil { firstMinuteLast = samples[index - 1].value }
+                minute = bin
+                minuteSum = 0
+                minuteCount = 0
+            }
+            minuteSum += sample.value
+            minuteCount += 1
+            index += 1
+        }
+        closeMinute()
+        if firstMinuteLast == nil { firstMinuteLast = samples[index - 1].value }
+        stats.count = count
+        stats.min = low
+        stats.max = high
+        stats.avg = sum / Double(count)
+        stats.last = samples[index - 1].value
+        stats.firstMinuteLast = firstMinuteLast
+        stats.minutes = means.count
+        means.sort()
+        stats.p95 = means[Swift.max(0, Int((0.95 * Double(means.count)).rounded(.up)) - 1)]
+        return stats
+    }
+
+    static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+}
+
+extension AlertEvaluator {
+    /// What the streaming evaluation of one cycle knows.
+    struct Streaming {
+        var windows: ProviderWindows
+        /// The windows were read in full in this evaluation.
+        var primed: Bool
+        /// The previous evaluation's time (nil when primed).
+        var previous: Date?
+    }
+
+    /// The metrics and the longest window the provider's streaming rules need.
+    static func streamingNeeds(_ rules: [AlertRule]) -> (metrics: Set<String>, span: Int) {
+        var metrics = Set<String>(), span = 0
+        for rule in rules {
+            switch rule.condition {
+            case .threshold(let threshold) where threshold.aggregation != .rate:
+                metrics.insert(threshold.metric)
+                span = max(span, threshold.windowSeconds)
+            case .noData(let metric, let seconds), .change(let metric, let seconds, _):
+                metrics.insert(metric)
+                span = max(span, seconds)
+            default: break
+            }
+        }
+        return (metrics, span)
+    }
+
+    /// Registers a new cursor for this instance in a transaction of its own, before priming: from its
+    /// commit on, compaction keeps what this evaluator has not read. Returns the cursor.
+    func registerStreamCursor(provider: UUID, windows: StreamingWindows) async throws -> Int64 {
+        try await database.withTenant(provider) { tx in
+            let cursor = try await tx.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x")
+                .alertRows { try $0.value("x", as: Int64.self) }.first ?? 0
+            try await tx.query("""
+                INSERT INTO alert_stream_cursors (provider_id, tx, instance, updated_at) VALUES ((SELECT app_provider_id()), \(cursor), \(windows.instance), now())
+                ON CONFLICT (provider_id) DO UPDATE SET tx = excluded.tx, instance = excluded.instance, updated_at = excluded.updated_at
+                """)
+            return cursor
+        }
+    }
+
+    /// Whether `held` can be advanced: this instance's cursor is still the provider's, recent enough for
+    /// compaction to have kept what it did not read, and no full pass is due.
+    func streamingUsable(_ held: ProviderWindows, instance: UUID, now: Date, needs: (metrics: Set<String>, span: Int),
+                         in tx: Transaction) async throws -> Bool {
+        guard now.timeIntervalSince(held.primedAt) < incremental.fullEvery, held.evaluatedAt <= now, needs.metrics.isSubset(of: held.metrics),
+              needs.span <= held.span else { return false }
+        let row = try await tx.query("""
+            SELECT tx, instance, updated_at > now() - interval '10 minutes' AS fresh FROM alert_stream_cursors
+            """).alertRows { (try $0.value("tx", as: Int64.self), try $0.value("instance", as: UUID.self), try $0.value("fresh", as: Bool.self)) }.first
+        guard let row else { return false }
+        return row.0 == held.cursor && row.1 == instance && row.2
+    }
+
+    /// Reads every series of `metrics` with its samples from `now - span` on (compacted and not).
+    func primeWindows(metrics: Set<String>, span: Int, cursor: Int64, now: Date, in tx: Transaction) async throws -> ProviderWindows {
+        var windows = ProviderWindows(cursor: cursor, primedAt: now, evaluatedAt: now, span: span, metrics: metrics)
+        guard !metrics.isEmpty else { return windows }
+        let from = now.addingTimeInterval(-Double(span))
+        let fromMs = StreamTime.milliseconds(from)
+        let rows = try await tx.query("""
+            WITH s AS (
+                SELECT id, device_id, metric, labels::text AS labels FROM metric_series WHERE metric = ANY(\(Array(metrics)))
+            ), points AS (
+                SELECT c.series_id, (extract(epoch FROM c.chunk_start) * 1000)::bigint + u.off AS at_ms, u.val, 0 AS fresh
+                FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
+                WHERE c.chunk_start > \(from) - interval '1 hour' AND c.series_id IN (SELECT id FROM s)
+                UNION ALL
+                SELECT series_id, at_ms, value, 1 FROM metric_ingest WHERE at_ms >= \(fromMs) AND series_id IN (SELECT id FROM s)
+            ), agg AS (
+                SELECT series_id, array_agg(at_ms ORDER BY at_ms, fresh) AS ats, array_agg(val ORDER BY at_ms, fresh) AS vals
+                FROM points WHERE at_ms >= \(fromMs) GROUP BY 1
+            )
+            SELECT s.id, s.device_id, s.metric, s.labels, a.ats, a.vals FROM s LEFT JOIN agg a ON a.series_id = s.id
+            """)
+        let decoder = JSONDecoder()
+        for try await (id, device, metric, labels, ats, values) in rows.decode((Int64, UUID, String, String, [Int64]?, [Double]?).self) {
+            var window = SeriesWindow(deviceId: device, metric: metric,
+                                      labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)))
+            if let ats, let values {
+                window.samples.reserveCapacity(ats.count)
+                for (at, value) in zip(ats, values) where window.samples.last?.at != at { window.samples.append(WindowSample(at: at, value: value)) }
+            }
+            windows.add(id, window)
+        }
+        windows.sortIndex()
+        return windows
+    }
+
+    /// Adds the samples committed since the windows' cursor (one read for every rule), registers the
+    /// new cursor, learns new series and drops what fell out of the span.
+    func advance(_ windows: inout ProviderWindows, instance: UUID, now: Date, in tx: Transaction) async throws {
+        let next = try await tx.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x")
+            .alertRows { try $0.value("x", as: Int64.self) }.first ?? windows.cursor
+        let rows = try await tx.query("""
+            SELECT series_id, at_ms, value FROM metric_ingest WHERE tx >= \(windows.cursor)
+            UNION ALL
+            SELECT series_id, at_ms, value FROM metric_ingest_spill WHERE provider_id = (SELECT app_provider_id()) AND tx >= \(windows.cursor)
+            """)
+        var unknown: [Int64: [WindowSample]] = [:]
+        windows.changed = []
+        for try await (id, at, value) in rows.decode((Int64, Int64, Double).self) {
+            let sample = WindowSample(at: at, value: value)
+            if windows.series[id] != nil {
+                if windows.series[id]!.merge(sample) { windows.changed.insert(id) }
+            } else if !windows.ignored.contains(id) {
+                unknown[id, default: []].append(sample)
+            }
+        }
+        if !unknown.isEmpty {
+            let decoder = JSONDecoder()
+            for try await (id, device, metric, labels) in try await tx.query("""
+                SELECT id, device_id, metric, labels::text FROM metric_series WHERE id = ANY(\(Array(unknown.keys)))
+                """).decode((Int64, UUID, String, String).self) {
+                guard windows.metrics.contains(metric) else { windows.ignored.insert(id); continue }
+                var window = SeriesWindow(deviceId: device, metric: metric,
+                                          labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)))
+                for sample in unknown[id] ?? [] { _ = window.merge(sample) }
+                windows.add(id, window)
+                windows.changed.insert(id)
+            }
+            windows.sortIndex()
+        }
+        windows.cursor = next
+        try await tx.query("""
+            UPDATE alert_stream_cursors SET tx = \(next), updated_at = now() WHERE instance = \(instance)
+            """)
+    }
+
+    /// The series of a streaming rule's metric to observe in this cycle: all of them after priming or
+    /// a rule change; otherwise those with new samples, those whose window gained or lost samples as
+    /// time moved, those with an open alert of the rule and, for no-data rules, the silent ones.
+    func streamingSeries(_ rule: AlertRule, metric: String, seconds: Int, labels: [String: String], devices: Set<UUID>?, streaming: Streaming,
+                         now: Date, silent: Bool, in tx: Transaction) async throws -> [Int64] {
+        let windows = streaming.windows
+        let ids = windows.byMetric[metric] ?? []
+        func matches(_ id: Int64) -> Bool {
+            guard let window = windows.series[id] else { return false }
+            if let devices, !devices.contains(window.deviceId) { return false }
+            return labels.allSatisfy { window.labels[$0.key] == $0.value }
+        }
+        guard let previous = streaming.previous, rule.updatedAt <= previous else { return ids.filter(matches) }
+        let alerting = Set(try await alertingSeries(of: rule, in: tx))
+        let window = Double(seconds)
+        let leftFrom = StreamTime.milliseconds(previous.addingTimeInterval(-window)), leftTo = StreamTime.milliseconds(now.addingTimeInterval(-window))
+        let enteredFrom = StreamTime.milliseconds(previous), enteredTo = StreamTime.milliseconds(now) + 1
+        let fromMs = StreamTime.milliseconds(now.addingTimeInterval(-window)), nowMs = StreamTime.milliseconds(now)
+        return ids.filter { id in
+            guard matches(id) else { return false }
+            if windows.changed.contains(id) || alerting.contains(id) { return true }
+            guard let series = windows.series[id] else { return false }
+            if series.any(from: leftFrom - 1, to: leftTo + 1) || series.any(from: enteredFrom, to: enteredTo + 1) { return true }
+            // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
+            return silent && !series.any(from: fromMs + 1, to: nowMs)
+        }
+    }
+}
+
+/// One series' window summary (``MetricsReader/WindowStats``, also computed from streaming windows).
+struct WindowSummary {
+    var seriesId: Int64
+    var deviceId: UUID
+    var labels: [String: String]
+    var count: Int
+    var min: Double?
+    var max: Double?
+    var avg: Double?
+    var last: Double?
+    var firstMinuteLast: Double?
+    var minutes: Int
+    var p95: Double?
+}
+
+extension WindowSummary {
+    init(_ stats: MetricsReader.WindowStats) {
+        self.init(seriesId: stats.seriesId, deviceId: stats.deviceId, labels: stats.labels, count: stats.count, min: stats.min, max: stats.max,
+                  avg: stats.avg, last: stats.last, firstMinuteLast: stats.firstMinuteLast, minutes: stats.minutes, p95: stats.p95)
+    }
+}
+
+extension WindowSummary: WindowAggregates {}

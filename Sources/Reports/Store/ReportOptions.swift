@@ -1,0 +1,60 @@
+import Foundation
+
+/// How a report is generated, beyond what it shows: whether the next batch of rows is read while the
+/// current one is computed, and where the wall time goes (for the benchmark). The figures do not
+/// depend on these.
+public struct ReportOptions: Sendable {
+    /// Read the next batch (rollups, reachability history) from PostgreSQL while the current one is
+    /// computed in Swift, so the database and the process work at the same time.
+    public var overlapReads = true
+    /// Wall time per phase, when set.
+    public var timings: ReportTimings?
+
+    /// The defaults.
+    public init(overlapReads: Bool = true, timings: ReportTimings? = nil) {
+        self.overlapReads = overlapReads
+        self.timings = timings
+    }
+}
+
+/// Wall time per phase of a report generation, in the order the phases first ran.
+public final class ReportTimings: @unchecked Sendable {
+    private let lock = NSLock()
+    private var order: [String] = []
+    private var seconds: [String: Double] = [:]
+
+    /// An empty record.
+    public init() {}
+
+    /// Adds `duration` to `phase`.
+    public func add(_ phase: String, _ duration: Duration) {
+        let value = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+        lock.withLock {
+            if seconds[phase] == nil { order.append(phase) }
+            seconds[phase, default: 0] += value
+        }
+    }
+
+    /// The phases and their seconds.
+    public var phases: [(phase: String, seconds: Double)] {
+        lock.withLock { order.map { ($0, seconds[$0] ?? 0) } }
+    }
+}
+
+extension Optional where Wrapped == ReportTimings {
+    /// Runs `body`, adding its wall time to `phase`.
+    func measure<T>(_ phase: String, _ body: () async throws -> T) async rethrows -> T {
+        guard let timings = self else { return try await body() }
+        let started = ContinuousClock.now
+        defer { timings.add(phase, ContinuousClock.now - started) }
+        return try await body()
+    }
+
+    /// Runs `body`, adding its wall time to `phase` (synchronous work).
+    func time<T>(_ phase: String, _ body: () throws -> T) rethrows -> T {
+        guard let timings = self else { return try body() }
+        let started = ContinuousClock.now
+        defer { timings.add(phase, ContinuousClock.now - started) }
+        return try body()
+    }
+}
