@@ -34,7 +34,8 @@ e2e() {
     python=$venv/bin/python
   fi
   [ -x /usr/bin/chromium ] || { echo "web e2e: /usr/bin/chromium is missing (scripts/setup.sh installs it)" >&2; exit 1; }
-  "$python" -m unittest discover -s web/tests/e2e -p 'test_*.py' -v
+  # OCTOISP_WEB_STORIES narrows the run to one story file while working on it (default: all of them).
+  "$python" -m unittest discover -s web/tests/e2e -p "${OCTOISP_WEB_STORIES:-test_*.py}" -v
 }
 
 case "${1:-all}" in

@@ -127,6 +127,7 @@ public struct API: Sendable {
         addDeviceGroupRoutes(to: &routes)
         addDeviceTaskRoutes(to: &routes)
         addDeviceParameterRoutes(to: &routes)
+        addTimelineRoutes(to: &routes)
         addACSCredentialRoutes(to: &routes)
         addRegistrationPolicyRoutes(to: &routes)
         addXMPPAccountRoutes(to: &routes)

@@ -4,12 +4,12 @@ import OctoStore
 import PostgresNIO
 
 extension MetricsMaintenance {
-    /// Moves ingested samples inside the partitioned window into hourly chunks and discards those older
-    /// than raw retention. Returns (moved, discarded).
+    /// Moves at most `limit` ingested samples inside the partitioned window into hourly chunks and
+    /// discards those older than raw retention. Returns (moved, discarded).
     ///
     /// Within a chunk, a millisecond holds one sample: the value already stored wins over a newly
     /// ingested duplicate, which makes retried batches harmless.
-    func compact(_ tx: Transaction, now: Date) async throws -> (Int, Int) {
+    func compact(_ tx: Transaction, now: Date, limit: Int) async throws -> (Int, Int) {
         let lowMs = Int64(rawStart(now).timeIntervalSince1970 * 1000)
         let highMs = Int64(Self.dayStart(now, plus: Self.daysAhead + 1).timeIntervalSince1970 * 1000)
         var expired = 0
@@ -20,7 +20,8 @@ extension MetricsMaintenance {
 
         let moved = try await tx.query("""
             WITH moved AS (
-                DELETE FROM metric_ingest WHERE at_ms >= \(lowMs) AND at_ms < \(highMs)
+                DELETE FROM metric_ingest WHERE ctid = ANY(ARRAY(
+                    SELECT ctid FROM metric_ingest WHERE at_ms >= \(lowMs) AND at_ms < \(highMs) LIMIT \(limit)))
                 RETURNING provider_id, series_id, at_ms, value
             ), incoming AS (
                 SELECT provider_id, series_id, to_timestamp((at_ms - at_ms % 3600000) / 1000) AS chunk_start,

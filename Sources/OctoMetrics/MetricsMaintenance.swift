@@ -12,6 +12,9 @@ import ServiceLifecycle
 /// 2. compacts `metric_ingest` into hourly chunks (merging late samples, dropping duplicates),
 ///    updates the latest values and marks the touched series-hours dirty;
 /// 3. recomputes the rollups of dirty hours at every resolution, so late samples count;
+///    steps 2 and 3 move at most `compactionBatch` samples per transaction and repeat while a
+///    backlog remains, so each statement stays far inside the statement timeout however far
+///    behind the round starts (a timed-out statement would roll back and leave the backlog to grow);
 /// 4. applies retention: drops expired raw partitions and deletes expired rollups.
 public struct MetricsMaintenance: Service, Sendable {
     /// What one round did.
@@ -37,18 +40,23 @@ public struct MetricsMaintenance: Service, Sendable {
     /// Days of raw partitions created ahead of today.
     public static let daysAhead = 2
 
+    /// Samples moved from the ingest table per compaction transaction, by default.
+    public static let defaultCompactionBatch = 200_000
+
     let database: Database
     let retention: MetricsRetention
     let interval: Duration
+    let compactionBatch: Int
     let clock: any WallClock
     let logger: Logger
 
     /// Creates the task; ``run()`` runs a round every `interval`.
     public init(database: Database, retention: MetricsRetention = MetricsRetention(), interval: Duration = .seconds(60),
-                clock: any WallClock = SystemWallClock(), logger: Logger) {
+                compactionBatch: Int = MetricsMaintenance.defaultCompactionBatch, clock: any WallClock = SystemWallClock(), logger: Logger) {
         self.database = database
         self.retention = retention
         self.interval = interval
+        self.compactionBatch = max(1, compactionBatch)
         self.clock = clock
         self.logger = logger
     }
@@ -74,14 +82,16 @@ public struct MetricsMaintenance: Service, Sendable {
         guard let created = try await locked({ tx in try await createPartitions(tx, now: now) }) else { return report }
         report.ran = true
         report.createdPartitions = created
-        if let result = try await locked({ tx in
-            let (compacted, expired) = try await compact(tx, now: now)
+        // Bounded rounds until the ingest table holds less than a batch of samples in the window.
+        while let result = try await locked({ tx in
+            let (compacted, expired) = try await compact(tx, now: now, limit: compactionBatch)
             let rolled = try await rollUp(tx)
             return (compacted, expired, rolled)
         }) {
-            report.compactedSamples = result.0
-            report.expiredSamples = result.1
-            report.rolledUp = result.2
+            report.compactedSamples += result.0
+            report.expiredSamples += result.1
+            report.rolledUp.merge(result.2, uniquingKeysWith: +)
+            if result.0 < compactionBatch { break }
         }
         if let result = try await locked({ tx in try await applyRetention(tx, now: now) }) {
             report.droppedPartitions = result.0

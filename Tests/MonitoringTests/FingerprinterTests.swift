@@ -75,6 +75,21 @@ import Testing
              profile: "cisco-iosxe", version: "17.6.4", vendor: "Cisco"),
         Case(sysObjectID: "", sysDescr: "Linux bras2 5.10.0-21-amd64 #1 SMP Debian", profile: "net-snmp-linux",
              version: "5.10.0-21-amd64", vendor: "net-snmp"),
+        // Frogfoot's number (older Ubiquiti firmware) with the airFiber or UniFi subtree present: the subtree decides,
+        // not the airOS fallback for Frogfoot + Linux.
+        Case(sysObjectID: "1.3.6.1.4.1.10002.1", sysDescr: "Linux 4.9.241 #2 SMP Thu Dec 30 12:43:55 EET 2021 armv7l",
+             probes: ["1.3.6.1.4.1.41112.1.11"], profile: "ubiquiti-airfiber", vendor: "Ubiquiti"),
+        Case(sysObjectID: "1.3.6.1.4.1.10002.1", sysDescr: "Linux 3.14.65", probes: ["1.3.6.1.4.1.41112.1.10"],
+             profile: "ubiquiti-airfiber", vendor: "Ubiquiti"),
+        Case(sysObjectID: "1.3.6.1.4.1.10002.1", sysDescr: "Linux 3.3.8 #1 Mon Sep 12 17:23:19 PDT 2016 mips",
+             probes: ["1.3.6.1.4.1.41112.1.6"], profile: "ubiquiti-unifi-ap", version: "3.3.8", vendor: "Ubiquiti"),
+        // TP-Link TD-series DSL modems whose SDK firmware leaves the placeholder enterprises.1.2.3.4.5 as sysObjectID.
+        Case(sysObjectID: "1.3.6.1.4.1.1.2.3.4.5", sysDescr: "TD-W8901G", profile: "tplink-dsl", model: "TD-W8901G", vendor: "TP-Link"),
+        Case(sysObjectID: "", sysDescr: "TD-W8961ND", profile: "tplink-dsl", model: "TD-W8961ND", vendor: "TP-Link"),
+        Case(sysObjectID: "1.3.6.1.4.1.16972", sysDescr: "0.6.0 2.9 v000c.0 Build 131114 Rel.33362n", profile: "tplink-dsl",
+             version: "0.6.0", vendor: "TP-Link"),
+        // The placeholder number names no vendor by itself: an unknown sysDescr leaves it to the registry's entry.
+        Case(sysObjectID: "1.3.6.1.4.1.1.2.3.4.5", sysDescr: "ADSL Modem", profile: "generic"),
         // A vendor number no profile knows, on Linux: Linux, the vendor from the registry.
         Case(sysObjectID: "1.3.6.1.4.1.17713.21", sysDescr: "Linux 2.6.36+", profile: "net-snmp-linux"),
     ]
@@ -147,7 +162,8 @@ import Testing
     @Test func probesAreAskedOnlyForCandidates() throws {
         let fingerprinter = Fingerprinter(catalog: try ProfileCatalog.bundled())
         let airos = fingerprinter.probes(sysObjectID: OID("1.3.6.1.4.1.10002.1"), sysDescr: "Linux")
-        #expect(Set(airos) == [OID("1.3.6.1.4.1.41112.1.3")!, OID("1.3.6.1.4.1.41112.1.4")!])
+        #expect(Set(airos) == [OID("1.3.6.1.4.1.41112.1.3")!, OID("1.3.6.1.4.1.41112.1.4")!, OID("1.3.6.1.4.1.41112.1.6")!,
+                               OID("1.3.6.1.4.1.41112.1.10")!, OID("1.3.6.1.4.1.41112.1.11")!])
         #expect(fingerprinter.probes(sysObjectID: OID("1.3.6.1.4.1.14988.1"), sysDescr: "RouterOS").isEmpty)
     }
 

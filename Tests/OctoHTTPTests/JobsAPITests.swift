@@ -90,6 +90,16 @@ import Testing
             #expect(bad.status == .badRequest)
             let letters = try await harness.call(.get, "/api/v1/jobs/dead-letters", token: noc)
             #expect(letters.items.map { $0.string("id")?.lowercased() } == [dead.lowercased])
+            // Counts per queue: the provider's own jobs only.
+            let queues = try await harness.call(.get, "/api/v1/jobs/queues", token: noc)
+            #expect(queues.status == .ok)
+            let counts = Dictionary(uniqueKeysWithValues: queues.items.compactMap { item -> (String, [Double])? in
+                guard let name = item.string("queue"), case .object(let o) = item,
+                      case .number(let ready) = o["ready"], case .number(let running) = o["running"], case .number(let dead) = o["dead"]
+                else { return nil }
+                return (name, [ready, running, dead])
+            })
+            #expect(counts == ["default": [2, 0, 1], "snmp": [3, 0, 0]], "\(String(describing: queues.json))")
         }
     }
 

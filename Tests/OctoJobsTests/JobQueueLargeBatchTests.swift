@@ -11,8 +11,9 @@ extension JobQueueTests {
 @Suite
 struct LargeBatches {
     /// 1,200 jobs over two providers in one call (more than one Redis script call holds), some of them
-    /// delayed, some with a higher priority: the counts add up, the priorities come first and every job
-    /// runs once.
+    /// delayed, some of each provider with a higher priority: the counts add up, the priorities come
+    /// first (within whichever provider a claim serves first: providers are served in turn) and every
+    /// job runs once.
     @Test(arguments: Driver.allCases)
     func largeBatchKeepsCountsPrioritiesAndDelays(driver: Driver) async throws {
         try await Harness.with(driver) { h in
@@ -21,7 +22,7 @@ struct LargeBatches {
             let queue = try h.makeQueue()
             let later = h.clock.now.addingTimeInterval(120)
             let requests = try (0..<1_200).map { n in
-                try JobRequest(Step(label: "\(n)"), providerID: n % 2 == 0 ? alfa : beta, priority: n % 100 == 7 ? 9 : 0,
+                try JobRequest(Step(label: "\(n)"), providerID: n % 2 == 0 ? alfa : beta, priority: [7, 8].contains(n % 100) ? 9 : 0,
                                runAt: n % 10 == 3 ? later : nil)
             }
             let results = try await queue.enqueue(requests)
@@ -33,7 +34,7 @@ struct LargeBatches {
             let first = try await queue.claim(queue: "default", worker: "w", lease: 30, limit: 12)
             #expect(first.count == 12)
             let labels = try first.map { try JSONDecoder().decode(Step.self, from: $0.payload).label }
-            #expect(labels.allSatisfy { Int($0)! % 100 == 7 }, "\(labels)")
+            #expect(labels.allSatisfy { [7, 8].contains(Int($0)! % 100) }, "\(labels)")
             #expect(try await queue.complete(first) == Array(repeating: true, count: 12))
 
             let recorder = Recorder()

@@ -85,6 +85,52 @@ extension MetricsIntegrationTests {
             }
         }
 
+        /// A backlog larger than a compaction batch is worked off in bounded rounds within one
+        /// maintenance run, with the same chunks and rollups as one large round would write.
+        @Test func aBacklogIsCompactedInBoundedRoundsWithTheSameResult() async throws {
+            try await TestDatabase.with { stack in
+                let fixture = try await MetricsFixture.make(stack)
+                let cpu = try await fixture.series("cpu"), memory = try await fixture.series("memory")
+                let hour = hourStart(stack.clock.now, minus: 2)
+                // An hour of minutes for two series (120 samples), then minute 7 of cpu again with another
+                // value: the value stored first (in whichever round) is kept.
+                var samples: [MetricSample] = []
+                for minute in 0..<60 {
+                    let at = hour.addingTimeInterval(Double(minute) * 60)
+                    samples.append(MetricSample(seriesId: cpu.id, at: at, value: Double(minute)))
+                    samples.append(MetricSample(seriesId: memory.id, at: at, value: Double(100 + minute)))
+                }
+                let backlog = samples
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in
+                    try await pipeline.submit(backlog)
+                    try await pipeline.submit([MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(7 * 60), value: 999)])
+                }
+                let maintenance = MetricsMaintenance(database: stack.database, compactionBatch: 25, clock: stack.clock, logger: MetricsTestLog.logger)
+                let report = try await maintenance.runOnce()
+                #expect(report.compactedSamples == 121, "six rounds of at most 25 move the whole backlog")
+                let left = try await stack.connect(stack.ownerURL) { connection in
+                    var count = 0
+                    for try await (value) in try await connection.query("SELECT count(*) FROM metric_ingest", logger: MetricsTestLog.logger).decode(Int64.self) {
+                        count = Int(value)
+                    }
+                    return count
+                }
+                #expect(left == 0)
+                let hourly = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id, memory.id], from: hour, to: hour.addingTimeInterval(3600), step: 3600))
+                }
+                let byId = Dictionary(uniqueKeysWithValues: hourly.series.map { ($0.series.id, $0.points) })
+                let cpuHour = try #require(byId[cpu.id]?.first), memoryHour = try #require(byId[memory.id]?.first)
+                #expect(cpuHour.count == 60 && memoryHour.count == 60, "one sample per millisecond, the duplicate dropped")
+                #expect(memoryHour.sum == 7770 && memoryHour.min == 100 && memoryHour.max == 159)
+                #expect(cpuHour.sum == 1770 || cpuHour.sum == 1770 - 7 + 999, "minute 7 holds one of its two values")
+                let fiveMinute = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [memory.id], from: hour, to: hour.addingTimeInterval(3600), step: 300))
+                }
+                #expect(try #require(fiveMinute.series.first).points.map(\.count) == Array(repeating: 5, count: 12))
+            }
+        }
+
         @Test func duplicatesInOneBatchAndAcrossBatchesAreStoredOnce() async throws {
             try await TestDatabase.with { stack in
                 let fixture = try await MetricsFixture.make(stack)

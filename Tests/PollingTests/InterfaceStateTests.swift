@@ -55,6 +55,17 @@ extension PollingIntegrationTests {
                     let inSeries = try #require(loopback.inSeriesId)
                     let outSeries = try #require(loopback.outSeriesId)
                     #expect(counts[inSeries] == 2 && counts[outSeries] == 2, "\(counts)")
+                    // net-snmp reports ifInErrors/ifOutErrors: each interface has their series, sampled on every poll.
+                    let inErrors = try #require(loopback.inErrorsSeriesId)
+                    let outErrors = try #require(loopback.outErrorsSeriesId)
+                    #expect(counts[inErrors] == 2 && counts[outErrors] == 2, "\(counts)")
+                    #expect(second.allSatisfy { $0.inErrorsSeriesId != nil && $0.outErrorsSeriesId != nil })
+                    let registered = try await stack.database.withTenant(fixture.provider) { tx in
+                        try await tx.query("SELECT metric, labels->>'ifIndex', counter_bits::int FROM metric_series WHERE id = ANY(\([inErrors, outErrors]))")
+                            .decode((String, String, Int).self).reduce(into: [(String, String, Int)]()) { $0.append($1) }
+                    }
+                    #expect(Set(registered.map(\.0)) == ["ifInErrors", "ifOutErrors"])
+                    #expect(registered.allSatisfy { $0.1 == String(loopback.ifIndex) && $0.2 == 32 })
 
                     // Another poller process wrote other rows meanwhile (and so another digest): this process's
                     // memory is not trusted, the rows are compared with the device and rewritten.
@@ -93,6 +104,13 @@ extension PollingIntegrationTests {
             var renamed = reading
             renamed.alias = "uplink"
             #expect(InterfaceStateCache.digest([renamed]) != digest)
+            // Error counters start (or stop) being reported: their series must be registered, so the rows are rewritten.
+            var withErrors = reading
+            withErrors.inErrors = 0
+            #expect(InterfaceStateCache.digest([withErrors]) != digest)
+            var moreErrors = withErrors
+            moreErrors.inErrors = 7
+            #expect(InterfaceStateCache.digest([moreErrors]) == InterfaceStateCache.digest([withErrors]))
             let other = InterfaceReading(ifIndex: 2, name: "eth1")
             #expect(InterfaceStateCache.digest([reading, other]) == InterfaceStateCache.digest([other, reading]))
             #expect(InterfaceStateCache.digest([reading, other]) != digest)

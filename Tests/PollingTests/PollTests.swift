@@ -48,7 +48,9 @@ extension PollingIntegrationTests {
                 let stored = try await stack.database.withGlobal { tx in
                     try await tx.query("SELECT count(*)::int FROM metric_ingest WHERE provider_id = \(fixture.provider)").values(Int.self)
                 }
-                #expect(stored.first ?? 0 == state.series.count + 2 * interfaces.count)
+                // Octets in and out per interface, and errors in and out where the agent reports them (net-snmp does).
+                #expect(interfaces.allSatisfy { $0.inErrorsSeriesId != nil && $0.outErrorsSeriesId != nil })
+                #expect(stored.first ?? 0 == state.series.count + 4 * interfaces.count)
                 let online = try await stack.database.withTenant(fixture.provider) { tx in try await tx.devices.get(device.deviceId) }
                 #expect(online.status == .online && online.vendor == "net-snmp")
 

@@ -111,6 +111,29 @@ import Testing
         }
     }
 
+    /// Past `pdfDetailRows` the PDF lists the longest outages and the devices with the lowest
+    /// availability, and says how many it left out; the CSV still has every device.
+    @Test func aPDFPastItsDetailLimitListsTheLongestOutagesAndTheLowestAvailabilities() async throws {
+        try await TestDatabase.with(clock: ManualWallClock(Self.nov1(48))) { stack in
+            let f = try await Self.fixture(stack)
+            try await Self.outages(stack, f)
+            let request = ReportRequest(kind: .sla, from: "2026-11-01", to: "2026-11-01", formats: [.csv, .pdf])
+            let files = try await stack.database.withTenant(f.provider) { tx in
+                try await ReportGenerator.generate(request, period: try request.period(timeZone: try await ReportGenerator.timeZone(tx)), tx: tx,
+                                                   options: ReportOptions(pdfDetailRows: 1))
+            }
+            #expect(Set(try Self.csv(files[.csv]).compactMap { $0["device"] }) == ["RTR-A", "RTR-B"], "the CSV keeps every device")
+            let file = WriterTests.temporary("sla-limited.pdf")
+            try Data(try #require(files[.pdf])).write(to: file)
+            let text = try await WriterTests.tool(["/usr/bin/pdftotext", "-layout", file.path, "-"])
+            #expect(text.contains("Quedas mais longas: 1 de 4"))
+            #expect(text.contains("Menor disponibilidade: 1 de 2 dispositivos (todos no CSV)"))
+            // A's 10:00 outage (30 counted minutes, the first of the three that long) and A, the lower availability.
+            #expect(text.contains("01/11/2026 10:00") && text.contains("RTR-A"))
+            #expect(!text.contains("RTR-B") && !text.contains("01/11/2026 14:15"), "B's rows are left out of the PDF")
+        }
+    }
+
     /// A dynamic device group (rule: vendor MikroTik) as the scope, resolved as the device list resolves
     /// it: only RTR-A matches. A maintenance window on the same group, 14:00–14:30, covers A's second
     /// outage: A is measured 86,400 − 5,400 (POP window) − 1,800 = 79,200 s and down 1,800 s (10:00–10:30,
@@ -196,6 +219,55 @@ import Testing
             #expect(text.contains("Relatório de consumo de banda"))
             #expect(text.contains("19,0 Mbit/s"))
             #expect(text.contains("7,88 GB"), "volume in")
+        }
+    }
+
+    /// Rollups read in batches by parallel transactions give the same report as one batch after another
+    /// in the report's own transaction: five interfaces with different rates, two per batch.
+    @Test func parallelRollupReadsGiveTheSameReportAsReadsInTurn() async throws {
+        try await TestDatabase.with(clock: ManualWallClock(Self.nov1(48))) { stack in
+            let f = try await Self.fixture(stack)
+            try await stack.database.withTenant(f.provider) { tx in
+                for (device, ifIndex, mbps) in [(f.a, 1, 10), (f.a, 2, 20), (f.a, 3, 30), (f.b, 1, 40), (f.b, 2, 50)] {
+                    var ids: [Int64] = []
+                    for metric in ["ifInOctets", "ifOutOctets"] {
+                        ids += try await tx.query("""
+                            INSERT INTO metric_series (provider_id, device_id, metric, labels, unit, kind, counter_bits)
+                            VALUES (\(f.provider), \(device), \(metric), jsonb_build_object('ifIndex', \(String(ifIndex))), 'octets', 'counter', 64)
+                            RETURNING id
+                            """).reportRows { try $0.value("id", as: Int64.self) }
+                    }
+                    try await tx.query("""
+                        INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, speed_bps, in_series_id, out_series_id, updated_at)
+                        VALUES (\(f.provider), \(device), \(Int32(ifIndex)), \("port\(ifIndex)"), 1000000000, \(ids[0]), \(ids[1]), \(Self.nov1(0)))
+                        """)
+                    // The interval ending at 00:05 + 5k minutes carries k × mbps Mbit/s in and mbps out.
+                    try await tx.query("""
+                        INSERT INTO metric_rollups (provider_id, series_id, resolution, bucket, min, max, sum, count, last, last_at)
+                        SELECT \(f.provider), s.id, 300, \(Self.nov1(0)) + (k - 1) * interval '5 minutes', v, v, v, 1, v,
+                               \(Self.nov1(0)) + (k - 1) * interval '5 minutes' + interval '299 seconds'
+                        FROM generate_series(0, 30) k,
+                             LATERAL (VALUES (\(ids[0]), \(Double(mbps)) * 1e6 / 8 * 300 * k * (k + 1) / 2),
+                                             (\(ids[1]), \(Double(mbps)) * 1e6 / 8 * 300 * k)) AS s(id, v)
+                        """)
+                }
+            }
+            let request = ReportRequest(kind: .bandwidth, from: "2026-11-01", to: "2026-11-01", formats: [.csv])
+            func generate(_ options: ReportOptions) async throws -> [UInt8] {
+                var options = options
+                options.rollupBatch = 2
+                return try await stack.database.withTenant(f.provider) { tx in
+                    try await ReportGenerator.generate(request, period: try request.period(timeZone: Self.sp), tx: tx, options: options)
+                }[.csv] ?? []
+            }
+            let inTurn = try await generate(ReportOptions(overlapReads: false))
+            let parallel = try await generate(ReportOptions(parallelReads: (stack.database, 2)))
+            #expect(parallel == inTurn)
+            let rows = try Self.csv(inTurn).filter { $0["interface"] != nil }
+            #expect(rows.count == 5)
+            // Out: a constant mbps per interface, so each batch's figures landed on their own interfaces.
+            #expect(rows.compactMap { $0["out_avg_bps"] }.sorted() == ["10000000", "20000000", "30000000", "40000000", "50000000"])
+            #expect(rows.first { $0["interface"] == "RTR-B · port2" }?["out_p95_bps"] == "50000000")
         }
     }
 

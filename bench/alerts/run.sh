@@ -11,4 +11,4 @@ chmod 755 "$work"
 trap 'scripts/postgres.sh stop "$work/postgres" || true; rm -rf "$work"' EXIT
 scripts/postgres.sh start "$work/postgres" "$(scripts/free-port.sh)"
 source "$work/postgres/env"
-"$(swift build -c release --show-bin-path)/alerts-bench"
+stdbuf -oL "$(swift build -c release --show-bin-path)/alerts-bench"

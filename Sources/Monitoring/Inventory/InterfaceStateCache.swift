@@ -2,7 +2,7 @@ import Foundation
 import Synchronization
 
 /// What a poller process last stored of each device's interfaces: the digest of the rows
-/// (``InterfaceStateCache/digest(_:)``) and the counter series of each interface. A poll whose readings
+/// (``InterfaceStateCache/digest(_:)``) and the counter series (octets, errors) of each interface. A poll whose readings
 /// have the digest the device row holds (`snmp_devices.interfaces_digest`, read with the poll plan)
 /// and this cache holds writes no interface row and registers no series: it only needs the series ids.
 ///
@@ -15,10 +15,13 @@ public final class InterfaceStateCache: Sendable {
         var device: UUID
     }
 
-    /// The counter series (in, out) of one interface.
+    /// The counter series of one interface: octets in and out, and errors in and out where the device
+    /// reports them.
     struct Series: Sendable, Hashable {
         var input: Int64
         var output: Int64
+        var inErrors: Int64?
+        var outErrors: Int64?
     }
 
     /// One device's stored interface state.
@@ -71,6 +74,9 @@ public final class InterfaceStateCache: Sendable {
             add(reading.adminUp)
             add(reading.operStatus)
             add(reading.octetCounterBits)
+            // Whether the error counters are reported decides whether their series exist.
+            add(reading.inErrors != nil)
+            add(reading.outErrors != nil)
             add("\u{1e}")
         }
         return Int64(bitPattern: hash)

@@ -80,7 +80,7 @@ public struct SNMPDevice: Sendable, Codable, Hashable {
 }
 
 /// One interface of a device (Provider → POP → device → interface), with the metric series of its
-/// octet counters for `/api/v1/metrics/query`.
+/// octet and error counters for `/api/v1/metrics/query`.
 public struct SNMPInterface: Sendable, Codable, Hashable {
     /// ifIndex.
     public var ifIndex: Int
@@ -112,6 +112,10 @@ public struct SNMPInterface: Sendable, Codable, Hashable {
     public var inSeriesId: Int64?
     /// Series of the output octet counter.
     public var outSeriesId: Int64?
+    /// Series of the input error counter (ifInErrors), when the device reports it.
+    public var inErrorsSeriesId: Int64?
+    /// Series of the output error counter (ifOutErrors), when the device reports it.
+    public var outErrorsSeriesId: Int64?
     /// Last update.
     public var updatedAt: Date
 

@@ -261,12 +261,12 @@ extension SNMPDeviceRepository {
     private func recordInterfaces(_ device: UUID, _ readings: [InterfaceReading], at now: Date) async throws -> [Int: InterfaceStateCache.Series] {
         struct Stored {
             var name: String, descr: String?, alias: String?, type: Int32?, mac: String?, mtu: Int32?, speed: Int64?
-            var adminUp: Bool?, oper: Int?, bits: Int, inSeries: Int64?, outSeries: Int64?
+            var adminUp: Bool?, oper: Int?, bits: Int, inSeries: Int64?, outSeries: Int64?, inErrors: Int64?, outErrors: Int64?
         }
         var existing: [Int: Stored] = [:]
         for row in try await tx.query("""
             SELECT if_index, name, descr, alias, type, mac, mtu, speed_bps, admin_up, oper_status, counter_bits, in_series_id,
-                   out_series_id FROM snmp_interfaces WHERE device_id = \(device)
+                   out_series_id, in_errors_series_id, out_errors_series_id FROM snmp_interfaces WHERE device_id = \(device)
             """).monitoringRows({ row in
                 (Int(try row.column("if_index", as: Int32.self)),
                  Stored(name: try row.column("name"), descr: try row.column("descr"), alias: try row.column("alias"),
@@ -274,7 +274,8 @@ extension SNMPDeviceRepository {
                         speed: try row.column("speed_bps"), adminUp: try row.column("admin_up"),
                         oper: try row.column("oper_status", as: Int32?.self).map(Int.init),
                         bits: Int(try row.column("counter_bits", as: Int16.self)),
-                        inSeries: try row.column("in_series_id"), outSeries: try row.column("out_series_id")))
+                        inSeries: try row.column("in_series_id"), outSeries: try row.column("out_series_id"),
+                        inErrors: try row.column("in_errors_series_id"), outErrors: try row.column("out_errors_series_id")))
             }) {
             existing[row.0] = row.1
         }
@@ -284,9 +285,9 @@ extension SNMPDeviceRepository {
             let old = existing[reading.ifIndex]
             var inSeries = old?.inSeries
             var outSeries = old?.outSeries
+            let labels = ["ifIndex": String(reading.ifIndex)]
             if inSeries == nil || outSeries == nil || old?.speed != speed || old?.bits != reading.octetCounterBits {
                 let maxRate = speed.flatMap { $0 > 0 ? Double($0) / 8 : nil }
-                let labels = ["ifIndex": String(reading.ifIndex)]
                 inSeries = try await tx.metricSeries.register(MetricSeriesInput(
                     deviceId: device, metric: "ifInOctets", labels: labels, unit: "octets", kind: .counter,
                     counterBits: reading.octetCounterBits, maxRate: maxRate)).id
@@ -294,30 +295,42 @@ extension SNMPDeviceRepository {
                     deviceId: device, metric: "ifOutOctets", labels: labels, unit: "octets", kind: .counter,
                     counterBits: reading.octetCounterBits, maxRate: maxRate)).id
             }
-            if let inSeries, let outSeries { series[reading.ifIndex] = .init(input: inSeries, output: outSeries) }
+            // Error counters (Counter32, not scaled by the speed) get their series once the device reports them.
+            func errorSeries(_ metric: String, _ stored: Int64?, reported: Bool) async throws -> Int64? {
+                guard reported else { return nil }
+                if let stored { return stored }
+                return try await tx.metricSeries.register(MetricSeriesInput(
+                    deviceId: device, metric: metric, labels: labels, unit: "errors", kind: .counter, counterBits: 32)).id
+            }
+            let inErrors = try await errorSeries("ifInErrors", old?.inErrors, reported: reading.inErrors != nil)
+            let outErrors = try await errorSeries("ifOutErrors", old?.outErrors, reported: reading.outErrors != nil)
+            if let inSeries, let outSeries {
+                series[reading.ifIndex] = .init(input: inSeries, output: outSeries, inErrors: inErrors, outErrors: outErrors)
+            }
             let type = reading.type.map { Int32(clamping: $0) }
             let mtu = reading.mtu.map { Int32(clamping: $0) }
             if let old, old.name == reading.name, old.descr == reading.descr, old.alias == reading.alias, old.type == type,
                old.mac == reading.mac, old.mtu == mtu, old.speed == speed, old.adminUp == reading.adminUp,
                old.oper == reading.operStatus, old.bits == reading.octetCounterBits, old.inSeries == inSeries,
-               old.outSeries == outSeries {
+               old.outSeries == outSeries, old.inErrors == inErrors, old.outErrors == outErrors {
                 continue
             }
             let changed = old != nil && old?.oper != reading.operStatus
             try await tx.query("""
                 INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, descr, alias, type, mac, mtu, speed_bps,
                                              admin_up, oper_status, last_change_at, counter_bits, in_series_id, out_series_id,
-                                             updated_at)
+                                             in_errors_series_id, out_errors_series_id, updated_at)
                 VALUES (\(tx.providerID), \(device), \(Int32(clamping: reading.ifIndex)), \(reading.name), \(reading.descr),
                         \(reading.alias), \(type), \(reading.mac), \(mtu), \(speed), \(reading.adminUp),
                         \(reading.operStatus.map { Int32(clamping: $0) }), \(changed ? now : nil),
-                        \(Int16(clamping: reading.octetCounterBits)), \(inSeries), \(outSeries), \(now))
+                        \(Int16(clamping: reading.octetCounterBits)), \(inSeries), \(outSeries), \(inErrors), \(outErrors), \(now))
                 ON CONFLICT (provider_id, device_id, if_index) DO UPDATE SET name = excluded.name, descr = excluded.descr,
                     alias = excluded.alias, type = excluded.type, mac = excluded.mac, mtu = excluded.mtu,
                     speed_bps = excluded.speed_bps, admin_up = excluded.admin_up, oper_status = excluded.oper_status,
                     last_change_at = coalesce(excluded.last_change_at, snmp_interfaces.last_change_at),
                     counter_bits = excluded.counter_bits, in_series_id = excluded.in_series_id,
-                    out_series_id = excluded.out_series_id, updated_at = excluded.updated_at
+                    out_series_id = excluded.out_series_id, in_errors_series_id = excluded.in_errors_series_id,
+                    out_errors_series_id = excluded.out_errors_series_id, updated_at = excluded.updated_at
                 """)
             if changed {
                 try await tx.publish(topic: "devices", data: .object([
@@ -334,14 +347,16 @@ extension SNMPDeviceRepository {
         return series
     }
 
-    /// The octet samples of the readings, on their interfaces' series.
+    /// The octet and error samples of the readings, on their interfaces' series.
     static func interfaceSamples(_ readings: [InterfaceReading], series: [Int: InterfaceStateCache.Series], at now: Date) -> [MetricSample] {
         var samples: [MetricSample] = []
-        samples.reserveCapacity(readings.count * 2)
+        samples.reserveCapacity(readings.count * 4)
         for reading in readings {
-            guard let pair = series[reading.ifIndex] else { continue }
-            if let value = reading.inOctets { samples.append(MetricSample(seriesId: pair.input, at: now, value: Double(value))) }
-            if let value = reading.outOctets { samples.append(MetricSample(seriesId: pair.output, at: now, value: Double(value))) }
+            guard let ids = series[reading.ifIndex] else { continue }
+            if let value = reading.inOctets { samples.append(MetricSample(seriesId: ids.input, at: now, value: Double(value))) }
+            if let value = reading.outOctets { samples.append(MetricSample(seriesId: ids.output, at: now, value: Double(value))) }
+            if let id = ids.inErrors, let value = reading.inErrors { samples.append(MetricSample(seriesId: id, at: now, value: Double(value))) }
+            if let id = ids.outErrors, let value = reading.outErrors { samples.append(MetricSample(seriesId: id, at: now, value: Double(value))) }
         }
         return samples
     }

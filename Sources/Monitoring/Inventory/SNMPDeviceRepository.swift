@@ -137,6 +137,8 @@ public struct SNMPDeviceRepository: Sendable {
                     lastChangeAt: try row.column("last_change_at"),
                     counterBits: Int(try row.column("counter_bits", as: Int16.self)),
                     inSeriesId: try row.column("in_series_id"), outSeriesId: try row.column("out_series_id"),
+                    inErrorsSeriesId: try row.column("in_errors_series_id"),
+                    outErrorsSeriesId: try row.column("out_errors_series_id"),
                     updatedAt: try row.column("updated_at"))
             }
     }

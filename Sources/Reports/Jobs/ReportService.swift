@@ -51,6 +51,9 @@ public struct ReportService: Sendable {
     public let retentionDays: Int
     /// Logger.
     public let logger: Logger
+    /// Rollup batches a report reads at once besides its own transaction (see ``ReportOptions/parallelReads``):
+    /// two, so the reads use a second core of PostgreSQL while the report computes.
+    public static let readers = 2
 
     /// Creates the service.
     public init(database: Database, queue: any JobQueue, secrets: SecretBox?, retentionDays: Int = 90, logger: Logger) {
@@ -106,7 +109,8 @@ public struct ReportService: Sendable {
             // The report is read in one read-only transaction, on the replica when one is configured.
             let files = try await database.withTenantReading(provider) { tx in
                 let period = try ReportPeriod(from: run.periodFrom, to: run.periodTo, timeZone: try await ReportGenerator.timeZone(tx))
-                return try await ReportGenerator.generate(run.request, period: period, tx: tx) { percent in
+                let options = ReportOptions(parallelReads: (database, Self.readers))
+                return try await ReportGenerator.generate(run.request, period: period, tx: tx, options: options) { percent in
                     try await database.withTenant(provider) { tx in try await tx.reportRuns.progress(id, percent) }
                 }
             }

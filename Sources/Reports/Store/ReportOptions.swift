@@ -1,18 +1,34 @@
 import Foundation
+import OctoStore
 
-/// How a report is generated, beyond what it shows: whether the next batch of rows is read while the
-/// current one is computed, and where the wall time goes (for the benchmark). The figures do not
-/// depend on these.
+/// How a report is generated: whether the next batch of rows is read while the current one is
+/// computed, how many detail rows a PDF lists, and where the wall time goes (for the benchmark).
+/// The figures and the CSVs do not depend on these.
 public struct ReportOptions: Sendable {
+    /// Rows of a PDF's per-device detail tables (the SLA report's devices and outages) when there are
+    /// more: the lowest availabilities and the longest outages. The CSV always has every device.
+    public var pdfDetailRows = 500
     /// Read the next batch (rollups, reachability history) from PostgreSQL while the current one is
     /// computed in Swift, so the database and the process work at the same time.
     public var overlapReads = true
+    /// Further read transactions for the bandwidth report's rollup batches: with a database, up to
+    /// `readers` batches are read at once, each in its own short tenant transaction (so by several
+    /// PostgreSQL backends, on several cores), while the report's own transaction computes. The rollups
+    /// of a closed period do not change, and the report's transaction reads each statement in its own
+    /// snapshot (read committed) anyway, so the figures are the same. Without one, reads use the
+    /// report's transaction.
+    public var parallelReads: (database: Database, readers: Int)?
+    /// Interfaces per rollup read of the bandwidth report (two series each).
+    var rollupBatch = 500
     /// Wall time per phase, when set.
     public var timings: ReportTimings?
 
     /// The defaults.
-    public init(overlapReads: Bool = true, timings: ReportTimings? = nil) {
+    public init(overlapReads: Bool = true, pdfDetailRows: Int = 500, parallelReads: (database: Database, readers: Int)? = nil,
+                timings: ReportTimings? = nil) {
         self.overlapReads = overlapReads
+        self.pdfDetailRows = pdfDetailRows
+        self.parallelReads = parallelReads
         self.timings = timings
     }
 }

@@ -104,6 +104,19 @@ enum SLAReport {
         let mtta = acked.isEmpty ? nil : acked.reduce(0, +) / Double(acked.count)
         let breaches = customerRows.filter { row in row.target.map { target in (row.availability.uptimePercent ?? 100) < target } ?? false }
 
+        // Past the PDF's detail limit, its tables list the longest outages and the lowest availabilities.
+        let limit = max(1, context.options.pdfDetailRows)
+        let outages = results.flatMap { device, availability in availability.outages.map { (device, $0) } }
+        let listedOutages = outages.count > limit
+            ? Array(outages.enumerated().sorted { $0.element.1.countedSeconds != $1.element.1.countedSeconds
+                ? $0.element.1.countedSeconds > $1.element.1.countedSeconds : $0.offset < $1.offset }.prefix(limit).map(\.element))
+            : outages
+        let lowest = results.count > limit
+            ? Array(results.indices.sorted { a, b in
+                let left = results[a].1.uptimePercent ?? 100, right = results[b].1.uptimePercent ?? 100
+                return left != right ? left < right : a < b
+            }.prefix(limit))
+            : []
         let f = context.formatter
         try timings.time("sla: tables to the writers") { try context.each { writer in
             try writer.section(context.l("Resumo", "Summary"))
@@ -157,21 +170,22 @@ enum SLAReport {
                 try writer.endTable()
             }
             try writer.section(context.l("Quedas", "Outages"))
-            try writer.beginTable(ReportTable(title: context.l("Quedas no período", "Outages in the period"), columns: [
+            let shownOutages = outages.count > limit ? context.l("Quedas mais longas: \(f.number(Double(limit))) de \(f.number(Double(outages.count)))",
+                                                               "Longest outages: \(f.number(Double(limit))) of \(f.number(Double(outages.count)))")
+                                                     : context.l("Quedas no período", "Outages in the period")
+            try writer.beginTable(ReportTable(title: shownOutages, columns: [
                 ReportColumn("device", "Dispositivo", "Device", width: 1.6), ReportColumn("start", "Início", "Start", .dateTime, width: 1.2),
                 ReportColumn("end", "Fim", "End", .dateTime, width: 1.2), ReportColumn("counted_seconds", "Duração", "Duration", .duration, width: 0.8),
                 ReportColumn("cause", "Causa / incidente", "Cause / incident", width: 2),
             ]))
-            for (device, availability) in results {
-                for outage in availability.outages {
-                    let cause = incidentsByDevice[device.id]?.first { $0.openedAt >= outage.start.addingTimeInterval(-600) && $0.openedAt <= outage.end }
-                    try writer.row([.text(device.name), .date(outage.start), outage.ongoing ? .empty : .date(outage.end),
-                                    .number(outage.countedSeconds), cause.map { .text($0.title) } ?? .empty], highlight: false)
-                }
+            for (device, outage) in listedOutages {
+                let cause = incidentsByDevice[device.id]?.first { $0.openedAt >= outage.start.addingTimeInterval(-600) && $0.openedAt <= outage.end }
+                try writer.row([.text(device.name), .date(outage.start), outage.ongoing ? .empty : .date(outage.end),
+                                .number(outage.countedSeconds), cause.map { .text($0.title) } ?? .empty], highlight: false)
             }
             try writer.endTable()
             try writer.section(context.l("Dispositivos", "Devices"))
-            try writer.beginTable(ReportTable(title: context.l("Disponibilidade por dispositivo", "Availability per device"), columns: [
+            let deviceColumns = [
                 ReportColumn("device", "Dispositivo", "Device", width: 1.5), ReportColumn("device_id", "ID", "ID", inPDF: false),
                 ReportColumn("pop", "POP", "POP", width: 1.1), ReportColumn("customer", "Cliente", "Customer", width: 1.5),
                 ReportColumn("target_percent", "Meta", "Target", .percent, width: 0.9),
@@ -181,8 +195,8 @@ enum SLAReport {
                 ReportColumn("maintenance_seconds", "Manutenção", "Maintenance", .duration, width: 0.9),
                 ReportColumn("outages", "Quedas", "Outages", .integer, width: 0.6),
                 ReportColumn("mttr_seconds", "MTTR", "MTTR", .duration, width: 0.8),
-            ], primary: true))
-            for (device, availability) in results {
+            ]
+            func deviceRow(_ device: DeviceInfo, _ availability: Availability) throws {
                 let breach = device.target.map { (availability.uptimePercent ?? 100) < $0 } ?? false
                 try writer.row([.text(device.name), .text(device.id.lowercased), device.popName.map(ReportCell.text) ?? .empty,
                                 device.customerName.map(ReportCell.text) ?? .empty, device.target.map(ReportCell.number) ?? .empty,
@@ -191,7 +205,20 @@ enum SLAReport {
                                 .number(Double(availability.outages.count)), availability.mttrSeconds.map(ReportCell.number) ?? .empty],
                                highlight: breach)
             }
+            // Every device goes to the CSV; past the limit the PDF lists the lowest availabilities instead.
+            let everyDeviceInPDF = results.count <= limit
+            try writer.beginTable(ReportTable(title: context.l("Disponibilidade por dispositivo", "Availability per device"), columns: deviceColumns,
+                                              primary: true, inPDF: everyDeviceInPDF))
+            for (device, availability) in results { try deviceRow(device, availability) }
             try writer.endTable()
+            if !everyDeviceInPDF {
+                try writer.beginTable(ReportTable(
+                    title: context.l("Menor disponibilidade: \(f.number(Double(limit))) de \(f.number(Double(results.count))) dispositivos (todos no CSV)",
+                                     "Lowest availability: \(f.number(Double(limit))) of \(f.number(Double(results.count))) devices (all in the CSV)"),
+                    columns: deviceColumns))
+                for index in lowest { try deviceRow(results[index].0, results[index].1) }
+                try writer.endTable()
+            }
         } }
         try await context.progress(95)
     }

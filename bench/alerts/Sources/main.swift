@@ -6,7 +6,8 @@
 //
 // Needs OCTOISP_OWNER_DATABASE_URL, DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL (as written by
 // scripts/postgres.sh); works in a fresh database it creates and drops. Tunables (environment):
-// BENCH_DEVICES (50000), BENCH_CYCLES (3), BENCH_ALERTS_INTERVAL (5), BENCH_LATENCY_DEVICES (200).
+// BENCH_DEVICES (50000), BENCH_CYCLES (3), BENCH_ALERTS_INTERVAL (5), BENCH_LATENCY_DEVICES (200),
+// OCTOISP_DB_STATEMENT_TIMEOUT (30 s, as `serve`).
 import Alerts
 import Foundation
 import Hummingbird
@@ -67,6 +68,10 @@ let cycles = setting("BENCH_CYCLES", 3)
 let interval = setting("BENCH_ALERTS_INTERVAL", 5)
 let latencyDevices = setting("BENCH_LATENCY_DEVICES", 200)
 
+// The statement timeout `serve` uses (OCTOISP_DB_STATEMENT_TIMEOUT, 30 s, 0 for none): a priming read
+// that takes longer on a loaded machine fails here as it would in production.
+let timeoutSeconds = setting("OCTOISP_DB_STATEMENT_TIMEOUT", 30)
+let statementTimeout: Duration? = timeoutSeconds == 0 ? nil : .seconds(timeoutSeconds)
 let owner = try url("OCTOISP_OWNER_DATABASE_URL")
 let name = "octoisp_alerts_bench_\(ProcessInfo.processInfo.processIdentifier)"
 func admin(_ sql: String) async throws {
@@ -85,7 +90,7 @@ let ownerURL = owner.with(database: name)
 try await Migrator(ownerURL: ownerURL, logger: logger).migrate()
 let database = Database(configuration: .init(app: try url("DATABASE_URL").with(database: name),
                                              global: try url("OCTOISP_GLOBAL_DATABASE_URL").with(database: name),
-                                             maximumConnections: 16), logger: logger)
+                                             maximumConnections: 16, statementTimeout: statementTimeout), logger: logger)
 let clock = SystemWallClock()
 let databaseTask = Task { try await database.run() }
 let ownerConnection = try await PostgresConnection.connect(configuration: ownerURL.connectionConfiguration(), id: 2, logger: logger)

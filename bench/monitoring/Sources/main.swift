@@ -69,17 +69,23 @@ func benchmark() async throws {
             try await tx.providers.create(ProviderInput(slug: "bench", name: "Bench"), by: .system)
         }.id
         let seedStarted = ContinuousClock.now
-        try await database.withTenant(provider) { tx in
-            let pop = try await tx.pops.create(PopInput(name: "POP bench"), by: .system)
-            let credential = try await tx.snmpCredentials.create(SNMPCredentialInput(name: "public", community: "public"), secrets: secrets, by: .system)
-            try await tx.query("""
-                WITH created AS (
-                    INSERT INTO devices (provider_id, pop_id, name, kind, management_ip)
-                    SELECT \(provider), \(pop.id), 'bench-' || n, 'server', '127.1.0.0'::inet + n FROM generate_series(1, \(devices)) n
-                    RETURNING id, management_ip)
-                INSERT INTO snmp_devices (provider_id, device_id, address, port, credential_id, created_at, updated_at)
-                SELECT \(provider), id, management_ip, \(Int32(port)), \(credential.id), now(), now() FROM created
-                """)
+        let (pop, credential) = try await database.withTenant(provider) { tx in
+            (try await tx.pops.create(PopInput(name: "POP bench"), by: .system),
+             try await tx.snmpCredentials.create(SNMPCredentialInput(name: "public", community: "public"), secrets: secrets, by: .system))
+        }
+        // 10,000 devices per statement, so a 100,000-device seed stays within the statement timeout.
+        for first in stride(from: 1, through: devices, by: 10_000) {
+            let last = min(first + 9_999, devices)
+            try await database.withTenant(provider) { tx in
+                try await tx.query("""
+                    WITH created AS (
+                        INSERT INTO devices (provider_id, pop_id, name, kind, management_ip)
+                        SELECT \(provider), \(pop.id), 'bench-' || n, 'server', '127.1.0.0'::inet + n FROM generate_series(\(first), \(last)) n
+                        RETURNING id, management_ip)
+                    INSERT INTO snmp_devices (provider_id, device_id, address, port, credential_id, created_at, updated_at)
+                    SELECT \(provider), id, management_ip, \(Int32(port)), \(credential.id), now(), now() FROM created
+                    """)
+            }
         }
         print("seeded \(devices) devices at 127.1.0.1… port \(port) in \(String(format: "%.1f", seconds(ContinuousClock.now - seedStarted))) s")
 

@@ -36,6 +36,15 @@ const ROUTES = [
   "/incidents/:id",
   "/tools",
   "/reports",
+  // Set-up checklist, monitoring set-up and the hierarchy (POPs, customers).
+  "/setup",
+  "/setup/snmp",
+  "/setup/discovery",
+  "/network",
+  "/network/pops/:id",
+  "/network/customers",
+  "/network/customers/:id",
+  "/jobs",
 ] as const;
 
 // The alert configuration screens load on first visit (their own chunks, outside the initial bundle).
@@ -46,6 +55,15 @@ const MaintenanceWindows = lazy(() => import("../features/alerts/Suppression").t
 const ChannelList = lazy(() => import("../features/alerts/Channels").then((m) => ({ default: m.ChannelList })));
 const ChannelEditor = lazy(() => import("../features/alerts/Channels").then((m) => ({ default: m.ChannelEditor })));
 const AlertDetail = lazy(() => import("../features/alerts/AlertDetail").then((m) => ({ default: m.AlertDetail })));
+// The set-up and hierarchy screens, lazy as well.
+const SetupChecklist = lazy(() => import("../features/setup/Checklist").then((m) => ({ default: m.SetupChecklist })));
+const SnmpCredentials = lazy(() => import("../features/setup/SnmpCredentials").then((m) => ({ default: m.SnmpCredentials })));
+const DiscoveryRanges = lazy(() => import("../features/setup/Discovery").then((m) => ({ default: m.DiscoveryRanges })));
+const NetworkHome = lazy(() => import("../features/hierarchy/Network").then((m) => ({ default: m.NetworkHome })));
+const PopPage = lazy(() => import("../features/hierarchy/Network").then((m) => ({ default: m.PopPage })));
+const CustomerList = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerList })));
+const CustomerPage = lazy(() => import("../features/hierarchy/Customers").then((m) => ({ default: m.CustomerPage })));
+const JobsPage = lazy(() => import("../features/jobs/JobsPage").then((m) => ({ default: m.JobsPage })));
 
 /** Services shared by the whole tab: one API client, one cache, one WebSocket. */
 function createServices() {
@@ -147,7 +165,9 @@ export function App() {
         if (cancelled) return;
         setMe(caller);
         setPhase("ready");
-        realtime.start();
+        // A Global Admin without any provider yet has nothing to subscribe to (the socket would be
+        // refused); it starts when the set-up checklist creates the first provider.
+        if (!caller.global_admin || api.providerId) realtime.start();
       } catch (error) {
         if (cancelled) return;
         if (!api.signedIn) setPhase("signin");
@@ -191,11 +211,19 @@ export function App() {
   } else {
     const value: AppServices = { api, cache, realtime, me, online, can: permissionCheck(me) };
     const match = resolve(ROUTES, location.path);
+    const switchProvider = (id: string) => {
+      api.setProvider(id);
+      cache.clear();
+      realtime.stop();
+      realtime.start();
+      setProviderVersion((v) => v + 1);
+    };
     let screen: JSX.Element;
     switch (match?.pattern) {
       case "/":
-        // The landing screen is the first one the caller may see.
-        screen = value.can("devices.read") ? <Home theme={theme} /> : value.can("alerts.read") ? <AlertsBoard query={location.query} path="/alerts" /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        // The landing screen is the first one the caller may see; a Global Admin without any provider
+        // yet lands on the set-up checklist.
+        screen = me.global_admin && !api.providerId ? <SetupChecklist path="/setup" onProvider={switchProvider} /> : value.can("devices.read") ? <Home theme={theme} /> : value.can("alerts.read") ? <AlertsBoard query={location.query} path="/alerts" /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
         break;
       case "/devices":
         screen = <DeviceList query={location.query} />;
@@ -245,6 +273,30 @@ export function App() {
       case "/reports":
         screen = <ReportsPage />;
         break;
+      case "/setup":
+        screen = <SetupChecklist path={location.path} onProvider={switchProvider} />;
+        break;
+      case "/setup/snmp":
+        screen = <SnmpCredentials path={location.path} />;
+        break;
+      case "/setup/discovery":
+        screen = <DiscoveryRanges path={location.path} />;
+        break;
+      case "/network":
+        screen = <NetworkHome path={location.path} query={location.query} />;
+        break;
+      case "/network/pops/:id":
+        screen = <PopPage key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/network/customers":
+        screen = <CustomerList path={location.path} query={location.query} />;
+        break;
+      case "/network/customers/:id":
+        screen = <CustomerPage key={match.params.id} id={match.params.id} path={location.path} />;
+        break;
+      case "/jobs":
+        screen = value.can("settings.read") ? <JobsPage query={location.query} /> : <ErrorNote error={new ApiError(403, "forbidden", "")} />;
+        break;
       default:
         screen = <p className="note">{i18n.t("common.notFound")}</p>;
     }
@@ -258,13 +310,7 @@ export function App() {
           theme={theme}
           onTheme={setTheme}
           lastData={services.lastData}
-          onProvider={(id) => {
-            api.setProvider(id);
-            cache.clear();
-            realtime.stop();
-            realtime.start();
-            setProviderVersion((v) => v + 1);
-          }}
+          onProvider={switchProvider}
           onSignOut={async () => {
             realtime.stop();
             await api.logout();

@@ -46,6 +46,9 @@ export function Shell(props: {
     { href: "/alerts", label: "nav.alerts", show: can("alerts.read") },
     { href: "/tools", label: "nav.tools", show: can("tools.read") },
     { href: "/reports", label: "nav.reports", show: can("reports.read") },
+    { href: "/network", label: "nav.network", show: can("pops.read") || can("customers.read") },
+    { href: "/setup", label: "nav.setup", show: me.global_admin || can("settings.read") || can("monitoring.read") },
+    { href: "/jobs", label: "nav.jobs", show: can("settings.read") },
   ];
   // The Alertas section holds the board, incidents, rules, silences, maintenance and channels.
   const active = (href: string) => (href === "/" ? props.path === "/" : props.path.startsWith(href) || (href === "/alerts" && props.path.startsWith("/incidents")));
@@ -111,7 +114,14 @@ export function Shell(props: {
       </header>
       {!online && <OfflineBanner lastData={props.lastData} />}
       <main id="main" className="content" tabIndex={-1}>
-        {me.global_admin && !api.providerId ? <p className="note">{t("shell.providerNeeded")}</p> : props.children}
+        {/* Without a provider, a Global Admin can only reach the set-up checklist (which creates one). */}
+        {me.global_admin && !api.providerId && props.path !== "/" && props.path !== "/setup" ? (
+          <p className="note">
+            {t("shell.providerNeeded")} <Link href="/setup">{t("nav.setup")}</Link>
+          </p>
+        ) : (
+          props.children
+        )}
       </main>
     </div>
   );

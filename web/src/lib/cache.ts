@@ -119,6 +119,9 @@ export function prefixesForTopic(topic: string): string[] {
       return id ? [`/api/v1/tool-runs/${id}`, "/api/v1/tool-runs?"] : ["/api/v1/tool-runs"];
     case "incidents":
       return id ? [`/api/v1/incidents/${id}`, "/api/v1/incidents?"] : ["/api/v1/incidents", "/api/v1/alerts"];
+    case "metrics":
+      // Live values (`metrics/<series>`) are drawn by the charts that subscribed; cached answers stay.
+      return [];
     default:
       return [`/api/v1/${root}`];
   }

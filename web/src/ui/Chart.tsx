@@ -1,5 +1,6 @@
 // Charts load Chart.js on demand: the library is a separate chunk fetched only by pages that draw one.
 import { useEffect, useRef } from "react";
+import { useI18n } from "../lib/i18n";
 
 export interface BarSeries {
   label: string;
@@ -15,6 +16,8 @@ function cssVar(name: string): string {
 /** A stacked bar chart, with the numbers also given as text for screen readers. */
 export function StackedBarChart(props: { labels: string[]; series: BarSeries[]; title: string; theme: string }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  // Axis numbers in the reader's language, not the browser's.
+  const { locale } = useI18n();
   useEffect(() => {
     let chart: { destroy(): void } | null = null;
     let cancelled = false;
@@ -29,6 +32,7 @@ export function StackedBarChart(props: { labels: string[]; series: BarSeries[]; 
           datasets: props.series.map((s) => ({ label: s.label, data: s.values, backgroundColor: cssVar(s.colorVar), borderRadius: 4, maxBarThickness: 48 })),
         },
         options: {
+          locale,
           responsive: true,
           maintainAspectRatio: false,
           animation: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? false : { duration: 600 },
@@ -44,7 +48,7 @@ export function StackedBarChart(props: { labels: string[]; series: BarSeries[]; 
       cancelled = true;
       chart?.destroy();
     };
-  }, [JSON.stringify(props.labels), JSON.stringify(props.series), props.theme]);
+  }, [JSON.stringify(props.labels), JSON.stringify(props.series), props.theme, locale]);
   return (
     <figure className="chart">
       <div className="chart-box">
@@ -68,6 +72,8 @@ export interface LineSeries {
 /** A line chart (round trips over probes or rounds); the numbers are also given as text for screen readers. */
 export function LineChart(props: { labels: string[]; series: LineSeries[]; title: string; theme: string; unit?: string; height?: number }) {
   const canvas = useRef<HTMLCanvasElement>(null);
+  // Axis numbers in the reader's language, not the browser's.
+  const { locale } = useI18n();
   useEffect(() => {
     let chart: { destroy(): void } | null = null;
     let cancelled = false;
@@ -91,6 +97,7 @@ export function LineChart(props: { labels: string[]; series: LineSeries[]; title
           })),
         },
         options: {
+          locale,
           responsive: true,
           maintainAspectRatio: false,
           animation: false,
@@ -106,7 +113,7 @@ export function LineChart(props: { labels: string[]; series: LineSeries[]; title
       cancelled = true;
       chart?.destroy();
     };
-  }, [JSON.stringify(props.labels), JSON.stringify(props.series), props.theme]);
+  }, [JSON.stringify(props.labels), JSON.stringify(props.series), props.theme, locale]);
   return (
     <figure className="chart">
       <div className="chart-box" style={props.height ? { height: props.height } : undefined}>

@@ -77,4 +77,5 @@ test("topics map to the cache keys they change", () => {
   assert.deepEqual(prefixesForTopic("devices/abc"), ["/api/v1/devices/abc", "/api/v1/devices?", "/api/v1/dashboard/summary"]);
   assert.deepEqual(prefixesForTopic("alerts"), ["/api/v1/alerts", "/api/v1/incidents"]);
   assert.deepEqual(prefixesForTopic("incidents/x"), ["/api/v1/incidents/x", "/api/v1/incidents?"]);
+  assert.deepEqual(prefixesForTopic("metrics/42"), []);
 });

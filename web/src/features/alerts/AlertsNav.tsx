@@ -1,9 +1,9 @@
 // The Alertas section's sub-navigation, kept apart from the lazy screens' shared code so the board
 // and the incidents (in the initial bundle) do not pull it in.
-import { useI18n, type MessageKey } from "../../lib/i18n";
-import { Link } from "../../lib/router";
+import type { MessageKey } from "../../lib/i18n";
+import { SubNav, type SubNavSection } from "../../ui/SubNav";
 
-const SECTIONS: { href: string; label: MessageKey; write?: boolean }[] = [
+const SECTIONS: SubNavSection[] = [
   { href: "/alerts", label: "alertsNav.board" },
   { href: "/incidents", label: "nav.incidents" },
   { href: "/alerts/rules", label: "alertsNav.rules" },
@@ -14,22 +14,9 @@ const SECTIONS: { href: string; label: MessageKey; write?: boolean }[] = [
 
 /** The tabs of the Alertas section; the current one is marked. */
 export function AlertsNav(props: { path: string }) {
-  const { t } = useI18n();
   const current = (href: string) =>
     href === "/alerts" ? props.path === "/alerts" || /^\/alerts\/[0-9a-f-]{36}$/.test(props.path) : props.path === href || props.path.startsWith(href + "/");
-  return (
-    <nav className="subnav" aria-label={t("alertsNav.label")}>
-      <ul>
-        {SECTIONS.map((s) => (
-          <li key={s.href}>
-            <Link href={s.href} aria-current={current(s.href) ? "page" : undefined}>
-              {t(s.label)}
-            </Link>
-          </li>
-        ))}
-      </ul>
-    </nav>
-  );
+  return <SubNav label="alertsNav.label" sections={SECTIONS} current={current} />;
 }
 
 /** The translation of `key`, or `fallback` when the dictionary has none (values the API may add). */

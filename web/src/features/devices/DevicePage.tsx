@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { lazy, useState } from "react";
 import { useApp, useQuery, useTopics } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import { buildQuery, Link, navigate } from "../../lib/router";
@@ -11,7 +11,11 @@ import { StatusBadge } from "./DeviceList";
 import { ParameterTree } from "./ParameterTree";
 import { WifiPanel } from "./WifiPanel";
 
-const TABS = ["overview", "parameters", "tasks", "wifi", "optics", "diagnose"] as const;
+// Monitoring tabs load on first use (Chart.js stays out of the initial bundle).
+const InterfacesPanel = lazy(() => import("./InterfacesPanel"));
+const TimelinePanel = lazy(() => import("./TimelinePanel"));
+
+const TABS = ["overview", "timeline", "parameters", "tasks", "wifi", "optics", "interfaces", "diagnose"] as const;
 type Tab = (typeof TABS)[number];
 
 /** One device: identity and status, and its sections as tabs (the tab is in the URL). */
@@ -22,7 +26,7 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
   // Device rows publish on `devices` (with the id in the data), tasks and provisioning on `devices/<id>`.
   useTopics("devices", `devices/${props.id}`);
   const device = useQuery<Device>(base);
-  const visible = TABS.filter((tab) => (tab === "optics" ? can("monitoring.read") : tab === "diagnose" ? can("tools.execute") : true));
+  const visible = TABS.filter((tab) => (tab === "optics" || tab === "interfaces" ? can("monitoring.read") : tab === "diagnose" ? can("tools.execute") : true));
   const tab: Tab = (visible as readonly string[]).includes(props.query.tab) ? (props.query.tab as Tab) : "overview";
   const select = (name: Tab) => navigate(`/devices/${props.id}${buildQuery({ tab: name === "overview" ? undefined : name })}`, true);
   if (!device.data) return device.error ? <ErrorNote error={device.error} retry={device.reload} /> : <Loading />;
@@ -70,9 +74,11 @@ export function DevicePage(props: { id: string; query: Record<string, string> })
       </div>
       <div role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`}>
         {tab === "overview" && <Overview device={d} />}
+        {tab === "timeline" && <TimelinePanel deviceId={d.id} />}
         {tab === "parameters" && <ParameterTree deviceId={d.id} />}
         {tab === "tasks" && <Tasks deviceId={d.id} />}
         {tab === "wifi" && <WifiPanel device={d} />}
+        {tab === "interfaces" && <InterfacesPanel device={d} query={props.query} theme={document.documentElement.dataset.theme ?? "system"} />}
         {tab === "optics" && <Optics deviceId={d.id} />}
         {tab === "diagnose" && <DiagnosePanel device={d} theme={document.documentElement.dataset.theme ?? "system"} />}
       </div>
