@@ -85,7 +85,13 @@ struct Serve: AsyncParsableCommand {
         let acsConfiguration = ACSConfiguration(environment: environment.values)
         let files = FileStore(environment: environment.values)
         let deviceTasks = DeviceTaskService(queue: jobs, taskTimeout: acsConfiguration.taskTimeout)
-        let provisioning = ProvisioningService(tasks: deviceTasks, secrets: try? environment.secretBox(), logger: logger)
+        // Templates stay in memory (the listener below drops a provider's when they change) unless
+        // OCTOISP_CACHES turns the caches off.
+        let templateCache = ACSConfiguration.cachesOff(environment.values)
+            ? 0 : environment.values["OCTOISP_PROVISIONING_TEMPLATE_CACHE"].flatMap(Double.init).map { max(0, $0) } ?? 300
+        let provisioning = ProvisioningService(tasks: deviceTasks, secrets: try? environment.secretBox(), logger: logger,
+                                               templateCacheSeconds: templateCache)
+        var engine: ACSEngine?
         let driftEvery = environment.values["OCTOISP_PROVISIONING_DRIFT_INTERVAL"].flatMap(Int64.init) ?? 86_400
         let reportRetentionDays = environment.values["OCTOISP_REPORTS_RETENTION_DAYS"].flatMap(Int.init) ?? 90
         let reports = ReportService(database: database, queue: jobs, secrets: try? environment.secretBox(), retentionDays: reportRetentionDays,
@@ -149,19 +155,25 @@ struct Serve: AsyncParsableCommand {
                                                clock: clock, logger: logger))
         }
         if roles.contains(.acs) {
-            let engine = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning,
-                                   secrets: try environment.secretBox())
+            let acs = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning,
+                                secrets: try environment.secretBox())
+            engine = acs
             let port = environment.values["OCTOISP_CWMP_PORT"].flatMap(Int.init) ?? 7547
             let host = environment.values["OCTOISP_CWMP_HOST"] ?? "127.0.0.1"
-            var server = CWMPServer(engine: engine, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files,
+            var server = CWMPServer(engine: acs, host: host, port: port, maximumBodyBytes: acsConfiguration.maximumBodyBytes, files: files,
                                     tls: try environment.listenerTLS { try ListenerTLS.cwmp(environment: $0) })
             server.deadlines = ConnectionDeadlines(environment: environment.values)
             server.trustedProxies = apiConfiguration.trustedProxies
             services.append(try server.application(logger: logger))
-            services.append(ACSSweeper(engine: engine))
+            services.append(ACSSweeper(engine: acs))
             services.append(FileLeftoverSweeper(files: files, database: database, logger: logger))
-            // Cached CPE credentials changed or removed by any process are dropped here at once.
-            services.append(EventListener(url: databaseConfiguration.app, logger: logger, invalidations: { engine.invalidate($0) }, sink: nil))
+        }
+        // Cached rows (CPE credentials, providers, templates) changed by any process are dropped here at once.
+        if !roles.isDisjoint(with: [.acs, .api, .worker]) {
+            let caches = engine
+            services.append(EventListener(url: databaseConfiguration.app, logger: logger, invalidations: { item in
+                if let caches { caches.invalidate(item) } else { provisioning.invalidate(item) }
+            }, sink: nil))
         }
         if roles.contains(.stun) {
             services.append(STUNServer(database: database, host: environment.values["OCTOISP_STUN_HOST"] ?? "127.0.0.1",

@@ -68,6 +68,65 @@ import Testing
         }
     }
 
+    @Test(.timeLimit(.minutes(2)))
+    func aSuspendedProviderIsRefusedOnTheNextInformInEveryProcess() async throws {
+        var configuration = ACSConfiguration()
+        // Slugs and transport settings would live an hour: only the invalidation can drop them.
+        configuration.slugCacheSeconds = 3600
+        let realm = configuration.realm
+        try await ACSHarness.with(servers: 2, configuration: configuration) { harness in
+            var logger = Logger(label: "cache-test")
+            logger.logLevel = .critical
+            let other = try await harness.stack.makeProvider("other")
+            _ = try await harness.stack.database.withTenant(other.id) { tx in
+                try await tx.cwmpCredentials.create(username: "cpe", password: "other-secret-456", realm: realm, by: .system)
+            }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for engine in harness.engines {
+                    let listener = EventListener(url: harness.stack.appURL, logger: logger, invalidations: { engine.invalidate($0) }, sink: nil)
+                    group.addTask { try await listener.run() }
+                }
+                defer { group.cancelAll() }
+                try await Task.sleep(for: .seconds(1))
+                for index in 0..<2 { #expect(try await Self.session(harness, index) == 200) }
+                #expect(try await Self.session(harness, 0, slug: "other", password: "other-secret-456") == 200)
+                for engine in harness.engines {
+                    #expect(engine.slugs.holds(provider: ACSEngine.noProvider, key: harness.provider.slug))
+                    #expect(engine.transportPolicies.holds(provider: harness.provider.id, key: ""))
+                }
+                #expect(harness.engines[0].transportPolicies.holds(provider: other.id, key: ""))
+
+                // Suspended on the Global Admin's path, as the API of a third process would.
+                let suspended = ContinuousClock.now
+                _ = try await harness.stack.database.withGlobal { tx in
+                    try await tx.query("UPDATE providers SET status = 'suspended' WHERE id = \(harness.provider.id)")
+                }
+                var dropped = false
+                while ContinuousClock.now - suspended < .seconds(5) {
+                    if harness.engines.allSatisfy({ !$0.slugs.holds(provider: ACSEngine.noProvider, key: harness.provider.slug)
+                        && !$0.transportPolicies.holds(provider: harness.provider.id, key: "") }) { dropped = true; break }
+                    try await Task.sleep(for: .milliseconds(10))
+                }
+                #expect(dropped, "a process still holds the suspended provider 5 s after the commit")
+                // Another provider's setting stays.
+                #expect(harness.engines[0].transportPolicies.holds(provider: other.id, key: ""))
+                for index in 0..<2 { #expect(try await Self.session(harness, index) == 401, "process \(index) accepted a suspended provider") }
+                #expect(try await Self.session(harness, 0, slug: "other", password: "other-secret-456") == 200)
+                // Active again: accepted at once, although the unknown slug was cached for an hour.
+                _ = try await harness.stack.database.withGlobal { tx in
+                    try await tx.query("UPDATE providers SET status = 'active' WHERE id = \(harness.provider.id)")
+                }
+                let reactivated = ContinuousClock.now
+                var accepted = false
+                while ContinuousClock.now - reactivated < .seconds(5) {
+                    if try await Self.session(harness, 0) == 200, try await Self.session(harness, 1) == 200 { accepted = true; break }
+                    try await Task.sleep(for: .milliseconds(50))
+                }
+                #expect(accepted, "a reactivated provider is still refused 5 s after the commit")
+            }
+        }
+    }
+
     @Test func invalidationsSelectTheirCacheAndProvider() throws {
         let engine = ACSEngine(database: Database(configuration: .init(app: try DatabaseURL("postgres://u@127.0.0.1/x"),
                                                                         global: try DatabaseURL("postgres://u@127.0.0.1/x")),
@@ -84,8 +143,17 @@ import Testing
         engine.invalidate(CacheInvalidation(cache: "cwmp_credential", provider: one, key: "cpe"))
         #expect(!engine.credentials.holds(provider: one, username: "cpe"))
         #expect(engine.credentials.holds(provider: two, username: "cpe"))
+        engine.transportPolicies.store(true, provider: one, key: "", now: Date(), ticket: engine.transportPolicies.ticket())
+        engine.transportPolicies.store(true, provider: two, key: "", now: Date(), ticket: engine.transportPolicies.ticket())
+        engine.slugs.store(one, provider: ACSEngine.noProvider, key: "one", now: Date(), ticket: engine.slugs.ticket())
+        engine.invalidate(CacheInvalidation(cache: "provider", provider: one, key: "*"))
+        #expect(!engine.transportPolicies.holds(provider: one, key: ""))
+        #expect(engine.transportPolicies.holds(provider: two, key: ""))
+        #expect(!engine.slugs.holds(provider: ACSEngine.noProvider, key: "one"))
+        #expect(engine.credentials.holds(provider: two, username: "cpe"))
         engine.invalidate(.everything)
         #expect(!engine.credentials.holds(provider: two, username: "cpe"))
+        #expect(!engine.transportPolicies.holds(provider: two, key: ""))
     }
 
     @Test func lookupsCountHitsAndMissesWithTheCacheLabel() {

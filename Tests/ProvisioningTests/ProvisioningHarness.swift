@@ -58,7 +58,9 @@ struct ProvisioningHarness: Sendable {
             quiet.logLevel = .critical
             let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: logger)
             let tasks = DeviceTaskService(queue: queue, taskTimeout: configuration.taskTimeout)
-            let service = ProvisioningService(tasks: tasks, secrets: secretKey ? secrets : nil, resolver: resolver, logger: logger)
+            // Templates cached as `octoisp serve` caches them (the listener below drops them when they change).
+            let service = ProvisioningService(tasks: tasks, secrets: secretKey ? secrets : nil, resolver: resolver, logger: logger,
+                                              templateCacheSeconds: 300)
             let engine = ACSEngine(database: stack.database, configuration: configuration, clock: stack.clock, logger: logger, provisioning: service)
             let requester = ConnectionRequester(database: stack.database, secrets: secrets, settings: configuration.connectionRequest,
                                                 clock: stack.clock, logger: quiet)
@@ -74,7 +76,7 @@ struct ProvisioningHarness: Sendable {
             let api = API(database: stack.database, auth: stack.auth, hub: RealtimeHub(), configuration: apiConfiguration,
                           metrics: PrometheusCollectorRegistry(), jobs: queue, deviceTasks: tasks, provisioning: service)
             let events = Events()
-            let listener = EventListener(url: stack.appURL, logger: quiet) { event in events.append(event) }
+            let listener = EventListener(url: stack.appURL, logger: quiet, invalidations: { engine.invalidate($0) }) { event in events.append(event) }
             let server = CWMPServer(engine: engine, host: "127.0.0.1", port: 0, maximumBodyBytes: configuration.maximumBodyBytes, files: nil)
             let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
             let cwmpApp = try server.application(logger: quiet) { port in portContinuation.yield(port) }

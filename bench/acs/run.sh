@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ACS reboot storm: builds `octoisp` and `acs-bench` in release mode, starts a throwaway PostgreSQL
 # (fsync on, as in production) on a free port, `octoisp serve --roles acs` and the bare Hummingbird
-# route as processes of their own, runs the storms and tears everything down.
+# route as processes of their own (the ACS twice: as shipped, and with its in-memory caches off,
+# OCTOISP_CACHES=0, to show what they save), runs the storms and tears everything down.
 #   bench/acs/run.sh [--cpes N] [--concurrency C] [--rounds R] [--register N]
 # Environment: BENCH_MODELS (data-model CSVs, space-separated; a TR-098 and a TR-181 model by default),
 # BENCH_LOG_LEVEL (the ACS's OCTOISP_LOG_LEVEL, notice by default), BENCH_PG_FSYNC (on), OCTOISP_DB_POOL,
@@ -32,14 +33,24 @@ source "$work/postgres/env"
 "$bin/octoisp" migrate >/dev/null 2>&1
 acs_port=$(scripts/free-port.sh)
 bare_port=$(scripts/free-port.sh)
-OCTOISP_SECRET_KEY="k1:$(head -c 32 /dev/urandom | base64 -w0)" OCTOISP_JWT_SECRET="$(head -c 48 /dev/urandom | base64 -w0)" \
-  OCTOISP_CWMP_HOST=127.0.0.1 OCTOISP_CWMP_PORT=$acs_port OCTOISP_LOG_LEVEL=${BENCH_LOG_LEVEL:-notice} \
-  OCTOISP_CWMP_DEVICE_CREDENTIALS=off \
-  "$bin/octoisp" serve --roles acs >"$work/acs.log" 2>&1 &
-pids+=($!)
+uncached_port=$(scripts/free-port.sh)
+metrics_port=$(scripts/free-port.sh)
+secret_key="k1:$(head -c 32 /dev/urandom | base64 -w0)"
+jwt_secret="$(head -c 48 /dev/urandom | base64 -w0)"
+# The same ACS twice: with its in-memory caches (as shipped) and, for comparison, with OCTOISP_CACHES=0.
+for variant in cached uncached; do
+  port=$acs_port caches=1
+  metrics=127.0.0.1:$metrics_port
+  if [ "$variant" = uncached ]; then port=$uncached_port caches=0 metrics=; fi
+  OCTOISP_SECRET_KEY="$secret_key" OCTOISP_JWT_SECRET="$jwt_secret" OCTOISP_CACHES=$caches OCTOISP_METRICS_LISTEN=$metrics \
+    OCTOISP_CWMP_HOST=127.0.0.1 OCTOISP_CWMP_PORT=$port OCTOISP_LOG_LEVEL=${BENCH_LOG_LEVEL:-notice} \
+    OCTOISP_CWMP_DEVICE_CREDENTIALS=off \
+    "$bin/octoisp" serve --roles acs >"$work/acs-$variant.log" 2>&1 &
+  pids+=($!)
+done
 "$bin/acs-bench" bare --port "$bare_port" >"$work/bare.log" 2>&1 &
 pids+=($!)
-for port in "$acs_port" "$bare_port"; do
+for port in "$acs_port" "$uncached_port" "$bare_port"; do
   for _ in $(seq 1 100); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then break; fi
     sleep 0.1
@@ -48,9 +59,15 @@ done
 model_args=()
 for model in $models; do model_args+=(--model "$model"); done
 status=0
-"$bin/acs-bench" storm --acs "http://127.0.0.1:$acs_port/cwmp" --bare "http://127.0.0.1:$bare_port/cwmp" "${model_args[@]}" "$@" || status=$?
+"$bin/acs-bench" storm --acs "http://127.0.0.1:$acs_port/cwmp" --bare "http://127.0.0.1:$bare_port/cwmp" \
+  --uncached "http://127.0.0.1:$uncached_port/cwmp" "${model_args[@]}" "$@" || status=$?
+# The cached process's hits and misses per cache over the whole run (registration storm included).
+echo "== in-memory caches of the ACS process (hits / misses over the run)"
+curl -fsS "http://127.0.0.1:$metrics_port/metrics" | grep -E '^octoisp_cache_(hits|misses)_total' || echo "(metrics not read)"
 if [ "$status" -ne 0 ]; then
-  echo "== last lines of the ACS log"
-  tail -n 20 "$work/acs.log"
+  for variant in cached uncached; do
+    echo "== last lines of the ACS log ($variant)"
+    tail -n 20 "$work/acs-$variant.log"
+  done
 fi
 exit "$status"

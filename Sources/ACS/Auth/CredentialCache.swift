@@ -1,6 +1,5 @@
 import Foundation
 import Metrics
-import Synchronization
 
 /// CPE credentials this process read recently, by provider and user name, so a storm of Informs does
 /// not read the same row once per session. Entries live ``lifetime`` seconds; a claim that does not
@@ -8,63 +7,48 @@ import Synchronization
 /// effect at once). A changed or removed row is dropped in every process by its `NOTIFY` (migration
 /// 0141, ``ACSEngine/invalidate(_:)``), so a revoked credential is refused on the next Inform; without
 /// the listener, ``lifetime`` bounds how long it is still accepted. Lookups count hits and misses
-/// (`octoisp_cache_hits_total` / `octoisp_cache_misses_total`, label `cache="cwmp_credential"`).
+/// (`octoisp_cache_hits_total` / `octoisp_cache_misses_total`, label `cache="cwmp_credential"`). At most
+/// `capacity` entries (a ``ProviderCache``: expired entries go first when full); a read that raced an
+/// invalidation is not stored.
 final class CredentialCache: Sendable {
-    struct Key: Hashable {
-        var provider: UUID
-        var username: String
-    }
+    let entries: ProviderCache<CWMPCredential>
 
     /// Seconds an entry is trusted; 0 turns the cache off.
-    let lifetime: TimeInterval
-    /// Entries kept at most (the cache is emptied when full).
-    let capacity: Int
-    let entries = Mutex<[Key: (credential: CWMPCredential, at: Date)]>([:])
-
-    let hits: Counter
-    let misses: Counter
+    var lifetime: TimeInterval { entries.lifetime }
 
     /// Creates an empty cache; its counters go to `metrics` (the process's bootstrapped factory by default).
     init(lifetime: TimeInterval, capacity: Int = 10_000, metrics: any MetricsFactory = MetricsSystem.factory) {
-        self.lifetime = lifetime
-        self.capacity = capacity
-        hits = Counter(label: "octoisp_cache_hits_total", dimensions: [("cache", "cwmp_credential")], factory: metrics)
-        misses = Counter(label: "octoisp_cache_misses_total", dimensions: [("cache", "cwmp_credential")], factory: metrics)
+        entries = ProviderCache(name: "cwmp_credential", lifetime: lifetime, capacity: capacity, metrics: metrics)
     }
 
     /// The entry for `username` of `provider` if it is younger than ``lifetime`` at `now`.
     func credential(provider: UUID, username: String, now: Date) -> CWMPCredential? {
-        guard lifetime > 0 else { return nil }
-        let found: CWMPCredential? = entries.withLock { entries in
-            guard let entry = entries[Key(provider: provider, username: username)] else { return nil }
-            let age = now.timeIntervalSince(entry.at)
-            return age >= 0 && age < lifetime ? entry.credential : nil
-        }
-        if found != nil { hits.increment() } else { misses.increment() }
-        return found
+        entries.value(provider: provider, key: username, now: now)
     }
 
-    /// Remembers a credential read at `now`.
-    func store(_ credential: CWMPCredential, now: Date) {
-        guard lifetime > 0 else { return }
-        entries.withLock { entries in
-            if entries.count >= capacity { entries.removeAll() }
-            entries[Key(provider: credential.providerID, username: credential.username)] = (credential, now)
-        }
+    /// Taken before reading a credential from the database (see ``ProviderCache/ticket()``).
+    func ticket() -> UInt64 {
+        entries.ticket()
+    }
+
+    /// Remembers a credential read at `now`, unless an invalidation arrived since `ticket` was taken
+    /// (without one: unconditionally).
+    func store(_ credential: CWMPCredential, now: Date, ticket: UInt64? = nil) {
+        entries.store(credential, provider: credential.providerID, key: credential.username, now: now, ticket: ticket ?? entries.ticket())
     }
 
     /// Forgets every entry.
     func forgetAll() {
-        entries.withLock { $0.removeAll() }
+        entries.forgetAll()
     }
 
     /// Whether an entry for `username` of `provider` is held (for tests).
     func holds(provider: UUID, username: String) -> Bool {
-        entries.withLock { $0[Key(provider: provider, username: username)] != nil }
+        entries.holds(provider: provider, key: username)
     }
 
     /// Forgets `username` of `provider`.
     func forget(provider: UUID, username: String) {
-        _ = entries.withLock { $0.removeValue(forKey: Key(provider: provider, username: username)) }
+        entries.forget(provider: provider, key: username)
     }
 }

@@ -15,7 +15,8 @@ public struct ACSConfiguration: Sendable, Hashable {
     public var realm: String
     /// Seconds a Digest nonce stays valid.
     public var nonceLifetime: TimeInterval
-    /// Seconds a provider slug stays cached.
+    /// Seconds a provider's slug and CWMP transport setting stay cached (0: read them for every Inform);
+    /// a change to the provider row drops them at once in every process that listens for invalidations.
     public var slugCacheSeconds: TimeInterval
     /// Seconds a CPE credential read from the database is reused by this process (0: read it for every
     /// Inform). A claim that fails against a cached credential is checked against the stored one again,
@@ -54,6 +55,12 @@ public struct ACSConfiguration: Sendable, Hashable {
         self.slugCacheSeconds = slugCacheSeconds
     }
 
+    /// Whether `OCTOISP_CACHES` turns every in-memory cache of rows off (`0`, `off`, `false`, `no`):
+    /// each Inform then reads what it needs from PostgreSQL (for comparisons and diagnosis).
+    public static func cachesOff(_ environment: [String: String]) -> Bool {
+        environment["OCTOISP_CACHES"].map { ["off", "0", "false", "no"].contains($0.lowercased()) } ?? false
+    }
+
     /// Reads `OCTOISP_CWMP_*` settings from an environment dictionary; unset values keep their defaults.
     public init(environment: [String: String]) {
         self.init()
@@ -63,6 +70,11 @@ public struct ACSConfiguration: Sendable, Hashable {
         if let value = environment["OCTOISP_CWMP_DISCOVERY_BATCH"].flatMap(Int.init), value > 0 { session.discoveryBatchSize = value }
         if let value = environment["OCTOISP_CWMP_REALM"], !value.isEmpty { realm = value }
         if let value = environment["OCTOISP_CWMP_CREDENTIAL_CACHE"].flatMap(Double.init), value >= 0 { credentialCacheSeconds = value }
+        if let value = environment["OCTOISP_CWMP_PROVIDER_CACHE"].flatMap(Double.init), value >= 0 { slugCacheSeconds = value }
+        if Self.cachesOff(environment) {
+            credentialCacheSeconds = 0
+            slugCacheSeconds = 0
+        }
         if let value = environment["OCTOISP_ACS_TASK_TIMEOUT"].flatMap(Double.init), value > 0 { taskTimeout = value }
         if let value = environment["OCTOISP_ACS_TRANSFER_TIMEOUT"].flatMap(Double.init), value > 0 { transferTimeout = value }
         deviceCredentials = environment["OCTOISP_CWMP_DEVICE_CREDENTIALS"].map { !["off", "0", "false", "no"].contains($0.lowercased()) } ?? true

@@ -13,19 +13,16 @@ extension ACSEngine {
         }
     }
 
-    /// The provider's setting, read again after ``ACSConfiguration/slugCacheSeconds``.
+    /// The provider's setting, from ``transportPolicies`` while fresh (a change to the provider row drops it
+    /// in every process; ``ACSConfiguration/slugCacheSeconds`` bounds it otherwise).
     func requiresTLSForBasic(_ provider: UUID) async throws -> Bool {
         let now = clock.now
-        if let cached = transportPolicies.withLock({ $0[provider] }), now.timeIntervalSince(cached.at) < configuration.slugCacheSeconds {
-            return cached.required
-        }
+        if let cached = transportPolicies.value(provider: provider, key: "", now: now) { return cached }
+        let ticket = transportPolicies.ticket()
         let required = try await database.withTenant(provider, logger: logger) { tx in
             try await tx.providers.get(provider).cwmpRequireTlsForBasic
         }
-        transportPolicies.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[provider] = (required, now)
-        }
+        transportPolicies.store(required, provider: provider, key: "", now: now, ticket: ticket)
         return required
     }
 }

@@ -26,8 +26,10 @@ public final class ACSEngine: Sendable {
     /// Live sessions plus sessions being opened: taken before an Inform's first await and given back
     /// when the session ends or fails to open, so parallel Informs cannot exceed the session cap.
     let slots = Mutex<Int>(0)
-    let slugs = Mutex<[String: (id: UUID?, at: Date)]>([:])
-    let transportPolicies = Mutex<[UUID: (required: Bool, at: Date)]>([:])
+    /// Provider ids by slug (`nil`: unknown or suspended), under the nil provider: a slug names its provider.
+    let slugs: ProviderCache<UUID?>
+    /// Whether a provider refuses Basic authentication over plain HTTP, by provider (key "").
+    let transportPolicies: ProviderCache<Bool>
     let credentials: CredentialCache
     let nonces: NonceLedger
     let throttle: AuthFailureThrottle
@@ -53,6 +55,8 @@ public final class ACSEngine: Sendable {
         self.authenticator = HTTPAuthenticator(realm: configuration.realm, nonceLifetime: configuration.nonceLifetime, clock: clock)
         self.decoder = CWMPDecoder(limits: .init(maximumBytes: configuration.maximumBodyBytes))
         self.credentials = CredentialCache(lifetime: configuration.credentialCacheSeconds, capacity: 100_000)
+        self.slugs = ProviderCache(name: "cwmp_provider_slug", lifetime: configuration.slugCacheSeconds)
+        self.transportPolicies = ProviderCache(name: "cwmp_provider_policy", lifetime: configuration.slugCacheSeconds)
         self.nonces = NonceLedger(lifetime: configuration.nonceLifetime)
         self.throttle = AuthFailureThrottle(perAddress: configuration.authFailuresPerAddress, perUsername: configuration.authFailuresPerUsername)
         self.statements = CWMPStatements(database: database, logger: logger)
@@ -62,13 +66,21 @@ public final class ACSEngine: Sendable {
     }
 
     /// Drops what another process changed (a `NOTIFY` on `octoisp_cache`, see ``EventListener``) from
-    /// this process's caches: CPE credentials by provider and user name.
+    /// this process's caches: CPE credentials by provider and user name; provider slugs and settings
+    /// (any change to a provider row drops every slug, since a slug may move between rows); and, through
+    /// the provisioning service, the provider's templates.
     public func invalidate(_ item: CacheInvalidation) {
         if item.isEverything {
             credentials.forgetAll()
+            slugs.forgetAll()
+            transportPolicies.forgetAll()
         } else if item.cache == "cwmp_credential" {
             credentials.forget(provider: item.provider, username: item.key)
+        } else if item.cache == "provider" {
+            slugs.forgetAll()
+            transportPolicies.forget(provider: item.provider)
         }
+        provisioning?.invalidate(item)
     }
 
     /// Sessions live in this process.
@@ -165,21 +177,21 @@ public final class ACSEngine: Sendable {
         return nil
     }
 
+    /// The id of the active provider `slug` names, from ``slugs`` while fresh.
     func provider(slug: String) async throws -> UUID? {
         let now = clock.now
-        if let cached = slugs.withLock({ $0[slug] }), now.timeIntervalSince(cached.at) < configuration.slugCacheSeconds {
-            return cached.id
-        }
         guard slug.utf8.count <= 63, slug.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D }) else {
             return nil
         }
+        if let cached = slugs.value(provider: Self.noProvider, key: slug, now: now) { return cached }
+        let ticket = slugs.ticket()
         let id = try await database.withTenant(nil, logger: logger) { tx in try await tx.lookup.provider(slug: slug) }
-        slugs.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[slug] = (id, now)
-        }
+        slugs.store(id, provider: Self.noProvider, key: slug, now: now, ticket: ticket)
         return id
     }
+
+    /// The provider of cache entries that belong to no provider (slugs).
+    static let noProvider = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
 
     func openSession(_ request: CWMPRequest) async throws -> CWMPResponse {
         guard let providerID = try await provider(slug: request.providerSlug) else {
@@ -371,12 +383,13 @@ public final class ACSEngine: Sendable {
         }
         if verified == nil {
             credentialReads.add(1, ordering: .relaxed)
+            let ticket = credentials.ticket()
             let stored = try await database.withTenant(provider, logger: logger) { tx in try await tx.cwmpCredentials.find(username: username) }
             if let stored {
                 verdict = authenticator.check(claim, against: stored, method: request.method, requestURI: request.uri)
                 if verdict != .rejected { verified = stored }
             }
-            if let verified { credentials.store(verified, now: now) } else { credentials.forget(provider: provider, username: username) }
+            if let verified { credentials.store(verified, now: now, ticket: ticket) } else { credentials.forget(provider: provider, username: username) }
         }
         guard let verified else { return .rejected }
         guard verdict == .accepted else { return .stale }

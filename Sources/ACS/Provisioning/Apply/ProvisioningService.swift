@@ -18,13 +18,53 @@ public struct ProvisioningService: Sendable {
     public let resolver: SettingsResolver
     /// Logger.
     public let logger: Logger
+    /// Each provider's live templates with their current versions (key ""), so planning a device reads
+    /// no template row while they are unchanged. Used only when read at the template revision the
+    /// planning transaction sees (migration 0144 bumps it with every template change, in the changing
+    /// transaction), so it is never older than the database; a change also drops the provider's entry in
+    /// every process that listens (``invalidate(_:)``), which frees it at once.
+    let templates: ProviderCache<TemplateSet>
 
-    /// Creates the service.
-    public init(tasks: DeviceTaskService, secrets: SecretBox?, resolver: SettingsResolver = SettingsResolver(), logger: Logger) {
+    /// A provider's live templates as read at a template revision.
+    struct TemplateSet: Sendable {
+        /// `provisioning_template_revisions.revision` when they were read (0: never changed).
+        var revision: Int64
+        var templates: [CurrentTemplate]
+    }
+
+    /// Creates the service. With `templateCacheSeconds` > 0, templates are kept in memory that long at
+    /// most (`octoisp serve` also hands ``invalidate(_:)`` the `octoisp_cache` notifications).
+    public init(tasks: DeviceTaskService, secrets: SecretBox?, resolver: SettingsResolver = SettingsResolver(), logger: Logger,
+                templateCacheSeconds: TimeInterval = 0) {
         self.tasks = tasks
         self.secrets = secrets
         self.resolver = resolver
         self.logger = logger
+        self.templates = ProviderCache(name: "provisioning_template", lifetime: templateCacheSeconds, capacity: 10_000)
+    }
+
+    /// Drops what another process changed (a `NOTIFY` on `octoisp_cache`, see ``EventListener``): the
+    /// provider's templates.
+    public func invalidate(_ item: CacheInvalidation) {
+        if item.isEverything {
+            templates.forgetAll()
+        } else if item.cache == "provisioning_template" {
+            templates.forget(provider: item.provider)
+        }
+    }
+
+    /// The live templates of the transaction's provider with their current versions, from ``templates``
+    /// while fresh and read at `revision`: the template revision the transaction saw in an earlier statement
+    /// (``DeviceContext/templatesRevision``). Templates read now are at least that recent, so they are kept
+    /// under it.
+    func currentTemplates(in tx: Transaction, revision: Int64) async throws -> [CurrentTemplate] {
+        guard templates.isEnabled, let provider = tx.providerID else { return try await tx.provisioningTemplates.current() }
+        let now = Date()
+        if let cached = templates.value(provider: provider, key: "", now: now, where: { $0.revision == revision }) { return cached.templates }
+        let ticket = templates.ticket()
+        let read = try await tx.provisioningTemplates.current()
+        templates.store(TemplateSet(revision: revision, templates: read), provider: provider, key: "", now: now, ticket: ticket)
+        return read
     }
 
     /// What applying would do to one device.
@@ -67,19 +107,23 @@ public struct ProvisioningService: Sendable {
         var customerId: UUID?
         var customerName: String?
         var tree: [String: ParameterNode]
+        /// The provider's template revision when the device was read (0: its templates never changed).
+        var templatesRevision: Int64 = 0
         var root: String { tree.keys.contains { $0.hasPrefix("Device.") } ? "Device." : "InternetGatewayDevice." }
     }
 
     func context(_ device: UUID, in tx: Transaction) async throws -> DeviceContext {
         guard let row = try await tx.query("""
-            SELECT d.vendor, d.oui, d.product_class, d.firmware, d.serial_number, d.pop_id, d.customer_id, c.name AS customer_name
+            SELECT d.vendor, d.oui, d.product_class, d.firmware, d.serial_number, d.pop_id, d.customer_id, c.name AS customer_name,
+                   coalesce((SELECT r.revision FROM provisioning_template_revisions r WHERE r.provider_id = d.provider_id), 0) AS templates_revision
             FROM devices d LEFT JOIN customers c ON c.provider_id = d.provider_id AND c.id = d.customer_id WHERE d.id = \(device)
             """).acsFirst({ row in
                 (facts: DeviceFacts(manufacturer: try row.acsColumn("vendor", as: String?.self) ?? "", oui: try row.acsColumn("oui", as: String?.self) ?? "",
                                     productClass: try row.acsColumn("product_class", as: String?.self) ?? "",
                                     firmware: try row.acsColumn("firmware", as: String?.self) ?? ""),
                  serial: try row.acsColumn("serial_number", as: String?.self) ?? "", pop: try row.acsColumn("pop_id", as: UUID?.self),
-                 customer: try row.acsColumn("customer_id", as: UUID?.self), customerName: try row.acsColumn("customer_name", as: String?.self))
+                 customer: try row.acsColumn("customer_id", as: UUID?.self), customerName: try row.acsColumn("customer_name", as: String?.self),
+                 revision: try row.acsColumn("templates_revision", as: Int64.self))
             }) else { throw OctoError.notFound("device") }
         var tree: [String: ParameterNode] = [:]
         for try await (path, value, type, writable) in try await tx.query("""
@@ -87,7 +131,8 @@ public struct ProvisioningService: Sendable {
             """).decode((String, String?, String?, Bool?).self) {
             tree[path] = ParameterNode(value: value ?? "", type: type ?? "", writable: writable ?? false)
         }
-        return DeviceContext(facts: row.facts, serial: row.serial, popId: row.pop, customerId: row.customer, customerName: row.customerName, tree: tree)
+        return DeviceContext(facts: row.facts, serial: row.serial, popId: row.pop, customerId: row.customer, customerName: row.customerName, tree: tree,
+                             templatesRevision: row.revision)
     }
 
     /// The settings for `device`: the template version (policies enforced) with the device's overrides
@@ -179,11 +224,22 @@ public struct ProvisioningService: Sendable {
         let context = try await context(device, in: tx)
         let state = try await tx.deviceProvisioning.get(device)
         let chosen: (ProvisioningTemplate, TemplateVersion)?
-        if let template { chosen = template } else { chosen = try await tx.provisioningTemplates.matching(context.facts, pop: context.popId) }
         var opened: TemplateVersion?
         var sealedError: ProvisioningError?
-        if let version = chosen?.1 {
-            do { opened = try await tx.provisioningTemplates.withSecrets(version, secrets: secrets) } catch let error as ProvisioningError { sealedError = error }
+        if let template {
+            chosen = template
+            if let version = template?.1 {
+                do { opened = try await tx.provisioningTemplates.withSecrets(version, secrets: secrets) } catch let error as ProvisioningError { sealedError = error }
+            }
+        } else {
+            // The highest-priority live template matching the device (and its POP).
+            let match = try await currentTemplates(in: tx, revision: context.templatesRevision).first {
+                $0.template.match.matches(context.facts) && ($0.template.popId == nil || $0.template.popId == context.popId)
+            }
+            chosen = match.map { ($0.template, $0.version) }
+            if let match {
+                do { opened = try tx.provisioningTemplates.opened(match.version, sealed: match.sealed, secrets: secrets) } catch let error as ProvisioningError { sealedError = error }
+            }
         }
         let stored: JSONValue
         if let overrides { stored = overrides } else { stored = try await storedOverrides(device, state: state, in: tx) }

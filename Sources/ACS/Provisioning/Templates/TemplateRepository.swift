@@ -155,6 +155,42 @@ public struct TemplateRepository: Sendable {
         return nil
     }
 
+    /// The live templates, highest priority first, each with its current version and that version's
+    /// sealed settings (if it has secrets): what ``ProvisioningService`` matches devices against, read
+    /// in two statements.
+    public func current() async throws -> [CurrentTemplate] {
+        let templates = try await list()
+        guard !templates.isEmpty else { return [] }
+        var versions: [UUID: (TemplateVersion, String?)] = [:]
+        for (version, sealed) in try await tx.query("""
+            SELECT \(unescaped: Self.versionColumns), secrets_sealed FROM provisioning_template_versions
+            WHERE (template_id, version) IN (SELECT id, current_version FROM provisioning_templates WHERE archived_at IS NULL)
+            """).acsRows({ (try Self.decodeVersion($0), try $0.acsColumn("secrets_sealed", as: String?.self)) }) {
+            versions[version.templateId] = (version, sealed)
+        }
+        return try templates.map { template in
+            guard let (version, sealed) = versions[template.id] else { throw OctoError.notFound("template version") }
+            return CurrentTemplate(template: template, version: version, sealed: sealed)
+        }
+    }
+
+    /// `version` with its settings in full: `sealed` (its sealed copy, if any) opened with `secrets`.
+    /// Throws a ``ProvisioningError`` naming `settings` when it cannot be opened.
+    public func opened(_ version: TemplateVersion, sealed: String?, secrets: SecretBox?) throws -> TemplateVersion {
+        guard let sealed else { return version }
+        guard let secrets else {
+            throw ProvisioningError(.invalidValue, field: "settings", "the template's keys and passwords are sealed; they need the secret key (OCTOISP_SECRET_KEY)")
+        }
+        var opened = version
+        do {
+            let text = try secrets.open(sealed, context: Self.secretContext(provider: tx.providerID, template: version.templateId, version: version.version))
+            opened.settings = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
+        } catch {
+            throw ProvisioningError(.invalidValue, field: "settings", "the template's sealed keys and passwords cannot be opened with the secret key")
+        }
+        return opened
+    }
+
     func nextVersion(_ id: UUID) async throws -> Int {
         // The template row's lock serialises version numbers.
         _ = try await tx.query("SELECT 1 FROM provisioning_templates WHERE id = \(id) FOR UPDATE").acsFirst { _ in true }
@@ -168,18 +204,7 @@ public struct TemplateRepository: Sendable {
         let sealed = try await tx.query("""
             SELECT secrets_sealed FROM provisioning_template_versions WHERE template_id = \(version.templateId) AND version = \(version.version)
             """).acsFirst { try $0.acsColumn("secrets_sealed", as: String?.self) } ?? nil
-        guard let sealed else { return version }
-        guard let secrets else {
-            throw ProvisioningError(.invalidValue, field: "settings", "the template's keys and passwords are sealed; they need the secret key (OCTOISP_SECRET_KEY)")
-        }
-        var opened = version
-        do {
-            let text = try secrets.open(sealed, context: Self.secretContext(provider: tx.providerID, template: version.templateId, version: version.version))
-            opened.settings = try JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))
-        } catch {
-            throw ProvisioningError(.invalidValue, field: "settings", "the template's sealed keys and passwords cannot be opened with the secret key")
-        }
-        return opened
+        return try opened(version, sealed: sealed, secrets: secrets)
     }
 
     /// What sealed template settings are bound to.
@@ -231,6 +256,16 @@ public struct TemplateRepository: Sendable {
             policies: try json("policies", TemplatePolicies.self, snake: true), note: try row.acsColumn("note"),
             sourceVersion: try row.acsColumn("source_version"), createdBy: try row.acsColumn("created_by"), createdAt: try row.acsColumn("created_at"))
     }
+}
+
+/// A live template with its current version, as provisioning matches devices against it.
+public struct CurrentTemplate: Sendable, Hashable {
+    /// The template.
+    public var template: ProvisioningTemplate
+    /// Its current version (settings with secrets masked).
+    public var version: TemplateVersion
+    /// The version's settings in full, sealed; nil when it holds no key or password.
+    public var sealed: String?
 }
 
 /// A template and one version, as audited (secrets in the settings masked).
