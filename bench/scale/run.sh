@@ -6,6 +6,10 @@
 # of both. Then `acs-bench scale` runs the same BOOT storm through each, alternating them per round, and
 # prints sessions/s, p99, the ratio 2 processes / 1 process and the ratios to the bare route.
 #   bench/scale/run.sh [--cpes N] [--concurrency C] [--rounds R]
+# BENCH_FAILOVER=1 then runs the Patroni failover test (FailoverTests, through scripts/test.sh: a
+# streaming replica, the primary killed during an ACS storm and a metrics ingest) and prints its
+# figures: time until writes and Informs are acknowledged again, acknowledged data lost (must be 0),
+# and how serve stopped on SIGTERM afterwards.
 # Environment: BENCH_MODELS, BENCH_LOG_LEVEL, BENCH_PG_FSYNC, OCTOISP_DB_POOL, BENCH_CONFIGURATION (as bench/acs/run.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -95,5 +99,10 @@ status=0
 if [ "$status" -ne 0 ]; then
   for n in 1 2; do echo "== last lines of ACS $n"; tail -n 20 "$work/acs$n.log"; done
   echo "== nginx errors"; tail -n 20 "$work"/nginx-*/logs/error.log
+fi
+if [ "$status" -eq 0 ] && [ "${BENCH_FAILOVER:-0}" = 1 ]; then
+  echo "== PostgreSQL failover (FailoverTests, debug build)"
+  OCTOISP_FUZZ_RUNS=1 scripts/test.sh --filter FailoverTests >"$work/failover.log" 2>&1 || status=$?
+  grep -E '^failover:|Test run with' "$work/failover.log" || tail -n 40 "$work/failover.log"
 fi
 exit "$status"
