@@ -113,7 +113,7 @@ enum BandwidthReport {
         func read(_ start: Int) -> Task<[Int64: [CounterRate.Reading]], any Error> {
             let ids = series(start)
             if let database = parallel?.database {
-                return Task { try await database.withTenant(tenant) { try await fiveMinuteReadings($0, series: ids, from: from, to: to) } }
+                return Task { try await database.withTenantReading(tenant) { try await fiveMinuteReadings($0, series: ids, from: from, to: to) } }
             }
             return Task { try await fiveMinuteReadings(tx, series: ids, from: from, to: to) }
         }

@@ -12,7 +12,8 @@ public struct ReportOptions: Sendable {
     /// computed in Swift, so the database and the process work at the same time.
     public var overlapReads = true
     /// Further read transactions for the bandwidth report's rollup batches: with a database, up to
-    /// `readers` batches are read at once, each in its own short tenant transaction (so by several
+    /// `readers` batches are read at once, each in its own short read-only tenant transaction (on the
+    /// replica of `OCTOISP_READ_DATABASE_URL` when one is configured, as the report's own; so by several
     /// PostgreSQL backends, on several cores), while the report's own transaction computes. The rollups
     /// of a closed period do not change, and the report's transaction reads each statement in its own
     /// snapshot (read committed) anyway, so the figures are the same. Without one, reads use the
