@@ -11,7 +11,7 @@ import { Card, StatCard } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { DataTable, Pager, type Column } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
-import { ConfirmButton, useAction } from "../alerts/common";
+import { ConfirmButton, FormProblem, useAction } from "../alerts/common";
 import { HelpButton } from "../help/HelpButton";
 import {
   BANDS,
@@ -151,17 +151,8 @@ function RolloutCreate(props: { onDone: () => void }) {
   return (
     <Card title={t("ro.new")} labelledBy="ro-new">
       <form onSubmit={submit} noValidate data-testid="rollout-form">
-        {Object.keys(local).length > 0 && (
-          <p className="note note-error" role="alert">
-            {t("form.fix")}
-          </p>
-        )}
-        {apiError && (
-          <p className="note note-error" role="alert" data-testid="form-error">
-            {t("form.rejected", { message: apiError.message })}
-          </p>
-        )}
-        {action.error && !apiError ? <ErrorNote error={action.error} /> : null}
+        {/* The field is shown at its own place in the form, so the note does not name it. */}
+        <FormProblem local={local} action={{ error: action.error }} labels={{}} />
         <fieldset disabled={action.busy} className="plain-fieldset">
           <div className="form-row">
             <Field label={t("devices.name")} value={form.name} onChange={(e) => set("name", e.target.value)} error={errors.name} autoComplete="off" />

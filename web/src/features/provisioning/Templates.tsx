@@ -13,7 +13,7 @@ import { Field, Select, TextArea } from "../../ui/Form";
 import { SubNav, type SubNavSection } from "../../ui/SubNav";
 import { DataTable, Pager, type Column } from "../../ui/Table";
 import { ErrorNote, Loading } from "../../ui/States";
-import { ConfirmButton, useAction } from "../alerts/common";
+import { ConfirmButton, FormProblem, useAction } from "../alerts/common";
 import { HelpButton } from "../help/HelpButton";
 import {
   BANDS,
@@ -189,17 +189,8 @@ function TemplateForm(props: { existing?: TemplateWithVersion; onSaved: (version
   };
   return (
     <form onSubmit={submit} noValidate data-testid="template-form">
-      {Object.keys(local).length > 0 && (
-        <p className="note note-error" role="alert">
-          {t("form.fix")}
-        </p>
-      )}
-      {apiError && (
-        <p className="note note-error" role="alert" data-testid="form-error">
-          {t("form.rejected", { message: apiError.message })}
-        </p>
-      )}
-      {action.error && !apiError ? <ErrorNote error={action.error} /> : null}
+      {/* The field is shown at its own place in the form, so the note does not name it. */}
+      <FormProblem local={local} action={{ error: action.error }} labels={{}} />
       {!writable && <p className="note">{t("tpl.readOnly")}</p>}
       <fieldset disabled={!writable || action.busy} className="plain-fieldset">
         <Card title={t("tpl.matchTitle")} labelledBy="tpl-match">
