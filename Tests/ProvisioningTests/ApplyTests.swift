@@ -230,6 +230,41 @@ import Testing
         }
     }
 
+    /// An apply audits its task (holding the provider's audit chain) before it saves the device's
+    /// state, whose foreign key share-locks the template row. A version change taken meanwhile must
+    /// not lock that row against the key check and then wait for the chain: that is a deadlock, and
+    /// PostgreSQL would abort one side with an internal error.
+    @Test func aRollbackAndAnApplyHoldingTheAuditChainBothCommit() async throws {
+        try await ProvisioningHarness.with(worker: false) { harness in
+            let template = try await createTemplate(harness)
+            let (audited, auditedContinuation) = AsyncStream.makeStream(of: Void.self)
+            let (release, releaseContinuation) = AsyncStream.makeStream(of: Void.self)
+            let apply = Task {
+                try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.audit("device_task.create", by: .system, target: ("device_task", UUID().lowercased))
+                    auditedContinuation.yield()
+                    for await _ in release { break }
+                    // What the foreign key check of device_provisioning does when the apply saves the state.
+                    try await tx.query("SELECT 1 FROM provisioning_templates WHERE id = \(template) FOR KEY SHARE")
+                }
+            }
+            for await _ in audited { break }
+            let rollback = Task { try await harness.call(.post, "/api/v1/provisioning/templates/\(template.lowercased)/rollback", json: #"{"version": 1}"#) }
+            // The rollback has reached the audit chain and waits for the apply's transaction.
+            #expect(try await harness.eventually {
+                try await harness.stack.database.globalStatement("""
+                    SELECT count(*)::int FROM pg_locks
+                    WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """).map { try $0.decode(Int.self) }.first == 1
+            })
+            releaseContinuation.yield()
+            try await apply.value
+            let answer = try await rollback.value
+            #expect(answer.status == .created, "\(answer.text)")
+            #expect(answer.json?["version"]?["version"] == .number(2))
+        }
+    }
+
     @Test(arguments: [
         (#"{"name": "t", "settings": {"wifi": [{"band": "5GHz", "colour": "red"}]}}"#, "settings.wifi[0].colour"),
         (#"{"name": "t", "settings": {"radius": {"server": "x"}}}"#, "settings.radius"),

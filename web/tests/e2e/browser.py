@@ -56,9 +56,18 @@ class Browser:
 
     def tearDown(self):
         self.context.close()
+        if self.failed():
+            # What the server said about it: its warnings and errors.
+            lines = [line for line in self.server.logs().splitlines() if re.search(r"\"level\": ?\"(warning|error|critical)\"", line)]
+            print("\n".join(["server warnings and errors:"] + lines[-40:]))
         # A refused write is logged by Chromium as a failed load; nothing else may show up.
         expected = ("Failed to load resource",)
         self.assertEqual([e for e in self.console_errors if not any(x in e for x in expected)], [])
+
+    def failed(self):
+        """Whether this test has failed so far (unittest records a failure before tearDown runs)."""
+        result = getattr(self._outcome, "result", None)
+        return result is not None and any(test is self for test, _ in result.failures + result.errors)
 
     def shot(self, name):
         # From the top: the sticky top bar would otherwise be drawn where the page was scrolled to.

@@ -192,8 +192,10 @@ public struct TemplateRepository: Sendable {
     }
 
     func nextVersion(_ id: UUID) async throws -> Int {
-        // The template row's lock serialises version numbers.
-        _ = try await tx.query("SELECT 1 FROM provisioning_templates WHERE id = \(id) FOR UPDATE").acsFirst { _ in true }
+        // The template row's lock serialises version numbers. NO KEY UPDATE, not UPDATE: an apply's
+        // device state share-locks the row for its foreign key after taking the audit chain, which
+        // this transaction takes next; a full UPDATE lock would deadlock with it.
+        _ = try await tx.query("SELECT 1 FROM provisioning_templates WHERE id = \(id) FOR NO KEY UPDATE").acsFirst { _ in true }
         return try await tx.query("SELECT coalesce(max(version), 0) + 1 AS next FROM provisioning_template_versions WHERE template_id = \(id)")
             .acsFirst { try $0.acsColumn("next", as: Int.self) } ?? 1
     }
