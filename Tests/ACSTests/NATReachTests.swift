@@ -107,7 +107,8 @@ struct NATReachTests {
                 let settled = try await harness.wait(for: task.id, device: id)
                 let elapsed = ContinuousClock.now - queued
                 #expect(settled.status == .done, "the UDP connection request made the CPE open a session")
-                #expect(elapsed < .seconds(5), "the task ran at once, not at the next Inform")
+                // The simulated CPE informs only when told to: the task can only have run through the request.
+                #expect(elapsed < .seconds(10), "the task ran at once, not at the next Inform")
                 // The request is recorded once its last copy is out (100 ms apart), which can be after
                 // the session it caused has already run the task.
                 let recorded = try await Self.recorded(task.id, device: id, harness)
@@ -363,7 +364,8 @@ struct NATReachTests {
                 let settled = try await harness.wait(for: task.id, device: id)
                 let elapsed = ContinuousClock.now - queued
                 #expect(settled.status == .done, "the XMPP connection request made the CPE open a session")
-                #expect(elapsed < .seconds(5), "the task ran at once, not at the next Inform")
+                // The simulated CPE informs only when told to: the task can only have run through the request.
+                #expect(elapsed < .seconds(10), "the task ran at once, not at the next Inform")
                 // Recorded when the CPE's result IQ is in, which can be after its session ran the task.
                 let recorded = try await Self.recorded(task.id, device: id, harness)
                 #expect(recorded.connectionRequest?.path == "xmpp")

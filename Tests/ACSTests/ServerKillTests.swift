@@ -57,7 +57,7 @@ final class FleetLedger: Sendable {
         environment["OCTOISP_BCRYPT_COST"] = "4"
         environment["OCTOISP_ADMIN_PASSWORD"] = "first admin password"
         // Leases of the killed process expire quickly, so the test does not wait the production defaults.
-        environment["OCTOISP_CWMP_IDLE_TIMEOUT"] = "3"
+        environment["OCTOISP_CWMP_IDLE_TIMEOUT"] = "6"
         environment["OCTOISP_JOB_LEASE"] = "4"
         environment["OCTOISP_ICMP"] = "off"
         // The test's CPEs (and the held one it drives by hand) sign in with the provider's credential

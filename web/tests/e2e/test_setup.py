@@ -173,7 +173,8 @@ class SetupStories(Browser, unittest.TestCase):
         cls.agent = Agent()
         cls.snmpd_host, cls.snmpd_port = Agent.HOST, str(cls.agent.port)
         try:
-            cls.server = Server(roles="api,acs,poller", env={"OCTOISP_OUTBOUND_DENY": "224.0.0.0/4"})
+            # A probe waits up to 5 s for the agent (1 s by default): a busy machine answers late.
+            cls.server = Server(roles="api,acs,poller", env={"OCTOISP_OUTBOUND_DENY": "224.0.0.0/4", "OCTOISP_SNMP_DISCOVERY_TIMEOUT": "5"})
         except Exception:
             cls.agent.stop()
             raise
