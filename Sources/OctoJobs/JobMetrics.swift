@@ -7,11 +7,17 @@ public enum JobMetrics {
     /// found by their dedup key count as `octoisp_jobs_deduplicated_total{queue}`. A job enqueued
     /// inside a transaction counts when it is written, whether or not that transaction commits.
     static func enqueued(_ jobs: [JobRequest], _ results: [EnqueueResult]) {
+        // One increment per queue and outcome, not per job: a batch is usually one queue.
+        var counts: [String: (enqueued: Int64, duplicate: Int64)] = [:]
         for (job, result) in zip(jobs, results) {
             switch result {
-            case .enqueued: Counter(label: "octoisp_jobs_enqueued_total", dimensions: [("queue", JobMetrics.queueLabel(job.queue))]).increment()
-            case .duplicate: Counter(label: "octoisp_jobs_deduplicated_total", dimensions: [("queue", JobMetrics.queueLabel(job.queue))]).increment()
+            case .enqueued: counts[job.queue, default: (0, 0)].enqueued += 1
+            case .duplicate: counts[job.queue, default: (0, 0)].duplicate += 1
             }
+        }
+        for (queue, count) in counts {
+            if count.enqueued > 0 { Counter(label: "octoisp_jobs_enqueued_total", dimensions: [("queue", JobMetrics.queueLabel(queue))]).increment(by: count.enqueued) }
+            if count.duplicate > 0 { Counter(label: "octoisp_jobs_deduplicated_total", dimensions: [("queue", JobMetrics.queueLabel(queue))]).increment(by: count.duplicate) }
         }
     }
 

@@ -5,8 +5,9 @@ import Metrics
 import Synchronization
 
 extension JobWorker {
-    /// Runs one claimed job with a heartbeat, then acks it (through `acks` when given) or records the failure.
-    func execute(_ job: ClaimedJob, acks: JobAcknowledger? = nil) async {
+    /// Runs one claimed job with a heartbeat (kept by `leases` when given), then acks it (through `acks`
+    /// when given) or records the failure.
+    func execute(_ job: ClaimedJob, acks: JobAcknowledger? = nil, leases: JobLeaseKeeper? = nil) async {
         var jobLogger = self.logger
         jobLogger[metadataKey: "provider.id"] = "\(job.providerID.lowercased)"
         jobLogger[metadataKey: "job.id"] = "\(job.id.lowercased)"
@@ -17,7 +18,7 @@ extension JobWorker {
         let dimensions = [("queue", JobMetrics.queueLabel(job.queue)), ("provider", job.providerID.lowercased)]
         let started = ContinuousClock.now
         // Jobs this one enqueues carry the same request id.
-        let outcome = await RequestTrace.$requestId.withValue(requestId) { await runWithinDeadline(job, logger: logger) }
+        let outcome = await RequestTrace.$requestId.withValue(requestId) { await runWithinDeadline(job, logger: logger, leases: leases) }
         let elapsed = ContinuousClock.now - started
         Timer(label: "octoisp_job_duration_seconds", dimensions: dimensions).recordNanoseconds(
             elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
@@ -47,11 +48,11 @@ extension JobWorker {
         }
     }
 
-    /// Runs the job's handler in its own task next to one watchdog task, which extends the lease every
-    /// third of it and, past ``Configuration/deadline``, cancels the handler and returns a retryable
-    /// failure at once, without waiting for a handler that ignores cancellation. Two tasks and one
-    /// timer per job: a short job never sends a heartbeat and costs no more than that.
-    func runWithinDeadline(_ job: ClaimedJob, logger: Logger) async -> Result<Void, any Error> {
+    /// Runs the job's handler in its own task while `leases` (or, without it, a watchdog task of the
+    /// job's own) extends the lease every third of it and, past ``Configuration/deadline``, cancels the
+    /// handler and returns a retryable failure at once, without waiting for a handler that ignores
+    /// cancellation. With `leases` a job costs one task and no timer.
+    func runWithinDeadline(_ job: ClaimedJob, logger: Logger, leases: JobLeaseKeeper? = nil) async -> Result<Void, any Error> {
         let handlers = handlers
         let outcome = OneOutcome()
         let work = Task {
@@ -63,13 +64,15 @@ extension JobWorker {
             }
         }
         let lease = LeaseState()
-        let watchdog = Task { await self.watch(job, work: work, outcome: outcome, lease: lease, logger: logger) }
+        let kept = leases.map { $0.add(job, work: work, outcome: outcome, lease: lease, logger: logger) }
+        let watchdog = leases == nil ? Task { await self.watch(job, work: work, outcome: outcome, lease: lease, logger: logger) } : nil
         return await withTaskCancellationHandler {
             let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, any Error>, Never>) in
                 outcome.set(continuation)
             }
             lease.finish()
-            watchdog.cancel()
+            if let kept { leases?.remove(kept) }
+            watchdog?.cancel()
             return result
         } onCancel: {
             work.cancel()
@@ -118,13 +121,19 @@ extension JobWorker {
         while true {
             do {
                 let accepted = try await queue.complete(jobs)
+                // One increment per queue and provider, not per job.
+                var completed: [QueueAndProvider: Int64] = [:]
                 for (job, accepted) in zip(jobs, accepted) {
                     if accepted {
-                        Counter(label: "octoisp_jobs_completed_total", dimensions: [("queue", JobMetrics.queueLabel(job.queue)), ("provider", job.providerID.lowercased)]).increment()
+                        completed[QueueAndProvider(queue: job.queue, provider: job.providerID), default: 0] += 1
                     } else {
                         logger.warning("claim was lost before the outcome was recorded; the job may run again",
                                        metadata: ["job.id": "\(job.id.lowercased)", "provider.id": "\(job.providerID.lowercased)"])
                     }
+                }
+                for (key, count) in completed {
+                    Counter(label: "octoisp_jobs_completed_total", dimensions: [("queue", JobMetrics.queueLabel(key.queue)), ("provider", key.provider.lowercased)])
+                        .increment(by: count)
                 }
                 return
             } catch {
@@ -160,6 +169,12 @@ extension JobWorker {
             }
         }
     }
+}
+
+/// A queue and a provider, the dimensions of the completion counter.
+struct QueueAndProvider: Hashable {
+    var queue: String
+    var provider: UUID
 }
 
 /// The first of several racing outcomes, delivered once.

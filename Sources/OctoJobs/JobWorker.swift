@@ -82,9 +82,15 @@ public final class JobWorker: Service, Sendable {
     public func run() async throws {
         logger.info("job worker started", metadata: ["worker": "\(id)", "queues": "\(configuration.queues)"])
         let acks = JobAcknowledger()
+        let leases = JobLeaseKeeper(lease: configuration.lease, deadline: configuration.deadline)
         await withDiscardingTaskGroup { group in
             group.addTask { await acks.run { batch in await self.acknowledge(batch) } }
-            await claimAndRun(acks: acks)
+            await withDiscardingTaskGroup { keeping in
+                keeping.addTask { await leases.run { job in try await self.queue.heartbeat(job, lease: self.configuration.lease) } }
+                await claimAndRun(acks: acks, leases: leases)
+                // Every job finished: nothing is left to keep.
+                keeping.cancelAll()
+            }
             acks.finish()
         }
         logger.info("job worker stopped", metadata: ["worker": "\(id)"])
@@ -92,9 +98,15 @@ public final class JobWorker: Service, Sendable {
 
     /// The claim loop: claims as many jobs as there are free slots and runs each in a child task;
     /// returns once cancelled or shutting down and every running job finished.
-    func claimAndRun(acks: JobAcknowledger) async {
+    ///
+    /// Slots that free up while a claim is in flight are claimed at once by another claim, as long as
+    /// the last claim found as many jobs as it asked for: a busy worker of short jobs then keeps every
+    /// slot working instead of leaving the slots freed meanwhile idle for a whole round trip. Once a
+    /// claim comes back short (the queue ran dry), one claim at a time polls again.
+    func claimAndRun(acks: JobAcknowledger, leases: JobLeaseKeeper) async {
         let (freed, freedContinuation) = AsyncStream<Void>.makeStream()
-        let inflight = InflightJobs()
+        let slots = WorkerSlots()
+        let concurrency = configuration.concurrency, claimBatch = configuration.claimBatch
         var lastRecovery = ContinuousClock.now - configuration.recoveryInterval
         await withDiscardingTaskGroup { group in
             var freedSignals = freed.makeAsyncIterator()
@@ -103,32 +115,32 @@ public final class JobWorker: Service, Sendable {
                     lastRecovery = .now
                     await recover()
                 }
-                var running = inflight.count.withLock { $0 }
-                var free = configuration.concurrency - running
-                while free <= 0 || (free < configuration.claimBatch && running > 0) {
+                var free = slots.reserve(concurrency: concurrency, claimBatch: claimBatch)
+                while free == 0 {
                     guard await freedSignals.next() != nil else { break }
-                    running = inflight.count.withLock { $0 }
-                    free = configuration.concurrency - running
+                    free = slots.reserve(concurrency: concurrency, claimBatch: claimBatch)
                 }
-                if free <= 0 { break }
-                let claimed: [ClaimedJob]
-                do {
-                    claimed = try await claimNext(limit: free)
-                } catch {
-                    logger.warning("claim failed", metadata: ["error": "\(error)"])
-                    try? await Task.sleep(for: configuration.pollInterval * 5)
-                    continue
-                }
-                if claimed.isEmpty {
-                    try? await Task.sleep(for: configuration.pollInterval)
-                    continue
-                }
-                inflight.count.withLock { $0 += claimed.count }
-                for job in claimed {
-                    group.addTask {
-                        await self.execute(job, acks: acks)
-                        inflight.count.withLock { $0 -= 1 }
-                        freedContinuation.yield()
+                if free == 0 { break }
+                let reserved = free
+                group.addTask {
+                    var claimed: [ClaimedJob] = []
+                    do {
+                        claimed = try await self.claimNext(limit: reserved)
+                        if claimed.isEmpty { try? await Task.sleep(for: self.configuration.pollInterval) }
+                    } catch {
+                        self.logger.warning("claim failed", metadata: ["error": "\(error)"])
+                        try? await Task.sleep(for: self.configuration.pollInterval * 5)
+                    }
+                    slots.claimed(claimed.count, of: reserved)
+                    freedContinuation.yield()
+                    await withDiscardingTaskGroup { jobs in
+                        for job in claimed {
+                            jobs.addTask {
+                                await self.execute(job, acks: acks, leases: leases)
+                                slots.finished()
+                                freedContinuation.yield()
+                            }
+                        }
                     }
                 }
             }
@@ -187,7 +199,36 @@ public final class JobWorker: Service, Sendable {
     }
 }
 
-/// The number of jobs a worker runs right now.
-final class InflightJobs: Sendable {
-    let count = Mutex(0)
+/// A worker's slots: jobs running, slots held by claims in flight, and whether the last claim found
+/// as many jobs as it asked for.
+final class WorkerSlots: Sendable {
+    private let state = Mutex<(running: Int, reserved: Int, claims: Int, full: Bool)>((0, 0, 0, false))
+
+    /// Reserves the free slots for a claim and returns how many (0 when no claim should start now):
+    /// none while fewer than `claimBatch` are free and jobs run, and none while a claim is in flight
+    /// unless the last one came back full.
+    func reserve(concurrency: Int, claimBatch: Int) -> Int {
+        state.withLock { state in
+            let free = concurrency - state.running - state.reserved
+            guard free > 0, free >= claimBatch || state.running == 0, state.claims == 0 || state.full else { return 0 }
+            state.reserved += free
+            state.claims += 1
+            return free
+        }
+    }
+
+    /// A claim that reserved `reserved` slots came back with `count` jobs, which now run.
+    func claimed(_ count: Int, of reserved: Int) {
+        state.withLock { state in
+            state.reserved -= reserved
+            state.running += count
+            state.claims -= 1
+            state.full = count == reserved
+        }
+    }
+
+    /// A job finished.
+    func finished() {
+        state.withLock { $0.running -= 1 }
+    }
 }

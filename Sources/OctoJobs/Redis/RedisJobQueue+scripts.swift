@@ -8,6 +8,11 @@
 /// - `P:q:<queue>:counts` hash: `<provider>:ready|running|dead` counters;
 /// - `P:dedup:<provider>:<queue>:<key>`, `P:order:<provider>:<key>` list, `P:limits:<provider>` hash,
 ///   `P:running:<provider>` counter, `P:queues` set, `P:seq` and `P:served` counters.
+///
+/// A job hash holds only the fields that have a value: `dedup`, `okey`, `history` and `last_error`
+/// are absent until they have one (an absent field reads as `false` in Lua and as nil in Swift, the
+/// same as the empty text that jobs stored by earlier versions carry), and the lease end lives only in
+/// the running set. Every script reads both forms, so jobs stored before and after an upgrade mix.
 enum RedisJobScripts {
     static let common = """
         local P = ARGV[1]
@@ -24,8 +29,9 @@ enum RedisJobScripts {
             redis.call('ZADD', qkey(h[1], 'lanes'), 'NX', redis.call('GET', P .. ':served') or '0', h[2])
           end
         end
+        local function present(value) return value and value ~= '' end
         local function advance(prov, okey, id, now)
-          if okey == nil or okey == '' then return end
+          if not present(okey) then return end
           local ol = P .. ':order:' .. prov .. ':' .. okey
           redis.call('LREM', ol, 1, id)
           local nextId = redis.call('LINDEX', ol, 0)
@@ -80,9 +86,15 @@ enum RedisJobScripts {
           if existing then
             out[#out + 1] = {0, existing}
           else
-            redis.call('HSET', P .. ':job:' .. id, 'provider', prov, 'queue', q, 'type', ARGV[i + 3], 'payload', ARGV[i + 4],
-              'priority', prio, 'run_at', runAt, 'attempts', 0, 'max_attempts', ARGV[i + 7], 'dedup', dedup, 'okey', okey,
-              'seq', seq, 'state', 'ready', 'created', ARGV[2], 'history', '[]', 'last_error', '')
+            local jk = P .. ':job:' .. id
+            if dedup == '' and okey == '' then
+              redis.call('HSET', jk, 'provider', prov, 'queue', q, 'type', ARGV[i + 3], 'payload', ARGV[i + 4], 'priority', prio,
+                'run_at', runAt, 'attempts', 0, 'max_attempts', ARGV[i + 7], 'seq', seq, 'state', 'ready', 'created', ARGV[2])
+            else
+              redis.call('HSET', jk, 'provider', prov, 'queue', q, 'type', ARGV[i + 3], 'payload', ARGV[i + 4], 'priority', prio,
+                'run_at', runAt, 'attempts', 0, 'max_attempts', ARGV[i + 7], 'seq', seq, 'state', 'ready', 'created', ARGV[2],
+                'dedup', dedup, 'okey', okey)
+            end
             local pj = byProvider[prov]
             if not pj then pj = {}; byProvider[prov] = pj end
             pj[#pj + 1] = seq
@@ -169,8 +181,8 @@ enum RedisJobScripts {
                 local jk = P .. ':job:' .. id
                 local h = redis.call('HMGET', jk, 'type', 'payload', 'max_attempts', 'okey', 'history', 'dedup', 'attempts')
                 local attempts = tonumber(h[7]) + 1
-                redis.call('HSET', jk, 'attempts', attempts, 'state', 'running', 'token', token, 'lease_until', leaseUntil, 'worker', worker)
-                if h[6] ~= '' then
+                redis.call('HSET', jk, 'attempts', attempts, 'state', 'running', 'token', token, 'worker', worker)
+                if present(h[6]) then
                   local dk = P .. ':dedup:' .. prov .. ':' .. q .. ':' .. h[6]
                   if redis.call('GET', dk) == id then redis.call('DEL', dk) end
                 end
@@ -199,7 +211,6 @@ enum RedisJobScripts {
         local jk = P .. ':job:' .. ARGV[2]
         local h = redis.call('HMGET', jk, 'state', 'token', 'queue')
         if h[1] ~= 'running' or h[2] ~= ARGV[3] then return 0 end
-        redis.call('HSET', jk, 'lease_until', ARGV[4])
         redis.call('ZADD', qkey(h[3], 'running'), 'XX', ARGV[4], ARGV[2])
         return 1
         """)
@@ -320,7 +331,7 @@ enum RedisJobScripts {
         end
         redis.call('HSET', jk, 'state', 'ready', 'attempts', 0, 'run_at', ARGV[4], 'dead_at', '')
         count(v[3], prov, 'ready', 1)
-        if v[4] ~= '' then
+        if present(v[4]) then
           local ol = P .. ':order:' .. prov .. ':' .. v[4]
           redis.call('RPUSH', ol, id)
           if redis.call('LINDEX', ol, 0) ~= id then return 1 end

@@ -99,7 +99,11 @@ public struct RedisJobQueue: JobQueue {
                 throw RedisError(.unexpectedReply, "claim answered \(item)")
             }
             let orderingKey = v[6].string.flatMap { $0.isEmpty ? nil : $0 }
-            let history = (try? OctoJSON.decoder.decode([JobAttempt].self, from: Data((v[7].string ?? "[]").utf8))) ?? []
+            // A first attempt has no history: decode only what is there.
+            var history: [JobAttempt] = []
+            if case .bulkString(let text?) = v[7], text.readableBytes > 2 {
+                history = (try? OctoJSON.decoder.decode([JobAttempt].self, from: Data(text.readableBytesView))) ?? []
+            }
             return ClaimedJob(id: id, providerID: provider, queue: queue, type: type, payload: Data(payload.readableBytesView), attempt: Int(attempt),
                               maxAttempts: Int(maxAttempts), orderingKey: orderingKey, leaseToken: token, leaseUntil: leaseUntil,
                               history: history)
