@@ -27,9 +27,16 @@ public struct ListSort: Sendable, Hashable {
 
     /// `ORDER BY` text from `columns` (key → SQL column, all fixed by the caller), ending with `tieBreak`
     /// in the same direction.
-    public func sql(columns: [String: String], tieBreak: String = "id") -> String {
+    ///
+    /// Nulls come first ascending and last descending. Keys in `notNull` name columns that cannot hold
+    /// a null: they get no `NULLS` clause, so a plain b-tree index on the column (whose nulls sort the
+    /// other way) still gives the order and a page stops after its rows instead of sorting every match.
+    public func sql(columns: [String: String], tieBreak: String = "id", notNull: Set<String> = []) -> String {
         let direction = descending ? "DESC" : "ASC"
         let column = columns[key] ?? tieBreak
+        if notNull.contains(key) {
+            return "\(column) \(direction), \(tieBreak) \(direction)"
+        }
         let nulls = descending ? "NULLS LAST" : "NULLS FIRST"
         return "\(column) \(direction) \(nulls), \(tieBreak) \(direction)"
     }

@@ -8,13 +8,17 @@ public struct Page<Item: Sendable & Encodable>: Sendable, Encodable {
     public var limit: Int
     /// How many matching items precede this page.
     public var offset: Int
+    /// Set by lists that stop counting past a bound: `true` when counting stopped at `total`, so more
+    /// than `total` items match; `nil` (not encoded) when the list always counts every match.
+    public var totalIsEstimate: Bool?
 
     /// Creates a page.
-    public init(items: [Item], total: Int, limit: Int, offset: Int) {
+    public init(items: [Item], total: Int, limit: Int, offset: Int, totalIsEstimate: Bool? = nil) {
         self.items = items
         self.total = total
         self.limit = limit
         self.offset = offset
+        self.totalIsEstimate = totalIsEstimate
     }
 
     /// The page `page` of a short collection read whole (roles, credentials, templates…), so every list

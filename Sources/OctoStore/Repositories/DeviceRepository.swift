@@ -29,14 +29,17 @@ public struct DeviceRepository: Sendable {
                createdAt: try row.get("created_at"), updatedAt: try row.get("updated_at"))
     }
 
-    /// The WHERE clause of a filtered list (binds included).
-    static func whereClause(_ filter: DeviceFilter, group: DeviceGroup? = nil) -> PostgresQuery {
+    /// The WHERE clause of a filtered list (binds included). Its first bind, `$1`, is the search pattern
+    /// (NULL without a search). With `searchIds`, the matches of the search are read from that CTE of
+    /// the statement, which holds `device_search_ids($1)` (see ``list(_:page:)``), rather than searched again.
+    static func whereClause(_ filter: DeviceFilter, group: DeviceGroup? = nil, searchIds: String? = nil) -> PostgresQuery {
         let pattern = filter.query.flatMap { $0.isEmpty ? nil : "%\(LikePattern.escape($0.lowercased()))%" }
+        let matches = searchIds.map { "SELECT id FROM \($0)" } ?? "SELECT device_search_ids($1::text)"
         // A dynamic group's rule is applied as more conditions; a static group's members come from its table.
         let rule = group?.filter ?? DeviceGroupFilter()
         let members = group?.kind == .static ? group?.id : nil
         return """
-            (\(pattern)::text IS NULL OR id IN (SELECT device_search_ids(\(pattern))))
+            (\(pattern)::text IS NULL OR id IN (\(unescaped: matches)))
             AND (\(filter.status?.rawValue)::text IS NULL OR status = \(filter.status?.rawValue))
             AND (\(filter.kind?.rawValue)::text IS NULL OR kind = \(filter.kind?.rawValue))
             AND (\(filter.vendor)::text IS NULL OR lower(vendor) = lower(\(filter.vendor)))
@@ -54,29 +57,52 @@ public struct DeviceRepository: Sendable {
             """
     }
 
-    /// A page of devices ordered by name, with the number of matches.
+    /// Past this many matches a list stops counting: its total is then this bound with
+    /// ``Page/totalIsEstimate`` set ("more than 10,000"). Counting every one of a large provider's
+    /// devices on each page was most of the list's time.
+    public static let exactTotalLimit = 10_000
+
+    /// A page of devices ordered by name, with the number of matches (exact up to
+    /// ``exactTotalLimit``, that bound past it).
     public func list(_ filter: DeviceFilter, page: PageRequest) async throws -> Page<Device> {
         // A group the tenant cannot see is an empty list, as an unknown id always was.
         var group: DeviceGroup?
         if let id = filter.groupId {
-            guard let found = try await tx.deviceGroups.find(id) else { return Page(items: [], total: 0, limit: page.limit, offset: page.offset) }
+            guard let found = try await tx.deviceGroups.find(id) else {
+                return Page(items: [], total: 0, limit: page.limit, offset: page.offset, totalIsEstimate: false)
+            }
             group = found
         }
-        let condition = Self.whereClause(filter, group: group)
-        let items = try await tx.query(PostgresQuery(
-            unsafeSQL: "SELECT \(Self.columns) FROM devices WHERE \(condition.sql) ORDER BY \(Self.order(filter.sort)) LIMIT \(page.limit) OFFSET \(page.offset)",
-            binds: condition.binds)).map(Self.decode)
-        let total = try await tx.query(PostgresQuery(unsafeSQL: "SELECT count(*)::int AS count FROM devices WHERE \(condition.sql)",
-                                                     binds: condition.binds)).first { try $0.get("count", as: Int.self) } ?? 0
-        return Page(items: items, total: total, limit: page.limit, offset: page.offset)
+        // One statement: the search runs once (a CTE) for both the page and its count, and the count,
+        // an uncorrelated subquery, is evaluated once, reading at most one match past the bound so it
+        // does not grow with the provider.
+        let condition = Self.whereClause(filter, group: group, searchIds: "search")
+        let rows = try await tx.query(PostgresQuery(unsafeSQL: """
+            WITH search AS MATERIALIZED (SELECT device_search_ids($1::text) AS id WHERE $1::text IS NOT NULL)
+            SELECT \(Self.columns),
+                   (SELECT count(*)::int FROM (SELECT 1 FROM devices WHERE \(condition.sql) LIMIT \(Self.exactTotalLimit + 1)) AS matches) AS matches
+            FROM devices WHERE \(condition.sql) ORDER BY \(Self.order(filter.sort)) LIMIT \(page.limit) OFFSET \(page.offset)
+            """, binds: condition.binds)).map { row in (device: try Self.decode(row), matches: try row.get("matches", as: Int.self)) }
+        let items = rows.map(\.device)
+        var counted = rows.first?.matches ?? 0
+        if rows.isEmpty && page.offset > 0 {
+            // Past the last page: the count on its own.
+            let alone = Self.whereClause(filter, group: group)
+            counted = try await tx.query(PostgresQuery(
+                unsafeSQL: "SELECT count(*)::int AS count FROM (SELECT 1 FROM devices WHERE \(alone.sql) LIMIT \(Self.exactTotalLimit + 1)) AS matches",
+                binds: alone.binds)).first { try $0.get("count", as: Int.self) } ?? 0
+        }
+        let capped = counted > Self.exactTotalLimit
+        return Page(items: items, total: capped ? Self.exactTotalLimit : counted, limit: page.limit, offset: page.offset, totalIsEstimate: capped)
     }
 
     /// `ORDER BY` of a list: a whitelisted column (``DeviceFilter/sortKeys``), the id breaking ties.
+    /// Columns that cannot be null are ordered as their indexes are (`devices_list` serves the name).
     static func order(_ sort: ListSort?) -> String {
         guard let sort else { return "name, id" }
         let columns = ["name": "name", "status": "status", "kind": "kind", "vendor": "vendor", "model": "model",
                        "last_seen_at": "last_seen_at", "created_at": "created_at", "updated_at": "updated_at"]
-        return sort.sql(columns: columns)
+        return sort.sql(columns: columns, notNull: ["name", "status", "kind", "created_at", "updated_at"])
     }
 
     /// The device, or ``OctoError/Code/notFound``.

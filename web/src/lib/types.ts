@@ -12,6 +12,8 @@ export interface Page<T> {
   total: number;
   limit: number;
   offset: number;
+  /** Lists that stop counting (devices): more than `total` match. */
+  total_is_estimate?: boolean;
 }
 
 export interface TokenPair {

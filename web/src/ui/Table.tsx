@@ -72,18 +72,20 @@ export function DataTable<T>(props: {
 }
 
 /** "1–50 of 1,234" with previous/next. */
-export function Pager(props: { offset: number; limit: number; total: number; onChange: (offset: number) => void }) {
+export function Pager(props: { offset: number; limit: number; total: number; onChange: (offset: number) => void; more?: { shown: number } }) {
   const { t, number } = useI18n();
-  const { offset, limit, total } = props;
-  const from = total === 0 ? 0 : offset + 1;
-  const to = Math.min(total, offset + limit);
+  const { offset, limit, total, more } = props;
+  // `more`: the list stopped counting at `total` (more match); a full page may have a next one.
+  const from = more ? (more.shown ? offset + 1 : offset) : total === 0 ? 0 : offset + 1;
+  const to = more ? offset + more.shown : Math.min(total, offset + limit);
+  const last = more ? more.shown < limit : to >= total;
   return (
     <nav className="pager" aria-label="pagination">
-      <span>{t("common.page", { from: number(from), to: number(to), total: number(total) })}</span>
+      <span>{t(more ? "common.pageMore" : "common.page", { from: number(from), to: number(to), total: number(total) })}</span>
       <button type="button" className="btn btn-small" disabled={offset === 0} onClick={() => props.onChange(Math.max(0, offset - limit))}>
         {t("common.previous")}
       </button>
-      <button type="button" className="btn btn-small" disabled={to >= total} onClick={() => props.onChange(offset + limit)}>
+      <button type="button" className="btn btn-small" disabled={last} onClick={() => props.onChange(offset + limit)}>
         {t("common.next")}
       </button>
     </nav>

@@ -50,7 +50,9 @@ export function DeviceList(props: { query: Record<string, string> }) {
   const devices = useQuery<Page<Device>>(url);
   // The next page is fetched once this one is shown, so paging forward draws from the cache.
   const page = devices.data;
-  const nextUrl = page && page.offset + LIMIT < page.total ? `/api/v1/devices${buildQuery({ ...filters, offset: String(page.offset + LIMIT), limit: LIMIT })}` : null;
+  // Past 10,000 matches the API stops counting (`total_is_estimate`): a full page may have a next one.
+  const hasNext = page ? (page.total_is_estimate ? page.items.length === LIMIT : page.offset + LIMIT < page.total) : false;
+  const nextUrl = page && hasNext ? `/api/v1/devices${buildQuery({ ...filters, offset: String(page.offset + LIMIT), limit: LIMIT })}` : null;
   useEffect(() => {
     if (nextUrl && online) cache.load(nextUrl).catch(() => undefined);
   }, [nextUrl, online]);
@@ -91,7 +93,7 @@ export function DeviceList(props: { query: Record<string, string> }) {
       <div className="page-head">
         <h1>{t("devices.title")}</h1>
         <HelpButton module="devices" />
-        {devices.data && <p className="muted" data-testid="device-count">{t("devices.count", { count: number(devices.data.total) })}</p>}
+        {devices.data && <p className="muted" data-testid="device-count">{t(devices.data.total_is_estimate ? "devices.countMore" : "devices.count", { count: number(devices.data.total) })}</p>}
         {can("devices.write") && !creating && (
           <button type="button" className="btn btn-primary" disabled={!online} onClick={() => go({ new: "1", offset: q.offset })} data-testid="new-device">
             {t("devForm.new")}
@@ -155,7 +157,13 @@ export function DeviceList(props: { query: Record<string, string> }) {
               onSort={(sort) => go({ sort })}
               testId="device-table"
             />
-            <Pager offset={devices.data.offset} limit={LIMIT} total={devices.data.total} onChange={(offset) => go({ offset: offset ? String(offset) : undefined })} />
+            <Pager
+              offset={devices.data.offset}
+              limit={LIMIT}
+              total={devices.data.total}
+              more={devices.data.total_is_estimate ? { shown: devices.data.items.length } : undefined}
+              onChange={(offset) => go({ offset: offset ? String(offset) : undefined })}
+            />
           </>
         )}
         </div>
