@@ -2,13 +2,11 @@
 // full pass and incremental cycles (each after BENCH_ALERTS_INTERVAL seconds of polling), wall time
 // and CPU (ours and PostgreSQL's), beside a baseline that only reads the same inputs with plain SQL —
 // and the sample-to-notification latency through a webhook, with every series polled once a minute
-// and the evaluation running every BENCH_ALERTS_INTERVAL seconds, then triggered by the ingest as the
-// `alerts` role runs it.
+// and the evaluation running every BENCH_ALERTS_INTERVAL seconds as the `alerts` role runs it.
 //
 // Needs OCTOISP_OWNER_DATABASE_URL, DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL (as written by
 // scripts/postgres.sh); works in a fresh database it creates and drops. Tunables (environment):
 // BENCH_DEVICES (50000), BENCH_CYCLES (3), BENCH_ALERTS_INTERVAL (5), BENCH_LATENCY_DEVICES (200),
-// BENCH_ALERTS_TRIGGERS (`schedule,ingest`: the latency phases to run, in order),
 // OCTOISP_DB_STATEMENT_TIMEOUT (30 s, as `serve`).
 import Alerts
 import Foundation
@@ -230,7 +228,7 @@ let evaluator = AlertEvaluator(database: database, incremental: .init(fullEvery:
 let pollSlice = max(1, series.count * interval / 60)
 let pollCursor = Mutex(0)
 /// One poll's worth of healthy samples for the next `count` series (round robin), stamped now.
-@Sendable func poll(_ count: Int, into target: MetricsIngestPipeline = pipeline) async throws {
+@Sendable func poll(_ count: Int) async throws {
     let at = Date()
     let first = pollCursor.withLock { cursor in
         defer { cursor += count }
@@ -240,7 +238,7 @@ let pollCursor = Mutex(0)
         let index = position % series.count
         return MetricSample(seriesId: series[index].id, at: at, value: healthy(series[index].metric, index))
     }
-    for slice in stride(from: 0, to: batch.count, by: 20_000) { try await target.submit(Array(batch[slice..<min(slice + 20_000, batch.count)])) }
+    for slice in stride(from: 0, to: batch.count, by: 20_000) { try await pipeline.submit(Array(batch[slice..<min(slice + 20_000, batch.count)])) }
 }
 typealias Cost = (wall: Double, cpu: (Double, Double))
 func measure(_ label: String, _ evaluator: AlertEvaluator) async throws -> Cost {
@@ -289,13 +287,8 @@ print(String(format: "after, streaming cycle (%d s of polling, median): %.2f s w
              interval, streamed.wall, streamed.cpu.0, streamed.cpu.1, streamed.cpu.0 * perMinute, streamed.cpu.1 * perMinute,
              (streamed.cpu.0 + streamed.cpu.1) * perMinute, (incremental.cpu.0 + incremental.cpu.1) / max(0.001, streamed.cpu.0 + streamed.cpu.1)))
 
-// 5. Sample-to-notification latency: a webhook receiver, a worker delivering, every series polled once
-// a minute and compacted every minute; CPU samples of 99 % for `latencyDevices` devices at random
-// moments. Two triggers back to back, each with its own devices: the evaluation every `interval`
-// seconds ("schedule"), then as the `alerts` role runs it between schedules — the ingest's batch event
-// enqueues an evaluation job within a second (`AlertIngestTrigger`) that the job worker runs ("ingest").
-// Each notification's time is split into the ingest (submit to commit), the wait for an evaluation to
-// start, the evaluation and the delivery (evaluation end to the webhook).
+// 5. Sample-to-notification latency: a webhook receiver, a worker delivering, the evaluation every
+// `interval` seconds; CPU samples of 99 % for `latencyDevices` devices at random moments.
 let received = Mutex<[String: Date]>([:])
 let router = Router()
 router.post("hook") { request, _ -> Response in
@@ -323,116 +316,69 @@ try await database.withTenant(provider.id) { tx in
 }
 let queue = PostgresJobQueue(database: database, clock: clock, logger: logger)
 let notifier = AlertNotifier(database: database, queue: queue, secrets: secrets, logger: logger)
-/// When each evaluation of the latency phases started and ended.
-let evaluations = Mutex<[(start: Date, end: Date)]>([])
-@Sendable func evaluateAndNotify() async throws {
-    let start = Date()
-    let summary = try await evaluator.evaluate(provider: provider.id)
-    if !summary.notify.isEmpty { try await notifier.enqueue(provider: provider.id, alerts: summary.notify) }
-    let end = Date()
-    evaluations.withLock { $0.append((start, end)) }
-    if environment["BENCH_DEBUG"] != nil { print("evaluated: \(summary.transitions) notify \(summary.notify.count)") }
-}
 var handlers = JobHandlers()
 handlers.registerAlertDeliveries(notifier)
-// The evaluation job as `registerAlerts` runs it, timed.
-handlers.register(AlertEvaluationJob.self) { _, _ in try await evaluateAndNotify() }
 let worker = JobWorker(queue: queue, handlers: handlers, configuration: .init(includeDedicated: false, concurrency: 8, pollInterval: .milliseconds(20)),
                        clock: clock, logger: logger)
 let workerTask = Task { try await worker.run() }
-// The metrics role compacts what was ingested every minute.
+let evaluationTask = Task {
+    while !Task.isCancelled {
+        let started = ContinuousClock.now
+        do {
+            let summary = try await evaluator.evaluate(provider: provider.id)
+            if !summary.notify.isEmpty { try await notifier.enqueue(provider: provider.id, alerts: summary.notify) }
+            if environment["BENCH_DEBUG"] != nil { print("evaluated: \(summary.transitions) notify \(summary.notify.count)") }
+        } catch {
+            print("evaluation failed: \(error)")
+        }
+        try? await Task.sleep(until: started + .seconds(interval))
+    }
+}
+// Meanwhile every series is polled once a minute, as the pollers would, and the metrics role compacts
+// what was ingested every minute.
 let compactionTask = Task {
     while !Task.isCancelled {
         try? await Task.sleep(for: .seconds(60))
         do { _ = try await maintenance.runOnce() } catch { print("maintenance failed: \(error)") }
     }
 }
-// The ingest as `serve` runs it, publishing its batch events (for the ingest trigger).
-let livePipeline = MetricsIngestPipeline(database: database, configuration: .init(batchSize: 20_000, maxPendingSamples: 400_000, writers: 2),
-                                         clock: clock, logger: logger)
-let liveWriters = Task { await livePipeline.writers() }
-func latencyPhase(_ trigger: String, devices: ArraySlice<(id: Int64, device: UUID, metric: String)>, logger: Logger) async throws {
-    let phaseCPU = (processCPU(), postgresCPU())
-    let phaseStart = ContinuousClock.now
-    evaluations.withLock { $0.removeAll() }
-    let evaluationTask: Task<Void, Never>
-    if trigger == "schedule" {
-        evaluationTask = Task {
-            while !Task.isCancelled {
-                let started = ContinuousClock.now
-                do { try await evaluateAndNotify() } catch { print("evaluation failed: \(error)") }
-                try? await Task.sleep(until: started + .seconds(interval))
-            }
-        }
-    } else {
-        let ingestTrigger = AlertIngestTrigger(url: try url("DATABASE_URL").with(database: name), database: database, queue: queue, logger: logger)
-        evaluationTask = Task { _ = try? await ingestTrigger.run() }
+// Meanwhile every series is polled once a minute, as the pollers would.
+let pollingTask = Task {
+    while !Task.isCancelled {
+        let started = ContinuousClock.now
+        do { try await poll(max(1, series.count / 60)) } catch { print("polling failed: \(error)") }
+        try? await Task.sleep(until: started + .seconds(1))
     }
-    let target = trigger == "schedule" ? pipeline : livePipeline
-    // Meanwhile every series is polled once a minute, as the pollers would.
-    let pollingTask = Task {
-        while !Task.isCancelled {
-            let started = ContinuousClock.now
-            do { try await poll(max(1, series.count / 60), into: target) } catch { print("polling failed: \(error)") }
-            try? await Task.sleep(until: started + .seconds(1))
-        }
-    }
-    var sent: [String: (sent: Date, committed: Date)] = [:]
-    let spread = Double(max(interval, 1) * 6)
-    print("latency (\(trigger)): \(devices.count) devices cross CPU 90 % at random moments over \(Int(spread)) s"
-          + (trigger == "schedule" ? "; evaluation every \(interval) s" : "; evaluation enqueued by the ingest's batch events"))
-    let plan = devices.map { ($0, Double.random(in: 0..<spread)) }.sorted { $0.1 < $1.1 }
-    let latencyStart = Date()
-    for (item, offset) in plan {
-        let due = latencyStart.addingTimeInterval(offset)
-        if due > Date() { try await Task.sleep(for: .milliseconds(Int(due.timeIntervalSinceNow * 1000))) }
-        // A sample of 99 %: the rule compares the newest sample.
-        let at = Date()
-        try await target.submit([MetricSample(seriesId: item.id, at: at.addingTimeInterval(-0.5), value: 99)])
-        sent[deviceNames[item.device] ?? ""] = (at, Date())
-    }
-    let deadline = Date().addingTimeInterval(Double(interval) * 4 + 30)
-    while received.withLock({ arrivals in sent.keys.count { arrivals[$0] != nil } }) < sent.count, Date() < deadline {
-        try await Task.sleep(for: .milliseconds(100))
-    }
-    let phaseSeconds = seconds(ContinuousClock.now - phaseStart)
-    let phaseCost = (processCPU() - phaseCPU.0, postgresCPU() - phaseCPU.1)
-    pollingTask.cancel()
-    evaluationTask.cancel()
-    _ = await evaluationTask.value
-    let arrivals = received.withLock { $0 }
-    let ran = evaluations.withLock { $0 }
-    var total: [Double] = [], ingest: [Double] = [], wait: [Double] = [], evaluation: [Double] = [], delivery: [Double] = []
-    for (device, times) in sent {
-        guard let arrived = arrivals[device] else { continue }
-        total.append(arrived.timeIntervalSince(times.sent))
-        ingest.append(times.committed.timeIntervalSince(times.sent))
-        // The evaluation that notified: the last one to end before the webhook arrived.
-        guard let notifying = ran.last(where: { $0.end <= arrived }) else { continue }
-        wait.append(notifying.start.timeIntervalSince(times.committed))
-        evaluation.append(notifying.end.timeIntervalSince(notifying.start))
-        delivery.append(arrived.timeIntervalSince(notifying.end))
-    }
-    func percentile(_ values: [Double], _ p: Double) -> Double { Percentile.nearestRank(values.sorted(), p / 100) ?? .nan }
-    func split(_ values: [Double]) -> String { String(format: "p50 %.2f s, p99 %.2f s", percentile(values, 50), percentile(values, 99)) }
-    print(String(format: "sample-to-notification (%@, for = 0): %d of %d notified, p50 %.2f s, p99 %.2f s, max %.2f s (goal: p99 ≤ 5 s)",
-                 trigger, total.count, sent.count, percentile(total, 50), percentile(total, 99), total.max() ?? .nan))
-    print("  made of: ingest \(split(ingest)); wait for an evaluation \(split(wait)); evaluation \(split(evaluation)); delivery \(split(delivery))")
-    print(String(format: "  %d evaluations in %.0f s; CPU per minute %.2f s octoisp + %.2f s PostgreSQL (polling, compaction and delivery included)",
-                 ran.count, phaseSeconds, phaseCost.0 * 60 / phaseSeconds, phaseCost.1 * 60 / phaseSeconds))
 }
-let crossing = series.filter { $0.metric == "cpu" }.shuffled()
-for (phase, trigger) in (environment["BENCH_ALERTS_TRIGGERS"] ?? "schedule,ingest").split(separator: ",").enumerated() {
-    try await latencyPhase(String(trigger), devices: crossing.dropFirst(phase * latencyDevices).prefix(latencyDevices), logger: logger)
+let cpuSeries = series.filter { $0.metric == "cpu" }.shuffled().prefix(latencyDevices)
+var sent: [String: Date] = [:]
+let spread = Double(max(interval, 1) * 6)
+print("latency: \(latencyDevices) devices cross CPU 90 % at random moments over \(Int(spread)) s; evaluation every \(interval) s")
+let plan = cpuSeries.map { ($0, Double.random(in: 0..<spread)) }.sorted { $0.1 < $1.1 }
+let latencyStart = Date()
+for (item, offset) in plan {
+    let due = latencyStart.addingTimeInterval(offset)
+    if due > Date() { try await Task.sleep(for: .milliseconds(Int(due.timeIntervalSinceNow * 1000))) }
+    // A sample of 99 %: the rule compares the newest sample.
+    let at = Date()
+    try await pipeline.submit([MetricSample(seriesId: item.id, at: at.addingTimeInterval(-0.5), value: 99)])
+    sent[deviceNames[item.device] ?? ""] = at
 }
+let deadline = Date().addingTimeInterval(Double(interval) * 4 + 30)
+while received.withLock({ $0.count }) < sent.count, Date() < deadline { try await Task.sleep(for: .milliseconds(100)) }
+let arrivals = received.withLock { $0 }
+let latencies = sent.compactMap { device, at in arrivals[device].map { $0.timeIntervalSince(at) } }.sorted()
+func percentile(_ p: Double) -> Double { Percentile.nearestRank(latencies, p / 100) ?? .nan }
+print(String(format: "sample-to-notification (for = 0): %d of %d notified, p50 %.2f s, p99 %.2f s, max %.2f s (goal: p99 ≤ 5 s)",
+             latencies.count, sent.count, percentile(50), percentile(99), latencies.last ?? .nan))
 
+evaluationTask.cancel()
+pollingTask.cancel()
 compactionTask.cancel()
 workerTask.cancel()
 hookTask.cancel()
 pipeline.close()
-livePipeline.close()
 await writers.value
-await liveWriters.value
 try? await ownerConnection.close().get()
 databaseTask.cancel()
 _ = try? await databaseTask.value
