@@ -48,6 +48,7 @@ struct WindowSample: Sendable {
 
 /// One series' samples, oldest first, one per millisecond.
 struct SeriesWindow: Sendable {
+    var id: Int64
     var deviceId: UUID
     var metric: String
     var labels: [String: String]
@@ -57,11 +58,7 @@ struct SeriesWindow: Sendable {
     /// compaction); whether it was added.
     mutating func merge(_ sample: WindowSample) -> Bool {
         if let last = samples.last, last.at >= sample.at {
-            var low = 0, high = samples.count
-            while low < high {
-                let middle = (low + high) / 2
-                if samples[middle].at < sample.at { low = middle + 1 } else { high = middle }
-            }
+            let low = first(atOrAfter: sample.at)
             if low < samples.count, samples[low].at == sample.at { return false }
             samples.insert(sample, at: low)
         } else {
@@ -88,7 +85,8 @@ struct SeriesWindow: Sendable {
     }
 }
 
-/// A provider's windows and where its evaluator has read up to.
+/// A provider's windows and where its evaluator has read up to. Series are kept in slots (an array)
+/// so that a cycle walks a metric's series without hashing each of them, and a changed series is a flag.
 struct ProviderWindows: Sendable {
     /// Read every sample written by transactions before this one (`pg_snapshot_xmin` when read).
     var cursor: Int64
@@ -99,30 +97,54 @@ struct ProviderWindows: Sendable {
     var span: Int
     /// The metrics kept.
     var metrics: Set<String>
-    var series: [Int64: SeriesWindow] = [:]
-    /// Series ids per metric, ascending.
-    var byMetric: [String: [Int64]] = [:]
+    /// Every kept series, by slot.
+    var series: [SeriesWindow] = []
+    /// The slot of each kept series id.
+    var slots: [Int64: Int] = [:]
+    /// Slots per metric, in ascending series id.
+    var byMetric: [String: [Int]] = [:]
     /// Series of metrics not kept.
     var ignored: Set<Int64> = []
-    /// Series that received samples in this evaluation.
-    var changed: Set<Int64> = []
+    /// Per slot, whether the series received samples in this evaluation.
+    var changed: [Bool] = []
+    /// How many did.
+    var changedCount = 0
 
-    mutating func add(_ id: Int64, _ window: SeriesWindow) {
-        if series.updateValue(window, forKey: id) == nil { byMetric[window.metric, default: []].append(id) }
+    /// Adds a series not kept yet (or replaces a kept one's window).
+    mutating func add(_ window: SeriesWindow) {
+        if let slot = slots[window.id] {
+            series[slot] = window
+            return
+        }
+        slots[window.id] = series.count
+        byMetric[window.metric, default: []].append(series.count)
+        series.append(window)
+        changed.append(false)
+    }
+
+    mutating func markChanged(_ slot: Int) {
+        guard !changed[slot] else { return }
+        changed[slot] = true
+        changedCount += 1
+    }
+
+    mutating func clearChanged() {
+        changed = Array(repeating: false, count: series.count)
+        changedCount = 0
     }
 
     mutating func sortIndex() {
-        for key in byMetric.keys { byMetric[key]?.sort() }
+        let series = series
+        for key in byMetric.keys { byMetric[key]?.sort { series[$0].id < series[$1].id } }
     }
 
     /// Drops samples older than `cutoff` (milliseconds).
     mutating func prune(before cutoff: Int64) {
-        var old: [(Int64, Int)] = []
-        for (id, window) in series {
-            guard let first = window.samples.first, first.at < cutoff else { continue }
-            old.append((id, window.first(atOrAfter: cutoff)))
+        for slot in series.indices {
+            guard let first = series[slot].samples.first, first.at < cutoff else { continue }
+            let count = series[slot].first(atOrAfter: cutoff)
+            series[slot].samples.removeFirst(count)
         }
-        for (id, count) in old { series[id]?.samples.removeFirst(count) }
     }
 }
 
@@ -136,65 +158,92 @@ enum StreamTime {
     }
 }
 
+/// The parts of a window's summary beyond count, min, max, mean and newest, which cost more: the
+/// per-minute binning (minutes, newest of the oldest minute) and the p95 of the per-minute means.
+struct SummaryParts: OptionSet {
+    let rawValue: Int
+    static let minutes = SummaryParts(rawValue: 1)
+    static let p95 = SummaryParts(rawValue: 2)
+}
+
 extension ProviderWindows {
-    /// The window summary of one series over [`from`, `to`), computed as ``MetricsReader/windowStats``
-    /// does in PostgreSQL (bounds compared in microseconds, minutes binned from ``MetricResolution/origin``).
-    func stats(_ id: Int64, from: Date, to: Date) -> WindowSummary? {
-        guard let window = series[id] else { return nil }
-        // Samples are whole milliseconds: at * 1000 µs (Unix) compared with the bounds as PostgreSQL
-        // receives them (microseconds since 2000, truncated).
+    /// The window [`from`, `to`) as the millisecond bounds [low, high) of the samples in it: samples are
+    /// whole milliseconds, at * 1000 µs (Unix) compared with the bounds as PostgreSQL receives them
+    /// (microseconds since 2000, truncated).
+    static func bounds(from: Date, to: Date) -> (low: Int64, high: Int64) {
         let fromMicros = Int64(from.timeIntervalSince(Self.postgresEpoch) * 1_000_000) + StreamTime.postgresEpochMicros
         let toMicros = Int64(to.timeIntervalSince(Self.postgresEpoch) * 1_000_000) + StreamTime.postgresEpochMicros
-        // First sample with at * 1000 >= fromMicros.
-        let lowMs = fromMicros >= 0 ? (fromMicros + 999) / 1000 : fromMicros / 1000
-        let highMs = toMicros >= 0 ? (toMicros + 999) / 1000 : toMicros / 1000 // exclusive: at * 1000 < toMicros
-        var stats = WindowSummary(seriesId: id, deviceId: window.deviceId, labels: window.labels, count: 0, min: nil, max: nil, avg: nil,
-                                              last: nil, firstMinuteLast: nil, minutes: 0, p95: nil)
+        // First sample with at * 1000 >= fromMicros; exclusive: at * 1000 < toMicros.
+        let low = fromMicros >= 0 ? (fromMicros + 999) / 1000 : fromMicros / 1000
+        let high = toMicros >= 0 ? (toMicros + 999) / 1000 : toMicros / 1000
+        return (low, high)
+    }
+
+    /// The window summary of the series in `slot` over the millisecond `bounds` (``bounds(from:to:)``),
+    /// computed as ``MetricsReader/windowStats`` does in PostgreSQL (minutes binned from
+    /// ``MetricResolution/origin``), with the costlier `parts` only when asked (otherwise `minutes` is 0
+    /// and the others nil; asking for the p95 bins the minutes too).
+    func stats(slot: Int, bounds: (low: Int64, high: Int64), parts: SummaryParts) -> WindowSummary {
+        let window = series[slot]
+        var stats = WindowSummary(seriesId: window.id, deviceId: window.deviceId, labels: window.labels, count: 0, min: nil, max: nil, avg: nil,
+                                  last: nil, firstMinuteLast: nil, minutes: 0, p95: nil)
+        let (lowMs, highMs) = bounds
         var index = window.first(atOrAfter: lowMs)
         let samples = window.samples
         guard index < samples.count, samples[index].at < highMs else { return stats }
-        var low = Double.infinity, high = -Double.infinity, sum = 0.0, count = 0
+        let start = index
+        var low = Double.infinity, high = -Double.infinity, sum = 0.0
+        while index < samples.count, samples[index].at < highMs {
+            let value = samples[index].value
+            low = Swift.min(low, value)
+            high = Swift.max(high, value)
+            sum += value
+            index += 1
+        }
+        let count = index - start
+        stats.count = count
+        stats.min = low
+        stats.max = high
+        stats.avg = sum / Double(count)
+        stats.last = samples[index - 1].value
+        guard !parts.isEmpty else { return stats }
         var means: [Double] = []
+        if parts.contains(.p95) { means.reserveCapacity(count) }
+        var minutes = 0
         var minute = Int64.min, minuteSum = 0.0, minuteCount = 0
         var firstMinuteLast: Double?
-        let originMs = Int64(MetricResolution.origin.timeIntervalSince1970 * 1000)
-        func closeMinute() {
-            guard minuteCount > 0 else { return }
-            means.append(minuteSum / Double(minuteCount))
-        }
-        while index < samples.count, samples[index].at < highMs {
-            let sample = samples[index]
-            low = Swift.min(low, sample.value)
-            high = Swift.max(high, sample.value)
-            sum += sample.value
-            count += 1
+        let originMs = Self.originMs
+        for position in start..<index {
+            let sample = samples[position]
             let bin = (sample.at - originMs) >= 0 ? (sample.at - originMs) / 60_000 : (sample.at - originMs - 59_999) / 60_000
             if bin != minute {
-                closeMinute()
-                if minute != .min, firstMinuteLast == nil { firstMinuteLast = samples[index - 1].value }
+                if minuteCount > 0 {
+                    minutes += 1
+                    if parts.contains(.p95) { means.append(minuteSum / Double(minuteCount)) }
+                }
+                if minute != .min, firstMinuteLast == nil { firstMinuteLast = samples[position - 1].value }
                 minute = bin
                 minuteSum = 0
                 minuteCount = 0
             }
             minuteSum += sample.value
             minuteCount += 1
-            index += 1
         }
-        closeMinute()
-        if firstMinuteLast == nil { firstMinuteLast = samples[index - 1].value }
-        stats.count = count
-        stats.min = low
-        stats.max = high
-        stats.avg = sum / Double(count)
-        stats.last = samples[index - 1].value
-        stats.firstMinuteLast = firstMinuteLast
-        stats.minutes = means.count
-        means.sort()
-        stats.p95 = means[Swift.max(0, Int((0.95 * Double(means.count)).rounded(.up)) - 1)]
+        if minuteCount > 0 {
+            minutes += 1
+            if parts.contains(.p95) { means.append(minuteSum / Double(minuteCount)) }
+        }
+        stats.minutes = minutes
+        stats.firstMinuteLast = firstMinuteLast ?? samples[index - 1].value
+        if parts.contains(.p95) {
+            means.sort()
+            stats.p95 = means[Swift.max(0, Int((0.95 * Double(means.count)).rounded(.up)) - 1)]
+        }
         return stats
     }
 
     static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
+    static let originMs = Int64(MetricResolution.origin.timeIntervalSince1970 * 1000)
 }
 
 extension AlertEvaluator {
@@ -274,13 +323,13 @@ extension AlertEvaluator {
             """)
         let decoder = JSONDecoder()
         for try await (id, device, metric, labels, ats, values) in rows.decode((Int64, UUID, String, String, [Int64]?, [Double]?).self) {
-            var window = SeriesWindow(deviceId: device, metric: metric,
+            var window = SeriesWindow(id: id, deviceId: device, metric: metric,
                                       labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)))
             if let ats, let values {
                 window.samples.reserveCapacity(ats.count)
                 for (at, value) in zip(ats, values) where window.samples.last?.at != at { window.samples.append(WindowSample(at: at, value: value)) }
             }
-            windows.add(id, window)
+            windows.add(window)
         }
         windows.sortIndex()
         return windows
@@ -297,11 +346,11 @@ extension AlertEvaluator {
             SELECT series_id, at_ms, value FROM metric_ingest_spill WHERE provider_id = (SELECT app_provider_id()) AND tx >= \(windows.cursor)
             """)
         var unknown: [Int64: [WindowSample]] = [:]
-        windows.changed = []
+        windows.clearChanged()
         for try await (id, at, value) in rows.decode((Int64, Int64, Double).self) {
             let sample = WindowSample(at: at, value: value)
-            if windows.series[id] != nil {
-                if windows.series[id]!.merge(sample) { windows.changed.insert(id) }
+            if let slot = windows.slots[id] {
+                if windows.series[slot].merge(sample) { windows.markChanged(slot) }
             } else if !windows.ignored.contains(id) {
                 unknown[id, default: []].append(sample)
             }
@@ -312,11 +361,11 @@ extension AlertEvaluator {
                 SELECT id, device_id, metric, labels::text FROM metric_series WHERE id = ANY(\(Array(unknown.keys)))
                 """).decode((Int64, UUID, String, String).self) {
                 guard windows.metrics.contains(metric) else { windows.ignored.insert(id); continue }
-                var window = SeriesWindow(deviceId: device, metric: metric,
+                var window = SeriesWindow(id: id, deviceId: device, metric: metric,
                                           labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)))
                 for sample in unknown[id] ?? [] { _ = window.merge(sample) }
-                windows.add(id, window)
-                windows.changed.insert(id)
+                windows.add(window)
+                windows.markChanged(windows.slots[id]!)
             }
             windows.sortIndex()
         }
@@ -326,28 +375,30 @@ extension AlertEvaluator {
             """)
     }
 
-    /// The series of a streaming rule's metric to observe in this cycle: all of them after priming or
-    /// a rule change; otherwise those with new samples, those whose window gained or lost samples as
-    /// time moved, those with an open alert of the rule and, for no-data rules, the silent ones.
+    /// The series (slots) of a streaming rule's metric to observe in this cycle: all of them after
+    /// priming or a rule change; otherwise those with new samples, those whose window gained or lost
+    /// samples as time moved, those with an open alert of the rule and, for no-data rules, the silent ones.
     func streamingSeries(_ rule: AlertRule, metric: String, seconds: Int, labels: [String: String], devices: Set<UUID>?, streaming: Streaming,
-                         now: Date, silent: Bool, in tx: Transaction) async throws -> [Int64] {
+                         now: Date, silent: Bool, in tx: Transaction) async throws -> [Int] {
         let windows = streaming.windows
-        let ids = windows.byMetric[metric] ?? []
-        func matches(_ id: Int64) -> Bool {
-            guard let window = windows.series[id] else { return false }
+        let slots = windows.byMetric[metric] ?? []
+        let filtered = devices != nil || !labels.isEmpty
+        func matches(_ window: SeriesWindow) -> Bool {
             if let devices, !devices.contains(window.deviceId) { return false }
             return labels.allSatisfy { window.labels[$0.key] == $0.value }
         }
-        guard let previous = streaming.previous, rule.updatedAt <= previous else { return ids.filter(matches) }
-        let alerting = Set(try await alertingSeries(of: rule, in: tx))
+        guard let previous = streaming.previous, rule.updatedAt <= previous else {
+            return filtered ? slots.filter { matches(windows.series[$0]) } : slots
+        }
+        let alerting = Set(try await alertingSeries(of: rule, in: tx).compactMap { windows.slots[$0] })
         let window = Double(seconds)
         let leftFrom = StreamTime.milliseconds(previous.addingTimeInterval(-window)), leftTo = StreamTime.milliseconds(now.addingTimeInterval(-window))
         let enteredFrom = StreamTime.milliseconds(previous), enteredTo = StreamTime.milliseconds(now) + 1
         let fromMs = StreamTime.milliseconds(now.addingTimeInterval(-window)), nowMs = StreamTime.milliseconds(now)
-        return ids.filter { id in
-            guard matches(id) else { return false }
-            if windows.changed.contains(id) || alerting.contains(id) { return true }
-            guard let series = windows.series[id] else { return false }
+        return slots.filter { slot in
+            if filtered, !matches(windows.series[slot]) { return false }
+            if windows.changed[slot] || (!alerting.isEmpty && alerting.contains(slot)) { return true }
+            let series = windows.series[slot]
             if series.any(from: leftFrom - 1, to: leftTo + 1) || series.any(from: enteredFrom, to: enteredTo + 1) { return true }
             // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
             return silent && !series.any(from: fromMs + 1, to: nowMs)

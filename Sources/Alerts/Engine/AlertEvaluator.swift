@@ -95,14 +95,66 @@ public struct AlertEvaluator: Sendable {
         var uplink: UUID?
     }
 
-    /// One observed target of one rule.
+    /// What one observation is about: a device and a target of it. With the rule's id it makes the
+    /// alert's fingerprint (`<rule>|<device>|<target>`), compared without building that text.
+    struct ObservedTarget: Hashable {
+        enum Kind: Hashable {
+            case device
+            case informs
+            case interface(Int32)
+            case series(Int64)
+        }
+
+        var device: UUID
+        var kind: Kind
+
+        /// The alert's `target`: `device`, `informs`, `interface:<ifIndex>` or `series:<id>`.
+        var text: String {
+            switch kind {
+            case .device: "device"
+            case .informs: "informs"
+            case .interface(let index): "interface:\(index)"
+            case .series(let id): "series:\(id)"
+            }
+        }
+
+        /// The target a stored alert's `device_id` and `target` name (nil for a text no rule writes).
+        init?(device: UUID?, text: String) {
+            guard let device else { return nil }
+            self.device = device
+            if text == "device" {
+                kind = .device
+            } else if text == "informs" {
+                kind = .informs
+            } else if text.hasPrefix("interface:"), let index = Int32(text.dropFirst(10)) {
+                kind = .interface(index)
+            } else if text.hasPrefix("series:"), let id = Int64(text.dropFirst(7)) {
+                kind = .series(id)
+            } else {
+                return nil
+            }
+        }
+
+        init(device: UUID, kind: Kind) {
+            self.device = device
+            self.kind = kind
+        }
+
+        /// The alert's fingerprint for the rule whose id reads `rule` (lowercased).
+        func fingerprint(rule: String) -> String { "\(rule)|\(device.lowercased)|\(text)" }
+    }
+
+    /// One observed target of one rule. Its summary is written only when an alert is stored: most
+    /// observations (healthy series without an alert) store nothing.
     struct Observed {
-        var fingerprint: String
-        var deviceId: UUID?
-        var target: String
+        var key: ObservedTarget
         var labels: [String: String]
         var observation: Observation
-        var summary: String
+        var describe: () -> String
+
+        var deviceId: UUID? { key.device }
+        var target: String { key.text }
+        var summary: String { describe() }
     }
 
     /// Evaluates every enabled rule of `provider` at the clock's now.
@@ -208,7 +260,7 @@ public struct AlertEvaluator: Sendable {
             var since: Date?
             if let streaming, rule.condition.streams {
                 if streaming.previous.map({ rule.updatedAt > $0 }) ?? true { summary.fullRules += 1 }
-                summary.changedSeries = streaming.primed ? nil : streaming.windows.changed.count
+                summary.changedSeries = streaming.primed ? nil : streaming.windows.changedCount
             } else if rule.condition.readsMetrics {
                 if let previous, rule.updatedAt <= previous {
                     if changed == nil {
@@ -229,7 +281,7 @@ public struct AlertEvaluator: Sendable {
         try await EvaluationCursor.write(evaluatedAt: now, full: previous == nil, in: tx)
         guard var kept = streaming?.windows else { return (summary, nil) }
         kept.evaluatedAt = now
-        kept.changed = []
+        kept.clearChanged()
         // Kept a minute beyond the span, so the next evaluation still sees what left its windows.
         kept.prune(before: StreamTime.milliseconds(now.addingTimeInterval(-Double(kept.span) - 60)))
         return (summary, kept)
@@ -262,7 +314,12 @@ public struct AlertEvaluator: Sendable {
                  streaming: Streaming? = nil, in tx: Transaction) async throws -> [Observed] {
         guard !targets.isEmpty else { return [] }
         let ids = targets.map(\.id)
-        let ruleKey = rule.id.lowercased
+        // When the rule covers every device, the state queries send no list of ids (50,000 of them each
+        // cycle on a large provider); a row of a device added since the device list was read is left
+        // for the next evaluation, as the list would have left it.
+        let every = targets.count == byId.count
+        let listed = every ? [] : ids
+        func known(_ item: Observed) -> Bool { !every || byId[item.key.device] != nil }
         func name(_ device: UUID) -> String { byId[device]?.name ?? device.lowercased }
         /// The series an incremental evaluation of a metric rule reads (nil: all of them).
         func series(silentFor metric: String? = nil, seconds: Int = 0) async throws -> [Int64]? {
@@ -273,13 +330,13 @@ public struct AlertEvaluator: Sendable {
             return ids.sorted()
         }
         /// Window summaries from the streaming windows, or from PostgreSQL.
-        func summaries(metric: String, labels: [String: String], seconds: Int, silent: Bool) async throws -> [WindowSummary] {
+        func summaries(metric: String, labels: [String: String], seconds: Int, silent: Bool, parts: SummaryParts = []) async throws -> [WindowSummary] {
             if let streaming {
                 let chosen = try await streamingSeries(rule, metric: metric, seconds: seconds, labels: labels,
                                                        devices: targets.count == byId.count ? nil : Set(ids), streaming: streaming, now: now,
                                                        silent: silent, in: tx)
-                let from = now.addingTimeInterval(-Double(seconds)), to = now.addingTimeInterval(0.001)
-                return chosen.compactMap { streaming.windows.stats($0, from: from, to: to) }
+                let bounds = ProviderWindows.bounds(from: now.addingTimeInterval(-Double(seconds)), to: now.addingTimeInterval(0.001))
+                return chosen.map { streaming.windows.stats(slot: $0, bounds: bounds, parts: parts) }
             }
             return try await windowStats(metric: metric, labels: labels, targets: ids, all: byId.count,
                                          series: try await series(silentFor: silent ? metric : nil, seconds: silent ? seconds : 0), seconds: seconds,
@@ -294,9 +351,9 @@ public struct AlertEvaluator: Sendable {
         switch rule.condition {
         case .reachability(let includeSNMPFailing):
             let open = try await alerting()
-            return try await tx.query("""
+            let rows = try await tx.query("""
                 SELECT device_id, reachability FROM snmp_devices
-                WHERE enabled AND device_id = ANY(\(ids)) AND (reachability <> 'up' OR device_id = ANY(\(open)))
+                WHERE enabled AND (\(every) OR device_id = ANY(\(listed))) AND (reachability <> 'up' OR device_id = ANY(\(open)))
                 """).alertRows { row in
                 let device: UUID = try row.value("device_id")
                 let state: String = try row.value("reachability")
@@ -307,14 +364,15 @@ public struct AlertEvaluator: Sendable {
                 default: .noData
                 }
                 let what = state == "snmp_failing" ? "answers ping but not SNMP" : "is unreachable"
-                return Observed(fingerprint: "\(ruleKey)|\(device.lowercased)|device", deviceId: device, target: "device", labels: [:],
-                                observation: observation, summary: "\(name(device)) \(what)")
+                return Observed(key: ObservedTarget(device: device, kind: .device), labels: [:], observation: observation,
+                                describe: { "\(name(device)) \(what)" })
             }
+            return rows.filter(known)
         case .interfaceDown:
             let open = try await alerting()
-            return try await tx.query("""
+            let rows = try await tx.query("""
                 SELECT device_id, if_index, name, admin_up, oper_status FROM snmp_interfaces
-                WHERE device_id = ANY(\(ids)) AND ((admin_up AND (oper_status IS NULL OR oper_status IN (2, 7))) OR device_id = ANY(\(open)))
+                WHERE (\(every) OR device_id = ANY(\(listed))) AND ((admin_up AND (oper_status IS NULL OR oper_status IN (2, 7))) OR device_id = ANY(\(open)))
                 """).alertRows { row in
                 let device: UUID = try row.value("device_id")
                 let index = try row.value("if_index", as: Int32.self)
@@ -323,50 +381,55 @@ public struct AlertEvaluator: Sendable {
                 let oper = try row.value("oper_status", as: Int32?.self)
                 let observation: Observation
                 if adminUp != true { observation = .clear(nil) } else if let oper { observation = oper == 2 || oper == 7 ? .breach(Double(oper)) : .clear(Double(oper)) } else { observation = .noData }
-                return Observed(fingerprint: "\(ruleKey)|\(device.lowercased)|interface:\(index)", deviceId: device, target: "interface:\(index)",
-                                labels: ["interface": interface], observation: observation, summary: "\(name(device)) interface \(interface) is down")
+                return Observed(key: ObservedTarget(device: device, kind: .interface(index)), labels: ["interface": interface],
+                                observation: observation, describe: { "\(name(device)) interface \(interface) is down" })
             }
+            return rows.filter(known)
         case .notInforming(let multiplier):
-            return try await tx.query("""
+            let rows = try await tx.query("""
                 SELECT c.device_id, c.last_inform_at,
                        (SELECT p.value FROM device_parameters p WHERE p.device_id = c.device_id
                           AND p.path IN ('InternetGatewayDevice.ManagementServer.PeriodicInformInterval', 'Device.ManagementServer.PeriodicInformInterval')
                         LIMIT 1) AS interval
-                FROM cwmp_devices c WHERE c.device_id = ANY(\(ids))
+                FROM cwmp_devices c WHERE (\(every) OR c.device_id = ANY(\(listed)))
                 """).alertRows { row in
                 let device: UUID = try row.value("device_id")
                 let last: Date = try row.value("last_inform_at")
                 let interval = (try row.value("interval", as: String?.self)).flatMap(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 86_400
                 let silent = now.timeIntervalSince(last)
-                return Observed(fingerprint: "\(ruleKey)|\(device.lowercased)|informs", deviceId: device, target: "informs", labels: [:],
+                return Observed(key: ObservedTarget(device: device, kind: .informs), labels: [:],
                                 observation: silent > multiplier * interval ? .breach(silent) : .clear(silent),
-                                summary: "\(name(device)) has not informed for \(Int(silent / 60)) min")
+                                describe: { "\(name(device)) has not informed for \(Int(silent / 60)) min" })
             }
+            return rows.filter(known)
         case .threshold(let threshold) where threshold.aggregation == .rate:
             // Rates need the counter logic (wraps, restarts) of the chart reader.
             let points = try await window(metric: threshold.metric, labels: threshold.labels ?? [:], devices: ids, series: try await series(),
                                           seconds: threshold.windowSeconds, now: now, in: tx)
             return points.map { series, points in
                 let observation: Observation = Self.aggregate(.rate, points).map(threshold.observe) ?? .noData
-                return Self.observed(threshold, rule: ruleKey, series: series.id, device: series.deviceId, name: name(series.deviceId),
+                return Self.observed(threshold, series: series.id, device: series.deviceId, name: { name(series.deviceId) },
                                      labels: series.labels, observation)
             }
         case .threshold(let threshold):
-            let stats = try await summaries(metric: threshold.metric, labels: threshold.labels ?? [:], seconds: threshold.windowSeconds, silent: false)
+            let stats = try await summaries(metric: threshold.metric, labels: threshold.labels ?? [:], seconds: threshold.windowSeconds, silent: false,
+                                            parts: threshold.aggregation == .p95 ? .p95 : [])
             return stats.map { item in
                 let observation: Observation = Self.aggregate(threshold.aggregation, item).map(threshold.observe) ?? .noData
-                return Self.observed(threshold, rule: ruleKey, series: item.seriesId, device: item.deviceId, name: name(item.deviceId),
+                let device = item.deviceId
+                return Self.observed(threshold, series: item.seriesId, device: device, name: { name(device) },
                                      labels: item.labels, observation)
             }
         case .noData(let metric, let seconds):
             let stats = try await summaries(metric: metric, labels: [:], seconds: seconds, silent: true)
             return stats.map { item in
-                Observed(fingerprint: "\(ruleKey)|\(item.deviceId.lowercased)|series:\(item.seriesId)", deviceId: item.deviceId,
-                         target: "series:\(item.seriesId)", labels: item.labels, observation: item.count == 0 ? .breach(nil) : .clear(Double(item.count)),
-                         summary: "\(name(item.deviceId)) sent no \(metric) for \(seconds / 60) min")
+                let device = item.deviceId
+                return Observed(key: ObservedTarget(device: device, kind: .series(item.seriesId)), labels: item.labels,
+                                observation: item.count == 0 ? .breach(nil) : .clear(Double(item.count)),
+                                describe: { "\(name(device)) sent no \(metric) for \(seconds / 60) min" })
             }
         case .change(let metric, let seconds, let delta):
-            let stats = try await summaries(metric: metric, labels: [:], seconds: seconds, silent: false)
+            let stats = try await summaries(metric: metric, labels: [:], seconds: seconds, silent: false, parts: .minutes)
             return stats.map { item in
                 let observation: Observation
                 if item.minutes >= 2, let first = item.firstMinuteLast, let last = item.last {
@@ -375,19 +438,20 @@ public struct AlertEvaluator: Sendable {
                 } else {
                     observation = .noData
                 }
-                return Observed(fingerprint: "\(ruleKey)|\(item.deviceId.lowercased)|series:\(item.seriesId)", deviceId: item.deviceId,
-                                target: "series:\(item.seriesId)", labels: item.labels, observation: observation,
-                                summary: "\(name(item.deviceId)) \(metric) moved \(Self.format(delta)) or more in \(seconds / 60) min")
+                let device = item.deviceId
+                return Observed(key: ObservedTarget(device: device, kind: .series(item.seriesId)), labels: item.labels, observation: observation,
+                                describe: { "\(name(device)) \(metric) moved \(Self.format(delta)) or more in \(seconds / 60) min" })
             }
         }
     }
 
     /// A threshold rule's observation of one series.
-    static func observed(_ threshold: AlertCondition.Threshold, rule: String, series: Int64, device: UUID, name: String, labels: [String: String],
+    static func observed(_ threshold: AlertCondition.Threshold, series: Int64, device: UUID, name: @escaping () -> String, labels: [String: String],
                          _ observation: Observation) -> Observed {
-        let what = labels.isEmpty ? threshold.metric : "\(threshold.metric) {\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))}"
-        return Observed(fingerprint: "\(rule)|\(device.lowercased)|series:\(series)", deviceId: device, target: "series:\(series)", labels: labels,
-                        observation: observation, summary: "\(name) \(what) \(threshold.aggregation.rawValue) \(threshold.op.rawValue) \(Self.format(threshold.value))")
+        Observed(key: ObservedTarget(device: device, kind: .series(series)), labels: labels, observation: observation, describe: {
+            let what = labels.isEmpty ? threshold.metric : "\(threshold.metric) {\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))}"
+            return "\(name()) \(what) \(threshold.aggregation.rawValue) \(threshold.op.rawValue) \(Self.format(threshold.value))"
+        })
     }
 
     /// Per-series summaries of the raw samples of `metric` on the rule's targets over the last
@@ -457,42 +521,57 @@ public struct AlertEvaluator: Sendable {
     /// Moves the rule's alerts through their state machines and stores what changed.
     func apply(_ rule: AlertRule, observed: [Observed], byId: [UUID: DeviceInfo], now: Date, summary: inout Summary, in tx: Transaction) async throws {
         let active = try await tx.query("""
-            SELECT id, fingerprint, state, started_at, fired_at, clear_since, value, no_data FROM alerts WHERE rule_id = \(rule.id) AND state <> 'resolved'
+            SELECT id, fingerprint, device_id, target, state, started_at, fired_at, clear_since, value, no_data FROM alerts
+            WHERE rule_id = \(rule.id) AND state <> 'resolved'
             """).alertRows { row in
                 (id: try row.value("id", as: UUID.self), fingerprint: try row.value("fingerprint", as: String.self),
+                 key: ObservedTarget(device: try row.value("device_id", as: UUID?.self), text: try row.value("target", as: String.self)),
                  machine: AlertStateMachine(forSeconds: Double(rule.forSeconds), keepFiringForSeconds: Double(rule.keepFiringForSeconds),
                                             state: AlertStateMachine.State(rawValue: try row.value("state")) ?? .pending,
                                             startedAt: try row.value("started_at"), firedAt: try row.value("fired_at"),
                                             clearSince: try row.value("clear_since"), value: try row.value("value"), noData: try row.value("no_data")))
             }
-        var existing = Dictionary(uniqueKeysWithValues: active.map { ($0.fingerprint, $0) })
-        var seen = Set<String>()
-        for item in observed where seen.insert(item.fingerprint).inserted {
-            var machine = existing[item.fingerprint]?.machine
+        // Stored alerts by target; one whose fingerprint is not the one its rule, device and target make
+        // matches no observation and clears below, as before.
+        let ruleKey = rule.id.lowercased
+        var existing: [ObservedTarget: (id: UUID, machine: AlertStateMachine)] = [:]
+        var unmatched: [(id: UUID, machine: AlertStateMachine)] = []
+        for stored in active {
+            if let key = stored.key, key.fingerprint(rule: ruleKey) == stored.fingerprint {
+                existing[key] = (stored.id, stored.machine)
+            } else {
+                unmatched.append((stored.id, stored.machine))
+            }
+        }
+        var seen = Set<ObservedTarget>()
+        seen.reserveCapacity(observed.count)
+        for item in observed where seen.insert(item.key).inserted {
+            var machine = existing[item.key]?.machine
                 ?? AlertStateMachine(forSeconds: Double(rule.forSeconds), keepFiringForSeconds: Double(rule.keepFiringForSeconds))
             let transition = machine.observe(item.observation, at: now)
             if let transition { summary.transitions[transition.rawValue, default: 0] += 1 }
-            if let stored = existing.removeValue(forKey: item.fingerprint) {
+            if let stored = existing.removeValue(forKey: item.key) {
                 try await update(stored.id, machine, transition: transition, item: item, now: now, in: tx)
                 if transition == .firing || transition == .resolved { summary.notify.append(stored.id) }
             } else if machine.state != .inactive, machine.state != .resolved {
                 var labels = rule.labels.merging(item.labels) { _, new in new }
                 labels["rule"] = rule.name
                 let id = UUID()
+                let text = item.summary
                 try await tx.query("""
                     INSERT INTO alerts (id, provider_id, rule_id, fingerprint, device_id, target, labels, severity, state, value, summary, no_data,
                         started_at, fired_at, evaluated_at)
-                    VALUES (\(id), (SELECT app_provider_id()), \(rule.id), \(item.fingerprint), \(item.deviceId), \(item.target),
-                        \(try jsonText(labels))::jsonb, \(rule.severity.rawValue), \(machine.state.rawValue), \(machine.value), \(item.summary),
+                    VALUES (\(id), (SELECT app_provider_id()), \(rule.id), \(item.key.fingerprint(rule: ruleKey)), \(item.deviceId), \(item.target),
+                        \(try jsonText(labels))::jsonb, \(rule.severity.rawValue), \(machine.state.rawValue), \(machine.value), \(text),
                         \(machine.noData), \(machine.startedAt ?? now), \(machine.firedAt), \(now))
                     """)
-                try await event(id, machine.state.rawValue, value: machine.value, note: item.summary, now: now, in: tx)
+                try await event(id, machine.state.rawValue, value: machine.value, note: text, now: now, in: tx)
                 if transition == .firing { summary.notify.append(id) }
                 try await publish(id, state: machine.state, rule: rule, deviceId: item.deviceId, in: tx)
             }
         }
         // Targets gone from the rule's scope (device removed, series gone): their alerts clear.
-        for stored in existing.values {
+        for stored in Array(existing.values) + unmatched {
             var machine = stored.machine
             let transition = machine.observe(.clear(nil), at: now)
             if let transition { summary.transitions[transition.rawValue, default: 0] += 1 }
