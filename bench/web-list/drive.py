@@ -32,6 +32,7 @@ from server import PASSWORD, Server, psql, with_database  # noqa: E402
 RUNS = int(os.environ.get("BENCH_RUNS", "30"))
 BIG = int(os.environ.get("BENCH_DEVICES", "50000"))
 SMALL = int(os.environ.get("BENCH_BASELINE_DEVICES", "100"))
+SHOTS = os.environ.get("BENCH_SHOTS")  # a folder: screenshots of each provider's list before measuring
 BATCH = 5000
 PAGE_CAP = 500  # the API's largest page
 
@@ -279,6 +280,15 @@ def main():
             largest = 0
             for slug, count in (("big", BIG), ("small", SMALL)):
                 run = Run(server, browser, f"noc@{slug}.test", slug)
+                if SHOTS:
+                    # What the reader sees on this provider's list (its total, the pager), in pt-BR and English.
+                    run.open_list()
+                    os.makedirs(SHOTS, exist_ok=True)
+                    run.page.screenshot(path=os.path.join(SHOTS, f"web-list-{slug}.png"), full_page=True)
+                    run.page.get_by_test_id("language").select_option("en")
+                    run.page.wait_for_timeout(300)
+                    run.page.screenshot(path=os.path.join(SHOTS, f"web-list-{slug}-en.png"), full_page=True)
+                    run.page.get_by_test_id("language").select_option("pt-BR")
                 results = {"home first render": run.home()}
                 results["bare API call (first pages)"] = run.bare_api()
                 # The small provider has two pages: its runs go next and back (the second visit of a page is cached).

@@ -5,7 +5,8 @@
 # of the device list's interactions on a 50,000-device provider beside the same on a 100-device
 # provider and the bare API call, in the same run.
 #
-# BUILD=release (default) or debug; BENCH_RUNS (30), BENCH_DEVICES (50,000), BENCH_BASELINE_DEVICES (100).
+# BUILD=release (default) or debug; BENCH_RUNS (30), BENCH_DEVICES (50,000), BENCH_BASELINE_DEVICES (100);
+# BENCH_SHOTS=DIR saves a screenshot of each provider's list there (pt-BR and English) before measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/env.sh
