@@ -8,17 +8,8 @@ import Testing
 /// the raw samples in the window: random series with late and duplicate samples, samples leaving the
 /// window, equal values, and only the parts a rule asks for.
 @Suite struct StreamingWindowSummaryTests {
-    /// A deterministic generator, so a failure can be replayed from its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    /// The streaming tests' deterministic generator, so a failure can be replayed from its seed.
+    typealias SplitMix = StreamingEvaluationTests.SplitMix
 
     /// What a summary should say, computed over the samples in [low, high) the plain way.
     struct Expected: Equatable {

@@ -281,14 +281,22 @@ def main():
             for slug, count in (("big", BIG), ("small", SMALL)):
                 run = Run(server, browser, f"noc@{slug}.test", slug)
                 if SHOTS:
-                    # What the reader sees on this provider's list (its total, the pager), in pt-BR and English.
+                    # What the reader sees on this provider's list (its total, the pager): pt-BR light, English dark, and both on a phone.
                     run.open_list()
                     os.makedirs(SHOTS, exist_ok=True)
                     run.page.screenshot(path=os.path.join(SHOTS, f"web-list-{slug}.png"), full_page=True)
                     run.page.get_by_test_id("language").select_option("en")
+                    run.page.emulate_media(color_scheme="dark")
                     run.page.wait_for_timeout(300)
-                    run.page.screenshot(path=os.path.join(SHOTS, f"web-list-{slug}-en.png"), full_page=True)
+                    run.page.screenshot(path=os.path.join(SHOTS, f"web-list-{slug}-en-dark.png"), full_page=True)
+                    run.page.set_viewport_size({"width": 360, "height": 780})
+                    run.page.wait_for_timeout(300)
+                    run.page.screenshot(path=os.path.join(SHOTS, f"web-list-{slug}-en-dark-phone.png"), full_page=True)
                     run.page.get_by_test_id("language").select_option("pt-BR")
+                    run.page.emulate_media(color_scheme="light")
+                    run.page.wait_for_timeout(300)
+                    run.page.screenshot(path=os.path.join(SHOTS, f"web-list-{slug}-phone.png"), full_page=True)
+                    run.page.set_viewport_size({"width": 1280, "height": 900})
                 results = {"home first render": run.home()}
                 results["bare API call (first pages)"] = run.bare_api()
                 # The small provider has two pages: its runs go next and back (the second visit of a page is cached).

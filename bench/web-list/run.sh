@@ -6,7 +6,8 @@
 # provider and the bare API call, in the same run.
 #
 # BUILD=release (default) or debug; BENCH_RUNS (30), BENCH_DEVICES (50,000), BENCH_BASELINE_DEVICES (100);
-# BENCH_SHOTS=DIR saves a screenshot of each provider's list there (pt-BR and English) before measuring.
+# BENCH_SHOTS=DIR saves screenshots of each provider's list there (pt-BR light, English dark, desktop and
+# 360 px phone) before measuring.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/env.sh
