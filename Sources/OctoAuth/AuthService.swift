@@ -51,6 +51,8 @@ public struct AuthService: Sendable {
         public var accountSlowdownStep = 0.25
         /// The longest such delay.
         public var accountSlowdownLimit = 2.0
+        /// How long an e-mailed invitation's link works.
+        public var invitationLifetime: TimeInterval = 72 * 3600
         /// Creates the default policy.
         public init() {}
     }
@@ -291,9 +293,18 @@ public struct AuthService: Sendable {
     }
 
     /// Checks a new user's e-mail and password and hashes the password. Call it before the
-    /// transaction that runs ``createUser(_:in:by:)``.
+    /// transaction that runs ``createUser(_:in:by:)``. An invited user (`invite_via_channel_id`) gets
+    /// no password from the administrator: the hash of a random secret nobody learns stands in until
+    /// the person chooses one.
     public func prepareNewUser(_ input: UserInput) async throws -> PreparedUser {
         guard let email = input.email, !email.isEmpty else { throw OctoError.invalid("email", "email is required") }
+        if input.status == .invited { throw OctoError.invalid("status", "a user is invited by sending invite_via_channel_id") }
+        if input.inviteViaChannelId != nil {
+            guard input.password == nil else {
+                throw OctoError.invalid("password", "an invited user chooses their own password: send either password or invite_via_channel_id")
+            }
+            return PreparedUser(input: input, passwordHash: try await hasher.hash(RandomToken.base64URL(bytes: 32)), verified: nil)
+        }
         guard let password = input.password else { throw OctoError.invalid("password", "password is required") }
         try PasswordHasher.validate(password)
         return PreparedUser(input: input, passwordHash: try await hasher.hash(password), verified: nil)
@@ -318,12 +329,15 @@ public struct AuthService: Sendable {
         let input = user.input
         guard let email = input.email, !email.isEmpty else { throw OctoError.invalid("email", "email is required") }
         guard let hash = user.passwordHash else { throw OctoError.invalid("password", "password is required") }
+        if input.inviteViaChannelId != nil && tx.providerID == nil {
+            throw OctoError.invalid("invite_via_channel_id", "invitations are sent to a provider's users; create Global Admins with a password")
+        }
         var role = try await resolveRole(input, in: tx)
         if role == nil { role = try await tx.roles.get(key: PredefinedRole.viewer.key) }
         guard let role else { throw OctoError.invalid("role_key", "unknown role") }
         return try await tx.users.create(email: email, name: input.name ?? "", passwordHash: hash, roleId: role.id,
-                                         locale: input.locale ?? .ptBR, grants: input.grants ?? [], revocations: input.revocations ?? [],
-                                         by: actor)
+                                         locale: input.locale ?? .ptBR, status: input.inviteViaChannelId == nil ? .active : .invited,
+                                         grants: input.grants ?? [], revocations: input.revocations ?? [], by: actor)
     }
 
     /// Changes a user on behalf of `principal` after ``checkChange(of:_:by:in:)``.

@@ -120,6 +120,7 @@ public struct API: Sendable {
         addSystemRoutes(to: router)
         var routes = RouteTable(group: router.group("api/v1"))
         addAuthRoutes(to: &routes)
+        addInvitationRoutes(to: &routes)
         addProviderRoutes(to: &routes)
         addPopRoutes(to: &routes)
         addCustomerRoutes(to: &routes)

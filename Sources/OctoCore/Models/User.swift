@@ -2,8 +2,9 @@ import Foundation
 
 /// A person who signs in.
 public struct User: Codable, Sendable, Hashable {
-    /// Whether the account may sign in.
-    public enum Status: String, Codable, Sendable, CaseIterable { case active, disabled }
+    /// Whether the account may sign in: `invited` accounts wait for their owner to accept the e-mailed
+    /// invitation and choose a password.
+    public enum Status: String, Codable, Sendable, CaseIterable { case active, disabled, invited }
     /// Interface language.
     public enum Locale: String, Codable, Sendable, CaseIterable {
         case ptBR = "pt-BR"
@@ -62,6 +63,9 @@ public struct UserInput: Codable, Sendable {
     public var name: String?
     /// Initial or new password (at least 10 characters).
     public var password: String?
+    /// On create only, instead of `password`: the provider's e-mail channel that sends the person an
+    /// invitation to choose their own password; the user is `invited` until they do.
+    public var inviteViaChannelId: UUID?
     /// Role by id.
     public var roleId: UUID?
     /// Role by key (predefined or the provider's own).
@@ -79,10 +83,11 @@ public struct UserInput: Codable, Sendable {
     public var currentPassword: String?
 
     /// Creates the input; absent fields stay unchanged on update.
-    public init(email: String? = nil, name: String? = nil, password: String? = nil, roleId: UUID? = nil, roleKey: String? = nil, status: User.Status? = nil, locale: User.Locale? = nil, grants: [Permission]? = nil, revocations: [Permission]? = nil, currentPassword: String? = nil) {
+    public init(email: String? = nil, name: String? = nil, password: String? = nil, inviteViaChannelId: UUID? = nil, roleId: UUID? = nil, roleKey: String? = nil, status: User.Status? = nil, locale: User.Locale? = nil, grants: [Permission]? = nil, revocations: [Permission]? = nil, currentPassword: String? = nil) {
         self.email = email
         self.name = name
         self.password = password
+        self.inviteViaChannelId = inviteViaChannelId
         self.roleId = roleId
         self.roleKey = roleKey
         self.status = status

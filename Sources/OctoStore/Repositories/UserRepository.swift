@@ -131,11 +131,11 @@ public struct UserRepository: Sendable {
     }
 
     /// Creates a user in the transaction's provider (or a Global Admin on the global path).
-    public func create(email: String, name: String, passwordHash: String, roleId: UUID, locale: User.Locale,
+    public func create(email: String, name: String, passwordHash: String, roleId: UUID, locale: User.Locale, status: User.Status = .active,
                        grants: [Permission], revocations: [Permission], by actor: Actor) async throws -> User {
         let id = try await tx.query("""
-            INSERT INTO users (provider_id, email, name, role_id, password_hash, locale)
-            VALUES (\(tx.providerID), \(email.trimmed), \(name), \(roleId), \(passwordHash), \(locale.rawValue))
+            INSERT INTO users (provider_id, email, name, role_id, password_hash, locale, status)
+            VALUES (\(tx.providerID), \(email.trimmed), \(name), \(roleId), \(passwordHash), \(locale.rawValue), \(status.rawValue))
             RETURNING id
             """).first { try $0.get("id", as: UUID.self) }!
         try await setPermissions(id, grants: grants, revocations: revocations)

@@ -6,11 +6,12 @@ import { createTranslator, DEFAULT_TIME_ZONE, I18nContext, type Locale } from ".
 import { persist } from "../lib/persist";
 import { PreferencesContext, usePreferenceStore } from "../lib/preferences";
 import { RealtimeClient } from "../lib/realtime";
-import { resolve, useLocation } from "../lib/router";
+import { navigate, resolve, useLocation } from "../lib/router";
 import type { Me, Page, Provider } from "../lib/types";
 import { AlertsBoard } from "../features/alerts/AlertsBoard";
 import { IncidentList, IncidentPage } from "../features/alerts/Incidents";
 import { SignIn } from "../features/auth/SignIn";
+import { AcceptInvitation } from "../features/auth/AcceptInvitation";
 import { DeviceList } from "../features/devices/DeviceList";
 import { DevicePage } from "../features/devices/DevicePage";
 import { Home } from "../features/home/Home";
@@ -148,6 +149,7 @@ export function App() {
   const [phase, setPhase] = useState<"signin" | "loading" | "ready" | "error">(api.signedIn ? "loading" : "signin");
   const [bootError, setBootError] = useState<unknown>(null);
   const [notice, setNotice] = useState<string | undefined>();
+  const [signInEmail, setSignInEmail] = useState("");
   const [providerVersion, setProviderVersion] = useState(0);
   const online = useOnline();
   const location = useLocation();
@@ -223,10 +225,31 @@ export function App() {
 
   const language = <LanguageSwitch locale={locale} onChange={setLocale} />;
   let body: JSX.Element;
-  if (phase === "signin") {
+  if (location.path === "/invite") {
+    // An invitation link: open whether or not someone is signed in in this browser.
+    body = (
+      <AcceptInvitation
+        api={api}
+        token={decodeURIComponent(window.location.hash.replace(/^#/, ""))}
+        languageSwitch={language}
+        onAccepted={(email) => {
+          const toSignIn = () => {
+            setSignInEmail(email);
+            setNotice(i18n.t("invite.done", { email }));
+            setPhase("signin");
+            navigate("/", true);
+          };
+          // Someone else's session in this browser ends first: the new account signs in next.
+          if (api.signedIn) void api.logout().then(toSignIn);
+          else toSignIn();
+        }}
+      />
+    );
+  } else if (phase === "signin") {
     body = (
       <SignIn
         api={api}
+        initialEmail={signInEmail}
         notice={notice}
         languageSwitch={language}
         onSignedIn={() => {

@@ -89,6 +89,11 @@ export class ApiClient {
     return this.request<T>("POST", path, body);
   }
 
+  /** POST without the session: the invitation page, before the account has a password. */
+  anonymous<T>(path: string, body: unknown): Promise<T> {
+    return this.raw<T>("POST", path, body, false);
+  }
+
   /** GET of a document that is not JSON (a CSV export), with the same authentication. */
   async text(path: string): Promise<string> {
     this.sync();

@@ -82,8 +82,12 @@ test("effective permissions: role plus grants minus revocations, in catalog orde
 });
 
 test("user forms: required fields, e-mail and the API's 10-character password", () => {
-  const form = { name: " Ana ", email: "ana@alfa.test", role_key: "noc", locale: "pt-BR" as const, password: "0123456789" };
+  const form = { name: " Ana ", email: "ana@alfa.test", role_key: "noc", locale: "pt-BR" as const, access: "password" as const, password: "0123456789", via_channel_id: "" };
   assert.deepEqual(userCreateBody(form, check).body, { name: "Ana", email: "ana@alfa.test", role_key: "noc", locale: "pt-BR", password: "0123456789" });
+  // An invitation sends the channel instead of a password, whatever the password field holds.
+  assert.deepEqual(userCreateBody({ ...form, access: "invite", password: "", via_channel_id: "c1" }, check).body,
+                   { name: "Ana", email: "ana@alfa.test", role_key: "noc", locale: "pt-BR", invite_via_channel_id: "c1" });
+  assert.deepEqual(userCreateBody({ ...form, access: "invite", via_channel_id: "" }, check).errors, { invite_via_channel_id: "required" });
   const bad = userCreateBody({ ...form, name: "", email: "ana", role_key: "", password: "short" }, check);
   assert.equal(bad.body, undefined);
   assert.deepEqual(bad.errors, { name: "required", email: "emailFormat", role_key: "required", password: 'minChars:{"min":10}' });

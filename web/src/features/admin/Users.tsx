@@ -1,11 +1,12 @@
 // Usuários: the provider's users (a Global Admin without a provider chosen sees the Global Admins),
-// create with a generated password shown once, change role and status, per-user grants and
+// create with a generated password shown once or with an invitation e-mailed through one of the
+// provider's e-mail channels (the person chooses the password; "Reenviar convite" sends a new link), change role and status, per-user grants and
 // revocations of single permissions, delete with confirmation. Only roles and permissions the caller
 // holds are offered (the API refuses the rest: nobody grants what they do not hold).
 import { useState, type FormEvent } from "react";
 import { useApp, useQuery } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
-import type { Page } from "../../lib/types";
+import type { NotificationChannel, Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
 import { Field, Select } from "../../ui/Form";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
@@ -17,6 +18,7 @@ import { effectivePermissions, grantableRoles, userChangeBody, userCreateBody, t
 import { AdminNav, PermissionPicker, SecretOnce, useAdminCheck } from "./parts";
 
 const LIMIT = 50;
+const CHANNELS = "/api/v1/notification-channels?limit=200";
 const randomBytes = (buffer: Uint8Array) => crypto.getRandomValues(buffer);
 
 export function roleLabel(roles: RoleRecord[] | undefined, key: string, t: (key: MessageKey) => string): string {
@@ -35,9 +37,21 @@ export function UsersPage(props: { path: string }) {
   const roles = useQuery<Page<RoleRecord>>("/api/v1/roles?limit=500");
   const [creating, setCreating] = useState(false);
   const [editing, setEditing] = useState<UserRecord | null>(null);
-  const [created, setCreated] = useState<{ email: string; password: string } | null>(null);
+  const [created, setCreated] = useState<Created | null>(null);
   const action = useAction();
   const writable = can("users.write");
+  // Invitations go out through the provider's e-mail channels; without a provider (Global Admins) or
+  // without the right to read channels, users are created with a password only.
+  const invitable = writable && !!(me.provider_id ?? api.providerId);
+  const channels = useQuery<Page<NotificationChannel>>(invitable && can("alerts.read") ? CHANNELS : null);
+  const mailers = (channels.data?.items ?? []).filter((c) => c.channel.type === "email" && !c.owner_user_id);
+  const reinvite = async (u: UserRecord) => {
+    const done = await action.run(async () => {
+      await api.post(`/api/v1/users/${u.id}/invitation`, { via_channel_id: mailers[0].id });
+      return true;
+    });
+    if (done) setCreated({ email: u.email, invited: true });
+  };
   const remove = async (u: UserRecord) => {
     const done = await action.run(async () => {
       await api.request("DELETE", `/api/v1/users/${u.id}`);
@@ -58,7 +72,11 @@ export function UsersPage(props: { path: string }) {
       ),
     },
     { key: "role", label: t("admin.role"), render: (u) => roleLabel(roles.data?.items, u.role_key, t) },
-    { key: "status", label: t("cust.status"), render: (u) => <Badge tone={u.status === "active" ? "online" : "offline"}>{t(`admin.user.status.${u.status}` as MessageKey)}</Badge> },
+    {
+      key: "status",
+      label: t("cust.status"),
+      render: (u) => <Badge tone={u.status === "active" ? "online" : u.status === "invited" ? "pending" : "offline"}>{t(`admin.user.status.${u.status}` as MessageKey)}</Badge>,
+    },
     {
       key: "extra",
       label: t("admin.user.extra"),
@@ -75,6 +93,11 @@ export function UsersPage(props: { path: string }) {
           <button type="button" className="btn btn-small" disabled={!online} onClick={() => (setEditing(u), setCreating(false))} aria-label={t("admin.user.edit", { name: u.name })}>
             {t("setupCommon.edit")}
           </button>
+          {u.status === "invited" && mailers.length > 0 && (
+            <button type="button" className="btn btn-small" disabled={!online || action.busy} onClick={() => void reinvite(u)} aria-label={t("admin.user.reinviteFor", { email: u.email })}>
+              {t("admin.user.reinvite")}
+            </button>
+          )}
           {u.id !== me.id && <ConfirmButton small label={t("common.delete")} question={t("admin.deleteConfirm", { name: u.email })} disabled={!online || action.busy} onConfirm={() => remove(u)} />}
         </span>
       ),
@@ -93,13 +116,22 @@ export function UsersPage(props: { path: string }) {
         )}
       </div>
       {action.error ? <ErrorNote error={action.error} /> : null}
-      {created && (
+      {created?.password !== undefined && (
         <Card title={t("admin.user.created", { email: created.email })} labelledBy="user-created">
           <SecretOnce label={t("admin.user.password")} value={created.password} warning={t("admin.user.passwordOnce")} testId="user-password" onDone={() => setCreated(null)} />
         </Card>
       )}
+      {created?.invited && (
+        <p className="note" role="status" data-testid="user-invited">
+          {t("admin.user.invited", { email: created.email })}{" "}
+          <button type="button" className="btn btn-small" onClick={() => setCreated(null)}>
+            {t("common.close")}
+          </button>
+        </p>
+      )}
       {writable && creating && roles.data && (
         <UserCreator
+          mailers={mailers}
           roles={roles.data.items}
           onDone={(result) => {
             setCreating(false);
@@ -140,19 +172,35 @@ export function UsersPage(props: { path: string }) {
   );
 }
 
-function UserCreator(props: { roles: RoleRecord[]; onDone: (created?: { email: string; password: string }) => void }) {
+/** What the page shows once after a creation: the password to hand over, or that an invitation went out. */
+interface Created {
+  email: string;
+  password?: string;
+  invited?: boolean;
+}
+
+function UserCreator(props: { roles: RoleRecord[]; mailers: NotificationChannel[]; onDone: (created?: Created) => void }) {
   const { t, locale } = useI18n();
   const { api, cache, me, online } = useApp();
   const check = useAdminCheck();
   const offered = grantableRoles(props.roles, me.permissions);
-  const [form, setForm] = useState<UserForm>(() => ({ name: "", email: "", role_key: offered[offered.length - 1]?.key ?? "", locale: locale === "en" ? "en" : "pt-BR", password: generatePassword(randomBytes) }));
+  const [form, setForm] = useState<UserForm>(() => ({
+    name: "",
+    email: "",
+    role_key: offered[offered.length - 1]?.key ?? "",
+    locale: locale === "en" ? "en" : "pt-BR",
+    access: "password",
+    password: generatePassword(randomBytes),
+    via_channel_id: props.mailers[0]?.id ?? "",
+  }));
+  const via = props.mailers.some((c) => c.id === form.via_channel_id) ? form.via_channel_id : props.mailers[0]?.id ?? "";
   const [local, setLocal] = useState<FieldErrors>({});
   const action = useAction();
   const errors = fieldErrors(local, action);
   const set = (key: keyof UserForm, value: string) => setForm({ ...form, [key]: value });
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    const { body, errors: found } = userCreateBody(form, check);
+    const { body, errors: found } = userCreateBody({ ...form, via_channel_id: via }, check);
     setLocal(found);
     action.setError(null);
     if (!body) return;
@@ -160,10 +208,18 @@ function UserCreator(props: { roles: RoleRecord[]; onDone: (created?: { email: s
     if (saved) {
       cache.invalidate("/api/v1/users");
       // The API keeps only a hash: this is the one moment the password can be shown.
-      props.onDone({ email: saved.email, password: form.password });
+      props.onDone(form.access === "invite" ? { email: saved.email, invited: true } : { email: saved.email, password: form.password });
     }
   };
-  const labels = { name: t("devices.name"), email: t("auth.email"), role_key: t("admin.role"), role_id: t("admin.role"), password: t("admin.user.password"), locale: t("shell.language") };
+  const labels = {
+    name: t("devices.name"),
+    email: t("auth.email"),
+    role_key: t("admin.role"),
+    role_id: t("admin.role"),
+    password: t("admin.user.password"),
+    locale: t("shell.language"),
+    invite_via_channel_id: t("admin.user.inviteVia"),
+  };
   return (
     <Card title={t("admin.user.new")} labelledBy="user-new">
       <form onSubmit={submit} noValidate data-testid="user-form">
@@ -185,25 +241,52 @@ function UserCreator(props: { roles: RoleRecord[]; onDone: (created?: { email: s
               <option value="pt-BR">Português (BR)</option>
               <option value="en">English</option>
             </Select>
-            <Field
-              label={t("admin.user.password")}
-              value={form.password}
-              className="mono"
-              autoComplete="off"
-              spellCheck={false}
-              help={t("admin.user.passwordHelp")}
-              onChange={(e) => set("password", e.target.value)}
-              error={errors.password}
-            />
+          </div>
+          {props.mailers.length > 0 && (
+            <fieldset className="checks" data-testid="user-access">
+              <legend>{t("admin.user.access")}</legend>
+              <label className="check">
+                <input type="radio" name="user-access" checked={form.access === "password"} onChange={() => set("access", "password")} />
+                {t("admin.user.accessPassword")}
+              </label>
+              <label className="check">
+                <input type="radio" name="user-access" checked={form.access === "invite"} onChange={() => set("access", "invite")} />
+                {t("admin.user.accessInvite")}
+              </label>
+            </fieldset>
+          )}
+          <div className="form-row">
+            {form.access === "password" ? (
+              <Field
+                label={t("admin.user.password")}
+                value={form.password}
+                className="mono"
+                autoComplete="off"
+                spellCheck={false}
+                help={t("admin.user.passwordHelp")}
+                onChange={(e) => set("password", e.target.value)}
+                error={errors.password}
+              />
+            ) : (
+              <Select label={t("admin.user.inviteVia")} value={via} onChange={(e) => set("via_channel_id", e.target.value)} error={errors.invite_via_channel_id} help={t("admin.user.inviteHelp")}>
+                {props.mailers.map((c) => (
+                  <option key={c.id} value={c.id}>
+                    {c.name}
+                  </option>
+                ))}
+              </Select>
+            )}
           </div>
         </fieldset>
         <div className="row row-tight">
           <button type="submit" className="btn btn-primary" disabled={!online || action.busy}>
-            {t("admin.user.create")}
+            {form.access === "invite" ? t("admin.user.createInvite") : t("admin.user.create")}
           </button>
-          <button type="button" className="btn" onClick={() => set("password", generatePassword(randomBytes))}>
-            {t("setup.cpe.generate")}
-          </button>
+          {form.access === "password" && (
+            <button type="button" className="btn" onClick={() => set("password", generatePassword(randomBytes))}>
+              {t("setup.cpe.generate")}
+            </button>
+          )}
           <button type="button" className="btn" onClick={() => props.onDone()}>
             {t("common.cancel")}
           </button>
@@ -251,6 +334,11 @@ function UserEditor(props: { user: UserRecord; roles: RoleRecord[]; onDone: () =
               ))}
             </Select>
             <Select label={t("cust.status")} value={form.status} disabled={user.id === me.id} onChange={(e) => setForm({ ...form, status: e.target.value as UserRecord["status"] })}>
+              {user.status === "invited" && (
+                <option value="invited" disabled>
+                  {t("admin.user.status.invited")}
+                </option>
+              )}
               <option value="active">{t("admin.user.status.active")}</option>
               <option value="disabled">{t("admin.user.status.disabled")}</option>
             </Select>

@@ -25,6 +25,9 @@ export interface RoleRecord {
   predefined: boolean;
 }
 
+/** `invited`: created with an e-mailed invitation and still without a password of its own. */
+export type UserStatus = "active" | "disabled" | "invited";
+
 export interface UserRecord {
   id: string;
   provider_id?: string | null;
@@ -32,7 +35,7 @@ export interface UserRecord {
   name: string;
   role_id: string;
   role_key: string;
-  status: "active" | "disabled";
+  status: UserStatus;
   locale: "pt-BR" | "en";
   totp_enabled: boolean;
   last_login_at?: string | null;
@@ -145,7 +148,11 @@ export interface UserForm {
   email: string;
   role_key: string;
   locale: "pt-BR" | "en";
+  /** "password": the administrator hands over the initial password; "invite": an e-mailed link lets the person choose it. */
+  access: "password" | "invite";
   password: string;
+  /** The provider's e-mail channel that sends the invitation. */
+  via_channel_id: string;
 }
 
 export function userCreateBody(form: UserForm, check: Check): { body?: Record<string, unknown>; errors: FieldErrors } {
@@ -154,14 +161,16 @@ export function userCreateBody(form: UserForm, check: Check): { body?: Record<st
   if (!form.email.trim()) errors.email = check("required");
   else if (!EMAIL.test(form.email.trim())) errors.email = check("emailFormat");
   if (!form.role_key) errors.role_key = check("required");
-  if (form.password.length < 10) errors.password = check("minChars", { min: 10 });
+  if (form.access === "password" && form.password.length < 10) errors.password = check("minChars", { min: 10 });
+  if (form.access === "invite" && !form.via_channel_id) errors.invite_via_channel_id = check("required");
   if (Object.keys(errors).length) return { errors };
-  return { body: { name: form.name.trim(), email: form.email.trim(), role_key: form.role_key, locale: form.locale, password: form.password }, errors };
+  const access = form.access === "invite" ? { invite_via_channel_id: form.via_channel_id } : { password: form.password };
+  return { body: { name: form.name.trim(), email: form.email.trim(), role_key: form.role_key, locale: form.locale, ...access }, errors };
 }
 
 export interface UserChangeForm {
   role_key: string;
-  status: "active" | "disabled";
+  status: UserStatus;
   grants: string[];
   revocations: string[];
 }

@@ -4,9 +4,9 @@ import { useI18n } from "../../lib/i18n";
 import { Field } from "../../ui/Form";
 
 /** E-mail and password, then the authenticator code when the API asks for it. */
-export function SignIn(props: { api: ApiClient; onSignedIn: () => void; notice?: string; languageSwitch: JSX.Element }) {
+export function SignIn(props: { api: ApiClient; onSignedIn: () => void; notice?: string; initialEmail?: string; languageSwitch: JSX.Element }) {
   const { t } = useI18n();
-  const [email, setEmail] = useState("");
+  const [email, setEmail] = useState(props.initialEmail ?? "");
   const [password, setPassword] = useState("");
   const [code, setCode] = useState("");
   const [step, setStep] = useState<"credentials" | "totp">("credentials");
