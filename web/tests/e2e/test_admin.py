@@ -9,9 +9,11 @@ no write control and a Viewer's forced visit gets a readable refusal.
 Run through scripts/test.sh (or scripts/web-test.sh e2e with the OCTOISP_TEST_* variables set).
 Screenshots go to web/tests/screenshots/ (git-ignored)."""
 
+import glob
 import json
 import os
 import re
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -25,6 +27,7 @@ ADMIN = "admin@redenorte.test"
 NOC = "noc@redenorte.test"
 VIEWER = "viewer@redenorte.test"
 NEW_USER = "ana@redenorte.test"
+INVITED = "bia@redenorte.test"
 WRITE_BUTTONS = re.compile(r"^(Criar|Novo|Nova|Salvar|Excluir|Editar|Revogar|Trocar|Gerar)")
 ADMIN_SCREENS = (("/admin/users", "Usuários"), ("/admin/roles", "Perfis e permissões"), ("/admin/api-keys", "Chaves de API"),
                  ("/admin/audit", "Auditoria"), ("/setup/acs", "Credenciais dos CPEs"))
@@ -40,6 +43,25 @@ def raw_call(base, method, path, headers, body=None):
             return response.status, json.loads(text) if text else None
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read().decode() or "null")
+
+
+def invitation_link(address, timeout=10.0):
+    """The invitation link of the newest mail to `address` the test SMTP server decoded."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        found = []
+        for name in glob.glob(os.path.join(os.environ["OCTOISP_TEST_SMTP_DECODED"], "*.json")):
+            with open(name, encoding="utf-8") as f:
+                mail = json.load(f)
+            if mail["rcpt_tos"] == [address]:
+                found.append((os.path.getmtime(name), mail))
+        if found:
+            mail = max(found, key=lambda item: item[0])[1]
+            match = re.search(r"(http://\S+/invite#\S+)", mail["parts"]["text/plain"])
+            if match:
+                return mail["subject"], match.group(1)
+        time.sleep(0.2)
+    raise AssertionError(f"no invitation mail to {address}")
 
 
 class AdminStories(Browser, unittest.TestCase):
@@ -331,6 +353,68 @@ class AdminStories(Browser, unittest.TestCase):
         expect(chain).to_contain_text("Cadeia quebrada no registro nº 2")
         expect(chain).to_contain_text("o conteúdo foi alterado")
         self.shot("admin-41-audit-broken")
+
+    def test_09_an_invited_person_chooses_a_password_from_the_emailed_link(self):
+        page = self.page
+        # The provider's e-mail channel, on the test SMTP server (STARTTLS on its own certificate, AUTH).
+        with open(os.environ["OCTOISP_TEST_SMTP_CERT"], encoding="utf-8") as f:
+            pem = f.read()
+        self.api.post("/api/v1/notification-channels", {"name": "E-mail Rede Norte", "channel": {"type": "email", "settings": {
+            "host": os.environ["OCTOISP_TEST_SMTP_HOST"], "port": int(os.environ["OCTOISP_TEST_SMTP_PORT"]), "trusted_certificate_pem": pem,
+            "username": os.environ["OCTOISP_TEST_SMTP_USER"], "password": os.environ["OCTOISP_TEST_SMTP_PASSWORD"],
+            "from_address": "noc@redenorte.test", "from_name": "Rede Norte", "recipients": ["noc@redenorte.test"]}}})
+        self.sign_in(ADMIN)
+        page.goto(self.server.base + "/admin/users")
+        page.get_by_role("button", name="Novo usuário").click()
+        form = page.get_by_test_id("user-form")
+        form.get_by_label("Nome").fill("Bia Lima")
+        form.get_by_label("E-mail", exact=True).fill(INVITED)
+        form.get_by_label("Perfil").select_option(label="Técnico")
+        form.get_by_label("Enviar convite por e-mail (a pessoa escolhe a senha)").check()
+        expect(form.get_by_label("Senha inicial", exact=True)).to_have_count(0)
+        expect(form.get_by_label("Enviar pelo canal de e-mail")).to_have_value(re.compile(r"^[0-9a-f-]{36}$"))
+        self.shot("admin-03-user-invite-form")
+        form.get_by_role("button", name="Criar e enviar convite").click()
+        expect(page.get_by_test_id("user-invited")).to_contain_text(f"Convite enviado para {INVITED}.")
+        row = page.get_by_test_id("users-table").get_by_role("row").filter(has_text=INVITED)
+        expect(row).to_contain_text("Convidado")
+        expect(row.get_by_role("button", name=f"Reenviar convite para {INVITED}")).to_be_visible()
+        self.shot("admin-04-user-invited")
+        subject, link = invitation_link(INVITED)
+        self.assertEqual(subject, "Convite para o OctoISP — Rede Norte")
+        self.assertTrue(link.startswith(self.server.base + "/invite#"), link)
+
+        # The person opens the link in a browser of their own.
+        context = self.browser.new_context(viewport={"width": 1280, "height": 900}, locale="pt-BR", timezone_id="America/Sao_Paulo")
+        try:
+            other = context.new_page()
+            other.goto(link)
+            card = other.get_by_test_id("invitation")
+            expect(other.get_by_role("heading", name="Ativar sua conta", level=1)).to_be_visible()
+            expect(card).to_contain_text(f"Rede Norte convidou você para o OctoISP. Escolha uma senha para entrar como {INVITED}.")
+            expect(card).to_contain_text("Este link vale até")
+            card.get_by_label("Nova senha").fill("senha da bia 2026")
+            card.get_by_label("Repita a senha").fill("senha da bia 2025")
+            card.get_by_role("button", name="Ativar conta").click()
+            expect(card).to_contain_text("As senhas não são iguais.")
+            card.get_by_label("Repita a senha").fill("senha da bia 2026")
+            other.screenshot(path=os.path.join(SHOTS, "admin-05-invitation.png"), full_page=True)
+            card.get_by_role("button", name="Ativar conta").click()
+            # Back at the sign-in, told what happened, the e-mail filled in.
+            expect(other.get_by_role("status")).to_contain_text(f"Conta ativada. Entre com {INVITED} e a senha que você escolheu.")
+            expect(other.get_by_label("E-mail")).to_have_value(INVITED)
+            self.assertEqual(other.evaluate("location.pathname + location.hash"), "/")
+            other.get_by_label("Senha").fill("senha da bia 2026")
+            other.get_by_role("button", name="Entrar").click()
+            expect(other.get_by_role("heading", name="Visão geral", level=1)).to_be_visible()
+            self.assertNotIn("Administração", self.menu_links(other))
+            # The link worked once.
+            other.goto(link)
+            expect(other.get_by_role("alert")).to_contain_text("Este convite não vale mais")
+        finally:
+            context.close()
+        page.reload()
+        expect(page.get_by_test_id("users-table").get_by_role("row").filter(has_text=INVITED)).to_contain_text("Ativo")
 
 
 if __name__ == "__main__":
