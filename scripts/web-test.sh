@@ -27,10 +27,11 @@ e2e() {
   # Playwright from PyPI (its own browsers are never downloaded): the system's when installed,
   # otherwise in a virtual environment under web/.cache (Debian's Python refuses global pip installs).
   local python=python3
-  if ! python3 -c "import playwright" 2>/dev/null; then
+  # The push story's loopback push service verifies VAPID and decrypts with `cryptography`.
+  if ! python3 -c "import playwright, cryptography" 2>/dev/null; then
     local venv=web/.cache/venv
     [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-    "$venv/bin/python" -c "import playwright" 2>/dev/null || "$venv/bin/python" -m pip install -q playwright
+    "$venv/bin/python" -c "import playwright, cryptography" 2>/dev/null || "$venv/bin/python" -m pip install -q playwright cryptography
     python=$venv/bin/python
   fi
   [ -x /usr/bin/chromium ] || { echo "web e2e: /usr/bin/chromium is missing (scripts/setup.sh installs it)" >&2; exit 1; }

@@ -1,12 +1,15 @@
 """Preferences and contextual help in real Chromium against the real server: a NOC engineer changes
 density, language, theme, time zone and default POP on the Preferências screen (each applied at once),
 signs in from a fresh browser and finds the same preferences; a help panel ticks a step detected from
-the API and keeps a manual tick across a reload; a Viewer keeps preferences too.
+the API and keeps a manual tick across a reload; a Viewer keeps preferences too; "Enviar notificação de
+teste" reaches a push service on loopback, VAPID-signed and encrypted for this browser's subscription,
+and the dashboard's service worker shows what it carries.
 
 Run through scripts/test.sh (or scripts/web-test.sh e2e with the OCTOISP_TEST_* variables set).
 Screenshots go to web/tests/screenshots/ (git-ignored)."""
 
 import datetime
+import json
 import re
 import time
 import unittest
@@ -15,6 +18,7 @@ import zoneinfo
 from playwright.sync_api import expect
 
 from browser import Browser
+from push_service import PushService
 from server import PASSWORD, Client, Server
 
 NOC = "noc@prefs.test"
@@ -24,7 +28,8 @@ VIEWER = "viewer@prefs.test"
 class PreferencesStory(Browser, unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.open_story(Server(), cls.seed)
+        # The loopback push service below is plain http on 127.0.0.1, which a production server refuses.
+        cls.open_story(Server(env={"OCTOISP_PUSH_ALLOW_INSECURE": "1"}), cls.seed)
 
     @classmethod
     def seed(cls):
@@ -169,6 +174,59 @@ class PreferencesStory(Browser, unittest.TestCase):
         self.phone_shot("help-02-home-viewer-dark-phone")
         page.keyboard.press("Escape")
         expect(panel).to_be_hidden()
+
+    def test_a_test_push_reaches_the_service_worker_which_shows_it(self):
+        page = self.page
+        service = PushService().start()
+        try:
+            self.context.grant_permissions(["notifications"], origin=self.server.base)
+            page.add_init_script(service.browser_stub())
+            self.sign_in(NOC)
+            self.open_preferences("Preferências")
+            card = page.locator(".card").filter(has=page.get_by_role("heading", name="Alertas neste navegador"))
+            card.get_by_role("button", name="Ativar notificações").click()
+            expect(card).to_contain_text("Ativadas")
+            # The page subscribed with the provider's VAPID key, and the API keeps the subscription as the NOC's own.
+            vapid = Client(self.server.base).login(NOC, PASSWORD).get("/api/v1/push/vapid-public-key")["public_key"]
+            self.assertEqual(page.evaluate("localStorage.getItem('octoisp-story-push-subscribed')"), vapid)
+            card.get_by_test_id("push-test").click()
+            expect(card.get_by_test_id("push-test-result")).to_have_text("Notificação de teste enviada a este navegador.")
+
+            headers, plaintext, claims = service.pushes.get(timeout=15)
+            self.assertEqual(service.refusals, [])
+            self.assertEqual(claims["k"], vapid, "signed with the provider's VAPID key")
+            self.assertTrue(claims["sub"].startswith("mailto:") or claims["sub"].startswith("https:"), claims)
+            message = json.loads(plaintext)
+            self.assertEqual(message["title"], "[INFORMATIVO] Notificação de teste do OctoISP")
+
+            # What the push service would hand the browser goes to the dashboard's service worker.
+            cdp = self.context.new_cdp_session(page)
+            registrations = []
+            cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+            cdp.send("ServiceWorker.enable")
+            deadline = time.time() + 10
+            while not registrations and time.time() < deadline:
+                page.wait_for_timeout(100)
+            registration = next(r for r in registrations if r["scopeURL"] == self.server.base + "/" and not r["isDeleted"])
+            cdp.send("ServiceWorker.deliverPushMessage", {"origin": self.server.base + "/", "registrationId": registration["registrationId"],
+                                                          "data": plaintext.decode()})
+            shown = []
+            deadline = time.time() + 10
+            while not shown and time.time() < deadline:
+                shown = page.evaluate("navigator.serviceWorker.ready.then((r) => r.getNotifications())"
+                                      ".then((list) => list.map((n) => ({ title: n.title, body: n.body, url: n.data && n.data.url })))")
+                page.wait_for_timeout(100)
+            self.assertEqual(len(shown), 1, shown)
+            self.assertEqual(shown[0]["title"], message["title"])
+            self.assertIn("funciona", shown[0]["body"])
+            self.shot("prefs-40-push-test")
+
+            # Turned off: the API forgets the subscription and the button to turn it on is back.
+            card.get_by_role("button", name="Desativar neste navegador").click()
+            expect(card.get_by_role("button", name="Ativar notificações")).to_be_visible()
+            self.assertEqual(Client(self.server.base).login(NOC, PASSWORD).get("/api/v1/me/push-subscriptions")["items"], [])
+        finally:
+            service.stop()
 
 
 if __name__ == "__main__":
