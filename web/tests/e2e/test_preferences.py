@@ -116,6 +116,35 @@ class PreferencesStory(Browser, unittest.TestCase):
         expected = {t.strftime("%-I:%M %p") for t in (before - datetime.timedelta(seconds=2), after)}
         self.assertIn(f"{int(shown.group(1))}:{shown.group(2)} {shown.group(3)}", expected, text)
 
+    def test_date_time_inputs_follow_the_persons_time_zone(self):
+        page = self.page
+        noc = Client(self.server.base).login(NOC, PASSWORD)
+        noc.patch("/api/v1/me/preferences", {"time_zone": "Asia/Tokyo"})
+        try:
+            self.sign_in(NOC)
+            page.goto(self.server.base + "/alerts/silences")
+            form = page.get_by_test_id("silence-form")
+            expect(form).to_contain_text("Horário de Asia/Tokyo (suas preferências).")
+            # The form starts now, as a Tokyo wall clock shows it (the browser itself is in São Paulo).
+            now_tokyo = datetime.datetime.now(zoneinfo.ZoneInfo("Asia/Tokyo"))
+            start = form.get_by_label("Início").input_value()
+            shown = datetime.datetime.strptime(start, "%Y-%m-%dT%H:%M").replace(tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo"))
+            self.assertLess(abs((shown - now_tokyo).total_seconds()), 180, start)
+            form.get_by_label("Rótulos").fill("device=OLT Centro")
+            form.get_by_label("Início").fill("2027-01-10T08:00")
+            form.get_by_label("Fim").fill("2027-01-10T10:00")
+            form.get_by_label("Motivo").fill("Janela em Tóquio")
+            page.get_by_role("button", name="Criar silêncio").click()
+            row = page.get_by_test_id("silence-table").get_by_role("row", name=re.compile("Janela em Tóquio"))
+            page.get_by_role("button", name="Todos", exact=True).click()
+            expect(row).to_contain_text("10/01/2027, 08:00:00")
+            stored = next(s for s in noc.get("/api/v1/silences")["items"] if s["reason"] == "Janela em Tóquio")
+            instant = lambda text: datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            self.assertEqual((instant(stored["starts_at"]), instant(stored["ends_at"])),
+                             (datetime.datetime(2027, 1, 9, 23, 0, tzinfo=datetime.timezone.utc), datetime.datetime(2027, 1, 10, 1, 0, tzinfo=datetime.timezone.utc)))
+        finally:
+            noc.patch("/api/v1/me/preferences", {"time_zone": None})
+
     def test_help_panel_ticks_detected_steps_and_keeps_manual_ticks(self):
         page = self.page
         self.sign_in(NOC)

@@ -120,13 +120,13 @@ test("API key form: expiry is the end of the chosen day in the browser's zone an
 });
 
 test("audit URL carries only the filters given, with paging", () => {
-  assert.equal(auditUrl({ action: "", actor_id: "", target_id: "", since: "", until: "" }, 0, 50), "/api/v1/audit?limit=50&offset=0");
-  const url = auditUrl({ action: " user. ", actor_id: "a1", target_id: "t 1", since: "2026-12-01T00:00", until: "nonsense" }, 100, 50);
+  assert.equal(auditUrl({ action: "", actor_id: "", target_id: "", since: "", until: "" }, 0, 50, "America/Sao_Paulo"), "/api/v1/audit?limit=50&offset=0");
+  const url = auditUrl({ action: " user. ", actor_id: "a1", target_id: "t 1", since: "2026-12-01T00:00", until: "nonsense" }, 100, 50, "America/Manaus");
   const params = new URL(url, "http://x").searchParams;
   assert.equal(params.get("action"), "user.");
   assert.equal(params.get("actor_id"), "a1");
   assert.equal(params.get("target_id"), "t 1");
-  assert.equal(params.get("since"), new Date("2026-12-01T00:00").toISOString());
+  assert.equal(params.get("since"), "2026-12-01T04:00:00.000Z", "midnight in Manaus, the person's zone");
   assert.equal(params.get("until"), null);
   assert.equal(params.get("offset"), "100");
 });

@@ -12,7 +12,6 @@ import {
   emptyRuleForm,
   formField,
   isClockTime,
-  localToISO,
   matchersMatch,
   pacingBody,
   pacingToForm,
@@ -158,12 +157,6 @@ test("API error fields land on the form's fields", () => {
   assert.equal(formField("channel.settings.url"), "settings.url");
   assert.equal(formField("condition.clear"), "condition.clear");
   assert.equal(formField(undefined), undefined);
-});
-
-test("local date-times convert to instants and refuse partial input", () => {
-  assert.equal(localToISO("2026-12-05"), null);
-  const iso = localToISO("2026-12-05T14:30");
-  assert.ok(iso && !Number.isNaN(Date.parse(iso)));
 });
 
 test("channel settings: recipients as a list, numbers as numbers, an empty secret kept on update", () => {

@@ -18,13 +18,13 @@ const LIMIT = 50;
 const NO_FILTERS: AuditFilters = { action: "", actor_id: "", target_id: "", since: "", until: "" };
 
 export function AuditPage(props: { path: string }) {
-  const { t, dateTime } = useI18n();
+  const { t, dateTime, timeZone } = useI18n();
   const { can } = useApp();
   const [draft, setDraft] = useState<AuditFilters>(NO_FILTERS);
   const [filters, setFilters] = useState<AuditFilters>(NO_FILTERS);
   const [offset, setOffset] = useState(0);
   const [open, setOpen] = useState<number | null>(null);
-  const entries = useQuery<Page<AuditRecord>>(auditUrl(filters, offset, LIMIT));
+  const entries = useQuery<Page<AuditRecord>>(auditUrl(filters, offset, LIMIT, timeZone));
   const users = useQuery<Page<UserRecord>>(can("users.read") ? "/api/v1/users?limit=500" : null);
   const apply = (event: FormEvent) => {
     event.preventDefault();
@@ -55,7 +55,7 @@ export function AuditPage(props: { path: string }) {
             </Select>
           ) : null}
           <Field label={t("admin.audit.target")} value={draft.target_id} onChange={(e) => setDraft({ ...draft, target_id: e.target.value })} />
-          <Field label={t("admin.audit.since")} type="datetime-local" value={draft.since} onChange={(e) => setDraft({ ...draft, since: e.target.value })} />
+          <Field label={t("admin.audit.since")} type="datetime-local" value={draft.since} help={t("common.inZone", { zone: timeZone })} onChange={(e) => setDraft({ ...draft, since: e.target.value })} />
           <Field label={t("admin.audit.until")} type="datetime-local" value={draft.until} onChange={(e) => setDraft({ ...draft, until: e.target.value })} />
           <div className="row row-tight">
             <button type="submit" className="btn btn-primary">

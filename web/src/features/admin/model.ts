@@ -2,6 +2,8 @@
 // permissions matrix, what a caller may grant, and form ⇄ API body for users, roles and API keys.
 // No React here, so it is unit-tested on its own.
 
+import { localToISO } from "../../lib/zone";
+
 export type FieldErrors = Record<string, string>;
 export type Check = (key: string, values?: Record<string, string | number>) => string;
 
@@ -247,21 +249,18 @@ export interface AuditFilters {
   action: string;
   actor_id: string;
   target_id: string;
-  /** `datetime-local` values (`YYYY-MM-DDTHH:MM`) in the browser's zone. */
+  /** `datetime-local` values (`YYYY-MM-DDTHH:MM`) in the person's time zone. */
   since: string;
   until: string;
 }
 
-/** The audit list's URL for the filters and page. */
-export function auditUrl(filters: AuditFilters, offset: number, limit: number): string {
+/** The audit list's URL for the filters and page; `since`/`until` are read in `zone`. */
+export function auditUrl(filters: AuditFilters, offset: number, limit: number, zone: string): string {
   const params = new URLSearchParams();
   if (filters.action.trim()) params.set("action", filters.action.trim());
   if (filters.actor_id) params.set("actor_id", filters.actor_id);
   if (filters.target_id.trim()) params.set("target_id", filters.target_id.trim());
-  const instant = (local: string) => {
-    const at = new Date(local);
-    return Number.isNaN(at.getTime()) ? undefined : at.toISOString();
-  };
+  const instant = (local: string) => localToISO(local, zone) ?? undefined;
   const since = filters.since && instant(filters.since);
   const until = filters.until && instant(filters.until);
   if (since) params.set("since", since);

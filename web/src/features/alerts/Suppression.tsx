@@ -10,7 +10,8 @@ import { DataTable } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { AlertsNav } from "./AlertsNav";
 import { ConfirmButton, fieldErrors, FormProblem, ScopePicker, ScopeText, useAction, useScopeNames } from "./common";
-import { alertLabels, isoToLocal, localToISO, matchersMatch, parseMatchers, silenceState, type FieldErrors } from "./logic";
+import { isoToLocal, localToISO } from "../../lib/zone";
+import { alertLabels, matchersMatch, parseMatchers, silenceState, type FieldErrors } from "./logic";
 import { useCheck } from "./useCheck";
 
 const HOUR = 3600_000;
@@ -109,7 +110,7 @@ export function Silences(props: { path: string; query: Record<string, string> })
 
 /** New silence; the matchers are checked live against the active alerts ("would mute N now"). */
 function SilenceForm(props: { initial: Record<string, string> }) {
-  const { t, number } = useI18n();
+  const { t, number, timeZone } = useI18n();
   const { api, cache, online } = useApp();
   const check = useCheck();
   const prefill = Object.entries(props.initial)
@@ -117,8 +118,8 @@ function SilenceForm(props: { initial: Record<string, string> }) {
     .map(([k, v]) => `${k.slice(2)}=${v}`)
     .join("\n");
   const [matchers, setMatchers] = useState(prefill);
-  const [starts, setStarts] = useState(() => isoToLocal(Date.now()));
-  const [ends, setEnds] = useState(() => isoToLocal(Date.now() + 2 * HOUR));
+  const [starts, setStarts] = useState(() => isoToLocal(Date.now(), timeZone));
+  const [ends, setEnds] = useState(() => isoToLocal(Date.now() + 2 * HOUR, timeZone));
   const [reason, setReason] = useState("");
   const [local, setLocal] = useState<FieldErrors>({});
   const action = useAction();
@@ -130,8 +131,8 @@ function SilenceForm(props: { initial: Record<string, string> }) {
     event.preventDefault();
     const found: FieldErrors = {};
     if (!parsed) found.matchers = check("matchers");
-    const startsAt = localToISO(starts);
-    const endsAt = localToISO(ends);
+    const startsAt = localToISO(starts, timeZone);
+    const endsAt = localToISO(ends, timeZone);
     if (!startsAt) found.starts_at = check("required");
     if (!endsAt) found.ends_at = check("required");
     else if (startsAt && Date.parse(endsAt) <= Date.parse(startsAt)) found.ends_at = check("endAfterStart");
@@ -158,7 +159,7 @@ function SilenceForm(props: { initial: Record<string, string> }) {
             </div>
           </div>
           <div className="form-row">
-            <Field label={t("silences.starts")} type="datetime-local" value={starts} onChange={(e) => setStarts(e.target.value)} error={errors.starts_at} />
+            <Field label={t("silences.starts")} type="datetime-local" value={starts} help={t("common.inZone", { zone: timeZone })} onChange={(e) => setStarts(e.target.value)} error={errors.starts_at} />
             <Field label={t("silences.ends")} type="datetime-local" value={ends} onChange={(e) => setEnds(e.target.value)} error={errors.ends_at} />
           </div>
           {parsed && alerts.data && (
@@ -237,14 +238,14 @@ export function MaintenanceWindows(props: { path: string }) {
 }
 
 function MaintenanceForm(props: { names: ReturnType<typeof useScopeNames> }) {
-  const { t } = useI18n();
+  const { t, timeZone } = useI18n();
   const { api, cache, online } = useApp();
   const check = useCheck();
   const [name, setName] = useState("");
   const [scope, setScope] = useState<Scope>("pop");
   const [scopeId, setScopeId] = useState("");
-  const [starts, setStarts] = useState(() => isoToLocal(Date.now() + HOUR));
-  const [ends, setEnds] = useState(() => isoToLocal(Date.now() + 3 * HOUR));
+  const [starts, setStarts] = useState(() => isoToLocal(Date.now() + HOUR, timeZone));
+  const [ends, setEnds] = useState(() => isoToLocal(Date.now() + 3 * HOUR, timeZone));
   const [recurrence, setRecurrence] = useState<"" | "daily" | "weekly">("");
   const [until, setUntil] = useState("");
   const [reason, setReason] = useState("");
@@ -256,9 +257,9 @@ function MaintenanceForm(props: { names: ReturnType<typeof useScopeNames> }) {
     const found: FieldErrors = {};
     if (!name.trim()) found.name = check("required");
     if (scope !== "provider" && !scopeId) found.scope_id = check("scopeId");
-    const startsAt = localToISO(starts);
-    const endsAt = localToISO(ends);
-    const untilAt = until ? localToISO(until) : null;
+    const startsAt = localToISO(starts, timeZone);
+    const endsAt = localToISO(ends, timeZone);
+    const untilAt = until ? localToISO(until, timeZone) : null;
     if (!startsAt) found.starts_at = check("required");
     if (!endsAt) found.ends_at = check("required");
     else if (startsAt && Date.parse(endsAt) <= Date.parse(startsAt)) found.ends_at = check("endAfterStart");
@@ -301,7 +302,7 @@ function MaintenanceForm(props: { names: ReturnType<typeof useScopeNames> }) {
             />
           </div>
           <div className="form-row">
-            <Field label={t("silences.starts")} type="datetime-local" value={starts} onChange={(e) => setStarts(e.target.value)} error={errors.starts_at} />
+            <Field label={t("silences.starts")} type="datetime-local" value={starts} help={t("common.inZone", { zone: timeZone })} onChange={(e) => setStarts(e.target.value)} error={errors.starts_at} />
             <Field label={t("silences.ends")} type="datetime-local" value={ends} onChange={(e) => setEnds(e.target.value)} error={errors.ends_at} />
             <Select label={t("maint.recurrence")} value={recurrence} onChange={(e) => setRecurrence(e.target.value as typeof recurrence)} error={errors.recurrence}>
               <option value="">{t("maint.once")}</option>

@@ -346,20 +346,6 @@ export function formField(apiField: string | undefined): string | undefined {
   return apiField.replace(/^pacing\./, "").replace(/^channel\.settings\./, "settings.");
 }
 
-/** A `datetime-local` value ("2026-12-05T14:30") in the browser's time zone → ISO 8601 (UTC). */
-export function localToISO(local: string): string | null {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(local)) return null;
-  const date = new Date(local);
-  return Number.isNaN(date.getTime()) ? null : date.toISOString();
-}
-
-/** An instant as a `datetime-local` value in the browser's time zone. */
-export function isoToLocal(value: string | number | Date): string {
-  const d = new Date(value);
-  const pad = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
 export interface ChannelForm {
   name: string;
   enabled: boolean;
