@@ -28,7 +28,7 @@ func withServices<T: Sendable>(_ body: @escaping @Sendable (Database, AuthServic
 
 /// `octoisp admin …`: operator tasks.
 struct Admin: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Operator tasks on users.",
+    static let configuration = CommandConfiguration(commandName: "admin", abstract: "Operator tasks on users.",
                                                     subcommands: [CreateUser.self, ResetPassword.self])
 
     struct CreateUser: AsyncParsableCommand {
@@ -81,10 +81,10 @@ struct Admin: AsyncParsableCommand {
 
 /// `octoisp audit verify`: checks every provider's hash chain.
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Audit log tools.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Audit log tools.", subcommands: [Verify.self])
 
     struct Verify: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Recompute the audit hash chains; exit 1 naming the first broken link of each.")
+        static let configuration = CommandConfiguration(commandName: "verify", abstract: "Recompute the audit hash chains; exit 1 naming the first broken link of each.")
 
         func run() async throws {
             let result = try await withServices { database, _ in try await database.withGlobal { tx in try await tx.verifyAuditLog() } }

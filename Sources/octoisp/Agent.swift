@@ -12,6 +12,7 @@ import UnixSignals
 /// `octoisp agent --pop …`: polls only one POP's devices, close to them.
 struct Agent: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "agent",
         abstract: "Poll and discover one POP's devices (queue snmp-pop-<pop id>) and run its network tools (queue tools-pop-<pop id>) until SIGTERM/SIGINT.")
 
     @Option(name: .long, help: "The POP: its id, or its code or name together with --provider.")

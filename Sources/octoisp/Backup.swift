@@ -10,6 +10,7 @@ import PostgresNIO
 /// cluster restored into (they are cluster-wide, not in the archive).
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "backup",
         abstract: "Write the database to a pg_dump custom-format archive (as OCTOISP_OWNER_DATABASE_URL).")
 
     @Option(name: .shortAndLong, help: "The archive to write.") var output: String
@@ -25,6 +26,7 @@ struct Backup: AsyncParsableCommand {
 /// See ``Backup``.
 struct Restore: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "restore",
         abstract: "Restore an archive of `octoisp backup` into the empty database of OCTOISP_OWNER_DATABASE_URL.",
         discussion: """
             The database must exist and be empty (CREATE DATABASE name OWNER octoisp_owner); a database that \

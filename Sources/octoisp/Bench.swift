@@ -13,12 +13,12 @@ import Prometheus
 
 /// `octoisp bench …`: measurements against a baseline in the same run (see `make bench`).
 struct Bench: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Benchmarks (run through `make bench`).", subcommands: [Devices.self])
+    static let configuration = CommandConfiguration(commandName: "bench", abstract: "Benchmarks (run through `make bench`).", subcommands: [Devices.self])
 
     /// Device list and search through the API for a provider with many devices, against the same
     /// queries run straight on PostgreSQL.
     struct Devices: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Device list/search latency: API vs. the same SQL on PostgreSQL.")
+        static let configuration = CommandConfiguration(commandName: "devices", abstract: "Device list/search latency: API vs. the same SQL on PostgreSQL.")
 
         @Option(help: "Devices to create in the benchmark provider.") var devices = 50_000
         @Option(help: "Requests per scenario.") var requests = 300

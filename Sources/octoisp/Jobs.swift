@@ -7,7 +7,7 @@ import OctoStore
 
 /// `octoisp jobs`: inspect and repair job queues.
 struct Jobs: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Inspect job queues.", subcommands: [DeadLetters.self])
+    static let configuration = CommandConfiguration(commandName: "jobs", abstract: "Inspect job queues.", subcommands: [DeadLetters.self])
 
     /// `octoisp jobs dead-letters list|retry|discard`.
     struct DeadLetters: AsyncParsableCommand {
@@ -42,7 +42,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List a provider's dead letters.")
+        static let configuration = CommandConfiguration(commandName: "list", abstract: "List a provider's dead letters.")
         @OptionGroup var target: Target
         @Option(help: "Page size.") var limit = 50
         @Option(help: "Items to skip.") var offset = 0
@@ -61,7 +61,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct Retry: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Make a dead letter ready again.")
+        static let configuration = CommandConfiguration(commandName: "retry", abstract: "Make a dead letter ready again.")
         @OptionGroup var target: Target
         @Argument(help: "The job's id.") var id: String
 
@@ -74,7 +74,7 @@ struct Jobs: AsyncParsableCommand {
     }
 
     struct Discard: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a dead letter.")
+        static let configuration = CommandConfiguration(commandName: "discard", abstract: "Delete a dead letter.")
         @OptionGroup var target: Target
         @Argument(help: "The job's id.") var id: String
 

@@ -4,7 +4,7 @@ import OctoStore
 
 /// `octoisp migrate`: applies pending migrations as the owner role.
 struct Migrate: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Apply pending database migrations (OCTOISP_OWNER_DATABASE_URL).")
+    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply pending database migrations (OCTOISP_OWNER_DATABASE_URL).")
 
     func run() async throws {
         let environment = Environment()

@@ -43,7 +43,7 @@ enum Role: String, CaseIterable, ExpressibleByArgument {
 
 /// `octoisp serve`: runs the chosen roles until SIGTERM/SIGINT.
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the platform (all roles unless --roles narrows them).")
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the platform (all roles unless --roles narrows them).")
 
     @Option(name: .long, parsing: .upToNextOption, help: "Roles to run: \(Role.allCases.map(\.rawValue).joined(separator: ", ")). Comma-separated or repeated.")
     var roles: [String] = Role.defaults.map(\.rawValue)

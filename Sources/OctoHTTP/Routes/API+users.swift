@@ -1,6 +1,6 @@
+import Alerts
 import Foundation
 import Hummingbird
-import Alerts
 import OctoAuth
 import OctoCore
 import OctoStore
