@@ -1,6 +1,7 @@
 """The NOC engineer's alert screens in real Chromium against the real server: rules, silences,
 incidents and notification channels. The server runs the api, alerts and worker roles with a short
-evaluation interval, so a no-data rule on a registered series really fires and opens an incident.
+evaluation interval, so a no-data rule on a registered series really fires and opens an incident, and a
+critical one reaches this browser as a Web Push that the dashboard's service worker shows.
 
 Run through scripts/test.sh --web (or scripts/web-test.sh e2e with the OCTOISP_TEST_* variables set).
 Screenshots go to web/tests/screenshots/ (git-ignored)."""
@@ -16,6 +17,7 @@ import unittest
 
 from playwright.sync_api import expect, sync_playwright
 
+from push_service import PushService
 from server import PASSWORD, APIError, Client, Server
 
 SHOTS = os.path.join(os.path.dirname(__file__), "..", "screenshots")
@@ -54,7 +56,8 @@ class AlertScreens(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(SHOTS, exist_ok=True)
-        cls.server = Server(roles="api,alerts,worker", env={"OCTOISP_ALERTS_INTERVAL": "2"})
+        # The loopback push service of the push story is plain http on 127.0.0.1, which production refuses.
+        cls.server = Server(roles="api,alerts,worker", env={"OCTOISP_ALERTS_INTERVAL": "2", "OCTOISP_PUSH_ALLOW_INSECURE": "1"})
         cls.receiver = Receiver()
         try:
             cls.seed()
@@ -436,6 +439,66 @@ class AlertScreens(unittest.TestCase):
         page.goto(self.server.base + "/alerts/channels")
         expect(page.get_by_test_id("channel-table")).to_be_visible()
         self.shot("alerts-14-channels-dark")
+
+    def test_07_a_critical_alert_reaches_this_browser_as_a_push_that_the_service_worker_shows(self):
+        page = self.page
+        service = PushService().start()
+        try:
+            self.context.grant_permissions(["notifications"], origin=self.server.base)
+            page.add_init_script(service.browser_stub())
+            self.sign_in(NOC)
+            page.goto(self.server.base + "/alerts/channels")
+            card = page.locator(".card").filter(has=page.get_by_role("heading", name="Alertas neste navegador"))
+            card.get_by_role("button", name="Ativar notificações").click()
+            expect(card).to_contain_text("Ativadas")
+            noc = Client(self.server.base).login(NOC, PASSWORD)
+            mine = noc.get("/api/v1/me/push-subscriptions")["items"]
+            self.assertEqual([m["min_severity"] for m in mine], ["critical"])
+            # Told at once rather than after the default 30 s group wait.
+            noc.patch(f"/api/v1/me/push-subscriptions/{mine[0]['id']}", {"pacing": {"group_wait_seconds": 0}})
+
+            # A new critical condition: the OLT's memory series is registered and never written.
+            self.api.post("/api/v1/metrics/series", {"device_id": self.olt, "metric": "memory", "labels": {}, "kind": "gauge", "unit": "%", "counter_bits": 64})
+            self.api.post("/api/v1/alert-rules", {"name": "OLT sem dados de memória", "severity": "critical", "scope": "device", "scope_id": self.olt,
+                                                  "condition": {"type": "no_data", "metric": "memory", "window_seconds": 60},
+                                                  "for_seconds": 0, "keep_firing_for_seconds": 0})
+            deadline = time.time() + 60
+            while True:
+                headers, plaintext, claims = service.pushes.get(timeout=max(1, deadline - time.time()))
+                message = json.loads(plaintext)
+                fired = [a for a in self.api.get("/api/v1/alerts?state=all")["items"] if a.get("rule_name") == "OLT sem dados de memória"]
+                if fired and message.get("alert_id") == fired[0]["id"]:
+                    break
+            self.assertEqual(service.refusals, [])
+            self.assertEqual(claims["k"], noc.get("/api/v1/push/vapid-public-key")["public_key"])
+            self.assertEqual(headers.get("Urgency"), "high", "a critical alert is urgent")
+            self.assertTrue(message["title"].startswith("[CRÍTICO] OLT Centro 01"), message["title"])
+            self.assertEqual((message["severity"], message["status"]), ("critical", "firing"))
+
+            # The dashboard's service worker shows it, and keeps a critical one until it is dismissed.
+            cdp = self.context.new_cdp_session(page)
+            registrations = []
+            cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+            cdp.send("ServiceWorker.enable")
+            deadline = time.time() + 10
+            while not registrations and time.time() < deadline:
+                page.wait_for_timeout(100)
+            registration = next(r for r in registrations if r["scopeURL"] == self.server.base + "/" and not r["isDeleted"])
+            cdp.send("ServiceWorker.deliverPushMessage", {"origin": self.server.base + "/", "registrationId": registration["registrationId"],
+                                                          "data": plaintext.decode()})
+            shown = []
+            deadline = time.time() + 10
+            while not shown and time.time() < deadline:
+                shown = page.evaluate("navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) => list.map((n) => "
+                                      "({ title: n.title, tag: n.tag, sticky: n.requireInteraction, url: n.data && n.data.url })))")
+                page.wait_for_timeout(100)
+            self.assertEqual(len(shown), 1, shown)
+            self.assertEqual(shown[0]["title"], message["title"])
+            self.assertTrue(shown[0]["sticky"], "a firing critical alert stays until dismissed")
+            self.assertTrue(shown[0]["url"].startswith("/alerts"), shown[0])
+            self.shot("alerts-15-push-subscribed")
+        finally:
+            service.stop()
 
     def wait_for(self, condition, timeout=10):
         deadline = time.time() + timeout
