@@ -300,36 +300,39 @@ extension AlertEvaluator {
         return row.0 == held.cursor && row.1 == instance && row.2
     }
 
-    /// Reads every series of `metrics` with its samples from `now - span` on (compacted and not).
+    /// Reads every series of `metrics` with its samples from `now - span` on (compacted and not). The
+    /// rows are read as stored (one chunk per series and hour, one ingested sample per row) and merged
+    /// here: ordering and aggregating millions of samples in one statement sorted them on disk and could
+    /// outlast the statement timeout on a loaded server.
     func primeWindows(metrics: Set<String>, span: Int, cursor: Int64, now: Date, in tx: Transaction) async throws -> ProviderWindows {
         var windows = ProviderWindows(cursor: cursor, primedAt: now, evaluatedAt: now, span: span, metrics: metrics)
         guard !metrics.isEmpty else { return windows }
         let from = now.addingTimeInterval(-Double(span))
         let fromMs = StreamTime.milliseconds(from)
-        let rows = try await tx.query("""
-            WITH s AS (
-                SELECT id, device_id, metric, labels::text AS labels FROM metric_series WHERE metric = ANY(\(Array(metrics)))
-            ), points AS (
-                SELECT c.series_id, (extract(epoch FROM c.chunk_start) * 1000)::bigint + u.off AS at_ms, u.val, 0 AS fresh
-                FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
-                WHERE c.chunk_start > \(from) - interval '1 hour' AND c.series_id IN (SELECT id FROM s)
-                UNION ALL
-                SELECT series_id, at_ms, value, 1 FROM metric_ingest WHERE at_ms >= \(fromMs) AND series_id IN (SELECT id FROM s)
-            ), agg AS (
-                SELECT series_id, array_agg(at_ms ORDER BY at_ms, fresh) AS ats, array_agg(val ORDER BY at_ms, fresh) AS vals
-                FROM points WHERE at_ms >= \(fromMs) GROUP BY 1
-            )
-            SELECT s.id, s.device_id, s.metric, s.labels, a.ats, a.vals FROM s LEFT JOIN agg a ON a.series_id = s.id
-            """)
+        let names = Array(metrics)
         let decoder = JSONDecoder()
-        for try await (id, device, metric, labels, ats, values) in rows.decode((Int64, UUID, String, String, [Int64]?, [Double]?).self) {
-            var window = SeriesWindow(id: id, deviceId: device, metric: metric,
-                                      labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)))
-            if let ats, let values {
-                window.samples.reserveCapacity(ats.count)
-                for (at, value) in zip(ats, values) where window.samples.last?.at != at { window.samples.append(WindowSample(at: at, value: value)) }
+        for try await (id, device, metric, labels) in try await tx.query("""
+            SELECT id, device_id, metric, labels::text FROM metric_series WHERE metric = ANY(\(names)) ORDER BY id
+            """).decode((Int64, UUID, String, String).self) {
+            windows.add(SeriesWindow(id: id, deviceId: device, metric: metric,
+                                     labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8))))
+        }
+        // Compacted samples first: on a millisecond held twice, the stored one wins (as in compaction).
+        for try await (id, startMs, offsets, values) in try await tx.query("""
+            SELECT c.series_id, (extract(epoch FROM c.chunk_start) * 1000)::bigint, c.offsets, c.vals FROM metric_chunks c
+            WHERE c.chunk_start > \(from) - interval '1 hour' AND c.series_id IN (SELECT id FROM metric_series WHERE metric = ANY(\(names)))
+            """).decode((Int64, Int64, [Int32], [Double]).self) {
+            guard let slot = windows.slots[id] else { continue }
+            for (offset, value) in zip(offsets, values) where startMs + Int64(offset) >= fromMs {
+                _ = windows.series[slot].merge(WindowSample(at: startMs + Int64(offset), value: value))
             }
-            windows.add(window)
+        }
+        for try await (id, at, value) in try await tx.query("""
+            SELECT series_id, at_ms, value FROM metric_ingest
+            WHERE at_ms >= \(fromMs) AND series_id IN (SELECT id FROM metric_series WHERE metric = ANY(\(names)))
+            """).decode((Int64, Int64, Double).self) {
+            guard let slot = windows.slots[id] else { continue }
+            _ = windows.series[slot].merge(WindowSample(at: at, value: value))
         }
         windows.sortIndex()
         return windows
