@@ -107,8 +107,10 @@ struct ProviderWindows: Sendable {
     var ignored: Set<Int64> = []
     /// Per slot, whether the series received samples in this evaluation.
     var changed: [Bool] = []
+    /// The slots that did, in the order they first changed.
+    var changedSlots: [Int] = []
     /// How many did.
-    var changedCount = 0
+    var changedCount: Int { changedSlots.count }
 
     /// Adds a series not kept yet (or replaces a kept one's window).
     mutating func add(_ window: SeriesWindow) {
@@ -125,12 +127,13 @@ struct ProviderWindows: Sendable {
     mutating func markChanged(_ slot: Int) {
         guard !changed[slot] else { return }
         changed[slot] = true
-        changedCount += 1
+        changedSlots.append(slot)
     }
 
+    /// Marks no slot changed; touches only the slots that were.
     mutating func clearChanged() {
-        changed = Array(repeating: false, count: series.count)
-        changedCount = 0
+        for slot in changedSlots { changed[slot] = false }
+        changedSlots.removeAll(keepingCapacity: true)
     }
 
     mutating func sortIndex() {
@@ -138,9 +141,14 @@ struct ProviderWindows: Sendable {
         for key in byMetric.keys { byMetric[key]?.sort { series[$0].id < series[$1].id } }
     }
 
-    /// Drops samples older than `cutoff` (milliseconds).
+    /// Drops samples older than `cutoff` (milliseconds) from every series.
     mutating func prune(before cutoff: Int64) {
-        for slot in series.indices {
+        prune(before: cutoff, slots: series.indices)
+    }
+
+    /// Drops samples older than `cutoff` (milliseconds) from the series in `slots`.
+    mutating func prune(before cutoff: Int64, slots: some Sequence<Int>) {
+        for slot in slots {
             guard let first = series[slot].samples.first, first.at < cutoff else { continue }
             let count = series[slot].first(atOrAfter: cutoff)
             series[slot].samples.removeFirst(count)
@@ -343,19 +351,25 @@ extension AlertEvaluator {
     func advance(_ windows: inout ProviderWindows, instance: UUID, now: Date, in tx: Transaction) async throws {
         let next = try await tx.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x")
             .alertRows { try $0.value("x", as: Int64.self) }.first ?? windows.cursor
+        // One row of three arrays (in the same order): the samples of a cycle cost less to receive and
+        // decode that way than one row each.
         let rows = try await tx.query("""
-            SELECT series_id, at_ms, value FROM metric_ingest WHERE tx >= \(windows.cursor)
-            UNION ALL
-            SELECT series_id, at_ms, value FROM metric_ingest_spill WHERE provider_id = (SELECT app_provider_id()) AND tx >= \(windows.cursor)
+            SELECT coalesce(array_agg(series_id), '{}'), coalesce(array_agg(at_ms), '{}'), coalesce(array_agg(value), '{}') FROM (
+                SELECT series_id, at_ms, value FROM metric_ingest WHERE tx >= \(windows.cursor)
+                UNION ALL
+                SELECT series_id, at_ms, value FROM metric_ingest_spill WHERE provider_id = (SELECT app_provider_id()) AND tx >= \(windows.cursor)
+            ) AS s
             """)
         var unknown: [Int64: [WindowSample]] = [:]
         windows.clearChanged()
-        for try await (id, at, value) in rows.decode((Int64, Int64, Double).self) {
-            let sample = WindowSample(at: at, value: value)
-            if let slot = windows.slots[id] {
-                if windows.series[slot].merge(sample) { windows.markChanged(slot) }
-            } else if !windows.ignored.contains(id) {
-                unknown[id, default: []].append(sample)
+        for try await (ids, times, values) in rows.decode(([Int64], [Int64], [Double]).self) {
+            for index in ids.indices {
+                let id = ids[index], sample = WindowSample(at: times[index], value: values[index])
+                if let slot = windows.slots[id] {
+                    if windows.series[slot].merge(sample) { windows.markChanged(slot) }
+                } else if !windows.ignored.contains(id) {
+                    unknown[id, default: []].append(sample)
+                }
             }
         }
         if !unknown.isEmpty {
@@ -398,13 +412,15 @@ extension AlertEvaluator {
         let leftFrom = StreamTime.milliseconds(previous.addingTimeInterval(-window)), leftTo = StreamTime.milliseconds(now.addingTimeInterval(-window))
         let enteredFrom = StreamTime.milliseconds(previous), enteredTo = StreamTime.milliseconds(now) + 1
         let fromMs = StreamTime.milliseconds(now.addingTimeInterval(-window)), nowMs = StreamTime.milliseconds(now)
-        return slots.filter { slot in
-            if filtered, !matches(windows.series[slot]) { return false }
-            if windows.changed[slot] || (!alerting.isEmpty && alerting.contains(slot)) { return true }
-            let series = windows.series[slot]
-            if series.any(from: leftFrom - 1, to: leftTo + 1) || series.any(from: enteredFrom, to: enteredTo + 1) { return true }
-            // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
-            return silent && !series.any(from: fromMs + 1, to: nowMs)
+        // Through the buffer, so that each series is looked at in place rather than copied.
+        return windows.series.withUnsafeBufferPointer { series in
+            slots.filter { slot in
+                if filtered, !matches(series[slot]) { return false }
+                if windows.changed[slot] || (!alerting.isEmpty && alerting.contains(slot)) { return true }
+                if series[slot].any(from: leftFrom - 1, to: leftTo + 1) || series[slot].any(from: enteredFrom, to: enteredTo + 1) { return true }
+                // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
+                return silent && !series[slot].any(from: fromMs + 1, to: nowMs)
+            }
         }
     }
 }
