@@ -149,6 +149,30 @@ import Testing
         }
     }
 
+    /// The changed slots an evaluation observes, kept as a list beside the per-slot flags, against a plain
+    /// set of the series that gained a sample: over several evaluations of random merges (late samples and
+    /// repeated milliseconds, which change nothing), each cleared at its end.
+    @Test(arguments: [1, 7, 99, 2026]) func changedSlotsMatchTheSeriesThatGainedSamples(_ seed: UInt64) {
+        var random = SplitMix(state: seed)
+        var windows = ProviderWindows(cursor: 0, primedAt: Date(), evaluatedAt: Date(), span: 600, metrics: ["cpu"])
+        for id in 0..<40 { windows.add(SeriesWindow(id: Int64(id), deviceId: UUID(), metric: "cpu", labels: [:])) }
+        var stored = Array(repeating: Set<Int64>(), count: 40)
+        for evaluation in 0..<12 {
+            var gained = Set<Int>()
+            for _ in 0..<Int.random(in: 0...60, using: &random) {
+                let slot = Int.random(in: 0..<40, using: &random)
+                let at = Int64(evaluation * 5_000) + Int64.random(in: -20_000..<5_000, using: &random) / 100 * 100
+                if windows.series[slot].merge(WindowSample(at: at, value: 1)) { windows.markChanged(slot) }
+                if stored[slot].insert(at).inserted { gained.insert(slot) }
+            }
+            #expect(Set(windows.changedSlots) == gained, "seed \(seed) evaluation \(evaluation)")
+            #expect(windows.changedCount == gained.count)
+            #expect(windows.changed.indices.filter { windows.changed[$0] } == gained.sorted())
+            windows.clearChanged()
+            #expect(windows.changedCount == 0 && !windows.changed.contains(true))
+        }
+    }
+
     @Test func windowBoundsMatchPostgreSQLMicroseconds() {
         let from = Date(timeIntervalSince1970: 1_800_000_000.0004), to = Date(timeIntervalSince1970: 1_800_000_300.0016)
         let (low, high) = ProviderWindows.bounds(from: from, to: to)

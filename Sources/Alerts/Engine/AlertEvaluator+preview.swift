@@ -60,7 +60,7 @@ extension AlertEvaluator {
                 DeviceInfo(id: try row.value("id"), name: try row.value("name"), kind: try row.value("kind"), popId: try row.value("pop_id"),
                            parent: try row.value("parent_device_id"), uplink: try row.value("uplink_device_id"))
             }
-        let byId = Dictionary(uniqueKeysWithValues: devices.map { ($0.id, $0) })
+        let byId = DeviceIndex(devices)
         let targets = try await self.targets(of: rule, devices: devices, in: tx)
         let observed = try await observe(rule, targets: targets, byId: byId, now: now, in: tx)
         var breaching: [AlertRulePreview.Match] = []

@@ -107,8 +107,10 @@ struct ProviderWindows: Sendable {
     var ignored: Set<Int64> = []
     /// Per slot, whether the series received samples in this evaluation.
     var changed: [Bool] = []
+    /// The slots that did, in the order they first changed.
+    var changedSlots: [Int] = []
     /// How many did.
-    var changedCount = 0
+    var changedCount: Int { changedSlots.count }
 
     /// Adds a series not kept yet (or replaces a kept one's window).
     mutating func add(_ window: SeriesWindow) {
@@ -125,12 +127,13 @@ struct ProviderWindows: Sendable {
     mutating func markChanged(_ slot: Int) {
         guard !changed[slot] else { return }
         changed[slot] = true
-        changedCount += 1
+        changedSlots.append(slot)
     }
 
+    /// Marks no slot changed; touches only the slots that were.
     mutating func clearChanged() {
-        changed = Array(repeating: false, count: series.count)
-        changedCount = 0
+        for slot in changedSlots { changed[slot] = false }
+        changedSlots.removeAll(keepingCapacity: true)
     }
 
     mutating func sortIndex() {
@@ -138,9 +141,14 @@ struct ProviderWindows: Sendable {
         for key in byMetric.keys { byMetric[key]?.sort { series[$0].id < series[$1].id } }
     }
 
-    /// Drops samples older than `cutoff` (milliseconds).
+    /// Drops samples older than `cutoff` (milliseconds) from every series.
     mutating func prune(before cutoff: Int64) {
-        for slot in series.indices {
+        prune(before: cutoff, slots: series.indices)
+    }
+
+    /// Drops samples older than `cutoff` (milliseconds) from the series in `slots`.
+    mutating func prune(before cutoff: Int64, slots: some Sequence<Int>) {
+        for slot in slots {
             guard let first = series[slot].samples.first, first.at < cutoff else { continue }
             let count = series[slot].first(atOrAfter: cutoff)
             series[slot].samples.removeFirst(count)
@@ -300,36 +308,39 @@ extension AlertEvaluator {
         return row.0 == held.cursor && row.1 == instance && row.2
     }
 
-    /// Reads every series of `metrics` with its samples from `now - span` on (compacted and not).
+    /// Reads every series of `metrics` with its samples from `now - span` on (compacted and not). The
+    /// rows are read as stored (one chunk per series and hour, one ingested sample per row) and merged
+    /// here: ordering and aggregating millions of samples in one statement sorted them on disk and could
+    /// outlast the statement timeout on a loaded server.
     func primeWindows(metrics: Set<String>, span: Int, cursor: Int64, now: Date, in tx: Transaction) async throws -> ProviderWindows {
         var windows = ProviderWindows(cursor: cursor, primedAt: now, evaluatedAt: now, span: span, metrics: metrics)
         guard !metrics.isEmpty else { return windows }
         let from = now.addingTimeInterval(-Double(span))
         let fromMs = StreamTime.milliseconds(from)
-        let rows = try await tx.query("""
-            WITH s AS (
-                SELECT id, device_id, metric, labels::text AS labels FROM metric_series WHERE metric = ANY(\(Array(metrics)))
-            ), points AS (
-                SELECT c.series_id, (extract(epoch FROM c.chunk_start) * 1000)::bigint + u.off AS at_ms, u.val, 0 AS fresh
-                FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
-                WHERE c.chunk_start > \(from) - interval '1 hour' AND c.series_id IN (SELECT id FROM s)
-                UNION ALL
-                SELECT series_id, at_ms, value, 1 FROM metric_ingest WHERE at_ms >= \(fromMs) AND series_id IN (SELECT id FROM s)
-            ), agg AS (
-                SELECT series_id, array_agg(at_ms ORDER BY at_ms, fresh) AS ats, array_agg(val ORDER BY at_ms, fresh) AS vals
-                FROM points WHERE at_ms >= \(fromMs) GROUP BY 1
-            )
-            SELECT s.id, s.device_id, s.metric, s.labels, a.ats, a.vals FROM s LEFT JOIN agg a ON a.series_id = s.id
-            """)
+        let names = Array(metrics)
         let decoder = JSONDecoder()
-        for try await (id, device, metric, labels, ats, values) in rows.decode((Int64, UUID, String, String, [Int64]?, [Double]?).self) {
-            var window = SeriesWindow(id: id, deviceId: device, metric: metric,
-                                      labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)))
-            if let ats, let values {
-                window.samples.reserveCapacity(ats.count)
-                for (at, value) in zip(ats, values) where window.samples.last?.at != at { window.samples.append(WindowSample(at: at, value: value)) }
+        for try await (id, device, metric, labels) in try await tx.query("""
+            SELECT id, device_id, metric, labels::text FROM metric_series WHERE metric = ANY(\(names)) ORDER BY id
+            """).decode((Int64, UUID, String, String).self) {
+            windows.add(SeriesWindow(id: id, deviceId: device, metric: metric,
+                                     labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8))))
+        }
+        // Compacted samples first: on a millisecond held twice, the stored one wins (as in compaction).
+        for try await (id, startMs, offsets, values) in try await tx.query("""
+            SELECT c.series_id, (extract(epoch FROM c.chunk_start) * 1000)::bigint, c.offsets, c.vals FROM metric_chunks c
+            WHERE c.chunk_start > \(from) - interval '1 hour' AND c.series_id IN (SELECT id FROM metric_series WHERE metric = ANY(\(names)))
+            """).decode((Int64, Int64, [Int32], [Double]).self) {
+            guard let slot = windows.slots[id] else { continue }
+            for (offset, value) in zip(offsets, values) where startMs + Int64(offset) >= fromMs {
+                _ = windows.series[slot].merge(WindowSample(at: startMs + Int64(offset), value: value))
             }
-            windows.add(window)
+        }
+        for try await (id, at, value) in try await tx.query("""
+            SELECT series_id, at_ms, value FROM metric_ingest
+            WHERE at_ms >= \(fromMs) AND series_id IN (SELECT id FROM metric_series WHERE metric = ANY(\(names)))
+            """).decode((Int64, Int64, Double).self) {
+            guard let slot = windows.slots[id] else { continue }
+            _ = windows.series[slot].merge(WindowSample(at: at, value: value))
         }
         windows.sortIndex()
         return windows
@@ -340,19 +351,25 @@ extension AlertEvaluator {
     func advance(_ windows: inout ProviderWindows, instance: UUID, now: Date, in tx: Transaction) async throws {
         let next = try await tx.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x")
             .alertRows { try $0.value("x", as: Int64.self) }.first ?? windows.cursor
+        // One row of three arrays (in the same order): the samples of a cycle cost less to receive and
+        // decode that way than one row each.
         let rows = try await tx.query("""
-            SELECT series_id, at_ms, value FROM metric_ingest WHERE tx >= \(windows.cursor)
-            UNION ALL
-            SELECT series_id, at_ms, value FROM metric_ingest_spill WHERE provider_id = (SELECT app_provider_id()) AND tx >= \(windows.cursor)
+            SELECT coalesce(array_agg(series_id), '{}'), coalesce(array_agg(at_ms), '{}'), coalesce(array_agg(value), '{}') FROM (
+                SELECT series_id, at_ms, value FROM metric_ingest WHERE tx >= \(windows.cursor)
+                UNION ALL
+                SELECT series_id, at_ms, value FROM metric_ingest_spill WHERE provider_id = (SELECT app_provider_id()) AND tx >= \(windows.cursor)
+            ) AS s
             """)
         var unknown: [Int64: [WindowSample]] = [:]
         windows.clearChanged()
-        for try await (id, at, value) in rows.decode((Int64, Int64, Double).self) {
-            let sample = WindowSample(at: at, value: value)
-            if let slot = windows.slots[id] {
-                if windows.series[slot].merge(sample) { windows.markChanged(slot) }
-            } else if !windows.ignored.contains(id) {
-                unknown[id, default: []].append(sample)
+        for try await (ids, times, values) in rows.decode(([Int64], [Int64], [Double]).self) {
+            for index in ids.indices {
+                let id = ids[index], sample = WindowSample(at: times[index], value: values[index])
+                if let slot = windows.slots[id] {
+                    if windows.series[slot].merge(sample) { windows.markChanged(slot) }
+                } else if !windows.ignored.contains(id) {
+                    unknown[id, default: []].append(sample)
+                }
             }
         }
         if !unknown.isEmpty {
@@ -395,13 +412,15 @@ extension AlertEvaluator {
         let leftFrom = StreamTime.milliseconds(previous.addingTimeInterval(-window)), leftTo = StreamTime.milliseconds(now.addingTimeInterval(-window))
         let enteredFrom = StreamTime.milliseconds(previous), enteredTo = StreamTime.milliseconds(now) + 1
         let fromMs = StreamTime.milliseconds(now.addingTimeInterval(-window)), nowMs = StreamTime.milliseconds(now)
-        return slots.filter { slot in
-            if filtered, !matches(windows.series[slot]) { return false }
-            if windows.changed[slot] || (!alerting.isEmpty && alerting.contains(slot)) { return true }
-            let series = windows.series[slot]
-            if series.any(from: leftFrom - 1, to: leftTo + 1) || series.any(from: enteredFrom, to: enteredTo + 1) { return true }
-            // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
-            return silent && !series.any(from: fromMs + 1, to: nowMs)
+        // Through the buffer, so that each series is looked at in place rather than copied.
+        return windows.series.withUnsafeBufferPointer { series in
+            slots.filter { slot in
+                if filtered, !matches(series[slot]) { return false }
+                if windows.changed[slot] || (!alerting.isEmpty && alerting.contains(slot)) { return true }
+                if series[slot].any(from: leftFrom - 1, to: leftTo + 1) || series[slot].any(from: enteredFrom, to: enteredTo + 1) { return true }
+                // Silent: no sample in the window (bounds rounded so that a doubtful series is observed).
+                return silent && !series[slot].any(from: fromMs + 1, to: nowMs)
+            }
         }
     }
 }

@@ -23,8 +23,7 @@ extension AlertEvaluator {
     /// Silences, maintenance windows and topology decide which active alerts are suppressed; parents
     /// count what they suppress; firing unsuppressed alerts open incidents, suppressed children join
     /// their root's, and incidents whose alerts all resolved resolve.
-    func suppressAndOpenIncidents(devices: [DeviceInfo], now: Date, summary: inout Summary, in tx: Transaction) async throws {
-        let byId = Dictionary(uniqueKeysWithValues: devices.map { ($0.id, $0) })
+    func suppressAndOpenIncidents(devices: [DeviceInfo], byId: DeviceIndex, now: Date, summary: inout Summary, in tx: Transaction) async throws {
         let alerts = try await tx.query("""
             SELECT a.id, a.device_id, a.state, a.severity, a.summary, a.suppressed_by, a.incident_id, a.labels::text AS labels, a.rule_id,
                    a.target, a.affected, r.condition->>'type' AS kind
@@ -54,8 +53,9 @@ extension AlertEvaluator {
         let downCandidates = alerts.filter { $0.kind == AlertCondition.Kind.reachability.rawValue && $0.isFiring && $0.deviceId != nil }
             .sorted { ($0.severity, $1.id.uuidString) > ($1.severity, $0.id.uuidString) }
         for alert in downCandidates where downAlert[alert.deviceId!] == nil { downAlert[alert.deviceId!] = alert.id }
-        let parents = Suppression.parents(devices: devices.map { ($0.id, $0.parent, $0.uplink) })
-        let roots = Suppression.roots(parents: parents, down: Set(downAlert.keys))
+        // With no device down, no device has a root cause: the topology is walked only when one is.
+        let roots = downAlert.isEmpty ? [:]
+            : Suppression.roots(parents: Suppression.parents(devices: devices.map { ($0.id, $0.parent, $0.uplink) }), down: Set(downAlert.keys))
         func window(for device: UUID?) -> MaintenanceWindow? {
             windows.first { window in
                 switch window.scope {

@@ -93,6 +93,36 @@ public struct AlertEvaluator: Sendable {
         var popId: UUID?
         var parent: UUID?
         var uplink: UUID?
+        /// Customer equipment (`cpe`, `ont`): a rule covers it only when it asks.
+        var customer: Bool
+
+        init(id: UUID, name: String, kind: String, popId: UUID?, parent: UUID?, uplink: UUID?) {
+            self.id = id
+            self.name = name
+            self.kind = kind
+            self.popId = popId
+            self.parent = parent
+            self.uplink = uplink
+            customer = kind == "cpe" || kind == "ont"
+        }
+    }
+
+    /// The devices by id: positions in the list rather than copies of its entries.
+    struct DeviceIndex {
+        let devices: [DeviceInfo]
+        let positions: [UUID: Int]
+
+        init(_ devices: [DeviceInfo]) {
+            self.devices = devices
+            var positions: [UUID: Int] = [:]
+            positions.reserveCapacity(devices.count)
+            for (position, device) in devices.enumerated() { positions[device.id] = position }
+            self.positions = positions
+        }
+
+        var count: Int { positions.count }
+
+        subscript(id: UUID) -> DeviceInfo? { positions[id].map { devices[$0] } }
     }
 
     /// What one observation is about: a device and a target of it. With the rule's id it makes the
@@ -187,8 +217,9 @@ public struct AlertEvaluator: Sendable {
         let store = incremental.streaming ? windows : nil
         var registered: Int64?
         while true {
-            // Taken out while this evaluation runs; put back only once it committed.
-            let held = store?.take(provider)
+            // Taken out while this evaluation runs; put back only once it committed. The evaluation
+            // takes them over (no other copy is left), so advancing them changes them in place.
+            var held = store?.take(provider)
             let cursor = registered
             let result: (Summary, ProviderWindows?)? = try await database.withTenant(provider) { tx in
                 let locked = try await tx.query("SELECT pg_try_advisory_xact_lock(hashtextextended('alerts:' || \(provider.lowercased), 0)) AS locked")
@@ -197,7 +228,7 @@ public struct AlertEvaluator: Sendable {
                 // The window queries are estimated expensive, and compiling them with LLVM each cycle cost
                 // more than running them (measured in bench/alerts): no JIT for the evaluation.
                 try await tx.query("SET LOCAL jit = off")
-                return try await evaluate(in: tx, held: held, registered: cursor)
+                return try await evaluate(in: tx, held: &held, registered: cursor)
             }
             guard let result else {
                 // Priming needs a cursor registered (committed) before the windows are read.
@@ -210,12 +241,14 @@ public struct AlertEvaluator: Sendable {
     }
 
     func evaluate(in tx: Transaction) async throws -> Summary {
-        try await evaluate(in: tx, held: nil, registered: nil, streams: false)?.0 ?? Summary()
+        var held: ProviderWindows?
+        return try await evaluate(in: tx, held: &held, registered: nil, streams: false)?.0 ?? Summary()
     }
 
     /// One evaluation; with streaming, also the windows to keep. Nil when the windows must be primed
-    /// and no cursor was registered for it yet.
-    func evaluate(in tx: Transaction, held: ProviderWindows?, registered: Int64?, streams: Bool = true) async throws -> (Summary, ProviderWindows?)? {
+    /// and no cursor was registered for it yet. The windows `held` are taken over when they can be
+    /// advanced (moved out, so that they are changed in place rather than copied).
+    func evaluate(in tx: Transaction, held: inout ProviderWindows?, registered: Int64?, streams: Bool = true) async throws -> (Summary, ProviderWindows?)? {
         let now = tx.clock.now
         var summary = Summary()
         let cursor = try await EvaluationCursor.read(in: tx)
@@ -235,24 +268,20 @@ public struct AlertEvaluator: Sendable {
         var streaming: Streaming?
         let needs = Self.streamingNeeds(rules)
         if streams, incremental.streaming, !needs.metrics.isEmpty {
-            if let held, try await streamingUsable(held, instance: windows.instance, now: now, needs: needs, in: tx) {
-                var advanced = held
+            var usable = false
+            if let current = held { usable = try await streamingUsable(current, instance: windows.instance, now: now, needs: needs, in: tx) }
+            if usable, var advanced = held.take() {
+                let previous = advanced.evaluatedAt
                 try await advance(&advanced, instance: windows.instance, now: now, in: tx)
-                streaming = Streaming(windows: advanced, primed: false, previous: held.evaluatedAt)
+                streaming = Streaming(windows: advanced, primed: false, previous: previous)
             } else {
                 guard let registered else { return nil }
                 streaming = Streaming(windows: try await primeWindows(metrics: needs.metrics, span: needs.span, cursor: registered, now: now, in: tx),
                                       primed: true, previous: nil)
             }
         }
-        let devices = try await tx.query("""
-            SELECT d.id, d.name, d.kind, d.pop_id, d.parent_device_id, p.uplink_device_id
-            FROM devices d LEFT JOIN pops p ON p.provider_id = d.provider_id AND p.id = d.pop_id
-            """).alertRows { row in
-                DeviceInfo(id: try row.value("id"), name: try row.value("name"), kind: try row.value("kind"), popId: try row.value("pop_id"),
-                           parent: try row.value("parent_device_id"), uplink: try row.value("uplink_device_id"))
-            }
-        let byId = Dictionary(uniqueKeysWithValues: devices.map { ($0.id, $0) })
+        let devices = try await Self.devices(in: tx)
+        let byId = DeviceIndex(devices)
         for rule in rules {
             summary.rules += 1
             let targets = try await self.targets(of: rule, devices: devices, in: tx)
@@ -277,25 +306,53 @@ public struct AlertEvaluator: Sendable {
             summary.observations += observed.count
             try await apply(rule, observed: observed, byId: byId, now: now, summary: &summary, in: tx)
         }
-        try await suppressAndOpenIncidents(devices: devices, now: now, summary: &summary, in: tx)
+        try await suppressAndOpenIncidents(devices: devices, byId: byId, now: now, summary: &summary, in: tx)
         try await EvaluationCursor.write(evaluatedAt: now, full: previous == nil, in: tx)
-        guard var kept = streaming?.windows else { return (summary, nil) }
+        // Moved out of `streaming`, so that clearing and pruning change them in place.
+        guard var kept = streaming.take()?.windows else { return (summary, nil) }
         kept.evaluatedAt = now
+        // Kept a minute beyond the span, so the next evaluation still sees what left its windows. Only the
+        // series that gained samples are pruned (the others are not walked each cycle): a series that went
+        // quiet keeps the samples it had, which a summary, bounded by its window, does not read; at most it
+        // is observed once more, as a full pass would observe it.
+        kept.prune(before: StreamTime.milliseconds(now.addingTimeInterval(-Double(kept.span) - 60)), slots: kept.changedSlots)
         kept.clearChanged()
-        // Kept a minute beyond the span, so the next evaluation still sees what left its windows.
-        kept.prune(before: StreamTime.milliseconds(now.addingTimeInterval(-Double(kept.span) - 60)))
         return (summary, kept)
     }
 
-    /// The devices a rule applies to.
+    /// Every device of the provider with its POP's uplink. Read as one row of arrays: tens of thousands
+    /// of rows cost more to receive and decode one by one than the evaluation that uses them. A missing
+    /// POP, parent or uplink travels as the nil UUID (arrays carry no optional elements here), which no
+    /// row's `gen_random_uuid()` id can be.
+    static func devices(in tx: Transaction) async throws -> [DeviceInfo] {
+        let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+        let rows = try await tx.query("""
+            SELECT coalesce(array_agg(d.id), '{}'), coalesce(array_agg(d.name), '{}'), coalesce(array_agg(d.kind), '{}'),
+                   coalesce(array_agg(coalesce(d.pop_id, \(none))), '{}'), coalesce(array_agg(coalesce(d.parent_device_id, \(none))), '{}'),
+                   coalesce(array_agg(coalesce(p.uplink_device_id, \(none))), '{}')
+            FROM devices d LEFT JOIN pops p ON p.provider_id = d.provider_id AND p.id = d.pop_id
+            """).decode(([UUID], [String], [String], [UUID], [UUID], [UUID]).self)
+        var devices: [DeviceInfo] = []
+        for try await (ids, names, kinds, pops, parents, uplinks) in rows {
+            devices.reserveCapacity(ids.count)
+            for index in ids.indices {
+                devices.append(DeviceInfo(id: ids[index], name: names[index], kind: kinds[index], popId: pops[index] == none ? nil : pops[index],
+                                          parent: parents[index] == none ? nil : parents[index], uplink: uplinks[index] == none ? nil : uplinks[index]))
+            }
+        }
+        return devices
+    }
+
+    /// The devices a rule applies to (the list itself, not a copy, when the rule covers every device).
     func targets(of rule: AlertRule, devices: [DeviceInfo], in tx: Transaction) async throws -> [DeviceInfo] {
         var members: Set<UUID>?
         if rule.scope == .group, let group = rule.scopeId {
             members = Set(try await tx.query("SELECT device_id FROM device_group_members WHERE group_id = \(group)")
                 .alertRows { try $0.value("device_id", as: UUID.self) })
         }
-        let customerKinds: Set<String> = ["cpe", "ont"]
-        return devices.filter { device in
+        // Customer equipment only when the rule asks, names the kind, or names the device.
+        let anyKind = rule.includeCpe || rule.scope == .device || rule.scope == .group
+        func applies(_ device: DeviceInfo) -> Bool {
             switch rule.scope {
             case .provider: break
             case .pop: guard device.popId == rule.scopeId else { return false }
@@ -303,22 +360,23 @@ public struct AlertEvaluator: Sendable {
             case .device: guard device.id == rule.scopeId else { return false }
             }
             if let kinds = rule.deviceKinds { return kinds.contains(device.kind) }
-            // Customer equipment only when the rule asks, names the kind, or names the device.
-            return rule.includeCpe || rule.scope == .device || rule.scope == .group || !customerKinds.contains(device.kind)
+            return anyKind || !device.customer
         }
+        if rule.scope == .provider, rule.deviceKinds == nil, anyKind || !devices.contains(where: \.customer) { return devices }
+        return devices.filter(applies)
     }
 
     /// What each target looks like now. With `changed`, a metric rule reads only the changed series,
     /// those with an open alert of the rule and, for no-data rules, the silent ones.
-    func observe(_ rule: AlertRule, targets: [DeviceInfo], byId: [UUID: DeviceInfo], now: Date, changed: ChangedSeries? = nil,
+    func observe(_ rule: AlertRule, targets: [DeviceInfo], byId: DeviceIndex, now: Date, changed: ChangedSeries? = nil,
                  streaming: Streaming? = nil, in tx: Transaction) async throws -> [Observed] {
         guard !targets.isEmpty else { return [] }
-        let ids = targets.map(\.id)
         // When the rule covers every device, the state queries send no list of ids (50,000 of them each
         // cycle on a large provider); a row of a device added since the device list was read is left
         // for the next evaluation, as the list would have left it.
         let every = targets.count == byId.count
-        let listed = every ? [] : ids
+        let listed = every ? [] : targets.map(\.id)
+        var ids: [UUID] { every ? targets.map(\.id) : listed }
         func known(_ item: Observed) -> Bool { !every || byId[item.key.device] != nil }
         func name(_ device: UUID) -> String { byId[device]?.name ?? device.lowercased }
         /// The series an incremental evaluation of a metric rule reads (nil: all of them).
@@ -333,7 +391,7 @@ public struct AlertEvaluator: Sendable {
         func summaries(metric: String, labels: [String: String], seconds: Int, silent: Bool, parts: SummaryParts = []) async throws -> [WindowSummary] {
             if let streaming {
                 let chosen = try await streamingSeries(rule, metric: metric, seconds: seconds, labels: labels,
-                                                       devices: targets.count == byId.count ? nil : Set(ids), streaming: streaming, now: now,
+                                                       devices: every ? nil : Set(listed), streaming: streaming, now: now,
                                                        silent: silent, in: tx)
                 let bounds = ProviderWindows.bounds(from: now.addingTimeInterval(-Double(seconds)), to: now.addingTimeInterval(0.001))
                 return chosen.map { streaming.windows.stats(slot: $0, bounds: bounds, parts: parts) }
@@ -519,7 +577,7 @@ public struct AlertEvaluator: Sendable {
     }
 
     /// Moves the rule's alerts through their state machines and stores what changed.
-    func apply(_ rule: AlertRule, observed: [Observed], byId: [UUID: DeviceInfo], now: Date, summary: inout Summary, in tx: Transaction) async throws {
+    func apply(_ rule: AlertRule, observed: [Observed], byId: DeviceIndex, now: Date, summary: inout Summary, in tx: Transaction) async throws {
         let active = try await tx.query("""
             SELECT id, fingerprint, device_id, target, state, started_at, fired_at, clear_since, value, no_data FROM alerts
             WHERE rule_id = \(rule.id) AND state <> 'resolved'

@@ -2,11 +2,13 @@
 // full pass and incremental cycles (each after BENCH_ALERTS_INTERVAL seconds of polling), wall time
 // and CPU (ours and PostgreSQL's), beside a baseline that only reads the same inputs with plain SQL —
 // and the sample-to-notification latency through a webhook, with every series polled once a minute
-// and the evaluation running every BENCH_ALERTS_INTERVAL seconds as the `alerts` role runs it.
+// and the evaluation run as `serve` runs it: jobs on the queue, scheduled every BENCH_ALERTS_INTERVAL
+// seconds and, unless OCTOISP_ALERTS_ON_INGEST=0, enqueued by the ingest's batch events.
 //
 // Needs OCTOISP_OWNER_DATABASE_URL, DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL (as written by
 // scripts/postgres.sh); works in a fresh database it creates and drops. Tunables (environment):
-// BENCH_DEVICES (50000), BENCH_CYCLES (3), BENCH_ALERTS_INTERVAL (5), BENCH_LATENCY_DEVICES (200),
+// BENCH_DEVICES (50000), BENCH_CYCLES (3), BENCH_STREAMING_CYCLES (BENCH_CYCLES, at least 3; more to profile them),
+// BENCH_ALERTS_INTERVAL (5), BENCH_LATENCY_DEVICES (200),
 // OCTOISP_DB_STATEMENT_TIMEOUT (30 s, as `serve`).
 import Alerts
 import Foundation
@@ -62,9 +64,11 @@ func postgresCPU() -> Double {
 }
 
 var logger = Logger(label: "alerts-bench")
-logger.logLevel = .error
+// BENCH_DEBUG also shows warnings (failed jobs, retried batches).
+logger.logLevel = environment["BENCH_DEBUG"] != nil ? .warning : .error
 let deviceCount = setting("BENCH_DEVICES", 50_000)
 let cycles = setting("BENCH_CYCLES", 3)
+let streamingCycleCount = setting("BENCH_STREAMING_CYCLES", max(cycles, 3))
 let interval = setting("BENCH_ALERTS_INTERVAL", 5)
 let latencyDevices = setting("BENCH_LATENCY_DEVICES", 200)
 
@@ -228,7 +232,7 @@ let evaluator = AlertEvaluator(database: database, incremental: .init(fullEvery:
 let pollSlice = max(1, series.count * interval / 60)
 let pollCursor = Mutex(0)
 /// One poll's worth of healthy samples for the next `count` series (round robin), stamped now.
-@Sendable func poll(_ count: Int) async throws {
+@Sendable func poll(_ count: Int, into pipeline: MetricsIngestPipeline = pipeline) async throws {
     let at = Date()
     let first = pollCursor.withLock { cursor in
         defer { cursor += count }
@@ -267,7 +271,7 @@ for cycle in 0..<cycles {
 legacyFullCycles.append(try await measure("before: full pass 2", legacyFull))
 let streamingPrime = try await measure("after: streaming prime (full pass)", evaluator)
 var streamingCycles: [Cost] = []
-for cycle in 0..<max(cycles, 3) {
+for cycle in 0..<streamingCycleCount {
     try await poll(pollSlice)
     streamingCycles.append(try await measure("after: streaming cycle \(cycle + 1) (\(pollSlice) new samples)", evaluator))
 }
@@ -287,8 +291,10 @@ print(String(format: "after, streaming cycle (%d s of polling, median): %.2f s w
              interval, streamed.wall, streamed.cpu.0, streamed.cpu.1, streamed.cpu.0 * perMinute, streamed.cpu.1 * perMinute,
              (streamed.cpu.0 + streamed.cpu.1) * perMinute, (incremental.cpu.0 + incremental.cpu.1) / max(0.001, streamed.cpu.0 + streamed.cpu.1)))
 
-// 5. Sample-to-notification latency: a webhook receiver, a worker delivering, the evaluation every
-// `interval` seconds; CPU samples of 99 % for `latencyDevices` devices at random moments.
+// 5. Sample-to-notification latency, as `serve` runs the alerts and worker roles: a job worker runs the
+// evaluations and the webhook deliveries; the schedule enqueues an evaluation every `interval` seconds and
+// the ingest trigger one within a second of a batch of samples (its events need the ingest to publish
+// them, as `serve` does); CPU samples of 99 % for `latencyDevices` devices at random moments.
 let received = Mutex<[String: Date]>([:])
 let router = Router()
 router.post("hook") { request, _ -> Response in
@@ -317,28 +323,31 @@ try await database.withTenant(provider.id) { tx in
 let queue = PostgresJobQueue(database: database, clock: clock, logger: logger)
 let notifier = AlertNotifier(database: database, queue: queue, secrets: secrets, logger: logger)
 var handlers = JobHandlers()
+handlers.registerAlerts(evaluator) { provider, alerts in try await notifier.enqueue(provider: provider, alerts: alerts) }
 handlers.registerAlertDeliveries(notifier)
+let onIngest = environment["OCTOISP_ALERTS_ON_INGEST"] != "0"
+let livePipeline = MetricsIngestPipeline(database: database, configuration: .init(batchSize: 20_000, maxPendingSamples: 400_000, writers: 2),
+                                         clock: clock, logger: logger)
+let liveWriters = Task { await livePipeline.writers() }
+let latencyCPU = (processCPU(), postgresCPU())
+let latencyPhaseStart = ContinuousClock.now
 let worker = JobWorker(queue: queue, handlers: handlers, configuration: .init(includeDedicated: false, concurrency: 8, pollInterval: .milliseconds(20)),
                        clock: clock, logger: logger)
 let workerTask = Task { try await worker.run() }
-let evaluationTask = Task {
-    while !Task.isCancelled {
-        let started = ContinuousClock.now
-        do {
-            let summary = try await evaluator.evaluate(provider: provider.id)
-            if !summary.notify.isEmpty { try await notifier.enqueue(provider: provider.id, alerts: summary.notify) }
-            if environment["BENCH_DEBUG"] != nil { print("evaluated: \(summary.transitions) notify \(summary.notify.count)") }
-        } catch {
-            print("evaluation failed: \(error)")
-        }
-        try? await Task.sleep(until: started + .seconds(interval))
-    }
+let schedulerTask = Task {
+    try await JobScheduler(queue: queue, schedules: [AlertEvaluator.schedule(database: database, every: Int64(interval))], clock: clock,
+                           logger: logger).run()
+}
+let triggerTask = Task {
+    guard onIngest else { return }
+    try await AlertIngestTrigger(url: try url("DATABASE_URL").with(database: name), database: database, queue: queue, logger: logger).run()
 }
 // Meanwhile every series is polled once a minute, as the pollers would, and the metrics role compacts
 // what was ingested every minute.
 let compactionTask = Task {
     while !Task.isCancelled {
         try? await Task.sleep(for: .seconds(60))
+        if Task.isCancelled { break }
         do { _ = try await maintenance.runOnce() } catch { print("maintenance failed: \(error)") }
     }
 }
@@ -346,14 +355,14 @@ let compactionTask = Task {
 let pollingTask = Task {
     while !Task.isCancelled {
         let started = ContinuousClock.now
-        do { try await poll(max(1, series.count / 60)) } catch { print("polling failed: \(error)") }
+        do { try await poll(max(1, series.count / 60), into: livePipeline) } catch { print("polling failed: \(error)") }
         try? await Task.sleep(until: started + .seconds(1))
     }
 }
 let cpuSeries = series.filter { $0.metric == "cpu" }.shuffled().prefix(latencyDevices)
 var sent: [String: Date] = [:]
 let spread = Double(max(interval, 1) * 6)
-print("latency: \(latencyDevices) devices cross CPU 90 % at random moments over \(Int(spread)) s; evaluation every \(interval) s")
+print("latency: \(latencyDevices) devices cross CPU 90 % at random moments over \(Int(spread)) s; evaluation every \(interval) s\(onIngest ? " and on ingest" : "")")
 let plan = cpuSeries.map { ($0, Double.random(in: 0..<spread)) }.sorted { $0.1 < $1.1 }
 let latencyStart = Date()
 for (item, offset) in plan {
@@ -361,7 +370,7 @@ for (item, offset) in plan {
     if due > Date() { try await Task.sleep(for: .milliseconds(Int(due.timeIntervalSinceNow * 1000))) }
     // A sample of 99 %: the rule compares the newest sample.
     let at = Date()
-    try await pipeline.submit([MetricSample(seriesId: item.id, at: at.addingTimeInterval(-0.5), value: 99)])
+    try await livePipeline.submit([MetricSample(seriesId: item.id, at: at.addingTimeInterval(-0.5), value: 99)])
     sent[deviceNames[item.device] ?? ""] = at
 }
 let deadline = Date().addingTimeInterval(Double(interval) * 4 + 30)
@@ -371,14 +380,40 @@ let latencies = sent.compactMap { device, at in arrivals[device].map { $0.timeIn
 func percentile(_ p: Double) -> Double { Percentile.nearestRank(latencies, p / 100) ?? .nan }
 print(String(format: "sample-to-notification (for = 0): %d of %d notified, p50 %.2f s, p99 %.2f s, max %.2f s (goal: p99 ≤ 5 s)",
              latencies.count, sent.count, percentile(50), percentile(99), latencies.last ?? .nan))
+let latencyWall = seconds(ContinuousClock.now - latencyPhaseStart)
+let latencyCost = (processCPU() - latencyCPU.0, postgresCPU() - latencyCPU.1)
+print(String(format: "latency phase: %.1f s wall, CPU per minute %.2f s octoisp (polling, ingest, evaluations, deliveries) + %.2f s PostgreSQL",
+             latencyWall, latencyCost.0 * 60 / latencyWall, latencyCost.1 * 60 / latencyWall))
+// The parts: from the sample to the start of the evaluation that fired on it (the alert's `fired_at`:
+// the wait for a trigger or the schedule, and for the evaluation in progress), and from there to the
+// webhook (the evaluation, its commit, the notification job's claim and the delivery).
+let firedAt: [String: Date] = try await database.withTenant(provider.id) { tx in
+    var fired: [String: Date] = [:]
+    for try await (device, at) in try await tx.query("""
+        SELECT d.name, a.fired_at FROM alerts a JOIN devices d ON d.id = a.device_id JOIN alert_rules r ON r.id = a.rule_id
+        WHERE r.name = 'CPU above 90%' AND a.fired_at IS NOT NULL
+        """).decode((String, Date).self) { fired[device] = at }
+    return fired
+}
+func parts(_ values: [Double]) -> String {
+    let sorted = values.sorted()
+    return String(format: "p50 %.2f s, p99 %.2f s", Percentile.nearestRank(sorted, 0.5) ?? .nan, Percentile.nearestRank(sorted, 0.99) ?? .nan)
+}
+let toEvaluation = sent.compactMap { device, at in firedAt[device].map { $0.timeIntervalSince(at) } }
+let toWebhook = sent.keys.compactMap { device in firedAt[device].flatMap { fired in arrivals[device].map { $0.timeIntervalSince(fired) } } }
+print("latency parts: sample → start of the evaluation that fired \(parts(toEvaluation)); that start → webhook \(parts(toWebhook)); "
+      + "\(sent.keys.filter { firedAt[$0] != nil }.count) of \(sent.count) fired, \(sent.keys.filter { firedAt[$0] != nil && arrivals[$0] == nil }.count) of them not notified")
 
-evaluationTask.cancel()
+schedulerTask.cancel()
+triggerTask.cancel()
 pollingTask.cancel()
 compactionTask.cancel()
 workerTask.cancel()
 hookTask.cancel()
 pipeline.close()
+livePipeline.close()
 await writers.value
+await liveWriters.value
 try? await ownerConnection.close().get()
 databaseTask.cancel()
 _ = try? await databaseTask.value
