@@ -158,6 +158,8 @@ import Testing
             #expect(incidents.count == 1)
             #expect(incidents.first?.affected == 502)
             #expect(incidents.first?.title == "OLT-CENTRO is unreachable")
+            #expect(incidents.first?.titlePtBr == "OLT-CENTRO está inacessível")
+            #expect(oltAlert.summaryPtBr == "OLT-CENTRO está inacessível")
             #expect(children.allSatisfy { $0.incidentId == incidents.first?.id }, "children join the root's incident")
             // Another provider sees none of it.
             let other = try await stack.makeProvider("other").id

@@ -129,9 +129,10 @@ import Testing
             let signature = try #require(first.headers["x-octoisp-signature"])
             #expect(WebhookSignature.verify(signature: signature, timestamp: timestamp, body: first.body, key: Array(key.utf8), now: Date()))
             let payload = try #require(try JSONSerialization.jsonObject(with: Data(first.body)) as? [String: Any])
-            #expect("\(payload)".contains("OLT-CENTRO is unreachable"))
+            // Both channels speak Portuguese (the default): the alert's sentence too, not only the frame.
+            #expect("\(payload)".contains("OLT-CENTRO está inacessível"), "\(payload)")
             let subject = try #require(try mailsTo().first?["subject"] as? String)
-            #expect(subject.contains("OLT-CENTRO"), "\(subject)")
+            #expect(subject.contains("OLT-CENTRO está inacessível"), "\(subject)")
             // Resolves: each channel hears it once more, a group interval after the firing.
             stack.clock.advance(by: 2)
             try await stack.database.withTenant(provider) { tx in

@@ -19,8 +19,10 @@ public struct AlertRulePreview: Sendable, Hashable, Codable {
         public var state: String
         /// The observed value, when there is one.
         public var value: Double?
-        /// What an alert would say.
+        /// What an alert would say, in English.
         public var summary: String
+        /// The same in Portuguese.
+        public var summaryPtBr: String
     }
 
     /// Devices in the rule's scope.
@@ -67,8 +69,9 @@ extension AlertEvaluator {
         var noData: [AlertRulePreview.Match] = []
         for item in observed {
             func match(_ state: String, _ value: Double?) -> AlertRulePreview.Match {
-                AlertRulePreview.Match(deviceId: item.deviceId, deviceName: item.deviceId.flatMap { byId[$0]?.name }, target: item.target,
-                                       labels: item.labels, state: state, value: value, summary: item.summary)
+                let text = item.summary
+                return AlertRulePreview.Match(deviceId: item.deviceId, deviceName: item.deviceId.flatMap { byId[$0]?.name }, target: item.target,
+                                       labels: item.labels, state: state, value: value, summary: text.en, summaryPtBr: text.pt)
             }
             switch item.observation {
             case .breach(let value): breaching.append(match("breach", value))

@@ -10,6 +10,7 @@ extension AlertEvaluator {
         var state: AlertStateMachine.State
         var severity: AlertSeverity
         var summary: String
+        var summaryPt: String?
         var suppressedBy: String?
         var incidentId: UUID?
         var labels: [String: String]
@@ -25,14 +26,14 @@ extension AlertEvaluator {
     /// their root's, and incidents whose alerts all resolved resolve.
     func suppressAndOpenIncidents(devices: [DeviceInfo], byId: DeviceIndex, now: Date, summary: inout Summary, in tx: Transaction) async throws {
         let alerts = try await tx.query("""
-            SELECT a.id, a.device_id, a.state, a.severity, a.summary, a.suppressed_by, a.incident_id, a.labels::text AS labels, a.rule_id,
+            SELECT a.id, a.device_id, a.state, a.severity, a.summary, a.summary_pt, a.suppressed_by, a.incident_id, a.labels::text AS labels, a.rule_id,
                    a.target, a.affected, r.condition->>'type' AS kind
             FROM alerts a JOIN alert_rules r ON r.id = a.rule_id WHERE a.state <> 'resolved'
             """).alertRows { row in
                 ActiveAlert(id: try row.value("id"), deviceId: try row.value("device_id"),
                             state: AlertStateMachine.State(rawValue: try row.value("state")) ?? .pending,
                             severity: AlertSeverity(rawValue: try row.value("severity")) ?? .warning, summary: try row.value("summary"),
-                            suppressedBy: try row.value("suppressed_by"), incidentId: try row.value("incident_id"), labels: try row.json("labels"),
+                            summaryPt: try row.value("summary_pt"), suppressedBy: try row.value("suppressed_by"), incidentId: try row.value("incident_id"), labels: try row.json("labels"),
                             ruleId: try row.value("rule_id"), kind: try row.value("kind"), target: try row.value("target"),
                             affected: Int(try row.value("affected", as: Int32.self)))
             }
@@ -107,11 +108,11 @@ extension AlertEvaluator {
             let incident = UUID()
             let device = alert.deviceId.flatMap { byId[$0] }
             try await tx.query("""
-                INSERT INTO incidents (id, provider_id, title, severity, status, device_id, pop_id, affected, opened_at)
-                VALUES (\(incident), (SELECT app_provider_id()), \(alert.summary), \(alert.severity.rawValue), 'open', \(device?.id), \(device?.popId),
+                INSERT INTO incidents (id, provider_id, title, title_pt, severity, status, device_id, pop_id, affected, opened_at)
+                VALUES (\(incident), (SELECT app_provider_id()), \(alert.summary), \(alert.summaryPt), \(alert.severity.rawValue), 'open', \(device?.id), \(device?.popId),
                         \(1 + affected[alert.id, default: 0]), \(now))
                 """)
-            try await incidentEvent(incident, "opened", text: alert.summary, now: now, in: tx)
+            try await incidentEvent(incident, "opened", text: AlertText(en: alert.summary, pt: alert.summaryPt ?? alert.summary), now: now, in: tx)
             try await tx.query("UPDATE alerts SET incident_id = \(incident) WHERE id = \(alert.id)")
             try await tx.publish(topic: "incidents", data: .object(["event": .string("opened"), "id": .string(incident.lowercased)]))
             incidentOf[alert.id] = incident
@@ -125,7 +126,8 @@ extension AlertEvaluator {
             joined[incident, default: 0] += 1
         }
         for (incident, count) in joined {
-            try await incidentEvent(incident, "alert_joined", text: "\(count) alert(s) behind the root cause joined", now: now, in: tx)
+            try await incidentEvent(incident, "alert_joined", text: AlertText(en: "\(count) alert(s) behind the root cause joined",
+                                                                              pt: "\(count) alerta(s) atrás da causa raiz entraram no incidente"), now: now, in: tx)
         }
         for (root, count) in affected {
             if let incident = incidentOf[root] { try await tx.query("UPDATE incidents SET affected = \(1 + count) WHERE id = \(incident) AND status <> 'resolved'") }
@@ -138,7 +140,7 @@ extension AlertEvaluator {
             RETURNING i.id
             """).alertRows { try $0.value("id", as: UUID.self) }
         for incident in finished {
-            try await incidentEvent(incident, "resolved", text: "every alert resolved", now: now, in: tx)
+            try await incidentEvent(incident, "resolved", text: AlertText(en: "every alert resolved", pt: "todos os alertas resolvidos"), now: now, in: tx)
             try await tx.publish(topic: "incidents", data: .object(["event": .string("resolved"), "id": .string(incident.lowercased)]))
         }
         summary.incidentsResolved += finished.count
@@ -146,10 +148,11 @@ extension AlertEvaluator {
         summary.notify = summary.notify.filter { (reasons[$0] ?? nil) == nil }
     }
 
-    func incidentEvent(_ incident: UUID, _ kind: String, actor: String = "system", text: String?, now: Date, in tx: Transaction) async throws {
+    /// A system entry of an incident's timeline, in both languages.
+    func incidentEvent(_ incident: UUID, _ kind: String, actor: String = "system", text: AlertText, now: Date, in tx: Transaction) async throws {
         try await tx.query("""
-            INSERT INTO incident_events (provider_id, incident_id, at, kind, actor, text)
-            VALUES ((SELECT app_provider_id()), \(incident), \(now), \(kind), \(actor), \(text))
+            INSERT INTO incident_events (provider_id, incident_id, at, kind, actor, text, text_pt)
+            VALUES ((SELECT app_provider_id()), \(incident), \(now), \(kind), \(actor), \(text.en), \(text.pt))
             """)
     }
 }

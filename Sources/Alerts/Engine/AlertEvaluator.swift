@@ -180,11 +180,11 @@ public struct AlertEvaluator: Sendable {
         var key: ObservedTarget
         var labels: [String: String]
         var observation: Observation
-        var describe: () -> String
+        var describe: () -> AlertText
 
         var deviceId: UUID? { key.device }
         var target: String { key.text }
-        var summary: String { describe() }
+        var summary: AlertText { describe() }
     }
 
     /// Evaluates every enabled rule of `provider` at the clock's now.
@@ -421,9 +421,12 @@ public struct AlertEvaluator: Sendable {
                 case "up": .clear(1)
                 default: .noData
                 }
-                let what = state == "snmp_failing" ? "answers ping but not SNMP" : "is unreachable"
-                return Observed(key: ObservedTarget(device: device, kind: .device), labels: [:], observation: observation,
-                                describe: { "\(name(device)) \(what)" })
+                let failing = state == "snmp_failing"
+                return Observed(key: ObservedTarget(device: device, kind: .device), labels: [:], observation: observation, describe: {
+                    let who = name(device)
+                    return failing ? AlertText(en: "\(who) answers ping but not SNMP", pt: "\(who) responde ao ping, mas não ao SNMP")
+                                   : AlertText(en: "\(who) is unreachable", pt: "\(who) está inacessível")
+                })
             }
             return rows.filter(known)
         case .interfaceDown:
@@ -440,7 +443,9 @@ public struct AlertEvaluator: Sendable {
                 let observation: Observation
                 if adminUp != true { observation = .clear(nil) } else if let oper { observation = oper == 2 || oper == 7 ? .breach(Double(oper)) : .clear(Double(oper)) } else { observation = .noData }
                 return Observed(key: ObservedTarget(device: device, kind: .interface(index)), labels: ["interface": interface],
-                                observation: observation, describe: { "\(name(device)) interface \(interface) is down" })
+                                observation: observation, describe: {
+                                    AlertText(en: "\(name(device)) interface \(interface) is down", pt: "\(name(device)): interface \(interface) caiu")
+                                })
             }
             return rows.filter(known)
         case .notInforming(let multiplier):
@@ -457,7 +462,10 @@ public struct AlertEvaluator: Sendable {
                 let silent = now.timeIntervalSince(last)
                 return Observed(key: ObservedTarget(device: device, kind: .informs), labels: [:],
                                 observation: silent > multiplier * interval ? .breach(silent) : .clear(silent),
-                                describe: { "\(name(device)) has not informed for \(Int(silent / 60)) min" })
+                                describe: {
+                                    AlertText(en: "\(name(device)) has not informed for \(Int(silent / 60)) min",
+                                              pt: "\(name(device)) não envia Inform há \(Int(silent / 60)) min")
+                                })
             }
             return rows.filter(known)
         case .threshold(let threshold) where threshold.aggregation == .rate:
@@ -484,7 +492,10 @@ public struct AlertEvaluator: Sendable {
                 let device = item.deviceId
                 return Observed(key: ObservedTarget(device: device, kind: .series(item.seriesId)), labels: item.labels,
                                 observation: item.count == 0 ? .breach(nil) : .clear(Double(item.count)),
-                                describe: { "\(name(device)) sent no \(metric) for \(seconds / 60) min" })
+                                describe: {
+                                    AlertText(en: "\(name(device)) sent no \(metric) for \(seconds / 60) min",
+                                              pt: "\(name(device)) sem dados de \(metric) há \(seconds / 60) min")
+                                })
             }
         case .change(let metric, let seconds, let delta):
             let stats = try await summaries(metric: metric, labels: [:], seconds: seconds, silent: false, parts: .minutes)
@@ -498,7 +509,10 @@ public struct AlertEvaluator: Sendable {
                 }
                 let device = item.deviceId
                 return Observed(key: ObservedTarget(device: device, kind: .series(item.seriesId)), labels: item.labels, observation: observation,
-                                describe: { "\(name(device)) \(metric) moved \(Self.format(delta)) or more in \(seconds / 60) min" })
+                                describe: {
+                                    AlertText(en: "\(name(device)) \(metric) moved \(Self.format(delta)) or more in \(seconds / 60) min",
+                                              pt: "\(name(device)): \(metric) variou \(Self.format(delta)) ou mais em \(seconds / 60) min")
+                                })
             }
         }
     }
@@ -508,8 +522,22 @@ public struct AlertEvaluator: Sendable {
                          _ observation: Observation) -> Observed {
         Observed(key: ObservedTarget(device: device, kind: .series(series)), labels: labels, observation: observation, describe: {
             let what = labels.isEmpty ? threshold.metric : "\(threshold.metric) {\(labels.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","))}"
-            return "\(name()) \(what) \(threshold.aggregation.rawValue) \(threshold.op.rawValue) \(Self.format(threshold.value))"
+            let condition = "\(threshold.op.rawValue) \(Self.format(threshold.value))"
+            return AlertText(en: "\(name()) \(what) \(threshold.aggregation.rawValue) \(condition)",
+                             pt: "\(name()) \(what) \(Self.portuguese(threshold.aggregation)) \(condition)")
         })
+    }
+
+    /// An aggregation's name in Portuguese, as summaries write it ("média" for `avg`).
+    static func portuguese(_ aggregation: AlertCondition.Aggregation) -> String {
+        switch aggregation {
+        case .last: "último"
+        case .avg: "média"
+        case .min: "mín"
+        case .max: "máx"
+        case .rate: "taxa"
+        case .p95: "p95"
+        }
     }
 
     /// Per-series summaries of the raw samples of `metric` on the rule's targets over the last
@@ -617,13 +645,13 @@ public struct AlertEvaluator: Sendable {
                 let id = UUID()
                 let text = item.summary
                 try await tx.query("""
-                    INSERT INTO alerts (id, provider_id, rule_id, fingerprint, device_id, target, labels, severity, state, value, summary, no_data,
+                    INSERT INTO alerts (id, provider_id, rule_id, fingerprint, device_id, target, labels, severity, state, value, summary, summary_pt, no_data,
                         started_at, fired_at, evaluated_at)
                     VALUES (\(id), (SELECT app_provider_id()), \(rule.id), \(item.key.fingerprint(rule: ruleKey)), \(item.deviceId), \(item.target),
-                        \(try jsonText(labels))::jsonb, \(rule.severity.rawValue), \(machine.state.rawValue), \(machine.value), \(text),
+                        \(try jsonText(labels))::jsonb, \(rule.severity.rawValue), \(machine.state.rawValue), \(machine.value), \(text.en), \(text.pt),
                         \(machine.noData), \(machine.startedAt ?? now), \(machine.firedAt), \(now))
                     """)
-                try await event(id, machine.state.rawValue, value: machine.value, note: text, now: now, in: tx)
+                try await event(id, machine.state.rawValue, value: machine.value, note: text.en, now: now, in: tx)
                 if transition == .firing { summary.notify.append(id) }
                 try await publish(id, state: machine.state, rule: rule, deviceId: item.deviceId, in: tx)
             }
@@ -640,10 +668,12 @@ public struct AlertEvaluator: Sendable {
 
     func update(_ id: UUID, _ machine: AlertStateMachine, transition: AlertStateMachine.Transition?, item: Observed?, now: Date,
                 in tx: Transaction) async throws {
+        let text = item?.summary
         try await tx.query("""
             UPDATE alerts SET state = \(machine.state.rawValue), value = \(machine.value), no_data = \(machine.noData),
                 started_at = COALESCE(\(machine.startedAt), started_at), fired_at = \(machine.firedAt), clear_since = \(machine.clearSince),
-                resolved_at = \(machine.resolvedAt), evaluated_at = \(now), summary = COALESCE(\(item?.summary), summary)
+                resolved_at = \(machine.resolvedAt), evaluated_at = \(now), summary = COALESCE(\(text?.en), summary),
+                summary_pt = COALESCE(\(text?.pt), summary_pt)
             WHERE id = \(id)
             """)
         if let transition {

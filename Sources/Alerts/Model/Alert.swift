@@ -26,8 +26,10 @@ public struct Alert: Sendable, Hashable, Codable {
     public var state: AlertStateMachine.State
     /// The last value observed.
     public var value: Double?
-    /// A sentence for the NOC.
+    /// A sentence for the NOC, in English.
     public var summary: String
+    /// The same sentence in Portuguese (`nil` for alerts stored before it was written).
+    public var summaryPtBr: String?
     /// The last evaluation had no data.
     public var noData: Bool
     /// When the episode began.
@@ -46,6 +48,23 @@ public struct Alert: Sendable, Hashable, Codable {
     public var affected: Int
     /// The incident it belongs to.
     public var incidentId: UUID?
+}
+
+/// A sentence the platform writes for people, in each language it speaks.
+public struct AlertText: Sendable, Hashable {
+    /// English.
+    public var en: String
+    /// Portuguese (Brazil).
+    public var pt: String
+
+    /// Creates the pair.
+    public init(en: String, pt: String) {
+        self.en = en
+        self.pt = pt
+    }
+
+    /// The text in `language`.
+    public func text(ptBR: Bool) -> String { ptBR ? pt : en }
 }
 
 /// One step of an alert's timeline.

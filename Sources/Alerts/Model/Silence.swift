@@ -169,7 +169,10 @@ public struct Incident: Sendable, Hashable, Encodable {
     public enum Status: String, Sendable, Hashable, Codable { case open, acknowledged, resolved }
 
     public var id: UUID
+    /// The root cause's summary, in English.
     public var title: String
+    /// The same in Portuguese (`nil` for incidents opened before it was written).
+    public var titlePtBr: String?
     public var severity: AlertSeverity
     public var status: Status
     public var deviceId: UUID?
@@ -188,7 +191,7 @@ public struct Incident: Sendable, Hashable, Encodable {
     public var timeToResolve: Double? { resolvedAt.map { $0.timeIntervalSince(openedAt) } }
 
     enum CodingKeys: String, CodingKey {
-        case id, title, severity, status, deviceId, popId, affected, openedAt, acknowledgedAt, acknowledgedBy, assignedTo, resolvedAt, resolvedBy,
+        case id, title, titlePtBr, severity, status, deviceId, popId, affected, openedAt, acknowledgedAt, acknowledgedBy, assignedTo, resolvedAt, resolvedBy,
              timeToAcknowledge, timeToResolve
     }
 
@@ -197,6 +200,7 @@ public struct Incident: Sendable, Hashable, Encodable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(title, forKey: .title)
+        try container.encodeIfPresent(titlePtBr, forKey: .titlePtBr)
         try container.encode(severity, forKey: .severity)
         try container.encode(status, forKey: .status)
         try container.encodeIfPresent(deviceId, forKey: .deviceId)
@@ -219,4 +223,6 @@ public struct IncidentEvent: Sendable, Hashable, Codable {
     public var kind: String
     public var actor: String
     public var text: String?
+    /// The system's text in Portuguese (people's notes are kept as written, in `text`).
+    public var textPtBr: String?
 }

@@ -190,7 +190,7 @@ public struct AlertNotifier: Sendable {
             title = english ? "\(firing.count) alerts firing: \(subject)" : "\(firing.count) alertas disparando: \(subject)"
         }
         func line(_ alert: Alert) -> String {
-            ["- " + alert.summary, alert.value.map { "(\(AlertEvaluator.format($0)))" }].compactMap { $0 }.joined(separator: " ")
+            ["- " + Self.summary(alert, language), alert.value.map { "(\(AlertEvaluator.format($0)))" }].compactMap { $0 }.joined(separator: " ")
         }
         var lines: [String] = []
         if !firing.isEmpty {
@@ -218,12 +218,20 @@ public struct AlertNotifier: Sendable {
         labels["target"] = alert.target
         if let device = alert.deviceName { labels["device"] = device }
         if alert.affected > 0 { labels["affected"] = String(alert.affected) }
-        let body = [alert.summary, alert.value.map { "value: \(AlertEvaluator.format($0))" }, alert.affected > 0 ? "\(alert.affected) affected" : nil]
-            .compactMap { $0 }.joined(separator: " · ")
-        return NotificationMessage(id: id, title: alert.summary, body: body, severity: NotificationMessage.Severity(rawValue: alert.severity.rawValue) ?? .warning,
+        let english = language == .en
+        let summary = Self.summary(alert, language)
+        let value = alert.value.map { (english ? "value: " : "valor: ") + AlertEvaluator.format($0) }
+        let affected = alert.affected > 0 ? (english ? "\(alert.affected) affected" : "\(alert.affected) afetados") : nil
+        let body = [summary, value, affected].compactMap { $0 }.joined(separator: " · ")
+        return NotificationMessage(id: id, title: summary, body: body, severity: NotificationMessage.Severity(rawValue: alert.severity.rawValue) ?? .warning,
                                    status: status, alertID: alert.id, incidentID: alert.incidentId, labels: labels,
                                    url: publicURL.map { $0.appendingPathComponent("alerts/\(alert.id.lowercased)") }, language: language,
                                    occurredAt: (status == .resolved ? alert.resolvedAt : alert.firedAt) ?? alert.evaluatedAt)
+    }
+
+    /// The alert's summary in `language` (English for alerts stored before summaries were also written in Portuguese).
+    static func summary(_ alert: Alert, _ language: NotificationMessage.Language) -> String {
+        language == .en ? alert.summary : alert.summaryPtBr ?? alert.summary
     }
 
     /// Sends a test notification through a channel now and logs it; the error says why it failed.

@@ -43,7 +43,7 @@ public struct AlertRepository: Sendable {
 
     static let columns = """
         a.id, a.rule_id, r.name AS rule_name, a.fingerprint, a.device_id, d.name AS device_name, d.pop_id, a.target, a.labels::text AS labels,
-        a.severity, a.state, a.value, a.summary, a.no_data, a.started_at, a.fired_at, a.clear_since, a.resolved_at, a.evaluated_at,
+        a.severity, a.state, a.value, a.summary, a.summary_pt, a.no_data, a.started_at, a.fired_at, a.clear_since, a.resolved_at, a.evaluated_at,
         a.suppressed_by, a.affected, a.incident_id
         FROM alerts a JOIN alert_rules r ON r.id = a.rule_id LEFT JOIN devices d ON d.provider_id = a.provider_id AND d.id = a.device_id
         """
@@ -53,7 +53,7 @@ public struct AlertRepository: Sendable {
               deviceId: try row.value("device_id"), deviceName: try row.value("device_name"), popId: try row.value("pop_id"),
               target: try row.value("target"), labels: try row.json("labels"), severity: AlertSeverity(rawValue: try row.value("severity")) ?? .warning,
               state: AlertStateMachine.State(rawValue: try row.value("state")) ?? .pending, value: try row.value("value"),
-              summary: try row.value("summary"), noData: try row.value("no_data"), startedAt: try row.value("started_at"),
+              summary: try row.value("summary"), summaryPtBr: try row.value("summary_pt"), noData: try row.value("no_data"), startedAt: try row.value("started_at"),
               firedAt: try row.value("fired_at"), clearSince: try row.value("clear_since"), resolvedAt: try row.value("resolved_at"),
               evaluatedAt: try row.value("evaluated_at"), suppressedBy: try row.value("suppressed_by"),
               affected: Int(try row.value("affected", as: Int32.self)), incidentId: try row.value("incident_id"))
@@ -119,11 +119,11 @@ public struct IncidentRepository: Sendable {
     let tx: Transaction
 
     static let columns = """
-        id, title, severity, status, device_id, pop_id, affected, opened_at, acknowledged_at, acknowledged_by, assigned_to, resolved_at, resolved_by
+        id, title, title_pt, severity, status, device_id, pop_id, affected, opened_at, acknowledged_at, acknowledged_by, assigned_to, resolved_at, resolved_by
         """
 
     static func decode(_ row: PostgresRandomAccessRow) throws -> Incident {
-        Incident(id: try row.value("id"), title: try row.value("title"), severity: AlertSeverity(rawValue: try row.value("severity")) ?? .warning,
+        Incident(id: try row.value("id"), title: try row.value("title"), titlePtBr: try row.value("title_pt"), severity: AlertSeverity(rawValue: try row.value("severity")) ?? .warning,
                  status: Incident.Status(rawValue: try row.value("status")) ?? .open, deviceId: try row.value("device_id"), popId: try row.value("pop_id"),
                  affected: Int(try row.value("affected", as: Int32.self)), openedAt: try row.value("opened_at"),
                  acknowledgedAt: try row.value("acknowledged_at"), acknowledgedBy: try row.value("acknowledged_by"),
@@ -152,8 +152,9 @@ public struct IncidentRepository: Sendable {
 
     /// The timeline, oldest first.
     public func events(_ id: UUID) async throws -> [IncidentEvent] {
-        try await tx.query("SELECT at, kind, actor, text FROM incident_events WHERE incident_id = \(id) ORDER BY id").alertRows { row in
-            IncidentEvent(at: try row.value("at"), kind: try row.value("kind"), actor: try row.value("actor"), text: try row.value("text"))
+        try await tx.query("SELECT at, kind, actor, text, text_pt FROM incident_events WHERE incident_id = \(id) ORDER BY id").alertRows { row in
+            IncidentEvent(at: try row.value("at"), kind: try row.value("kind"), actor: try row.value("actor"), text: try row.value("text"),
+                          textPtBr: try row.value("text_pt"))
         }
     }
 

@@ -129,7 +129,7 @@ public struct DeviceTimelineRepository: Sendable {
                         ORDER BY at DESC, id::text COLLATE "C" DESC LIMIT \(limit + 1))
                     UNION ALL
                     (SELECT 'alert', id::text, started_at,
-                           jsonb_build_object('severity', severity, 'state', state, 'summary', summary, 'resolved_at', resolved_at)
+                           jsonb_build_object('severity', severity, 'state', state, 'summary', summary, 'summary_pt_br', summary_pt, 'resolved_at', resolved_at)
                         FROM alerts WHERE device_id = \(device) AND \(has(.alert))
                           AND (\(micros)::int8 IS NULL OR started_at <= \(bound))
                           AND (\(micros)::int8 IS NULL OR ((extract(epoch FROM started_at) * 1000000)::int8, 'alert', id::text COLLATE "C")

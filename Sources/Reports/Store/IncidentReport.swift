@@ -43,7 +43,7 @@ enum IncidentReport {
         try context.begin(titlePT: "Relatório de incidentes", titleEN: "Incident report", now: now)
         let providerWide = context.request.effectiveScope == .provider
         let rows = try await tx.query("""
-            SELECT i.id, i.title, i.severity, i.status, d.name AS device, p.name AS pop, c.name AS customer, i.affected,
+            SELECT i.id, i.title, i.title_pt, i.severity, i.status, d.name AS device, p.name AS pop, c.name AS customer, i.affected,
                    i.opened_at, i.acknowledged_at, i.resolved_at,
                    coalesce((SELECT array_agg(DISTINCT r.name ORDER BY r.name) FROM alerts a JOIN alert_rules r ON r.id = a.rule_id
                              WHERE a.incident_id = i.id), '{}') AS rules
@@ -53,7 +53,8 @@ enum IncidentReport {
               AND (\(providerWide) OR i.device_id = ANY(\(context.deviceIds)))
             ORDER BY i.opened_at, i.id
             """).reportRows { row in
-                Row(id: try row.value("id"), title: try row.value("title"), severity: try row.value("severity"), status: try row.value("status"),
+                // The incident's title in the report's language (English for incidents opened before it was written in both).
+                Row(id: try row.value("id"), title: context.l(try row.value("title_pt", as: String?.self) ?? row.value("title"), try row.value("title")), severity: try row.value("severity"), status: try row.value("status"),
                     device: try row.value("device"), pop: try row.value("pop"), customer: try row.value("customer"),
                     affected: Int(try row.value("affected", as: Int32.self)), openedAt: try row.value("opened_at"),
                     acknowledgedAt: try row.value("acknowledged_at"), resolvedAt: try row.value("resolved_at"), rules: try row.value("rules"))

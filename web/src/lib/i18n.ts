@@ -2560,6 +2560,11 @@ export interface Translator {
   duration(seconds: number | undefined | null): string;
 }
 
+/** A text the server writes in both languages: Portuguese when asked and present, else English. */
+export function inLocale(locale: Locale, en: string, pt?: string | null): string {
+  return locale === "pt-BR" && pt ? pt : en;
+}
+
 /** Replaces `{name}` placeholders; unknown ones stay as written. */
 export function interpolate(template: string, values?: Record<string, string | number>): string {
   if (!values) return template;

@@ -195,6 +195,7 @@ export interface Alert {
   state: AlertState;
   value?: number | null;
   summary?: string;
+  summary_pt_br?: string | null;
   no_data?: boolean;
   started_at: string;
   fired_at?: string | null;
@@ -209,6 +210,7 @@ export type IncidentStatus = "open" | "acknowledged" | "resolved";
 export interface Incident {
   id: string;
   title: string;
+  title_pt_br?: string | null;
   severity: Severity;
   status: IncidentStatus;
   device_id?: string;
@@ -226,7 +228,7 @@ export interface Incident {
 
 export interface IncidentDetail {
   incident: Incident;
-  events: { at: string; kind: string; actor?: string; text?: string }[];
+  events: { at: string; kind: string; actor?: string; text?: string; text_pt_br?: string | null }[];
   alerts: Alert[];
 }
 
@@ -277,6 +279,7 @@ export interface AlertRulePreview {
     state: "breach" | "no_data";
     value?: number | null;
     summary: string;
+    summary_pt_br: string;
   }[];
 }
 

@@ -224,7 +224,9 @@ class AlertScreens(unittest.TestCase):
         self.sign_in(NOC)
         page.goto(self.server.base + "/incidents")
         table = page.get_by_test_id("incident-table")
-        table.get_by_role("link", name=self.incident["title"]).click()
+        # The dashboard shows the incident's title in Portuguese, as the evaluator wrote it.
+        self.assertEqual(self.incident["title_pt_br"], "OLT Centro 01 sem dados de cpu há 1 min")
+        table.get_by_role("link", name=self.incident["title_pt_br"]).click()
         heading = page.get_by_role("heading", level=1)
         expect(heading).to_contain_text("Aberto")
         page.get_by_role("button", name="Reconhecer").click()
@@ -472,7 +474,8 @@ class AlertScreens(unittest.TestCase):
             self.assertEqual(service.refusals, [])
             self.assertEqual(claims["k"], noc.get("/api/v1/push/vapid-public-key")["public_key"])
             self.assertEqual(headers.get("Urgency"), "high", "a critical alert is urgent")
-            self.assertTrue(message["title"].startswith("[CRÍTICO] OLT Centro 01"), message["title"])
+            # The channel speaks Portuguese: the alert's sentence too.
+            self.assertEqual(message["title"], "[CRÍTICO] OLT Centro 01 sem dados de memory há 1 min")
             self.assertEqual((message["severity"], message["status"]), ("critical", "firing"))
 
             # The dashboard's service worker shows it, and keeps a critical one until it is dismissed.

@@ -1,6 +1,6 @@
 // One alert: its facts, the timeline of its transitions and every notification attempt about it.
 import { useApp, useQuery, useTopics } from "../../lib/app";
-import { useI18n, type MessageKey } from "../../lib/i18n";
+import { inLocale, useI18n, type MessageKey } from "../../lib/i18n";
 import { buildQuery, Link } from "../../lib/router";
 import type { AlertWithEvents, NotificationDelivery, Page } from "../../lib/types";
 import { Card } from "../../ui/Card";
@@ -11,7 +11,7 @@ import { DeliveryOutcome } from "./Channels";
 import { AlertsNav } from "./AlertsNav";
 
 export function AlertDetail(props: { id: string; path: string }) {
-  const { t, dateTime, relative, number } = useI18n();
+  const { t, dateTime, relative, number, locale } = useI18n();
   const { can } = useApp();
   useTopics("alerts");
   const detail = useQuery<AlertWithEvents>(`/api/v1/alerts/${props.id}`);
@@ -50,7 +50,7 @@ export function AlertDetail(props: { id: string; path: string }) {
           </div>
           <div>
             <dt>{t("alertDetail.summary")}</dt>
-            <dd>{alert.summary || "—"}</dd>
+            <dd>{alert.summary ? inLocale(locale, alert.summary, alert.summary_pt_br) : "—"}</dd>
           </div>
           <div>
             <dt>{t("alerts.value")}</dt>

@@ -1,6 +1,6 @@
 import { ApiError } from "../../lib/api";
 import { useQuery, useTopics } from "../../lib/app";
-import { useI18n, type MessageKey } from "../../lib/i18n";
+import { inLocale, useI18n, type MessageKey } from "../../lib/i18n";
 import { buildQuery, Link, navigate } from "../../lib/router";
 import type { Alert, Page, Severity } from "../../lib/types";
 import { Card } from "../../ui/Card";
@@ -20,7 +20,7 @@ export function SeverityBadge(props: { severity: Severity }) {
 
 /** The alerts board: active (or all) alerts, filtered by severity, live on the `alerts` topic. */
 export function AlertsBoard(props: { query: Record<string, string>; path: string }) {
-  const { t, relative, number } = useI18n();
+  const { t, relative, number, locale } = useI18n();
   useTopics("alerts");
   const q = props.query;
   const filters = { state: q.state === "all" ? "all" : "active", severity: q.severity, rule_id: q.rule_id, offset: q.offset };
@@ -80,7 +80,7 @@ export function AlertsBoard(props: { query: Record<string, string>; path: string
                       <Link href={`/alerts/${a.id}`}>
                         <strong>{a.rule_name ?? a.target ?? a.rule_id}</strong>
                       </Link>
-                      {a.summary && <div className="muted">{a.summary}</div>}
+                      {a.summary && <div className="muted">{inLocale(locale, a.summary, a.summary_pt_br)}</div>}
                       {a.suppressed_by && <div className="muted">{t("alerts.suppressed", { by: a.suppressed_by })}</div>}
                     </>
                   ),

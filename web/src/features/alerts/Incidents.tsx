@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from "react";
 import { ApiError } from "../../lib/api";
 import { useApp, useQuery, useTopics } from "../../lib/app";
-import { useI18n, type MessageKey } from "../../lib/i18n";
+import { inLocale, useI18n, type MessageKey } from "../../lib/i18n";
 import { Link } from "../../lib/router";
 import type { Incident, IncidentDetail, Page, User } from "../../lib/types";
 import { Card } from "../../ui/Card";
@@ -18,7 +18,7 @@ function StatusOf(props: { status: Incident["status"] }) {
 
 /** Open incidents, newest first, live on the `incidents` topic. */
 export function IncidentList(props: { path: string }) {
-  const { t, relative, number } = useI18n();
+  const { t, relative, number, locale } = useI18n();
   useTopics("incidents");
   const [open, setOpen] = useState(true);
   const incidents = useQuery<Page<Incident>>(`/api/v1/incidents?limit=100${open ? "&open=true" : ""}`);
@@ -53,7 +53,7 @@ export function IncidentList(props: { path: string }) {
             testId="incident-table"
             columns={[
               { key: "severity", label: t("alerts.severity"), render: (i) => <SeverityBadge severity={i.severity} /> },
-              { key: "title", label: t("incidents.title"), render: (i) => <Link href={`/incidents/${i.id}`}>{i.title}</Link> },
+              { key: "title", label: t("incidents.title"), render: (i) => <Link href={`/incidents/${i.id}`}>{inLocale(locale, i.title, i.title_pt_br)}</Link> },
               { key: "status", label: t("incidents.status"), render: (i) => <StatusOf status={i.status} /> },
               { key: "affected", label: t("alerts.affected"), className: "num", render: (i) => (i.affected === undefined ? "—" : number(i.affected)) },
               { key: "opened", label: t("incidents.opened"), render: (i) => relative(i.opened_at) },
@@ -67,7 +67,7 @@ export function IncidentList(props: { path: string }) {
 
 /** One incident: its state, timeline and alerts; acknowledge, assign, notes and resolve for who may. */
 export function IncidentPage(props: { id: string; path: string }) {
-  const { t, dateTime, duration, relative } = useI18n();
+  const { t, dateTime, duration, relative, locale } = useI18n();
   const { api, can, cache, online } = useApp();
   const url = `/api/v1/incidents/${props.id}`;
   useTopics("incidents", "alerts");
@@ -119,7 +119,7 @@ export function IncidentPage(props: { id: string; path: string }) {
           <Link href="/incidents">{t("nav.incidents")}</Link> /
         </p>
         <h1>
-          {incident.title} <SeverityBadge severity={incident.severity} /> <StatusOf status={incident.status} />
+          {inLocale(locale, incident.title, incident.title_pt_br)} <SeverityBadge severity={incident.severity} /> <StatusOf status={incident.status} />
         </h1>
         <p className="muted">
           {t("incidents.opened")} {dateTime(incident.opened_at)} · {t("incidents.tta")}: {duration(incident.time_to_acknowledge)} · {t("incidents.ttr")}:{" "}
@@ -161,7 +161,7 @@ export function IncidentPage(props: { id: string; path: string }) {
                   {relative(e.at)}
                 </time>{" "}
                 <strong>{labelOf(t, `incidentEvent.${e.kind}`, e.kind)}</strong> {e.actor && <span className="muted">{e.actor}</span>}
-                {e.text && <p>{e.kind === "assigned" ? t("incidents.assignedTo", { name: userName(e.text) }) : e.text}</p>}
+                {e.text && <p>{e.kind === "assigned" ? t("incidents.assignedTo", { name: userName(e.text) }) : inLocale(locale, e.text, e.text_pt_br)}</p>}
               </li>
             ))}
           </ol>

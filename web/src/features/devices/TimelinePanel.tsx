@@ -2,7 +2,7 @@
 // newest first, filtered by kind and paged by cursor. The first page follows `devices/<id>` events.
 import { useEffect, useState } from "react";
 import { useApp, useQuery } from "../../lib/app";
-import { useI18n, type MessageKey } from "../../lib/i18n";
+import { inLocale, useI18n, type MessageKey } from "../../lib/i18n";
 import { Card } from "../../ui/Card";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 
@@ -98,7 +98,7 @@ export default function TimelinePanel(props: { deviceId: string }) {
 const text = (v: unknown) => (v === null || v === undefined || v === "" ? "—" : String(v));
 
 function TimelineItem(props: { entry: TimelineEntry }) {
-  const { t, dateTime, relative } = useI18n();
+  const { t, dateTime, relative, locale } = useI18n();
   const { kind, data, at } = props.entry;
   let tone = "tag";
   let body: JSX.Element;
@@ -148,7 +148,7 @@ function TimelineItem(props: { entry: TimelineEntry }) {
       tone = data.severity === "critical" ? "offline" : data.severity === "warning" ? "pending" : "tag";
       body = (
         <>
-          {text(data.summary)} <span className="muted">· {text(data.state)}</span>
+          {inLocale(locale, text(data.summary), typeof data.summary_pt_br === "string" ? data.summary_pt_br : null)} <span className="muted">· {text(data.state)}</span>
         </>
       );
       break;
