@@ -99,7 +99,7 @@ export function AlertDetail(props: { id: string; path: string }) {
                   {relative(e.at)}
                 </time>{" "}
                 <strong>{t(`alertState.${e.state}` as MessageKey)}</strong> {e.value !== undefined && e.value !== null && <span className="muted">{number(e.value)}</span>}
-                {e.note && <p>{e.note}</p>}
+                {e.note && <p>{e.note === alert.summary ? inLocale(locale, alert.summary, alert.summary_pt_br) : e.note}</p>}
               </li>
             ))}
           </ol>
