@@ -159,7 +159,8 @@ extension PollingIntegrationTests {
                     #expect(WebhookSignature.verify(signature: hook.headers["x-octoisp-signature"] ?? "", timestamp: hook.headers["x-octoisp-timestamp"] ?? "",
                                                     body: hook.body, key: Array(key.utf8), now: Date()))
                     let firingText = try #require(received.telegram.withLock { $0.first })
-                    #expect(firingText.contains("answers ping but not SNMP"), "\(firingText)")
+                    // The channel speaks Portuguese (the default), the alert's sentence too.
+                    #expect(firingText.contains("127.1.0.1 responde ao ping, mas não ao SNMP"), "\(firingText)")
                     #expect(received.telegramProblems.withLock { $0 }.isEmpty, "\(received.telegramProblems.withLock { $0 })")
 
                     // The agent comes back (a new process, on another port): the alert resolves, once per channel.
