@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import HTTPTypes
 import OctoCore
 import OctoStore
@@ -47,19 +44,6 @@ import Testing
         let marker = "\(base)/invite#"
         let start = try #require(mail.range(of: marker), "no link to \(marker) in:\n\(mail)")
         return String(mail[start.upperBound...].prefix { !$0.isWhitespace && $0 != "\"" && $0 != "<" })
-    }
-
-    /// A port on 127.0.0.1 where nothing listens (bound, then closed).
-    static func closedPort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     @Test func anInvitedUserChoosesTheirPasswordFromTheEmailedLinkOnce() async throws {
@@ -183,7 +167,7 @@ import Testing
             let other = try await harness.login("admin@beta.test")
             let root = try await harness.login("root@platform.test")
             let good = try #require(try await harness.call(.post, "/api/v1/notification-channels", token: admin, json: try Self.channelJSON()).string("id"))
-            let closed = try Self.closedPort()
+            let closed = TestEnvironment.freeTCPPort()
             let dead = try #require(try await harness.call(.post, "/api/v1/notification-channels", token: admin, json: try Self.channelJSON(name: "E-mail fora do ar", port: closed)).string("id"))
             let betaChannel = try #require(try await harness.call(.post, "/api/v1/notification-channels", token: other, json: try Self.channelJSON()).string("id"))
             let count = { try await harness.call(.get, "/api/v1/users", token: admin).items.count }

@@ -155,3 +155,25 @@ class PushService:
   PushManager.prototype.getSubscription = async function () { return localStorage.getItem(KEY) ? make() : null; };
 })();
 """ % json.dumps(self.subscription)
+
+
+def show_in_service_worker(context, page, base, plaintext, timeout=10.0):
+    """Gives a push's plaintext to the page's service worker (what the browser does on a push) and
+    returns the notifications it shows: title, body, sticky (requireInteraction) and url."""
+    cdp = context.new_cdp_session(page)
+    registrations = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    deadline = time.time() + timeout
+    while not registrations and time.time() < deadline:
+        page.wait_for_timeout(100)
+    registration = next(r for r in registrations if r["scopeURL"] == base + "/" and not r["isDeleted"])
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": base + "/", "registrationId": registration["registrationId"],
+                                                  "data": plaintext.decode()})
+    shown = []
+    deadline = time.time() + timeout
+    while not shown and time.time() < deadline:
+        shown = page.evaluate("navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) => list.map((n) => "
+                              "({ title: n.title, body: n.body, sticky: n.requireInteraction, url: n.data && n.data.url })))")
+        page.wait_for_timeout(100)
+    return shown

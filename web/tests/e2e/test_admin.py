@@ -411,6 +411,11 @@ class AdminStories(Browser, unittest.TestCase):
             # The link worked once.
             other.goto(link)
             expect(other.get_by_role("alert")).to_contain_text("Este convite não vale mais")
+            other.emulate_media(color_scheme="dark")
+            other.set_viewport_size({"width": 360, "height": 780})
+            other.wait_for_timeout(300)
+            other.screenshot(path=os.path.join(SHOTS, "admin-06-invitation-gone-dark-phone.png"), full_page=True)
+            self.assertLessEqual(other.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth"), 0)
         finally:
             context.close()
         page.reload()

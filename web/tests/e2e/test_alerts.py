@@ -17,7 +17,7 @@ import unittest
 
 from playwright.sync_api import expect, sync_playwright
 
-from push_service import PushService
+from push_service import PushService, show_in_service_worker
 from server import PASSWORD, APIError, Client, Server
 
 SHOTS = os.path.join(os.path.dirname(__file__), "..", "screenshots")
@@ -479,22 +479,7 @@ class AlertScreens(unittest.TestCase):
             self.assertEqual((message["severity"], message["status"]), ("critical", "firing"))
 
             # The dashboard's service worker shows it, and keeps a critical one until it is dismissed.
-            cdp = self.context.new_cdp_session(page)
-            registrations = []
-            cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
-            cdp.send("ServiceWorker.enable")
-            deadline = time.time() + 10
-            while not registrations and time.time() < deadline:
-                page.wait_for_timeout(100)
-            registration = next(r for r in registrations if r["scopeURL"] == self.server.base + "/" and not r["isDeleted"])
-            cdp.send("ServiceWorker.deliverPushMessage", {"origin": self.server.base + "/", "registrationId": registration["registrationId"],
-                                                          "data": plaintext.decode()})
-            shown = []
-            deadline = time.time() + 10
-            while not shown and time.time() < deadline:
-                shown = page.evaluate("navigator.serviceWorker.ready.then((r) => r.getNotifications()).then((list) => list.map((n) => "
-                                      "({ title: n.title, tag: n.tag, sticky: n.requireInteraction, url: n.data && n.data.url })))")
-                page.wait_for_timeout(100)
+            shown = show_in_service_worker(self.context, page, self.server.base, plaintext)
             self.assertEqual(len(shown), 1, shown)
             self.assertEqual(shown[0]["title"], message["title"])
             self.assertTrue(shown[0]["sticky"], "a firing critical alert stays until dismissed")

@@ -18,7 +18,7 @@ import zoneinfo
 from playwright.sync_api import expect
 
 from browser import Browser
-from push_service import PushService
+from push_service import PushService, show_in_service_worker
 from server import PASSWORD, Client, Server
 
 NOC = "noc@prefs.test"
@@ -229,22 +229,7 @@ class PreferencesStory(Browser, unittest.TestCase):
             self.assertEqual(message["title"], "[INFORMATIVO] Notificação de teste do OctoISP")
 
             # What the push service would hand the browser goes to the dashboard's service worker.
-            cdp = self.context.new_cdp_session(page)
-            registrations = []
-            cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
-            cdp.send("ServiceWorker.enable")
-            deadline = time.time() + 10
-            while not registrations and time.time() < deadline:
-                page.wait_for_timeout(100)
-            registration = next(r for r in registrations if r["scopeURL"] == self.server.base + "/" and not r["isDeleted"])
-            cdp.send("ServiceWorker.deliverPushMessage", {"origin": self.server.base + "/", "registrationId": registration["registrationId"],
-                                                          "data": plaintext.decode()})
-            shown = []
-            deadline = time.time() + 10
-            while not shown and time.time() < deadline:
-                shown = page.evaluate("navigator.serviceWorker.ready.then((r) => r.getNotifications())"
-                                      ".then((list) => list.map((n) => ({ title: n.title, body: n.body, url: n.data && n.data.url })))")
-                page.wait_for_timeout(100)
+            shown = show_in_service_worker(self.context, page, self.server.base, plaintext)
             self.assertEqual(len(shown), 1, shown)
             self.assertEqual(shown[0]["title"], message["title"])
             self.assertIn("funciona", shown[0]["body"])
