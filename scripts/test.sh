@@ -51,10 +51,14 @@ if $web_only; then web_tests; exit 0; fi
 # Arguments (e.g. `--filter ACSTests`) run one `swift test` with them instead.
 limit=${OCTOISP_TEST_TIMEOUT:-20m}
 run_tests() {
-  local status=0
-  timeout --kill-after=30s "$limit" swift test --skip-build "$@" || status=$?
+  local status=0 log="$work/test.log"
+  timeout --kill-after=30s "$limit" swift test --skip-build "$@" 2>&1 | tee "$log" || status=${PIPESTATUS[0]}
+  # What failed, kept for the summary at the end (a long run's own output scrolls it away).
+  if [ "$status" -ne 0 ]; then
+    { echo "-- $*: exit $status"; grep -E '✘|error:|Fatal error|did not finish|Test Case .* failed' "$log" | head -40 || true; } >>"$work/failures"
+  fi
   if [ "$status" -eq 124 ] || [ "$status" -eq 137 ]; then
-    echo "tests ($*) did not finish within $limit" >&2
+    echo "tests ($*) did not finish within $limit" | tee -a "$work/failures" >&2
     pkill -9 -f "$bin_path/.*PackageTests.xctest" || true
   fi
   return "$status"
@@ -68,7 +72,11 @@ else
     run_tests --filter "^$target\\." || failed+=("$target")
   done
   web_tests || failed+=(web)
-  if [ "${#failed[@]}" -gt 0 ]; then echo "failed: ${failed[*]}" >&2; exit 1; fi
+  if [ "${#failed[@]}" -gt 0 ]; then
+    [ -f "$work/failures" ] && cat "$work/failures" >&2
+    echo "failed: ${failed[*]}" >&2
+    exit 1
+  fi
 fi
 # Schemathesis against the served OpenAPI document: no 5xx, no answer outside its schema (not with
 # arguments, which run a subset of the Swift tests only).
