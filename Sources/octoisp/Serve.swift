@@ -188,9 +188,11 @@ struct Serve: AsyncParsableCommand {
         if roles.contains(.alerts) {
             let every = environment.values["OCTOISP_ALERTS_INTERVAL"].flatMap(Int64.init) ?? 60
             services.append(JobScheduler(queue: jobs, schedules: [AlertEvaluator.schedule(database: database, every: every)], clock: clock, logger: logger))
-            // Between scheduled evaluations, a provider is evaluated within a second of its samples arriving.
+            // Between scheduled evaluations, a provider is evaluated soon after its samples arrive (at most every
+            // OCTOISP_ALERTS_ON_INGEST_GAP seconds).
             if environment.values["OCTOISP_ALERTS_ON_INGEST"] != "0" {
                 services.append(AlertIngestService(trigger: AlertIngestTrigger(url: databaseConfiguration.app, database: database, queue: jobs,
+                                                                               gap: AlertIngestTrigger.gap(environment: environment.values),
                                                                                logger: logger)))
             }
         }

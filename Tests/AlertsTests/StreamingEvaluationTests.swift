@@ -250,4 +250,19 @@ import Testing
             await writers.value
         }
     }
+    /// The trigger enqueues a provider at most once per gap; samples arriving within it are not dropped
+    /// but make the provider due once the gap has passed.
+    @Test func theTriggerEnqueuesAProviderAtMostOncePerGap() {
+        let pending = AlertIngestTrigger.Pending()
+        let first = UUID(), second = UUID()
+        let start = ContinuousClock.now
+        pending.insert(first)
+        #expect(pending.due(at: start, gap: .seconds(3)) == [first])
+        pending.insert(first)
+        pending.insert(second)
+        #expect(pending.due(at: start + .seconds(1), gap: .seconds(3)) == [second], "the first was enqueued a second ago")
+        #expect(pending.due(at: start + .seconds(2), gap: .seconds(3)).isEmpty, "the first still waits")
+        #expect(pending.due(at: start + .seconds(3), gap: .seconds(3)) == [first], "due once the gap has passed, its samples kept")
+        #expect(pending.due(at: start + .seconds(9), gap: .seconds(3)).isEmpty, "nothing arrived since")
+    }
 }

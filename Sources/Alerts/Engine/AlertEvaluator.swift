@@ -21,6 +21,8 @@ public struct AlertEvaluator: Sendable {
     public let incremental: Incremental
     /// The in-memory windows of streaming evaluation (``Incremental/streaming``).
     public let windows: StreamingWindows
+    /// The providers' device lists, kept between evaluations.
+    public let deviceCache: DeviceListCache
 
     /// Incremental evaluation: between full passes, a metric rule reads only the series that received
     /// samples since the previous evaluation (less `lateness`, for samples stamped before they reach
@@ -54,8 +56,9 @@ public struct AlertEvaluator: Sendable {
 
     /// Creates an evaluator.
     public init(database: Database, retention: MetricsRetention = MetricsRetention(), incremental: Incremental = Incremental(),
-                windows: StreamingWindows = .shared, logger: Logger) {
+                windows: StreamingWindows = .shared, deviceCache: DeviceListCache = .shared, logger: Logger) {
         self.database = database
+        self.deviceCache = deviceCache
         self.retention = retention
         self.incremental = incremental
         self.windows = windows
@@ -280,8 +283,9 @@ public struct AlertEvaluator: Sendable {
                                       primed: true, previous: nil)
             }
         }
-        let devices = try await Self.devices(in: tx)
-        let byId = DeviceIndex(devices)
+        // Read again on a full pass; otherwise kept while the provider's devices and POP uplinks are unchanged.
+        let byId = try await deviceCache.index(provider: tx.providerID, reread: previous == nil, in: tx)
+        let devices = byId.devices
         for rule in rules {
             summary.rules += 1
             let targets = try await self.targets(of: rule, devices: devices, in: tx)
@@ -318,29 +322,6 @@ public struct AlertEvaluator: Sendable {
         kept.prune(before: StreamTime.milliseconds(now.addingTimeInterval(-Double(kept.span) - 60)), slots: kept.changedSlots)
         kept.clearChanged()
         return (summary, kept)
-    }
-
-    /// Every device of the provider with its POP's uplink. Read as one row of arrays: tens of thousands
-    /// of rows cost more to receive and decode one by one than the evaluation that uses them. A missing
-    /// POP, parent or uplink travels as the nil UUID (arrays carry no optional elements here), which no
-    /// row's `gen_random_uuid()` id can be.
-    static func devices(in tx: Transaction) async throws -> [DeviceInfo] {
-        let none = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
-        let rows = try await tx.query("""
-            SELECT coalesce(array_agg(d.id), '{}'), coalesce(array_agg(d.name), '{}'), coalesce(array_agg(d.kind), '{}'),
-                   coalesce(array_agg(coalesce(d.pop_id, \(none))), '{}'), coalesce(array_agg(coalesce(d.parent_device_id, \(none))), '{}'),
-                   coalesce(array_agg(coalesce(p.uplink_device_id, \(none))), '{}')
-            FROM devices d LEFT JOIN pops p ON p.provider_id = d.provider_id AND p.id = d.pop_id
-            """).decode(([UUID], [String], [String], [UUID], [UUID], [UUID]).self)
-        var devices: [DeviceInfo] = []
-        for try await (ids, names, kinds, pops, parents, uplinks) in rows {
-            devices.reserveCapacity(ids.count)
-            for index in ids.indices {
-                devices.append(DeviceInfo(id: ids[index], name: names[index], kind: kinds[index], popId: pops[index] == none ? nil : pops[index],
-                                          parent: parents[index] == none ? nil : parents[index], uplink: uplinks[index] == none ? nil : uplinks[index]))
-            }
-        }
-        return devices
     }
 
     /// The devices a rule applies to (the list itself, not a copy, when the rule covers every device).
