@@ -33,14 +33,14 @@ import Testing
             _ = try await harness.stack.database.withTenant(other.id) { tx in
                 try await tx.cwmpCredentials.create(username: "cpe", password: "other-secret-456", realm: realm, by: .system)
             }
+            let ready = ListenersReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for engine in harness.engines {
-                    let listener = EventListener(url: harness.stack.appURL, logger: logger, invalidations: { engine.invalidate($0) }, sink: nil)
+                    let listener = EventListener(url: harness.stack.appURL, logger: logger, invalidations: ready.observing { engine.invalidate($0) }, sink: nil)
                     group.addTask { try await listener.run() }
                 }
                 defer { group.cancelAll() }
-                // The listeners are connected (they drop everything once listening).
-                try await Task.sleep(for: .seconds(1))
+                try await ready.wait(for: harness.engines.count)
                 for index in 0..<2 { #expect(try await Self.session(harness, index) == 200) }
                 #expect(try await Self.session(harness, 0, slug: "other", password: "other-secret-456") == 200)
                 for engine in harness.engines {
@@ -54,11 +54,11 @@ import Testing
                     try await tx.query("DELETE FROM cwmp_credentials WHERE username = 'cpe'")
                 }
                 var dropped = false
-                while ContinuousClock.now - revoked < .seconds(2) {
+                while ContinuousClock.now - revoked < .seconds(5) {
                     if harness.engines.allSatisfy({ !$0.credentials.holds(provider: harness.provider.id, username: "cpe") }) { dropped = true; break }
                     try await Task.sleep(for: .milliseconds(10))
                 }
-                #expect(dropped, "a process still holds the revoked credential 2 s after the commit")
+                #expect(dropped, "a process still holds the revoked credential 5 s after the commit")
                 // Same user name, other provider: its entry stays (every key includes the provider).
                 #expect(harness.engines[0].credentials.holds(provider: other.id, username: "cpe"))
                 for index in 0..<2 { #expect(try await Self.session(harness, index) == 401, "process \(index) accepted a revoked credential") }
@@ -81,13 +81,14 @@ import Testing
             _ = try await harness.stack.database.withTenant(other.id) { tx in
                 try await tx.cwmpCredentials.create(username: "cpe", password: "other-secret-456", realm: realm, by: .system)
             }
+            let ready = ListenersReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for engine in harness.engines {
-                    let listener = EventListener(url: harness.stack.appURL, logger: logger, invalidations: { engine.invalidate($0) }, sink: nil)
+                    let listener = EventListener(url: harness.stack.appURL, logger: logger, invalidations: ready.observing { engine.invalidate($0) }, sink: nil)
                     group.addTask { try await listener.run() }
                 }
                 defer { group.cancelAll() }
-                try await Task.sleep(for: .seconds(1))
+                try await ready.wait(for: harness.engines.count)
                 for index in 0..<2 { #expect(try await Self.session(harness, index) == 200) }
                 #expect(try await Self.session(harness, 0, slug: "other", password: "other-secret-456") == 200)
                 for engine in harness.engines {

@@ -73,14 +73,14 @@ import Testing
             let otherTemplate = try await Self.template(services[0], stack, provider: other.id, name: "default", server: "b.ntp.br")
             let acmeDevice = try await Self.device(stack, provider: acme.id)
             let otherDevice = try await Self.device(stack, provider: other.id)
+            let ready = ListenersReady()
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for service in services {
-                    let listener = EventListener(url: stack.appURL, logger: Self.logger, invalidations: { service.invalidate($0) }, sink: nil)
+                    let listener = EventListener(url: stack.appURL, logger: Self.logger, invalidations: ready.observing { service.invalidate($0) }, sink: nil)
                     group.addTask { try await listener.run() }
                 }
                 defer { group.cancelAll() }
-                // The listeners are connected (they drop everything once listening).
-                try await Task.sleep(for: .seconds(1))
+                try await ready.wait(for: services.count)
                 for service in services {
                     for _ in 0..<2 {
                         #expect(try await Self.planned(service, stack, provider: acme.id, device: acmeDevice) == Chosen(acmeTemplate, 1))

@@ -14,8 +14,8 @@ public struct EventListener: Service {
 
     /// Creates a listener on the app role's URL: realtime events go to `sink` (none: not listened to);
     /// with `invalidations`, it also receives ``CacheInvalidation``s (channel `octoisp_cache`) on the same
-    /// connection, and ``CacheInvalidation/everything`` after each (re)connection, since
-    /// notifications sent while it was not connected are lost.
+    /// connection, and ``CacheInvalidation/everything`` each time its `LISTEN` takes effect (after each
+    /// (re)connection), since notifications sent while it was not listening are lost.
     public init(url: DatabaseURL, logger: Logger, invalidations: (@Sendable (CacheInvalidation) async -> Void)? = nil,
                 sink: (@Sendable (RealtimeEvent) async -> Void)?) {
         self.url = url
@@ -49,6 +49,9 @@ public struct EventListener: Service {
                             if let invalidations {
                                 group.addTask {
                                     try await connection.listen(on: CacheInvalidation.channel) { notifications in
+                                        // LISTEN is in effect (the closure runs once the server acknowledged it):
+                                        // what changed before is dropped wholesale.
+                                        await invalidations(.everything)
                                         for try await notification in notifications {
                                             guard let item = try? JSONDecoder().decode(CacheInvalidation.self, from: Data(notification.payload.utf8)) else {
                                                 logger.warning("dropping malformed cache invalidation")
@@ -57,12 +60,6 @@ public struct EventListener: Service {
                                             await invalidations(item)
                                         }
                                     }
-                                }
-                                // Listening from now on: what changed before is dropped wholesale.
-                                group.addTask {
-                                    try await Task.sleep(for: .milliseconds(200))
-                                    await invalidations(.everything)
-                                    while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
                                 }
                             }
                             // Either listen ending (the connection dropped) ends both: reconnect.
