@@ -183,6 +183,12 @@ final class FleetLedger: Sendable {
                 let devices = try await Self.query(stack, provider, "SELECT device_id FROM cwmp_devices ORDER BY device_id", as: UUID.self)
                 try #require(devices.count == Self.fleet)
 
+                // The poller's first cycle has stored samples of the snmpd peer (waited for before the rollout
+                // starts: waiting once it runs, on a slow machine, let the rollout end before the kill).
+                let samplesDeadline = ContinuousClock.now + .seconds(20)
+                while try await Self.samples(stack, provider, device: snmpDevice.deviceId).isEmpty, ContinuousClock.now < samplesDeadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
                 // A rollout in waves of 5 with a pause between them, so the kill lands in the middle of it.
                 let (rolloutStatus, rollout) = try await Self.post(port: apiPort, "/api/v1/provisioning/rollouts", token: token, json: """
                     {"name": "storm ssid", "target": {"manufacturer": "Huawei*"}, "action": {"type": "set_wifi", "band": "2.4GHz", "ssid": "Storm"},
@@ -239,11 +245,6 @@ final class FleetLedger: Sendable {
                 try #require(rpc.status == 200 && String(decoding: rpc.body, as: UTF8.self).contains("GetParameterValues"))
                 #expect(try await Self.query(stack, provider, "SELECT status FROM acs_tasks WHERE id = '\(heldTaskID.lowercased)'", as: String.self)
                         == ["running"])
-                // The poller's first cycle has stored samples of the snmpd peer.
-                let samplesDeadline = ContinuousClock.now + .seconds(20)
-                while try await Self.samples(stack, provider, device: snmpDevice.deviceId).isEmpty, ContinuousClock.now < samplesDeadline {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
                 let tasksRunningAtKill = try await Self.query(stack, provider, "SELECT count(*)::int FROM acs_tasks WHERE status = 'running'",
                                                               as: Int.self).first ?? 0
                 server.send(SIGKILL)
