@@ -72,12 +72,10 @@ let package = Package(
             pkgConfig: "libcrypto",
             providers: [.apt(["libssl-dev"])]
         ),
-        // cairo and pango from Debian (libcairo2-dev, libpango1.0-dev), for the PDF reports.
-        .systemLibrary(
-            name: "CPangoCairo",
-            pkgConfig: "pangocairo",
-            providers: [.apt(["libcairo2-dev", "libpango1.0-dev"])]
-        ),
+        // cairo and pango from Debian (libcairo2, libpango-1.0-0, libpangocairo-1.0-0), for the PDF
+        // reports: the functions the writer calls, opening the libraries on first use (dlopen), so a
+        // process that draws no PDF never loads them (see loader.c).
+        .target(name: "CPangoCairo"),
         // SNMP: BER codec, PDUs, USM and the async UDP client. Depends on nothing of ours.
         .target(
             name: "SNMP",
@@ -432,7 +430,11 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
-            swiftSettings: swiftSettings
+            swiftSettings: swiftSettings,
+            // The static Swift runtime's link arguments export every symbol of the binary (65,000), which
+            // the dynamic loader and the runtime's own dladdr at start-up then walk; nothing looks our
+            // symbols up by name (crash backtraces read the file's symbol table).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
         ),
         // Shared by the integration tests: per-test databases cloned from a migrated template.
         .target(

@@ -51,8 +51,9 @@ have esbuild || need+=(esbuild)
 have tsc || need+=(node-typescript)
 have rsvg-convert || need+=(librsvg2-bin)
 have chromium || need+=(chromium)
-# Reports: PDFs rendered with cairo and pango (system-library target CPangoCairo), DejaVu fonts
-# embedded, and poppler-utils (pdftotext, pdftoppm) for the report tests.
+# Reports: PDFs rendered with cairo and pango (loaded on first use by the CPangoCairo target; the
+# headers, which the report tests compare its declarations with, come with the -dev packages), DejaVu
+# fonts embedded, and poppler-utils (pdftotext, pdftoppm) for the report tests.
 pkg-config --exists pangocairo 2>/dev/null || need+=(libcairo2-dev libpango1.0-dev)
 have pdftotext || need+=(poppler-utils)
 [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
