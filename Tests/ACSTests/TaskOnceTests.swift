@@ -45,6 +45,28 @@ import Testing
         #expect(await harness.engine.requeueOrphanedTasks() == 1)
     }
 
+    /// A device back in a session as soon as the dead one's lease ran out (a CPE that informs often)
+    /// still gets its task back: the live session started after the task, so it is not the one running
+    /// it. A task that a live session did start stays running.
+    @Test func aTaskOfADeadSessionIsRequeuedWhileTheDeviceIsInANewerSession() async throws {
+        try await TaskHarness.with { harness in
+            var (cpe, _, device) = try await Self.registered(harness)
+            let set = try await harness.queue(#"{"type": "setParameterValues", "parameter_values": [{"name": "\#(Self.interval)", "value": "654", "type": "xsd:unsignedInt"}]}"#, device: device)
+            _ = try await Self.hold(&cpe, harness, apply: false)
+            #expect(await harness.engine.requeueOrphanedTasks() == 0, "the session running it is live")
+            #expect(try await harness.task(set.id, device: device).status == .running)
+
+            // The holder dies; the device opens a new session as soon as its lease ran out, and is in it.
+            harness.stack.clock.advance(by: ACSConfiguration().session.idleTimeout + 60)
+            cpe.pendingEvents = [InformEvent(code: InformEvent.periodic)]
+            let inform = CWMPEncoder().encode(Envelope(version: .v1_0, id: "1", message: CPEMessage.inform(cpe.inform(currentTime: XSD.format(Date())))))
+            let opened = try await RawHTTP.post(harness.acsURL, body: inform, authorization: RawHTTP.basic())
+            try #require(opened.status == 200, "Inform answered \(opened.status)")
+            #expect(await harness.engine.requeueOrphanedTasks() == 1)
+            #expect(try await harness.task(set.id, device: device).status == .queued)
+        }
+    }
+
     @Test func aChangeTheCPEAppliedBeforeItsSessionDiedIsConfirmedFromTheNextInformNotSentAgain() async throws {
         try await TaskHarness.with { harness in
             var (cpe, runner, device) = try await Self.registered(harness)

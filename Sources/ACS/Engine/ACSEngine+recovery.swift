@@ -6,8 +6,17 @@ import PostgresNIO
 
 extension ACSEngine {
     /// Puts back in the queue the running tasks whose session is gone: the device holds no session
-    /// lease any more, so the process that sent the RPC died (or lost the device) before the answer was
-    /// stored. Downloads the CPE already accepted stay running until their TransferComplete or deadline.
+    /// lease any more, or holds one that started after the task did (a device has one session at a time
+    /// and a session claims tasks only after it starts, so a newer session cannot be the one running it),
+    /// so the process that sent the RPC died (or lost the device) before the answer was stored. A device
+    /// that informs often — a new session as soon as the dead one's lease expired — would otherwise keep
+    /// its task running until a sweep happened to fall between two of its sessions. The two start times
+    /// come from the clocks of the processes that wrote them (and a clock may step back a little), so a
+    /// session counts as newer only when it started more than 2 s after the task; a dead session's task
+    /// is older than the next session by at least the lease's length (the CWMP idle timeout plus 5 s).
+    /// Downloads keep the first rule only (a download sent in an ended session is taken back by the
+    /// session that receives its TransferComplete, and keeps its first start time); those the CPE
+    /// already accepted stay running until their TransferComplete or deadline.
     /// The device gets such a task again in its next session, unless that session's Inform shows it
     /// already ran (its ParameterKey or CommandKey; see ``ACSEngine/confirm(_:evidence:of:in:)``), so a
     /// change the CPE applied before the answer was lost is not sent twice. Returns how many were requeued.
@@ -19,7 +28,8 @@ extension ACSEngine {
                 SELECT DISTINCT t.provider_id FROM acs_tasks t
                 WHERE t.status = 'running' AND (t.type <> 'download' OR t.result IS NULL)
                   AND NOT EXISTS (SELECT 1 FROM cwmp_sessions s
-                                  WHERE s.provider_id = t.provider_id AND s.device_id = t.device_id AND s.expires_at > \(now))
+                                  WHERE s.provider_id = t.provider_id AND s.device_id = t.device_id AND s.expires_at > \(now)
+                                    AND (t.type = 'download' OR t.started_at IS NULL OR s.started_at <= t.started_at + interval '2 seconds'))
                 LIMIT 1000
                 """, logger: logger).map { try $0.decode(UUID.self) }
             var requeued = 0
@@ -44,7 +54,8 @@ extension DeviceTaskRepository {
             WHERE id IN (SELECT t.id FROM acs_tasks t
                          WHERE t.status = 'running' AND (t.type <> 'download' OR t.result IS NULL)
                            AND NOT EXISTS (SELECT 1 FROM cwmp_sessions s
-                                           WHERE s.provider_id = t.provider_id AND s.device_id = t.device_id AND s.expires_at > \(now))
+                                           WHERE s.provider_id = t.provider_id AND s.device_id = t.device_id AND s.expires_at > \(now)
+                                             AND (t.type = 'download' OR t.started_at IS NULL OR s.started_at <= t.started_at + interval '2 seconds'))
                          LIMIT \(limit) FOR UPDATE SKIP LOCKED)
               AND status = 'running'
             RETURNING \(unescaped: Self.columns)
