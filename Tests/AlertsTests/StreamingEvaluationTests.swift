@@ -250,6 +250,7 @@ import Testing
             await writers.value
         }
     }
+
     /// The trigger enqueues a provider at most once per gap; samples arriving within it are not dropped
     /// but make the provider due once the gap has passed.
     @Test func theTriggerEnqueuesAProviderAtMostOncePerGap() {
