@@ -279,6 +279,20 @@ class AlertScreens(unittest.TestCase):
         self.shot("alerts-08-silences")
         stored = self.api.get("/api/v1/silences?active=true")["items"]
         self.assertEqual([s["matchers"] for s in stored], [{"device": "OLT Centro 01", "rule": "OLT sem*"}])
+        # The next evaluation (every 2 s) silences the OLT's alert; its page says so, linked to the silences.
+        deadline = time.time() + 30
+        while True:
+            silenced = [a for a in self.api.get("/api/v1/alerts")["items"]
+                        if a.get("rule_name") == "OLT sem dados de CPU" and (a.get("suppressed_by") or "").startswith("silence:")]
+            if silenced or time.time() > deadline:
+                break
+            time.sleep(0.5)
+        self.assertTrue(silenced, "the silence was not applied to the OLT's alert within 30 s")
+        page.goto(self.server.base + f"/alerts/{silenced[0]['id']}")
+        expect(page.get_by_test_id("alert-facts").get_by_role("link", name="Silenciado")).to_have_attribute("href", "/alerts/silences")
+        page.goto(self.server.base + "/alerts/silences")
+        table = page.get_by_test_id("silence-table")
+        row = table.get_by_role("row", name=re.compile("Troca da placa GPON"))
         row.get_by_role("button", name="Encerrar agora: Troca da placa GPON").click()
         expect(table.get_by_role("row", name=re.compile("Troca da placa GPON"))).to_have_count(0)
         page.get_by_role("button", name="Todos", exact=True).click()

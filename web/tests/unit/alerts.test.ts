@@ -18,6 +18,7 @@ import {
   parseLabels,
   parseMatchers,
   parseNumber,
+  parseSuppression,
   ruleBody,
   ruleToForm,
   silenceState,
@@ -174,4 +175,19 @@ test("channel settings: recipients as a list, numbers as numbers, an empty secre
   assert.equal(stored.settings.port, "587");
   assert.deepEqual(stored.pacing.group_by, [], "an empty grouping (the whole provider) is kept, not replaced by the default");
   assert.ok(SETTINGS.telegram.some((f) => f.key === "bot_token" && f.secret));
+});
+
+test("a suppression reads as what holds the alert back, linked to it; anything else as stored", () => {
+  const id = "3F2A9C4E-1B2D-4E5F-8A9B-0C1D2E3F4A5B";
+  assert.deepEqual(parseSuppression(`parent:${id}`), { kind: "parent", id: id.toLowerCase(), href: `/alerts/${id.toLowerCase()}` });
+  assert.deepEqual(parseSuppression(`silence:${id.toLowerCase()}`), { kind: "silence", id: id.toLowerCase(), href: "/alerts/silences" });
+  assert.deepEqual(parseSuppression(`maintenance:${id}`), { kind: "maintenance", id: id.toLowerCase(), href: "/alerts/maintenance" });
+  assert.deepEqual(parseSuppression("parent:not-an-id"), { kind: "other", text: "parent:not-an-id" });
+  assert.deepEqual(parseSuppression("refiring"), { kind: "other", text: "refiring" });
+  const pt = createTranslator("pt-BR");
+  const en = createTranslator("en");
+  for (const kind of ["parent", "silence", "maintenance"] as const) {
+    assert.notEqual(pt.t(`suppression.${kind}`), `suppression.${kind}`);
+    assert.notEqual(en.t(`suppression.${kind}`), pt.t(`suppression.${kind}`));
+  }
 });

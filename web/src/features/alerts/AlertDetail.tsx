@@ -9,6 +9,7 @@ import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge } from "./AlertsBoard";
 import { DeliveryOutcome } from "./Channels";
 import { AlertsNav } from "./AlertsNav";
+import { SuppressedBy } from "./common";
 
 export function AlertDetail(props: { id: string; path: string }) {
   const { t, dateTime, relative, number, locale } = useI18n();
@@ -71,7 +72,9 @@ export function AlertDetail(props: { id: string; path: string }) {
           {alert.suppressed_by && (
             <div>
               <dt>{t("alertDetail.suppressed")}</dt>
-              <dd>{alert.suppressed_by}</dd>
+              <dd>
+                <SuppressedBy value={alert.suppressed_by} />
+              </dd>
             </div>
           )}
           {alert.incident_id && (
@@ -99,7 +102,9 @@ export function AlertDetail(props: { id: string; path: string }) {
                   {relative(e.at)}
                 </time>{" "}
                 <strong>{t(`alertState.${e.state}` as MessageKey)}</strong> {e.value !== undefined && e.value !== null && <span className="muted">{number(e.value)}</span>}
-                {e.note && <p>{e.note === alert.summary ? inLocale(locale, alert.summary, alert.summary_pt_br) : e.note}</p>}
+                {e.note && (
+                  <p>{e.note === alert.summary ? inLocale(locale, alert.summary, alert.summary_pt_br) : <SuppressedBy value={e.note} />}</p>
+                )}
               </li>
             ))}
           </ol>

@@ -8,6 +8,7 @@ import { Select } from "../../ui/Form";
 import { DataTable, Pager } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { AlertsNav } from "./AlertsNav";
+import { SuppressedBy } from "./common";
 import { HelpButton } from "../help/HelpButton";
 
 const LIMIT = 50;
@@ -81,7 +82,11 @@ export function AlertsBoard(props: { query: Record<string, string>; path: string
                         <strong>{a.rule_name ?? a.target ?? a.rule_id}</strong>
                       </Link>
                       {a.summary && <div className="muted">{inLocale(locale, a.summary, a.summary_pt_br)}</div>}
-                      {a.suppressed_by && <div className="muted">{t("alerts.suppressed", { by: a.suppressed_by })}</div>}
+                      {a.suppressed_by && (
+                        <div className="muted">
+                          <SuppressedBy value={a.suppressed_by} />
+                        </div>
+                      )}
                     </>
                   ),
                 },
