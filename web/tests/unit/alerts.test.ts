@@ -18,11 +18,11 @@ import {
   parseLabels,
   parseMatchers,
   parseNumber,
-  parseSuppression,
   ruleBody,
   ruleToForm,
   silenceState,
 } from "../../src/features/alerts/logic";
+import { parseSuppression } from "../../src/features/alerts/suppressionReason";
 
 const check = (key: string, values?: Record<string, string | number>) => (values ? `${key}:${JSON.stringify(values)}` : key);
 

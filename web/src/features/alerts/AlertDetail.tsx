@@ -9,7 +9,7 @@ import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { SeverityBadge } from "./AlertsBoard";
 import { DeliveryOutcome } from "./Channels";
 import { AlertsNav } from "./AlertsNav";
-import { SuppressedBy } from "./common";
+import { SuppressedBy } from "./SuppressedBy";
 
 export function AlertDetail(props: { id: string; path: string }) {
   const { t, dateTime, relative, number, locale } = useI18n();

@@ -8,7 +8,7 @@ import { Select } from "../../ui/Form";
 import { DataTable, Pager } from "../../ui/Table";
 import { Badge, ErrorNote, Loading } from "../../ui/States";
 import { AlertsNav } from "./AlertsNav";
-import { SuppressedBy } from "./common";
+import { SuppressedBy } from "./SuppressedBy";
 import { HelpButton } from "../help/HelpButton";
 
 const LIMIT = 50;

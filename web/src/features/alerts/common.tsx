@@ -6,9 +6,8 @@ import { useApp, useQuery } from "../../lib/app";
 import { useI18n, type MessageKey } from "../../lib/i18n";
 import type { Device, DeviceGroup, Page, Pop, Scope } from "../../lib/types";
 import { Select } from "../../ui/Form";
-import { Link } from "../../lib/router";
 import { ErrorNote } from "../../ui/States";
-import { formField, parseSuppression, SCOPES, type FieldErrors } from "./logic";
+import { formField, SCOPES, type FieldErrors } from "./logic";
 
 /** A write: busy flag, the failure, and the failure's field (API names) for the form to show. */
 export function useAction() {
@@ -166,13 +165,4 @@ export function ConfirmButton(props: { label: string; question: string; onConfir
       </button>
     </span>
   );
-}
-
-/** What holds an alert back, in words and linked to it: the root-cause alert, the silences or the
- * maintenance windows. */
-export function SuppressedBy({ value }: { value: string }) {
-  const { t } = useI18n();
-  const suppression = parseSuppression(value);
-  if (suppression.kind === "other") return <>{suppression.text}</>;
-  return <Link href={suppression.href}>{t(`suppression.${suppression.kind}` as MessageKey)}</Link>;
 }
