@@ -50,6 +50,14 @@ extension MetricsMaintenance {
                 """)
             written[target] = try await Self.count(rows)
         }
+        // Counter series' changed hours, for what derives rates from the 5-minute rollups (the
+        // reports' traffic days).
+        try await tx.query("""
+            INSERT INTO metric_rate_changes (provider_id, series_id, hour)
+            SELECT s.provider_id, d.series_id, d.hour FROM metric_dirty d JOIN metric_series s ON s.id = d.series_id
+            WHERE s.kind = 'counter'
+            ON CONFLICT DO NOTHING
+            """)
         try await tx.query("DELETE FROM metric_dirty")
         return written
     }

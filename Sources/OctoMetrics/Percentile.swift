@@ -19,7 +19,7 @@ public enum Percentile {
 
     /// The `k`-th smallest (0-based) of `values`, reordering them: quickselect with a median-of-three
     /// pivot, falling back to a sort if partitioning stops shrinking the range quickly.
-    static func select(_ values: inout [Double], _ k: Int) -> Double {
+    public static func select(_ values: inout [Double], _ k: Int) -> Double {
         var low = 0, high = values.count - 1, budget = 2 * (Int.bitWidth - values.count.leadingZeroBitCount) + 8
         while high - low > 16 {
             budget -= 1

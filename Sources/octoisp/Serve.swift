@@ -95,7 +95,7 @@ struct Serve: AsyncParsableCommand {
         let driftEvery = environment.values["OCTOISP_PROVISIONING_DRIFT_INTERVAL"].flatMap(Int64.init) ?? 86_400
         let reportRetentionDays = environment.values["OCTOISP_REPORTS_RETENTION_DAYS"].flatMap(Int.init) ?? 90
         let reports = ReportService(database: database, queue: jobs, secrets: try? environment.secretBox(), retentionDays: reportRetentionDays,
-                                    logger: logger)
+                                    trafficDays: MetricsRetention(environment: environment.values).days(.fiveMinutes), logger: logger)
         if roles.contains(.worker) {
             var handlers = JobHandlers()
             let xmpp = XMPPConnector(logger: logger)

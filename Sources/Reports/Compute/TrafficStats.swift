@@ -125,6 +125,38 @@ public struct TrafficAggregate: Sendable {
         }
     }
 
+    /// Adds a stored day of one device (its summed rates and its bits); counts no interface.
+    public mutating func add(day: TrafficDay) {
+        guard day.slots > 0 else { return }
+        let first = slot(day.firstKey)
+        _ = slot(day.firstKey + Int64(day.slots) - 1)
+        for offset in 0..<day.slots {
+            let valueIn = day.sumsIn[offset], valueOut = day.sumsOut[offset]
+            if !valueIn.isNaN { sumsIn[first + offset] += valueIn; seen[first + offset] |= 1 }
+            if !valueOut.isNaN { sumsOut[first + offset] += valueOut; seen[first + offset] |= 2 }
+        }
+        bytesIn += day.bitsIn / 8
+        bytesOut += day.bitsOut / 8
+    }
+
+    /// Adds another aggregate (a device's to its customer's, POP's and provider's), its interfaces too.
+    public mutating func add(_ other: TrafficAggregate) {
+        interfaces += other.interfaces
+        bytesIn += other.bytesIn
+        bytesOut += other.bytesOut
+        guard !other.seen.isEmpty else { return }
+        let first = slot(other.base)
+        _ = slot(other.base + Int64(other.seen.count) - 1)
+        for offset in other.seen.indices where other.seen[offset] != 0 {
+            sumsIn[first + offset] += other.sumsIn[offset]
+            sumsOut[first + offset] += other.sumsOut[offset]
+            seen[first + offset] |= other.seen[offset]
+        }
+    }
+
+    /// Counts `count` interfaces whose rates were added as days.
+    public mutating func countInterfaces(_ count: Int) { interfaces += count }
+
     /// The 5-minute bucket an interval ending at `at` belongs to.
     static func key(_ at: Date) -> Int64 { Int64((at.timeIntervalSince1970 / 300).rounded(.up)) }
 

@@ -4,6 +4,7 @@ import Logging
 import Notifications
 import OctoCore
 import OctoJobs
+import OctoMetrics
 import OctoStore
 import PostgresNIO
 
@@ -37,6 +38,16 @@ public struct ReportRetentionJob: JobPayload, Hashable {
     public init(period: Int64) { self.period = period }
 }
 
+/// `reports.traffic`: compute and store a provider's traffic days whose rollups changed.
+public struct ReportTrafficJob: JobPayload, Hashable {
+    /// The job type.
+    public static let jobType = "reports.traffic"
+    /// The scheduled hour (seconds since the epoch).
+    public var period: Int64
+    /// Creates the payload.
+    public init(period: Int64) { self.period = period }
+}
+
 /// Reports on demand and on a schedule: queues runs as jobs, generates them with progress, keeps the
 /// files in the archive (RLS) until they expire, and e-mails scheduled ones with their files attached
 /// through the SMTP server of the schedule's e-mail channel.
@@ -49,6 +60,8 @@ public struct ReportService: Sendable {
     public let secrets: SecretBox?
     /// Days a run is kept (`OCTOISP_REPORTS_RETENTION_DAYS`, default 90).
     public let retentionDays: Int
+    /// Days traffic days are kept: as long as the 5-minute rollups they come from (35 by default).
+    public let trafficDays: Int
     /// Logger.
     public let logger: Logger
     /// Rollup batches a report reads at once besides its own transaction (see ``ReportOptions/parallelReads``):
@@ -56,11 +69,13 @@ public struct ReportService: Sendable {
     public static let readers = 2
 
     /// Creates the service.
-    public init(database: Database, queue: any JobQueue, secrets: SecretBox?, retentionDays: Int = 90, logger: Logger) {
+    public init(database: Database, queue: any JobQueue, secrets: SecretBox?, retentionDays: Int = 90,
+                trafficDays: Int = MetricsRetention().days(.fiveMinutes), logger: Logger) {
         self.database = database
         self.queue = queue
         self.secrets = secrets
         self.retentionDays = retentionDays
+        self.trafficDays = trafficDays
         self.logger = logger
     }
 
@@ -210,7 +225,20 @@ public struct ReportService: Sendable {
         }
     }
 
-    /// The recurring schedules: due report schedules every minute, retention every hour.
+    /// Computes and stores `provider`'s traffic days whose 5-minute rollups changed, until none is left;
+    /// deletes those older than the 5-minute rollups' retention. Returns the days written.
+    @discardableResult
+    public func refreshTraffic(provider: UUID) async throws -> Int {
+        var written = 0
+        while true {
+            let days = try await TrafficDays.refresh(database, provider: provider, keepDays: trafficDays)
+            if days == 0 { return written }
+            written += days
+        }
+    }
+
+    /// The recurring schedules: due report schedules every minute, retention and the traffic days
+    /// every hour.
     public func recurringSchedules() -> [RecurringSchedule] {
         let database = self.database
         return [
@@ -232,6 +260,15 @@ public struct ReportService: Sendable {
                     try JobRequest(ReportRetentionJob(period: period), providerID: provider, maxAttempts: 3, dedupKey: "reports.retention:\(period)")
                 }
             },
+            RecurringSchedule(name: "reports.traffic", every: 3600) { start in
+                let period = Int64(start.timeIntervalSince1970)
+                let providers = try await database.globalStatement("SELECT DISTINCT provider_id FROM metric_rate_changes")
+                    .map { try $0.decode(UUID.self) }
+                return try providers.map { provider in
+                    try JobRequest(ReportTrafficJob(period: period), providerID: provider, priority: 1, maxAttempts: 3,
+                                   dedupKey: "reports.traffic:\(period)", orderingKey: "reports.traffic:\(provider.lowercased)")
+                }
+            },
         ]
     }
 }
@@ -247,6 +284,9 @@ extension JobHandlers {
         }
         register(ReportRetentionJob.self) { _, context in
             try await service.deleteExpired(provider: context.providerID)
+        }
+        register(ReportTrafficJob.self) { _, context in
+            try await service.refreshTraffic(provider: context.providerID)
         }
     }
 }

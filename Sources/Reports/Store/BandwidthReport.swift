@@ -84,72 +84,114 @@ enum BandwidthReport {
         var pops: [String: TrafficAggregate] = [:]
         var provider = TrafficAggregate()
         var histogram = UtilizationHistogram()
-        var device: (info: Interface, aggregate: TrafficAggregate)?
         var customer: (info: Interface, aggregate: TrafficAggregate)?
-        func closeDevice() {
-            guard let current = device else { return }
-            let stats = current.aggregate.stats()
-            perDevice.append(Figures(label: current.info.device, extra: current.info.pop, id: current.info.deviceId.lowercased, speed: nil,
-                                     in: stats.in, out: stats.out))
-            device = nil
-        }
         func closeCustomer() {
             guard let current = customer, let id = current.info.customerId else { customer = nil; return }
             let stats = current.aggregate.stats()
             perCustomer.append(Figures(label: current.info.customer ?? "", extra: nil, id: id.lowercased, speed: nil, in: stats.in, out: stats.out))
             customer = nil
         }
-        // Rollups are read 500 interfaces (1,000 series) at a time. With overlapped reads the next
-        // batch is being read by PostgreSQL while this one is computed; with parallel readers, the next
-        // `readers` batches, each in its own transaction.
-        let batch = max(context.options.rollupBatch, 1)
-        let starts = Array(stride(from: 0, to: interfaces.count, by: batch))
-        func series(_ start: Int) -> [Int64] {
-            interfaces[start..<min(start + batch, interfaces.count)].flatMap { [$0.inSeries, $0.outSeries] }
+        // The devices in the list's order (customer, device), each with the rows of its interfaces.
+        var groups: [(device: TrafficDays.Device, rows: Range<Int>)] = []
+        for (index, interface) in interfaces.enumerated() {
+            let item = TrafficDays.Device.Interface(inSeries: interface.inSeries, outSeries: interface.outSeries, inBits: interface.inBits,
+                                                    outBits: interface.outBits, maxRate: interface.maxRate)
+            if let last = groups.last, last.device.id == interface.deviceId {
+                groups[groups.count - 1].device.interfaces.append(item)
+                groups[groups.count - 1].rows = last.rows.lowerBound..<(index + 1)
+            } else {
+                groups.append((TrafficDays.Device(id: interface.deviceId, interfaces: [item]), index..<(index + 1)))
+            }
         }
+        // Traffic days are read for whole devices, about `rollupBatch` interfaces at a time. With
+        // overlapped reads the next batch is being read by PostgreSQL while this one is computed; with
+        // parallel readers, the next `readers` batches, each in its own transaction.
+        let batch = max(context.options.rollupBatch, 1)
+        var batches: [Range<Int>] = []
+        var batchStart = 0, batchInterfaces = 0
+        for (index, group) in groups.enumerated() {
+            batchInterfaces += group.device.interfaces.count
+            if batchInterfaces >= batch || index == groups.count - 1 {
+                batches.append(batchStart..<(index + 1))
+                batchStart = index + 1
+                batchInterfaces = 0
+            }
+        }
+        let days = try TrafficDays.days(context.period)
+        let zone = context.period.timeZone
         let parallel = context.options.parallelReads
         let ahead = parallel.map { max($0.readers, 1) } ?? (context.options.overlapReads ? 1 : 0)
         let tenant = tx.providerID
-        func read(_ start: Int) -> Task<[Int64: [CounterRate.Reading]], any Error> {
-            let ids = series(start)
+        func read(_ range: Range<Int>) -> Task<[UUID: [TrafficDay]], any Error> {
+            let devices = groups[range].map(\.device)
             if let database = parallel?.database {
-                return Task { try await database.withTenantReading(tenant) { try await fiveMinuteReadings($0, series: ids, from: from, to: to) } }
+                return Task { try await database.withTenantReading(tenant) { try await TrafficDays.read($0, devices: devices, days: days, timeZone: zone) } }
             }
-            return Task { try await fiveMinuteReadings(tx, series: ids, from: from, to: to) }
+            return Task { try await TrafficDays.read(tx, devices: devices, days: days, timeZone: zone) }
         }
-        var pending: [Task<[Int64: [CounterRate.Reading]], any Error>] = starts.prefix(ahead).map(read)
+        var pending: [Task<[UUID: [TrafficDay]], any Error>] = batches.prefix(ahead).map(read)
         defer { for task in pending { task.cancel() } }
-        for (number, start) in starts.enumerated() {
-            let slice = interfaces[start..<min(start + batch, interfaces.count)]
-            let readings = try await timings.measure("bandwidth: waiting for the rollup reads") {
-                guard !pending.isEmpty else { return try await fiveMinuteReadings(tx, series: series(start), from: from, to: to) }
+        // Interfaces whose 95th percentile the days' heads cannot tell: read again from the rollups.
+        var exactLater: [Int] = []
+        let noData = SeriesTotals().stats()!
+        for (number, range) in batches.enumerated() {
+            let trafficDays = try await timings.measure("bandwidth: waiting for the traffic-day reads") {
+                guard !pending.isEmpty else {
+                    return try await TrafficDays.read(tx, devices: groups[range].map(\.device), days: days, timeZone: zone)
+                }
                 let current = pending.removeFirst()
-                if number + ahead < starts.count { pending.append(read(starts[number + ahead])) }
+                if number + ahead < batches.count { pending.append(read(batches[number + ahead])) }
                 return try await current.value
             }
-            timings.time("bandwidth: rates, percentiles and sums") {
-                for interface in slice {
-                    let samplesIn = TrafficStats.samples(readings: readings[interface.inSeries] ?? [], bits: interface.inBits,
-                                                         maxRate: interface.maxRate, from: from, to: to)
-                    let samplesOut = TrafficStats.samples(readings: readings[interface.outSeries] ?? [], bits: interface.outBits,
-                                                          maxRate: interface.maxRate, from: from, to: to)
-                    let figures = Figures(label: "\(interface.device) · \(interface.name)", extra: interface.pop,
-                                          id: "\(interface.deviceId.lowercased)/\(interface.ifIndex)", speed: interface.speed,
-                                          in: TrafficStats.compute(samplesIn), out: TrafficStats.compute(samplesOut))
-                    perInterface.append(figures)
-                    histogram.add(p95Bps: figures.billable, speedBps: interface.speed)
-                    if device?.info.deviceId != interface.deviceId { closeDevice(); device = (interface, TrafficAggregate()) }
-                    device?.aggregate.add(in: samplesIn, out: samplesOut)
-                    if customer?.info.customerId != interface.customerId { closeCustomer(); customer = (interface, TrafficAggregate()) }
-                    customer?.aggregate.add(in: samplesIn, out: samplesOut)
-                    pops[interface.pop ?? context.l("(sem POP)", "(no POP)"), default: TrafficAggregate()].add(in: samplesIn, out: samplesOut)
-                    provider.add(in: samplesIn, out: samplesOut)
+            timings.time("bandwidth: percentiles and sums") {
+                for group in groups[range] {
+                    var aggregate = TrafficAggregate()
+                    aggregate.countInterfaces(group.device.interfaces.count)
+                    var totals: [Int64: SeriesTotals] = [:]
+                    for day in trafficDays[group.device.id] ?? [] {
+                        aggregate.add(day: day)
+                        for series in day.series { totals[series.id, default: SeriesTotals()].add(series) }
+                    }
+                    for row in group.rows {
+                        let interface = interfaces[row]
+                        let statsIn = totals[interface.inSeries].map { $0.stats() } ?? noData
+                        let statsOut = totals[interface.outSeries].map { $0.stats() } ?? noData
+                        let figures = Figures(label: "\(interface.device) · \(interface.name)", extra: interface.pop,
+                                              id: "\(interface.deviceId.lowercased)/\(interface.ifIndex)", speed: interface.speed,
+                                              in: statsIn ?? noData, out: statsOut ?? noData)
+                        if statsIn == nil || statsOut == nil { exactLater.append(perInterface.count) } else {
+                            histogram.add(p95Bps: figures.billable, speedBps: interface.speed)
+                        }
+                        perInterface.append(figures)
+                    }
+                    let info = interfaces[group.rows.lowerBound]
+                    let stats = aggregate.stats()
+                    perDevice.append(Figures(label: info.device, extra: info.pop, id: info.deviceId.lowercased, speed: nil, in: stats.in, out: stats.out))
+                    if customer?.info.customerId != info.customerId { closeCustomer(); customer = (info, TrafficAggregate()) }
+                    customer?.aggregate.add(aggregate)
+                    pops[info.pop ?? context.l("(sem POP)", "(no POP)"), default: TrafficAggregate()].add(aggregate)
+                    provider.add(aggregate)
                 }
             }
-            try await context.progress(5 + 80 * min(start + batch, interfaces.count) / max(interfaces.count, 1))
+            try await context.progress(5 + 80 * batches[number].upperBound / max(groups.count, 1))
         }
-        closeDevice()
         closeCustomer()
+        try await timings.measure("bandwidth: interfaces read again from the rollups") {
+            for chunk in stride(from: 0, to: exactLater.count, by: batch) {
+                let rows = exactLater[chunk..<min(chunk + batch, exactLater.count)]
+                let ids = rows.flatMap { [interfaces[$0].inSeries, interfaces[$0].outSeries] }
+                let readings = try await fiveMinuteReadings(tx, series: ids, from: from.addingTimeInterval(-TrafficDays.lookBack), to: to)
+                for row in rows {
+                    let interface = interfaces[row]
+                    func stats(_ series: Int64, bits: Int) -> TrafficStats {
+                        TrafficStats.compute(TrafficStats.samples(readings: readings[series] ?? [], bits: bits, maxRate: interface.maxRate, from: from, to: to))
+                    }
+                    perInterface[row].in = stats(interface.inSeries, bits: interface.inBits)
+                    perInterface[row].out = stats(interface.outSeries, bits: interface.outBits)
+                    histogram.add(p95Bps: perInterface[row].billable, speedBps: interface.speed)
+                }
+            }
+        }
 
         let total = provider.stats()
         let f = context.formatter
