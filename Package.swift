@@ -393,6 +393,7 @@ let package = Package(
             dependencies: [
                 "Reports",
                 "OctoCore",
+                "OctoJobs",
                 "OctoStore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),

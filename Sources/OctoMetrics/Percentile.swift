@@ -8,13 +8,18 @@ public enum Percentile {
     /// The value at that rank is found by selection (linear on average) rather than a full sort, which
     /// matters for a month of 5-minute rates (8,640 per series) over many series.
     public static func nearestRank(_ values: [Double], _ p: Double) -> Double? {
+        var work = values
+        return nearestRank(selecting: &work, p)
+    }
+
+    /// ``nearestRank(_:_:)`` of `values`, reordering them instead of copying.
+    public static func nearestRank(selecting values: inout [Double], _ p: Double) -> Double? {
         guard !values.isEmpty else { return nil }
         // The epsilon keeps 0.95 × 20 (19.000000000000004 in binary) at rank 19.
         let rank = Int((p * Double(values.count) - 1e-9).rounded(.up))
         let index = min(max(rank, 1), values.count) - 1
         if values.contains(where: \.isNaN) { return values.sorted()[index] }
-        var work = values
-        return select(&work, index)
+        return select(&values, index)
     }
 
     /// The `k`-th smallest (0-based) of `values`, reordering them: quickselect with a median-of-three

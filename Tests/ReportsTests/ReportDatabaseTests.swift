@@ -222,9 +222,10 @@ import Testing
         }
     }
 
-    /// Rollups read in batches by parallel transactions give the same report as one batch after another
-    /// in the report's own transaction: five interfaces with different rates, two per batch.
-    @Test func parallelRollupReadsGiveTheSameReportAsReadsInTurn() async throws {
+    /// Traffic days read (and computed from the rollups) in batches by parallel transactions give the same
+    /// report as one batch after another in the report's own transaction: five interfaces with different
+    /// rates, two per batch.
+    @Test func parallelReadsGiveTheSameReportAsReadsInTurn() async throws {
         try await TestDatabase.with(clock: ManualWallClock(Self.nov1(48))) { stack in
             let f = try await Self.fixture(stack)
             try await stack.database.withTenant(f.provider) { tx in
@@ -256,6 +257,7 @@ import Testing
             func generate(_ options: ReportOptions) async throws -> [UInt8] {
                 var options = options
                 options.rollupBatch = 2
+                options.trafficBatch = 2
                 return try await stack.database.withTenant(f.provider) { tx in
                     try await ReportGenerator.generate(request, period: try request.period(timeZone: Self.sp), tx: tx, options: options)
                 }[.csv] ?? []

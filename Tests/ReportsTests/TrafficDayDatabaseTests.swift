@@ -185,7 +185,7 @@ import Testing
                 try await BandwidthReport.run(context, now: stack.clock.now)
             }
             Self.check(writer, expected)
-            #expect(timings.phases.contains { $0.phase == "bandwidth: interfaces read again from the rollups" })
+            #expect(timings.phases.contains { $0.phase == "bandwidth: interfaces read again from the rollups (1)" })
             let attacked = try #require(expected.interfaces["RTR-A · port1"]?.0)
             let (p95, peak) = (try #require(attacked.p95Bps), try #require(attacked.peakBps))
             #expect(p95 < peak / 10, "the percentile discards the attack")

@@ -47,7 +47,8 @@ public struct TrafficDay: Sendable, Hashable {
             head = Array(samples.map(\.bitsPerSecond).sorted(by: >).prefix(TrafficDay.headSize))
         }
 
-        init(id: Int64, outbound: Bool, intervals: Int, bits: Double, seconds: Double, peak: Double, head: [Double]) {
+        /// A series' day from its figures (the head descending, at most ``TrafficDay/headSize``).
+        public init(id: Int64, outbound: Bool, intervals: Int, bits: Double, seconds: Double, peak: Double, head: [Double]) {
             self.id = id
             self.outbound = outbound
             self.intervals = intervals
@@ -106,7 +107,8 @@ public struct TrafficDay: Sendable, Hashable {
         }
     }
 
-    init(start: Date, slots: Int, sumsIn: [Double], sumsOut: [Double], series: [Series]) {
+    /// A day from its parts (`sumsIn` and `sumsOut` of `slots` values each).
+    public init(start: Date, slots: Int, sumsIn: [Double], sumsOut: [Double], series: [Series]) {
         self.start = start
         self.slots = slots
         self.sumsIn = sumsIn

@@ -130,16 +130,26 @@ public struct TrafficAggregate: Sendable {
         guard day.slots > 0 else { return }
         let first = slot(day.firstKey)
         _ = slot(day.firstKey + Int64(day.slots) - 1)
-        for offset in 0..<day.slots {
-            let valueIn = day.sumsIn[offset], valueOut = day.sumsOut[offset]
-            if !valueIn.isNaN { sumsIn[first + offset] += valueIn; seen[first + offset] |= 1 }
-            if !valueOut.isNaN { sumsOut[first + offset] += valueOut; seen[first + offset] |= 2 }
+        sumsIn.withUnsafeMutableBufferPointer { sumsIn in
+            sumsOut.withUnsafeMutableBufferPointer { sumsOut in
+                seen.withUnsafeMutableBufferPointer { seen in
+                    day.sumsIn.withUnsafeBufferPointer { dayIn in
+                        day.sumsOut.withUnsafeBufferPointer { dayOut in
+                            for offset in 0..<min(day.slots, dayIn.count, dayOut.count) {
+                                let valueIn = dayIn[offset], valueOut = dayOut[offset]
+                                if !valueIn.isNaN { sumsIn[first + offset] += valueIn; seen[first + offset] |= 1 }
+                                if !valueOut.isNaN { sumsOut[first + offset] += valueOut; seen[first + offset] |= 2 }
+                            }
+                        }
+                    }
+                }
+            }
         }
         bytesIn += day.bitsIn / 8
         bytesOut += day.bitsOut / 8
     }
 
-    /// Adds another aggregate (a device's to its customer's, POP's and provider's), its interfaces too.
+    /// Adds another aggregate (a device's to its customer's and POP's), its interfaces too.
     public mutating func add(_ other: TrafficAggregate) {
         interfaces += other.interfaces
         bytesIn += other.bytesIn
@@ -147,10 +157,23 @@ public struct TrafficAggregate: Sendable {
         guard !other.seen.isEmpty else { return }
         let first = slot(other.base)
         _ = slot(other.base + Int64(other.seen.count) - 1)
-        for offset in other.seen.indices where other.seen[offset] != 0 {
-            sumsIn[first + offset] += other.sumsIn[offset]
-            sumsOut[first + offset] += other.sumsOut[offset]
-            seen[first + offset] |= other.seen[offset]
+        sumsIn.withUnsafeMutableBufferPointer { sumsIn in
+            sumsOut.withUnsafeMutableBufferPointer { sumsOut in
+                seen.withUnsafeMutableBufferPointer { seen in
+                    other.sumsIn.withUnsafeBufferPointer { otherIn in
+                        other.sumsOut.withUnsafeBufferPointer { otherOut in
+                            other.seen.withUnsafeBufferPointer { otherSeen in
+                                // Slots without a sample hold 0, so adding them changes nothing.
+                                for offset in 0..<otherSeen.count {
+                                    sumsIn[first + offset] += otherIn[offset]
+                                    sumsOut[first + offset] += otherOut[offset]
+                                    seen[first + offset] |= otherSeen[offset]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -165,9 +188,16 @@ public struct TrafficAggregate: Sendable {
         func of(_ sums: [Double], bit: UInt8, bytes: Double) -> TrafficStats {
             var values: [Double] = []
             values.reserveCapacity(sums.count)
-            for index in seen.indices where seen[index] & bit != 0 { values.append(sums[index]) }
-            return TrafficStats(bytes: bytes, averageBps: values.isEmpty ? nil : values.reduce(0, +) / Double(values.count),
-                                peakBps: values.max(), p95Bps: Percentile.nearestRank(values, 0.95), intervals: values.count)
+            var total = 0.0, peak = -Double.infinity
+            for index in seen.indices where seen[index] & bit != 0 {
+                let value = sums[index]
+                values.append(value)
+                total += value
+                peak = max(peak, value)
+            }
+            let count = values.count
+            return TrafficStats(bytes: bytes, averageBps: count == 0 ? nil : total / Double(count), peakBps: count == 0 ? nil : peak,
+                                p95Bps: Percentile.nearestRank(selecting: &values, 0.95), intervals: count)
         }
         return (of(sumsIn, bit: 1, bytes: bytesIn), of(sumsOut, bit: 2, bytes: bytesOut))
     }

@@ -106,7 +106,7 @@ enum BandwidthReport {
         // Traffic days are read for whole devices, about `rollupBatch` interfaces at a time. With
         // overlapped reads the next batch is being read by PostgreSQL while this one is computed; with
         // parallel readers, the next `readers` batches, each in its own transaction.
-        let batch = max(context.options.rollupBatch, 1)
+        let batch = max(context.options.trafficBatch, 1)
         var batches: [Range<Int>] = []
         var batchStart = 0, batchInterfaces = 0
         for (index, group) in groups.enumerated() {
@@ -122,40 +122,38 @@ enum BandwidthReport {
         let parallel = context.options.parallelReads
         let ahead = parallel.map { max($0.readers, 1) } ?? (context.options.overlapReads ? 1 : 0)
         let tenant = tx.providerID
-        func read(_ range: Range<Int>) -> Task<[UUID: [TrafficDay]], any Error> {
-            let devices = groups[range].map(\.device)
-            if let database = parallel?.database {
-                return Task { try await database.withTenantReading(tenant) { try await TrafficDays.read($0, devices: devices, days: days, timeZone: zone) } }
-            }
-            return Task { try await TrafficDays.read(tx, devices: devices, days: days, timeZone: zone) }
+        // A batch is read and summed per device by the same task: with parallel readers, on as many
+        // cores as there are readers; only the customers' and POPs' sums stay on the report's task.
+        let batchDevices = batches.map { groups[$0].map(\.device) }
+        @Sendable func load(_ tx: Transaction, _ devices: [TrafficDays.Device]) async throws -> [UUID: DeviceTraffic] {
+            DeviceTraffic.summarize(try await TrafficDays.read(tx, devices: devices, days: days, timeZone: zone), devices: devices)
         }
-        var pending: [Task<[UUID: [TrafficDay]], any Error>] = batches.prefix(ahead).map(read)
+        func read(_ number: Int) -> Task<[UUID: DeviceTraffic], any Error> {
+            let devices = batchDevices[number]
+            if let database = parallel?.database {
+                return Task { try await database.withTenantReading(tenant) { try await load($0, devices) } }
+            }
+            return Task { try await load(tx, devices) }
+        }
+        var pending: [Task<[UUID: DeviceTraffic], any Error>] = batches.indices.prefix(ahead).map(read)
         defer { for task in pending { task.cancel() } }
         // Interfaces whose 95th percentile the days' heads cannot tell: read again from the rollups.
         var exactLater: [Int] = []
         let noData = SeriesTotals().stats()!
         for (number, range) in batches.enumerated() {
-            let trafficDays = try await timings.measure("bandwidth: waiting for the traffic-day reads") {
-                guard !pending.isEmpty else {
-                    return try await TrafficDays.read(tx, devices: groups[range].map(\.device), days: days, timeZone: zone)
-                }
+            let traffic = try await timings.measure("bandwidth: waiting for the traffic-day reads and device sums") {
+                guard !pending.isEmpty else { return try await load(tx, batchDevices[number]) }
                 let current = pending.removeFirst()
-                if number + ahead < batches.count { pending.append(read(batches[number + ahead])) }
+                if number + ahead < batches.count { pending.append(read(number + ahead)) }
                 return try await current.value
             }
-            timings.time("bandwidth: percentiles and sums") {
+            timings.time("bandwidth: customers, POPs and tables") {
                 for group in groups[range] {
-                    var aggregate = TrafficAggregate()
-                    aggregate.countInterfaces(group.device.interfaces.count)
-                    var totals: [Int64: SeriesTotals] = [:]
-                    for day in trafficDays[group.device.id] ?? [] {
-                        aggregate.add(day: day)
-                        for series in day.series { totals[series.id, default: SeriesTotals()].add(series) }
-                    }
+                    let device = traffic[group.device.id] ?? DeviceTraffic()
                     for row in group.rows {
                         let interface = interfaces[row]
-                        let statsIn = totals[interface.inSeries].map { $0.stats() } ?? noData
-                        let statsOut = totals[interface.outSeries].map { $0.stats() } ?? noData
+                        let statsIn = device.series[interface.inSeries] ?? noData
+                        let statsOut = device.series[interface.outSeries] ?? noData
                         let figures = Figures(label: "\(interface.device) · \(interface.name)", extra: interface.pop,
                                               id: "\(interface.deviceId.lowercased)/\(interface.ifIndex)", speed: interface.speed,
                                               in: statsIn ?? noData, out: statsOut ?? noData)
@@ -165,20 +163,24 @@ enum BandwidthReport {
                         perInterface.append(figures)
                     }
                     let info = interfaces[group.rows.lowerBound]
-                    let stats = aggregate.stats()
-                    perDevice.append(Figures(label: info.device, extra: info.pop, id: info.deviceId.lowercased, speed: nil, in: stats.in, out: stats.out))
+                    var aggregate = device.aggregate
+                    aggregate.countInterfaces(group.device.interfaces.count)
+                    perDevice.append(Figures(label: info.device, extra: info.pop, id: info.deviceId.lowercased, speed: nil,
+                                             in: device.stats.in, out: device.stats.out))
                     if customer?.info.customerId != info.customerId { closeCustomer(); customer = (info, TrafficAggregate()) }
                     customer?.aggregate.add(aggregate)
                     pops[info.pop ?? context.l("(sem POP)", "(no POP)"), default: TrafficAggregate()].add(aggregate)
-                    provider.add(aggregate)
                 }
             }
             try await context.progress(5 + 80 * batches[number].upperBound / max(groups.count, 1))
         }
         closeCustomer()
-        try await timings.measure("bandwidth: interfaces read again from the rollups") {
-            for chunk in stride(from: 0, to: exactLater.count, by: batch) {
-                let rows = exactLater[chunk..<min(chunk + batch, exactLater.count)]
+        // Every device is in one POP entry (or the one of devices without a POP): the provider is their sum.
+        for name in pops.keys.sorted() { provider.add(pops[name]!) }
+        try await timings.measure("bandwidth: interfaces read again from the rollups (\(exactLater.count))") {
+            let rollupBatch = max(context.options.rollupBatch, 1)
+            for chunk in stride(from: 0, to: exactLater.count, by: rollupBatch) {
+                let rows = exactLater[chunk..<min(chunk + rollupBatch, exactLater.count)]
                 let ids = rows.flatMap { [interfaces[$0].inSeries, interfaces[$0].outSeries] }
                 let readings = try await fiveMinuteReadings(tx, series: ids, from: from.addingTimeInterval(-TrafficDays.lookBack), to: to)
                 for row in rows {
@@ -243,6 +245,31 @@ enum BandwidthReport {
             try writer.endTable()
         } }
         try await context.progress(95)
+    }
+
+    /// One device's traffic over the period, from its days: its summed series and their statistics, and
+    /// each series' statistics (nil where the days' heads cannot tell the percentile).
+    struct DeviceTraffic: Sendable {
+        var aggregate = TrafficAggregate()
+        var stats = (in: SeriesTotals().stats()!, out: SeriesTotals().stats()!)
+        var series: [Int64: TrafficStats?] = [:]
+
+        static func summarize(_ days: [UUID: [TrafficDay]], devices: [TrafficDays.Device]) -> [UUID: DeviceTraffic] {
+            var result: [UUID: DeviceTraffic] = [:]
+            result.reserveCapacity(devices.count)
+            for device in devices {
+                var traffic = DeviceTraffic()
+                var totals: [Int64: SeriesTotals] = [:]
+                for day in days[device.id] ?? [] {
+                    traffic.aggregate.add(day: day)
+                    for series in day.series { totals[series.id, default: SeriesTotals()].add(series) }
+                }
+                traffic.stats = traffic.aggregate.stats()
+                for (id, total) in totals { traffic.series[id] = .some(total.stats()) }
+                result[device.id] = traffic
+            }
+            return result
+        }
     }
 
     /// The `n` rows with the highest billable 95th percentile (ties by label). Sorts (value, index) pairs

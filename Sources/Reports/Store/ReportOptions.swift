@@ -21,6 +21,9 @@ public struct ReportOptions: Sendable {
     public var parallelReads: (database: Database, readers: Int)?
     /// Interfaces per rollup read of the bandwidth report (two series each).
     var rollupBatch = 500
+    /// Interfaces (whole devices) per traffic-day read of the bandwidth report: a month of one
+    /// interface's days is about 45 KiB, and up to `readers` + 1 batches are held at once.
+    var trafficBatch = 250
     /// Wall time per phase, when set.
     public var timings: ReportTimings?
 
