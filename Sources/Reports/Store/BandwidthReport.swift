@@ -5,10 +5,11 @@ import OctoStore
 import PostgresNIO
 
 /// The bandwidth report: per interface, device, POP and customer, the in/out volume, average, peak
-/// and 95th percentile of the 5-minute rates (as transit is billed), read from the 5-minute rollups
-/// (never raw samples). Interfaces are read in batches ordered by customer and device, so a device's
-/// and a customer's summed series are complete when the next one starts and are dropped then; only
-/// each interface's figures (not its samples) are kept until the tables are written.
+/// and 95th percentile of the 5-minute rates (as transit is billed), from the devices' traffic days
+/// (``TrafficDays``: derived from the 5-minute rollups, never raw samples). Devices are read in batches
+/// ordered by customer and device, each summed over the period by the task that read it, so a
+/// customer's summed series is complete when the next one starts and is dropped then; only each
+/// interface's and device's figures (not their samples) are kept until the tables are written.
 enum BandwidthReport {
     struct Interface {
         var deviceId: UUID
@@ -103,7 +104,7 @@ enum BandwidthReport {
                 groups.append((TrafficDays.Device(id: interface.deviceId, interfaces: [item]), index..<(index + 1)))
             }
         }
-        // Traffic days are read for whole devices, about `rollupBatch` interfaces at a time. With
+        // Traffic days are read for whole devices, about `trafficBatch` interfaces at a time. With
         // overlapped reads the next batch is being read by PostgreSQL while this one is computed; with
         // parallel readers, the next `readers` batches, each in its own transaction.
         let batch = max(context.options.trafficBatch, 1)
