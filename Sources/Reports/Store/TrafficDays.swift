@@ -145,17 +145,19 @@ enum TrafficDays {
                 let list = Array(devices.values)
                 for chunk in stride(from: 0, to: list.count, by: 200) {
                     let computed = try await compute(tx, devices: Array(list[chunk..<min(chunk + 200, list.count)]), day: day)
-                    for (device, trafficDay) in computed {
-                        try await tx.query("""
-                            INSERT INTO traffic_days (provider_id, device_id, day_start, day_end, time_zone, sums, series, computed_at)
-                            VALUES (\(tx.providerID), \(device), \(day.start), \(day.end), \(zone), \(ByteBuffer(bytes: trafficDay.encodedSums)),
-                                    \(ByteBuffer(bytes: trafficDay.encodedSeries)), \(now))
-                            ON CONFLICT (device_id, day_start) DO UPDATE
-                                SET day_end = excluded.day_end, time_zone = excluded.time_zone, sums = excluded.sums,
-                                    series = excluded.series, computed_at = excluded.computed_at
-                            """)
-                        written += 1
-                    }
+                    guard !computed.isEmpty else { continue }
+                    let ids = Array(computed.keys)
+                    let sums = ids.map { ByteBuffer(bytes: computed[$0]!.encodedSums) }
+                    let series = ids.map { ByteBuffer(bytes: computed[$0]!.encodedSeries) }
+                    try await tx.query("""
+                        INSERT INTO traffic_days (provider_id, device_id, day_start, day_end, time_zone, sums, series, computed_at)
+                        SELECT \(tx.providerID), unnest(\(ids)::uuid[]), \(day.start), \(day.end), \(zone),
+                               unnest(\(sums)::bytea[]), unnest(\(series)::bytea[]), \(now)
+                        ON CONFLICT (device_id, day_start) DO UPDATE
+                            SET day_end = excluded.day_end, time_zone = excluded.time_zone, sums = excluded.sums,
+                                series = excluded.series, computed_at = excluded.computed_at
+                        """)
+                    written += ids.count
                 }
             }
             return written
