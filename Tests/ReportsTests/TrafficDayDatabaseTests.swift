@@ -212,6 +212,24 @@ import Testing
             Self.check(tampered, expected)
             #expect(try await service.refreshTraffic(provider: provider) == 1)
             Self.check(try await Self.report(stack, provider, from: "2026-11-01", to: "2026-11-03"), expected)
+            // Marks of counters that are no interface's traffic (an error counter) are taken as well, and
+            // a round of only those does not end the refresh short of the traffic marks behind them.
+            try await stack.database.withTenant(provider) { tx in
+                let errors = try await tx.query("""
+                    INSERT INTO metric_series (provider_id, device_id, metric, labels, unit, kind, counter_bits)
+                    VALUES (\(provider), \(network.fixture.a), 'ifInErrors', '{"ifIndex": "1"}', 'errors', 'counter', 64) RETURNING id
+                    """).reportRows { try $0.value("id", as: Int64.self) }[0]
+                try await tx.query("""
+                    INSERT INTO metric_rate_changes (provider_id, series_id, hour)
+                    SELECT \(provider), \(errors), \(ReportDatabaseTests.nov1(0)) + k * interval '1 hour' FROM generate_series(0, 4) k
+                    """)
+                try await tx.query("""
+                    INSERT INTO metric_rate_changes (provider_id, series_id, hour)
+                    VALUES (\(provider), \(network.interfaces[2].in), \(ReportDatabaseTests.nov1(24 + 15)))
+                    """)
+            }
+            #expect(try await service.refreshTraffic(provider: provider, marksPerRound: 2) == 1)
+            #expect(try await Self.count(stack, provider, "SELECT count(*) FROM metric_rate_changes") == 0)
 
             // Another time zone: the São Paulo days are not used; Manaus days come from the rollups.
             try await stack.database.withTenant(provider) { tx in

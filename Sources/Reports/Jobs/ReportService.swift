@@ -225,15 +225,16 @@ public struct ReportService: Sendable {
         }
     }
 
-    /// Computes and stores `provider`'s traffic days whose 5-minute rollups changed, until none is left;
-    /// deletes those older than the 5-minute rollups' retention. Returns the days written.
+    /// Computes and stores `provider`'s traffic days whose 5-minute rollups changed, `marksPerRound`
+    /// changed series-hours per transaction until none is left; deletes those older than the 5-minute
+    /// rollups' retention. Returns the days written.
     @discardableResult
-    public func refreshTraffic(provider: UUID) async throws -> Int {
+    public func refreshTraffic(provider: UUID, marksPerRound: Int = 50_000) async throws -> Int {
         var written = 0
         while true {
-            let days = try await TrafficDays.refresh(database, provider: provider, keepDays: trafficDays)
-            if days == 0 { return written }
+            let (marks, days) = try await TrafficDays.refresh(database, provider: provider, keepDays: trafficDays, limit: max(marksPerRound, 1))
             written += days
+            if marks == 0 { return written }
         }
     }
 

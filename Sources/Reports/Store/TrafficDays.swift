@@ -118,8 +118,9 @@ enum TrafficDays {
     }
 
     /// Computes and stores the days of `provider` whose rollups changed (at most `limit` changed
-    /// series-hours per call), and deletes days older than `keepDays`. Returns the days written.
-    static func refresh(_ database: Database, provider: UUID, keepDays: Int, limit: Int = 50_000) async throws -> Int {
+    /// series-hours per call), and deletes days older than `keepDays`. Returns the marks taken (those of
+    /// counters that are no interface's traffic, such as error counters, included) and the days written.
+    static func refresh(_ database: Database, provider: UUID, keepDays: Int, limit: Int = 50_000) async throws -> (marks: Int, days: Int) {
         try await database.withTenant(provider) { tx in
             let zone = try await ReportGenerator.timeZone(tx)
             let calendar = try ReportPeriod.calendar(zone)
@@ -129,7 +130,7 @@ enum TrafficDays {
                 DELETE FROM metric_rate_changes WHERE ctid = ANY(ARRAY(SELECT ctid FROM metric_rate_changes LIMIT \(limit)))
                 RETURNING series_id, hour
                 """).reportRows { (try $0.value("series_id", as: Int64.self), try $0.value("hour", as: Date.self)) }
-            guard !claimed.isEmpty else { return 0 }
+            guard !claimed.isEmpty else { return (0, 0) }
             let devices = try await interfaces(tx, ofSeries: Array(Set(claimed.map(\.0))))
             var owner: [Int64: Device] = [:]
             for device in devices { for id in device.seriesIds { owner[id] = device } }
@@ -160,7 +161,7 @@ enum TrafficDays {
                     written += ids.count
                 }
             }
-            return written
+            return (claimed.count, written)
         }
     }
 
