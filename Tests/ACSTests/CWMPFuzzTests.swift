@@ -14,18 +14,6 @@ import Testing
     static let seed = ProcessInfo.processInfo.environment["OCTOISP_CWMP_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0x0C70_15B0
     static let cases = ProcessInfo.processInfo.environment["OCTOISP_CWMP_FUZZ_CASES"].flatMap { Int($0) } ?? 30
 
-    /// Deterministic generator (SplitMix64).
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let tokens: [String] = [
         "<", ">", "</", "/>", "&", "&amp;", "&#0;", "&#x110000;", "&undefined;", "\"", "'", "\u{0}", "\u{FFFE}", "é", "\u{1F600}",
         "<!DOCTYPE x [<!ENTITY a 'b'>]>", "<!ENTITY e SYSTEM 'file:///etc/passwd'>", "<![CDATA[x]]>", "]]>", "<?xml version='1.0'?>",
@@ -38,7 +26,7 @@ import Testing
     ]
 
     /// One mutation of `body`.
-    static func mutate(_ body: [UInt8], _ random: inout Generator) -> [UInt8] {
+    static func mutate(_ body: [UInt8], _ random: inout SplitMix64) -> [UInt8] {
         var bytes = body
         let rounds = Int.random(in: 1...3, using: &random)
         for _ in 0..<rounds where !bytes.isEmpty {
@@ -96,7 +84,7 @@ import Testing
     @Test func mutatedInformsAndAnswersAreRefusedCleanly() async throws {
         let files = try Fixtures.files()
         try await ACSHarness.with { harness in
-            var random = Generator(state: Self.seed)
+            var random = SplitMix64(seed: Self.seed)
             var statuses: [Int: Int] = [:]
             for (fileIndex, file) in files.enumerated() {
                 let model = try Fixtures.model(file)

@@ -16,18 +16,6 @@ import Testing
 @Suite(.serialized) struct StreamingEvaluationTests {
     static var logger: Logger { EvaluatorTests.logger }
 
-    /// A deterministic generator, so a failure can be replayed from its seed.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let rules: [AlertRuleInput] = [
         AlertRuleInput(name: "CPU last", severity: .warning, scope: .provider,
                        condition: .threshold(.init(metric: "cpu", aggregation: .last, windowSeconds: 300, op: .greater, value: 90, clear: 80))),
@@ -88,7 +76,7 @@ import Testing
     @Test func streamingDecidesWhatAFullPassDecides() async throws {
         try await TestDatabase.with { stack in
             let seed = UInt64.random(in: 0...UInt64.max)
-            var random = SplitMix(state: seed)
+            var random = SplitMix64(seed: seed)
             let devices = 16
             let streamed = try await Self.fleet(stack, "streamed", count: devices)
             let full = try await Self.fleet(stack, "full", count: devices)

@@ -2,6 +2,7 @@
 import Foundation
 import OctoCore
 import OctoMetrics
+import OctoTestSupport
 import Testing
 
 /// The in-memory window summaries of streaming evaluation against the straightforward computation over
@@ -9,7 +10,6 @@ import Testing
 /// window, equal values, and only the parts a rule asks for.
 @Suite struct StreamingWindowSummaryTests {
     /// The streaming tests' deterministic generator, so a failure can be replayed from its seed.
-    typealias SplitMix = StreamingEvaluationTests.SplitMix
 
     /// What a summary should say, computed over the samples in [low, high) the plain way.
     struct Expected: Equatable {
@@ -114,7 +114,7 @@ import Testing
     }
 
     @Test(arguments: [1, 2, 3, 42, 2026]) func randomSeriesAsTimeMoves(_ seed: UInt64) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         let base = Self.originMs + 1_000 * 60 * 60 * 24 * 365 * 26 + Int64.random(in: 0..<60_000, using: &random)
         // Up to three samples a minute over 15 minutes, some late (out of order), some duplicates, some equal.
         var samples: [(at: Int64, value: Double)] = []
@@ -153,7 +153,7 @@ import Testing
     /// set of the series that gained a sample: over several evaluations of random merges (late samples and
     /// repeated milliseconds, which change nothing), each cleared at its end.
     @Test(arguments: [1, 7, 99, 2026]) func changedSlotsMatchTheSeriesThatGainedSamples(_ seed: UInt64) {
-        var random = SplitMix(state: seed)
+        var random = SplitMix64(seed: seed)
         var windows = ProviderWindows(cursor: 0, primedAt: Date(), evaluatedAt: Date(), span: 600, metrics: ["cpu"])
         for id in 0..<40 { windows.add(SeriesWindow(id: Int64(id), deviceId: UUID(), metric: "cpu", labels: [:])) }
         var stored = Array(repeating: Set<Int64>(), count: 40)

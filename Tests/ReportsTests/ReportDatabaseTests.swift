@@ -165,6 +165,23 @@ import Testing
         }
     }
 
+    /// Interface `port<ifIndex>` of `device` (1 Gbit/s) with its two 64-bit octet counter series; their ids.
+    static func interface(_ tx: Transaction, _ f: Fixture, device: UUID, ifIndex: Int) async throws -> (in: Int64, out: Int64) {
+        var ids: [Int64] = []
+        for metric in ["ifInOctets", "ifOutOctets"] {
+            ids += try await tx.query("""
+                INSERT INTO metric_series (provider_id, device_id, metric, labels, unit, kind, counter_bits)
+                VALUES (\(f.provider), \(device), \(metric), jsonb_build_object('ifIndex', \(String(ifIndex))), 'octets', 'counter', 64)
+                RETURNING id
+                """).reportRows { try $0.value("id", as: Int64.self) }
+        }
+        try await tx.query("""
+            INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, speed_bps, in_series_id, out_series_id, updated_at)
+            VALUES (\(f.provider), \(device), \(Int32(ifIndex)), \("port\(ifIndex)"), 1000000000, \(ids[0]), \(ids[1]), \(nov1(0)))
+            """)
+        return (ids[0], ids[1])
+    }
+
     /// A 5-minute rollup per interval with the counter's newest value: rates 1…20 Mbit/s in, 2 Mbit/s
     /// out, the first interval ending at 00:05 local. 95th percentile in = 19 Mbit/s.
     @Test func theBandwidthReportTakesThe95thPercentileFrom5MinuteRollups() async throws {
@@ -230,18 +247,8 @@ import Testing
             let f = try await Self.fixture(stack)
             try await stack.database.withTenant(f.provider) { tx in
                 for (device, ifIndex, mbps) in [(f.a, 1, 10), (f.a, 2, 20), (f.a, 3, 30), (f.b, 1, 40), (f.b, 2, 50)] {
-                    var ids: [Int64] = []
-                    for metric in ["ifInOctets", "ifOutOctets"] {
-                        ids += try await tx.query("""
-                            INSERT INTO metric_series (provider_id, device_id, metric, labels, unit, kind, counter_bits)
-                            VALUES (\(f.provider), \(device), \(metric), jsonb_build_object('ifIndex', \(String(ifIndex))), 'octets', 'counter', 64)
-                            RETURNING id
-                            """).reportRows { try $0.value("id", as: Int64.self) }
-                    }
-                    try await tx.query("""
-                        INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, speed_bps, in_series_id, out_series_id, updated_at)
-                        VALUES (\(f.provider), \(device), \(Int32(ifIndex)), \("port\(ifIndex)"), 1000000000, \(ids[0]), \(ids[1]), \(Self.nov1(0)))
-                        """)
+                    let series = try await Self.interface(tx, f, device: device, ifIndex: ifIndex)
+                    let ids = [series.in, series.out]
                     // The interval ending at 00:05 + 5k minutes carries k × mbps Mbit/s in and mbps out.
                     try await tx.query("""
                         INSERT INTO metric_rollups (provider_id, series_id, resolution, bucket, min, max, sum, count, last, last_at)

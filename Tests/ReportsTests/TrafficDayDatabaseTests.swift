@@ -52,18 +52,8 @@ import Testing
         var interfaces: [(device: UUID, label: String, in: Int64, out: Int64)] = []
         try await stack.database.withTenant(f.provider) { tx in
             for (device, deviceName, ifIndex, mbps) in [(f.a, "RTR-A", 1, 10), (f.a, "RTR-A", 2, 20), (f.b, "RTR-B", 1, 30)] {
-                var ids: [Int64] = []
-                for metric in ["ifInOctets", "ifOutOctets"] {
-                    ids += try await tx.query("""
-                        INSERT INTO metric_series (provider_id, device_id, metric, labels, unit, kind, counter_bits)
-                        VALUES (\(f.provider), \(device), \(metric), jsonb_build_object('ifIndex', \(String(ifIndex))), 'octets', 'counter', 64)
-                        RETURNING id
-                        """).reportRows { try $0.value("id", as: Int64.self) }
-                }
-                try await tx.query("""
-                    INSERT INTO snmp_interfaces (provider_id, device_id, if_index, name, speed_bps, in_series_id, out_series_id, updated_at)
-                    VALUES (\(f.provider), \(device), \(Int32(ifIndex)), \("port\(ifIndex)"), 1000000000, \(ids[0]), \(ids[1]), \(ReportDatabaseTests.nov1(0)))
-                    """)
+                let series = try await ReportDatabaseTests.interface(tx, f, device: device, ifIndex: ifIndex)
+                let ids = [series.in, series.out]
                 let attack = device == f.a && ifIndex == 1
                 // As the ingest writes samples: counters of octets, cumulated minute by minute.
                 try await tx.query("""

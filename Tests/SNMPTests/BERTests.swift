@@ -1,3 +1,4 @@
+import OctoTestSupport
 import Testing
 @testable import SNMP
 
@@ -179,18 +180,5 @@ struct BERTests {
         let cold = TrapV1PDU(enterprise: [1, 3, 6, 1], agentAddress: [127, 0, 0, 1], genericTrap: 0, specificTrap: 0,
                              timestamp: 0, varBinds: [])
         #expect(cold.snmpTrapOID == [1, 3, 6, 1, 6, 3, 1, 1, 5, 1])
-    }
-}
-
-/// A small deterministic generator for mutation tests.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
