@@ -59,7 +59,9 @@ export function DataTable<T>(props: {
               <tr key={props.rowKey(row)}>
                 {columns.map((c) => (
                   <td key={c.key} className={c.className} data-label={c.label}>
-                    {c.render(row)}
+                    {/* One box for the cell's content: on phones the label and this box share the row,
+                        while the content flows inside it (a link over its summary, a badge beside its text). */}
+                    <div className="cell">{c.render(row)}</div>
                   </td>
                 ))}
               </tr>
