@@ -76,11 +76,14 @@ let package = Package(
         // reports: the functions the writer calls, opening the libraries on first use (dlopen), so a
         // process that draws no PDF never loads them (see loader.c).
         .target(name: "CPangoCairo"),
+        // The Swift runtime's global-enqueue hook, reached through the linker (SNMPRuntime).
+        .target(name: "CConcurrencyHook"),
         // SNMP: BER codec, PDUs, USM and the async UDP client. Depends on nothing of ours.
         .target(
             name: "SNMP",
             dependencies: [
                 "CLibCrypto",
+                "CConcurrencyHook",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
