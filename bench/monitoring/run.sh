@@ -12,7 +12,7 @@
 #   poller's (goal: ours ≤ 0.5×, while we also store state and samples);
 # - the poller runs a BENCH_LARGE_DEVICES (100,000; 0 skips) cycle at 127.1.0.1-127.2.134.160, one snmpd
 #   (its CPU over that run is printed: when it is near the cycle time, snmpd is the limit).
-# BUILD=debug measures a debug build.
+# BUILD=debug measures a debug build; BENCH_BASELINE=path adds another build of monitoring-bench to the run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/snmp/common.sh
@@ -39,6 +39,11 @@ snmpd_pid="$(cat "$work/snmpd.pid")"
 devices="${BENCH_DEVICES:-10000}"
 concurrency="${BENCH_CONCURRENCY:-256}"
 
+# Before/after in the same run: BENCH_BASELINE=path runs another build of monitoring-bench (an earlier
+# commit, say) on the same devices and snmpd first, in a database of its own.
+if [[ -n "${BENCH_BASELINE:-}" ]]; then
+    BENCH_SNMP_PORT="$port" BENCH_DEVICES="$devices" "$BENCH_BASELINE" | sed 's/^/baseline build: /'
+fi
 before=$(ticks "$snmpd_pid")
 BENCH_SNMP_PORT="$port" BENCH_DEVICES="$devices" "$bin/monitoring-bench" | tee "$work/bench.out"
 after=$(ticks "$snmpd_pid")

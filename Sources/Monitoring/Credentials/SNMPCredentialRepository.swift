@@ -162,6 +162,15 @@ public struct SNMPCredentialRepository: Sendable {
         try await openAll("SELECT * FROM snmp_credentials WHERE id = \(id)", secrets: secrets).first
     }
 
+    /// These credentials with their secrets opened, read in one statement; an id not found has none.
+    func open(_ ids: [UUID], secrets: SecretBox) async throws -> [UUID: OpenedSNMPCredential] {
+        var opened: [UUID: OpenedSNMPCredential] = [:]
+        for credential in try await openAll("SELECT * FROM snmp_credentials WHERE id = ANY(\(ids))", secrets: secrets) {
+            opened[credential.id] = credential
+        }
+        return opened
+    }
+
     /// The credentials to try, in order: the device's own (when `device` is given), the POP's, then the
     /// provider-wide ones, each in priority order. Discovery, which has no device yet, passes none.
     public func candidates(pop: UUID?, device: UUID? = nil, secrets: SecretBox) async throws -> [OpenedSNMPCredential] {

@@ -41,6 +41,22 @@ extension SNMPDeviceRepository {
     public func pollPlan(_ device: UUID) async throws -> SNMPPollPlan? {
         guard let (row, digest) = try await tx.query("\(unescaped: Self.select) WHERE s.device_id = \(device)")
             .monitoringFirst({ (try Self.decode($0), try $0.column("interfaces_digest", as: Int64?.self)) }) else { return nil }
+        return Self.plan(row, interfacesDigest: digest)
+    }
+
+    /// The poll plans of these devices, read in one statement; a device without SNMP state (deleted
+    /// meanwhile) has none.
+    func pollPlans(_ devices: [UUID]) async throws -> [UUID: SNMPPollPlan] {
+        var plans: [UUID: SNMPPollPlan] = [:]
+        for (row, digest) in try await tx.query("\(unescaped: Self.select) WHERE s.device_id = ANY(\(devices))")
+            .monitoringRows({ (try Self.decode($0), try $0.column("interfaces_digest", as: Int64?.self)) }) {
+            plans[row.deviceId] = Self.plan(row, interfacesDigest: digest)
+        }
+        return plans
+    }
+
+    private static func plan(_ row: SNMPDevice, interfacesDigest digest: Int64?) -> SNMPPollPlan {
+        let device = row.deviceId
         var identity: DeviceIdentity?
         if let profile = row.profile {
             identity = DeviceIdentity(profile: profile, vendor: row.vendor ?? "", os: row.os ?? "", kind: "other",
@@ -99,16 +115,16 @@ extension SNMPDeviceRepository {
             return registered.id
         }
         if let latency {
-            samples += try await recordLatency(latency, device: device, series: &series, at: now)
+            samples += try await recordLatency(latency, device: device, series: &series, at: now, storeICMP: false)
         }
         if let ticks = result.system?.uptimeTicks {
-            samples.append(MetricSample(seriesId: try await deviceSeries("sysUpTime", metric: "sysUpTime", unit: "s"),
+            samples.append(MetricSample(seriesId: try await deviceSeries(Self.uptimeKey, metric: "sysUpTime", unit: "s"),
                                         at: now, value: Double(ticks) / 100))
         }
         for reading in result.health {
             let unit = reading.kind == .temperature ? "celsius" : "percent"
             let labels = reading.label.isEmpty ? [:] : ["label": reading.label]
-            let id = try await deviceSeries("\(reading.kind.rawValue)/\(reading.label)", metric: reading.kind.rawValue, labels: labels, unit: unit)
+            let id = try await deviceSeries(Self.seriesKey(reading), metric: reading.kind.rawValue, labels: labels, unit: unit)
             samples.append(MetricSample(seriesId: id, at: now, value: reading.value))
         }
         var interfaceState: InterfaceStateCache.Entry?
@@ -133,36 +149,9 @@ extension SNMPDeviceRepository {
         if !result.sessions.isEmpty {
             samples += try await recordSessions(device, result.sessions, series: &series, at: now)
         }
-        // Merged into the stored object by `||` (new keys win), so the old value need not be read first.
-        var collected: [String: Int64] = [:]
-        for collector in collectors where result.errors[collector] == nil {
-            collected[collector.rawValue] = Int64(now.timeIntervalSince1970.rounded(.down))
-        }
-        let failed = result.errors.sorted { $0.key.rawValue < $1.key.rawValue }.map { "\($0.key.rawValue): \($0.value)" }
-        let system = result.system
-        let kind = Device.Kind(rawValue: identity.kind) ?? .other
-        // One statement for both rows (a CTE), one round trip; the devices row as before.
-        try await tx.query("""
-            WITH polled AS (UPDATE snmp_devices SET profile = \(identity.profile), vendor = \(identity.vendor), os = \(identity.os),
-                model = \(identity.model), version = \(identity.version), serial = \(identity.serial),
-                sys_object_id = \(identity.sysObjectID), sys_descr = \(identity.sysDescr),
-                credential_id = coalesce(\(credentialId), credential_id),
-                sys_name = coalesce(\(system?.name), sys_name), sys_location = coalesce(\(system?.location), sys_location),
-                sys_contact = coalesce(\(system?.contact), sys_contact),
-                uptime_ticks = coalesce(\(system?.uptimeTicks.map(Int64.init)), uptime_ticks),
-                reachability_since = CASE WHEN reachability = 'up' THEN reachability_since ELSE \(now) END,
-                reachability = 'up', last_poll_at = \(now), last_poll_ms = \(Int32(clamping: durationMs)),
-                last_poll_varbinds = \(Int32(clamping: result.varbinds)),
-                last_error = \(failed.isEmpty ? nil : failed.joined(separator: "; ")),
-                consecutive_failures = 0, polls = polls + 1, collected_at = collected_at || \(try JSONText.encode(collected))::jsonb,
-                series = \(try JSONText.encode(series))::jsonb,
-                interfaces_digest = coalesce(\(interfaceState?.digest), interfaces_digest), updated_at = \(now)
-            WHERE device_id = \(device) RETURNING device_id)
-            UPDATE devices SET status = 'online', last_seen_at = \(now),
-                vendor = coalesce(vendor, \(identity.vendor)), model = coalesce(model, \(identity.model)),
-                kind = CASE WHEN kind = 'other' THEN \(kind.rawValue) ELSE kind END
-            WHERE id = \(device)
-            """)
+        try await recordPolled([Self.polledState(plan, identity: identity, credentialId: credentialId, result: result,
+                                                  collectors: collectors, durationMs: durationMs, latency: latency, series: series,
+                                                  interfacesDigest: interfaceState?.digest, at: now)])
         // After the device row: its sysName and interfaces are what other devices' neighbours match on.
         if collectors.contains(.neighbors) && result.errors[.neighbors] == nil {
             try await recordNeighbors(device, result.neighbors, at: now)
@@ -208,9 +197,10 @@ extension SNMPDeviceRepository {
     }
 
     /// Registers the `rtt` / `packetLoss` series the measurement needs, stores an ICMP measurement on
-    /// the device row, and returns the samples.
+    /// the device row (unless `storeICMP` is false: a successful poll stores it with the rest of the
+    /// row), and returns the samples.
     private func recordLatency(_ latency: LatencyMeasurement, device: UUID, series: inout [String: Int64],
-                               at now: Date) async throws -> [MetricSample] {
+                               at now: Date, storeICMP: Bool = true) async throws -> [MetricSample] {
         var samples: [MetricSample] = []
         for item in latency.series {
             let id: Int64
@@ -224,7 +214,7 @@ extension SNMPDeviceRepository {
             }
             samples.append(MetricSample(seriesId: id, at: now, value: item.value))
         }
-        if latency.method == .icmp {
+        if storeICMP && latency.method == .icmp {
             try await tx.query("""
                 UPDATE snmp_devices SET icmp_rtt_ms = \(latency.rttMs), icmp_loss_percent = \(Float(latency.lossPercent)),
                     icmp_checked_at = \(now) WHERE device_id = \(device)

@@ -8,6 +8,9 @@ import OctoMetrics
 import OctoStore
 import SNMP
 
+/// A device's poll plan and the credentials to try, in order.
+typealias LoadedPollPlan = (plan: SNMPPollPlan, credentials: [OpenedSNMPCredential])
+
 /// Runs the SNMP jobs: plans cycles (``SNMPCycleJob``), polls devices (``SNMPPollJob``) and sweeps
 /// discovery ranges (``SNMPDiscoveryJob``) with an injected ``DevicePolling``.
 public struct SNMPPollService: Sendable {
@@ -24,6 +27,12 @@ public struct SNMPPollService: Sendable {
     let interfaces = InterfaceStateCache()
     /// Combines the samples of polls that finish together into one submission to ``pipeline``.
     let sampleBatcher: PollSampleBatcher?
+    /// Reads the plans and credentials of polls that start together in one transaction.
+    let plans: PollCoalescer<UUID, LoadedPollPlan?>
+    /// Writes the device rows of polls that finish together, unchanged but for their readings
+    /// (``SNMPDeviceRepository/polledWithoutChanges(_:provider:identity:credentialId:result:collectors:durationMs:latency:interfaces:at:)``),
+    /// in one statement.
+    let polledStates: PollCoalescer<PolledState, Void>
 
     /// Creates the service. Without a pipeline samples are not stored (inventory and status still are).
     /// `deny` is checked again before every poll (`octoisp serve` and the POP agent pass
@@ -38,6 +47,13 @@ public struct SNMPPollService: Sendable {
         self.secrets = secrets
         self.pipeline = pipeline
         sampleBatcher = pipeline.map { PollSampleBatcher(pipeline: $0) }
+        plans = PollCoalescer { provider, devices in
+            try await database.withTenant(provider) { tx in try await Self.loadPlans(devices, tx: tx, secrets: secrets) }
+        }
+        polledStates = PollCoalescer { provider, states in
+            try await database.withTenant(provider) { tx in try await tx.snmpDevices.recordPolled(states) }
+            return states.map { _ in () }
+        }
         self.settings = settings
         self.deny = deny
         self.clock = clock
@@ -123,14 +139,7 @@ public struct SNMPPollService: Sendable {
     /// timed SNMP GET with the credential that worked measures the round trip instead (`method=snmp`).
     public func poll(_ job: SNMPPollJob, provider: UUID, logger: Logger? = nil) async throws {
         let logger = logger ?? self.logger
-        let loaded = try await database.withTenant(provider) { tx -> (SNMPPollPlan, [OpenedSNMPCredential])? in
-            guard let plan = try await tx.snmpDevices.pollPlan(job.deviceId), plan.enabled else { return nil }
-            if let id = plan.credentialId, let credential = try await tx.snmpCredentials.open(id, secrets: secrets) {
-                return (plan, [credential])
-            }
-            return (plan, try await tx.snmpCredentials.candidates(pop: plan.popId, device: plan.deviceId, secrets: secrets))
-        }
-        guard let (plan, credentials) = loaded else { return }
+        guard let (plan, credentials) = try await plans.submit(job.deviceId, provider: provider) else { return }
         if let range = deny.deniedRange(of: plan.address) {
             let error = "address denied by OCTOISP_OUTBOUND_DENY (\(plan.address) is in \(range)): not polled"
             logger.warning("snmp poll refused", metadata: ["device.id": "\(plan.deviceId.lowercased)", "error": "\(error)"])
@@ -193,13 +202,22 @@ public struct SNMPPollService: Sendable {
             }
             let measured = latency
             let cache = interfaces
-            let (samples, stored) = try await database.withTenant(provider) { tx in
-                try await tx.snmpDevices.recordSuccess(plan, identity: identity, credentialId: credential, result: result,
-                                                        collectors: collectors, durationMs: milliseconds, latency: measured,
-                                                        interfaces: cache)
+            let samples: [MetricSample]
+            if let polled = try SNMPDeviceRepository.polledWithoutChanges(plan, provider: provider, identity: identity, credentialId: credential,
+                                                                          result: result, collectors: collectors, durationMs: milliseconds,
+                                                                          latency: measured, interfaces: cache, at: database.clock.now) {
+                try await polledStates.submit(polled.state, provider: provider)
+                samples = polled.samples
+            } else {
+                let stored: InterfaceStateCache.Entry?
+                (samples, stored) = try await database.withTenant(provider) { tx in
+                    try await tx.snmpDevices.recordSuccess(plan, identity: identity, credentialId: credential, result: result,
+                                                            collectors: collectors, durationMs: milliseconds, latency: measured,
+                                                            interfaces: cache)
+                }
+                // Committed: the next poll may trust this state when the stored digest still matches.
+                if let stored { interfaces.store(stored, provider: provider, device: plan.deviceId) }
             }
-            // Committed: the next poll may trust this state when the stored digest still matches.
-            if let stored { interfaces.store(stored, provider: provider, device: plan.deviceId) }
             if let batcher = sampleBatcher { try await batcher.submit(samples) }
         case .failure(let error):
             let timedOut = error is PollTimeoutError || (error as? SNMPError)?.code == .timeout
@@ -215,6 +233,29 @@ public struct SNMPPollService: Sendable {
             }
             if let batcher = sampleBatcher { try await batcher.submit(samples) }
         }
+    }
+
+    /// The plans of `devices` with the credentials to try, in order; `nil` for a device that is not
+    /// polled (deleted or disabled meanwhile). A device's own credential is read with the others, in one
+    /// statement; one that has none (or lost it) gets its candidates.
+    static func loadPlans(_ devices: [UUID], tx: Transaction, secrets: SecretBox) async throws -> [LoadedPollPlan?] {
+        let plans = try await tx.snmpDevices.pollPlans(devices)
+        let ids = Set(plans.values.compactMap { $0.enabled ? $0.credentialId : nil })
+        let opened = ids.isEmpty ? [:] : try await tx.snmpCredentials.open(Array(ids), secrets: secrets)
+        var loaded: [LoadedPollPlan?] = []
+        loaded.reserveCapacity(devices.count)
+        for device in devices {
+            guard let plan = plans[device], plan.enabled else {
+                loaded.append(nil)
+                continue
+            }
+            if let id = plan.credentialId, let credential = opened[id] {
+                loaded.append((plan, [credential]))
+            } else {
+                loaded.append((plan, try await tx.snmpCredentials.candidates(pop: plan.popId, device: plan.deviceId, secrets: secrets)))
+            }
+        }
+        return loaded
     }
 
     /// Counts a poll by result (`ok`, `timeout`, `error`) and records its duration (Prometheus:
