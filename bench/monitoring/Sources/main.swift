@@ -5,8 +5,9 @@
 // Needs OCTOISP_OWNER_DATABASE_URL, DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL (scripts/postgres.sh)
 // and BENCH_SNMP_PORT (the agent's port); works in a fresh database it creates. Tunables: BENCH_DEVICES
 // (10000), BENCH_CONCURRENCY (256 polls at once), BENCH_CYCLES (2; the first also identifies devices),
-// BENCH_CLAIM_BATCH (free slots worth a claim, 32), BENCH_EXECUTOR (pool: tasks on the Swift runtime's pool, not NIO's loops). Each cycle also prints the database work it caused
-// (transactions and rows written per device, from pg_stat_database): the profile of where a poll goes.
+// BENCH_CLAIM_BATCH (free slots worth a claim, 32), BENCH_EXECUTOR (pool: tasks on the Swift runtime's
+// pool, not NIO's loops). Each cycle also prints the database work it caused (transactions and rows
+// written per device, from pg_stat_database): the profile of where a poll goes.
 import Foundation
 import Logging
 import Monitoring
