@@ -29,4 +29,9 @@ public enum SNMPRuntime {
         }
         return true
     }
+
+    /// Hands the global executor back to the runtime's own pool (tests that installed the event loops).
+    static func useRuntimePool() {
+        concurrency_enqueue_global_hook()?.pointee = nil
+    }
 }
