@@ -17,6 +17,7 @@ extension PollingIntegrationTests {
                                              version: nil, serial: nil, sysObjectID: "1.3.6.1.4.1.8072.3.2.10", sysDescr: "Linux edge 6.1")
         static let health = [HealthReading(kind: .cpu, label: "", value: 12), HealthReading(kind: .temperature, label: "board", value: 41)]
         static let collectors: Set<CollectorKind> = [.system, .health]
+        static let start = Date(timeIntervalSince1970: 1_800_000_000)
 
         /// `snmp_devices` without what differs by device by construction, and the keys of its series.
         static func row(_ stack: TestStack, _ provider: UUID, _ device: UUID) async throws -> (state: String, seriesKeys: [String], device: String) {
@@ -36,7 +37,7 @@ extension PollingIntegrationTests {
         }
 
         @Test func aBatchWritesTheRowsAPollsOwnTransactionWrites() async throws {
-            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            let start = Self.start
             try await TestDatabase.with(clock: ManualWallClock(start)) { stack in
                 let fixture = try await PollingFixture.make(stack)
                 let credential = try await fixture.credential("public", community: "public", priority: 1)
@@ -94,7 +95,7 @@ extension PollingIntegrationTests {
         }
 
         @Test func aDevicePolledTwiceInOneRoundCountsBothPollsInOrder() async throws {
-            let start = Date(timeIntervalSince1970: 1_800_000_000)
+            let start = Self.start
             try await TestDatabase.with(clock: ManualWallClock(start)) { stack in
                 let fixture = try await PollingFixture.make(stack)
                 let credential = try await fixture.credential("public", community: "public", priority: 1)
@@ -153,7 +154,7 @@ extension PollingIntegrationTests {
         @Test func pollsThatRunTogetherShareTheirRounds() async throws {
             let agents = try await LoopbackAgents.start(count: 8)
             defer { agents.stop() }
-            try await TestDatabase.with(clock: ManualWallClock(Date(timeIntervalSince1970: 1_800_000_000))) { stack in
+            try await TestDatabase.with(clock: ManualWallClock(Self.start)) { stack in
                 let fixture = try await PollingFixture.make(stack)
                 let credential = try await fixture.credential("public", community: "public", priority: 1)
                 var devices: [UUID] = []
