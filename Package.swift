@@ -342,6 +342,7 @@ let package = Package(
                 "OctoCore",
                 "OctoStore",
                 "OctoJobs",
+                "SNMP",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],

@@ -1,4 +1,6 @@
+import Foundation
 import NIOCore
+import OctoCore
 
 /// A value of the Redis serialisation protocol, RESP2 and RESP3.
 public enum RESPValue: Sendable, Hashable {
@@ -34,6 +36,15 @@ public enum RESPValue: Sendable, Hashable {
         case .bulkString(let buffer?): String(buffer: buffer)
         case .integer(let value): String(value)
         case .double(let value): String(value)
+        default: nil
+        }
+    }
+
+    /// The value as a UUID in its canonical text form, read from the reply's bytes without a string.
+    public var uuid: UUID? {
+        switch self {
+        case .bulkString(let buffer?): buffer.withUnsafeReadableBytes { UUID(canonicalBytes: $0) }
+        case .simpleString(let text): UUID(canonical: text)
         default: nil
         }
     }

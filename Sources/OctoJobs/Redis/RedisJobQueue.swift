@@ -70,7 +70,7 @@ public struct RedisJobQueue: JobQueue {
         results.reserveCapacity(jobs.count)
         for reply in try await client.evaluate(RedisJobScripts.enqueueMany, batch: calls) {
             for item in reply.array ?? [] {
-                guard let parts = item.array, parts.count == 2, let id = parts[1].string.flatMap(UUID.init(uuidString:)) else {
+                guard let parts = item.array, parts.count == 2, let id = parts[1].uuid else {
                     throw RedisError(.unexpectedReply, "enqueue answered \(item)")
                 }
                 results.append(parts[0].int == 1 ? .enqueued(id) : .duplicate(id))
@@ -93,8 +93,7 @@ public struct RedisJobQueue: JobQueue {
             .string(worker), .string(token.lowercased),
         ])
         return try (reply.array ?? []).map { item in
-            guard let v = item.array, v.count == 8, let id = v[0].string.flatMap(UUID.init(uuidString:)),
-                  let provider = v[1].string.flatMap(UUID.init(uuidString:)), let type = v[2].string,
+            guard let v = item.array, v.count == 8, let id = v[0].uuid, let provider = v[1].uuid, let type = v[2].string,
                   case .bulkString(let payload?) = v[3], let attempt = v[4].int, let maxAttempts = v[5].int else {
                 throw RedisError(.unexpectedReply, "claim answered \(item)")
             }

@@ -1,6 +1,6 @@
 // Enqueue → run → ack throughput of the job-queue drivers with 1, 8 and 64 concurrent workers.
 //
-//   octoisp-bench [--jobs N] [--driver postgres|redis|both] [--batch N]
+//   octoisp-bench [--jobs N] [--driver postgres|redis|both] [--batch N] [--workers 1,8,64] [--modes single,batch]
 //
 // Each driver runs twice: producers enqueueing one job per call (`single`, the historical figure)
 // and `batch` jobs per call (`enqueue(_: [JobRequest])`, default 100). Next to jobs/s it prints
@@ -15,6 +15,7 @@ import OctoCore
 import OctoJobs
 import OctoStore
 import PostgresNIO
+import SNMP
 import Synchronization
 
 struct Noop: JobPayload {
@@ -135,9 +136,16 @@ func report(_ driver: String, _ mode: String, _ workers: Int, _ m: Measurement) 
                  workers, m.jobsPerSecond, m.processMicros, m.redisMicros, m.machineMicros, m.machineBusyShare * 100, m.enqueueShare * 100))
 }
 
+// As `octoisp serve` does: Swift tasks run on NIO's event loops, where the Redis and PostgreSQL replies
+// arrive. BENCH_EXECUTOR=pool keeps the runtime's own thread pool instead, for a before/after.
+if environment["BENCH_EXECUTOR"] != "pool" { SNMPRuntime.useEventLoopsAsGlobalExecutor() }
+print("executor: \(environment["BENCH_EXECUTOR"] == "pool" ? "the Swift runtime's thread pool" : "NIO's event loops (as octoisp serve)")")
+
 var results: [String: [Int: Double]] = [:]
-let concurrencies = [1, 8, 64]
-let modes: [(name: String, batch: Int)] = [("single", 1), ("batch\(enqueueBatch)", enqueueBatch)]
+let concurrencies = option("--workers").map { $0.split(separator: ",").compactMap { Int($0) } } ?? [1, 8, 64]
+let modes: [(name: String, batch: Int)] = [("single", 1), ("batch\(enqueueBatch)", enqueueBatch)].filter { mode in
+    option("--modes").map { $0.split(separator: ",").contains { mode.name.hasPrefix($0) } } ?? true
+}
 if which == "postgres" || which == "both" {
     // A fresh database is migrated here (as `octoisp migrate` would), so the benchmark needs no other build.
     if let owner = environment["OCTOISP_OWNER_DATABASE_URL"] {
