@@ -41,17 +41,7 @@ extension MetricsIngestPipeline {
     /// process reads the values its clients subscribed to. One event per series would cost a NOTIFY
     /// per series, tens of thousands per batch.
     func publish(_ batches: [[Row]], in tx: Transaction) async throws {
-        var perProvider: [UUID: (samples: Int, series: Set<Int64>, newest: Int64)] = [:]
-        for rows in batches {
-            for row in rows {
-                var entry = perProvider[row.providerID] ?? (0, [], .min)
-                entry.samples += 1
-                entry.series.insert(row.seriesID)
-                entry.newest = max(entry.newest, row.atMilliseconds)
-                perProvider[row.providerID] = entry
-            }
-        }
-        let payloads = try perProvider.map { provider, entry in
+        let payloads = try Self.tallies(batches).map { provider, entry in
             try RealtimeEvent(providerId: provider, topic: Self.batchTopic, data: .object([
                 "samples": .number(Double(entry.samples)),
                 "series": .number(Double(entry.series.count)),
@@ -59,5 +49,31 @@ extension MetricsIngestPipeline {
             ])).encoded()
         }
         try await tx.query("SELECT count(pg_notify(\(RealtimeEvent.channel), p)) FROM unnest(\(payloads)::text[]) AS p")
+    }
+
+    /// What the batch brought per provider.
+    static func tallies(_ batches: [[Row]]) -> [UUID: Tally] {
+        var perProvider: [UUID: Tally] = [:]
+        for rows in batches {
+            for row in rows {
+                // Counted in place: a copy taken out of the dictionary and stored back would copy the
+                // provider's set of series for every row (quadratic in the batch).
+                perProvider[row.providerID, default: Tally()].add(row)
+            }
+        }
+        return perProvider
+    }
+}
+
+/// What one batch brought for one provider: samples, distinct series and the newest time.
+struct Tally {
+    var samples = 0
+    var series = Set<Int64>()
+    var newest = Int64.min
+
+    mutating func add(_ row: MetricsIngestPipeline.Row) {
+        samples += 1
+        series.insert(row.seriesID)
+        newest = max(newest, row.atMilliseconds)
     }
 }

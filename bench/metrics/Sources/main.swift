@@ -1,9 +1,10 @@
-// metrics-bench: ingest throughput against a plain COPY, bytes per sample, and chart latency.
+// metrics-bench: ingest throughput against COPY, bytes per sample, and chart latency.
 //
 // Needs OCTOISP_OWNER_DATABASE_URL, DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL (as written by
 // scripts/postgres.sh); works in a fresh database it creates and drops. Tunables (environment):
 // BENCH_SERIES (20000), BENCH_ROUNDS (120: two full hours), BENCH_INTERVAL seconds between polls (60),
-// BENCH_PRODUCERS (4), BENCH_CHART_SERIES (48), BENCH_CHART_DAYS (30).
+// BENCH_PRODUCERS (4), BENCH_CHART_SERIES (48), BENCH_CHART_DAYS (30), BENCH_LIVE=0 (no live events),
+// BENCH_MAINTENANCE=0 (no compaction while ingesting).
 import Foundation
 import Logging
 import NIOCore
@@ -94,14 +95,16 @@ let work: [(Int, Range<Int>)] = (0..<rounds).flatMap { round in
     stride(from: 0, to: seriesCount, by: chunk).map { (round, $0..<min($0 + chunk, seriesCount)) }
 }
 
-// 1. Baseline: the same rows, the same text COPY and batch size, into an unindexed plain table.
+// 1. Baselines: the same rows, the same text COPY and batch size, first into an unindexed plain table,
+// then into a table made like `metric_ingest` (its `tx` default and index), where the pipeline writes.
 let ownerConnection = try await PostgresConnection.connect(configuration: ownerURL.connectionConfiguration(), id: 2, logger: logger)
 try await execute(ownerConnection, "CREATE TABLE bench_plain (provider_id uuid, series_id bigint, at_ms bigint, value double precision)")
-try await execute(ownerConnection, "GRANT ALL ON bench_plain TO octoisp_global")
+try await execute(ownerConnection, "CREATE TABLE bench_ingest (LIKE metric_ingest INCLUDING DEFAULTS INCLUDING INDEXES)")
+try await execute(ownerConnection, "GRANT ALL ON bench_plain, bench_ingest TO octoisp_global")
 let providerText = Array(provider.id.uuidString.lowercased().utf8)
 let globalURL = try url("OCTOISP_GLOBAL_DATABASE_URL").with(database: name)
 
-/// `provider<TAB>series<TAB>at_ms<TAB>value<LF>`, the text COPY format of the baseline table.
+/// `provider<TAB>series<TAB>at_ms<TAB>value<LF>`, the text COPY format of the baseline tables.
 func appendRow(_ sample: MetricSample, to buffer: inout ByteBuffer) {
     buffer.writeBytes(providerText)
     buffer.writeString("\t\(sample.seriesId)\t\(sample.atMilliseconds)\t")
@@ -112,40 +115,50 @@ func appendRow(_ sample: MetricSample, to buffer: inout ByteBuffer) {
     }
     buffer.writeString("\n")
 }
-let baselineStart = ContinuousClock.now
-try await withThrowingTaskGroup(of: Void.self) { group in
-    for producer in 0..<producers {
-        group.addTask {
-            let connection = try await PostgresConnection.connect(configuration: globalURL.connectionConfiguration(), id: 10 + producer, logger: logger)
-            var batch: [MetricSample] = []
-            for index in stride(from: producer, to: work.count, by: producers) {
-                batch += poll(work[index].0, work[index].1)
-                if batch.count >= 20_000 || index + producers >= work.count {
-                    try await connection.query("BEGIN", logger: logger)
-                    try await connection.copyFrom(table: "bench_plain", columns: ["provider_id", "series_id", "at_ms", "value"], logger: logger) { writer in
-                        var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
-                        for sample in batch {
-                            appendRow(sample, to: &buffer)
-                            if buffer.readableBytes >= 1 << 20 { try await writer.write(buffer); buffer.clear() }
+
+/// Copies every sample into `table` with `producers` connections; returns the seconds it took.
+func copyBaseline(into table: String) async throws -> Double {
+    let started = ContinuousClock.now
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        for producer in 0..<producers {
+            group.addTask {
+                let connection = try await PostgresConnection.connect(configuration: globalURL.connectionConfiguration(), id: 10 + producer, logger: logger)
+                var batch: [MetricSample] = []
+                for index in stride(from: producer, to: work.count, by: producers) {
+                    batch += poll(work[index].0, work[index].1)
+                    if batch.count >= 20_000 || index + producers >= work.count {
+                        try await connection.query("BEGIN", logger: logger)
+                        try await connection.copyFrom(table: table, columns: ["provider_id", "series_id", "at_ms", "value"], logger: logger) { writer in
+                            var buffer = ByteBufferAllocator().buffer(capacity: 1 << 20)
+                            for sample in batch {
+                                appendRow(sample, to: &buffer)
+                                if buffer.readableBytes >= 1 << 20 { try await writer.write(buffer); buffer.clear() }
+                            }
+                            if buffer.readableBytes > 0 { try await writer.write(buffer) }
                         }
-                        if buffer.readableBytes > 0 { try await writer.write(buffer) }
+                        try await connection.query("COMMIT", logger: logger)
+                        batch.removeAll(keepingCapacity: true)
                     }
-                    try await connection.query("COMMIT", logger: logger)
-                    batch.removeAll(keepingCapacity: true)
                 }
+                try await connection.close().get()
             }
-            try await connection.close().get()
         }
+        try await group.waitForAll()
     }
-    try await group.waitForAll()
+    return milliseconds(ContinuousClock.now - started) / 1000
 }
-let baselineSeconds = milliseconds(ContinuousClock.now - baselineStart) / 1000
+let baselineSeconds = try await copyBaseline(into: "bench_plain")
 let baselineRate = Double(total) / baselineSeconds
+let likeSeconds = try await copyBaseline(into: "bench_ingest")
+let likeRate = Double(total) / likeSeconds
+try await execute(ownerConnection, "DROP TABLE bench_ingest")
 
 // 2. The pipeline, with the maintenance task (compaction and rollups) running every second.
 let maintenance = MetricsMaintenance(database: database, interval: .seconds(1), clock: clock, logger: logger)
 _ = try await maintenance.runOnce() // partitions
-let maintenanceTask = Task { try await maintenance.run() }
+// BENCH_MAINTENANCE=0 leaves compaction and rollups until after ingest, to time the insert path alone.
+let concurrentMaintenance = environment["BENCH_MAINTENANCE"] != "0"
+let maintenanceTask = Task { if concurrentMaintenance { try await maintenance.run() } }
 let pipeline = MetricsIngestPipeline(database: database, configuration: .init(batchSize: 20_000, maxPendingSamples: 200_000, writers: 2,
                                                                               publishLive: environment["BENCH_LIVE"] != "0"),
                                      clock: clock, logger: logger)
@@ -191,6 +204,10 @@ let stored = try await size("SELECT coalesce(sum(cardinality(offsets)), 0)::bigi
 try await execute(ownerConnection, "VACUUM FULL metric_chunks")
 let compactChunkBytes = try await size("""
     SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = 'metric_chunks'::regclass
+    """)
+try await execute(ownerConnection, "VACUUM FULL metric_rollups")
+let compactRollupBytes = try await size("""
+    SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = 'metric_rollups'::regclass
     """)
 
 // 4. Chart latency: `chartSeries` counters with `chartDays` days of 5-minute polls, rolled up.
@@ -244,14 +261,18 @@ print("""
 
 ingest (\(producers) producers, batches of 20 000 samples, one transaction each)
   plain text COPY into an unindexed table: \(f(baselineRate, 0)) samples/s (\(f(baselineSeconds, 2)) s)
-  metrics pipeline (unnest insert\(environment["BENCH_LIVE"] != "0" ? " + live events" : "")), maintenance every 1 s: \(f(ingestRate, 0)) samples/s (\(f(ingestSeconds, 2)) s)
+  metrics pipeline (unnest insert\(environment["BENCH_LIVE"] != "0" ? " + live events" : "")), \(concurrentMaintenance ? "maintenance every 1 s" : "no maintenance meanwhile"): \(f(ingestRate, 0)) samples/s (\(f(ingestSeconds, 2)) s)
+  text COPY into a table like metric_ingest (its tx default and index): \(f(likeRate, 0)) samples/s (\(f(likeSeconds, 2)) s)
   ratio pipeline / plain COPY: \(f(ingestRate / baselineRate, 2))
+  ratio pipeline / COPY into a table like metric_ingest: \(f(ingestRate / likeRate, 2))
+  ratio COPY into a table like metric_ingest / plain COPY: \(f(likeRate / baselineRate, 2))
   compaction backlog after ingest: \(f(drainSeconds, 2)) s
 storage (\(Int(stored)) samples, one poll every \(interval) s)
   raw chunks after VACUUM: \(f(chunkBytes / stored, 2)) bytes/sample (\(f(chunkBytes / 1_048_576)) MiB)
   raw chunks after VACUUM FULL (live rows only): \(f(compactChunkBytes / stored, 2)) bytes/sample (\(f(compactChunkBytes / 1_048_576)) MiB)
   plain table, one row per sample, no index: \(f(plainBytes / Double(total), 2)) bytes/sample
-  rollups, all resolutions: \(f(rollupBytes / 1_048_576)) MiB
+  rollups, all resolutions: \(f(rollupBytes / 1_048_576)) MiB, \(f(compactRollupBytes / 1_048_576)) MiB after VACUUM FULL
+  raw chunks and every rollup after VACUUM FULL: \(f((compactChunkBytes + compactRollupBytes) / stored, 2)) bytes per raw sample (goal <= 20)
 chart latency (\(chartDays) days of 5-minute polls, \(chartSeries) series; rollups built in \(f(rollupSeconds, 1)) s)
   1 series, step 1 h (\(one.2) points): median \(f(one.0, 2)) ms, p95 \(f(one.1, 2)) ms
   \(chartSeries) series, step 1 h (\(many.2) points): median \(f(many.0, 2)) ms, p95 \(f(many.1, 2)) ms
