@@ -113,6 +113,13 @@ import Testing
         try await Self.withCluster("lost-commit") { cluster, database in
             try await cluster.superuser("ALTER SYSTEM SET synchronous_standby_names = 'nobody'")
             try await cluster.superuser("SELECT pg_reload_conf()")
+            // The reload reaches each backend in its own time: until the pool's only connection has
+            // applied it, a COMMIT there does not wait for the standby at all (seen on a loaded machine).
+            let applied = ContinuousClock.now + .seconds(60)
+            while try await database.withTenant(nil, { tx in try await tx.query("SHOW synchronous_standby_names").values(String.self) }) != ["nobody"] {
+                guard ContinuousClock.now < applied else { throw TestSetupError("the pool's connection never applied synchronous_standby_names") }
+                try await Task.sleep(for: .milliseconds(50))
+            }
             for (round, how) in ["pg_terminate_backend", "SIGKILL"].enumerated() {
                 let backend = Mutex<Int?>(nil)
                 let attempt = Task {
