@@ -8,7 +8,9 @@ extension MetricsMaintenance {
     /// discards those older than raw retention. Returns (moved, discarded).
     ///
     /// Within a chunk, a millisecond holds one sample: the value already stored wins over a newly
-    /// ingested duplicate, which makes retried batches harmless.
+    /// ingested duplicate, which makes retried batches harmless. Between ingested duplicates the
+    /// earliest writer transaction wins, then the lowest value, as every reader decides
+    /// (``MetricsReader``, the streaming alert evaluator).
     func compact(_ tx: Transaction, now: Date, limit: Int) async throws -> (Int, Int) {
         let lowMs = Int64(rawStart(now).timeIntervalSince1970 * 1000)
         let highMs = Int64(Self.dayStart(now, plus: Self.daysAhead + 1).timeIntervalSince1970 * 1000)
@@ -22,23 +24,23 @@ extension MetricsMaintenance {
             WITH moved AS (
                 DELETE FROM metric_ingest WHERE ctid = ANY(ARRAY(
                     SELECT ctid FROM metric_ingest WHERE at_ms >= \(lowMs) AND at_ms < \(highMs) LIMIT \(limit)))
-                RETURNING provider_id, series_id, at_ms, value
+                RETURNING provider_id, series_id, at_ms, value, tx
             ), incoming AS (
                 SELECT provider_id, series_id, to_timestamp((at_ms - at_ms % 3600000) / 1000) AS chunk_start,
-                       (at_ms % 3600000)::integer AS off, at_ms, value
+                       (at_ms % 3600000)::integer AS off, at_ms, value, tx
                 FROM moved
             ), keys AS (
                 SELECT DISTINCT series_id, chunk_start FROM incoming
             ), points AS (
-                SELECT c.provider_id, c.series_id, c.chunk_start, u.off, u.val, 0 AS fresh
+                SELECT c.provider_id, c.series_id, c.chunk_start, u.off, u.val, 0 AS fresh, 0::bigint AS tx
                 FROM keys k
                 JOIN metric_chunks c ON c.series_id = k.series_id AND c.chunk_start = k.chunk_start
                 CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
                 UNION ALL
-                SELECT provider_id, series_id, chunk_start, off, value, 1 FROM incoming
+                SELECT provider_id, series_id, chunk_start, off, value, 1, tx FROM incoming
             ), kept AS (
                 SELECT DISTINCT ON (series_id, chunk_start, off) provider_id, series_id, chunk_start, off, val
-                FROM points ORDER BY series_id, chunk_start, off, fresh
+                FROM points ORDER BY series_id, chunk_start, off, fresh, tx, val
             ), merged AS (
                 SELECT provider_id, series_id, chunk_start, array_agg(off ORDER BY off) AS offsets,
                        array_agg(val ORDER BY off) AS vals

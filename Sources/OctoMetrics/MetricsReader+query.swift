@@ -64,15 +64,15 @@ extension MetricsReader {
             let toMs = Int64((to.timeIntervalSince1970 * 1000).rounded())
             rows = try await tx.query("""
                 WITH points AS (
-                    SELECT c.series_id, c.chunk_start + u.off * interval '1 millisecond' AS at, u.val, 0 AS fresh
+                    SELECT c.series_id, c.chunk_start + u.off * interval '1 millisecond' AS at, u.val, 0 AS fresh, 0::bigint AS tx
                     FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
                     WHERE c.series_id = ANY(\(ids)) AND c.chunk_start > \(from) - interval '1 hour' AND c.chunk_start < \(to)
                     UNION ALL
-                    SELECT series_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', value, 1
+                    SELECT series_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', value, 1, tx
                     FROM metric_ingest WHERE series_id = ANY(\(ids)) AND at_ms >= \(fromMs) AND at_ms < \(toMs)
                 ), kept AS (
                     SELECT DISTINCT ON (series_id, at) series_id, at, val FROM points
-                    WHERE at >= \(from) AND at < \(to) ORDER BY series_id, at, fresh
+                    WHERE at >= \(from) AND at < \(to) ORDER BY series_id, at, fresh, tx, val
                 )
                 SELECT series_id, date_bin(\(stepInterval) * interval '1 second', at, \(MetricResolution.origin)) AS b,
                        min(val), max(val), sum(val), count(*), (array_agg(val ORDER BY at DESC))[1], max(at)

@@ -46,17 +46,17 @@ extension MetricsReader {
                 WHERE metric = \(metric) AND labels @> \(labelText)::jsonb AND (\(devices == nil) OR device_id = ANY(\(devices ?? [])))
                   AND (\(series == nil) OR id = ANY(\(series ?? [])))
             ), points AS (
-                SELECT c.series_id, c.chunk_start + u.off * interval '1 millisecond' AS at, u.val, 0 AS fresh
+                SELECT c.series_id, c.chunk_start + u.off * interval '1 millisecond' AS at, u.val, 0 AS fresh, 0::bigint AS tx
                 FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
                 WHERE c.chunk_start > \(from) - interval '1 hour' AND c.chunk_start < \(to)
                   AND ((\(series == nil) AND c.series_id IN (SELECT id FROM s)) OR (\(series != nil) AND c.series_id = ANY(\(series ?? []))))
                 UNION ALL
-                SELECT series_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', value, 1
+                SELECT series_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', value, 1, tx
                 FROM metric_ingest WHERE at_ms >= \(fromMs) AND at_ms < \(toMs)
                   AND ((\(series == nil) AND series_id IN (SELECT id FROM s)) OR (\(series != nil) AND series_id = ANY(\(series ?? []))))
             ), kept AS (
                 SELECT DISTINCT ON (series_id, at) series_id, at, val FROM points
-                WHERE at >= \(from) AND at < \(to) ORDER BY series_id, at, fresh
+                WHERE at >= \(from) AND at < \(to) ORDER BY series_id, at, fresh, tx, val
             ), minutes AS (
                 SELECT series_id, date_bin(interval '1 minute', at, \(MetricResolution.origin)) AS m, avg(val) AS mean,
                        (array_agg(val ORDER BY at DESC))[1] AS last
