@@ -352,16 +352,15 @@ extension AlertEvaluator {
     func advance(_ windows: inout ProviderWindows, instance: UUID, now: Date, in tx: Transaction) async throws {
         let next = try await tx.query("SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint AS x")
             .alertRows { try $0.value("x", as: Int64.self) }.first ?? windows.cursor
-        // One row of three arrays (in the same order): the samples of a cycle cost less to receive and
-        // decode that way than one row each. In writer-transaction order, then by value: of two samples
-        // at one millisecond the first merged stays, the one compaction and a full pass keep.
+        // One row of three arrays, filled in one pass over the rows: the samples of a cycle cost less to
+        // receive and decode that way than one row each. Sorted once by writer transaction, then value:
+        // of two samples at one millisecond the first merged stays, the one compaction and a full pass keep.
         let rows = try await tx.query("""
-            SELECT coalesce(array_agg(series_id ORDER BY tx, value, series_id, at_ms), '{}'),
-                   coalesce(array_agg(at_ms ORDER BY tx, value, series_id, at_ms), '{}'),
-                   coalesce(array_agg(value ORDER BY tx, value, series_id, at_ms), '{}') FROM (
+            SELECT coalesce(array_agg(series_id), '{}'), coalesce(array_agg(at_ms), '{}'), coalesce(array_agg(value), '{}') FROM (
                 SELECT series_id, at_ms, value, tx FROM metric_ingest WHERE tx >= \(windows.cursor)
                 UNION ALL
                 SELECT series_id, at_ms, value, tx FROM metric_ingest_spill WHERE provider_id = (SELECT app_provider_id()) AND tx >= \(windows.cursor)
+                ORDER BY tx, value
             ) AS s
             """)
         var unknown: [Int64: [WindowSample]] = [:]
