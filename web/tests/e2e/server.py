@@ -6,7 +6,6 @@ import hashlib
 import hmac
 import json
 import os
-import random
 import shutil
 import socket
 import struct
@@ -32,21 +31,9 @@ def require_env(name):
 
 
 def free_port():
-    """A port free now, below the kernel's ephemeral range: a port the kernel picked for a bind to 0 can be
-    handed out again as the local port of an outgoing connection (the server's own database connections)
-    before the server binds it."""
-    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
-        ephemeral = int(f.read().split()[0])
-    low = max(1024, ephemeral - 12000)
-    for _ in range(200):
-        port = random.randrange(low, ephemeral)
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {low}-{ephemeral}")
+    """A free port from scripts/free-port.sh (below the kernel's ephemeral range; it says why)."""
+    return int(subprocess.run([os.path.join(ROOT, "scripts", "free-port.sh")], capture_output=True, text=True,
+                              check=True).stdout)
 
 
 def with_database(url, name):
