@@ -18,8 +18,9 @@ RUN swift package resolve
 COPY Sources ./Sources
 COPY Tests ./Tests
 RUN swift build -c release --product octoisp --static-swift-stdlib \
+    && swift build -c release --product octoisp-snmp --static-swift-stdlib \
     && mkdir -p /out \
-    && cp "$(swift build -c release --show-bin-path)/octoisp" /out/ \
+    && cp "$(swift build -c release --show-bin-path)/octoisp" "$(swift build -c release --show-bin-path)/octoisp-snmp" /out/ \
     && cp -R "$(swift build -c release --show-bin-path)"/*.resources /out/
 
 # The dashboard, from Debian's packaged React, TypeScript, esbuild and Chart.js (as scripts/setup.sh).

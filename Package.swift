@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "octoisp", targets: ["octoisp"]),
+        .executable(name: "octoisp-snmp", targets: ["octoisp-snmp"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -88,6 +89,15 @@ let package = Package(
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The net-snmp style command-line tools on the SNMP client (`octoisp snmp`, `octoisp-snmp`).
+        .target(
+            name: "SNMPTools",
+            dependencies: [
+                "SNMP",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -418,6 +428,7 @@ let package = Package(
                 "OctoJobs",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 "SNMP",
+                "SNMPTools",
                 "OctoMetrics",
                 "CWMP",
                 "ACS",
@@ -439,6 +450,17 @@ let package = Package(
             // The static Swift runtime's link arguments export every symbol of the binary (65,000), which
             // the dynamic loader and the runtime's own dladdr at start-up then walk; nothing looks our
             // symbols up by name (crash backtraces read the file's symbol table).
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
+        ),
+        // The SNMP tools alone: a binary a quarter the size of `octoisp`, for one-shot queries.
+        .executableTarget(
+            name: "octoisp-snmp",
+            dependencies: [
+                "SNMP",
+                "SNMPTools",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings,
             linkerSettings: [.unsafeFlags(["-Xlinker", "--no-export-dynamic"])]
         ),
         // Shared by the integration tests: per-test databases cloned from a migrated template.

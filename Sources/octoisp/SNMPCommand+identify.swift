@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Monitoring
 import SNMP
+import SNMPTools
 
 extension SNMPCommand {
     /// `snmp identify AGENT [--poll]`: fingerprint an agent with the vendor profiles and optionally run

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# (a) CPU seconds per varbind: `octoisp snmp bulkwalk` vs net-snmp's `snmpbulkwalk` on the same
-# snmpd, walking its whole tree (about 9,000 varbinds). Measured, not asserted.
+# (a) CPU seconds per varbind: `octoisp snmp bulkwalk` and the standalone `octoisp-snmp bulkwalk` vs
+# net-snmp's `snmpbulkwalk` on the same snmpd, walking its whole tree (about 9,000 varbinds).
+# Measured, not asserted.
 #
 #   bench/snmp/bulkwalk-cpu.sh [ROUNDS] [MAX_REPETITIONS]
 #
@@ -8,7 +9,7 @@
 # per varbind including process start-up, and the marginal CPU per varbind (full walk minus a
 # walk of the 'system' group, divided by the varbind difference), then the ratios.
 # Uses scripts/peers/snmp.sh to start snmpd on loopback; OCTOISP=path selects the binary
-# (default: a release build of this package). OCTOISP_BASELINE=path
+# (default: a release build of this package), OCTOISP_SNMP=path the standalone one. OCTOISP_BASELINE=path
 # adds another build of octoisp (an earlier commit, say) to the same run, for a before/after figure.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,17 +19,19 @@ reps="${2:-50}"
 work="$(mktemp -d)"
 trap '"$bench_repo/scripts/peers/snmp.sh" stop "$work"; rm -rf "$work"' EXIT
 binary="$(octoisp_binary)"
+standalone="$(octoisp_snmp_binary)"
 "$bench_repo/scripts/peers/snmp.sh" start "$work" >/dev/null
 source "$work/snmp.env"
 
-BENCH_DIR="$here" BENCH_WORK="$work" python3 - "$binary" "$SNMP_TEST_SNMPD" "$rounds" "$reps" "${OCTOISP_BASELINE:-}" <<'PY'
+BENCH_DIR="$here" BENCH_WORK="$work" python3 - "$binary" "$SNMP_TEST_SNMPD" "$rounds" "$reps" "${OCTOISP_BASELINE:-}" "$standalone" <<'PY'
 import os, statistics, subprocess, sys
 sys.path.insert(0, os.environ["BENCH_DIR"])
 from cpu import cpu_seconds
 
-binary, agent, rounds, reps, baseline = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
+binary, agent, rounds, reps, baseline, standalone = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
 tools = {
     "octoisp snmp bulkwalk": lambda root: [binary, "snmp", "bulkwalk", "-v", "2c", "-c", "public", "-Cr", reps, agent, root],
+    "octoisp-snmp bulkwalk": lambda root: [standalone, "bulkwalk", "-v", "2c", "-c", "public", "-Cr", reps, agent, root],
     "net-snmp snmpbulkwalk": lambda root: ["snmpbulkwalk", "-v2c", "-cpublic", "-Cr" + reps, "-On", agent, "." + root],
 }
 if baseline:
@@ -56,9 +59,11 @@ for name, command in tools.items():
     results[name] = (per, marginal)
     print("%s: %d varbinds (median), median %.4f CPU s per walk, %.2f us/varbind (start-up included), "
           "%.2f us/varbind marginal" % (name, full_n, full, per, marginal))
-ours, theirs = results["octoisp snmp bulkwalk"], results["net-snmp snmpbulkwalk"]
-print("ratio octoisp/net-snmp: %.2fx per varbind with start-up, %.2fx marginal (goal <= 1.0x with start-up)"
-      % (ours[0] / theirs[0], ours[1] / theirs[1]))
+theirs = results["net-snmp snmpbulkwalk"]
+for name, label in (("octoisp snmp bulkwalk", "octoisp snmp"), ("octoisp-snmp bulkwalk", "octoisp-snmp")):
+    ours = results[name]
+    print("ratio %s/net-snmp: %.2fx per varbind with start-up, %.2fx marginal (goal <= 1.0x with start-up)"
+          % (label, ours[0] / theirs[0], ours[1] / theirs[1]))
 if baseline:
     before = results["octoisp (baseline build)"]
     print("ratio baseline build/net-snmp: %.2fx per varbind with start-up, %.2fx marginal"

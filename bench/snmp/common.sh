@@ -10,6 +10,13 @@ octoisp_binary() {
     echo "$bench_repo/.build-static/release/octoisp"
 }
 
+# The standalone SNMP tools (`octoisp-snmp`), linked the same way: $OCTOISP_SNMP, or a release build.
+octoisp_snmp_binary() {
+    if [[ -n "${OCTOISP_SNMP:-}" ]]; then echo "$OCTOISP_SNMP"; return; fi
+    (cd "$bench_repo" && swift build -c release --product octoisp-snmp --static-swift-stdlib --scratch-path .build-static >&2)
+    echo "$bench_repo/.build-static/release/octoisp-snmp"
+}
+
 
 # Starts one snmpd under DIR answering community `public` for all of 127.0.0.0/8 on a free UDP port
 # (bound to 0.0.0.0, so 127.1.x.y "devices" all reach it); waits until it answers and sets
