@@ -119,6 +119,38 @@ public struct SNMPAgentOptions: ParsableArguments {
         }
     }
 
+    /// Prints a walk as it arrives, as net-snmp's tools do: the lines go out in writes of about
+    /// 64 KiB, so a long walk holds neither its varbinds nor its text (the memory a whole walk took,
+    /// fresh pages each time, cost more CPU than decoding it). JSON is printed at the end, as one array.
+    public func printWalk(of root: OID, client: SNMPClient, target: SNMPTarget,
+                          method: SNMPClient.WalkMethod) async throws {
+        if json {
+            output(try await client.walk(root, on: target, method: method))
+            return
+        }
+        let flushAt = 1 << 16
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(flushAt + 4096)
+        var printed = 0
+        do {
+            try await client.walk(root, on: target, method: method) { varBind in
+                varBind.appendDisplayLine(to: &bytes)
+                printed += 1
+                if bytes.count >= flushAt {
+                    writeStandardOutput(bytes)
+                    bytes.removeAll(keepingCapacity: true)
+                }
+            }
+            if printed == 0, let instance = try await client.instance(root, on: target) {
+                instance.appendDisplayLine(to: &bytes)
+            }
+        } catch {
+            writeStandardOutput(bytes)
+            throw error
+        }
+        writeStandardOutput(bytes)
+    }
+
     public func output(_ varBinds: [VarBind]) {
         if json {
             writeStandardOutput(VarBind.jsonArrayBytes(varBinds))
@@ -230,7 +262,7 @@ extension SNMPTools {
         public func run() async throws {
             let root = try SNMPAgentOptions.parseOIDs([root])[0]
             try await options.withClient { client, target in
-                options.output(try await client.walk(root, on: target, method: .getNext))
+                try await options.printWalk(of: root, client: client, target: target, method: .getNext)
             }
         }
     }
@@ -249,8 +281,8 @@ extension SNMPTools {
             let root = try SNMPAgentOptions.parseOIDs([root])[0]
             guard maxRepetitions > 0 else { throw ValidationError("-Cr must be positive") }
             try await options.withClient { client, target in
-                options.output(try await client.walk(root, on: target,
-                                                     method: .getBulk(maxRepetitions: maxRepetitions)))
+                try await options.printWalk(of: root, client: client, target: target,
+                                            method: .getBulk(maxRepetitions: maxRepetitions))
             }
         }
     }

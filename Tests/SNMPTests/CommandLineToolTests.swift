@@ -46,6 +46,39 @@ struct CommandLineToolTests {
         }
     }
 
+    /// A whole-tree walk prints far more than one write's worth (64 KiB) as it goes: every line whole,
+    /// in increasing OID order, about as many as net-snmp prints (snmpd's process and socket tables
+    /// change between the two walks).
+    @Test func aLongWalkIsPrintedWholeAsItArrives() async throws {
+        let agent = try Peers.snmpd()
+        let theirs = Self.lines(try await runTool(["snmpbulkwalk", "-v2c", "-c", "public", "-Cr50", "-On", agent, ".1"]))
+        for tool in try Self.tools() {
+            let run = try await ChildProcess.run(tool + ["bulkwalk", "-c", "public", "-Cr", "50", agent, "1"])
+            #expect(run.succeeded, "\(run.errors)")
+            #expect(run.output.utf8.count > 3 << 16)
+            let rows = run.output.split(separator: "\n", omittingEmptySubsequences: false).dropLast()
+            let ours = Self.lines(run.output)
+            #expect(ours.count == rows.count, "every line is an OID = value line")
+            let oids = try ours.map { try #require(OID(String($0.oid))) }
+            #expect(zip(oids, oids.dropFirst()).allSatisfy { $0 < $1 }, "OIDs increase")
+            #expect(abs(ours.count - theirs.count) * 20 < theirs.count, "\(ours.count) lines against net-snmp's \(theirs.count)")
+        }
+    }
+
+    /// Walking an instance prints the instance itself, as snmpwalk does.
+    @Test func walkingAnInstancePrintsIt() async throws {
+        let agent = try Peers.snmpd()
+        let theirs = Self.lines(try await runTool(["snmpwalk", "-v2c", "-c", "public", "-On", agent, "1.3.6.1.2.1.1.5.0"]))
+        try #require(theirs.count == 1)
+        for tool in try Self.tools() {
+            for command in ["walk", "bulkwalk"] {
+                let run = try await ChildProcess.run(tool + [command, "-c", "public", agent, "1.3.6.1.2.1.1.5.0"])
+                let ours = Self.lines(run.output)
+                #expect(ours.map { "\($0.oid) = \($0.text)" } == theirs.map { "\($0.oid) = \($0.text)" })
+            }
+        }
+    }
+
     @Test func jsonOutputHasOneObjectPerVarbind() async throws {
         let agent = try Peers.snmpd()
         let theirs = Self.lines(try await runTool(["snmpbulkwalk", "-v2c", "-c", "public", "-On", agent, "1.3.6.1.2.1.1"]))

@@ -16,13 +16,18 @@ extension SNMPClient {
         async throws -> [VarBind] {
         var results: [VarBind] = []
         try await walk(root, on: target, method: method) { results.append($0) }
-        if results.isEmpty {
-            let single = try await send(PDU(type: .get, varBinds: [VarBind(root)]), to: target)
-            if single.errorStatus == 0, let first = single.varBinds.first, !first.value.isException {
-                results.append(first)
-            }
+        if results.isEmpty, let instance = try await instance(root, on: target) {
+            results.append(instance)
         }
         return results
+    }
+
+    /// What a walk that found nothing below `root` still shows, as net-snmp's tools do: `root` itself
+    /// when it is an instance (a GET of it answers a value), else nil.
+    public func instance(_ root: OID, on target: SNMPTarget) async throws -> VarBind? {
+        let single = try await send(PDU(type: .get, varBinds: [VarBind(root)]), to: target)
+        guard single.errorStatus == 0, let first = single.varBinds.first, !first.value.isException else { return nil }
+        return first
     }
 
     /// Walks `root`, calling `body` for each instance as pages arrive.
