@@ -45,6 +45,28 @@ import Testing
         }
     }
 
+    /// An Inform that repeats the cached values neither rewrites their rows nor locks them (an
+    /// ON CONFLICT that skips the update still locks the row, a WAL record apiece; migration 0153).
+    @Test func repeatedValuesAreNeitherRewrittenNorLocked() async throws {
+        try await ACSHarness.with { harness in
+            func versions() async throws -> [String] {
+                try await harness.stack.database.withTenant(harness.provider.id) { tx in
+                    try await tx.query("SELECT path || ' ' || xmin::text || ' ' || xmax::text FROM device_parameters ORDER BY path")
+                        .values(String.self)
+                }
+            }
+            #expect(try await Self.session(harness, RawHTTP.inform(serial: "SN1")) == 200)
+            harness.stack.clock.advance(by: 60)
+            #expect(try await Self.session(harness, RawHTTP.inform(serial: "SN1", events: ["1 BOOT"])) == 200)
+            let before = try await versions()
+            #expect(before.contains { $0.hasPrefix("Device.DeviceInfo.SoftwareVersion ") }, "\(before)")
+            harness.stack.clock.advance(by: 60)
+            #expect(try await Self.session(harness, RawHTTP.inform(serial: "SN1", events: ["1 BOOT"])) == 200)
+            #expect(try await versions() == before)
+            #expect(try await harness.count("cwmp_informs") == 3, "the Informs themselves are stored")
+        }
+    }
+
     @Test func boundCredentialCannotOpenAnotherRegisteredDevice() async throws {
         try await ACSHarness.with { harness in
             #expect(try await Self.session(harness, RawHTTP.inform(serial: "OWN")) == 200)
