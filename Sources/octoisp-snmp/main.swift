@@ -3,8 +3,8 @@ import SNMP
 import SNMPTools
 
 /// `octoisp-snmp`: the SNMP tools of `octoisp snmp` in a binary of their own. It links the SNMP client
-/// and nothing of the platform, so the dynamic loader relocates a quarter as much at every start: for
-/// one-shot queries from a shell or a script, start-up is most of the cost.
+/// and nothing of the platform (a quarter of the size), so the dynamic loader relocates a third as many
+/// pointers at every start: for one-shot queries from a shell or a script, start-up is most of the cost.
 struct StandaloneSNMP: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "octoisp-snmp",
