@@ -45,7 +45,7 @@ public struct SNMPAgentOptions: ParsableArguments {
     var timeout: Double = 1
 
     @Flag(name: .long, help: "Print a JSON array of {oid, type, value}.")
-    public var json = false
+    var json = false
 
     @Argument(help: "Agent: [udp:]HOST[:PORT].")
     var agent: String

@@ -1,22 +1,17 @@
 # Shared functions for the SNMP benchmarks (sourced, not run).
 bench_repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# The release binary to measure: $OCTOISP, or a release build of the package linked as the container
-# image links it (the Swift runtime and Foundation static: fewer shared objects to load at start-up),
-# in its own build folder so the other release builds keep theirs.
-octoisp_binary() {
-    if [[ -n "${OCTOISP:-}" ]]; then echo "$OCTOISP"; return; fi
-    (cd "$bench_repo" && swift build -c release --product octoisp --static-swift-stdlib --scratch-path .build-static >&2)
-    echo "$bench_repo/.build-static/release/octoisp"
+# A release build of PRODUCT linked as the container image links it (the Swift runtime and Foundation
+# static: fewer shared objects to load at start-up), in its own build folder so the other release
+# builds keep theirs.
+static_release_binary() {
+    (cd "$bench_repo" && swift build -c release --product "$1" --static-swift-stdlib --scratch-path .build-static >&2)
+    echo "$bench_repo/.build-static/release/$1"
 }
 
-# The standalone SNMP tools (`octoisp-snmp`), linked the same way: $OCTOISP_SNMP, or a release build.
-octoisp_snmp_binary() {
-    if [[ -n "${OCTOISP_SNMP:-}" ]]; then echo "$OCTOISP_SNMP"; return; fi
-    (cd "$bench_repo" && swift build -c release --product octoisp-snmp --static-swift-stdlib --scratch-path .build-static >&2)
-    echo "$bench_repo/.build-static/release/octoisp-snmp"
-}
-
+# The binaries to measure: $OCTOISP and $OCTOISP_SNMP (the standalone SNMP tools), or release builds.
+octoisp_binary() { echo "${OCTOISP:-$(static_release_binary octoisp)}"; }
+octoisp_snmp_binary() { echo "${OCTOISP_SNMP:-$(static_release_binary octoisp-snmp)}"; }
 
 # Starts one snmpd under DIR answering community `public` for all of 127.0.0.0/8 on a free UDP port
 # (bound to 0.0.0.0, so 127.1.x.y "devices" all reach it); waits until it answers and sets
