@@ -8,7 +8,8 @@ import ServiceLifecycle
 import Synchronization
 
 /// The ingest path: callers ``submit(_:)`` samples of any provider; writers coalesce submissions into
-/// batches and insert them into `metric_ingest`, one transaction per batch.
+/// batches and store them in `metric_ingest_batches` (one row per provider and batch, read as rows
+/// through the view `metric_ingest`), one transaction per batch.
 ///
 /// - Acknowledged means committed: ``submit(_:)`` returns only after the batch holding its samples
 ///   committed, and throws if it could not be written within ``Configuration/retryFor``.

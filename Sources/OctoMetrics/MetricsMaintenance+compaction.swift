@@ -4,8 +4,10 @@ import OctoStore
 import PostgresNIO
 
 extension MetricsMaintenance {
-    /// Moves at most `limit` ingested samples inside the partitioned window into hourly chunks and
-    /// discards those older than raw retention. Returns (moved, discarded).
+    /// Moves the oldest stored batches, about `limit` samples (whole batches: at most `limit` plus one
+    /// batch), into hourly chunks and discards their samples older than raw retention. Samples beyond the
+    /// partitioned window (none unless partitions could not be created) go back as a batch of their own.
+    /// Returns (moved, discarded).
     ///
     /// Within a chunk, a millisecond holds one sample: the value already stored wins over a newly
     /// ingested duplicate, which makes retried batches harmless. Between ingested duplicates the
@@ -14,17 +16,21 @@ extension MetricsMaintenance {
     func compact(_ tx: Transaction, now: Date, limit: Int) async throws -> (Int, Int) {
         let lowMs = Int64(rawStart(now).timeIntervalSince1970 * 1000)
         let highMs = Int64(Self.dayStart(now, plus: Self.daysAhead + 1).timeIntervalSince1970 * 1000)
-        var expired = 0
-        let expiredRows = try await tx.query("""
-            WITH gone AS (DELETE FROM metric_ingest WHERE at_ms < \(lowMs) RETURNING 1) SELECT count(*) FROM gone
-            """)
-        for try await (count) in expiredRows.decode(Int64.self) { expired = Int(count) }
-
         let moved = try await tx.query("""
-            WITH moved AS (
-                DELETE FROM metric_ingest WHERE ctid = ANY(ARRAY(
-                    SELECT ctid FROM metric_ingest WHERE at_ms >= \(lowMs) AND at_ms < \(highMs) LIMIT \(limit)))
-                RETURNING provider_id, series_id, at_ms, value, tx
+            WITH taken AS (
+                DELETE FROM metric_ingest_batches WHERE id = ANY(ARRAY(
+                    SELECT id FROM (SELECT id, sum(samples) OVER (ORDER BY id) - samples AS before FROM metric_ingest_batches) AS b
+                    WHERE before < \(Int64(limit))))
+                RETURNING provider_id, tx, series_ids, at_ms, vals
+            ), unpacked AS (
+                SELECT t.provider_id, t.tx, u.series_id, u.at_ms, u.value
+                FROM taken t CROSS JOIN LATERAL unnest(t.series_ids, t.at_ms, t.vals) AS u(series_id, at_ms, value)
+            ), ahead AS (
+                INSERT INTO metric_ingest_batches (provider_id, tx, series_ids, at_ms, vals)
+                SELECT provider_id, tx, array_agg(series_id), array_agg(at_ms), array_agg(value)
+                FROM unpacked WHERE at_ms >= \(highMs) GROUP BY provider_id, tx
+            ), moved AS (
+                SELECT provider_id, series_id, at_ms, value, tx FROM unpacked WHERE at_ms >= \(lowMs) AND at_ms < \(highMs)
             ), incoming AS (
                 SELECT provider_id, series_id, to_timestamp((at_ms - at_ms % 3600000) / 1000) AS chunk_start,
                        (at_ms % 3600000)::integer AS off, at_ms, value, tx
@@ -61,10 +67,10 @@ extension MetricsMaintenance {
                 ON CONFLICT (series_id, chunk_start) DO UPDATE SET offsets = excluded.offsets, vals = excluded.vals
                 RETURNING 1
             )
-            SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM written)
+            SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM unpacked WHERE at_ms < \(lowMs)), (SELECT count(*) FROM written)
             """)
-        var count = 0
-        for try await (samples, _) in moved.decode((Int64, Int64).self) { count = Int(samples) }
-        return (count, expired)
+        var result = (0, 0)
+        for try await (samples, expired, _) in moved.decode((Int64, Int64, Int64).self) { result = (Int(samples), Int(expired)) }
+        return result
     }
 }

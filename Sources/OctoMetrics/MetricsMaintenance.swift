@@ -9,10 +9,10 @@ import ServiceLifecycle
 /// transaction-level advisory lock; other instances skip the round):
 ///
 /// 1. creates the daily raw partitions of the retention window and two days ahead;
-/// 2. compacts `metric_ingest` into hourly chunks (merging late samples, dropping duplicates),
+/// 2. compacts the stored ingest batches into hourly chunks (merging late samples, dropping duplicates),
 ///    updates the latest values and marks the touched series-hours dirty;
 /// 3. recomputes the rollups of dirty hours at every resolution, so late samples count;
-///    steps 2 and 3 move at most `compactionBatch` samples per transaction and repeat while a
+///    steps 2 and 3 move about `compactionBatch` samples per transaction (whole ingest batches) and repeat while a
 ///    backlog remains, so each statement stays far inside the statement timeout however far
 ///    behind the round starts (a timed-out statement would roll back and leave the backlog to grow);
 /// 4. applies retention: drops expired raw partitions and deletes expired rollups.
@@ -82,7 +82,7 @@ public struct MetricsMaintenance: Service, Sendable {
         guard let created = try await locked({ tx in try await createPartitions(tx, now: now) }) else { return report }
         report.ran = true
         report.createdPartitions = created
-        // Bounded rounds until the ingest table holds less than a batch of samples in the window.
+        // Bounded rounds until the stored batches hold less than a compaction batch of samples.
         while let result = try await locked({ tx in
             let (compacted, expired) = try await compact(tx, now: now, limit: compactionBatch)
             let rolled = try await rollUp(tx)
@@ -91,7 +91,7 @@ public struct MetricsMaintenance: Service, Sendable {
             report.compactedSamples += result.0
             report.expiredSamples += result.1
             report.rolledUp.merge(result.2, uniquingKeysWith: +)
-            if result.0 < compactionBatch { break }
+            if result.0 + result.1 < compactionBatch { break }
         }
         if let result = try await locked({ tx in try await applyRetention(tx, now: now) }) {
             report.droppedPartitions = result.0

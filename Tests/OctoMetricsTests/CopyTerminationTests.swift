@@ -53,7 +53,7 @@ extension MetricsIntegrationTests {
                             RETURN NULL;
                         END $$
                         """,
-                        "CREATE TRIGGER ingest_copy_pause BEFORE INSERT ON metric_ingest FOR EACH STATEMENT EXECUTE FUNCTION ingest_copy_pause()",
+                        "CREATE TRIGGER ingest_copy_pause BEFORE INSERT ON metric_ingest_batches FOR EACH STATEMENT EXECUTE FUNCTION ingest_copy_pause()",
                     ] {
                         try await owner.query(PostgresQuery(unsafeSQL: statement), logger: MetricsTestLog.logger)
                     }

@@ -96,10 +96,15 @@ let work: [(Int, Range<Int>)] = (0..<rounds).flatMap { round in
 }
 
 // 1. Baselines: the same rows, the same text COPY and batch size, first into an unindexed plain table,
-// then into a table made like `metric_ingest` (its `tx` default and index), where the pipeline writes.
+// then into a row table with a `tx` default and index, where the pipeline wrote one row per sample
+// until migration 0154 (it now stores a row per batch).
 let ownerConnection = try await PostgresConnection.connect(configuration: ownerURL.connectionConfiguration(), id: 2, logger: logger)
 try await execute(ownerConnection, "CREATE TABLE bench_plain (provider_id uuid, series_id bigint, at_ms bigint, value double precision)")
-try await execute(ownerConnection, "CREATE TABLE bench_ingest (LIKE metric_ingest INCLUDING DEFAULTS INCLUDING INDEXES)")
+try await execute(ownerConnection, """
+    CREATE TABLE bench_ingest (provider_id uuid NOT NULL, series_id bigint NOT NULL, at_ms bigint NOT NULL, value double precision NOT NULL,
+                               tx bigint NOT NULL DEFAULT pg_current_xact_id()::text::bigint)
+    """)
+try await execute(ownerConnection, "CREATE INDEX ON bench_ingest (tx)")
 try await execute(ownerConnection, "GRANT ALL ON bench_plain, bench_ingest TO octoisp_global")
 let providerText = Array(provider.id.uuidString.lowercased().utf8)
 let globalURL = try url("OCTOISP_GLOBAL_DATABASE_URL").with(database: name)
@@ -261,11 +266,11 @@ print("""
 
 ingest (\(producers) producers, batches of 20 000 samples, one transaction each)
   plain text COPY into an unindexed table: \(f(baselineRate, 0)) samples/s (\(f(baselineSeconds, 2)) s)
-  metrics pipeline (unnest insert\(environment["BENCH_LIVE"] != "0" ? " + live events" : "")), \(concurrentMaintenance ? "maintenance every 1 s" : "no maintenance meanwhile"): \(f(ingestRate, 0)) samples/s (\(f(ingestSeconds, 2)) s)
-  text COPY into a table like metric_ingest (its tx default and index): \(f(likeRate, 0)) samples/s (\(f(likeSeconds, 2)) s)
+  metrics pipeline (a row of arrays per batch\(environment["BENCH_LIVE"] != "0" ? " + live events" : "")), \(concurrentMaintenance ? "maintenance every 1 s" : "no maintenance meanwhile"): \(f(ingestRate, 0)) samples/s (\(f(ingestSeconds, 2)) s)
+  text COPY into a row table with a tx default and index (the ingest layout before 0154): \(f(likeRate, 0)) samples/s (\(f(likeSeconds, 2)) s)
   ratio pipeline / plain COPY: \(f(ingestRate / baselineRate, 2))
-  ratio pipeline / COPY into a table like metric_ingest: \(f(ingestRate / likeRate, 2))
-  ratio COPY into a table like metric_ingest / plain COPY: \(f(likeRate / baselineRate, 2))
+  ratio pipeline / COPY into the row table with a tx index: \(f(ingestRate / likeRate, 2))
+  ratio COPY into the row table with a tx index / plain COPY: \(f(likeRate / baselineRate, 2))
   compaction backlog after ingest: \(f(drainSeconds, 2)) s
 storage (\(Int(stored)) samples, one poll every \(interval) s)
   raw chunks after VACUUM: \(f(chunkBytes / stored, 2)) bytes/sample (\(f(chunkBytes / 1_048_576)) MiB)
