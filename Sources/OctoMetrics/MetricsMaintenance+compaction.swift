@@ -36,7 +36,7 @@ extension MetricsMaintenance {
                        (at_ms % 3600000)::integer AS off, at_ms, value, tx
                 FROM moved
             ), keys AS (
-                SELECT DISTINCT series_id, chunk_start FROM incoming
+                SELECT series_id, chunk_start, bit_or(1 << (off / 300000)) AS buckets FROM incoming GROUP BY series_id, chunk_start
             ), points AS (
                 SELECT c.provider_id, c.series_id, c.chunk_start, u.off, u.val, 0 AS fresh, 0::bigint AS tx
                 FROM keys k
@@ -52,8 +52,8 @@ extension MetricsMaintenance {
                        array_agg(val ORDER BY off) AS vals
                 FROM kept GROUP BY provider_id, series_id, chunk_start
             ), dirty AS (
-                INSERT INTO metric_dirty (series_id, hour) SELECT series_id, chunk_start FROM keys
-                ON CONFLICT DO NOTHING
+                INSERT INTO metric_dirty (series_id, hour, buckets) SELECT series_id, chunk_start, buckets FROM keys
+                ON CONFLICT (series_id, hour) DO UPDATE SET buckets = metric_dirty.buckets | excluded.buckets
             ), latest AS (
                 INSERT INTO metric_latest (provider_id, series_id, at, value)
                 SELECT DISTINCT ON (series_id) provider_id, series_id,

@@ -4,9 +4,12 @@ import OctoStore
 import PostgresNIO
 
 extension MetricsMaintenance {
-    /// Recomputes, for every dirty series-hour, the 5-minute buckets from its chunk and then each
-    /// coarser bucket containing it from the resolution below; clears the dirty marks. Returns the
-    /// buckets written per resolution.
+    /// Recomputes, for every dirty series-hour, the 5-minute buckets that got samples (the mark's
+    /// `buckets`) from its chunk and then each coarser bucket containing it from the resolution below;
+    /// clears the dirty marks. Returns the
+    /// buckets written per resolution: a bucket whose aggregates came out as stored is left alone (an
+    /// hour that gets a minute's samples changes one of its twelve 5-minute buckets, not all of them,
+    /// and rewriting the others cost a row version and its index entries each).
     ///
     /// Runs under the maintenance lock, so nothing else writes `metric_dirty` meanwhile.
     func rollUp(_ tx: Transaction) async throws -> [MetricResolution: Int] {
@@ -20,10 +23,12 @@ extension MetricsMaintenance {
                 FROM metric_dirty d
                 JOIN metric_chunks c ON c.series_id = d.series_id AND c.chunk_start = d.hour
                 CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
+                WHERE d.buckets & (1 << (u.off / 300000)) <> 0
                 GROUP BY c.provider_id, c.series_id, c.chunk_start, u.off / 300000
                 ON CONFLICT (series_id, resolution, bucket) DO UPDATE
                     SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
                         last = excluded.last, last_at = excluded.last_at
+                    WHERE \(unescaped: Self.changedBucket)
                 RETURNING 1
             ) SELECT count(*) FROM written
             """)
@@ -45,6 +50,7 @@ extension MetricsMaintenance {
                     ON CONFLICT (series_id, resolution, bucket) DO UPDATE
                         SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
                             last = excluded.last, last_at = excluded.last_at
+                        WHERE \(unescaped: Self.changedBucket)
                     RETURNING 1
                 ) SELECT count(*) FROM written
                 """)
@@ -61,6 +67,12 @@ extension MetricsMaintenance {
         try await tx.query("DELETE FROM metric_dirty")
         return written
     }
+
+    /// The upsert's condition: the recomputed aggregates differ from the stored ones.
+    static let changedBucket = """
+        (metric_rollups.min, metric_rollups.max, metric_rollups.sum, metric_rollups.count, metric_rollups.last, metric_rollups.last_at)
+        IS DISTINCT FROM (excluded.min, excluded.max, excluded.sum, excluded.count, excluded.last, excluded.last_at)
+        """
 
     /// Drops expired raw partitions and deletes expired rollup buckets. Returns (partitions, buckets).
     func applyRetention(_ tx: Transaction, now: Date) async throws -> (Int, Int) {

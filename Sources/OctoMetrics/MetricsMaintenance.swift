@@ -10,8 +10,8 @@ import ServiceLifecycle
 ///
 /// 1. creates the daily raw partitions of the retention window and two days ahead;
 /// 2. compacts the stored ingest batches into hourly chunks (merging late samples, dropping duplicates),
-///    updates the latest values and marks the touched series-hours dirty;
-/// 3. recomputes the rollups of dirty hours at every resolution, so late samples count;
+///    updates the latest values and marks the touched series-hours dirty, with their 5-minute buckets;
+/// 3. recomputes the rollups of dirty buckets and hours at every resolution, so late samples count;
 ///    steps 2 and 3 move about `compactionBatch` samples per transaction (whole ingest batches) and repeat while a
 ///    backlog remains, so each statement stays far inside the statement timeout however far
 ///    behind the round starts (a timed-out statement would roll back and leave the backlog to grow);

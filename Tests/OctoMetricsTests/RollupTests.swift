@@ -54,7 +54,9 @@ extension MetricsIntegrationTests {
                 stack.clock.advance(by: 120)
                 let second = try await fixture.maintenance().runOnce()
                 #expect(second.compactedSamples == 2)
-                #expect(second.rolledUp[.fiveMinutes] == 12) // the whole dirty hour is recomputed
+                // The dirty hour is recomputed, but only the bucket the late sample changed is written.
+                #expect(second.rolledUp[.fiveMinutes] == 1)
+                #expect(second.rolledUp[.hour] == 1 && second.rolledUp[.day] == 1)
                 chart = try await fixture.reader { reader in
                     try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(3600), step: 300))
                 }
@@ -82,6 +84,43 @@ extension MetricsIntegrationTests {
                 // Nothing changed: the next round writes nothing.
                 let third = try await fixture.maintenance().runOnce()
                 #expect(third.compactedSamples == 0 && third.rolledUp[.fiveMinutes] == 0)
+            }
+        }
+
+        /// Compaction marks which 5-minute buckets of an hour got samples, and the rollup recomputes
+        /// only those: a bucket whose stored aggregates are stale but that got nothing stays as it is.
+        @Test func onlyTheFiveMinuteBucketsThatGotSamplesAreRecomputed() async throws {
+            try await TestDatabase.with { stack in
+                let fixture = try await MetricsFixture.make(stack)
+                let cpu = try await fixture.series("cpu")
+                let hour = hourStart(stack.clock.now, minus: 2)
+                let first = (0..<60).map { MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(Double($0) * 60), value: 1) }
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in try await pipeline.submit(first) }
+                _ = try await fixture.maintenance().runOnce()
+                // Bucket 3's stored aggregates are made stale behind the store's back.
+                try await stack.connect(stack.ownerURL) { owner in
+                    try await owner.query("UPDATE metric_rollups SET max = 42 WHERE series_id = \(cpu.id) AND resolution = 300 AND bucket = \(hour.addingTimeInterval(900))",
+                                          logger: MetricsTestLog.logger)
+                }
+                // Late samples in minutes 0 (bucket 0, second 30) and 27 (bucket 5, second 30).
+                let late = [MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(30), value: 7),
+                            MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(27 * 60 + 30), value: 9)]
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in try await pipeline.submit(late) }
+                let maintenance = fixture.maintenance()
+                let marks = try await stack.database.withGlobal { tx in
+                    _ = try await maintenance.compact(tx, now: stack.clock.now, limit: 1_000)
+                    return try await tx.query("SELECT buckets FROM metric_dirty WHERE series_id = \(cpu.id)").values(Int32.self)
+                }
+                #expect(marks == [1 << 0 | 1 << 5])
+                let report = try await maintenance.runOnce()
+                #expect(report.rolledUp[.fiveMinutes] == 2)
+                let chart = try await fixture.reader { reader in
+                    try await reader.query(.init(seriesIds: [cpu.id], from: hour, to: hour.addingTimeInterval(3600), step: 300))
+                }
+                let points = try #require(chart.series.first).points
+                #expect(points[0].max == 7 && points[0].count == 6)
+                #expect(points[5].max == 9 && points[5].count == 6)
+                #expect(points[3].max == 42, "a bucket that got no samples is not recomputed")
             }
         }
 
