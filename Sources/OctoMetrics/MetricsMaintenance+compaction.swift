@@ -36,21 +36,28 @@ extension MetricsMaintenance {
                        (at_ms % 3600000)::integer AS off, at_ms, value, tx
                 FROM moved
             ), keys AS (
-                SELECT series_id, chunk_start, bit_or(1 << (off / 300000)) AS buckets FROM incoming GROUP BY series_id, chunk_start
+                SELECT series_id, chunk_start, bit_or(1 << (off / 300000)) AS buckets, min(off) AS first_off
+                FROM incoming GROUP BY series_id, chunk_start
+            ), stored AS (
+                -- The stored chunk's samples before the first incoming one stay as they are (the prefix);
+                -- only the rest is merged. Samples usually arrive after the chunk's last one: no rest.
+                SELECT c.provider_id, c.series_id, c.chunk_start, c.offsets, c.vals,
+                       (SELECT count(*) FROM unnest(c.offsets) AS o WHERE o < k.first_off)::integer AS prefix
+                FROM keys k JOIN metric_chunks c ON c.series_id = k.series_id AND c.chunk_start = k.chunk_start
             ), points AS (
-                SELECT c.provider_id, c.series_id, c.chunk_start, u.off, u.val, 0 AS fresh, 0::bigint AS tx
-                FROM keys k
-                JOIN metric_chunks c ON c.series_id = k.series_id AND c.chunk_start = k.chunk_start
-                CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
+                SELECT s.provider_id, s.series_id, s.chunk_start, u.off, u.val, 0 AS fresh, 0::bigint AS tx
+                FROM stored s CROSS JOIN LATERAL unnest(s.offsets[s.prefix + 1:], s.vals[s.prefix + 1:]) AS u(off, val)
                 UNION ALL
                 SELECT provider_id, series_id, chunk_start, off, value, 1, tx FROM incoming
             ), kept AS (
                 SELECT DISTINCT ON (series_id, chunk_start, off) provider_id, series_id, chunk_start, off, val
                 FROM points ORDER BY series_id, chunk_start, off, fresh, tx, val
             ), merged AS (
-                SELECT provider_id, series_id, chunk_start, array_agg(off ORDER BY off) AS offsets,
-                       array_agg(val ORDER BY off) AS vals
-                FROM kept GROUP BY provider_id, series_id, chunk_start
+                SELECT m.provider_id, m.series_id, m.chunk_start,
+                       coalesce(s.offsets[:s.prefix], '{}') || m.offsets AS offsets, coalesce(s.vals[:s.prefix], '{}') || m.vals AS vals
+                FROM (SELECT provider_id, series_id, chunk_start, array_agg(off ORDER BY off) AS offsets, array_agg(val ORDER BY off) AS vals
+                      FROM kept GROUP BY provider_id, series_id, chunk_start) AS m
+                LEFT JOIN stored s ON s.series_id = m.series_id AND s.chunk_start = m.chunk_start
             ), dirty AS (
                 INSERT INTO metric_dirty (series_id, hour, buckets) SELECT series_id, chunk_start, buckets FROM keys
                 ON CONFLICT (series_id, hour) DO UPDATE SET buckets = metric_dirty.buckets | excluded.buckets

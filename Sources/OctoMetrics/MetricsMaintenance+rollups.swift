@@ -6,10 +6,8 @@ import PostgresNIO
 extension MetricsMaintenance {
     /// Recomputes, for every dirty series-hour, the 5-minute buckets that got samples (the mark's
     /// `buckets`) from its chunk and then each coarser bucket containing it from the resolution below;
-    /// clears the dirty marks. Returns the
-    /// buckets written per resolution: a bucket whose aggregates came out as stored is left alone (an
-    /// hour that gets a minute's samples changes one of its twelve 5-minute buckets, not all of them,
-    /// and rewriting the others cost a row version and its index entries each).
+    /// clears the dirty marks. Returns the buckets written per resolution: a bucket whose aggregates
+    /// came out as stored is left alone (rewriting it would cost a row version and its index entries).
     ///
     /// Runs under the maintenance lock, so nothing else writes `metric_dirty` meanwhile.
     func rollUp(_ tx: Transaction) async throws -> [MetricResolution: Int] {

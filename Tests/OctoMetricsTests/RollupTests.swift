@@ -124,6 +124,32 @@ extension MetricsIntegrationTests {
             }
         }
 
+        /// Compaction keeps a chunk's samples before the first incoming one as they are and merges the
+        /// rest: a sample between two stored ones lands in order, a duplicate keeps the stored value.
+        @Test func samplesMergeIntoTheMiddleOfAStoredChunkInOrder() async throws {
+            try await TestDatabase.with { stack in
+                let fixture = try await MetricsFixture.make(stack)
+                let cpu = try await fixture.series("cpu")
+                let hour = hourStart(stack.clock.now, minus: 2)
+                func at(_ minute: Int) -> Date { hour.addingTimeInterval(Double(minute) * 60) }
+                let stored = [0, 10, 20, 30].map { MetricSample(seriesId: cpu.id, at: at($0), value: Double($0)) }
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in try await pipeline.submit(stored) }
+                _ = try await fixture.maintenance().runOnce()
+                let incoming = [MetricSample(seriesId: cpu.id, at: at(40), value: 40), MetricSample(seriesId: cpu.id, at: at(15), value: 15),
+                                MetricSample(seriesId: cpu.id, at: at(20), value: 999)]
+                try await withPipeline(stack.database, clock: stack.clock) { pipeline in try await pipeline.submit(incoming) }
+                let report = try await fixture.maintenance().runOnce()
+                #expect(report.compactedSamples == 3)
+                let chunk = try await stack.connect(stack.ownerURL) { owner in
+                    try await owner.query("SELECT offsets, vals FROM metric_chunks WHERE series_id = \(cpu.id)", logger: MetricsTestLog.logger)
+                        .collect().map { try $0.decode(([Int32], [Double]).self) }
+                }
+                #expect(chunk.count == 1)
+                #expect(chunk.first?.0 == [0, 10, 15, 20, 30, 40].map { Int32($0 * 60_000) })
+                #expect(chunk.first?.1 == [0, 10, 15, 20, 30, 40])
+            }
+        }
+
         /// A backlog larger than a compaction batch is worked off in bounded rounds within one
         /// maintenance run, with the same chunks and rollups as one large round would write.
         @Test func aBacklogIsCompactedInBoundedRoundsWithTheSameResult() async throws {

@@ -15,17 +15,29 @@ public enum TestEnvironment {
         return path
     }
 
-    /// A TCP port on 127.0.0.1 that nothing listened on a moment ago.
+    /// A TCP port on 127.0.0.1 that nothing listened on a moment ago, below the kernel's ephemeral range
+    /// (as `scripts/free-port.sh` picks): a port the kernel chose for a bind to port 0 can be handed out
+    /// again to another test's server or outgoing connection before this test's server binds it.
     public static func freeTCPPort() -> Int {
+        let range = (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8)) ?? ""
+        let ephemeral = Int(range.split(whereSeparator: \.isWhitespace).first ?? "") ?? 32_768
+        let low = max(1_024, ephemeral - 12_000)
+        for _ in 0..<1_000 {
+            let port = Int.random(in: low..<ephemeral)
+            if canBind(port) { return port }
+        }
+        preconditionFailure("no free TCP port in \(low)-\(ephemeral) on 127.0.0.1")
+    }
+
+    static func canBind(_ port: Int) -> Bool {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
+        address.sin_port = UInt16(port).bigEndian
+        let length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        return withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } } == 0
     }
 
     /// The URL in `name`, or an error telling how to run the tests.
