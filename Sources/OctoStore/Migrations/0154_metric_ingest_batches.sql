@@ -1,5 +1,5 @@
 -- Samples arrive as batches. Until now the ingest pipeline inserted one row per sample into
--- `metric_ingest`, and the b-tree on its `tx` column (0140) cost more than the rows themselves: even a
+-- `metric_ingest`, and the b-tree on its `tx` column (0140) cost about as much as the rows themselves: a
 -- COPY into that table ran at half the speed of one into a plain table. A writer transaction now stores
 -- each provider's part of a batch as one row of three arrays in `metric_ingest_batches`: one index
 -- entry per batch, and compaction deletes a batch row instead of each of its samples.
