@@ -21,51 +21,38 @@ extension MetricsIngestPipeline {
                     """)
             }
             if configuration.publishLive {
-                try await publish(batches, in: tx)
+                try await publish(parts, in: tx)
             }
         }
     }
 
-    /// The batch split by provider, in arrival order: one stored batch row each.
-    static func parts(_ batches: [[Row]]) -> [(UUID, Part)] {
-        var order: [UUID] = []
+    /// The batch split by provider, each part in arrival order: one stored batch row and one live
+    /// event each.
+    static func parts(_ batches: [[Row]]) -> [UUID: Part] {
         var parts: [UUID: Part] = [:]
         for rows in batches {
             for row in rows {
-                if parts[row.providerID] == nil { order.append(row.providerID) }
-                // Appended in place: a copy taken out of the dictionary would copy the arrays per row.
+                // Appended in place: a copy taken out of the dictionary and stored back would copy the
+                // provider's arrays for every row (quadratic in the batch).
                 parts[row.providerID, default: Part()].append(row)
             }
         }
-        return order.map { ($0, parts[$0]!) }
+        return parts
     }
 
     /// One event per provider of the batch on topic ``MetricsIngestPipeline/batchTopic``, saying how
     /// many samples of how many series arrived and the newest time: the realtime relay of each API
     /// process reads the values its clients subscribed to. One event per series would cost a NOTIFY
     /// per series, tens of thousands per batch.
-    func publish(_ batches: [[Row]], in tx: Transaction) async throws {
-        let payloads = try Self.tallies(batches).map { provider, entry in
+    func publish(_ parts: [UUID: Part], in tx: Transaction) async throws {
+        let payloads = try parts.map { provider, part in
             try RealtimeEvent(providerId: provider, topic: Self.batchTopic, data: .object([
-                "samples": .number(Double(entry.samples)),
-                "series": .number(Double(entry.series.count)),
-                "newest": .string(OctoJSON.formatDate(Date(timeIntervalSince1970: Double(entry.newest) / 1000))),
+                "samples": .number(Double(part.series.count)),
+                "series": .number(Double(part.distinctSeries)),
+                "newest": .string(OctoJSON.formatDate(Date(timeIntervalSince1970: Double(part.newest) / 1000))),
             ])).encoded()
         }
         try await tx.query("SELECT count(pg_notify(\(RealtimeEvent.channel), p)) FROM unnest(\(payloads)::text[]) AS p")
-    }
-
-    /// What the batch brought per provider.
-    static func tallies(_ batches: [[Row]]) -> [UUID: Tally] {
-        var perProvider: [UUID: Tally] = [:]
-        for rows in batches {
-            for row in rows {
-                // Counted in place: a copy taken out of the dictionary and stored back would copy the
-                // provider's set of series for every row (quadratic in the batch).
-                perProvider[row.providerID, default: Tally()].add(row)
-            }
-        }
-        return perProvider
     }
 }
 
@@ -80,17 +67,10 @@ struct Part {
         times.append(row.atMilliseconds)
         values.append(row.value)
     }
-}
 
-/// What one batch brought for one provider: samples, distinct series and the newest time.
-struct Tally {
-    var samples = 0
-    var series = Set<Int64>()
-    var newest = Int64.min
+    /// How many different series the part holds, for the live event.
+    var distinctSeries: Int { Set(series).count }
 
-    mutating func add(_ row: MetricsIngestPipeline.Row) {
-        samples += 1
-        series.insert(row.seriesID)
-        newest = max(newest, row.atMilliseconds)
-    }
+    /// The newest sample's time in milliseconds, for the live event.
+    var newest: Int64 { times.max() ?? .min }
 }

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 @testable import OctoMetrics
 
-/// The per-provider summary a batch's live event carries.
+/// A batch split by provider: the rows stored per provider and the summary its live event carries.
 @Suite struct IngestEventTests {
     @Test func aBatchIsSummedPerProviderWithDistinctSeriesAndTheNewestTime() {
         let alpha = UUID(), beta = UUID()
@@ -10,16 +10,16 @@ import Testing
             MetricsIngestPipeline.Row(providerID: provider, seriesID: series, atMilliseconds: at, value: 1)
         }
         // Two submissions in one batch; alpha's series 1 appears three times, beta's once.
-        let tallies = MetricsIngestPipeline.tallies([
+        let parts = MetricsIngestPipeline.parts([
             (0..<5_000).map { row(alpha, Int64($0), 1_000 + Int64($0)) } + [row(alpha, 1, 9_000), row(beta, 7, 500)],
             [row(alpha, 1, 8_000)],
         ])
-        #expect(tallies.count == 2)
-        #expect(tallies[alpha]?.samples == 5_002)
-        #expect(tallies[alpha]?.series.count == 5_000)
-        #expect(tallies[alpha]?.newest == 9_000)
-        #expect(tallies[beta]?.samples == 1)
-        #expect(tallies[beta]?.series == [7])
-        #expect(tallies[beta]?.newest == 500)
+        #expect(parts.count == 2)
+        #expect(parts[alpha]?.series.count == 5_002)
+        #expect(parts[alpha]?.distinctSeries == 5_000)
+        #expect(parts[alpha]?.newest == 9_000)
+        #expect(parts[alpha]?.times.suffix(2) == [9_000, 8_000], "in arrival order")
+        #expect(parts[beta]?.series == [7] && parts[beta]?.times == [500])
+        #expect(parts[beta]?.distinctSeries == 1 && parts[beta]?.newest == 500)
     }
 }
