@@ -43,12 +43,16 @@ public struct API: Sendable {
     let toolRuns: ToolRunService
     /// Reports on demand (queued on ``jobs``); `POST /reports` answers 503 without a queue.
     let reports: ReportService?
+    /// Start-up work `/ready` waits for.
+    let startup: StartupGate
 
     /// Creates the API over its services.
     public init(database: Database, auth: AuthService, hub: RealtimeHub, configuration: APIConfiguration, metrics: PrometheusCollectorRegistry,
                 jobs: (any JobQueue)? = nil, metricsStore: MetricsStore? = nil, deviceTasks: DeviceTaskService? = nil, files: FileStore? = nil,
                 provisioning: ProvisioningService? = nil, secrets: SecretBox? = nil, cwmpRealm: String = ACSConfiguration().realm,
-                notifier: AlertNotifier? = nil, toolRuns: ToolRunService? = nil, reportRetentionDays: Int = 90) {
+                notifier: AlertNotifier? = nil, toolRuns: ToolRunService? = nil, reportRetentionDays: Int = 90,
+                startup: StartupGate = StartupGate()) {
+        self.startup = startup
         self.jobs = jobs
         self.toolRuns = toolRuns ?? ToolRunService(queue: jobs)
         self.reports = jobs.map { ReportService(database: database, queue: $0, secrets: secrets, retentionDays: reportRetentionDays,

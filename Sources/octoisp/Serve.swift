@@ -135,12 +135,15 @@ struct Serve: AsyncParsableCommand {
             let hub = RealtimeHub()
             let metricsStore = MetricsStore(database: database, retention: MetricsRetention(environment: environment.values), clock: clock)
             var apiConfiguration = apiConfiguration
+            // `/ready` answers 503 until the first Global Admin exists, so a sign-in right after readiness works.
+            let startup = StartupGate(waitingFor: [AdminBootstrap.step])
             apiConfiguration.tls = try environment.listenerTLS { try ListenerTLS.api(environment: $0) }
             let api = API(database: database, auth: auth, hub: hub, configuration: apiConfiguration, metrics: registry,
                           jobs: jobs, metricsStore: metricsStore,
                           deviceTasks: deviceTasks, files: files, provisioning: provisioning,
                           secrets: try environment.secretBox(), cwmpRealm: acsConfiguration.realm,
-                          toolRuns: environment.toolRunService(jobs: jobs, cpe: CPEToolDiagnostics(tasks: deviceTasks)), reportRetentionDays: reportRetentionDays)
+                          toolRuns: environment.toolRunService(jobs: jobs, cpe: CPEToolDiagnostics(tasks: deviceTasks)), reportRetentionDays: reportRetentionDays,
+                          startup: startup)
             let live = MetricsLiveRelay(hub: hub, store: metricsStore, logger: logger)
             services.append(live)
             services.append(EventListener(url: databaseConfiguration.app, logger: logger) { event in
@@ -148,7 +151,7 @@ struct Serve: AsyncParsableCommand {
                 live.observe(event)
             })
             services.append(try api.application(logger: logger))
-            services.append(AdminBootstrap(auth: auth, environment: environment, logger: logger))
+            services.append(AdminBootstrap(auth: auth, environment: environment, startup: startup, logger: logger))
         }
         if roles.contains(.metrics) {
             services.append(MetricsMaintenance(database: database, retention: MetricsRetention(environment: environment.values),
@@ -208,10 +211,15 @@ struct Serve: AsyncParsableCommand {
     }
 }
 
-/// Creates the first Global Admin once the database pools run, then waits for shutdown.
+/// Creates the first Global Admin once the database pools run, opens the ``StartupGate`` for it, then
+/// waits for shutdown.
 struct AdminBootstrap: Service {
+    /// The start-up step `/ready` waits for.
+    static let step = "first Global Admin"
+
     let auth: AuthService
     let environment: Environment
+    let startup: StartupGate
     let logger: Logger
 
     func run() async throws {
@@ -224,6 +232,7 @@ struct AdminBootstrap: Service {
                 FileHandle.standardOutput.write(Data("\nFirst Global Admin: \(email)\nPassword (shown only now): \(password)\n\n".utf8))
             }
         }
+        startup.finish(Self.step)
         try? await gracefulShutdown()
     }
 }

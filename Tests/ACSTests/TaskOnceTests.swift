@@ -11,7 +11,10 @@ import Testing
 /// A device task whose session dies after the CPE ran it but before its answer was stored is not run a
 /// second time: the CPE's next Inform shows its ParameterKey (or an M event with its CommandKey) and the
 /// requeued task is recorded done from it. The ACS, a simulated CPE and PostgreSQL are real; the dead
-/// process is a session left open with its lease run out, as after a `kill -9`.
+/// process is a session left open with its lease run out, as after a `kill -9`. No job worker runs:
+/// the tasks' connection-request jobs, retried on the test's clock, would record their outcome on the
+/// task rows just as a sweep looks at them, and a sweep leaves a row another transaction holds for the
+/// next sweep.
 @Suite(.serialized) struct TaskOnceTests {
     static let interval = "InternetGatewayDevice.ManagementServer.PeriodicInformInterval"
 
@@ -49,7 +52,7 @@ import Testing
     /// still gets its task back: the live session started after the task, so it is not the one running
     /// it. A task that a live session did start stays running.
     @Test func aTaskOfADeadSessionIsRequeuedWhileTheDeviceIsInANewerSession() async throws {
-        try await TaskHarness.with { harness in
+        try await TaskHarness.with(worker: false) { harness in
             var (cpe, _, device) = try await Self.registered(harness)
             let set = try await harness.queue(#"{"type": "setParameterValues", "parameter_values": [{"name": "\#(Self.interval)", "value": "654", "type": "xsd:unsignedInt"}]}"#, device: device)
             _ = try await Self.hold(&cpe, harness, apply: false)
@@ -68,7 +71,7 @@ import Testing
     }
 
     @Test func aChangeTheCPEAppliedBeforeItsSessionDiedIsConfirmedFromTheNextInformNotSentAgain() async throws {
-        try await TaskHarness.with { harness in
+        try await TaskHarness.with(worker: false) { harness in
             var (cpe, runner, device) = try await Self.registered(harness)
             let set = try await harness.queue(#"{"type": "setParameterValues", "parameter_values": [{"name": "\#(Self.interval)", "value": "321", "type": "xsd:unsignedInt"}]}"#, device: device)
             let rpc = try await Self.hold(&cpe, harness, apply: true)
@@ -107,7 +110,7 @@ import Testing
     }
 
     @Test func aRequeuedChangeTheCPENeverAppliedOrWhoseKeyItAlreadyHeldIsSentAgain() async throws {
-        try await TaskHarness.with { harness in
+        try await TaskHarness.with(worker: false) { harness in
             var (cpe, runner, device) = try await Self.registered(harness)
             // Not applied: the Inform after the kill does not show the key, so the change is sent again.
             let lost = try await harness.queue(#"{"type": "setParameterValues", "parameter_values": [{"name": "\#(Self.interval)", "value": "400", "type": "xsd:unsignedInt"}]}"#, device: device)
@@ -137,7 +140,7 @@ import Testing
     }
 
     @Test func aRebootTheCPERanBeforeItsSessionDiedIsConfirmedByItsMRebootEvent() async throws {
-        try await TaskHarness.with { harness in
+        try await TaskHarness.with(worker: false) { harness in
             var (cpe, runner, device) = try await Self.registered(harness)
             let reboot = try await harness.queue(#"{"type": "reboot"}"#, device: device)
             let rpc = try await Self.hold(&cpe, harness, apply: true)

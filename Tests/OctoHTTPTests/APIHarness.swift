@@ -68,6 +68,7 @@ struct APIHarness: Sendable {
                      secrets: SecretBox? = nil,
                      hub: RealtimeHub = RealtimeHub(),
                      hasher: PasswordHasher? = nil,
+                     startup: StartupGate = StartupGate(),
                      _ body: @Sendable @escaping (APIHarness) async throws -> Void) async throws {
         try await TestDatabase.with { stack in
             var configuration = APIConfiguration()
@@ -82,7 +83,7 @@ struct APIHarness: Sendable {
                                    secrets: try SecretBox(keyring: SecretBox.generateKeyring()))
             }
             let api = API(database: stack.database, auth: auth, hub: hub, configuration: configuration,
-                          metrics: PrometheusCollectorRegistry(), jobs: try jobs(stack), secrets: secrets)
+                          metrics: PrometheusCollectorRegistry(), jobs: try jobs(stack), secrets: secrets, startup: startup)
             var logger = Logger(label: "api-test")
             logger.logLevel = .warning
             let listener = EventListener(url: stack.appURL, logger: logger) { event in hub.deliver(event) }

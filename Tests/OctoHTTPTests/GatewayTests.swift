@@ -35,6 +35,29 @@ import Testing
         }
     }
 
+    /// A process is not ready until its start-up work is done: a client that waits for `/ready` (a load
+    /// balancer, a test) can sign in as the first Global Admin at once.
+    @Test func readinessWaitsForTheStartUpWork() async throws {
+        let startup = StartupGate(waitingFor: ["first Global Admin", "other step"])
+        try await APIHarness.with(startup: startup) { harness in
+            let starting = try await harness.call(.get, "/ready")
+            #expect(starting.status == .serviceUnavailable)
+            #expect(starting.errorCode == "unavailable")
+            #expect(starting.headers[.retryAfter] == "1")
+            guard case .object(let error)? = starting["error"], case .string(let message)? = error["message"] else {
+                Issue.record("no error message: \(String(describing: starting.json))"); return
+            }
+            #expect(message.contains("first Global Admin") && message.contains("other step"), "\(message)")
+            startup.finish("first Global Admin")
+            #expect(try await harness.call(.get, "/ready").status == .serviceUnavailable)
+            #expect(startup.waiting == ["other step"])
+            startup.finish("other step")
+            #expect(try await harness.call(.get, "/ready").status == .ok)
+            // Liveness never waited.
+            #expect(try await harness.call(.get, "/health").status == .ok)
+        }
+    }
+
     @Test func metricsAreNotAnonymousOnTheAPIPortByDefault() async throws {
         try await APIHarness.with { harness in
             let response = try await harness.call(.get, "/metrics")

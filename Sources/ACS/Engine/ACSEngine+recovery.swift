@@ -19,7 +19,9 @@ extension ACSEngine {
     /// already accepted stay running until their TransferComplete or deadline.
     /// The device gets such a task again in its next session, unless that session's Inform shows it
     /// already ran (its ParameterKey or CommandKey; see ``ACSEngine/confirm(_:evidence:of:in:)``), so a
-    /// change the CPE applied before the answer was lost is not sent twice. Returns how many were requeued.
+    /// change the CPE applied before the answer was lost is not sent twice. A task whose row another
+    /// transaction holds at that moment (its session storing an answer, a connection request recording
+    /// its outcome) is left for the next sweep. Returns how many were requeued.
     @discardableResult
     public func requeueOrphanedTasks() async -> Int {
         do {

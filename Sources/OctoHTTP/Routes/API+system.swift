@@ -5,13 +5,16 @@ import OctoStore
 import Prometheus
 
 extension API {
-    /// `/health`, `/ready`, `/metrics` and the OpenAPI document. Only `/metrics` asks for a credential:
+    /// `/health`, `/ready` (503 until the start-up work is done and while the database is unreachable),
+    /// `/metrics` and the OpenAPI document. Only `/metrics` asks for a credential:
     /// the bearer token of `OCTOISP_METRICS_TOKEN`; without one configured the API port does not serve it.
     func addSystemRoutes(to router: Router<APIContext>) {
         router.get("health") { _, _ in
             JSONResponse(["status": "ok"])
         }
         router.get("ready") { _, _ in
+            let waiting = startup.waiting
+            guard waiting.isEmpty else { throw OctoError(.unavailable, "starting: \(waiting.joined(separator: ", "))", retryAfter: 1) }
             guard await database.ping() else { throw OctoError(.unavailable, "database unreachable") }
             return JSONResponse(["status": "ready"])
         }
