@@ -115,8 +115,13 @@ import Testing
                 group.addTask { try await worker.run() }
                 let fired = try await AlertEvaluator(database: harness.stack.database, logger: logger).evaluate(provider: provider.id)
                 #expect(try await notifier.enqueue(provider: provider.id, alerts: fired.notify) == 1)
+                // The test's clock moves while it waits, as time would: a delivery retried after a transient
+                // failure (a timeout on a loaded machine) comes due instead of waiting for a frozen clock.
                 var deadline = ContinuousClock.now + .seconds(20)
-                while service.received.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                while service.received.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(100))
+                    harness.stack.clock.advance(by: 1)
+                }
                 let push = try #require(service.received.withLock { $0.first })
                 #expect(push.path == "/push/noc-browser")
                 #expect(push.authorization.hasSuffix(", k=\(key)"), "signed with the provider's VAPID key")
@@ -136,6 +141,7 @@ import Testing
                 var enabled = true
                 while enabled, ContinuousClock.now < deadline {
                     try await Task.sleep(for: .milliseconds(100))
+                    harness.stack.clock.advance(by: 1)
                     enabled = try await harness.call(.get, "/api/v1/me/push-subscriptions", token: noc).items.first?["enabled"] == .bool(true)
                 }
                 #expect(!enabled, "a gone subscription is disabled")
