@@ -99,10 +99,11 @@ public final class JobWorker: Service, Sendable {
     /// The claim loop: claims as many jobs as there are free slots and runs each in a child task;
     /// returns once cancelled or shutting down and every running job finished.
     ///
-    /// Slots that free up while a claim is in flight are claimed at once by another claim, as long as
-    /// the last claim found as many jobs as it asked for: a busy worker of short jobs then keeps every
-    /// slot working instead of leaving the slots freed meanwhile idle for a whole round trip. Once a
-    /// claim comes back short (the queue ran dry), one claim at a time polls again.
+    /// While claims come back full (a deep queue), a claim takes at most half the slots and a second
+    /// claim starts once a quarter of them are free, so one claim's jobs run while the next claim is on
+    /// its way: a busy worker of short jobs then keeps its queue server busy instead of leaving the
+    /// slots idle for a whole round trip. Once a claim comes back short (the queue ran dry), one claim
+    /// at a time polls again, for every free slot.
     func claimAndRun(acks: JobAcknowledger, leases: JobLeaseKeeper) async {
         let (freed, freedContinuation) = AsyncStream<Void>.makeStream()
         let slots = WorkerSlots()
@@ -204,16 +205,19 @@ public final class JobWorker: Service, Sendable {
 final class WorkerSlots: Sendable {
     private let state = Mutex<(running: Int, reserved: Int, claims: Int, full: Bool)>((0, 0, 0, false))
 
-    /// Reserves the free slots for a claim and returns how many (0 when no claim should start now):
-    /// none while fewer than `claimBatch` are free and jobs run, and none while a claim is in flight
-    /// unless the last one came back full.
+    /// Reserves free slots for a claim and returns how many (0 when no claim should start now): none
+    /// while fewer than `claimBatch` are free and jobs run; while a claim is in flight, none unless the
+    /// last one came back full and a quarter of the slots (at least `claimBatch`) are free. After a
+    /// full claim, at most half the slots, so that two claims overlap.
     func reserve(concurrency: Int, claimBatch: Int) -> Int {
         state.withLock { state in
             let free = concurrency - state.running - state.reserved
-            guard free > 0, free >= claimBatch || state.running == 0, state.claims == 0 || state.full else { return 0 }
-            state.reserved += free
+            guard free > 0, free >= claimBatch || state.running == 0,
+                  state.claims == 0 || (state.full && free >= max(claimBatch, concurrency / 4)) else { return 0 }
+            let take = state.full ? min(free, max(1, concurrency / 2)) : free
+            state.reserved += take
             state.claims += 1
-            return free
+            return take
         }
     }
 
