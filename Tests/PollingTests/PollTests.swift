@@ -135,7 +135,10 @@ extension PollingIntegrationTests {
                 let live = try await fixture.device(agent.host, port: agent.port, credential: credential.id)
                 let queue = PostgresJobQueue(database: stack.database, clock: stack.clock, logger: PollingPeers.logger)
                 try await withSNMPClient { client in
-                    let service = try fixture.service(client: client, queue: queue)
+                    // The dead device takes two 1-s timeouts; the live one is answered well within the first.
+                    let service = try fixture.service(client: client, queue: queue,
+                                                      settings: PollSettings(requestTimeout: .seconds(1), retries: 1, pollTimeout: .seconds(4),
+                                                                             discoveryConcurrency: 32, discoveryTimeout: .milliseconds(500)))
                     var handlers = JobHandlers()
                     service.register(in: &handlers)
                     let worker = JobWorker(queue: queue, handlers: handlers,
@@ -171,8 +174,8 @@ extension PollingIntegrationTests {
                     }
                     let liveUp = try #require(liveUpAfter)
                     let deadDown = try #require(deadDownAfter)
-                    #expect(liveUp < .milliseconds(900), "the live device waited for the dead one")
-                    #expect(deadDown >= .seconds(1) && liveUp < deadDown)
+                    #expect(liveUp < .milliseconds(1500), "the live device waited for the dead one")
+                    #expect(deadDown >= .seconds(2) && liveUp < deadDown)
                     let reachability = events.withLock { $0 }.filter { $0.topic == "devices" && $0.providerId == fixture.provider }
                         .compactMap { event -> String? in
                             guard case .object(let data) = event.data, data["event"] == .string("reachability"),
