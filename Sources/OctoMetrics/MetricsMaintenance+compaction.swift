@@ -13,10 +13,13 @@ extension MetricsMaintenance {
     /// ingested duplicate, which makes retried batches harmless. Between ingested duplicates the
     /// earliest writer transaction wins, then the lowest value, as every reader decides
     /// (``MetricsReader``, the streaming alert evaluator).
+    ///
+    /// The statement hands back each touched chunk's incoming samples (one per millisecond) beside its
+    /// stored bytes; they are merged and encoded here (``MetricCodec``) and written in one statement.
     func compact(_ tx: Transaction, now: Date, limit: Int) async throws -> (Int, Int) {
         let lowMs = Int64(rawStart(now).timeIntervalSince1970 * 1000)
         let highMs = Int64(Self.dayStart(now, plus: Self.daysAhead + 1).timeIntervalSince1970 * 1000)
-        let moved = try await tx.query("""
+        let rows = try await tx.query("""
             WITH taken AS (
                 DELETE FROM metric_ingest_batches WHERE id = ANY(ARRAY(
                     SELECT id FROM (SELECT id, sum(samples) OVER (ORDER BY id) - samples AS before FROM metric_ingest_batches) AS b
@@ -36,28 +39,13 @@ extension MetricsMaintenance {
                        (at_ms % 3600000)::integer AS off, at_ms, value, tx
                 FROM moved
             ), keys AS (
-                SELECT series_id, chunk_start, bit_or(1 << (off / 300000)) AS buckets, min(off) AS first_off
-                FROM incoming GROUP BY series_id, chunk_start
-            ), stored AS (
-                -- The stored chunk's samples before the first incoming one stay as they are (the prefix);
-                -- only the rest is merged. Samples usually arrive after the chunk's last one: no rest.
-                SELECT c.provider_id, c.series_id, c.chunk_start, c.offsets, c.vals,
-                       (SELECT count(*) FROM unnest(c.offsets) AS o WHERE o < k.first_off)::integer AS prefix
-                FROM keys k JOIN metric_chunks c ON c.series_id = k.series_id AND c.chunk_start = k.chunk_start
-            ), points AS (
-                SELECT s.provider_id, s.series_id, s.chunk_start, u.off, u.val, 0 AS fresh, 0::bigint AS tx
-                FROM stored s CROSS JOIN LATERAL unnest(s.offsets[s.prefix + 1:], s.vals[s.prefix + 1:]) AS u(off, val)
-                UNION ALL
-                SELECT provider_id, series_id, chunk_start, off, value, 1, tx FROM incoming
+                SELECT series_id, chunk_start, bit_or(1 << (off / 300000)) AS buckets FROM incoming GROUP BY series_id, chunk_start
             ), kept AS (
-                SELECT DISTINCT ON (series_id, chunk_start, off) provider_id, series_id, chunk_start, off, val
-                FROM points ORDER BY series_id, chunk_start, off, fresh, tx, val
-            ), merged AS (
-                SELECT m.provider_id, m.series_id, m.chunk_start,
-                       coalesce(s.offsets[:s.prefix], '{}') || m.offsets AS offsets, coalesce(s.vals[:s.prefix], '{}') || m.vals AS vals
-                FROM (SELECT provider_id, series_id, chunk_start, array_agg(off ORDER BY off) AS offsets, array_agg(val ORDER BY off) AS vals
-                      FROM kept GROUP BY provider_id, series_id, chunk_start) AS m
-                LEFT JOIN stored s ON s.series_id = m.series_id AND s.chunk_start = m.chunk_start
+                SELECT DISTINCT ON (series_id, chunk_start, off) provider_id, series_id, chunk_start, off, value
+                FROM incoming ORDER BY series_id, chunk_start, off, tx, value
+            ), grouped AS (
+                SELECT provider_id, series_id, chunk_start, array_agg(off ORDER BY off) AS offsets, array_agg(value ORDER BY off) AS vals
+                FROM kept GROUP BY provider_id, series_id, chunk_start
             ), dirty AS (
                 INSERT INTO metric_dirty (series_id, hour, buckets) SELECT series_id, chunk_start, buckets FROM keys
                 ON CONFLICT (series_id, hour) DO UPDATE SET buckets = metric_dirty.buckets | excluded.buckets
@@ -68,16 +56,57 @@ extension MetricsMaintenance {
                 FROM moved ORDER BY series_id, at_ms DESC
                 ON CONFLICT (series_id) DO UPDATE SET at = excluded.at, value = excluded.value
                     WHERE excluded.at > metric_latest.at
-            ), written AS (
-                INSERT INTO metric_chunks (provider_id, series_id, chunk_start, offsets, vals)
-                SELECT provider_id, series_id, chunk_start, offsets, vals FROM merged
-                ON CONFLICT (series_id, chunk_start) DO UPDATE SET offsets = excluded.offsets, vals = excluded.vals
-                RETURNING 1
+            ), counts AS (
+                SELECT (SELECT count(*) FROM moved) AS moved, (SELECT count(*) FROM unpacked WHERE at_ms < \(lowMs)) AS expired
             )
-            SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM unpacked WHERE at_ms < \(lowMs)), (SELECT count(*) FROM written)
+            SELECT counts.moved, counts.expired, g.provider_id, g.series_id, g.chunk_start, g.offsets, g.vals, c.samples
+            FROM counts LEFT JOIN (grouped g LEFT JOIN metric_chunks c ON c.series_id = g.series_id AND c.chunk_start = g.chunk_start) ON true
             """)
         var result = (0, 0)
-        for try await (samples, expired, _) in moved.decode((Int64, Int64, Int64).self) { result = (Int(samples), Int(expired)) }
+        var providers: [UUID] = [], ids: [Int64] = [], starts: [Date] = [], points: [Int32] = [], blobs: [ByteBuffer] = []
+        for try await (samples, expired, provider, series, start, offsets, values, stored)
+            in rows.decode((Int64, Int64, UUID?, Int64?, Date?, [Int32]?, [Double]?, ByteBuffer?).self) {
+            result = (Int(samples), Int(expired))
+            guard let provider, let series, let start, let offsets, let values else { continue }
+            let incoming = MetricCodec.Samples(offsets: offsets.map(Int64.init), values: values)
+            let merged = try stored.map { bytes in
+                Self.merge(stored: try bytes.withUnsafeReadableBytes { try MetricCodec.decodeSamples($0) }, incoming: incoming)
+            } ?? incoming
+            providers.append(provider)
+            ids.append(series)
+            starts.append(start)
+            points.append(Int32(merged.count))
+            blobs.append(ByteBuffer(bytes: MetricCodec.encode(merged)))
+        }
+        if !ids.isEmpty {
+            try await tx.query("""
+                INSERT INTO metric_chunks (provider_id, series_id, chunk_start, points, samples)
+                SELECT * FROM unnest(\(providers)::uuid[], \(ids)::bigint[], \(starts)::timestamptz[], \(points)::integer[], \(blobs)::bytea[])
+                ON CONFLICT (series_id, chunk_start) DO UPDATE SET points = excluded.points, samples = excluded.samples
+                """)
+        }
+        return result
+    }
+
+    /// A stored chunk's samples with `incoming` merged in time order; on a millisecond held by both,
+    /// the stored sample stays.
+    static func merge(stored: MetricCodec.Samples, incoming: MetricCodec.Samples) -> MetricCodec.Samples {
+        var result = MetricCodec.Samples()
+        result.offsets.reserveCapacity(stored.count + incoming.count)
+        result.values.reserveCapacity(stored.count + incoming.count)
+        var i = 0, j = 0
+        while i < stored.count || j < incoming.count {
+            if j == incoming.count || (i < stored.count && stored.offsets[i] <= incoming.offsets[j]) {
+                if j < incoming.count && stored.offsets[i] == incoming.offsets[j] { j += 1 }
+                result.offsets.append(stored.offsets[i])
+                result.values.append(stored.values[i])
+                i += 1
+            } else {
+                result.offsets.append(incoming.offsets[j])
+                result.values.append(incoming.values[j])
+                j += 1
+            }
+        }
         return result
     }
 }

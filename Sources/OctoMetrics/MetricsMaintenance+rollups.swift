@@ -5,54 +5,59 @@ import PostgresNIO
 
 extension MetricsMaintenance {
     /// Recomputes, for every dirty series-hour, the 5-minute buckets that got samples (the mark's
-    /// `buckets`) from its chunk and then each coarser bucket containing it from the resolution below;
-    /// clears the dirty marks. Returns the buckets written per resolution: a bucket whose aggregates
-    /// came out as stored is left alone (rewriting it would cost a row version and its index entries).
+    /// `buckets`) from its chunk and then each coarser bucket containing the hour from the resolution
+    /// below; clears the dirty marks. Returns the buckets whose aggregates changed, per resolution: a
+    /// period row none of whose buckets changed is not rewritten.
     ///
-    /// Runs under the maintenance lock, so nothing else writes `metric_dirty` meanwhile.
+    /// Runs under the maintenance lock, so nothing else writes `metric_dirty` or the rollups meanwhile.
     func rollUp(_ tx: Transaction) async throws -> [MetricResolution: Int] {
         var written: [MetricResolution: Int] = [:]
-        let five = try await tx.query("""
-            WITH written AS (
-                INSERT INTO metric_rollups (provider_id, series_id, resolution, bucket, min, max, sum, count, last, last_at)
-                SELECT c.provider_id, c.series_id, 300, c.chunk_start + (u.off / 300000) * interval '5 minutes',
-                       min(u.val), max(u.val), sum(u.val), count(*)::integer,
-                       (array_agg(u.val ORDER BY u.off DESC))[1], c.chunk_start + max(u.off) * interval '1 millisecond'
-                FROM metric_dirty d
-                JOIN metric_chunks c ON c.series_id = d.series_id AND c.chunk_start = d.hour
-                CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
-                WHERE d.buckets & (1 << (u.off / 300000)) <> 0
-                GROUP BY c.provider_id, c.series_id, c.chunk_start, u.off / 300000
-                ON CONFLICT (series_id, resolution, bucket) DO UPDATE
-                    SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
-                        last = excluded.last, last_at = excluded.last_at
-                    WHERE \(unescaped: Self.changedBucket)
-                RETURNING 1
-            ) SELECT count(*) FROM written
+        var providers: [Int64: UUID] = [:]
+        var hours: [(series: Int64, hour: Int64)] = []
+        var five: [Int64: (provider: UUID, buckets: [MetricRollup])] = [:]
+        let rows = try await tx.query("""
+            SELECT d.series_id, d.hour, d.buckets, c.provider_id, c.samples
+            FROM metric_dirty d JOIN metric_chunks c ON c.series_id = d.series_id AND c.chunk_start = d.hour
             """)
-        written[.fiveMinutes] = try await Self.count(five)
+        for try await (series, hour, marks, provider, bytes) in rows.decode((Int64, Date, Int32, UUID, ByteBuffer).self) {
+            let samples = try bytes.withUnsafeReadableBytes { try MetricCodec.decodeSamples($0) }
+            providers[series] = provider
+            hours.append((series, MetricRollupPeriods.seconds(hour)))
+            var buckets = five[series]?.buckets ?? []
+            buckets += Self.fiveMinuteBuckets(samples, hour: hour, marks: Int(marks))
+            five[series] = (provider, buckets)
+        }
+        written[.fiveMinutes] = try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, five)
         for target in MetricResolution.rollups.dropFirst() {
-            let rows = try await tx.query("""
-                WITH keys AS (
-                    SELECT DISTINCT series_id,
-                           date_bin(\(Double(target.seconds)) * interval '1 second', hour, \(MetricResolution.origin)) AS bucket
-                    FROM metric_dirty
-                ), written AS (
-                    INSERT INTO metric_rollups (provider_id, series_id, resolution, bucket, min, max, sum, count, last, last_at)
-                    SELECT r.provider_id, r.series_id, \(Int32(target.seconds)), k.bucket, min(r.min), max(r.max), sum(r.sum),
-                           sum(r.count)::integer, (array_agg(r.last ORDER BY r.bucket DESC))[1], max(r.last_at)
-                    FROM keys k
-                    JOIN metric_rollups r ON r.series_id = k.series_id AND r.resolution = \(Int32(target.source.seconds))
-                        AND r.bucket >= k.bucket AND r.bucket < k.bucket + \(Double(target.seconds)) * interval '1 second'
-                    GROUP BY r.provider_id, r.series_id, k.bucket
-                    ON CONFLICT (series_id, resolution, bucket) DO UPDATE
-                        SET min = excluded.min, max = excluded.max, sum = excluded.sum, count = excluded.count,
-                            last = excluded.last, last_at = excluded.last_at
-                        WHERE \(unescaped: Self.changedBucket)
-                    RETURNING 1
-                ) SELECT count(*) FROM written
-                """)
-            written[target] = try await Self.count(rows)
+            let width = Int64(target.seconds), source = target.source
+            let sourcePeriod = MetricRollupPeriods.periodSeconds(source)
+            var targets = Set<MetricRollupPeriods.Key>()
+            for (series, hour) in hours { targets.insert(.init(series: series, start: MetricRollupPeriods.bin(hour, width: width))) }
+            // The source rows every target bucket spans.
+            var sourceKeys = Set<MetricRollupPeriods.Key>()
+            for key in targets {
+                var start = MetricRollupPeriods.bin(key.start, width: sourcePeriod)
+                while start < key.start + width {
+                    sourceKeys.insert(.init(series: key.series, start: start))
+                    start += sourcePeriod
+                }
+            }
+            let stored = try await MetricRollupPeriods.load(tx, resolution: source, keys: sourceKeys)
+            var parts: [MetricRollupPeriods.Key: [MetricRollup]] = [:]
+            for (key, row) in stored {
+                for bucket in row.buckets {
+                    let rollup = MetricRollupPeriods.rollup(bucket, periodStart: key.start, resolution: source)
+                    parts[.init(series: key.series, start: MetricRollupPeriods.bin(MetricRollupPeriods.seconds(rollup.at), width: width)),
+                          default: []].append(rollup)
+                }
+            }
+            var combined: [Int64: (provider: UUID, buckets: [MetricRollup])] = [:]
+            for key in targets {
+                guard let provider = providers[key.series],
+                      let rollup = MetricRollup.combining(parts[key] ?? [], at: Date(timeIntervalSince1970: Double(key.start))) else { continue }
+                combined[key.series, default: (provider, [])].buckets.append(rollup)
+            }
+            written[target] = try await MetricRollupPeriods.write(tx, resolution: target, combined)
         }
         // Counter series' changed hours, for what derives rates from the 5-minute rollups (the
         // reports' traffic days).
@@ -66,13 +71,35 @@ extension MetricsMaintenance {
         return written
     }
 
-    /// The upsert's condition: the recomputed aggregates differ from the stored ones.
-    static let changedBucket = """
-        (metric_rollups.min, metric_rollups.max, metric_rollups.sum, metric_rollups.count, metric_rollups.last, metric_rollups.last_at)
-        IS DISTINCT FROM (excluded.min, excluded.max, excluded.sum, excluded.count, excluded.last, excluded.last_at)
-        """
+    /// The 5-minute buckets of a chunk's samples whose bit is set in `marks` (bit k: minutes 5k to 5k + 4).
+    static func fiveMinuteBuckets(_ samples: MetricCodec.Samples, hour: Date, marks: Int) -> [MetricRollup] {
+        var result: [MetricRollup] = []
+        var slot = -1, current: MetricRollup?
+        for (offset, value) in zip(samples.offsets, samples.values) {
+            let position = Int(offset / 300_000)
+            guard position >= 0, position < 12, marks & (1 << position) != 0 else { continue }
+            let at = hour.addingTimeInterval(Double(offset) / 1000)
+            if position != slot, let done = current { result.append(done); current = nil }
+            slot = position
+            if var bucket = current {
+                bucket.count += 1
+                bucket.min = Swift.min(bucket.min, value)
+                bucket.max = Swift.max(bucket.max, value)
+                bucket.sum += value
+                bucket.last = value
+                bucket.lastAt = at
+                current = bucket
+            } else {
+                current = MetricRollup(at: hour.addingTimeInterval(Double(position) * 300), count: 1, min: value, max: value, sum: value,
+                                       last: value, lastAt: at)
+            }
+        }
+        if let done = current { result.append(done) }
+        return result
+    }
 
-    /// Drops expired raw partitions and deletes expired rollup buckets. Returns (partitions, buckets).
+    /// Drops expired raw partitions and deletes rollup periods whose every bucket has expired (a
+    /// period is kept whole while any of its buckets is retained). Returns (partitions, buckets).
     func applyRetention(_ tx: Transaction, now: Date) async throws -> (Int, Int) {
         var dropped = 0
         for try await (count) in try await tx.query("SELECT metrics_drop_partitions(\(rawStart(now)))").decode(Int32.self) {
@@ -83,11 +110,11 @@ extension MetricsMaintenance {
             let cutoff = Self.dayStart(now, plus: -retention.days(resolution))
             let rows = try await tx.query("""
                 WITH gone AS (
-                    DELETE FROM metric_rollups
+                    DELETE FROM metric_rollup_periods
                     WHERE resolution = \(Int32(resolution.seconds))
-                      AND bucket + \(Double(resolution.seconds)) * interval '1 second' <= \(cutoff)
-                    RETURNING 1
-                ) SELECT count(*) FROM gone
+                      AND period_start + \(Double(MetricRollupPeriods.periodSeconds(resolution))) * interval '1 second' <= \(cutoff)
+                    RETURNING get_byte(buckets, 1)::bigint << 24 | get_byte(buckets, 2) << 16 | get_byte(buckets, 3) << 8 | get_byte(buckets, 4) AS n
+                ) SELECT coalesce(sum(n), 0)::bigint FROM gone
                 """)
             deleted += try await Self.count(rows)
         }

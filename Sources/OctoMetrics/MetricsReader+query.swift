@@ -57,77 +57,29 @@ extension MetricsReader {
 
     /// Aggregates per series and step from `resolution`, oldest first.
     func buckets(ids: [Int64], from: Date, to: Date, step: Int, resolution: MetricResolution) async throws -> [Int64: [Point]] {
-        let rows: PostgresRowSequence
-        let stepInterval = Double(step)
         if resolution == .raw {
-            let fromMs = Int64((from.timeIntervalSince1970 * 1000).rounded())
-            let toMs = Int64((to.timeIntervalSince1970 * 1000).rounded())
-            rows = try await tx.query("""
-                WITH points AS (
-                    SELECT c.series_id, c.chunk_start + u.off * interval '1 millisecond' AS at, u.val, 0 AS fresh, 0::bigint AS tx
-                    FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
-                    WHERE c.series_id = ANY(\(ids)) AND c.chunk_start > \(from) - interval '1 hour' AND c.chunk_start < \(to)
-                    UNION ALL
-                    SELECT series_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', value, 1, tx
-                    FROM metric_ingest WHERE series_id = ANY(\(ids)) AND at_ms >= \(fromMs) AND at_ms < \(toMs)
-                ), kept AS (
-                    SELECT DISTINCT ON (series_id, at) series_id, at, val FROM points
-                    WHERE at >= \(from) AND at < \(to) ORDER BY series_id, at, fresh, tx, val
-                )
-                SELECT series_id, date_bin(\(stepInterval) * interval '1 second', at, \(MetricResolution.origin)) AS b,
-                       min(val), max(val), sum(val), count(*), (array_agg(val ORDER BY at DESC))[1], max(at)
-                FROM kept GROUP BY 1, 2 ORDER BY 1, 2
-                """)
-        } else if step == resolution.seconds {
-            return try await storedBuckets(ids: ids, from: from, to: to, resolution: resolution)
-        } else {
-            rows = try await tx.query("""
-                SELECT series_id, date_bin(\(stepInterval) * interval '1 second', bucket, \(MetricResolution.origin)) AS b,
-                       min(min), max(max), sum(sum), sum(count)::bigint, (array_agg(last ORDER BY bucket DESC))[1], max(last_at)
-                FROM metric_rollups
-                WHERE series_id = ANY(\(ids)) AND resolution = \(Int32(resolution.seconds))
-                  AND bucket >= date_bin(\(stepInterval) * interval '1 second', \(from)::timestamptz, \(MetricResolution.origin))
-                  AND bucket < \(to)
-                GROUP BY 1, 2 ORDER BY 1, 2
-                """)
+            return try await rawSamples(ids: ids, from: from, to: to).mapValues { Self.binned($0, step: step) }
         }
-        var result: [Int64: [Point]] = [:]
-        for try await (id, at, minimum, maximum, sum, count, last, lastAt)
-            in rows.decode((Int64, Date, Double, Double, Double, Int64, Double, Date).self) {
-            result[id, default: []].append(Point(at: at, min: minimum, max: maximum, avg: count > 0 ? sum / Double(count) : 0,
-                                                 sum: sum, count: Int(count), last: last, lastAt: lastAt, rate: nil))
-        }
-        return result
-    }
-
-    /// Rollup buckets of `resolution` as stored (the step is the bucket width): one row per series with
-    /// its buckets as arrays, so 30 days × 48 series decode as 48 rows rather than 34 000.
-    func storedBuckets(ids: [Int64], from: Date, to: Date, resolution: MetricResolution) async throws -> [Int64: [Point]] {
-        let width = Double(resolution.seconds)
-        let rows = try await tx.query("""
-            SELECT series_id, array_agg(bucket ORDER BY bucket), array_agg(min ORDER BY bucket), array_agg(max ORDER BY bucket),
-                   array_agg(sum ORDER BY bucket), array_agg(count::bigint ORDER BY bucket), array_agg(last ORDER BY bucket),
-                   array_agg(last_at ORDER BY bucket)
-            FROM metric_rollups
-            WHERE series_id = ANY(\(ids)) AND resolution = \(Int32(resolution.seconds))
-              AND bucket >= date_bin(\(width) * interval '1 second', \(from)::timestamptz, \(MetricResolution.origin))
-              AND bucket < \(to)
-            GROUP BY series_id
-            """)
-        var result: [Int64: [Point]] = [:]
-        for try await (id, buckets, minimums, maximums, sums, counts, lasts, lastAts)
-            in rows.decode((Int64, [Date], [Double], [Double], [Double], [Int64], [Double], [Date]).self) {
+        let rollups = try await MetricRollupPeriods.read(tx, series: ids, resolution: resolution,
+                                                         from: Self.binStart(from, step: step), to: to)
+        return rollups.mapValues { buckets in
             var points: [Point] = []
             points.reserveCapacity(buckets.count)
-            for index in buckets.indices {
-                let count = counts[index]
-                points.append(Point(at: buckets[index], min: minimums[index], max: maximums[index],
-                                    avg: count > 0 ? sums[index] / Double(count) : 0, sum: sums[index], count: Int(count),
-                                    last: lasts[index], lastAt: lastAts[index], rate: nil))
+            var index = buckets.startIndex
+            while index < buckets.endIndex {
+                // Buckets are oldest first: each step takes a run of them.
+                let at = Self.binStart(buckets[index].at, step: step)
+                var end = index
+                while end < buckets.endIndex && Self.binStart(buckets[end].at, step: step) == at { end += 1 }
+                if let combined = MetricRollup.combining(buckets[index..<end], at: at) {
+                    points.append(Point(at: at, min: combined.min, max: combined.max,
+                                        avg: combined.count > 0 ? combined.sum / Double(combined.count) : 0, sum: combined.sum,
+                                        count: combined.count, last: combined.last, lastAt: combined.lastAt, rate: nil))
+                }
+                index = end
             }
-            result[id] = points
+            return points
         }
-        return result
     }
 
     /// The newest value of each of `ids` that has one.

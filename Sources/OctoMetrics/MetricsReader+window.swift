@@ -30,58 +30,63 @@ extension MetricsReader {
 
     /// Summaries of the raw samples in [`from`, `to`) of every series of `metric` whose labels contain
     /// `labels` on `devices` (every device when nil); series without samples are answered with a count
-    /// of 0. One row per series: the aggregation runs where the samples are, so a rule over 50,000
-    /// series decodes 50,000 rows, not one per sample or minute. `series`, when given, keeps only those
-    /// series (an incremental evaluation's changed and alerting ones); samples are then found by the
-    /// list itself (a hashed array filter over `metric_ingest`, index lookups in `metric_chunks`), so
-    /// the plan does not hang on estimates of `metric_ingest`, whose size swings between compactions.
+    /// of 0. `series`, when given, keeps only those series (an incremental evaluation's changed and
+    /// alerting ones). The series are chosen in PostgreSQL; their samples are decoded from the chunks
+    /// (``MetricCodec``) and summarized here, as the streaming evaluator does.
     public func windowStats(metric: String, labels: [String: String], devices: [UUID]?, series: [Int64]? = nil, from: Date,
                             to: Date) async throws -> [WindowStats] {
         let labelText = String(decoding: try JSONEncoder().encode(labels), as: UTF8.self)
-        let fromMs = Int64((from.timeIntervalSince1970 * 1000).rounded())
-        let toMs = Int64((to.timeIntervalSince1970 * 1000).rounded())
         let rows = try await tx.query("""
-            WITH s AS (
-                SELECT id, device_id, labels FROM metric_series
-                WHERE metric = \(metric) AND labels @> \(labelText)::jsonb AND (\(devices == nil) OR device_id = ANY(\(devices ?? [])))
-                  AND (\(series == nil) OR id = ANY(\(series ?? [])))
-            ), points AS (
-                SELECT c.series_id, c.chunk_start + u.off * interval '1 millisecond' AS at, u.val, 0 AS fresh, 0::bigint AS tx
-                FROM metric_chunks c CROSS JOIN LATERAL unnest(c.offsets, c.vals) AS u(off, val)
-                WHERE c.chunk_start > \(from) - interval '1 hour' AND c.chunk_start < \(to)
-                  AND ((\(series == nil) AND c.series_id IN (SELECT id FROM s)) OR (\(series != nil) AND c.series_id = ANY(\(series ?? []))))
-                UNION ALL
-                SELECT series_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', value, 1, tx
-                FROM metric_ingest WHERE at_ms >= \(fromMs) AND at_ms < \(toMs)
-                  AND ((\(series == nil) AND series_id IN (SELECT id FROM s)) OR (\(series != nil) AND series_id = ANY(\(series ?? []))))
-            ), kept AS (
-                SELECT DISTINCT ON (series_id, at) series_id, at, val FROM points
-                WHERE at >= \(from) AND at < \(to) ORDER BY series_id, at, fresh, tx, val
-            ), minutes AS (
-                SELECT series_id, date_bin(interval '1 minute', at, \(MetricResolution.origin)) AS m, avg(val) AS mean,
-                       (array_agg(val ORDER BY at DESC))[1] AS last
-                FROM kept GROUP BY 1, 2
-            ), per_series AS (
-                SELECT k.series_id, count(*) AS n, min(k.val) AS lo, max(k.val) AS hi, avg(k.val) AS mean,
-                       (array_agg(k.val ORDER BY k.at DESC))[1] AS last
-                FROM kept k GROUP BY 1
-            ), per_minutes AS (
-                SELECT series_id, count(*) AS minutes, (array_agg(last ORDER BY m))[1] AS first_last,
-                       percentile_disc(0.95) WITHIN GROUP (ORDER BY mean) AS p95
-                FROM minutes GROUP BY 1
-            )
-            SELECT s.id, s.device_id, s.labels::text, coalesce(p.n, 0), p.lo, p.hi, p.mean, p.last, m.first_last, coalesce(m.minutes, 0), m.p95
-            FROM s LEFT JOIN per_series p ON p.series_id = s.id LEFT JOIN per_minutes m ON m.series_id = s.id
-            ORDER BY s.id
+            SELECT id, device_id, labels::text FROM metric_series
+            WHERE metric = \(metric) AND labels @> \(labelText)::jsonb AND (\(devices == nil) OR device_id = ANY(\(devices ?? [])))
+              AND (\(series == nil) OR id = ANY(\(series ?? [])))
+            ORDER BY id
             """)
         var result: [WindowStats] = []
         let decoder = JSONDecoder()
-        for try await (id, device, labels, count, low, high, mean, last, firstLast, minutes, p95)
-            in rows.decode((Int64, UUID, String, Int64, Double?, Double?, Double?, Double?, Double?, Int64, Double?).self) {
+        for try await (id, device, labels) in rows.decode((Int64, UUID, String).self) {
             result.append(WindowStats(seriesId: id, deviceId: device, labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8)),
-                                      count: Int(count), min: low, max: high, avg: mean, last: last, firstMinuteLast: firstLast, minutes: Int(minutes),
-                                      p95: p95))
+                                      count: 0, min: nil, max: nil, avg: nil, last: nil, firstMinuteLast: nil, minutes: 0, p95: nil))
+        }
+        let samples = try await rawSamples(ids: result.map(\.seriesId), from: from, to: to)
+        for index in result.indices {
+            guard let own = samples[result[index].seriesId], !own.isEmpty else { continue }
+            Self.summarize(own, into: &result[index])
         }
         return result
+    }
+
+    /// Count, extremes, mean and newest of time-ordered `samples`, and of their minutes (binned from the
+    /// origin): how many, the newest sample of the first, and the 95th percentile (nearest rank) of their means.
+    static func summarize(_ samples: [RawSample], into stats: inout WindowStats) {
+        var low = Double.infinity, high = -Double.infinity, sum = 0.0
+        var means: [Double] = []
+        var minute = Int64.min, minuteSum = 0.0, minuteCount = 0
+        let originMs = Int64(MetricResolution.origin.timeIntervalSince1970) * 1000
+        for (position, sample) in samples.enumerated() {
+            low = Swift.min(low, sample.value)
+            high = Swift.max(high, sample.value)
+            sum += sample.value
+            let offset = sample.at - originMs
+            let bin = offset >= 0 ? offset / 60_000 : (offset - 59_999) / 60_000
+            if bin != minute {
+                if minuteCount > 0 { means.append(minuteSum / Double(minuteCount)) }
+                if minute != .min, stats.firstMinuteLast == nil { stats.firstMinuteLast = samples[position - 1].value }
+                minute = bin
+                minuteSum = 0
+                minuteCount = 0
+            }
+            minuteSum += sample.value
+            minuteCount += 1
+        }
+        means.append(minuteSum / Double(minuteCount))
+        if stats.firstMinuteLast == nil { stats.firstMinuteLast = samples.last?.value }
+        stats.count = samples.count
+        stats.min = low
+        stats.max = high
+        stats.avg = sum / Double(samples.count)
+        stats.last = samples.last?.value
+        stats.minutes = means.count
+        stats.p95 = Percentile.nearestRank(selecting: &means, 0.95)
     }
 }

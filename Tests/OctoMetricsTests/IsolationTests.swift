@@ -29,7 +29,7 @@ extension MetricsIntegrationTests {
                         let latest = try await reader.latest([seriesA.id, seriesB.id])
                         #expect(latest.map(\.seriesId) == [seriesA.id])
                         await #expect(throws: OctoError.notFound("series")) { try await reader.tx.metricSeries.get(seriesB.id) }
-                        for table in ["metric_ingest", "metric_chunks", "metric_rollups", "metric_latest", "metric_series"] {
+                        for table in ["metric_ingest", "metric_chunks", "metric_rollup_periods", "metric_latest", "metric_series"] {
                             let rows = try await reader.tx.query("SELECT count(*) FROM \(unescaped: table) WHERE provider_id <> \(a.provider)")
                             for try await (count) in rows.decode(Int64.self) { #expect(count == 0, "\(table)") }
                         }

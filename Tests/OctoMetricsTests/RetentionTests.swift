@@ -31,7 +31,7 @@ extension MetricsIntegrationTests {
                 let partitions: PostgresQuery = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'metric_chunks'::regclass"
                 #expect(try await count(stack, partitions) == 5)
                 #expect(try await count(stack, "SELECT count(*) FROM metric_chunks") == 1)
-                #expect(try await count(stack, "SELECT count(*) FROM metric_rollups WHERE resolution = 300") == 1)
+                #expect(try await count(stack, "SELECT count(*) FROM metric_rollup_periods WHERE resolution = 300") == 1)
 
                 // Four days later: raw data (2 days) and 5-minute buckets (3 days) are gone, hours (10 days) stay.
                 stack.clock.advance(by: 4 * 86_400)
@@ -40,8 +40,8 @@ extension MetricsIntegrationTests {
                 #expect(later.createdPartitions == 4)
                 #expect(try await count(stack, partitions) == 5)
                 #expect(try await count(stack, "SELECT count(*) FROM metric_chunks") == 0)
-                #expect(try await count(stack, "SELECT count(*) FROM metric_rollups WHERE resolution = 300") == 0)
-                #expect(try await count(stack, "SELECT count(*) FROM metric_rollups WHERE resolution = 3600") == 1)
+                #expect(try await count(stack, "SELECT count(*) FROM metric_rollup_periods WHERE resolution = 300") == 0)
+                #expect(try await count(stack, "SELECT count(*) FROM metric_rollup_periods WHERE resolution = 3600") == 1)
 
                 // A sample older than raw retention arriving now is discarded, not compacted.
                 try await withPipeline(stack.database, clock: stack.clock) { pipeline in

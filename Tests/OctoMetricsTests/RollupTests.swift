@@ -98,9 +98,12 @@ extension MetricsIntegrationTests {
                 try await withPipeline(stack.database, clock: stack.clock) { pipeline in try await pipeline.submit(first) }
                 _ = try await fixture.maintenance().runOnce()
                 // Bucket 3's stored aggregates are made stale behind the store's back.
-                try await stack.connect(stack.ownerURL) { owner in
-                    try await owner.query("UPDATE metric_rollups SET max = 42 WHERE series_id = \(cpu.id) AND resolution = 300 AND bucket = \(hour.addingTimeInterval(900))",
-                                          logger: MetricsTestLog.logger)
+                try await stack.database.withTenant(fixture.provider) { tx in
+                    let at = hour.addingTimeInterval(900)
+                    let stored = try await MetricRollupPeriods.read(tx, series: [cpu.id], resolution: .fiveMinutes, from: at, to: at.addingTimeInterval(300))
+                    var stale = try #require(stored[cpu.id]?.first)
+                    stale.max = 42
+                    #expect(try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, [cpu.id: (fixture.provider, [stale])]) == 1)
                 }
                 // Late samples in minutes 0 (bucket 0, second 30) and 27 (bucket 5, second 30).
                 let late = [MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(30), value: 7),
@@ -141,12 +144,14 @@ extension MetricsIntegrationTests {
                 let report = try await fixture.maintenance().runOnce()
                 #expect(report.compactedSamples == 3)
                 let chunk = try await stack.connect(stack.ownerURL) { owner in
-                    try await owner.query("SELECT offsets, vals FROM metric_chunks WHERE series_id = \(cpu.id)", logger: MetricsTestLog.logger)
-                        .collect().map { try $0.decode(([Int32], [Double]).self) }
+                    try await owner.query("SELECT points, samples FROM metric_chunks WHERE series_id = \(cpu.id)", logger: MetricsTestLog.logger)
+                        .collect().map { try $0.decode((Int32, ByteBuffer).self) }
                 }
                 #expect(chunk.count == 1)
-                #expect(chunk.first?.0 == [0, 10, 15, 20, 30, 40].map { Int32($0 * 60_000) })
-                #expect(chunk.first?.1 == [0, 10, 15, 20, 30, 40])
+                let samples = try #require(try chunk.first.map { try $0.1.withUnsafeReadableBytes { try MetricCodec.decodeSamples($0) } })
+                #expect(chunk.first?.0 == 6)
+                #expect(samples.offsets == [0, 10, 15, 20, 30, 40].map { Int64($0 * 60_000) })
+                #expect(samples.values == [0, 10, 15, 20, 30, 40])
             }
         }
 

@@ -205,22 +205,4 @@ struct ComputationTests {
         #expect(pt.duration(3725) == "1h 02m" && pt.duration(90_000) == "1d 1h")
         #expect(pt.dateTime(Self.nov1(0)) == "01/11/2026 00:00" && en.dateTime(Self.nov1(0)) == "2026-11-01 00:00")
     }
-
-    /// Rollup readings as PostgreSQL sends them: big-endian `float8` and `timestamptz` microseconds
-    /// since 2000-01-01, paired in the order sent and returned in time order; bytes that do not pair up
-    /// are refused.
-    @Test func rollupReadingsDecodeFromPostgreSQLsSendFormat() throws {
-        var values = ByteBuffer(), times = ByteBuffer()
-        for (value, at) in [(18_446_744_073_709_551_615.0, Self.nov1(0, 5)), (-0.25, Self.nov1(23, 55)), (1.5, Self.nov1(0))] {
-            values.writeInteger(value.bitPattern, endianness: .big)
-            times.writeInteger(Int64((at.timeIntervalSince1970 - 946_684_800) * 1_000_000), endianness: .big)
-        }
-        let readings = try BandwidthReport.readings(values: values, times: times)
-        #expect(readings.map(\.value) == [1.5, 18_446_744_073_709_551_615.0, -0.25])
-        #expect(readings.map(\.at) == [Self.nov1(0), Self.nov1(0, 5), Self.nov1(23, 55)])
-        var short = times
-        short.moveWriterIndex(to: short.writerIndex - 8)
-        #expect(throws: ReportError.self) { try BandwidthReport.readings(values: values, times: short) }
-        #expect(try BandwidthReport.readings(values: ByteBuffer(), times: ByteBuffer()).isEmpty)
-    }
 }

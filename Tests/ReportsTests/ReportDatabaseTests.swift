@@ -4,6 +4,7 @@ import Logging
 import Notifications
 import OctoCore
 import OctoJobs
+import OctoMetrics
 import OctoStore
 import OctoTestSupport
 import PostgresNIO
@@ -201,6 +202,7 @@ import Testing
                     VALUES (\(f.provider), \(f.a), 1, 'ge-0/0/1', 'Trânsito IX', 1000000000, \(inSeries), \(outSeries), \(Self.nov1(0)))
                     """)
                 var counterIn = 0.0, counterOut = 0.0
+                var rollups: [Int64: (provider: UUID, buckets: [MetricRollup])] = [inSeries: (f.provider, []), outSeries: (f.provider, [])]
                 // Bucket 23:55 local (the reading before the period) and twenty more, plus one of the next day.
                 for k in 0...20 {
                     let bucket = Self.nov1(0).addingTimeInterval(Double(k - 1) * 300)
@@ -210,12 +212,10 @@ import Testing
                         counterOut += 2_000_000.0 / 8 * 300
                     }
                     for (series, value) in [(inSeries, counterIn), (outSeries, counterOut)] {
-                        try await tx.query("""
-                            INSERT INTO metric_rollups (provider_id, series_id, resolution, bucket, min, max, sum, count, last, last_at)
-                            VALUES (\(f.provider), \(series), 300, \(bucket), \(value), \(value), \(value), 1, \(value), \(at))
-                            """)
+                        rollups[series]?.buckets.append(MetricRollup(at: bucket, count: 1, min: value, max: value, sum: value, last: value, lastAt: at))
                     }
                 }
+                try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, rollups)
             }
             let request = ReportRequest(kind: .bandwidth, from: "2026-11-01", to: "2026-11-01", formats: [.csv, .csvPtBR, .pdf])
             let files = try await stack.database.withTenant(f.provider) { tx in
@@ -250,14 +250,16 @@ import Testing
                     let series = try await Self.interface(tx, f, device: device, ifIndex: ifIndex)
                     let ids = [series.in, series.out]
                     // The interval ending at 00:05 + 5k minutes carries k × mbps Mbit/s in and mbps out.
-                    try await tx.query("""
-                        INSERT INTO metric_rollups (provider_id, series_id, resolution, bucket, min, max, sum, count, last, last_at)
-                        SELECT \(f.provider), s.id, 300, \(Self.nov1(0)) + (k - 1) * interval '5 minutes', v, v, v, 1, v,
-                               \(Self.nov1(0)) + (k - 1) * interval '5 minutes' + interval '299 seconds'
-                        FROM generate_series(0, 30) k,
-                             LATERAL (VALUES (\(ids[0]), \(Double(mbps)) * 1e6 / 8 * 300 * k * (k + 1) / 2),
-                                             (\(ids[1]), \(Double(mbps)) * 1e6 / 8 * 300 * k)) AS s(id, v)
-                        """)
+                    var rollups: [Int64: (provider: UUID, buckets: [MetricRollup])] = [ids[0]: (f.provider, []), ids[1]: (f.provider, [])]
+                    for k in 0...30 {
+                        let bucket = Self.nov1(0).addingTimeInterval(Double(k - 1) * 300)
+                        let base = Double(mbps) * 1e6 / 8 * 300 * Double(k)
+                        for (series, value) in [(ids[0], base * Double(k + 1) / 2), (ids[1], base)] {
+                            rollups[series]?.buckets.append(MetricRollup(at: bucket, count: 1, min: value, max: value, sum: value, last: value,
+                                                                         lastAt: bucket.addingTimeInterval(299)))
+                        }
+                    }
+                    try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, rollups)
                 }
             }
             let request = ReportRequest(kind: .bandwidth, from: "2026-11-01", to: "2026-11-01", formats: [.csv])

@@ -188,7 +188,7 @@ extension ProviderWindows {
     }
 
     /// The window summary of the series in `slot` over the millisecond `bounds` (``bounds(from:to:)``),
-    /// computed as ``MetricsReader/windowStats`` does in PostgreSQL (minutes binned from
+    /// computed as ``MetricsReader/windowStats`` does (minutes binned from
     /// ``MetricResolution/origin``), with the costlier `parts` only when asked (otherwise `minutes` is 0
     /// and the others nil; asking for the p95 bins the minutes too).
     func stats(slot: Int, bounds: (low: Int64, high: Int64), parts: SummaryParts) -> WindowSummary {
@@ -326,13 +326,14 @@ extension AlertEvaluator {
                                      labels: labels == "{}" ? [:] : try decoder.decode([String: String].self, from: Data(labels.utf8))))
         }
         // Compacted samples first: on a millisecond held twice, the stored one wins (as in compaction).
-        for try await (id, startMs, offsets, values) in try await tx.query("""
-            SELECT c.series_id, (extract(epoch FROM c.chunk_start) * 1000)::bigint, c.offsets, c.vals FROM metric_chunks c
+        for try await (id, startMs, bytes) in try await tx.query("""
+            SELECT c.series_id, (extract(epoch FROM c.chunk_start) * 1000)::bigint, c.samples FROM metric_chunks c
             WHERE c.chunk_start > \(from) - interval '1 hour' AND c.series_id IN (SELECT id FROM metric_series WHERE metric = ANY(\(names)))
-            """).decode((Int64, Int64, [Int32], [Double]).self) {
+            """).decode((Int64, Int64, ByteBuffer).self) {
             guard let slot = windows.slots[id] else { continue }
-            for (offset, value) in zip(offsets, values) where startMs + Int64(offset) >= fromMs {
-                _ = windows.series[slot].merge(WindowSample(at: startMs + Int64(offset), value: value))
+            let samples = try bytes.withUnsafeReadableBytes { try MetricCodec.decodeSamples($0) }
+            for (offset, value) in zip(samples.offsets, samples.values) where startMs + offset >= fromMs {
+                _ = windows.series[slot].merge(WindowSample(at: startMs + offset, value: value))
             }
         }
         for try await (id, at, value) in try await tx.query("""

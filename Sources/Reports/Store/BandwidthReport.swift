@@ -300,51 +300,10 @@ enum BandwidthReport {
         return result
     }
 
-    /// The newest counter value of each 5-minute bucket of `series` from one bucket before `from` to `to`.
-    ///
-    /// Each series' values and times come back as two `bytea` columns in PostgreSQL's binary send
-    /// format (`float8send`: big-endian IEEE 754; `timestamptz_send`: big-endian microseconds since
-    /// 2000-01-01 UTC). Reading them is a copy, where `float8[]` and `timestamptz[]` arrays cost a
-    /// decode per element. The aggregates have no `ORDER BY` (a sort per series in PostgreSQL took
-    /// more than half of each read): both see a group's rows in the same order, so values and times
-    /// stay paired, and the readings are put in time order here (a bucket's `last_at` lies inside it).
+    /// The newest counter value of each 5-minute bucket of `series` from one bucket before `from` to `to`,
+    /// in time order (a bucket's `last_at` lies inside it).
     static func fiveMinuteReadings(_ tx: Transaction, series: [Int64], from: Date, to: Date) async throws -> [Int64: [CounterRate.Reading]] {
-        let rows = try await tx.query("""
-            SELECT series_id, string_agg(float8send(last), ''::bytea), string_agg(timestamptz_send(last_at), ''::bytea)
-            FROM metric_rollups
-            WHERE series_id = ANY(\(series)) AND resolution = 300 AND bucket >= \(from.addingTimeInterval(-300)) AND bucket < \(to)
-            GROUP BY series_id
-            """)
-        var result: [Int64: [CounterRate.Reading]] = [:]
-        for try await (id, values, times) in rows.decode((Int64, ByteBuffer, ByteBuffer).self) {
-            result[id] = try readings(values: values, times: times)
-        }
-        return result
-    }
-
-    /// Seconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01 UTC.
-    static let postgresEpoch = 946_684_800.0
-
-    /// Pairs big-endian `float8` values with big-endian `timestamptz` microseconds, as sent by
-    /// `float8send` and `timestamptz_send`, in time order.
-    static func readings(values: ByteBuffer, times: ByteBuffer) throws -> [CounterRate.Reading] {
-        guard values.readableBytes % 8 == 0, values.readableBytes == times.readableBytes else {
-            throw ReportError.data("rollup read: \(values.readableBytes) value bytes for \(times.readableBytes) time bytes")
-        }
-        let count = values.readableBytes / 8
-        var result: [CounterRate.Reading] = []
-        result.reserveCapacity(count)
-        values.withUnsafeReadableBytes { valueBytes in
-            times.withUnsafeReadableBytes { timeBytes in
-                for index in 0..<count {
-                    let bits = UInt64(bigEndian: valueBytes.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
-                    let micros = Int64(bigEndian: timeBytes.loadUnaligned(fromByteOffset: index * 8, as: Int64.self))
-                    result.append(CounterRate.Reading(at: Date(timeIntervalSince1970: postgresEpoch + Double(micros) / 1_000_000),
-                                                      value: Double(bitPattern: bits)))
-                }
-            }
-        }
-        if zip(result, result.dropFirst()).contains(where: { $0.at > $1.at }) { result.sort { $0.at < $1.at } }
-        return result
+        let rollups = try await MetricRollupPeriods.read(tx, series: series, resolution: .fiveMinutes, from: from.addingTimeInterval(-300), to: to)
+        return rollups.mapValues { buckets in buckets.map { CounterRate.Reading(at: $0.lastAt, value: $0.last) } }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import OctoCore
+import OctoMetrics
 import OctoStore
 import PostgresNIO
 
@@ -20,24 +21,27 @@ enum OpticsReport {
         let tx = context.tx, from = context.period.from, to = context.period.to
         try context.begin(titlePT: "Relatório de saúde óptica (GPON)", titleEN: "Optical health report (GPON)", now: now)
         let dayAfterStart = from.addingTimeInterval(86_400), dayBeforeEnd = to.addingTimeInterval(-86_400)
-        let rows = try await tx.query("""
-            SELECT d.name AS olt, p.name AS pop, o.item, o.label,
-                   (sum(r.sum) FILTER (WHERE r.bucket < \(dayAfterStart)) / nullif(sum(r.count) FILTER (WHERE r.bucket < \(dayAfterStart)), 0)) AS first_mean,
-                   (sum(r.sum) FILTER (WHERE r.bucket >= \(dayBeforeEnd)) / nullif(sum(r.count) FILTER (WHERE r.bucket >= \(dayBeforeEnd)), 0)) AS last_mean,
-                   min(r.min) AS lowest, (array_agg(r.last ORDER BY r.bucket DESC))[1] AS last
+        let onus = try await tx.query("""
+            SELECT d.name AS olt, p.name AS pop, o.item, o.label, o.rx_series_id
             FROM snmp_optics o JOIN devices d ON d.id = o.device_id LEFT JOIN pops p ON p.id = d.pop_id
-            LEFT JOIN metric_rollups r ON r.series_id = o.rx_series_id AND r.resolution = 3600 AND r.bucket >= \(from) AND r.bucket < \(to)
             WHERE o.scope = 'onu' AND o.device_id = ANY(\(context.deviceIds))
-            GROUP BY d.name, p.name, o.device_id, o.item, o.label
             ORDER BY d.name, o.device_id, o.item
-            """).reportRows { row -> Row in
-                let label: String? = try row.value("label")
-                let item: String = try row.value("item")
-                let health = OpticsHealth(firstDayMean: try row.value("first_mean"), lastDayMean: try row.value("last_mean"),
-                                          lowest: try row.value("lowest"), last: try row.value("last"))
-                return Row(olt: try row.value("olt"), pop: try row.value("pop"), port: OpticsHealth.port(label: label, index: item),
-                           onu: label ?? item, health: health, status: health.status(.onu))
+            """).reportRows { row -> (olt: String, pop: String?, item: String, label: String?, series: Int64?) in
+                (try row.value("olt"), try row.value("pop"), try row.value("item"), try row.value("label"), try row.value("rx_series_id"))
             }
+        let hours = try await MetricRollupPeriods.read(tx, series: onus.compactMap(\.series), resolution: .hour, from: from, to: to)
+        let rows = onus.map { onu -> Row in
+            let buckets = onu.series.flatMap { hours[$0] } ?? []
+            func mean(_ part: some Sequence<MetricRollup>) -> Double? {
+                let count = part.reduce(0) { $0 + $1.count }
+                return count > 0 ? part.reduce(0.0) { $0 + $1.sum } / Double(count) : nil
+            }
+            let health = OpticsHealth(firstDayMean: mean(buckets.lazy.filter { $0.at < dayAfterStart }),
+                                      lastDayMean: mean(buckets.lazy.filter { $0.at >= dayBeforeEnd }),
+                                      lowest: buckets.map(\.min).min(), last: buckets.last?.last)
+            return Row(olt: onu.olt, pop: onu.pop, port: OpticsHealth.port(label: onu.label, index: onu.item), onu: onu.label ?? onu.item,
+                       health: health, status: health.status(.onu))
+        }
         try await context.progress(60)
         struct Port { var olt: String; var port: String; var onus = 0, outOfRange = 0, degrading = 0; var worst: Double? }
         var ports: [String: Port] = [:]
