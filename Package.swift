@@ -406,6 +406,7 @@ let package = Package(
             name: "reports-bench",
             dependencies: [
                 "Reports",
+                "OctoMetrics",
                 "OctoCore",
                 "OctoJobs",
                 "OctoStore",

@@ -55,7 +55,14 @@ public struct Migrator: Sendable {
     /// Applies what is missing and syncs the catalog; returns the versions applied now.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        let migrations = try Self.bundled()
+        try await migrate(through: .max)
+    }
+
+    /// Applies what is missing up to and including version `last` and syncs the catalog; returns the
+    /// versions applied now. An earlier `last` builds an older schema, to test a later migration's conversion.
+    @discardableResult
+    public func migrate(through last: Int) async throws -> [Int] {
+        let migrations = try Self.bundled().filter { $0.version <= last }
         let (connection, _, _) = try await url.connect(id: 1, logger: logger)
         do {
             let applied = try await migrate(migrations, on: connection)

@@ -212,7 +212,7 @@ try await database.withTenant(provider.id) { tx in
         for try await _ in try await tx.query("""
             SELECT series_id, at_ms, value FROM metric_ingest WHERE series_id IN (SELECT id FROM metric_series WHERE metric = \(metric))
             UNION ALL
-            SELECT c.series_id, 0, c.vals[1] FROM metric_chunks c WHERE c.series_id IN (SELECT id FROM metric_series WHERE metric = \(metric))
+            SELECT c.series_id, 0, length(c.samples)::float8 FROM metric_chunks c WHERE c.series_id IN (SELECT id FROM metric_series WHERE metric = \(metric))
               AND c.chunk_start >= \(now.addingTimeInterval(-3_600))
             """) { rows += 1 }
     }

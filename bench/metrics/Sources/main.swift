@@ -49,6 +49,8 @@ func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
 
+func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
 func percentile(_ values: [Double], _ p: Double) -> Double { Percentile.nearestRank(values, p) ?? .nan }
 
 let owner = try url("OCTOISP_OWNER_DATABASE_URL")
@@ -200,20 +202,27 @@ let chunkBytes = try await size("""
     SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = 'metric_chunks'::regclass
     """)
 let plainBytes = try await size("SELECT pg_total_relation_size('bench_plain')")
-let rollupBytes = try await size("""
-    SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = 'metric_rollups'::regclass
-    """)
-let stored = try await size("SELECT coalesce(sum(cardinality(offsets)), 0)::bigint FROM metric_chunks")
+let rollupBytes = try await size("SELECT pg_total_relation_size('metric_rollup_periods')")
+let stored = try await size("SELECT coalesce(sum(points), 0)::bigint FROM metric_chunks")
 // Compaction every second rewrote the open hour's chunks during ingest; in production hours are
 // closed once and autovacuum reuses that space. VACUUM FULL shows the size of the live rows alone.
 try await execute(ownerConnection, "VACUUM FULL metric_chunks")
 let compactChunkBytes = try await size("""
     SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = 'metric_chunks'::regclass
     """)
-try await execute(ownerConnection, "VACUUM FULL metric_rollups")
-let compactRollupBytes = try await size("""
-    SELECT coalesce(sum(pg_total_relation_size(inhrelid)), 0)::bigint FROM pg_inherits WHERE inhparent = 'metric_rollups'::regclass
-    """)
+try await execute(ownerConnection, "VACUUM FULL metric_rollup_periods")
+let compactRollupBytes = try await size("SELECT pg_total_relation_size('metric_rollup_periods')")
+// Each resolution's share: its rows' bytes, with their share of the table's pages and index.
+var rollupShares: [String] = []
+for resolution in MetricResolution.rollups {
+    let part = try await size("""
+        SELECT (pg_total_relation_size('metric_rollup_periods')::float8
+                * coalesce(sum(pg_column_size(r.*)) FILTER (WHERE resolution = \(resolution.seconds)), 0)
+                / greatest(sum(pg_column_size(r.*)), 1))::bigint
+        FROM metric_rollup_periods r
+        """)
+    rollupShares.append("\(resolution.name) \(f(part / stored, 2))")
+}
 
 // 4. Chart latency: `chartSeries` counters with `chartDays` days of 5-minute polls, rolled up.
 let chartIDs = Array(ids.prefix(chartSeries))
@@ -261,7 +270,6 @@ try await ownerConnection.close().get()
 databaseTask.cancel()
 try await admin(owner, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
 
-func f(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 print("""
 
 ingest (\(producers) producers, batches of 20 000 samples, one transaction each)
@@ -277,6 +285,7 @@ storage (\(Int(stored)) samples, one poll every \(interval) s)
   raw chunks after VACUUM FULL (live rows only): \(f(compactChunkBytes / stored, 2)) bytes/sample (\(f(compactChunkBytes / 1_048_576)) MiB)
   plain table, one row per sample, no index: \(f(plainBytes / Double(total), 2)) bytes/sample
   rollups, all resolutions: \(f(rollupBytes / 1_048_576)) MiB, \(f(compactRollupBytes / 1_048_576)) MiB after VACUUM FULL
+  rollups per raw sample by resolution (share of the table by row bytes): \(rollupShares.joined(separator: ", "))
   raw chunks and every rollup after VACUUM FULL: \(f((compactChunkBytes + compactRollupBytes) / stored, 2)) bytes per raw sample (goal <= 20)
 chart latency (\(chartDays) days of 5-minute polls, \(chartSeries) series; rollups built in \(f(rollupSeconds, 1)) s)
   1 series, step 1 h (\(one.2) points): median \(f(one.0, 2)) ms, p95 \(f(one.1, 2)) ms
