@@ -143,6 +143,12 @@ public enum MetricRollupPeriods {
     @discardableResult
     public static func write(_ tx: Transaction, resolution: MetricResolution,
                              _ rollups: [Int64: (provider: UUID, buckets: [MetricRollup])]) async throws -> Int {
+        try await merge(tx, resolution: resolution, rollups).changed
+    }
+
+    /// ``write(_:resolution:_:)``, also returning every touched period's buckets as they now stand.
+    static func merge(_ tx: Transaction, resolution: MetricResolution, _ rollups: [Int64: (provider: UUID, buckets: [MetricRollup])])
+        async throws -> (changed: Int, periods: [Key: [MetricCodec.Bucket]]) {
         let width = Int64(resolution.seconds), period = periodSeconds(resolution)
         var changes: [Key: (provider: UUID, buckets: [MetricCodec.Bucket])] = [:]
         for (series, entry) in rollups {
@@ -156,9 +162,11 @@ public enum MetricRollupPeriods {
                 changes[Key(series: series, start: start), default: (entry.provider, [])].buckets.append(bucket)
             }
         }
-        guard !changes.isEmpty else { return 0 }
+        guard !changes.isEmpty else { return (0, [:]) }
         let stored = try await load(tx, resolution: resolution, keys: changes.keys)
         var changed = 0
+        var periods: [Key: [MetricCodec.Bucket]] = [:]
+        periods.reserveCapacity(changes.count)
         var providers: [UUID] = [], ids: [Int64] = [], starts: [Date] = [], blobs: [ByteBuffer] = []
         for (key, change) in changes {
             var byIndex: [Int: MetricCodec.Bucket] = [:]
@@ -167,7 +175,9 @@ public enum MetricRollupPeriods {
                 byIndex[bucket.index] = bucket
                 changed += 1
             }
-            let bytes = MetricCodec.encode(byIndex.values.sorted { $0.index < $1.index })
+            let buckets = byIndex.values.sorted { $0.index < $1.index }
+            periods[key] = buckets
+            let bytes = MetricCodec.encode(buckets)
             guard bytes != stored[key]?.bytes else { continue }
             providers.append(change.provider)
             ids.append(key.series)
@@ -183,6 +193,6 @@ public enum MetricRollupPeriods {
                 ON CONFLICT (series_id, resolution, period_start) DO UPDATE SET buckets = excluded.buckets
                 """)
         }
-        return changed
+        return (changed, periods)
     }
 }

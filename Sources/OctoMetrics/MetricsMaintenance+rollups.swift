@@ -27,7 +27,9 @@ extension MetricsMaintenance {
             buckets += Self.fiveMinuteBuckets(samples, hour: hour, marks: Int(marks))
             five[series] = (provider, buckets)
         }
-        written[.fiveMinutes] = try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, five)
+        // The periods the level below has just written, so they are not read back.
+        var below: [MetricRollupPeriods.Key: [MetricCodec.Bucket]]
+        (written[.fiveMinutes], below) = try await MetricRollupPeriods.merge(tx, resolution: .fiveMinutes, five)
         for target in MetricResolution.rollups.dropFirst() {
             let width = Int64(target.seconds), source = target.source
             let sourcePeriod = MetricRollupPeriods.periodSeconds(source)
@@ -42,10 +44,12 @@ extension MetricsMaintenance {
                     start += sourcePeriod
                 }
             }
-            let stored = try await MetricRollupPeriods.load(tx, resolution: source, keys: sourceKeys)
+            var sources = try await MetricRollupPeriods.load(tx, resolution: source, keys: sourceKeys.filter { below[$0] == nil })
+                .mapValues(\.buckets)
+            for key in sourceKeys { if let buckets = below[key] { sources[key] = buckets } }
             var parts: [MetricRollupPeriods.Key: [MetricRollup]] = [:]
-            for (key, row) in stored {
-                for bucket in row.buckets {
+            for (key, buckets) in sources {
+                for bucket in buckets {
                     let rollup = MetricRollupPeriods.rollup(bucket, periodStart: key.start, resolution: source)
                     parts[.init(series: key.series, start: MetricRollupPeriods.bin(MetricRollupPeriods.seconds(rollup.at), width: width)),
                           default: []].append(rollup)
@@ -57,7 +61,10 @@ extension MetricsMaintenance {
                       let rollup = MetricRollup.combining(parts[key] ?? [], at: Date(timeIntervalSince1970: Double(key.start))) else { continue }
                 combined[key.series, default: (provider, [])].buckets.append(rollup)
             }
-            written[target] = try await MetricRollupPeriods.write(tx, resolution: target, combined)
+            let periods: [MetricRollupPeriods.Key: [MetricCodec.Bucket]]
+            (written[target], periods) = try await MetricRollupPeriods.merge(tx, resolution: target, combined)
+            // 7 and 30 days both come from days.
+            if target != .week { below = periods }
         }
         // Counter series' changed hours, for what derives rates from the 5-minute rollups (the
         // reports' traffic days).
