@@ -133,7 +133,7 @@ func benchmark() async throws {
                     return MetricRollup(at: at, count: 1, min: value, max: value, sum: value, last: value, lastAt: at.addingTimeInterval(299))
                 })
             }
-            try await database.withTenant(provider) { tx in try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, rollups) }
+            _ = try await database.withTenant(provider) { tx in try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, rollups) }
         }
         say(String(format: "seeded %d devices, %d interfaces, %d rollup rows in %.1f s", devices, devices * perDevice,
                      series.count * buckets, seconds(ContinuousClock.now - seedStarted)))
@@ -146,6 +146,7 @@ func benchmark() async throws {
                 SELECT \(provider), s, h FROM unnest(\(series)::bigint[]) s,
                     generate_series(date_trunc('hour', \(dataFrom)::timestamptz), \(dataFrom)::timestamptz + \(Double(buckets - 1) * 300) * interval '1 second',
                                     interval '1 hour') h
+                ORDER BY s, h
                 """)
         }
         let service = ReportService(database: database, queue: PostgresJobQueue(database: database, clock: clock), secrets: nil, logger: log)
