@@ -106,6 +106,22 @@ public enum MetricCodec {
         return buckets
     }
 
+    /// The index, last-sample offset and last value of each bucket of a period, skipping the other
+    /// columns: what counter rates need.
+    public static func decodeLasts(_ bytes: UnsafeRawBufferPointer) throws -> [(index: Int, lastOffset: Int64, last: Double)] {
+        var reader = try Reader(bytes)
+        let indexes = try reader.integers()
+        try reader.skip(columns: 1) // counts
+        let offsets = try reader.integers()
+        try reader.skip(columns: 3) // min, max, sum
+        let lasts = try reader.doubles()
+        try reader.end()
+        return try indexes.indices.map { row in
+            guard let index = Int(exactly: indexes[row]) else { throw MetricCodecError("bucket index out of range") }
+            return (index, offsets[row], lasts[row])
+        }
+    }
+
     // MARK: - Writing
 
     struct Writer {
@@ -268,6 +284,31 @@ public enum MetricCodec {
                 return values
             default:
                 throw MetricCodecError("value column of unknown mode \(bytes[position])")
+            }
+        }
+
+        /// Passes over `columns` columns of either kind, checking their lengths.
+        mutating func skip(columns: Int) throws {
+            for _ in 0..<columns {
+                let mode = try byte()
+                switch mode {
+                case 0:
+                    guard count <= (bytes.count - position) / 8 else { throw MetricCodecError("truncated at byte \(position)") }
+                    position += 8 * count
+                case 1:
+                    for _ in 0..<count { _ = try varint() }
+                case 2:
+                    for _ in 0..<count {
+                        let header = try byte()
+                        guard header != 0x80 else { continue }
+                        let lead = Int(header >> 4), trail = Int(header & 0x0F)
+                        guard lead + trail < 8 else { throw MetricCodecError("bad value header \(header) at byte \(position - 1)") }
+                        guard position + 8 - lead - trail <= bytes.count else { throw MetricCodecError("truncated at byte \(position)") }
+                        position += 8 - lead - trail
+                    }
+                default:
+                    throw MetricCodecError("column of unknown mode \(mode)")
+                }
             }
         }
 

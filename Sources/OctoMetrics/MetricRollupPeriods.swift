@@ -1,4 +1,5 @@
 import Foundation
+import OctoCore
 import OctoStore
 import PostgresNIO
 
@@ -110,25 +111,51 @@ public enum MetricRollupPeriods {
     /// The stored buckets of `series` at `resolution` that start in [`from`, `to`), oldest first.
     public static func read(_ tx: Transaction, series: [Int64], resolution: MetricResolution, from: Date,
                             to: Date) async throws -> [Int64: [MetricRollup]] {
-        guard !series.isEmpty, to > from else { return [:] }
-        let period = Double(periodSeconds(resolution))
-        let rows = try await tx.query("""
-            SELECT series_id, period_start, buckets FROM metric_rollup_periods
-            WHERE series_id = ANY(\(series)) AND resolution = \(Int32(resolution.seconds))
-              AND period_start > \(from) - \(period) * interval '1 second' AND period_start < \(to)
-            """)
         var result: [Int64: [MetricRollup]] = [:]
-        for try await (id, start, bytes) in rows.decode((Int64, Date, ByteBuffer).self) {
+        try await periods(tx, series: series, resolution: resolution, from: from, to: to) { id, start, bytes in
             let buckets = try bytes.withUnsafeReadableBytes { try MetricCodec.decodeBuckets($0) }
             var list = result[id] ?? []
             for bucket in buckets {
-                let rollup = Self.rollup(bucket, periodStart: seconds(start), resolution: resolution)
+                let rollup = Self.rollup(bucket, periodStart: start, resolution: resolution)
                 if rollup.at >= from && rollup.at < to { list.append(rollup) }
             }
             result[id] = list
         }
         for id in result.keys { result[id]?.sort { $0.at < $1.at } }
         return result
+    }
+
+    /// The newest value of each stored bucket of `series` at `resolution` that starts in [`from`, `to`),
+    /// with its time, oldest first: what counter rates are computed from. Decodes only those columns.
+    public static func readLast(_ tx: Transaction, series: [Int64], resolution: MetricResolution, from: Date,
+                                to: Date) async throws -> [Int64: [CounterRate.Reading]] {
+        let width = Int64(resolution.seconds)
+        var result: [Int64: [CounterRate.Reading]] = [:]
+        try await periods(tx, series: series, resolution: resolution, from: from, to: to) { id, start, bytes in
+            let lasts = try bytes.withUnsafeReadableBytes { try MetricCodec.decodeLasts($0) }
+            var list = result[id] ?? []
+            for (index, offset, value) in lasts {
+                let at = Date(timeIntervalSince1970: Double(start + Int64(index) * width))
+                if at >= from && at < to { list.append(CounterRate.Reading(at: at.addingTimeInterval(Double(offset) / 1000), value: value)) }
+            }
+            result[id] = list
+        }
+        for id in result.keys { result[id]?.sort { $0.at < $1.at } }
+        return result
+    }
+
+    /// Calls `body` with each stored period row of `series` at `resolution` that may hold a bucket
+    /// starting in [`from`, `to`): series, period start (seconds since 1970) and the encoded buckets.
+    static func periods(_ tx: Transaction, series: [Int64], resolution: MetricResolution, from: Date, to: Date,
+                        _ body: (Int64, Int64, ByteBuffer) throws -> Void) async throws {
+        guard !series.isEmpty, to > from else { return }
+        let period = Double(periodSeconds(resolution))
+        let rows = try await tx.query("""
+            SELECT series_id, period_start, buckets FROM metric_rollup_periods
+            WHERE series_id = ANY(\(series)) AND resolution = \(Int32(resolution.seconds))
+              AND period_start > \(from) - \(period) * interval '1 second' AND period_start < \(to)
+            """)
+        for try await (id, start, bytes) in rows.decode((Int64, Date, ByteBuffer).self) { try body(id, seconds(start), bytes) }
     }
 
     static func rollup(_ bucket: MetricCodec.Bucket, periodStart: Int64, resolution: MetricResolution) -> MetricRollup {
@@ -154,7 +181,9 @@ public enum MetricRollupPeriods {
         for (series, entry) in rollups {
             for rollup in entry.buckets {
                 let at = seconds(rollup.at)
-                precondition(bin(at, width: width) == at, "a \(resolution.name) bucket starts on its boundary")
+                guard bin(at, width: width) == at else {
+                    throw OctoError.invalid("bucket", "a \(resolution.name) bucket starts on a multiple of \(width) s from 2000-01-03")
+                }
                 let start = bin(at, width: period)
                 let bucket = MetricCodec.Bucket(index: Int((at - start) / width), count: rollup.count, min: rollup.min, max: rollup.max,
                                                 sum: rollup.sum, last: rollup.last,

@@ -60,6 +60,15 @@ import Testing
         #expect(decoded[2].min.isNaN)
         #expect(decoded[0] == buckets[0])
         #expect(decoded[1] == buckets[1])
+        let lasts = try bytes.withUnsafeBytes { try MetricCodec.decodeLasts($0) }
+        #expect(lasts.map(\.index) == [0, 3, 287] && lasts.map(\.lastOffset) == [240_000, 0, 299_999] && lasts.map(\.last) == [9.5, -2, 0])
+        // The same columns from the plain layout, and a truncated period refused.
+        var plain: [UInt8] = [1, 0, 0, 0, 1]
+        for column in [UInt64(4), 2, 1_000] { plain.append(0); withUnsafeBytes(of: column.bigEndian) { plain += $0 } }
+        for column in [1.0, 2.0, 3.0, 4.0] { plain.append(0); withUnsafeBytes(of: column.bitPattern.bigEndian) { plain += $0 } }
+        let plainLasts = try plain.withUnsafeBytes { try MetricCodec.decodeLasts($0) }
+        #expect(plainLasts.count == 1 && plainLasts[0].index == 4 && plainLasts[0].lastOffset == 1_000 && plainLasts[0].last == 4)
+        #expect(throws: MetricCodecError.self) { _ = try Array(bytes.dropLast(2)).withUnsafeBytes { try MetricCodec.decodeLasts($0) } }
     }
 
     /// The plain layout migration 0156 writes with `int8send` and `float8send`.

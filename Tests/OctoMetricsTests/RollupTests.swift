@@ -104,6 +104,12 @@ extension MetricsIntegrationTests {
                     var stale = try #require(stored[cpu.id]?.first)
                     stale.max = 42
                     #expect(try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, [cpu.id: (fixture.provider, [stale])]) == 1)
+                    // A bucket off its boundary is refused before anything is written.
+                    var skewed = stale
+                    skewed.at = at.addingTimeInterval(60)
+                    await #expect(throws: OctoError.self) {
+                        try await MetricRollupPeriods.write(tx, resolution: .fiveMinutes, [cpu.id: (fixture.provider, [skewed])])
+                    }
                 }
                 // Late samples in minutes 0 (bucket 0, second 30) and 27 (bucket 5, second 30).
                 let late = [MetricSample(seriesId: cpu.id, at: hour.addingTimeInterval(30), value: 7),

@@ -303,7 +303,6 @@ enum BandwidthReport {
     /// The newest counter value of each 5-minute bucket of `series` from one bucket before `from` to `to`,
     /// in time order (a bucket's `last_at` lies inside it).
     static func fiveMinuteReadings(_ tx: Transaction, series: [Int64], from: Date, to: Date) async throws -> [Int64: [CounterRate.Reading]] {
-        let rollups = try await MetricRollupPeriods.read(tx, series: series, resolution: .fiveMinutes, from: from.addingTimeInterval(-300), to: to)
-        return rollups.mapValues { buckets in buckets.map { CounterRate.Reading(at: $0.lastAt, value: $0.last) } }
+        try await MetricRollupPeriods.readLast(tx, series: series, resolution: .fiveMinutes, from: from.addingTimeInterval(-300), to: to)
     }
 }
