@@ -4,6 +4,7 @@ import OctoCore
 import OctoStore
 import PostgresNIO
 import ServiceLifecycle
+import Synchronization
 
 /// The platform task behind the metrics store, run on a schedule by one instance at a time (a
 /// transaction-level advisory lock; other instances skip the round):
@@ -15,7 +16,8 @@ import ServiceLifecycle
 ///    steps 2 and 3 move about `compactionBatch` samples per transaction (whole ingest batches) and repeat while a
 ///    backlog remains, so each statement stays far inside the statement timeout however far
 ///    behind the round starts (a timed-out statement would roll back and leave the backlog to grow);
-/// 4. applies retention: drops expired raw partitions and deletes expired rollups.
+/// 4. applies retention: drops expired raw partitions and deletes expired rollup periods, on the first
+///    round of each UTC day in a process (cutoffs move by whole days; the rollup delete scans its table).
 public struct MetricsMaintenance: Service, Sendable {
     /// What one round did.
     public struct Report: Sendable, Hashable {
@@ -33,6 +35,13 @@ public struct MetricsMaintenance: Service, Sendable {
         public var rolledUp: [MetricResolution: Int] = [:]
         /// Rollup buckets deleted by retention.
         public var deletedBuckets = 0
+        /// Whether retention ran this round (the first round of a UTC day).
+        public var appliedRetention = false
+    }
+
+    /// The UTC day (days since 1970) retention last ran for in this process.
+    final class RetentionDay: Sendable {
+        let day = Mutex<Int?>(nil)
     }
 
     /// Key of the advisory lock that makes a round single-run across instances.
@@ -49,6 +58,7 @@ public struct MetricsMaintenance: Service, Sendable {
     let compactionBatch: Int
     let clock: any WallClock
     let logger: Logger
+    let retentionDay = RetentionDay()
 
     /// Creates the task; ``run()`` runs a round every `interval`.
     public init(database: Database, retention: MetricsRetention = MetricsRetention(), interval: Duration = .seconds(60),
@@ -93,9 +103,12 @@ public struct MetricsMaintenance: Service, Sendable {
             report.rolledUp.merge(result.2, uniquingKeysWith: +)
             if result.0 + result.1 < compactionBatch { break }
         }
-        if let result = try await locked({ tx in try await applyRetention(tx, now: now) }) {
+        let today = Int((now.timeIntervalSince1970 / 86_400).rounded(.down))
+        if retentionDay.day.withLock({ $0 }) != today, let result = try await locked({ tx in try await applyRetention(tx, now: now) }) {
             report.droppedPartitions = result.0
             report.deletedBuckets = result.1
+            report.appliedRetention = true
+            retentionDay.day.withLock { $0 = today }
         }
         return report
     }

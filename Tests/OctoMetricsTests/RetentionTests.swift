@@ -49,6 +49,13 @@ extension MetricsIntegrationTests {
                 }
                 let third = try await fixture.maintenance(retention).runOnce()
                 #expect(third.expiredSamples == 1 && third.compactedSamples == 0)
+
+                // One process applies retention on the first round of each UTC day.
+                let process = fixture.maintenance(retention)
+                #expect(try await process.runOnce().appliedRetention)
+                #expect(try await !process.runOnce().appliedRetention)
+                stack.clock.advance(by: 86_400)
+                #expect(try await process.runOnce().appliedRetention)
             }
         }
 

@@ -9,6 +9,8 @@
 --     (5 minutes: 6 hours of 72 buckets; 1 hour: a day of 24; 1 day: 30 days; 7 days: 26 weeks;
 --     30 days: 360 days), every period aligned to the buckets' origin (2000-01-03 UTC), so a bucket
 --     never straddles two periods.
+-- No index on the period start alone: with one, the planner read a time range of every series and
+-- filtered the few asked for. Retention, the only reader by time alone, scans the table once a day.
 -- Rows are small enough to stay inline (`toast_tuple_target` at a page, `STORAGE MAIN`): a chart reads
 -- them without TOAST look-ups.
 --
@@ -44,7 +46,6 @@ CREATE TABLE metric_rollup_periods (
     PRIMARY KEY (series_id, resolution, period_start)
 ) WITH (toast_tuple_target = 8160);
 ALTER TABLE metric_rollup_periods ALTER COLUMN buckets SET STORAGE MAIN;
-CREATE INDEX metric_rollup_periods_expiry ON metric_rollup_periods (resolution, period_start);
 ALTER TABLE metric_rollup_periods ENABLE ROW LEVEL SECURITY;
 ALTER TABLE metric_rollup_periods FORCE ROW LEVEL SECURITY;
 CREATE POLICY metric_rollup_periods_tenant ON metric_rollup_periods USING (provider_id = (SELECT app_provider_id()))
