@@ -32,7 +32,7 @@ enum OpticsReport {
         let hours = try await MetricRollupPeriods.read(tx, series: onus.compactMap(\.series), resolution: .hour, from: from, to: to)
         let rows = onus.map { onu -> Row in
             let buckets = onu.series.flatMap { hours[$0] } ?? []
-            func mean(_ part: some Sequence<MetricRollup>) -> Double? {
+            func mean(_ part: some Collection<MetricRollup>) -> Double? {
                 let count = part.reduce(0) { $0 + $1.count }
                 return count > 0 ? part.reduce(0.0) { $0 + $1.sum } / Double(count) : nil
             }
