@@ -167,8 +167,9 @@ import Testing
                 """)
             #expect(response.status == .created, "\(response.text)")
             let id = try #require(response.json?["id"]?.stringValue.flatMap(UUID.init(uuidString:)))
-            // Run the first wave, then cancel during the pause.
-            #expect(try await harness.eventually {
+            // Run the first wave, then cancel during the pause. The harness's worker has two slots; on a
+            // loaded machine the first wave has once taken longer than 15 s to start.
+            #expect(try await harness.eventually(seconds: 45) {
                 let running = try await harness.call(.get, "/api/v1/provisioning/rollouts/\(id.lowercased)/devices?status=running")
                 return running.json?["total"] == .number(5)
             })
