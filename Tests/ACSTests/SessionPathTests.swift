@@ -9,7 +9,8 @@ import PostgresNIO
 import Testing
 
 /// The steady-state session path: the Inform of a registered device and the end of its session as one
-/// statement each (migration 0007), and CPE credentials reused by the process for a short time.
+/// statement each (migrations 0007 and 0130; with group commit, 0157's batch statements), and CPE
+/// credentials reused by the process for a short time.
 @Suite(.serialized) struct SessionPathTests {
     /// Opens a session with `inform` and ends it; returns the Inform's status.
     static func session(_ harness: ACSHarness, _ inform: String, authorization: String = RawHTTP.basic()) async throws -> Int {
@@ -20,8 +21,8 @@ import Testing
         return opened.status
     }
 
-    @Test func informOfARegisteredDeviceUpdatesItAndReleasesTheLease() async throws {
-        try await ACSHarness.with { harness in
+    @Test(arguments: [1, 64]) func informOfARegisteredDeviceUpdatesItAndReleasesTheLease(groupCommit: Int) async throws {
+        try await ACSHarness.with(configuration: .groupCommit(groupCommit)) { harness in
             #expect(try await Self.session(harness, RawHTTP.inform(serial: "SN1")) == 200)
             harness.stack.clock.advance(by: 60)
             let changed = RawHTTP.inform(serial: "SN1", events: ["1 BOOT"]).replacingOccurrences(of: ">1.0<", with: ">2.0<")
@@ -47,8 +48,8 @@ import Testing
 
     /// An Inform that repeats the cached values neither rewrites their rows nor locks them (an
     /// ON CONFLICT that skips the update still locks the row, a WAL record apiece; migration 0153).
-    @Test func repeatedValuesAreNeitherRewrittenNorLocked() async throws {
-        try await ACSHarness.with { harness in
+    @Test(arguments: [1, 64]) func repeatedValuesAreNeitherRewrittenNorLocked(groupCommit: Int) async throws {
+        try await ACSHarness.with(configuration: .groupCommit(groupCommit)) { harness in
             func versions() async throws -> [String] {
                 try await harness.stack.database.withTenant(harness.provider.id) { tx in
                     try await tx.query("SELECT path || ' ' || xmin::text || ' ' || xmax::text FROM device_parameters ORDER BY path")
@@ -67,8 +68,8 @@ import Testing
         }
     }
 
-    @Test func boundCredentialCannotOpenAnotherRegisteredDevice() async throws {
-        try await ACSHarness.with { harness in
+    @Test(arguments: [1, 64]) func boundCredentialCannotOpenAnotherRegisteredDevice(groupCommit: Int) async throws {
+        try await ACSHarness.with(configuration: .groupCommit(groupCommit)) { harness in
             #expect(try await Self.session(harness, RawHTTP.inform(serial: "OWN")) == 200)
             #expect(try await Self.session(harness, RawHTTP.inform(serial: "OTHER")) == 200)
             _ = try await harness.stack.database.withTenant(harness.provider.id) { tx in
@@ -121,5 +122,14 @@ import Testing
         #expect(ACSConfiguration(environment: [:]).credentialCacheSeconds == 10)
         #expect(ACSConfiguration(environment: ["OCTOISP_CWMP_CREDENTIAL_CACHE": "0"]).credentialCacheSeconds == 0)
         #expect(ACSConfiguration(environment: ["OCTOISP_CWMP_CREDENTIAL_CACHE": "2.5"]).credentialCacheSeconds == 2.5)
+    }
+}
+
+extension ACSConfiguration {
+    /// The default configuration with at most `size` Informs per transaction (1: each alone).
+    static func groupCommit(_ size: Int) -> ACSConfiguration {
+        var configuration = ACSConfiguration()
+        configuration.groupCommit = size
+        return configuration
     }
 }

@@ -41,6 +41,10 @@ public struct ACSConfiguration: Sendable, Hashable {
     public var authFailuresPerAddress = 30
     /// Failed authentications a provider's user name may have in a minute before it is refused.
     public var authFailuresPerUsername = 10
+    /// Most Informs (and most session ends) of one provider's concurrent sessions committed in one
+    /// transaction (group commit); 1 writes each session's alone. An Inform is answered only once its
+    /// transaction committed, either way.
+    public var groupCommit = 64
 
     /// Creates a configuration.
     public init(maximumBodyBytes: Int = 2 << 20, session: CWMPSession.Configuration = .init(), maximumSessions: Int = 20_000,
@@ -80,6 +84,7 @@ public struct ACSConfiguration: Sendable, Hashable {
         deviceCredentials = environment["OCTOISP_CWMP_DEVICE_CREDENTIALS"].map { !["off", "0", "false", "no"].contains($0.lowercased()) } ?? true
         if let value = environment["OCTOISP_CWMP_AUTH_FAILURES_PER_ADDRESS"].flatMap(Int.init), value > 0 { authFailuresPerAddress = value }
         if let value = environment["OCTOISP_CWMP_AUTH_FAILURES_PER_USER"].flatMap(Int.init), value > 0 { authFailuresPerUsername = value }
+        if let value = environment["OCTOISP_CWMP_GROUP_COMMIT"].flatMap(Int.init), value > 0 { groupCommit = value }
         if let value = environment["OCTOISP_CWMP_FILES_URL"], !value.isEmpty { fileBaseURL = value }
         if let value = environment["OCTOISP_CWMP_CR_INTERVAL"].flatMap(Double.init), value >= 0 { connectionRequest.minimumInterval = value }
         if let value = environment["OCTOISP_CWMP_CR_TIMEOUT"].flatMap(Double.init), value > 0 { connectionRequest.timeout = value }

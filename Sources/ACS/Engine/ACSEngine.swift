@@ -59,7 +59,7 @@ public final class ACSEngine: Sendable {
         self.transportPolicies = ProviderCache(name: "cwmp_provider_policy", lifetime: configuration.slugCacheSeconds)
         self.nonces = NonceLedger(lifetime: configuration.nonceLifetime)
         self.throttle = AuthFailureThrottle(perAddress: configuration.authFailuresPerAddress, perUsername: configuration.authFailuresPerUsername)
-        self.statements = CWMPStatements(database: database, logger: logger)
+        self.statements = CWMPStatements(database: database, logger: logger, groupCommit: configuration.groupCommit)
         _ = Counter(label: "octoisp_cwmp_sessions_started_total")
         for end in ["completed", "idleTimeout", "protocolError"] { _ = Counter(label: "octoisp_cwmp_sessions_ended_total", dimensions: [("end", end)]) }
         _ = Timer(label: "octoisp_cwmp_session_duration_seconds")

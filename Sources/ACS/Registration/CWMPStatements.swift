@@ -13,6 +13,30 @@ import PostgresNIO
 struct CWMPStatements: Sendable {
     let database: Database
     let logger: Logger
+    /// Informs and session ends of concurrent sessions, committed together (nil: one statement each).
+    let informs: GroupCommit<InformCall, InformResult>?
+    let ends: GroupCommit<EndCall, Void>?
+
+    /// Statements on `database`; with `groupCommit` above 1, concurrent sessions of one provider are
+    /// written up to that many per transaction (see ``GroupCommit``).
+    init(database: Database, logger: Logger, groupCommit: Int = 1) {
+        self.database = database
+        self.logger = logger
+        guard groupCommit > 1 else {
+            informs = nil
+            ends = nil
+            return
+        }
+        informs = GroupCommit(statement: "inform", maximumBatch: groupCommit,
+                              batch: { provider, calls in try await Self.informBatch(calls, provider: provider, database: database, logger: logger) },
+                              single: { provider, call in try await Self.informAlone(call, provider: provider, database: database, logger: logger) })
+        ends = GroupCommit(statement: "end", maximumBatch: groupCommit,
+                           batch: { provider, calls in
+                               try await Self.endBatch(calls, provider: provider, database: database, logger: logger)
+                               return Array(repeating: (), count: calls.count)
+                           },
+                           single: { provider, call in try await Self.endAlone(call, provider: provider, database: database, logger: logger) })
+    }
 
     /// What ``inform(_:identity:version:remoteIP:provider:boundDevice:shared:leaseToken:leaseSeconds:)`` did,
     /// and whether the device waits for an operator's approval (only known when `shared`: a registered
@@ -37,25 +61,84 @@ struct CWMPStatements: Sendable {
         case registered(Registration)
     }
 
+    /// The arguments of one Inform statement.
+    struct InformCall: Sendable {
+        var identity: DeviceIdentity
+        var facts: InformFacts
+        var root: String
+        var version: CWMPVersion
+        var retryCount: Int
+        var boundDevice: UUID?
+        var shared: Bool
+        var token: String
+        var now: Date
+        var leaseUntil: Date
+    }
+
+    /// The lease a session gives up.
+    struct EndCall: Sendable {
+        var device: UUID
+        var token: String
+    }
+
     /// Takes the lease of the registered device `identity` names and stores the Inform, as
     /// ``CWMPRepository/register(_:identity:version:remoteIP:leaseToken:leaseSeconds:)`` does for a
     /// device that exists; writes nothing unless the lease is taken. With `shared` (the CPE signed in
     /// with the provider-wide credential) the same statement first refuses a device that has an active
-    /// credential of its own and says whether the device is held for approval.
+    /// credential of its own and says whether the device is held for approval. Returns once the
+    /// Inform is committed (with other sessions' Informs when group commit is on; a BOOTSTRAP, which
+    /// forgets the device's cached tree, is always written alone).
     func inform(_ inform: Inform, identity: DeviceIdentity, version: CWMPVersion, remoteIP: String?, provider: UUID,
                 boundDevice: UUID?, shared: Bool, leaseToken: String, leaseSeconds: TimeInterval) async throws -> InformResult {
         let now = database.clock.now
-        let facts = InformFacts(inform, remoteIP: remoteIP)
+        let call = InformCall(identity: identity, facts: InformFacts(inform, remoteIP: remoteIP), root: inform.root, version: version,
+                              retryCount: inform.retryCount, boundDevice: boundDevice, shared: shared, token: leaseToken, now: now,
+                              leaseUntil: now.addingTimeInterval(leaseSeconds))
+        if let informs, !call.facts.bootstrap {
+            return try await informs.submit(call, key: identity.oui + "-" + identity.serialNumber, provider: provider)
+        }
+        return try await Self.informAlone(call, provider: provider, database: database, logger: logger)
+    }
+
+    /// Gives the session lease `token` holds up.
+    func endSession(provider: UUID, device: UUID, token: String) async throws {
+        let call = EndCall(device: device, token: token)
+        if let ends { return try await ends.submit(call, key: device.uuidString, provider: provider) }
+        try await Self.endAlone(call, provider: provider, database: database, logger: logger)
+    }
+
+    static func informAlone(_ call: InformCall, provider: UUID, database: Database, logger: Logger) async throws -> InformResult {
+        let facts = call.facts
+        let identity = call.identity
         let rows = try await database.appStatement("""
             SELECT outcome, device_id, discovered, queued, held FROM cwmp_session_open_as(
                 \(provider), \(identity.oui), \(identity.serialNumber), \(identity.manufacturer), \(identity.productClass),
-                \(facts.software), \(facts.hardware), \(facts.managementIP)::inet, \(boundDevice), \(leaseToken), \(now),
-                \(now.addingTimeInterval(leaseSeconds)), \(facts.bootstrap), \(inform.root), \(version.namespace), \(facts.requestURL),
+                \(facts.software), \(facts.hardware), \(facts.managementIP)::inet, \(call.boundDevice), \(call.token), \(call.now),
+                \(call.leaseUntil), \(facts.bootstrap), \(call.root), \(call.version.namespace), \(facts.requestURL),
                 \(facts.remoteIP)::inet, \(facts.parameterKey), \(facts.events)::text[], \(facts.commandKeys)::text[],
-                \(inform.retryCount)::int4, \(facts.values.map(\.name))::text[], \(facts.values.map(\.value))::text[],
-                \(facts.values.map(\.type))::text[], \(shared))
+                \(call.retryCount)::int4, \(facts.values.map(\.name))::text[], \(facts.values.map(\.value))::text[],
+                \(facts.values.map(\.type))::text[], \(call.shared))
             """, logger: logger)
         guard let row = rows.first?.makeRandomAccess() else { throw ACSError(.badRequest, "device could not be registered") }
+        return try result(of: row)
+    }
+
+    /// The Informs `calls` (of distinct devices, none a BOOTSTRAP) in one statement, one result each.
+    static func informBatch(_ calls: [InformCall], provider: UUID, database: Database, logger: Logger) async throws -> [InformResult] {
+        let rows = try await database.appStatement("""
+            SELECT item, outcome, device_id, discovered, queued, held FROM cwmp_session_open_batch_as(\(provider), \(batchDocument(calls))::jsonb)
+            """, logger: logger)
+        var results: [InformResult] = []
+        results.reserveCapacity(calls.count)
+        for row in rows {
+            let row = row.makeRandomAccess()
+            guard try row.acsColumn("item", as: Int32.self) == results.count + 1 else { throw GroupCommitError.outputCount(expected: calls.count, got: -1) }
+            results.append(try result(of: row))
+        }
+        return results
+    }
+
+    private static func result(of row: PostgresRandomAccessRow) throws -> InformResult {
         let held = try row.acsColumn("held", as: Bool.self)
         switch try row.acsColumn("outcome", as: String.self) {
         case "unknown":
@@ -74,10 +157,95 @@ struct CWMPStatements: Sendable {
         }
     }
 
-    /// Gives the session lease `token` holds up.
-    func endSession(provider: UUID, device: UUID, token: String) async throws {
-        _ = try await database.appStatement("SELECT cwmp_session_end_as(\(provider), \(device), \(token))", logger: logger)
+    /// The JSON array `cwmp_session_open_batch_as` reads: one object per call with the fields of the
+    /// `cwmp_inform_item` type (migration 0157), times as seconds since 1970.
+    static func batchDocument(_ calls: [InformCall]) -> String {
+        var json = JSONText()
+        json.reserve(calls.count * 1_024)
+        json.raw("[")
+        for (index, call) in calls.enumerated() {
+            let facts = call.facts
+            if index > 0 { json.raw(",") }
+            json.raw("{\"oui\":"); json.string(call.identity.oui)
+            json.raw(",\"serial\":"); json.string(call.identity.serialNumber)
+            json.raw(",\"manufacturer\":"); json.string(call.identity.manufacturer)
+            json.raw(",\"product_class\":"); json.string(call.identity.productClass)
+            json.raw(",\"software\":"); json.string(facts.software)
+            json.raw(",\"hardware\":"); json.string(facts.hardware)
+            json.raw(",\"management_ip\":"); json.string(facts.managementIP)
+            json.raw(",\"bound_device\":"); json.string(call.boundDevice?.uuidString)
+            json.raw(",\"token\":"); json.string(call.token)
+            json.raw(",\"at\":"); json.number(call.now.timeIntervalSince1970)
+            json.raw(",\"lease_until\":"); json.number(call.leaseUntil.timeIntervalSince1970)
+            json.raw(",\"root\":"); json.string(call.root)
+            json.raw(",\"version\":"); json.string(call.version.namespace)
+            json.raw(",\"request_url\":"); json.string(facts.requestURL)
+            json.raw(",\"remote_ip\":"); json.string(facts.remoteIP)
+            json.raw(",\"parameter_key\":"); json.string(facts.parameterKey)
+            json.raw(",\"events\":"); json.strings(facts.events)
+            json.raw(",\"command_keys\":"); json.strings(facts.commandKeys)
+            json.raw(",\"retry_count\":"); json.raw(String(call.retryCount))
+            json.raw(",\"paths\":"); json.strings(facts.values.map(\.name))
+            json.raw(",\"vals\":"); json.strings(facts.values.map(\.value))
+            json.raw(",\"types\":"); json.strings(facts.values.map(\.type))
+            json.raw(",\"shared\":"); json.raw(call.shared ? "true" : "false")
+            json.raw("}")
+        }
+        json.raw("]")
+        return json.text
     }
+
+    static func endAlone(_ call: EndCall, provider: UUID, database: Database, logger: Logger) async throws {
+        _ = try await database.appStatement("SELECT cwmp_session_end_as(\(provider), \(call.device), \(call.token))", logger: logger)
+    }
+
+    static func endBatch(_ calls: [EndCall], provider: UUID, database: Database, logger: Logger) async throws {
+        _ = try await database.appStatement("""
+            SELECT cwmp_session_end_batch_as(\(provider), \(calls.map(\.device))::uuid[], \(calls.map(\.token))::text[])
+            """, logger: logger)
+    }
+}
+
+/// A JSON document written byte by byte (strings escaped as RFC 8259 requires).
+struct JSONText {
+    private var bytes: [UInt8] = []
+
+    mutating func reserve(_ count: Int) { bytes.reserveCapacity(count) }
+
+    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    mutating func number(_ value: Double) { raw(value.isFinite ? "\(value)" : "null") }
+
+    mutating func string(_ text: String?) {
+        guard let text else { return raw("null") }
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                bytes.append(UInt8(ascii: "\\"))
+                bytes.append(byte)
+            case 0..<0x20:
+                let digits = Array("0123456789abcdef".utf8)
+                bytes.append(contentsOf: Array("\\u00".utf8))
+                bytes.append(digits[Int(byte >> 4)])
+                bytes.append(digits[Int(byte & 0xF)])
+            default:
+                bytes.append(byte)
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    mutating func strings(_ texts: [String]) {
+        raw("[")
+        for (index, text) in texts.enumerated() {
+            if index > 0 { raw(",") }
+            string(text)
+        }
+        raw("]")
+    }
+
+    var text: String { String(decoding: bytes, as: UTF8.self) }
 }
 
 /// What an Inform tells about the device beyond its identity, as stored on registration.
