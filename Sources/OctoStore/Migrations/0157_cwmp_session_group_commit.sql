@@ -17,7 +17,9 @@
 -- cwmp_session_end_batch_as   gives up the leases the pairs (device, token) hold, as cwmp_session_end_as
 --                             does (without waiting for the WAL flush); returns how many were held.
 --
--- Both run with the caller's rights (row-level security applies).
+-- Both run with the caller's rights (row-level security applies). Each row of the batch is looked up
+-- through its index (a lateral subquery with LIMIT 1): the plans are cached and reused for every batch
+-- size, and a join planned for a handful of rows would otherwise read all the provider's rows.
 
 CREATE TYPE cwmp_inform_item AS (
     oui text, serial text, manufacturer text, product_class text, software text, hardware text,
@@ -47,10 +49,14 @@ BEGIN
         SELECT ROW(i.ordinality, d.id,
                    i.shared AND d.id IS NOT NULL
                        AND EXISTS (SELECT 1 FROM cwmp_credentials k WHERE k.device_id = d.id AND k.state = 'active'),
-                   i.shared AND CASE WHEN d.id IS NULL THEN approval ELSE NOT coalesce(c.approved, true) END)::cwmp_inform_target
+                   i.shared AND CASE WHEN d.id IS NULL THEN approval ELSE NOT coalesce(d.approved, true) END)::cwmp_inform_target
         FROM unnest(items) WITH ORDINALITY AS i
-        LEFT JOIN devices d ON d.provider_id = p_provider AND d.oui = i.oui AND d.serial_number = i.serial
-        LEFT JOIN cwmp_devices c ON c.provider_id = p_provider AND c.device_id = d.id
+        LEFT JOIN LATERAL (
+            SELECT d.id, c.approved FROM devices d
+            LEFT JOIN cwmp_devices c ON c.provider_id = d.provider_id AND c.device_id = d.id
+            WHERE d.provider_id = p_provider AND d.oui = i.oui AND d.serial_number = i.serial
+            LIMIT 1
+        ) d ON true
         ORDER BY i.ordinality);
     -- The leases, in device order (two batches that meet on a device wait for each other in one order).
     WITH taken AS (
@@ -94,8 +100,11 @@ BEGIN
         WHERE t.device = ANY (v_leased)
     ), changed AS (
         SELECT i.device, i.path, i.value, i.type, i.at, p.value AS old_value
-        FROM incoming i LEFT JOIN device_parameters p
-          ON p.provider_id = p_provider AND p.device_id = i.device AND p.path = i.path
+        FROM incoming i LEFT JOIN LATERAL (
+            SELECT p.path, p.value, p.type FROM device_parameters p
+            WHERE p.provider_id = p_provider AND p.device_id = i.device AND p.path = i.path
+            LIMIT 1
+        ) p ON true
         WHERE p.path IS NULL OR p.value IS DISTINCT FROM i.value OR p.type IS DISTINCT FROM i.type
     ), history AS (
         INSERT INTO device_parameter_changes (provider_id, device_id, path, old_value, new_value, changed_at)
