@@ -69,5 +69,23 @@ import Testing
         #expect(ACSEngine.sessionToken(in: ["a=1, octoisp_cwmp=\"def\""]) == "def")
         #expect(ACSEngine.sessionToken(in: ["x=1", "octoisp_cwmp=ghi"]) == "ghi")
         #expect(ACSEngine.sessionToken(in: ["octoisp_cwmp="]) == nil)
+        #expect(ACSEngine.sessionToken(in: ["octoisp_cwmp=\"\""]) == nil, "quotes around nothing")
+        #expect(ACSEngine.sessionToken(in: ["a=1;\t octoisp_cwmp=jkl  ; b=2"]) == "jkl", "blanks around the pair")
+        #expect(ACSEngine.sessionToken(in: ["xoctoisp_cwmp=mno", "octoisp_cwmpx=pqr"]) == nil, "only the exact name")
+    }
+
+    @Test func authorizationSchemesInAnyCaseAndWithBlanks() {
+        let token = Data("cpe:pass:word".utf8).base64EncodedString()
+        for header in ["Basic \(token)", "BASIC \(token)", "  basic \(token)  ", "bAsIc   \(token)"] {
+            #expect(HTTPAuthenticator.claim(from: header) == .basic(username: "cpe", password: "pass:word"), "\(header)")
+        }
+        #expect(HTTPAuthenticator.claim(from: "Basi") == nil)
+        #expect(HTTPAuthenticator.claim(from: "Bearer \(token)") == nil)
+        #expect(HTTPAuthenticator.claim(from: "Basic !!!") == nil, "not base64")
+        if case .digest(let username, _)? = HTTPAuthenticator.claim(from: "DIGEST username=\"cpe\", realm=\"r\"") {
+            #expect(username == "cpe")
+        } else {
+            Issue.record("a Digest header in capitals is a Digest claim")
+        }
     }
 }

@@ -1,4 +1,5 @@
 import Crypto
+import CWMP
 import Foundation
 import OctoCore
 
@@ -29,16 +30,25 @@ public struct HTTPAuthenticator: Sendable {
         case digest(username: String, parameters: [String: String])
     }
 
+    /// Whether `header` starts with `scheme` (lower-case ASCII) in any case.
+    private static func hasScheme(_ scheme: String, _ header: String) -> Bool {
+        var bytes = header.utf8.makeIterator()
+        for expected in scheme.utf8 {
+            guard let byte = bytes.next(), byte | (byte >= 0x41 && byte <= 0x5A ? 0x20 : 0) == expected else { return false }
+        }
+        return true
+    }
+
     /// Parses an `Authorization` header; `nil` when absent or unusable.
     public static func claim(from header: String?) -> Claim? {
         guard let header else { return nil }
-        let trimmed = header.trimmingCharacters(in: .whitespaces)
-        if trimmed.lowercased().hasPrefix("basic ") {
-            guard let data = Data(base64Encoded: String(trimmed.dropFirst(6)).trimmingCharacters(in: .whitespaces)),
+        let trimmed = header.trimmed
+        if hasScheme("basic ", trimmed) {
+            guard let data = Data(base64Encoded: String(trimmed.dropFirst(6)).trimmed),
                   let text = String(data: data, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
             return .basic(username: String(text[..<colon]), password: String(text[text.index(after: colon)...]))
         }
-        if trimmed.lowercased().hasPrefix("digest ") {
+        if hasScheme("digest ", trimmed) {
             let parameters = parseParameters(String(trimmed.dropFirst(7)))
             guard let username = parameters["username"] else { return nil }
             return .digest(username: username, parameters: parameters)

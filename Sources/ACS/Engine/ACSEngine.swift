@@ -36,6 +36,8 @@ public final class ACSEngine: Sendable {
     /// Credential rows read from the database (for tests of the throttle).
     let credentialReads = Atomic<Int>(0)
     let statements: CWMPStatements
+    /// Ended sessions by end and their durations (made once: a metric looked up per session costs a lock).
+    let sessionMetrics: SessionMetrics
     let provisioning: ProvisioningService?
     /// Seals the credentials handed to devices; without it no device gets a credential of its own.
     let secrets: SecretBox?
@@ -60,9 +62,7 @@ public final class ACSEngine: Sendable {
         self.nonces = NonceLedger(lifetime: configuration.nonceLifetime)
         self.throttle = AuthFailureThrottle(perAddress: configuration.authFailuresPerAddress, perUsername: configuration.authFailuresPerUsername)
         self.statements = CWMPStatements(database: database, logger: logger, groupCommit: configuration.groupCommit)
-        _ = Counter(label: "octoisp_cwmp_sessions_started_total")
-        for end in ["completed", "idleTimeout", "protocolError"] { _ = Counter(label: "octoisp_cwmp_sessions_ended_total", dimensions: [("end", end)]) }
-        _ = Timer(label: "octoisp_cwmp_session_duration_seconds")
+        self.sessionMetrics = SessionMetrics()
     }
 
     /// Drops what another process changed (a `NOTIFY` on `octoisp_cache`, see ``EventListener``) from
@@ -165,13 +165,15 @@ public final class ACSEngine: Sendable {
 
     /// The session token among the cookies (several per header, `;`- or `,`-separated).
     public static func sessionToken(in headers: [String]) -> String? {
+        let name = Array(cookieName.utf8) + [UInt8(ascii: "=")]
         for header in headers {
-            for part in header.split(whereSeparator: { $0 == ";" || $0 == "," }) {
-                let pair = part.trimmingCharacters(in: .whitespaces)
-                if pair.hasPrefix("\(cookieName)=") {
-                    let value = String(pair.dropFirst(cookieName.count + 1)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-                    if !value.isEmpty { return value }
-                }
+            for part in header.utf8.split(whereSeparator: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ",") }) {
+                var pair = part.drop { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }
+                guard pair.starts(with: name) else { continue }
+                pair = pair.dropFirst(name.count)
+                while let last = pair.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\t") { pair = pair.dropLast() }
+                let value = pair.drop { $0 == UInt8(ascii: "\"") }.reversed().drop { $0 == UInt8(ascii: "\"") }.reversed()
+                if !value.isEmpty { return String(decoding: value, as: UTF8.self) }
             }
         }
         return nil
@@ -313,7 +315,7 @@ public final class ACSEngine: Sendable {
                                informParameterKey: inform.parameter(endingWith: "ManagementServer.ParameterKey"), informEvents: inform.events)
         sessions.withLock { $0[token] = live }
         opened = true
-        Counter(label: "octoisp_cwmp_sessions_started_total").increment()
+        sessionMetrics.started.increment()
         logger.info("cwmp session opened", metadata: [
             "provider.id": "\(providerID.lowercased)", "device.id": "\(registration.deviceID.lowercased)",
             "events": "\(inform.events.map(\.code))", "created": "\(registration.created)", "discovery": "\(needsDiscovery)", "held": "\(held)",
@@ -404,16 +406,17 @@ public final class ACSEngine: Sendable {
 
     /// Persists what a session learned, renews or releases its lease.
     func apply(_ effects: [SessionEffect], of live: LiveSession, discovering: Bool) async throws {
-        var metadata: Logger.Metadata = ["provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)"]
         if let end = Self.plainEnd(effects), !(end == .completed && discovering), !live.hasUnsettledTasks {
             // Nothing to persist but the end: give the lease up in one statement.
             try await statements.endSession(provider: live.providerID, device: live.deviceID, token: live.token)
             removeSession(live.token)
-            Self.recordEnd(of: live, end)
-            metadata["end"] = "\(end)"
-            logger.info("cwmp session ended", metadata: metadata)
+            recordEnd(of: live, end)
+            logger.info("cwmp session ended", metadata: [
+                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)", "end": "\(end)",
+            ])
             return
         }
+        var metadata: Logger.Metadata = ["provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)"]
         var ended: SessionEnd?
         var pendingJob: JobRequest?
         try await database.withTenant(live.providerID, logger: logger) { tx in
@@ -485,7 +488,7 @@ public final class ACSEngine: Sendable {
         if let pendingJob, let provisioning { try await enqueueAfterCommit(pendingJob, tasks: provisioning.tasks, metadata: metadata) }
         if let ended {
             removeSession(live.token)
-            Self.recordEnd(of: live, ended)
+            recordEnd(of: live, ended)
             metadata["end"] = "\(ended)"
             logger.info("cwmp session ended", metadata: metadata)
         }
@@ -524,11 +527,10 @@ public final class ACSEngine: Sendable {
 
     /// Counts a session's end by how it ended and records how long it lasted (Prometheus:
     /// `octoisp_cwmp_sessions_ended_total{end}`, `octoisp_cwmp_session_duration_seconds`).
-    static func recordEnd(of live: LiveSession, _ end: SessionEnd) {
-        Counter(label: "octoisp_cwmp_sessions_ended_total", dimensions: [("end", "\(end)")]).increment()
+    func recordEnd(of live: LiveSession, _ end: SessionEnd) {
+        sessionMetrics.ended[end]?.increment()
         let elapsed = ContinuousClock.now - live.opened
-        Timer(label: "octoisp_cwmp_session_duration_seconds").recordNanoseconds(
-            elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        sessionMetrics.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
     }
 
     /// Counts an RPC the ACS sent by method and outcome (`completed`, `faulted`, `abandoned`).
@@ -538,5 +540,21 @@ public final class ACSEngine: Sendable {
 
     static func newToken() -> String {
         HTTPAuthenticator.hex(SymmetricKey(size: .bits256).withUnsafeBytes { Array($0) })
+    }
+}
+
+/// The session metrics the engine records for every session.
+struct SessionMetrics: Sendable {
+    let started = Counter(label: "octoisp_cwmp_sessions_started_total")
+    let ended: [SessionEnd: Counter]
+    let duration: Timer
+
+    init() {
+        var ended: [SessionEnd: Counter] = [:]
+        for end in [SessionEnd.completed, .idleTimeout, .protocolError] {
+            ended[end] = Counter(label: "octoisp_cwmp_sessions_ended_total", dimensions: [("end", "\(end)")])
+        }
+        self.ended = ended
+        duration = Timer(label: "octoisp_cwmp_session_duration_seconds")
     }
 }

@@ -182,7 +182,7 @@ public struct CWMPRepository: Sendable {
 
     /// `text` if it is an IPv4 or IPv6 literal (a URL's host is extracted).
     static func ipLiteral(_ text: String?) -> String? {
-        guard var host = text?.trimmingCharacters(in: .whitespaces), !host.isEmpty else { return nil }
+        guard var host = text?.trimmed, !host.isEmpty else { return nil }
         if let range = host.range(of: "://") {
             host = String(host[range.upperBound...].prefix { $0 != "/" })
             if host.hasPrefix("[") { host = String(host.dropFirst().prefix { $0 != "]" }) } else if host.filter({ $0 == ":" }).count == 1 {

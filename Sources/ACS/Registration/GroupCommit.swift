@@ -2,9 +2,10 @@ import Foundation
 import Metrics
 import Synchronization
 
-/// Writes the work of concurrent callers of one provider together: a caller's item waits while up to
-/// `maximumRunning` batches of its provider are being written, then goes with every item that gathered
-/// meanwhile (up to `maximumBatch`) in one transaction. An idle provider's item is written at once, alone;
+/// Writes the work of concurrent callers of one provider together: a caller's item waits while
+/// `maximumRunning` batches of its provider (one by default) are being written, then goes with every
+/// item that gathered meanwhile (up to `maximumBatch`) in one transaction. One batch at a time measured
+/// best in the reboot storm (larger batches, no two batches of a provider competing for the cores). An idle provider's item is written at once, alone;
 /// under load the batches grow by themselves, so one statement, one transaction and one WAL flush serve
 /// many sessions. Each caller returns only after its batch was written (committed).
 ///
@@ -40,7 +41,7 @@ final class GroupCommit<Item: Sendable, Output: Sendable>: Sendable {
     private let retries: Counter
 
     /// A group commit of `statement` (the metrics' label).
-    init(statement: String, maximumBatch: Int, maximumRunning: Int = 2, batch: @escaping Batch, single: @escaping Single) {
+    init(statement: String, maximumBatch: Int, maximumRunning: Int = 1, batch: @escaping Batch, single: @escaping Single) {
         self.maximumBatch = max(1, maximumBatch)
         self.maximumRunning = max(1, maximumRunning)
         self.batch = batch

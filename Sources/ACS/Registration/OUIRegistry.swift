@@ -1,3 +1,4 @@
+import CWMP
 import Foundation
 import OctoCore
 
@@ -44,12 +45,14 @@ public struct OUIRegistry: Sendable {
         organizations[oui.uppercased()]
     }
 
+    /// What CPEs report instead of a manufacturer's name.
+    private static let placeholders: Set<String> = ["", "unknown", "manufacturer", "n/a", "na", "none", "vendor"]
+
     /// The manufacturer to record for a CPE: what it reports, unless that is empty or a placeholder;
     /// then the short name of its OUI's organisation.
     public func manufacturer(oui: String, reported: String) -> String {
-        let trimmed = reported.trimmingCharacters(in: .whitespaces)
-        let placeholders: Set<String> = ["", "unknown", "manufacturer", "n/a", "na", "none", "vendor"]
-        guard placeholders.contains(trimmed.lowercased()), let organization = organization(oui) else { return trimmed }
+        let trimmed = reported.trimmed
+        guard trimmed.utf8.count <= 12, Self.placeholders.contains(trimmed.lowercased()), let organization = organization(oui) else { return trimmed }
         return OrganizationName.short(organization)
     }
 

@@ -189,8 +189,9 @@ public struct CWMPDecoder: Sendable {
 }
 
 extension String {
-    /// Without leading and trailing blanks.
-    var trimmed: String {
+    /// Without leading and trailing blanks (any Unicode whitespace; visible ASCII at both ends costs
+    /// no copy, unlike Foundation's `trimmingCharacters(in:)`).
+    public var trimmed: String {
         // Fast path: empty, or both ends are visible ASCII (neither is whitespace of any kind).
         guard let first = utf8.first, let last = utf8.last else { return self }
         if first > 0x20, first < 0x7F, last > 0x20, last < 0x7F { return self }

@@ -4,7 +4,7 @@ import Foundation
 public enum XSD {
     /// `1`/`true` → true, `0`/`false` → false (any case, surrounding blanks ignored).
     public static func boolean(_ text: String) -> Bool? {
-        switch text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased() {
+        switch text.trimmed.lowercased() {
         case "1", "true": true
         case "0", "false": false
         default: nil
@@ -13,12 +13,12 @@ public enum XSD {
 
     /// An xsd:unsignedInt (0…4294967295).
     public static func unsignedInt(_ text: String) -> UInt32? {
-        UInt32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        UInt32(text.trimmed)
     }
 
     /// An xsd:int.
     public static func int(_ text: String) -> Int32? {
-        Int32(text.trimmingCharacters(in: .whitespacesAndNewlines))
+        Int32(text.trimmed)
     }
 
     /// Decodes xsd:base64 (blanks and line breaks allowed).
@@ -31,7 +31,7 @@ public enum XSD {
     /// time without a zone is read as UTC. `0001-01-01T00:00:00Z` (the CWMP "unknown time") is kept as
     /// that instant.
     public static func dateTime(_ text: String) -> Date? {
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = text.trimmed
         let bytes = Array(trimmed.utf8)
         func number(_ range: Range<Int>) -> Int? {
             guard range.upperBound <= bytes.count else { return nil }
