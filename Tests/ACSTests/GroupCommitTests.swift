@@ -69,6 +69,16 @@ import Testing
 
     // MARK: - The batch statement
 
+    /// A `2 PERIODIC` Inform of device `serial` reporting `value` as its software version.
+    static func call(_ serial: String, value: String, at now: Date, bound: UUID? = nil, shared: Bool = true) -> CWMPStatements.InformCall {
+        let inform = Inform(device: DeviceIdentity(manufacturer: "Acme", oui: "ABCDEF", productClass: "Box", serialNumber: serial),
+                            events: [InformEvent(code: "2 PERIODIC")],
+                            parameters: [ParameterValue(name: "Device.DeviceInfo.SoftwareVersion", value: value)])
+        return CWMPStatements.InformCall(identity: inform.device, facts: InformFacts(inform, remoteIP: "127.0.0.9"), root: inform.root,
+                                         version: .v1_0, retryCount: 0, boundDevice: bound, shared: shared, token: "t-" + serial,
+                                         now: now, leaseUntil: now.addingTimeInterval(60))
+    }
+
     /// One batch with every outcome the single statement knows, each as `cwmp_session_open_as` gives it.
     @Test func theBatchStatementGivesEachItemItsOwnOutcome() async throws {
         try await ACSHarness.with { harness in
@@ -98,13 +108,7 @@ import Testing
             }
             harness.stack.clock.advance(by: 60)
             func call(_ serial: String, version: String = "1.0", bound: UUID? = nil, shared: Bool = true) -> CWMPStatements.InformCall {
-                let inform = Inform(device: DeviceIdentity(manufacturer: "Acme", oui: "ABCDEF", productClass: "Box", serialNumber: serial),
-                                    events: [InformEvent(code: "2 PERIODIC")],
-                                    parameters: [ParameterValue(name: "Device.DeviceInfo.SoftwareVersion", value: version)])
-                let now = database.clock.now
-                return CWMPStatements.InformCall(identity: inform.device, facts: InformFacts(inform, remoteIP: "127.0.0.9"), root: inform.root,
-                                                 version: .v1_0, retryCount: 0, boundDevice: bound, shared: shared, token: "t-" + serial,
-                                                 now: now, leaseUntil: now.addingTimeInterval(60))
+                Self.call(serial, value: version, at: database.clock.now, bound: bound, shared: shared)
             }
             let calls = [call("OK", version: "2.0 \"quoted\" \\ \u{1}"), call("NEW"), call("BUSY"), call("OWN"),
                          call("TASKS", bound: ids["OK"], shared: false), call("TASKS", shared: false)]
@@ -153,13 +157,7 @@ import Testing
             #expect(try await SessionPathTests.session(harness, RawHTTP.inform(serial: "BAD")) == 200)
             let database = harness.stack.database
             func call(_ serial: String, value: String) -> CWMPStatements.InformCall {
-                let inform = Inform(device: DeviceIdentity(manufacturer: "Acme", oui: "ABCDEF", productClass: "Box", serialNumber: serial),
-                                    events: [InformEvent(code: "2 PERIODIC")],
-                                    parameters: [ParameterValue(name: "Device.DeviceInfo.SoftwareVersion", value: value)])
-                let now = database.clock.now
-                return CWMPStatements.InformCall(identity: inform.device, facts: InformFacts(inform, remoteIP: nil), root: inform.root,
-                                                 version: .v1_0, retryCount: 0, boundDevice: nil, shared: true, token: "t-" + serial,
-                                                 now: now, leaseUntil: now.addingTimeInterval(60))
+                Self.call(serial, value: value, at: database.clock.now)
             }
             // PostgreSQL text cannot hold a NUL character.
             await #expect(throws: (any Error).self) {
