@@ -9,13 +9,24 @@ extension MetricsReader {
         var value: Double
     }
 
+    /// The window [`from`, `to`) as the bounds [low, high) of the whole milliseconds in it, compared as
+    /// PostgreSQL compares a sample's time with a timestamp (microseconds since 2000, truncated): a sample
+    /// at `at` ms lies in the window when at × 1000 µs ≥ `from` and < `to`. The streaming alert evaluator
+    /// uses the same bounds, so a sample on a window's edge counts alike in a full and a streaming pass.
+    public static func millisecondBounds(from: Date, to: Date) -> (low: Int64, high: Int64) {
+        let epoch = Date(timeIntervalSince1970: 946_684_800)
+        func micros(_ date: Date) -> Int64 { Int64(date.timeIntervalSince(epoch) * 1_000_000) + 946_684_800_000_000 }
+        let fromMicros = micros(from), toMicros = micros(to)
+        // The first millisecond at or after `from` (rounding up), and likewise for `to`, which is excluded.
+        return (fromMicros >= 0 ? (fromMicros + 999) / 1000 : fromMicros / 1000, toMicros >= 0 ? (toMicros + 999) / 1000 : toMicros / 1000)
+    }
+
     /// The raw samples of `ids` in [`from`, `to`), compacted (decoded from their chunks) and not yet
     /// compacted, oldest first. On a millisecond held twice the compacted sample wins, then the earliest
     /// writer transaction, then the lowest value: what compaction keeps.
     func rawSamples(ids: [Int64], from: Date, to: Date) async throws -> [Int64: [RawSample]] {
         guard !ids.isEmpty else { return [:] }
-        let fromMs = Int64((from.timeIntervalSince1970 * 1000).rounded())
-        let toMs = Int64((to.timeIntervalSince1970 * 1000).rounded())
+        let (fromMs, toMs) = Self.millisecondBounds(from: from, to: to)
         var held: [Int64: [Int64: Double]] = [:]
         let chunks = try await tx.query("""
             SELECT series_id, (extract(epoch FROM chunk_start) * 1000)::bigint, samples FROM metric_chunks

@@ -156,11 +156,8 @@ struct ProviderWindows: Sendable {
     }
 }
 
-/// Milliseconds since the epoch and microseconds since 2000-01-01 (PostgreSQL's timestamps, as
-/// PostgresNIO encodes a `Date`: truncated).
+/// Milliseconds since the epoch (window bounds: ``MetricsReader/millisecondBounds(from:to:)``).
 enum StreamTime {
-    static let postgresEpochMicros: Int64 = 946_684_800_000_000
-
     static func milliseconds(_ date: Date) -> Int64 {
         Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
     }
@@ -179,12 +176,7 @@ extension ProviderWindows {
     /// whole milliseconds, at * 1000 µs (Unix) compared with the bounds as PostgreSQL receives them
     /// (microseconds since 2000, truncated).
     static func bounds(from: Date, to: Date) -> (low: Int64, high: Int64) {
-        let fromMicros = Int64(from.timeIntervalSince(Self.postgresEpoch) * 1_000_000) + StreamTime.postgresEpochMicros
-        let toMicros = Int64(to.timeIntervalSince(Self.postgresEpoch) * 1_000_000) + StreamTime.postgresEpochMicros
-        // First sample with at * 1000 >= fromMicros; exclusive: at * 1000 < toMicros.
-        let low = fromMicros >= 0 ? (fromMicros + 999) / 1000 : fromMicros / 1000
-        let high = toMicros >= 0 ? (toMicros + 999) / 1000 : toMicros / 1000
-        return (low, high)
+        MetricsReader.millisecondBounds(from: from, to: to)
     }
 
     /// The window summary of the series in `slot` over the millisecond `bounds` (``bounds(from:to:)``),
@@ -250,7 +242,6 @@ extension ProviderWindows {
         return stats
     }
 
-    static let postgresEpoch = Date(timeIntervalSince1970: 946_684_800)
     static let originMs = Int64(MetricResolution.origin.timeIntervalSince1970 * 1000)
 }
 
