@@ -16,7 +16,7 @@ import Testing
     /// Items that arrive while a batch is written go together in the next one, never two of one key.
     @Test func itemsGatherWhileABatchIsWrittenAndOneKeyNeverSharesABatch() async throws {
         let batches = Mutex<[[String]]>([])
-        let commit = GroupCommit<String, String>(statement: "test", maximumBatch: 8, maximumRunning: 1, batch: { _, items in
+        let commit = GroupCommit<String, String>(statement: "test", maximumBatch: 8, batch: { _, items in
             batches.withLock { $0.append(items) }
             try await Task.sleep(for: .milliseconds(50))
             return items.map { "done " + $0 }
@@ -43,7 +43,7 @@ import Testing
 
     /// A failed batch is written again item by item: the bad item fails alone, the others succeed.
     @Test func aFailedBatchFailsOnlyItsBadItem() async throws {
-        let commit = GroupCommit<String, String>(statement: "test", maximumBatch: 8, maximumRunning: 1, batch: { _, items in
+        let commit = GroupCommit<String, String>(statement: "test", maximumBatch: 8, batch: { _, items in
             try await Task.sleep(for: .milliseconds(200))
             if items.contains("bad") { throw ACSError(.badRequest, "bad item") }
             return items

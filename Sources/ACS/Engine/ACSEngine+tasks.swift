@@ -56,10 +56,9 @@ extension ACSEngine {
                 return
             }
             live.load(task, messages: messages)
-            logger.info("device task started", metadata: [
-                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)",
+            logger.info("device task started", metadata: live.logMetadata([
                 "task.id": "\(task.id.lowercased)", "task.type": "\(task.type.rawValue)",
-            ])
+            ]))
         } catch {
             logger.error("loading the next device task failed", metadata: ["device.id": "\(live.deviceID.lowercased)", "error": "\(error)"])
         }
@@ -97,10 +96,9 @@ extension ACSEngine {
         try await tx.deviceTasks.finish(task.id, status: .done, result: .object(result), fault: nil, by: actor, secrets: provisioning?.secrets)
         if task.type == .setParameterValues { try await provisioningSettled(task, fault: nil, of: live, in: tx) }
         try await rolloutSettled(task, status: .done, fault: nil, in: tx)
-        logger.notice("device task confirmed from the inform", metadata: [
-            "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)",
+        logger.notice("device task confirmed from the inform", metadata: live.logMetadata([
             "task.id": "\(task.id.lowercased)", "task.type": "\(task.type.rawValue)", "evidence": "\(evidence)",
-        ])
+        ]))
     }
 
     /// Settles `task` with the device's successful answer and updates the parameter cache.
@@ -187,9 +185,7 @@ extension ACSEngine {
         guard let provisioning else { return nil }
         do {
             let (result, pending) = try await provisioning.apply(live.deviceID, in: tx, reason: "bootstrap", by: .system)
-            logger.info("device provisioned after discovery", metadata: [
-                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)", "outcome": "\(result.outcome.rawValue)",
-            ])
+            logger.info("device provisioned after discovery", metadata: live.logMetadata(["outcome": "\(result.outcome.rawValue)"]))
             return pending
         } catch let error as OctoError {
             // A provisioning problem (e.g. a sealed key that cannot be opened) must not fail the session's end.

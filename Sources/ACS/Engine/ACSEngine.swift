@@ -411,12 +411,10 @@ public final class ACSEngine: Sendable {
             try await statements.endSession(provider: live.providerID, device: live.deviceID, token: live.token)
             removeSession(live.token)
             recordEnd(of: live, end)
-            logger.info("cwmp session ended", metadata: [
-                "provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)", "end": "\(end)",
-            ])
+            logger.info("cwmp session ended", metadata: live.logMetadata(["end": "\(end)"]))
             return
         }
-        var metadata: Logger.Metadata = ["provider.id": "\(live.providerID.lowercased)", "device.id": "\(live.deviceID.lowercased)"]
+        var metadata = live.logMetadata()
         var ended: SessionEnd?
         var pendingJob: JobRequest?
         try await database.withTenant(live.providerID, logger: logger) { tx in

@@ -123,19 +123,13 @@ struct CWMPStatements: Sendable {
         return try result(of: row)
     }
 
-    /// The Informs `calls` (of distinct devices, none a BOOTSTRAP) in one statement, one result each.
+    /// The Informs `calls` (of distinct devices, none a BOOTSTRAP) in one statement, one result each in
+    /// their order (the function returns them by item; ``GroupCommit`` checks the count).
     static func informBatch(_ calls: [InformCall], provider: UUID, database: Database, logger: Logger) async throws -> [InformResult] {
-        let rows = try await database.appStatement("""
-            SELECT item, outcome, device_id, discovered, queued, held FROM cwmp_session_open_batch_as(\(provider), \(batchDocument(calls))::jsonb)
-            """, logger: logger)
-        var results: [InformResult] = []
-        results.reserveCapacity(calls.count)
-        for row in rows {
-            let row = row.makeRandomAccess()
-            guard try row.acsColumn("item", as: Int32.self) == results.count + 1 else { throw GroupCommitError.outputCount(expected: calls.count, got: -1) }
-            results.append(try result(of: row))
-        }
-        return results
+        try await database.appStatement("""
+            SELECT outcome, device_id, discovered, queued, held FROM cwmp_session_open_batch_as(\(provider), \(batchDocument(calls))::jsonb)
+            ORDER BY item
+            """, logger: logger).map { try result(of: $0.makeRandomAccess()) }
     }
 
     private static func result(of row: PostgresRandomAccessRow) throws -> InformResult {

@@ -1,5 +1,6 @@
 import CWMP
 import Foundation
+import Logging
 import OctoCore
 import Synchronization
 
@@ -151,5 +152,13 @@ extension CWMPSession.Action {
         switch self {
         case .send(_, let effects), .finish(let effects), .reject(_, let effects), .none(let effects): effects
         }
+    }
+}
+
+extension LiveSession {
+    /// The session's provider and device for a log line, with `extra` (pass it where the logger takes
+    /// metadata lazily, so nothing is formatted for a level that is off).
+    func logMetadata(_ extra: Logger.Metadata = [:]) -> Logger.Metadata {
+        extra.merging(["provider.id": "\(providerID.lowercased)", "device.id": "\(deviceID.lowercased)"]) { mine, _ in mine }
     }
 }
