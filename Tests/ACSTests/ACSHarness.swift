@@ -97,6 +97,10 @@ enum PostgresQueryText {
     static func count(_ table: String) -> PostgresQuery {
         PostgresQuery(unsafeSQL: "SELECT count(*)::int FROM \(table)")
     }
+
+    /// What ``count(_:)`` counts for the session leases held: an ended session's row stays, marked
+    /// released (`expires_at = -infinity`, migration 0158), for the device's next session to take over.
+    static let heldLeases = "cwmp_sessions WHERE expires_at > '-infinity'"
 }
 
 /// A raw HTTP exchange on a fresh connection each time (as after a dropped TCP connection).

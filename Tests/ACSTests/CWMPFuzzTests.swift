@@ -68,7 +68,7 @@ import Testing
 
     static func counts(_ harness: ACSHarness) async throws -> Counts {
         Counts(devices: try await harness.count("devices"), informs: try await harness.count("cwmp_informs"),
-               parameters: try await harness.count("device_parameters"), sessions: try await harness.count("cwmp_sessions"))
+               parameters: try await harness.count("device_parameters"), sessions: try await harness.count(PostgresQueryText.heldLeases))
     }
 
     static func post(_ harness: ACSHarness, _ body: [UInt8], cookie: String? = nil) async throws -> RawHTTP.Answer {

@@ -28,7 +28,7 @@ import Testing
             await #expect(throws: CPESessionRunner.Failure.self) { try await harness.runner(.digest, password: "wrong-password").run(&cpe) }
             #expect(try await harness.count("devices") == 0)
             #expect(try await harness.count("cwmp_informs") == 0)
-            #expect(try await harness.count("cwmp_sessions") == 0)
+            #expect(try await harness.count(PostgresQueryText.heldLeases) == 0)
         }
     }
 
@@ -113,7 +113,7 @@ import Testing
             harness.stack.clock.advance(by: 31)
             await harness.engines[0].sweep()
             #expect(harness.engines[0].liveSessions == 0)
-            #expect(try await harness.count("cwmp_sessions") == 0)
+            #expect(try await harness.count(PostgresQueryText.heldLeases) == 0)
             let late = try await RawHTTP.post(harness.url(0), body: "", cookie: cookie)
             #expect(late.status == 401)
             let other = try await RawHTTP.post(harness.url(1), body: RawHTTP.inform(), authorization: RawHTTP.basic())

@@ -48,7 +48,7 @@ import Testing
                 try await tx.query("SELECT count(*)::int FROM audit_log WHERE action = 'device.register' AND actor_type = 'device'").values(Int.self)
             }
             #expect(audits == [1])
-            #expect(try await harness.count("cwmp_sessions") == 0)
+            #expect(try await harness.count(PostgresQueryText.heldLeases) == 0)
             #expect(harness.engine.liveSessions == 0)
         }
     }

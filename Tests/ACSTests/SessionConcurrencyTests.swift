@@ -74,7 +74,7 @@ import Testing
             #expect(next.message.methodName == "GetParameterValues", "discovery goes on after the first answer")
             _ = try? await retry.value
             try await RawHTTP.finish(url, cookie: cookie)
-            #expect(try await harness.count("cwmp_sessions") == 0)
+            #expect(try await harness.count(PostgresQueryText.heldLeases) == 0)
             let stored = try await harness.stack.database.withTenant(harness.provider.id) { tx in
                 try await tx.query("SELECT count(*)::int FROM device_parameters WHERE path = 'Device.DeviceInfo.SoftwareVersion' AND writable IS NOT NULL")
                     .values(Int.self)
@@ -98,7 +98,7 @@ import Testing
             #expect(statuses.filter { $0 == 200 }.count == 2, "\(statuses.sorted())")
             #expect(statuses.filter { $0 == 503 }.count == 8)
             #expect(harness.engine.liveSessions == 2)
-            #expect(try await harness.count("cwmp_sessions") == 2)
+            #expect(try await harness.count(PostgresQueryText.heldLeases) == 2)
         }
     }
 }

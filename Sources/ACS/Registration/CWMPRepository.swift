@@ -156,17 +156,18 @@ public struct CWMPRepository: Sendable {
             """).acsFirst { _ in true } ?? false
     }
 
-    /// Extends the lease `token` holds; `false` when it was lost.
+    /// Extends the lease `token` holds; `false` when it was lost or given up.
     public func renewLease(_ device: UUID, token: String, seconds: TimeInterval) async throws -> Bool {
         try await tx.query("""
             UPDATE cwmp_sessions SET expires_at = \(tx.clock.now.addingTimeInterval(seconds))
-            WHERE device_id = \(device) AND token = \(token) RETURNING token
+            WHERE device_id = \(device) AND token = \(token) AND expires_at > '-infinity' RETURNING token
             """).acsFirst { _ in true } ?? false
     }
 
-    /// Gives the lease up.
+    /// Gives the lease up. The row stays, marked released, for the device's next session to take over
+    /// (an update in place instead of an insert and a delete per session).
     public func releaseLease(_ device: UUID, token: String) async throws {
-        try await tx.query("DELETE FROM cwmp_sessions WHERE device_id = \(device) AND token = \(token)")
+        try await tx.query("UPDATE cwmp_sessions SET expires_at = '-infinity' WHERE device_id = \(device) AND token = \(token)")
     }
 
     /// The cached parameters of a device, by path.

@@ -56,7 +56,7 @@ struct Seed {
     func leftovers(provider: UUID) async throws -> (informs: Int, leases: Int) {
         try await database.withTenant(provider) { tx in
             var counts: [Int] = []
-            for try await row in try await tx.query("SELECT (SELECT count(*) FROM cwmp_informs)::int, (SELECT count(*) FROM cwmp_sessions)::int") {
+            for try await row in try await tx.query("SELECT (SELECT count(*) FROM cwmp_informs)::int, (SELECT count(*) FROM cwmp_sessions WHERE expires_at > '-infinity')::int") {
                 let (informs, leases) = try row.decode((Int, Int).self)
                 counts = [informs, leases]
             }
