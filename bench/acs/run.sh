@@ -43,6 +43,7 @@ acs_port=$(scripts/free-port.sh)
 bare_port=$(scripts/free-port.sh)
 other_port=$(scripts/free-port.sh)
 metrics_port=$(scripts/free-port.sh)
+other_metrics_port=$(scripts/free-port.sh)
 secret_key="k1:$(head -c 32 /dev/urandom | base64 -w0)"
 jwt_secret="$(head -c 48 /dev/urandom | base64 -w0)"
 # The same ACS twice: as shipped and, for comparison, with group commit (or its caches) off.
@@ -56,7 +57,8 @@ for variant in shipped other; do
   port=$acs_port caches=1 group_commit=
   metrics=127.0.0.1:$metrics_port
   if [ "$variant" = other ]; then
-    port=$other_port metrics=
+    # Its own metrics endpoint too (not read): both processes pay for the same metrics.
+    port=$other_port metrics=127.0.0.1:$other_metrics_port
     if [ "$compare" = caches ]; then caches=0; else group_commit=1; fi
   fi
   OCTOISP_SECRET_KEY="$secret_key" OCTOISP_JWT_SECRET="$jwt_secret" OCTOISP_CACHES=$caches OCTOISP_METRICS_LISTEN=$metrics \
