@@ -93,6 +93,21 @@ import Testing
         }
     }
 
+    /// One timer per connection, armed for the first deadline, checks the deadline in force when it
+    /// fires: here it fires at the read deadline (1 s) while the connection idles within its idle one
+    /// (2 s), so it must wait again rather than close, and close only at the idle deadline after the
+    /// second answer.
+    @Test func theTimerOfAnEarlierDeadlineDoesNotCloseAConnectionWithinALaterOne() async throws {
+        try await APIHarness.with(configure: { $0.deadlines = ConnectionDeadlines(idle: .seconds(2), read: .seconds(1)) }) { harness in
+            let port = try #require(harness.client.port)
+            let request = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
+            let outcome = try await KeepAliveClient.idle(port: port, request: request, pause: 1.5, limit: 8)
+            #expect(outcome.firstAnswered, "\(outcome.trace)")
+            #expect(outcome.secondAnswered, "closed at the read deadline's timer while idle within the idle deadline: \(outcome.trace)")
+            #expect(outcome.closedAfter.map { $0 >= 1.9 && $0 < 4 } == true, "\(String(describing: outcome.closedAfter))")
+        }
+    }
+
     @Test func rateLimitBucketsOfIdleClientsAreEvicted() {
         let buckets = TokenBuckets(ratePerSecond: 10, burst: 20, sweepInterval: .seconds(1))
         let start = ContinuousClock.now

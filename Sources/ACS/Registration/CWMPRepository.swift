@@ -134,8 +134,14 @@ public struct CWMPRepository: Sendable {
 
     /// The values worth caching: valid paths only, the last of duplicates, in their order.
     static func cacheable(_ values: [ParameterValue]) -> [ParameterValue] {
-        var seen = Set<String>()
-        return Array(values.reversed().filter { InformValidation.isParameterPath($0.name) && seen.insert($0.name).inserted }.reversed())
+        var seen = Set<String>(minimumCapacity: values.count)
+        var kept: [ParameterValue] = []
+        kept.reserveCapacity(values.count)
+        for value in values.reversed() where InformValidation.isParameterPath(value.name) && seen.insert(value.name).inserted {
+            kept.append(value)
+        }
+        kept.reverse()
+        return kept
     }
 
     /// Marks the parameter tree as discovered.

@@ -36,8 +36,15 @@ enum InformValidation {
 
     /// Whether `name` looks like a CWMP parameter path (dot-separated, printable, bounded).
     static func isParameterPath(_ name: String) -> Bool {
-        (1...1024).contains(name.utf8.count) && !name.hasPrefix(".") && !name.contains("..")
-            && name.unicodeScalars.allSatisfy { isPrintable($0) && $0 != " " }
+        guard (1...1024).contains(name.utf8.count) else { return false }
+        // One pass over the bytes: no control character, space or DEL (bytes of other scalars are
+        // 0x80 and up), no leading dot and no empty segment.
+        var previous = UInt8(ascii: ".")
+        for byte in name.utf8 {
+            if byte <= 0x20 || byte == 0x7F || (byte == UInt8(ascii: ".") && previous == UInt8(ascii: ".")) { return false }
+            previous = byte
+        }
+        return true
     }
 
     static func isHexDigit(_ byte: UInt8) -> Bool {

@@ -96,12 +96,17 @@ public struct Inform: Sendable, Hashable {
 
     /// The value of the reported parameter whose name ends with `suffix` (root-agnostic: TR-098 and TR-181).
     public func parameter(endingWith suffix: String) -> String? {
-        parameters.first { $0.name.hasSuffix(suffix) }?.value
+        // Bytes compared: parameter names are ASCII, and Character-wise hasSuffix costs several times more.
+        let tail = suffix.utf8
+        return parameters.first { $0.name.utf8.count >= tail.count && $0.name.utf8.suffix(tail.count).elementsEqual(tail) }?.value
     }
 
     /// The data-model root (`Device.` or `InternetGatewayDevice.`) inferred from the reported parameters.
     public var root: String {
-        parameters.first.flatMap { $0.name.split(separator: ".").first.map { "\($0)." } } ?? "InternetGatewayDevice."
+        guard let name = parameters.first?.name else { return "InternetGatewayDevice." }
+        if name.utf8.starts(with: "Device.".utf8) { return "Device." }
+        if name.utf8.starts(with: "InternetGatewayDevice.".utf8) { return "InternetGatewayDevice." }
+        return name.split(separator: ".").first.map { "\($0)." } ?? "InternetGatewayDevice."
     }
 }
 

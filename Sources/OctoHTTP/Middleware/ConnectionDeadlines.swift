@@ -39,6 +39,10 @@ public struct ConnectionDeadlines: Sendable, Hashable {
 /// any HTTP decoding, so a request head that never ends is covered too). The first request starts
 /// when the connection opens, later ones with their first byte; a request ends when the server
 /// writes its first byte back; an upgrade to WebSocket (`101`) ends the watch.
+///
+/// A request only moves a deadline; one timer per connection checks it when it fires and is armed
+/// again for the deadline then in force (as NIO's `IdleStateHandler` does), so a request schedules and
+/// cancels no timer of its own.
 final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
     typealias InboundOut = ByteBuffer
@@ -47,10 +51,13 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
 
     let deadlines: ConnectionDeadlines
     let logger: Logger
-    private var idleTimer: Scheduled<Void>?
-    private var readTimer: Scheduled<Void>?
+    /// When the connection is closed unless a request ends (reading) or starts (idle) before.
+    private var deadline = NIODeadline.distantFuture
+    private var timer: Scheduled<Void>?
+    /// When ``timer`` fires.
+    private var timerDeadline = NIODeadline.distantFuture
     private var reading = false
-    private var upgraded = false
+    private var watching = true
 
     init(deadlines: ConnectionDeadlines, logger: Logger) {
         self.deadlines = deadlines
@@ -67,63 +74,71 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        cancel()
+        stopWatching()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        cancel()
+        stopWatching()
         context.fireChannelInactive()
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        if !upgraded && !reading { startRequest(context) }
+        if watching && !reading { startRequest(context) }
         context.fireChannelRead(data)
     }
 
     /// A request is expected: the read deadline runs (the idle one does not matter meanwhile).
     private func startRequest(_ context: ChannelHandlerContext) {
-        guard !reading else { return }
+        guard watching, !reading else { return }
         reading = true
-        idleTimer?.cancel()
-        idleTimer = nil
-        let channel = context.channel
-        let logger = logger
-        let seconds = deadlines.read
-        readTimer = context.eventLoop.scheduleTask(in: deadlines.readAmount) {
-            logger.notice("closing a connection whose request did not arrive in time", metadata: ["timeout": "\(seconds)"])
-            channel.close(promise: nil)
-        }
+        move(to: .now() + deadlines.readAmount, context)
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if !upgraded {
-            let buffer = unwrapOutboundIn(data)
+        if watching {
             if reading {
                 reading = false
-                readTimer?.cancel()
-                readTimer = nil
-                if buffer.getString(at: buffer.readerIndex, length: min(12, buffer.readableBytes))?.hasSuffix(" 101") == true {
+                let bytes = unwrapOutboundIn(data).readableBytesView
+                if bytes.count >= 12 && bytes.dropFirst(8).prefix(4).elementsEqual(" 101".utf8) {
                     // A WebSocket from now on: it has its own pings and closes.
-                    upgraded = true
-                    cancel()
+                    stopWatching()
                 }
             }
-            if !upgraded { armIdle(context) }
+            if watching { move(to: .now() + deadlines.idleAmount, context) }
         }
         context.write(data, promise: promise)
     }
 
-    private func armIdle(_ context: ChannelHandlerContext) {
-        idleTimer?.cancel()
-        let channel = context.channel
-        idleTimer = context.eventLoop.scheduleTask(in: deadlines.idleAmount) { channel.close(promise: nil) }
+    /// Sets the deadline; the timer is armed only when none would fire by then.
+    private func move(to deadline: NIODeadline, _ context: ChannelHandlerContext) {
+        self.deadline = deadline
+        if timer == nil || timerDeadline > deadline { arm(at: deadline, context) }
     }
 
-    private func cancel() {
-        idleTimer?.cancel()
-        readTimer?.cancel()
-        idleTimer = nil
-        readTimer = nil
+    private func arm(at deadline: NIODeadline, _ context: ChannelHandlerContext) {
+        timer?.cancel()
+        timerDeadline = deadline
+        timer = context.eventLoop.scheduleTask(deadline: deadline) { [self] in expired(context) }
+    }
+
+    /// The timer fired: closes the connection if its deadline passed, or waits for the deadline now in force.
+    private func expired(_ context: ChannelHandlerContext) {
+        timer = nil
+        guard watching else { return }
+        guard NIODeadline.now() >= deadline else {
+            arm(at: deadline, context)
+            return
+        }
+        if reading {
+            logger.notice("closing a connection whose request did not arrive in time", metadata: ["timeout": "\(deadlines.read)"])
+        }
+        context.close(promise: nil)
+    }
+
+    private func stopWatching() {
+        watching = false
+        timer?.cancel()
+        timer = nil
     }
 }
 
