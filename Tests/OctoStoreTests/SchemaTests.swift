@@ -39,6 +39,33 @@ import Testing
         }
     }
 
+    /// The device search text (migration 0158): concat_ws's text (NULL parts skipped, one space between
+    /// the others, empty ones kept) from immutable operators only, so PostgreSQL inlines the function
+    /// into the generated column instead of running it as a query of its own on every devices UPDATE.
+    @Test func theDeviceSearchTextIsConcatWsAndInlined() async throws {
+        try await TestDatabase.with { stack in
+            try await stack.connect(stack.ownerURL) { connection in
+                let rows = try await connection.query("""
+                    SELECT count(*)::int FROM (VALUES
+                        ('CPE 1', 'SN1', 'aa:bb', '10.0.0.1'::inet, 'ZTE', 'F670L'),
+                        (NULL, NULL, NULL, NULL, NULL, NULL),
+                        ('Só Nome', NULL, '', NULL, 'Huawei', NULL),
+                        (NULL, 'X', NULL, '2001:db8::1'::inet, NULL, 'M')) AS t(n, s, m, ip, v, mo)
+                    WHERE device_search_text(n, s, m, ip, v, mo) IS DISTINCT FROM lower(concat_ws(' ', n, s, m, host(ip), v, mo))
+                    """, logger: .init(label: "test"))
+                for try await differing in rows.decode(Int.self) { #expect(differing == 0) }
+                // Inlined: the plan shows the expression, not a call of the function.
+                let plan = try await connection.query("""
+                    EXPLAIN (VERBOSE, COSTS OFF) SELECT device_search_text(name, serial_number, mac, management_ip, vendor, model) FROM devices
+                    """, logger: .init(label: "test"))
+                var text = ""
+                for try await line in plan.decode(String.self) { text += line + "\n" }
+                #expect(!text.contains("device_search_text"), "\(text)")
+                #expect(text.contains("lower("), "\(text)")
+            }
+        }
+    }
+
     @Test func everyViewIsSecurityInvoker() async throws {
         try await TestDatabase.with { stack in
             try await stack.connect(stack.ownerURL) { connection in

@@ -1,13 +1,12 @@
 -- 0158: the rows a CWMP session writes are updated in place.
 --
 -- pg_stat_statements over a 20,000-CPE BOOT storm showed where a batch of Informs spent its time: the
--- devices UPDATE took a third of it (~130 µs a row) and the lease insert and delete another fifth.
+-- devices UPDATE took a third of its (wall-clock) time and the lease insert and delete another fifth.
 --
 -- * devices: every update recomputed search_text through device_search_text, which was not inlined
 --   (concat_ws is only stable, so an immutable SQL function calling it runs as a query of its own, ~8 µs
---   a row), and most updates were not HOT (full pages), so each also inserted into all eight indexes,
---   the trigram one included. The function now uses immutable operators only (same text: NULL parts
---   skipped, separated by one space), and the tables a session updates keep room on each page.
+--   a row). The function now uses immutable operators only (the same text: NULL parts skipped, the
+--   others separated by one space). The batch's UPDATE names its rows by key.
 -- * cwmp_sessions: a session's end no longer deletes its lease row; it marks the lease released
 --   (expires_at = -infinity), and the device's next session takes the same row over (the lease
 --   statements already take over an expired lease). No insert, foreign-key checks or dead row per session.
@@ -18,10 +17,7 @@ CREATE OR REPLACE FUNCTION device_search_text(name text, serial text, mac text, 
     AS $$ SELECT lower(substr(coalesce(' ' || name, '') || coalesce(' ' || serial, '') || coalesce(' ' || mac, '')
                               || coalesce(' ' || host(ip), '') || coalesce(' ' || vendor, '') || coalesce(' ' || model, ''), 2)) $$;
 
--- Room for a HOT update on the row's own page (a row's new version lands beside the old one and no
--- index is touched when no indexed column changed). Applies to pages filled from now on.
-ALTER TABLE devices SET (fillfactor = 80);
-ALTER TABLE cwmp_devices SET (fillfactor = 80);
+-- Room for HOT updates of the lease rows on their own pages, as 0153 gave devices and cwmp_devices.
 ALTER TABLE cwmp_sessions SET (fillfactor = 50);
 
 CREATE OR REPLACE FUNCTION cwmp_session_end_as(p_provider uuid, p_device uuid, p_token text)
