@@ -158,8 +158,6 @@ struct Serve: AsyncParsableCommand {
                                                clock: clock, logger: logger))
         }
         if roles.contains(.acs) {
-            // The IEEE registry is parsed now (about half a second) rather than by the first Informs.
-            _ = OUIRegistry.system
             let acs = ACSEngine(database: database, configuration: acsConfiguration, clock: clock, logger: logger, provisioning: provisioning,
                                 secrets: try environment.secretBox())
             engine = acs

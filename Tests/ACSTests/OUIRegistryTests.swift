@@ -29,5 +29,11 @@ import Testing
                             events: [InformEvent(code: "1 BOOT")])
         let identity = try InformValidation.validated(inform)
         #expect(identity.manufacturer == "Huawei" && identity.oui == "00259E")
+        var named = inform
+        named.device.manufacturer = "  ZTE  "
+        #expect(try InformValidation.validated(named).manufacturer == "ZTE", "a named manufacturer is kept, trimmed")
+        // Only a placeholder needs the registry, so an Inform that names its manufacturer never reads it.
+        #expect(OUIRegistry.isPlaceholder("") && OUIRegistry.isPlaceholder("N/A") && OUIRegistry.isPlaceholder("Unknown"))
+        #expect(!OUIRegistry.isPlaceholder("ZTE") && !OUIRegistry.isPlaceholder("unknown vendor co"))
     }
 }

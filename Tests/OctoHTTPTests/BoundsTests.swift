@@ -77,20 +77,27 @@ import Testing
         }
     }
 
+    /// A request on a kept-alive connection, `pause` seconds of silence and a second request are both
+    /// answered (`early` says why the second would not be); then, silent, the connection is closed at the
+    /// idle deadline (2 s in these tests) after the second answer.
+    static func expectClosedAtTheIdleDeadline(_ deadlines: ConnectionDeadlines, pause: Double, early: String) async throws {
+        try await APIHarness.with(configure: { $0.deadlines = deadlines }) { harness in
+            let port = try #require(harness.client.port)
+            let outcome = try await KeepAliveClient.idle(port: port, request: Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8),
+                                                         pause: pause, limit: 8)
+            #expect(outcome.firstAnswered, "\(outcome.trace)")
+            #expect(outcome.secondAnswered, "\(early): \(outcome.trace)")
+            #expect(outcome.closedAfter.map { $0 >= 1.9 && $0 < 4 } == true, "\(String(describing: outcome.closedAfter))")
+        }
+    }
+
     /// A kept-alive connection silent after an answer is closed at `OCTOISP_HTTP_IDLE_TIMEOUT` (2 s
     /// here, the read deadline 10 s so it cannot be the cause), and not before: at half the timeout
     /// it still carries a request.
     @Test func aKeptAliveConnectionSilentAfterAnAnswerIsClosedAtTheIdleDeadline() async throws {
         let deadlines = ConnectionDeadlines(environment: ["OCTOISP_HTTP_IDLE_TIMEOUT": "2", "OCTOISP_HTTP_READ_TIMEOUT": "10"])
         #expect(deadlines == ConnectionDeadlines(idle: .seconds(2), read: .seconds(10)))
-        try await APIHarness.with(configure: { $0.deadlines = deadlines }) { harness in
-            let port = try #require(harness.client.port)
-            let request = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-            let outcome = try await KeepAliveClient.idle(port: port, request: request, pause: 1, limit: 8)
-            #expect(outcome.firstAnswered, "\(outcome.trace)")
-            #expect(outcome.secondAnswered, "the connection was closed before the idle deadline: \(outcome.trace)")
-            #expect(outcome.closedAfter.map { $0 >= 1.9 && $0 < 4 } == true, "\(String(describing: outcome.closedAfter))")
-        }
+        try await Self.expectClosedAtTheIdleDeadline(deadlines, pause: 1, early: "the connection was closed before the idle deadline")
     }
 
     /// One timer per connection, armed for the first deadline, checks the deadline in force when it
@@ -98,14 +105,8 @@ import Testing
     /// (2 s), so it must wait again rather than close, and close only at the idle deadline after the
     /// second answer.
     @Test func theTimerOfAnEarlierDeadlineDoesNotCloseAConnectionWithinALaterOne() async throws {
-        try await APIHarness.with(configure: { $0.deadlines = ConnectionDeadlines(idle: .seconds(2), read: .seconds(1)) }) { harness in
-            let port = try #require(harness.client.port)
-            let request = Array("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".utf8)
-            let outcome = try await KeepAliveClient.idle(port: port, request: request, pause: 1.5, limit: 8)
-            #expect(outcome.firstAnswered, "\(outcome.trace)")
-            #expect(outcome.secondAnswered, "closed at the read deadline's timer while idle within the idle deadline: \(outcome.trace)")
-            #expect(outcome.closedAfter.map { $0 >= 1.9 && $0 < 4 } == true, "\(String(describing: outcome.closedAfter))")
-        }
+        try await Self.expectClosedAtTheIdleDeadline(ConnectionDeadlines(idle: .seconds(2), read: .seconds(1)), pause: 1.5,
+                                                     early: "closed at the read deadline's timer while idle within the idle deadline")
     }
 
     @Test func rateLimitBucketsOfIdleClientsAreEvicted() {

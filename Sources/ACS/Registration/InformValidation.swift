@@ -18,8 +18,9 @@ enum InformValidation {
         guard device.manufacturer.utf8.count <= 64, device.manufacturer.unicodeScalars.allSatisfy(isPrintable) else {
             throw ACSError(.badRequest, "DeviceId.Manufacturer must be at most 64 printable characters")
         }
-        // A CPE that does not name its manufacturer is named by its OUI (IEEE registry).
-        if let registry = OUIRegistry.system {
+        // A CPE that does not name its manufacturer is named by its OUI (IEEE registry, read on first need).
+        device.manufacturer = device.manufacturer.trimmed
+        if OUIRegistry.isPlaceholder(device.manufacturer), let registry = OUIRegistry.system {
             device.manufacturer = registry.manufacturer(oui: device.oui, reported: device.manufacturer)
         }
         guard inform.parameters.count <= 1_000, inform.events.count <= 64 else {

@@ -48,11 +48,17 @@ public struct OUIRegistry: Sendable {
     /// What CPEs report instead of a manufacturer's name.
     private static let placeholders: Set<String> = ["", "unknown", "manufacturer", "n/a", "na", "none", "vendor"]
 
+    /// Whether `reported` (trimmed) names no manufacturer: empty or a placeholder. Only then is the
+    /// registry needed, so it is read on the first such Inform, not on every process's first one.
+    public static func isPlaceholder(_ reported: String) -> Bool {
+        reported.utf8.count <= 12 && placeholders.contains(reported.lowercased())
+    }
+
     /// The manufacturer to record for a CPE: what it reports, unless that is empty or a placeholder;
     /// then the short name of its OUI's organisation.
     public func manufacturer(oui: String, reported: String) -> String {
         let trimmed = reported.trimmed
-        guard trimmed.utf8.count <= 12, Self.placeholders.contains(trimmed.lowercased()), let organization = organization(oui) else { return trimmed }
+        guard Self.isPlaceholder(trimmed), let organization = organization(oui) else { return trimmed }
         return OrganizationName.short(organization)
     }
 
