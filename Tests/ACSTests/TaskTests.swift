@@ -398,11 +398,13 @@ import Testing
             let fixture = Fixtures.directory.appendingPathComponent("device-H199Z.csv").path
             let arguments = ["cpe-sim", "--acs", harness.acsURL.absoluteString, "--model", fixture, "--count", "2", "--username", "cpe",
                              "--auth", "digest", "--listen", "--cr-port", String(TestEnvironment.freeTCPPort()), "--cr-username", "acs",
-                             "--duration", "20"]
+                             "--duration", "45"]
             async let simulator = ChildProcess.octoisp(arguments, environment: environment)
             var devices: [UUID] = []
-            let deadline = ContinuousClock.now + .seconds(30)
-            while devices.count < 2, ContinuousClock.now < deadline {
+            // Discovering both trees (1,457 parameters each) takes a few seconds alone and far longer while
+            // the rest of the suite runs; the listeners stay up for 45 s, the connection requests go by 40 s.
+            let registered = ContinuousClock.now + .seconds(30)
+            while devices.count < 2, ContinuousClock.now < registered {
                 try await Task.sleep(for: .milliseconds(100))
                 devices = try await harness.stack.database.withTenant(harness.provider.id) { tx in
                     try await tx.query("""
@@ -415,6 +417,7 @@ import Testing
                 #expect(await harness.requester.request(device: device, provider: harness.provider.id) == .accepted(status: 200))
             }
             var woken = 0
+            let deadline = ContinuousClock.now + .seconds(10)
             while woken < 2, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
                 woken = try await harness.count("cwmp_informs WHERE events = ARRAY['6 CONNECTION REQUEST']")
