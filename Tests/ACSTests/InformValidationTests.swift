@@ -1,5 +1,6 @@
 @testable import ACS
 import CWMP
+import Foundation
 import Testing
 
 /// What the ACS accepts as parameter paths of an Inform, and which of its values it caches.
@@ -14,6 +15,29 @@ struct InformValidationTests {
             #expect(!InformValidation.isParameterPath(path), "\(path.debugDescription)")
         }
         #expect(InformValidation.isParameterPath(String(repeating: "a", count: 1024)))
+    }
+
+    @Test func addressesAreIPLiteralsOrTheHostOfAURL() {
+        #expect(CWMPRepository.ipLiteral("10.0.0.1") == "10.0.0.1")
+        #expect(CWMPRepository.ipLiteral(" 2001:db8::1 ") == "2001:db8::1")
+        #expect(CWMPRepository.ipLiteral("http://10.1.2.3:7547/cr") == "10.1.2.3")
+        #expect(CWMPRepository.ipLiteral("http://10.1.2.3/") == "10.1.2.3")
+        #expect(CWMPRepository.ipLiteral("http://[2001:db8::2]:7547/") == "2001:db8::2")
+        #expect(CWMPRepository.ipLiteral("https://cpe.example.net:7547/") == nil, "a name, not an address")
+        #expect(CWMPRepository.ipLiteral("not an address") == nil)
+        #expect(CWMPRepository.ipLiteral("") == nil)
+        #expect(CWMPRepository.ipLiteral(nil) == nil)
+    }
+
+    @Test func batchTextsAreJSONStringsThatReadBackTheSame() throws {
+        let texts = ["", "plain", "quote \" and back\\slash", "tab\tline\nnul-free \u{1F} end", "ação 📶", "\u{1}", "\\\"", "trailing\\"]
+        var array = JSONText()
+        array.strings(texts)
+        #expect(try JSONDecoder().decode([String].self, from: Data(array.text.utf8)) == texts)
+        #expect(array.text.contains("\\u001f") && array.text.contains("\\u0001"), "control characters as \\u00XX")
+        var none = JSONText()
+        none.string(nil)
+        #expect(none.text == "null")
     }
 
     @Test func theLastOfDuplicatesIsCachedInTheOrderOfLastOccurrence() {

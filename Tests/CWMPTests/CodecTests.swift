@@ -1,4 +1,4 @@
-import CWMP
+@testable import CWMP
 import Foundation
 import Testing
 
@@ -151,6 +151,40 @@ import Testing
         #expect(InformEvent(code: "m reboot").code == "M Reboot")
         #expect(InformEvent(code: "M Download").code == "M Download")
         #expect(InformEvent(code: "X 00259E Custom").code == "X 00259E Custom")
+        // Codes already in their normal form are kept as they are; any other spacing is normalized.
+        #expect(InformEvent(code: "1 BOOT").code == "1 BOOT")
+        #expect(InformEvent(code: " 1  BOOT\t").code == "1 BOOT")
+        #expect(InformEvent(code: "1 BOOT ").code == "1 BOOT")
+        #expect(InformEvent(code: "10 AUTONOMOUS TRANSFER COMPLETE").code == "10 AUTONOMOUS TRANSFER COMPLETE")
+        #expect(InformEvent(code: "1 bOOT").code == "1 BOOT")
+        #expect(InformEvent.isNormalNumbered("1 BOOT") && !InformEvent.isNormalNumbered("1  BOOT") && !InformEvent.isNormalNumbered("1 Boot")
+                && !InformEvent.isNormalNumbered("M Reboot") && !InformEvent.isNormalNumbered("") && !InformEvent.isNormalNumbered("1 BOOT "))
+    }
+
+    @Test func elementNamesSplitAtTheFirstColonAndEndTagsMatchByteForByte() throws {
+        let root = try XMLTreeParser().parse(Array("<soap:Envelope xmlns:soap='urn:x'><a:b:c>t</a:b:c><Plain/></soap:Envelope>".utf8))
+        #expect(root.prefix == "soap" && root.name == "Envelope")
+        #expect(root.children.map { "\($0.prefix)|\($0.name)" } == ["a|b:c", "|Plain"])
+        #expect(root.children[0].text == "t")
+        for document in ["<a:b></a:c>", "<a:b></b>", "<a:b></a:bb>", "<ab></a>", "<x><y></x></y>"] {
+            do {
+                _ = try XMLTreeParser().parse(Array(document.utf8))
+                Issue.record("\(document) accepted")
+            } catch {
+                #expect(error.code == .malformed, "\(document)")
+                #expect(error.description.contains("closes"), "\(document): \(error.description)")
+            }
+        }
+    }
+
+    @Test func attributesAreFoundByTheirLocalName() throws {
+        let root = try XMLTreeParser().parse(Array("<Value xsi:type='xsd:string' a:b:Kind='k' plain='p'/>".utf8))
+        #expect(root.attribute(local: "type") == "xsd:string")
+        #expect(root.attribute(local: "TYPE") == "xsd:string", "case-insensitive, as devices vary")
+        #expect(root.attribute(local: "kind") == "k")
+        #expect(root.attribute(local: "plain") == "p")
+        #expect(root.attribute(local: "xsi:type") == nil)
+        #expect(root.attribute(local: "typ") == nil)
     }
 
     @Test func faultCategories() {

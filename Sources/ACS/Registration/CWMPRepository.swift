@@ -190,11 +190,16 @@ public struct CWMPRepository: Sendable {
     /// `text` if it is an IPv4 or IPv6 literal (a URL's host is extracted).
     static func ipLiteral(_ text: String?) -> String? {
         guard var host = text?.trimmed, !host.isEmpty else { return nil }
-        if let range = host.range(of: "://") {
-            host = String(host[range.upperBound...].prefix { $0 != "/" })
-            if host.hasPrefix("[") { host = String(host.dropFirst().prefix { $0 != "]" }) } else if host.filter({ $0 == ":" }).count == 1 {
-                host = String(host.prefix { $0 != ":" })
+        // On UTF-8 bytes: every delimiter is ASCII.
+        let utf8 = host.utf8
+        if let scheme = utf8.indices.first(where: { utf8[$0...].starts(with: "://".utf8) }) {
+            var authority = utf8[utf8.index(scheme, offsetBy: 3)...].prefix { $0 != UInt8(ascii: "/") }
+            if authority.first == UInt8(ascii: "[") {
+                authority = authority.dropFirst().prefix { $0 != UInt8(ascii: "]") }
+            } else if authority.count(where: { $0 == UInt8(ascii: ":") }) == 1 {
+                authority = authority.prefix { $0 != UInt8(ascii: ":") }
             }
+            host = String(decoding: authority, as: UTF8.self)
         }
         var v4 = in_addr()
         var v6 = in6_addr()

@@ -211,21 +211,23 @@ struct JSONText {
     mutating func number(_ value: Double) { raw(value.isFinite ? "\(value)" : "null") }
 
     mutating func string(_ text: String?) {
-        guard let text else { return raw("null") }
+        guard var text else { return raw("null") }
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                bytes.append(UInt8(ascii: "\\"))
-                bytes.append(byte)
-            case 0..<0x20:
-                let digits = Array("0123456789abcdef".utf8)
-                bytes.append(contentsOf: Array("\\u00".utf8))
-                bytes.append(digits[Int(byte >> 4)])
-                bytes.append(digits[Int(byte & 0xF)])
-            default:
-                bytes.append(byte)
+        text.withUTF8 { utf8 in
+            // Runs that need no escape are copied whole.
+            var run = 0
+            for (index, byte) in utf8.enumerated() where byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") || byte < 0x20 {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run..<index]))
+                run = index + 1
+                if byte < 0x20 {
+                    let digits: StaticString = "0123456789abcdef"
+                    bytes.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0"),
+                                              digits.utf8Start[Int(byte >> 4)], digits.utf8Start[Int(byte & 0xF)]])
+                } else {
+                    bytes.append(contentsOf: [UInt8(ascii: "\\"), byte])
+                }
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[run...]))
         }
         bytes.append(UInt8(ascii: "\""))
     }

@@ -55,6 +55,7 @@ public struct InformEvent: Sendable, Hashable {
 
     /// Normalizes spacing and case of an event code.
     public static func normalize(_ raw: String) -> String {
+        if isNormalNumbered(raw) { return raw }
         let words = raw.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
         let joined = words.joined(separator: " ")
         guard let first = words.first else { return joined }
@@ -63,6 +64,24 @@ public struct InformEvent: Sendable, Hashable {
             return standardM.first { $0.lowercased() == joined.lowercased() } ?? joined
         }
         return joined
+    }
+
+    /// Whether `raw` is a numbered code as ``normalize(_:)`` leaves it (`1 BOOT`): ASCII digits, then
+    /// words of visible ASCII without lower case, one space between words.
+    static func isNormalNumbered(_ raw: String) -> Bool {
+        var inFirstWord = true
+        var previous: UInt8 = 0x20
+        for byte in raw.utf8 {
+            if byte == 0x20 {
+                guard previous != 0x20 else { return false }
+                inFirstWord = false
+            } else {
+                guard byte > 0x20, byte < 0x7F, !(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) else { return false }
+                if inFirstWord, !(byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) { return false }
+            }
+            previous = byte
+        }
+        return previous != 0x20
     }
 }
 

@@ -39,8 +39,10 @@ public struct XMLElement: Sendable, Hashable {
     /// The value of the attribute whose local name (after any prefix) is `local`.
     public func attribute(local: String) -> String? {
         for (key, value) in attributes {
-            let localPart = key.split(separator: ":").last.map(String.init) ?? key
-            if localPart.caseInsensitiveEquals(local) { return value }
+            // The part after the last colon, compared on UTF-8 bytes.
+            let bytes = key.utf8
+            let localPart = bytes.lastIndex(of: UInt8(ascii: ":")).map { bytes[bytes.index(after: $0)...] } ?? bytes[...]
+            if localPart.count == local.utf8.count, String(Substring(localPart)).caseInsensitiveEquals(local) { return value }
         }
         return nil
     }

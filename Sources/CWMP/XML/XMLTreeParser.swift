@@ -38,6 +38,8 @@ public struct XMLTreeParser: Sendable {
         if let nul = bytes.firstIndex(of: 0) { throw XMLParseError(.malformed, "NUL byte at byte \(nul)") }
         var cursor = Cursor(bytes: bytes)
         var stack: [XMLElement] = []
+        /// Where the qualified name of each open element is in `bytes`, for its end tag.
+        var names: [Range<Int>] = []
         var root: XMLElement?
         var count = 0
         while !cursor.atEnd {
@@ -57,12 +59,16 @@ public struct XMLTreeParser: Sendable {
                     try cursor.skip(past: "?>")
                 } else if cursor.hasPrefix("</") {
                     cursor.index += 2
-                    let name = try cursor.readName()
+                    let name = try cursor.readNameRange()
                     cursor.skipSpace()
                     guard cursor.consume(UInt8(ascii: ">")) else { throw XMLParseError(.malformed, "unterminated end tag at byte \(cursor.index)") }
-                    guard let element = stack.popLast() else { throw XMLParseError(.malformed, "unexpected end tag </\(name)>") }
-                    let qualified = element.prefix.isEmpty ? element.name : "\(element.prefix):\(element.name)"
-                    guard qualified == name else { throw XMLParseError(.malformed, "</\(name)> closes <\(qualified)>") }
+                    guard let element = stack.popLast(), let opened = names.popLast() else {
+                        throw XMLParseError(.malformed, "unexpected end tag </\(String(decoding: bytes[name], as: UTF8.self))>")
+                    }
+                    // Compares the bytes of the two tags' names: no string is made for a well-formed document.
+                    guard bytes[name].elementsEqual(bytes[opened]) else {
+                        throw XMLParseError(.malformed, "</\(String(decoding: bytes[name], as: UTF8.self))> closes <\(String(decoding: bytes[opened], as: UTF8.self))>")
+                    }
                     if stack.isEmpty {
                         guard root == nil else { throw XMLParseError(.malformed, "more than one root element") }
                         root = element
@@ -71,16 +77,17 @@ public struct XMLTreeParser: Sendable {
                     }
                 } else {
                     cursor.index += 1
-                    let name = try cursor.readName()
+                    let qualified = try cursor.readNameRange()
+                    let name = { String(decoding: bytes[qualified], as: UTF8.self) }
                     var attributes: [String: String] = [:]
                     var selfClosing = false
                     while true {
                         cursor.skipSpace()
-                        guard let byte = cursor.peek else { throw XMLParseError(.malformed, "unterminated start tag <\(name)>") }
+                        guard let byte = cursor.peek else { throw XMLParseError(.malformed, "unterminated start tag <\(name())>") }
                         if byte == UInt8(ascii: ">") { cursor.index += 1; break }
                         if byte == UInt8(ascii: "/") {
                             cursor.index += 1
-                            guard cursor.consume(UInt8(ascii: ">")) else { throw XMLParseError(.malformed, "bad self-closing tag <\(name)>") }
+                            guard cursor.consume(UInt8(ascii: ">")) else { throw XMLParseError(.malformed, "bad self-closing tag <\(name())>") }
                             selfClosing = true
                             break
                         }
@@ -103,10 +110,13 @@ public struct XMLTreeParser: Sendable {
                     count += 1
                     guard count <= limits.maximumElements else { throw XMLParseError(.tooManyElements, "more than \(limits.maximumElements) elements") }
                     guard stack.count < limits.maximumDepth else { throw XMLParseError(.tooDeep, "nesting deeper than \(limits.maximumDepth)") }
-                    let parts = name.split(separator: ":", maxSplits: 1)
-                    let element = parts.count == 2
-                        ? XMLElement(prefix: String(parts[0]), name: String(parts[1]), attributes: attributes)
-                        : XMLElement(name: name, attributes: attributes)
+                    // `prefix:local`, split at the first colon of the name's bytes.
+                    let element = if let colon = bytes[qualified].firstIndex(of: UInt8(ascii: ":")) {
+                        XMLElement(prefix: String(decoding: bytes[qualified.lowerBound..<colon], as: UTF8.self),
+                                   name: String(decoding: bytes[(colon + 1)..<qualified.upperBound], as: UTF8.self), attributes: attributes)
+                    } else {
+                        XMLElement(name: name(), attributes: attributes)
+                    }
                     if selfClosing {
                         if stack.isEmpty {
                             guard root == nil else { throw XMLParseError(.malformed, "more than one root element") }
@@ -116,6 +126,7 @@ public struct XMLTreeParser: Sendable {
                         }
                     } else {
                         stack.append(element)
+                        names.append(qualified)
                     }
                 }
             } else {
@@ -211,13 +222,18 @@ public struct XMLTreeParser: Sendable {
         }
 
         mutating func readName() throws(XMLParseError) -> String {
+            String(decoding: bytes[try readNameRange()], as: UTF8.self)
+        }
+
+        /// Reads a name and returns where it is in ``bytes``.
+        mutating func readNameRange() throws(XMLParseError) -> Range<Int> {
             let start = index
             while let byte = peek, !Self.isSpace(byte), byte != UInt8(ascii: ">"), byte != UInt8(ascii: "/"),
                   byte != UInt8(ascii: "="), byte != UInt8(ascii: "<") {
                 index += 1
             }
             guard index > start else { throw XMLParseError(.malformed, "expected a name at byte \(start)") }
-            return String(decoding: bytes[start..<index], as: UTF8.self)
+            return start..<index
         }
     }
 }

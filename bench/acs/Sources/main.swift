@@ -13,11 +13,15 @@
 //       --other, each round also storms a second ACS process on the same database that differs in one
 //       setting (bench/acs/run.sh: group commit off, or in-memory caches off), named by --other-label;
 //       the two ACS storms in alternating order.
+//   acs-bench codec --model CSV [--model CSV…] [--informs N] [--passes P]
+//       the CWMP codec alone on the storm's Informs: decode and InformResponse encode per Inform, beside
+//       libxml2 scanning the same bytes (no network, no database; repeatable under callgrind)
 //   acs-bench scale --bare URL --one URL --two URL --model CSV [--model CSV…] [--cpes N] [--concurrency C] [--rounds R]
 //       the same seed, then per round a BOOT storm through nginx against the bare route, one ACS process
 //       and two (bench/scale/run.sh starts them); prints sessions/s, p99 and the ratios.
 //
-// Needs DATABASE_URL and OCTOISP_GLOBAL_DATABASE_URL of a migrated database; bench/acs/run.sh starts a
+// Needs DATABASE_URL, OCTOISP_GLOBAL_DATABASE_URL and OCTOISP_OWNER_DATABASE_URL (the seed analyzes the
+// tables it filled, which only their owner may) of a migrated database; bench/acs/run.sh starts a
 // throwaway PostgreSQL, `octoisp serve --roles acs` and the bare route.
 import ACS
 import CPESimulator
@@ -49,9 +53,12 @@ case "storm":
     try await storm()
 case "scale":
     try await scale()
+case "codec":
+    try CodecBench(models: try loadModels(options("--model")), informs: option("--informs").flatMap(Int.init) ?? 1_000,
+                   passes: option("--passes").flatMap(Int.init) ?? 20).run()
 default:
     print("usage: acs-bench bare --port P | acs-bench storm --acs URL --bare URL --model CSV… [--cpes N] [--concurrency C] [--rounds R] [--register N]"
-          + " | acs-bench scale --bare URL --one URL --two URL --model CSV… [--cpes N] [--concurrency C] [--rounds R]")
+          + " | acs-bench codec --model CSV… [--informs N] [--passes P] | acs-bench scale --bare URL --one URL --two URL --model CSV… [--cpes N] [--concurrency C] [--rounds R]")
     exit(2)
 }
 
