@@ -24,9 +24,12 @@ struct Seed {
         return (slug, provider.id)
     }
 
-    /// Registers CPEs `cpes` (see ``Storm/cpe(_:models:)``) as devices whose tree is discovered, in
-    /// batches of 20,000 per statement, then analyzes the tables.
-    func devices(_ cpes: Range<Int>, provider: UUID) async throws {
+    /// Registers CPEs `cpes` (see ``Storm/cpe(_:models:)``) as devices whose tree is discovered and
+    /// whose last session ended (its lease row released, as every device has one after its first
+    /// session), in batches of 20,000 per statement, then analyzes the tables as their owner
+    /// (`owner`: the planner of the storm's statements sees 20,000 devices, not the empty tables of
+    /// the migration).
+    func devices(_ cpes: Range<Int>, provider: UUID, owner: DatabaseURL) async throws {
         for (m, model) in models.enumerated() {
             let serials = cpes.filter { $0 % models.count == m }.map { Storm.cpe($0, models: models).model.identity.serialNumber }
             for start in stride(from: 0, to: serials.count, by: 20_000) {
@@ -40,16 +43,31 @@ struct Seed {
                             FROM unnest(\(batch)::text[]) AS s
                             RETURNING id
                         )
-                        INSERT INTO cwmp_devices (provider_id, device_id, root, cwmp_version, last_inform_at, informs, discovered_at)
-                        SELECT \(provider), id, \(model.root), \(CWMPVersion.v1_0.namespace), now(), 1, now() FROM registered
+                        , discovered AS (
+                            INSERT INTO cwmp_devices (provider_id, device_id, root, cwmp_version, last_inform_at, informs, discovered_at)
+                            SELECT \(provider), id, \(model.root), \(CWMPVersion.v1_0.namespace), now(), 1, now() FROM registered
+                        )
+                        INSERT INTO cwmp_sessions (provider_id, device_id, token, started_at, expires_at)
+                        SELECT \(provider), id, 'seeded', now(), '-infinity' FROM registered
                         """)
                 }
             }
         }
-        try await database.withGlobal { tx in
-            try await tx.query("ANALYZE devices")
-            try await tx.query("ANALYZE cwmp_devices")
+        // Only the owner may analyze (anyone else gets a warning and no statistics).
+        let connection = try await PostgresConnection.connect(configuration: owner.connectionConfiguration(), id: 1, logger: logger)
+        do {
+            try await connection.query("ANALYZE devices, cwmp_devices, cwmp_sessions", logger: logger)
+            var analyzed = 0
+            for try await count in try await connection.query("""
+                SELECT count(*)::int FROM pg_stat_user_tables
+                WHERE relname IN ('devices', 'cwmp_devices', 'cwmp_sessions') AND last_analyze IS NOT NULL
+                """, logger: logger).decode(Int.self) { analyzed = count }
+            guard analyzed == 3 else { throw StormConnection.Failure(description: "ANALYZE left \(3 - analyzed) of the seeded tables without statistics") }
+        } catch {
+            try? await connection.close()
+            throw error
         }
+        try await connection.close()
     }
 
     /// Informs stored and session leases left in `provider`.

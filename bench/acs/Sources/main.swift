@@ -92,7 +92,7 @@ func seeded() async throws -> Seeded {
     let seed = Seed(database: database, models: models)
     let (slug, providerID) = try await seed.provider(username: "cpe", password: password)
     let seeding = ContinuousClock.now
-    try await seed.devices(0..<cpes, provider: providerID)
+    try await seed.devices(0..<cpes, provider: providerID, owner: try DatabaseURL(environment["OCTOISP_OWNER_DATABASE_URL"] ?? ""))
     print(String(format: "seeded %d registered, discovered devices with SQL in %.1f s", cpes, Storm.seconds(ContinuousClock.now - seeding)))
     print("\(cpes) CPEs per storm, \(concurrency) sessions in flight, HTTP Basic, keep-alive within a session, one 127.x address per CPE\n")
     return Seeded(providerID: providerID, slug: slug, authorization: "Basic " + Data("cpe:\(password)".utf8).base64EncodedString(),
