@@ -23,3 +23,7 @@ echo "== network tools (octoisp vs. fping and nmap)"
 bench/tools/run.sh
 echo "== ACS reboot storm, 100,000 CPEs (octoisp serve --roles acs vs. a bare Hummingbird route)"
 bench/acs/run.sh --cpes 100000 --rounds 1
+echo "== CWMP decode of the storm's Informs (octoisp's codec vs. a libxml2 scan)"
+swift build -c release --product acs-bench
+fixtures=../shared/fixtures/tr069/devices
+.build/release/acs-bench codec --model "$fixtures/device-H199Z.csv" --model "$fixtures/device-9CA2F4-EC220_G5_V3-22275K2000315.csv"
