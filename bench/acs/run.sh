@@ -3,13 +3,14 @@
 # (fsync on, as in production) on a free port, `octoisp serve --roles acs` and the bare Hummingbird
 # route as processes of their own (the ACS twice on the same database: as shipped, and with one
 # setting changed to show what it does: group commit off, OCTOISP_CWMP_GROUP_COMMIT=1, by default;
-# with BENCH_COMPARE=caches, its in-memory caches off, OCTOISP_CACHES=0), runs the storms and tears
-# everything down.
+# with BENCH_COMPARE=caches, its in-memory caches off, OCTOISP_CACHES=0; with BENCH_COMPARE=channel-loop,
+# its connections not served on their channels' event loops, OCTOISP_CWMP_CHANNEL_LOOP=0), runs the
+# storms and tears everything down.
 #   bench/acs/run.sh [--cpes N] [--concurrency C] [--rounds R] [--register N]
 # Environment: BENCH_MODELS (data-model CSVs, space-separated; a TR-098 and a TR-181 model by default),
 # BENCH_LOG_LEVEL (the ACS's OCTOISP_LOG_LEVEL, notice by default), BENCH_PG_FSYNC (on), OCTOISP_DB_POOL,
 # BENCH_CONFIGURATION (release; debug for a quick check of the benchmark itself), BENCH_COMPARE
-# (group-commit or caches: what the second ACS process turns off), BENCH_BIN (a folder with built
+# (group-commit, caches or channel-loop: what the second ACS process turns off), BENCH_BIN (a folder with built
 # `octoisp` and `acs-bench`: no build).
 # The storm's CPEs all sign in with the one provider-wide credential, so the per-device credential
 # (which would be handed out and then require each CPE's own) is off here.
@@ -46,24 +47,29 @@ metrics_port=$(scripts/free-port.sh)
 other_metrics_port=$(scripts/free-port.sh)
 secret_key="k1:$(head -c 32 /dev/urandom | base64 -w0)"
 jwt_secret="$(head -c 48 /dev/urandom | base64 -w0)"
-# The same ACS twice: as shipped and, for comparison, with group commit (or its caches) off.
+# The same ACS twice: as shipped and, for comparison, with group commit, its caches or its channel loops off.
 compare=${BENCH_COMPARE:-group-commit}
 case "$compare" in
   group-commit) other_label="group commit off" ;;
   caches) other_label="caches off" ;;
-  *) echo "BENCH_COMPARE is group-commit or caches" >&2; exit 2 ;;
+  channel-loop) other_label="channel loop off" ;;
+  *) echo "BENCH_COMPARE is group-commit, caches or channel-loop" >&2; exit 2 ;;
 esac
 for variant in shipped other; do
-  port=$acs_port caches=1 group_commit=
+  port=$acs_port caches=1 group_commit= channel_loop=1
   metrics=127.0.0.1:$metrics_port
   if [ "$variant" = other ]; then
     # Its own metrics endpoint too (not read): both processes pay for the same metrics.
     port=$other_port metrics=127.0.0.1:$other_metrics_port
-    if [ "$compare" = caches ]; then caches=0; else group_commit=1; fi
+    case "$compare" in
+      caches) caches=0 ;;
+      channel-loop) channel_loop=0 ;;
+      *) group_commit=1 ;;
+    esac
   fi
   OCTOISP_SECRET_KEY="$secret_key" OCTOISP_JWT_SECRET="$jwt_secret" OCTOISP_CACHES=$caches OCTOISP_METRICS_LISTEN=$metrics \
     OCTOISP_CWMP_GROUP_COMMIT=${group_commit:-${OCTOISP_CWMP_GROUP_COMMIT:-64}} \
-    OCTOISP_CWMP_HOST=127.0.0.1 OCTOISP_CWMP_PORT=$port OCTOISP_LOG_LEVEL=${BENCH_LOG_LEVEL:-notice} \
+    OCTOISP_CWMP_CHANNEL_LOOP=$channel_loop OCTOISP_CWMP_HOST=127.0.0.1 OCTOISP_CWMP_PORT=$port OCTOISP_LOG_LEVEL=${BENCH_LOG_LEVEL:-notice} \
     OCTOISP_CWMP_DEVICE_CREDENTIALS=off \
     "$bin/octoisp" serve --roles acs >"$work/acs-$variant.log" 2>&1 &
   pids+=($!)

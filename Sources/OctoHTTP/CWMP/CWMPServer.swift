@@ -31,6 +31,10 @@ public struct CWMPServer: Sendable {
     /// Without them, every CPE behind a proxy would look like the proxy to the failed-authentication
     /// throttle and in the stored Informs.
     public var trustedProxies: [IPNetwork] = []
+    /// Each connection is served with its channel's event loop as the task executor, so a request is
+    /// read, handled and answered on one thread (`OCTOISP_CWMP_CHANNEL_LOOP=0` turns it off: tasks then
+    /// run on whichever loop resumed them).
+    public var onChannelLoop = true
 
     /// Creates the endpoint.
     public init(engine: ACSEngine, host: String = "0.0.0.0", port: Int = 7547, maximumBodyBytes: Int = 2 << 20, files: FileStore? = nil,
@@ -96,7 +100,9 @@ public struct CWMPServer: Sendable {
 
     /// The HTTP server as a service; `onRunning` receives the bound port.
     public func application(logger: Logger, onRunning: @escaping @Sendable (Int) async -> Void = { _ in }) throws -> some ApplicationProtocol {
-        let base: HTTPServerBuilder = .deadlines(deadlines) { responder in HTTP1Channel(responder: responder, configuration: .init()) }
+        let base: HTTPServerBuilder = .deadlines(deadlines, onChannelLoop: onChannelLoop) { responder in
+            HTTP1Channel(responder: responder, configuration: .init())
+        }
         return Application(router: router(), server: try tls.map { try $0.server(base) } ?? base,
                     configuration: .init(address: .hostname(host, port: port), serverName: "OctoISP-ACS"),
                     onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? 0) }, logger: logger)

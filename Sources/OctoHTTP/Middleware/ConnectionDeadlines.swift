@@ -142,11 +142,15 @@ final class ConnectionDeadlineHandler: ChannelDuplexHandler, RemovableChannelHan
     }
 }
 
-/// A server child channel that puts a ``ConnectionDeadlineHandler`` in front of `inner`'s pipeline.
+/// A server child channel that puts a ``ConnectionDeadlineHandler`` in front of `inner`'s pipeline and,
+/// with `onChannelLoop`, serves each connection with its channel's event loop as the task executor
+/// (``ChannelLoopExecutor``).
 struct DeadlineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     typealias Value = Inner.Value
+
     let inner: Inner
     let deadlines: ConnectionDeadlines
+    let onChannelLoop: Bool
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         channel.eventLoop.makeCompletedFuture {
@@ -155,14 +159,18 @@ struct DeadlineChildChannel<Inner: ServerChildChannel>: ServerChildChannel {
     }
 
     func handle(value: Value, logger: Logger) async {
-        await inner.handle(value: value, logger: logger)
+        guard onChannelLoop else { return await inner.handle(value: value, logger: logger) }
+        await withTaskExecutorPreference(ChannelLoopExecutor(value.channel.eventLoop)) {
+            await inner.handle(value: value, logger: logger)
+        }
     }
 }
 
 extension HTTPServerBuilder {
-    /// The child channels `make` builds, with ``ConnectionDeadlines`` enforced on every connection.
-    static func deadlines<Inner: ServerChildChannel>(_ deadlines: ConnectionDeadlines,
+    /// The child channels `make` builds, with ``ConnectionDeadlines`` enforced on every connection;
+    /// with `onChannelLoop`, each connection is served on its channel's event loop.
+    static func deadlines<Inner: ServerChildChannel>(_ deadlines: ConnectionDeadlines, onChannelLoop: Bool = false,
                                                      _ make: @escaping @Sendable (@escaping HTTPChannelHandler.Responder) -> Inner) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in DeadlineChildChannel(inner: make(responder), deadlines: deadlines) }
+        HTTPServerBuilder { responder in DeadlineChildChannel(inner: make(responder), deadlines: deadlines, onChannelLoop: onChannelLoop) }
     }
 }
