@@ -167,7 +167,7 @@ struct Serve: AsyncParsableCommand {
                                     tls: try environment.listenerTLS { try ListenerTLS.cwmp(environment: $0) })
             server.deadlines = ConnectionDeadlines(environment: environment.values)
             server.trustedProxies = apiConfiguration.trustedProxies
-            server.onChannelLoop = environment.values["OCTOISP_CWMP_CHANNEL_LOOP"] != "0"
+            server.onChannelLoop = acsConfiguration.channelLoop
             services.append(try server.application(logger: logger))
             services.append(ACSSweeper(engine: acs))
             services.append(FileLeftoverSweeper(files: files, database: database, logger: logger))

@@ -61,10 +61,17 @@ import Testing
         #expect(try await blocker.value == "blocker")
     }
 
-    @Test func configurationReadsTheGroupCommitSize() {
+    @Test func configurationReadsTheGroupCommitSizeAndTheSwitches() {
         #expect(ACSConfiguration(environment: [:]).groupCommit == 64)
         #expect(ACSConfiguration(environment: ["OCTOISP_CWMP_GROUP_COMMIT": "1"]).groupCommit == 1)
         #expect(ACSConfiguration(environment: ["OCTOISP_CWMP_GROUP_COMMIT": "0"]).groupCommit == 64, "0 is not a size")
+        // The CWMP switches read the same words: 0, off, false, no (any case).
+        #expect(ACSConfiguration(environment: [:]).channelLoop)
+        for off in ["0", "off", "OFF", "false", "no"] {
+            #expect(!ACSConfiguration(environment: ["OCTOISP_CWMP_CHANNEL_LOOP": off]).channelLoop, "\(off)")
+            #expect(!ACSConfiguration(environment: ["OCTOISP_CWMP_DEVICE_CREDENTIALS": off]).deviceCredentials, "\(off)")
+        }
+        #expect(ACSConfiguration(environment: ["OCTOISP_CWMP_CHANNEL_LOOP": "1"]).channelLoop)
     }
 
     // MARK: - The batch statement

@@ -45,6 +45,9 @@ public struct ACSConfiguration: Sendable, Hashable {
     /// transaction (group commit); 1 writes each session's alone. An Inform is answered only once its
     /// transaction committed, either way.
     public var groupCommit = 64
+    /// Each CWMP connection served with its channel's event loop as the task executor (the endpoint
+    /// reads this); `OCTOISP_CWMP_CHANNEL_LOOP=off` turns it off.
+    public var channelLoop = true
 
     /// Creates a configuration.
     public init(maximumBodyBytes: Int = 2 << 20, session: CWMPSession.Configuration = .init(), maximumSessions: Int = 20_000,
@@ -62,7 +65,12 @@ public struct ACSConfiguration: Sendable, Hashable {
     /// Whether `OCTOISP_CACHES` turns every in-memory cache of rows off (`0`, `off`, `false`, `no`):
     /// each Inform then reads what it needs from PostgreSQL (for comparisons and diagnosis).
     public static func cachesOff(_ environment: [String: String]) -> Bool {
-        environment["OCTOISP_CACHES"].map { ["off", "0", "false", "no"].contains($0.lowercased()) } ?? false
+        isOff(environment["OCTOISP_CACHES"])
+    }
+
+    /// Whether a switch is set to `0`, `off`, `false` or `no`.
+    static func isOff(_ value: String?) -> Bool {
+        value.map { ["off", "0", "false", "no"].contains($0.lowercased()) } ?? false
     }
 
     /// Reads `OCTOISP_CWMP_*` settings from an environment dictionary; unset values keep their defaults.
@@ -81,7 +89,8 @@ public struct ACSConfiguration: Sendable, Hashable {
         }
         if let value = environment["OCTOISP_ACS_TASK_TIMEOUT"].flatMap(Double.init), value > 0 { taskTimeout = value }
         if let value = environment["OCTOISP_ACS_TRANSFER_TIMEOUT"].flatMap(Double.init), value > 0 { transferTimeout = value }
-        deviceCredentials = environment["OCTOISP_CWMP_DEVICE_CREDENTIALS"].map { !["off", "0", "false", "no"].contains($0.lowercased()) } ?? true
+        deviceCredentials = !Self.isOff(environment["OCTOISP_CWMP_DEVICE_CREDENTIALS"])
+        channelLoop = !Self.isOff(environment["OCTOISP_CWMP_CHANNEL_LOOP"])
         if let value = environment["OCTOISP_CWMP_AUTH_FAILURES_PER_ADDRESS"].flatMap(Int.init), value > 0 { authFailuresPerAddress = value }
         if let value = environment["OCTOISP_CWMP_AUTH_FAILURES_PER_USER"].flatMap(Int.init), value > 0 { authFailuresPerUsername = value }
         if let value = environment["OCTOISP_CWMP_GROUP_COMMIT"].flatMap(Int.init), value > 0 { groupCommit = value }

@@ -32,7 +32,7 @@ public struct CWMPServer: Sendable {
     /// throttle and in the stored Informs.
     public var trustedProxies: [IPNetwork] = []
     /// Each connection is served with its channel's event loop as the task executor, so a request is
-    /// read, handled and answered on one thread (`OCTOISP_CWMP_CHANNEL_LOOP=0` turns it off: tasks then
+    /// read, handled and answered on one thread (`OCTOISP_CWMP_CHANNEL_LOOP=off` turns it off: tasks then
     /// run on whichever loop resumed them).
     public var onChannelLoop = true
 
