@@ -92,6 +92,12 @@ import ToolRuns
                     try await Self.checkSpeedTest(harness, cpe: cpe, run: id, output: output, object: object, direction: tool, bytes: bytes)
                 }
                 // The CPE was asked, ran it, and reported it in a session of its own that the ACS used to read back.
+                // The run is finished once the ACS stored what it read; the CPE records that session only when
+                // its final empty POST is answered, a moment later.
+                let deadline = ContinuousClock.now + .seconds(10)
+                while await cpe.reports.last?.rpcs != ["GetParameterValues"], ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(50))
+                }
                 let reports = await cpe.reports
                 #expect(reports.contains { $0.rpcs.contains("SetParameterValues") })
                 #expect(reports.last?.rpcs == ["GetParameterValues"])
